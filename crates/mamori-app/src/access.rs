@@ -1,0 +1,84 @@
+//! Who is acting, and what they may do.
+//!
+//! Authority is handed out as values: a use case that needs a permission takes the value as a
+//! parameter, and the only way to get one is from a `CurrentUser` that has it. Handlers never
+//! compare role names.
+
+use std::collections::BTreeSet;
+
+use mamori_domain::account::Account;
+use mamori_domain::audit::Actor;
+use mamori_domain::org::{Body, HeldRole};
+use serde::Serialize;
+
+use crate::AppError;
+
+/// App permissions. Roles grant them through the body's role set (data), the system-administrator
+/// flag grants the installation ones.
+pub mod permission {
+    /// Read the audit trail.
+    pub const AUDIT_READ: &str = "audit.read";
+}
+
+/// How the user proved who they are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AuthMethod {
+    Session,
+    ApiToken,
+}
+
+/// The signed-in user with everything the screens and permission checks need.
+#[derive(Debug, Clone, Serialize)]
+pub struct CurrentUser {
+    pub account: Account,
+    pub body: Option<Body>,
+    /// The person's name, unit and 職名, when the account belongs to a person.
+    pub person: Option<PersonSummary>,
+    pub roles: Vec<HeldRole>,
+    pub permissions: BTreeSet<String>,
+    #[serde(skip)]
+    pub method: AuthMethod,
+    /// The session's CSRF token (absent for API tokens, which need none).
+    #[serde(skip)]
+    pub csrf_token: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PersonSummary {
+    pub name: String,
+    pub unit: String,
+    pub title: String,
+}
+
+impl CurrentUser {
+    pub fn actor(&self) -> Actor {
+        Actor {
+            id: self.account.id.to_string(),
+            label: self.account.login.to_string(),
+        }
+    }
+
+    pub fn has(&self, permission: &str) -> bool {
+        self.account.is_system_admin || self.permissions.contains(permission)
+    }
+
+    /// The name to greet the user with: the person's name, else the account's.
+    pub fn name(&self) -> &str {
+        self.person
+            .as_ref()
+            .map_or(self.account.display_name.as_str(), |p| p.name.as_str())
+    }
+
+    pub fn audit_reader(&self) -> Result<AuditReader, AppError> {
+        if self.has(permission::AUDIT_READ) {
+            Ok(AuditReader(()))
+        } else {
+            Err(AppError::Forbidden("監査証跡の閲覧".to_owned()))
+        }
+    }
+}
+
+/// Permission to read the audit trail. Only `CurrentUser::audit_reader` makes one.
+#[derive(Debug)]
+pub struct AuditReader(());

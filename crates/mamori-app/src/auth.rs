@@ -1,0 +1,338 @@
+//! Signing in and out, sessions, API tokens, and the lockout after repeated failures.
+//!
+//! The answer to a failed sign-in is the same whether or not the login exists: the password is
+//! checked against a dummy hash when there is no account, and failures are counted per login
+//! name, so neither the text, the status nor the timing tells logins apart.
+
+use std::collections::BTreeSet;
+use std::sync::OnceLock;
+
+use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use chrono::{DateTime, Duration, Utc};
+use mamori_domain::account::{Account, Login};
+use mamori_domain::audit::{Actor, AuditEntry};
+use mamori_store::accounts::{self, Throttle};
+use mamori_store::{audit, org, sessions};
+use rand::RngCore;
+use serde_json::json;
+use sha2::{Digest, Sha256};
+
+use crate::access::{AuthMethod, CurrentUser, PersonSummary};
+use crate::{App, AppError, RequestMeta};
+
+/// A fresh random secret, hex-encoded (32 bytes = 256 bits).
+pub fn random_secret() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    hex::encode(bytes)
+}
+
+/// Tokens are stored only as their SHA-256: they are long random secrets, so a fast hash is
+/// enough and lets the lookup be an index hit.
+pub(crate) fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// argon2id with the crate's defaults (m=19 MiB, t=2, p=1), run off the async threads.
+pub(crate) async fn hash_password(password: String) -> Result<String, AppError> {
+    tokio::task::spawn_blocking(move || {
+        let salt = SaltString::generate(&mut rand::rngs::OsRng);
+        Argon2::default()
+            .hash_password(password.as_bytes(), &salt)
+            .map(|h| h.to_string())
+            .map_err(|e| AppError::Internal(format!("argon2: {e}")))
+    })
+    .await
+    .map_err(|e| AppError::Internal(format!("hash task: {e}")))?
+}
+
+async fn verify_password(password: String, hash: String) -> Result<bool, AppError> {
+    tokio::task::spawn_blocking(move || {
+        let parsed = PasswordHash::new(&hash)
+            .map_err(|e| AppError::Internal(format!("stored hash: {e}")))?;
+        Ok(Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok())
+    })
+    .await
+    .map_err(|e| AppError::Internal(format!("verify task: {e}")))?
+}
+
+/// A hash of a random password, checked when the login does not exist so that the answer takes
+/// as long as for a real account.
+fn dummy_hash() -> String {
+    static DUMMY: OnceLock<String> = OnceLock::new();
+    DUMMY
+        .get_or_init(|| {
+            let salt = SaltString::generate(&mut rand::rngs::OsRng);
+            Argon2::default()
+                .hash_password(random_secret().as_bytes(), &salt)
+                .map(|h| h.to_string())
+                .unwrap_or_default()
+        })
+        .clone()
+}
+
+/// A new session: the secret for the cookie and the CSRF token for forms.
+#[derive(Debug, Clone)]
+pub struct NewSession {
+    pub token: String,
+    pub csrf_token: String,
+    pub account: Account,
+}
+
+impl App {
+    /// Signs in. On success the previous session (if the browser had one) is ended and a new one
+    /// begins, so a session id planted before sign-in is worthless after it.
+    pub async fn login(
+        &self,
+        raw_login: &str,
+        password: &str,
+        previous_session: Option<&str>,
+        meta: &RequestMeta,
+    ) -> Result<NewSession, AppError> {
+        // A malformed login cannot exist, but the answer must not say so.
+        let login_key = Login::parse(raw_login)
+            .map(|l| l.as_str().to_owned())
+            .unwrap_or_else(|_| raw_login.trim().chars().take(64).collect());
+        let now = self.now();
+
+        let mut conn = self.store().conn().await?;
+        let throttle = accounts::throttle(&mut conn, &login_key).await?;
+        if let Some(until) = throttle.locked_until.filter(|u| *u > now) {
+            drop(conn);
+            self.record_failure(&login_key, &throttle, now, meta, "locked")
+                .await?;
+            return Err(AppError::LockedOut {
+                minutes: minutes_until(now, until),
+            });
+        }
+        let found = match Login::parse(raw_login) {
+            Ok(login) => accounts::find_with_hash(&mut conn, &login).await?,
+            Err(_) => None,
+        };
+        drop(conn);
+
+        let (account, hash) = match found {
+            Some((account, hash)) if !account.disabled => (Some(account), hash),
+            _ => (None, dummy_hash()),
+        };
+        let password_ok = verify_password(password.to_owned(), hash).await?;
+        let Some(account) = account.filter(|_| password_ok) else {
+            let next = self
+                .record_failure(&login_key, &throttle, now, meta, "bad_credentials")
+                .await?;
+            if let Some(until) = next.locked_until {
+                return Err(AppError::LockedOut {
+                    minutes: minutes_until(now, until),
+                });
+            }
+            return Err(AppError::BadCredentials);
+        };
+
+        let session = sessions::SessionRow {
+            token_hash: String::new(),
+            account_id: account.id,
+            csrf_token: random_secret(),
+            created_at: now,
+            last_seen_at: now,
+        };
+        let token = random_secret();
+        let session = sessions::SessionRow {
+            token_hash: token_hash(&token),
+            ..session
+        };
+        let mut tx = self.store().begin_write().await?;
+        if let Some(previous) = previous_session {
+            sessions::delete(tx.conn(), &token_hash(previous)).await?;
+        }
+        accounts::clear_throttle(tx.conn(), &login_key).await?;
+        sessions::insert(tx.conn(), &session).await?;
+        let mut entry = AuditEntry::new(actor_of(&account), "auth.login", "account", account.id)
+            .request(meta.request_id.clone());
+        entry.body_id = account.body_id.map(|b| b.to_string());
+        audit::append(&mut tx, now, entry).await?;
+        tx.commit().await?;
+        Ok(NewSession {
+            token,
+            csrf_token: session.csrf_token,
+            account,
+        })
+    }
+
+    /// Counts a failed sign-in, locks the login when the threshold is reached, and records it.
+    async fn record_failure(
+        &self,
+        login_key: &str,
+        before: &Throttle,
+        now: DateTime<Utc>,
+        meta: &RequestMeta,
+        reason: &str,
+    ) -> Result<Throttle, AppError> {
+        let s = self.settings();
+        let failures = before.failures + 1;
+        let locked_until = if failures >= s.lockout_threshold {
+            // The lock doubles with every failure past the threshold, up to the maximum.
+            let doublings = u32::try_from((failures - s.lockout_threshold).min(20)).unwrap_or(20);
+            let minutes = s
+                .lockout_base_minutes
+                .saturating_mul(1_i64 << doublings)
+                .min(s.lockout_max_minutes);
+            Some(now + Duration::minutes(minutes))
+        } else {
+            None
+        };
+        // A failure while locked extends nothing: the lock runs from the failure that set it.
+        let next = match before.locked_until {
+            Some(until) if until > now => Throttle {
+                failures,
+                locked_until: Some(until),
+            },
+            _ => Throttle {
+                failures,
+                locked_until,
+            },
+        };
+        let mut tx = self.store().begin_write().await?;
+        accounts::set_throttle(tx.conn(), login_key, &next, now).await?;
+        let entry = AuditEntry::new(
+            Actor {
+                id: "anonymous".to_owned(),
+                label: login_key.to_owned(),
+            },
+            "auth.login_failed",
+            "login",
+            login_key,
+        )
+        .after(&json!({
+            "reason": reason,
+            "failures": next.failures,
+            "locked_until": next.locked_until.map(|t| t.to_rfc3339()),
+        }))
+        .request(meta.request_id.clone());
+        audit::append(&mut tx, now, entry).await?;
+        tx.commit().await?;
+        Ok(next)
+    }
+
+    /// Ends a session.
+    pub async fn logout(
+        &self,
+        user: &CurrentUser,
+        token: &str,
+        meta: &RequestMeta,
+    ) -> Result<(), AppError> {
+        let mut tx = self.store().begin_write().await?;
+        sessions::delete(tx.conn(), &token_hash(token)).await?;
+        let mut entry = AuditEntry::new(user.actor(), "auth.logout", "account", user.account.id)
+            .request(meta.request_id.clone());
+        entry.body_id = user.account.body_id.map(|b| b.to_string());
+        audit::append(&mut tx, self.now(), entry).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The user behind a session cookie, or `None` when the session is unknown, idle too long or
+    /// past its absolute limit (an expired session is deleted).
+    pub async fn session_user(&self, token: &str) -> Result<Option<CurrentUser>, AppError> {
+        let now = self.now();
+        let hash = token_hash(token);
+        let mut conn = self.store().conn().await?;
+        let Some(session) = sessions::find(&mut conn, &hash).await? else {
+            return Ok(None);
+        };
+        let s = self.settings();
+        let idle_limit = session.last_seen_at + Duration::minutes(s.session_idle_minutes);
+        let absolute_limit = session.created_at + Duration::hours(s.session_absolute_hours);
+        if now >= idle_limit || now >= absolute_limit {
+            sessions::delete(&mut conn, &hash).await?;
+            return Ok(None);
+        }
+        // Touch at most once a minute: the idle limit is counted in minutes, and this keeps a
+        // busy screen from writing on every request.
+        if now - session.last_seen_at >= Duration::minutes(1) {
+            sessions::touch(&mut conn, &hash, now).await?;
+        }
+        let account = accounts::get(&mut conn, session.account_id).await?;
+        if account.disabled {
+            return Ok(None);
+        }
+        let user = self
+            .load_user(
+                &mut conn,
+                account,
+                AuthMethod::Session,
+                Some(session.csrf_token),
+            )
+            .await?;
+        Ok(Some(user))
+    }
+
+    /// The user behind an API bearer token, or `None`.
+    pub async fn token_user(&self, token: &str) -> Result<Option<CurrentUser>, AppError> {
+        let hash = token_hash(token);
+        let mut conn = self.store().conn().await?;
+        let Some(account) = accounts::find_by_api_token(&mut conn, &hash).await? else {
+            return Ok(None);
+        };
+        if account.disabled {
+            return Ok(None);
+        }
+        accounts::touch_api_token(&mut conn, &hash, self.now()).await?;
+        let user = self
+            .load_user(&mut conn, account, AuthMethod::ApiToken, None)
+            .await?;
+        Ok(Some(user))
+    }
+
+    async fn load_user(
+        &self,
+        conn: &mut mamori_store::AnyConnection,
+        account: Account,
+        method: AuthMethod,
+        csrf_token: Option<String>,
+    ) -> Result<CurrentUser, AppError> {
+        let body = match account.body_id {
+            Some(id) => Some(org::get_body(conn, id).await?),
+            None => None,
+        };
+        let (person, roles) = match account.person_id {
+            Some(person_id) => {
+                let summary = org::person_summary(conn, person_id)
+                    .await?
+                    .map(|(name, unit, title)| PersonSummary { name, unit, title });
+                (
+                    summary,
+                    org::roles_held(conn, person_id, self.today()).await?,
+                )
+            }
+            None => (None, Vec::new()),
+        };
+        let permissions: BTreeSet<String> = roles
+            .iter()
+            .flat_map(|r| r.grants.iter().cloned())
+            .collect();
+        Ok(CurrentUser {
+            account,
+            body,
+            person,
+            roles,
+            permissions,
+            method,
+            csrf_token,
+        })
+    }
+}
+
+pub(crate) fn actor_of(account: &Account) -> Actor {
+    Actor {
+        id: account.id.to_string(),
+        label: account.login.to_string(),
+    }
+}
+
+fn minutes_until(now: DateTime<Utc>, until: DateTime<Utc>) -> i64 {
+    let seconds = (until - now).num_seconds().max(0);
+    (seconds + 59) / 60
+}

@@ -1,0 +1,297 @@
+//! The demo body (みほん市), loaded once on `serve --demo`. All of it comes from
+//! `data/demo-mihon.toml`; later capabilities extend that file and this loader.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+use mamori_domain::account::{Account, DisplayName, Login, NewPassword};
+use mamori_domain::audit::{Actor, AuditEntry};
+use mamori_domain::ids::{AccountId, BodyId, OrgUnitId, PersonId, RoleAssignmentId};
+use mamori_domain::org::{Body, OrgUnit, Person, RoleAssignment, UnitKind};
+use mamori_store::{WriteTx, accounts, audit, org};
+use serde::Deserialize;
+
+use crate::auth::hash_password;
+use crate::roles::guideline_role_set;
+use crate::{App, AppError};
+
+const DEMO: &str = include_str!("../data/demo-mihon.toml");
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DemoFile {
+    password: String,
+    body: DemoBody,
+    units: Vec<DemoUnit>,
+    people: Vec<DemoPerson>,
+    assignments: Vec<DemoAssignment>,
+    accounts: Vec<DemoAccount>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DemoBody {
+    code: String,
+    name: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DemoUnit {
+    code: String,
+    name: String,
+    kind: String,
+    agency_kind: String,
+    parent: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DemoPerson {
+    staff_number: String,
+    name: String,
+    name_kana: String,
+    unit: String,
+    title: String,
+    employment_kind: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DemoAssignment {
+    role: String,
+    person: String,
+    unit: Option<String>,
+    system: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DemoAccount {
+    login: String,
+    person: Option<String>,
+    display_name: Option<String>,
+    #[serde(default)]
+    system_admin: bool,
+}
+
+/// What `serve --demo` tells the operator.
+#[derive(Debug, Clone)]
+pub struct DemoSummary {
+    /// False when the demo was already there and nothing was added.
+    pub loaded_now: bool,
+    pub body_name: String,
+    pub logins: Vec<String>,
+    pub password: String,
+}
+
+fn internal(what: &str) -> impl Fn(String) -> AppError + '_ {
+    move |e| AppError::Internal(format!("demo-mihon.toml: {what}: {e}"))
+}
+
+impl App {
+    /// Loads the demo body unless it is already there. One transaction: either all of it, with
+    /// its audit records, or nothing.
+    pub async fn load_demo(&self) -> Result<DemoSummary, AppError> {
+        let file: DemoFile = toml::from_str(DEMO).map_err(|e| internal("parse")(e.to_string()))?;
+        let summary = DemoSummary {
+            loaded_now: false,
+            body_name: file.body.name.clone(),
+            logins: file.accounts.iter().map(|a| a.login.clone()).collect(),
+            password: file.password.clone(),
+        };
+        let mut tx = self.store().begin_write().await?;
+        if org::find_body_by_code(tx.conn(), &file.body.code)
+            .await?
+            .is_some()
+        {
+            return Ok(summary);
+        }
+        // Hash before writing anything else; argon2 is the slow part.
+        let password = NewPassword::parse(&file.password, self.settings().password_min_length)?;
+        let hash = hash_password(password.expose().to_owned()).await?;
+        self.write_demo(&mut tx, &file, &hash).await?;
+        tx.commit().await?;
+        Ok(DemoSummary {
+            loaded_now: true,
+            ..summary
+        })
+    }
+
+    async fn write_demo(
+        &self,
+        tx: &mut WriteTx,
+        file: &DemoFile,
+        hash: &str,
+    ) -> Result<(), AppError> {
+        let now = self.now();
+        // Role holders take office at the start of the fiscal year the demo is loaded in.
+        let today = self.today();
+        let fy_start = mamori_domain::fiscal_year::FiscalYear::of(today).start();
+        let actor = Actor::system("demo");
+        let body = Body {
+            id: BodyId::new(),
+            code: file.body.code.clone(),
+            name: file.body.name.clone(),
+            created_at: now,
+        };
+        org::insert_body(tx.conn(), &body).await?;
+        let record = |action: &str, target_type: &str, id: String, after: &dyn erased::Json| {
+            AuditEntry::new(actor.clone(), action, target_type, id)
+                .body(body.id)
+                .after_json(after.to_json())
+        };
+        audit::append(
+            tx,
+            now,
+            record("body.create", "body", body.id.to_string(), &body),
+        )
+        .await?;
+
+        for (i, role) in guideline_role_set()?.iter().enumerate() {
+            org::insert_role_definition(tx.conn(), body.id, role, i as i64).await?;
+            let entry = record(
+                "role_definition.create",
+                "role_definition",
+                role.key.clone(),
+                role,
+            );
+            audit::append(tx, now, entry).await?;
+        }
+
+        let mut units: HashMap<&str, OrgUnitId> = HashMap::new();
+        for (i, u) in file.units.iter().enumerate() {
+            let kind =
+                UnitKind::parse(&u.kind).ok_or_else(|| internal("units.kind")(u.kind.clone()))?;
+            let parent_id = match &u.parent {
+                Some(code) => Some(
+                    *units
+                        .get(code.as_str())
+                        .ok_or_else(|| internal("units.parent")(code.clone()))?,
+                ),
+                None => None,
+            };
+            let unit = OrgUnit {
+                id: OrgUnitId::new(),
+                body_id: body.id,
+                parent_id,
+                code: u.code.clone(),
+                kind,
+                agency_kind: u.agency_kind.clone(),
+                name: u.name.clone(),
+                sort_order: i as i64,
+            };
+            org::insert_unit(tx.conn(), &unit, now).await?;
+            audit::append(
+                tx,
+                now,
+                record("org_unit.create", "org_unit", unit.id.to_string(), &unit),
+            )
+            .await?;
+            units.insert(u.code.as_str(), unit.id);
+        }
+        let unit_of = |code: &str| {
+            units
+                .get(code)
+                .copied()
+                .ok_or_else(|| internal("unit")(code.to_owned()))
+        };
+
+        let mut people: HashMap<&str, PersonId> = HashMap::new();
+        for p in &file.people {
+            let person = Person {
+                id: PersonId::new(),
+                body_id: body.id,
+                staff_number: p.staff_number.clone(),
+                name: p.name.clone(),
+                name_kana: p.name_kana.clone(),
+                unit_id: unit_of(&p.unit)?,
+                title: p.title.clone(),
+                employment_kind: p.employment_kind.clone(),
+                email: None,
+                status: "在職".to_owned(),
+            };
+            org::insert_person(tx.conn(), &person, now).await?;
+            audit::append(
+                tx,
+                now,
+                record("person.create", "person", person.id.to_string(), &person),
+            )
+            .await?;
+            people.insert(p.staff_number.as_str(), person.id);
+        }
+        let person_of = |num: &str| {
+            people
+                .get(num)
+                .copied()
+                .ok_or_else(|| internal("person")(num.to_owned()))
+        };
+
+        for a in &file.assignments {
+            let assignment = RoleAssignment {
+                id: RoleAssignmentId::new(),
+                body_id: body.id,
+                role_key: a.role.clone(),
+                person_id: person_of(&a.person)?,
+                unit_id: a.unit.as_deref().map(unit_of).transpose()?,
+                system_name: a.system.clone(),
+                is_deputy: false,
+                valid_from: fy_start,
+                valid_to: None::<NaiveDate>,
+            };
+            org::insert_assignment(tx.conn(), &assignment, now).await?;
+            let entry = record(
+                "role_assignment.create",
+                "role_assignment",
+                assignment.id.to_string(),
+                &assignment,
+            );
+            audit::append(tx, now, entry).await?;
+        }
+
+        for a in &file.accounts {
+            let person_id = a.person.as_deref().map(person_of).transpose()?;
+            let display = match (&a.display_name, &a.person) {
+                (Some(name), _) => name.clone(),
+                (None, Some(num)) => file
+                    .people
+                    .iter()
+                    .find(|p| &p.staff_number == num)
+                    .map(|p| p.name.clone())
+                    .unwrap_or_else(|| a.login.clone()),
+                (None, None) => a.login.clone(),
+            };
+            let account = Account {
+                id: AccountId::new(),
+                body_id: Some(body.id),
+                login: Login::parse(&a.login)?,
+                display_name: DisplayName::parse(&display)?,
+                person_id,
+                is_system_admin: a.system_admin,
+                disabled: false,
+                created_at: now,
+            };
+            accounts::insert(tx.conn(), &account, hash).await?;
+            let entry = record(
+                "account.create",
+                "account",
+                account.id.to_string(),
+                &account,
+            );
+            audit::append(tx, now, entry).await?;
+        }
+        Ok(())
+    }
+}
+
+/// Lets one closure record any serializable value.
+mod erased {
+    pub trait Json {
+        fn to_json(&self) -> Option<String>;
+    }
+    impl<T: serde::Serialize> Json for T {
+        fn to_json(&self) -> Option<String> {
+            serde_json::to_string(self).ok()
+        }
+    }
+}

@@ -1,0 +1,79 @@
+//! Use cases of mamori, one module per capability.
+//!
+//! A use case takes the acting user (or the system), checks the actor's authority by obtaining a
+//! permission value, opens one write transaction, changes state, appends the audit record in the
+//! same transaction, and commits. Nothing here knows HTTP, HTML or SQL.
+
+pub mod access;
+pub mod accounts;
+pub mod audit_trail;
+pub mod auth;
+pub mod clock;
+pub mod demo;
+pub mod error;
+pub mod roles;
+pub mod settings;
+
+use std::sync::Arc;
+
+use mamori_store::Store;
+
+pub use access::CurrentUser;
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use error::AppError;
+pub use settings::AppSettings;
+
+/// What every use case needs: the store, the clock and the settings. Cheap to clone.
+#[derive(Clone)]
+pub struct App {
+    store: Store,
+    clock: Arc<dyn Clock>,
+    settings: Arc<AppSettings>,
+}
+
+impl std::fmt::Debug for App {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("App")
+            .field("store", &self.store)
+            .finish_non_exhaustive()
+    }
+}
+
+impl App {
+    pub fn new(store: Store, clock: Arc<dyn Clock>, settings: AppSettings) -> Self {
+        Self {
+            store,
+            clock,
+            settings: Arc::new(settings),
+        }
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn settings(&self) -> &AppSettings {
+        &self.settings
+    }
+
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.clock.now()
+    }
+
+    /// Today's date in Japan, where every body using mamori keeps its dates.
+    pub fn today(&self) -> chrono::NaiveDate {
+        clock::japan_date(self.clock.now())
+    }
+
+    /// Whether the database answers, for `/api/v1/health`.
+    pub async fn health(&self) -> Result<(), AppError> {
+        self.store.ping().await?;
+        Ok(())
+    }
+}
+
+/// Request metadata carried into audit records.
+#[derive(Debug, Clone, Default)]
+pub struct RequestMeta {
+    pub request_id: Option<String>,
+}

@@ -1,0 +1,183 @@
+//! Login accounts: the rules for login names and passwords, independent of how they are stored.
+
+use std::fmt;
+
+use serde::Serialize;
+use unicode_normalization::UnicodeNormalization;
+
+use crate::DomainError;
+use crate::ids::{AccountId, BodyId, PersonId};
+
+/// A login account. Its password hash is not part of it: only the sign-in use case reads that.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Account {
+    pub id: AccountId,
+    /// The body the account works in; `None` for an installation-wide system administrator.
+    pub body_id: Option<BodyId>,
+    pub login: Login,
+    pub display_name: DisplayName,
+    /// The person (職員等) behind the account, whose role assignments give its authority.
+    pub person_id: Option<PersonId>,
+    /// May do installation tasks (accounts, settings); gives no authority in a body's policy.
+    pub is_system_admin: bool,
+    pub disabled: bool,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// A login name: 3–64 characters of ASCII letters, digits, `.`, `_`, `-`, `@`; compared in
+/// lower case so that `Kacho` and `kacho` are one account. Full-width input is folded (NFKC)
+/// because Japanese IMEs often leave it on.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[serde(transparent)]
+pub struct Login(String);
+
+impl Login {
+    pub const FIELD: &'static str = "ログインID";
+
+    pub fn parse(raw: &str) -> Result<Self, DomainError> {
+        let folded: String = raw.nfkc().collect::<String>().trim().to_lowercase();
+        if folded.is_empty() {
+            return Err(DomainError::new(Self::FIELD, "入力してください"));
+        }
+        let len = folded.chars().count();
+        if !(3..=64).contains(&len) {
+            return Err(DomainError::new(
+                Self::FIELD,
+                "3文字以上64文字以下で入力してください",
+            ));
+        }
+        if !folded
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '@'))
+        {
+            return Err(DomainError::new(
+                Self::FIELD,
+                "半角英数字と「. _ - @」だけが使えます",
+            ));
+        }
+        Ok(Self(folded))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Login {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A new password as chosen by a person. The minimum length comes from the caller (settings now,
+/// the body's profile later), never from a constant here. The value is never printed.
+#[derive(Clone)]
+pub struct NewPassword(String);
+
+impl NewPassword {
+    pub const FIELD: &'static str = "パスワード";
+
+    pub fn parse(raw: &str, min_len: usize) -> Result<Self, DomainError> {
+        let len = raw.chars().count();
+        if len < min_len {
+            return Err(DomainError::new(
+                Self::FIELD,
+                format!("{min_len}文字以上で入力してください"),
+            ));
+        }
+        if len > 256 {
+            return Err(DomainError::new(
+                Self::FIELD,
+                "256文字以下で入力してください",
+            ));
+        }
+        if raw.chars().any(char::is_control) {
+            return Err(DomainError::new(Self::FIELD, "制御文字は使えません"));
+        }
+        Ok(Self(raw.to_owned()))
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for NewPassword {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("NewPassword(***)")
+    }
+}
+
+/// A display name such as 「山田 太郎」 or 「システム管理者」.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct DisplayName(String);
+
+impl DisplayName {
+    pub const FIELD: &'static str = "氏名";
+
+    pub fn parse(raw: &str) -> Result<Self, DomainError> {
+        let value: String = raw.nfkc().collect::<String>().trim().to_owned();
+        if value.is_empty() {
+            return Err(DomainError::new(Self::FIELD, "入力してください"));
+        }
+        if value.chars().count() > 100 {
+            return Err(DomainError::new(
+                Self::FIELD,
+                "100文字以下で入力してください",
+            ));
+        }
+        if value.chars().any(char::is_control) {
+            return Err(DomainError::new(Self::FIELD, "制御文字は使えません"));
+        }
+        Ok(Self(value))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for DisplayName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn logins_are_folded_to_one_spelling() {
+        assert_eq!(Login::parse(" Kacho ").unwrap().as_str(), "kacho");
+        assert_eq!(Login::parse("ｋａｃｈｏ").unwrap().as_str(), "kacho");
+    }
+
+    #[test]
+    fn bad_logins_name_the_field_and_rule() {
+        for (raw, rule) in [
+            ("", "入力してください"),
+            ("ab", "3文字以上"),
+            ("課長さん", "半角英数字"),
+            ("a b c", "半角英数字"),
+        ] {
+            let err = Login::parse(raw).unwrap_err();
+            assert_eq!(err.field, "ログインID");
+            assert!(err.message.contains(rule), "{raw}: {}", err.message);
+        }
+    }
+
+    #[test]
+    fn password_length_comes_from_the_caller() {
+        assert!(NewPassword::parse("short", 8).is_err());
+        assert!(NewPassword::parse("short", 5).is_ok());
+        let err = NewPassword::parse("1234567", 12).unwrap_err();
+        assert!(err.message.contains("12文字以上"));
+        assert_eq!(
+            format!("{:?}", NewPassword::parse("secret-pass", 8).unwrap()),
+            "NewPassword(***)"
+        );
+    }
+}

@@ -1,0 +1,347 @@
+//! The audit trail's hash chain.
+//!
+//! Every state change appends one record; each record's hash covers the previous record's hash
+//! and the record's own canonical form, so editing, deleting or inserting a row out of band breaks
+//! the chain at that row. This module holds the pure part: the canonical form, the hash, and the
+//! walk that finds the first broken link. Storage and transactions live in the store.
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+/// The `prev_hash` of the first record.
+pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// Who caused a change: an account, or the system itself (start-up, demo loading, migrations).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Actor {
+    /// The account id, or `system`.
+    pub id: String,
+    /// What a reader sees: the login, or e.g. `system:demo`.
+    pub label: String,
+}
+
+impl Actor {
+    pub fn system(purpose: &str) -> Self {
+        Self {
+            id: "system".to_owned(),
+            label: format!("system:{purpose}"),
+        }
+    }
+}
+
+/// A change about to be recorded: everything but its place in the chain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditEntry {
+    pub actor: Actor,
+    pub body_id: Option<String>,
+    /// What happened, as `noun.verb`: `account.create`, `auth.login`, `auth.login_failed` …
+    pub action: String,
+    pub target_type: String,
+    pub target_id: String,
+    /// The state before and after, as JSON text (`None` for a creation or a deletion).
+    pub before: Option<String>,
+    pub after: Option<String>,
+    pub request_id: Option<String>,
+}
+
+impl AuditEntry {
+    pub fn new(actor: Actor, action: &str, target_type: &str, target_id: impl ToString) -> Self {
+        Self {
+            actor,
+            body_id: None,
+            action: action.to_owned(),
+            target_type: target_type.to_owned(),
+            target_id: target_id.to_string(),
+            before: None,
+            after: None,
+            request_id: None,
+        }
+    }
+
+    pub fn body(mut self, body_id: impl ToString) -> Self {
+        self.body_id = Some(body_id.to_string());
+        self
+    }
+
+    pub fn before(mut self, value: &impl Serialize) -> Self {
+        self.before = serde_json::to_string(value).ok();
+        self
+    }
+
+    pub fn after(mut self, value: &impl Serialize) -> Self {
+        self.after = serde_json::to_string(value).ok();
+        self
+    }
+
+    /// Sets the after-state from JSON text already serialized.
+    pub fn after_json(mut self, json: Option<String>) -> Self {
+        self.after = json;
+        self
+    }
+
+    pub fn request(mut self, request_id: Option<String>) -> Self {
+        self.request_id = request_id;
+        self
+    }
+}
+
+/// A record as stored: the entry plus its place in the chain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditRecord {
+    pub seq: i64,
+    pub at: DateTime<Utc>,
+    pub entry: AuditEntry,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+/// The fixed text form of a time in the chain: RFC 3339, UTC, microseconds. The store keeps the
+/// same text, so the hash never depends on how a database prints a timestamp.
+pub fn chain_time(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Micros, true)
+}
+
+#[derive(Serialize)]
+struct Canonical<'a> {
+    v: u8,
+    seq: i64,
+    at: String,
+    actor_id: &'a str,
+    actor_label: &'a str,
+    body_id: Option<&'a str>,
+    action: &'a str,
+    target_type: &'a str,
+    target_id: &'a str,
+    before: Option<&'a str>,
+    after: Option<&'a str>,
+    request_id: Option<&'a str>,
+}
+
+/// `SHA-256(prev_hash ‖ canonical record)`, hex. The canonical record is a JSON object with a
+/// fixed key order whose `before`/`after` are the stored JSON text itself, so verifying never
+/// re-serializes user data.
+pub fn chain_hash(prev_hash: &str, seq: i64, at: DateTime<Utc>, entry: &AuditEntry) -> String {
+    let canonical = Canonical {
+        v: 1,
+        seq,
+        at: chain_time(at),
+        actor_id: &entry.actor.id,
+        actor_label: &entry.actor.label,
+        body_id: entry.body_id.as_deref(),
+        action: &entry.action,
+        target_type: &entry.target_type,
+        target_id: &entry.target_id,
+        before: entry.before.as_deref(),
+        after: entry.after.as_deref(),
+        request_id: entry.request_id.as_deref(),
+    };
+    // Serializing a struct of strings and integers cannot fail; an empty fallback would still
+    // produce a hash that verification rejects, never a silent pass.
+    let text = serde_json::to_string(&canonical).unwrap_or_default();
+    let mut hasher = Sha256::new();
+    hasher.update(prev_hash.as_bytes());
+    hasher.update(text.as_bytes());
+    hex::encode(hasher.finalize())
+}
+
+impl AuditRecord {
+    /// Seals an entry as the record after `prev` (or the first one).
+    pub fn seal(prev: Option<(i64, &str)>, at: DateTime<Utc>, entry: AuditEntry) -> Self {
+        let (seq, prev_hash) = match prev {
+            Some((seq, hash)) => (seq + 1, hash.to_owned()),
+            None => (1, GENESIS_HASH.to_owned()),
+        };
+        let hash = chain_hash(&prev_hash, seq, at, &entry);
+        Self {
+            seq,
+            at,
+            entry,
+            prev_hash,
+            hash,
+        }
+    }
+}
+
+/// Why the chain is broken at a record.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ChainBreak {
+    #[error("記録 {seq}: 通し番号が飛んでいます（{expected} のはず）— 記録の削除または挿入")]
+    Gap { seq: i64, expected: i64 },
+    #[error("記録 {seq}: 直前の記録のハッシュと一致しません — 記録の削除、挿入または改ざん")]
+    PrevMismatch { seq: i64 },
+    #[error("記録 {seq}: 内容がハッシュと一致しません — 記録の改ざん")]
+    HashMismatch { seq: i64 },
+    #[error(
+        "記録の末尾が一致しません: 最終記録は {expected_seq} のはずが {found_seq} です — 末尾の記録の削除または追加"
+    )]
+    HeadMismatch { expected_seq: i64, found_seq: i64 },
+}
+
+impl ChainBreak {
+    pub fn seq(&self) -> i64 {
+        match self {
+            Self::Gap { seq, .. } | Self::PrevMismatch { seq } | Self::HashMismatch { seq } => *seq,
+            Self::HeadMismatch { found_seq, .. } => *found_seq,
+        }
+    }
+}
+
+/// Walks records in `seq` order, one at a time, so a chain of millions of rows is verified in
+/// constant memory.
+#[derive(Debug, Default)]
+pub struct ChainVerifier {
+    last: Option<(i64, String)>,
+    count: u64,
+}
+
+impl ChainVerifier {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn push(&mut self, record: &AuditRecord) -> Result<(), ChainBreak> {
+        let (expected_seq, expected_prev) = match &self.last {
+            Some((seq, hash)) => (seq + 1, hash.as_str()),
+            None => (1, GENESIS_HASH),
+        };
+        if record.seq != expected_seq {
+            return Err(ChainBreak::Gap {
+                seq: record.seq,
+                expected: expected_seq,
+            });
+        }
+        if record.prev_hash != expected_prev {
+            return Err(ChainBreak::PrevMismatch { seq: record.seq });
+        }
+        if chain_hash(&record.prev_hash, record.seq, record.at, &record.entry) != record.hash {
+            return Err(ChainBreak::HashMismatch { seq: record.seq });
+        }
+        self.last = Some((record.seq, record.hash.clone()));
+        self.count += 1;
+        Ok(())
+    }
+
+    /// Compares the end of the walk with the chain head the store keeps, which catches a deleted
+    /// or appended last record.
+    pub fn finish(self, head: Option<(i64, &str)>) -> Result<u64, ChainBreak> {
+        let found = self.last.as_ref().map(|(s, h)| (*s, h.as_str()));
+        match (found, head) {
+            (None, None) => Ok(self.count),
+            (Some((fs, fh)), Some((hs, hh))) if fs == hs && fh == hh => Ok(self.count),
+            (found, head) => Err(ChainBreak::HeadMismatch {
+                expected_seq: head.map_or(0, |(s, _)| s),
+                found_seq: found.map_or(0, |(s, _)| s),
+            }),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use chrono::TimeZone;
+
+    fn chain(n: i64) -> Vec<AuditRecord> {
+        let mut out: Vec<AuditRecord> = Vec::new();
+        for i in 0..n {
+            let at = Utc.with_ymd_and_hms(2026, 4, 1, 9, 0, i as u32).unwrap();
+            let entry = AuditEntry::new(Actor::system("test"), "thing.create", "thing", i)
+                .after(&serde_json::json!({"名前": format!("第{i}号")}));
+            let prev = out.last().map(|r| (r.seq, r.hash.as_str()));
+            let rec = AuditRecord::seal(prev, at, entry);
+            out.push(rec);
+        }
+        out
+    }
+
+    fn verify(records: &[AuditRecord], head: Option<(i64, &str)>) -> Result<u64, ChainBreak> {
+        let mut v = ChainVerifier::new();
+        for r in records {
+            v.push(r)?;
+        }
+        v.finish(head)
+    }
+
+    #[test]
+    fn an_intact_chain_verifies() {
+        let c = chain(5);
+        let head = c.last().map(|r| (r.seq, r.hash.as_str()));
+        assert_eq!(verify(&c, head).unwrap(), 5);
+    }
+
+    #[test]
+    fn an_edited_record_is_named() {
+        let mut c = chain(5);
+        c[2].entry.after = Some(r#"{"名前":"改ざん"}"#.to_owned());
+        let head = (c[4].seq, c[4].hash.clone());
+        let err = verify(&c, Some((head.0, &head.1))).unwrap_err();
+        assert_eq!(err, ChainBreak::HashMismatch { seq: 3 });
+    }
+
+    #[test]
+    fn a_deleted_record_is_named() {
+        let mut c = chain(5);
+        c.remove(1);
+        let head = (c[3].seq, c[3].hash.clone());
+        let err = verify(&c, Some((head.0, &head.1))).unwrap_err();
+        assert_eq!(
+            err,
+            ChainBreak::Gap {
+                seq: 3,
+                expected: 2
+            }
+        );
+    }
+
+    #[test]
+    fn a_deleted_last_record_is_caught_by_the_head() {
+        let mut c = chain(5);
+        let head = (c[4].seq, c[4].hash.clone());
+        c.pop();
+        let err = verify(&c, Some((head.0, &head.1))).unwrap_err();
+        assert_eq!(
+            err,
+            ChainBreak::HeadMismatch {
+                expected_seq: 5,
+                found_seq: 4
+            }
+        );
+    }
+
+    #[test]
+    fn a_record_inserted_with_a_recomputed_hash_still_breaks_the_next_link() {
+        let c = chain(4);
+        // An intruder renumbers and rehashes a forged record 3, but cannot rehash record 4
+        // without rewriting the rest of the chain and the head.
+        let forged_entry = AuditEntry::new(Actor::system("forged"), "thing.create", "thing", 99);
+        let forged = AuditRecord::seal(Some((c[1].seq, &c[1].hash)), c[2].at, forged_entry);
+        let tampered = vec![c[0].clone(), c[1].clone(), forged, c[3].clone()];
+        let head = (c[3].seq, c[3].hash.clone());
+        let err = verify(&tampered, Some((head.0, &head.1))).unwrap_err();
+        assert_eq!(err, ChainBreak::PrevMismatch { seq: 4 });
+    }
+
+    #[test]
+    fn the_hash_covers_every_field() {
+        let base = chain(1).remove(0);
+        let mut variants = Vec::new();
+        let mut e = base.entry.clone();
+        e.actor.label = "someone".into();
+        variants.push(e);
+        let mut e = base.entry.clone();
+        e.body_id = Some("b".into());
+        variants.push(e);
+        let mut e = base.entry.clone();
+        e.request_id = Some("r".into());
+        variants.push(e);
+        let mut e = base.entry.clone();
+        e.target_id = "x".into();
+        variants.push(e);
+        for e in variants {
+            assert_ne!(chain_hash(GENESIS_HASH, 1, base.at, &e), base.hash);
+        }
+        assert_ne!(chain_hash(GENESIS_HASH, 2, base.at, &base.entry), base.hash);
+    }
+}

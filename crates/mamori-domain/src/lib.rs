@@ -1,0 +1,14 @@
+//! The pure domain model of mamori.
+//!
+//! Everything here is plain data and rules: no database, web or async types, and no clock —
+//! callers pass the current time in. Values are built by parsing, so an invalid one cannot exist.
+
+pub mod account;
+pub mod audit;
+pub mod error;
+pub mod fiscal_year;
+pub mod ids;
+pub mod org;
+pub mod wareki;
+
+pub use error::DomainError;

@@ -1,0 +1,220 @@
+//! The organization as far as the foundation needs it: the body, its units, people, the role set
+//! of its policy and who holds which role. Role names and their app permissions are data of the
+//! body, never constants here.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::ids::{BodyId, OrgUnitId, PersonId, RoleAssignmentId};
+
+/// A 地方公共団体.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Body {
+    pub id: BodyId,
+    /// A short stable code (the 団体コード, or a slug), unique in the installation.
+    pub code: String,
+    /// 「みほん市」: replaces 「本市」 in the policy text.
+    pub name: String,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UnitKind {
+    /// 部局
+    Department,
+    /// 課室
+    Section,
+    /// 係
+    Team,
+}
+
+impl UnitKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Department => "department",
+            Self::Section => "section",
+            Self::Team => "team",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "department" => Some(Self::Department),
+            "section" => Some(Self::Section),
+            "team" => Some(Self::Team),
+            _ => None,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Department => "部局",
+            Self::Section => "課室",
+            Self::Team => "係",
+        }
+    }
+}
+
+/// A 部局, 課室 or 係.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OrgUnit {
+    pub id: OrgUnitId,
+    pub body_id: BodyId,
+    pub parent_id: Option<OrgUnitId>,
+    pub code: String,
+    pub kind: UnitKind,
+    /// 行政機関の種別: 内部部局, 教育委員会, 議会事務局 … (free text until the organization
+    /// capability fixes the list in the profile).
+    pub agency_kind: String,
+    pub name: String,
+    pub sort_order: i64,
+}
+
+/// A person (職員等).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Person {
+    pub id: PersonId,
+    pub body_id: BodyId,
+    /// 職員番号
+    pub staff_number: String,
+    pub name: String,
+    pub name_kana: String,
+    pub unit_id: OrgUnitId,
+    /// 職名: 課長, 主査, 主事 …
+    pub title: String,
+    /// 職員, 非常勤職員, 会計年度任用職員 …
+    pub employment_kind: String,
+    pub email: Option<String>,
+    /// 在職, 休職, 退職
+    pub status: String,
+}
+
+/// Where a role applies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RoleScope {
+    /// The whole body (CISO, 統括情報セキュリティ責任者 …).
+    Body,
+    /// One unit (情報セキュリティ責任者 of a 部局, 情報セキュリティ管理者 of a 課室).
+    Unit,
+    /// One information system (情報システム管理者).
+    System,
+}
+
+impl RoleScope {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Body => "body",
+            Self::Unit => "unit",
+            Self::System => "system",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "body" => Some(Self::Body),
+            "unit" => Some(Self::Unit),
+            "system" => Some(Self::System),
+            _ => None,
+        }
+    }
+}
+
+/// A role of the body's policy, named as the body names it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoleDefinition {
+    /// Stable key, e.g. `security_manager` (see GLOSSARY.md).
+    pub key: String,
+    /// The body's name for it, e.g. 「情報セキュリティ管理者」 or 「所属長」.
+    pub name: String,
+    pub scope: RoleScope,
+    /// App permissions the role gives, e.g. `audit.read`.
+    #[serde(default)]
+    pub grants: Vec<String>,
+}
+
+/// Someone holding a role, body-wide or for a unit or system, from a date.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RoleAssignment {
+    pub id: RoleAssignmentId,
+    pub body_id: BodyId,
+    pub role_key: String,
+    pub person_id: PersonId,
+    pub unit_id: Option<OrgUnitId>,
+    pub system_name: Option<String>,
+    /// 代理: acts for the holder.
+    pub is_deputy: bool,
+    pub valid_from: NaiveDate,
+    pub valid_to: Option<NaiveDate>,
+}
+
+impl RoleAssignment {
+    pub fn is_valid_on(&self, date: NaiveDate) -> bool {
+        self.valid_from <= date && self.valid_to.is_none_or(|to| date <= to)
+    }
+}
+
+/// A role a person holds on a date, resolved for display: 「情報セキュリティ管理者（市民課）」.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct HeldRole {
+    pub key: String,
+    pub name: String,
+    pub unit_name: Option<String>,
+    pub system_name: Option<String>,
+    pub is_deputy: bool,
+    pub grants: Vec<String>,
+}
+
+impl HeldRole {
+    pub fn label(&self) -> String {
+        let mut label = self.name.clone();
+        if self.is_deputy {
+            label.push_str("（代理）");
+        }
+        match (&self.unit_name, &self.system_name) {
+            (Some(unit), _) => format!("{label}（{unit}）"),
+            (None, Some(system)) => format!("{label}（{system}）"),
+            (None, None) => label,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn assignment_validity_is_inclusive_of_both_ends() {
+        let from = NaiveDate::from_ymd_opt(2026, 4, 1).unwrap_or_default();
+        let to = NaiveDate::from_ymd_opt(2027, 3, 31).unwrap_or_default();
+        let a = RoleAssignment {
+            id: RoleAssignmentId::new(),
+            body_id: BodyId::new(),
+            role_key: "security_manager".into(),
+            person_id: PersonId::new(),
+            unit_id: None,
+            system_name: None,
+            is_deputy: false,
+            valid_from: from,
+            valid_to: Some(to),
+        };
+        assert!(a.is_valid_on(from));
+        assert!(a.is_valid_on(to));
+        assert!(!a.is_valid_on(from.pred_opt().unwrap_or_default()));
+        assert!(!a.is_valid_on(to.succ_opt().unwrap_or_default()));
+    }
+
+    #[test]
+    fn held_role_labels_name_the_unit() {
+        let r = HeldRole {
+            key: "security_manager".into(),
+            name: "情報セキュリティ管理者".into(),
+            unit_name: Some("市民課".into()),
+            system_name: None,
+            is_deputy: false,
+            grants: vec![],
+        };
+        assert_eq!(r.label(), "情報セキュリティ管理者（市民課）");
+    }
+}

@@ -1,0 +1,176 @@
+//! The audit trail table: append inside a write transaction, list with keyset paging, and walk
+//! in order for verification.
+
+use chrono::{DateTime, Utc};
+use mamori_domain::audit::{Actor, AuditEntry, AuditRecord};
+use sqlx::{AnyConnection, Row};
+
+use crate::{StoreError, WriteTx, time};
+
+/// Appends one record after the current chain head and moves the head. Taking a `WriteTx` means
+/// the head is already locked by this transaction.
+pub async fn append(
+    tx: &mut WriteTx,
+    at: DateTime<Utc>,
+    entry: AuditEntry,
+) -> Result<AuditRecord, StoreError> {
+    let (seq, hash) = head(tx.conn()).await?;
+    let prev = (seq > 0).then_some((seq, hash.as_str()));
+    let record = AuditRecord::seal(prev, at, entry);
+    let e = &record.entry;
+    sqlx::query(
+        "INSERT INTO audit_log (seq, at, actor_id, actor_label, body_id, action, target_type, \
+         target_id, before_json, after_json, request_id, prev_hash, hash) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+    )
+    .bind(record.seq)
+    .bind(time::text(record.at))
+    .bind(&e.actor.id)
+    .bind(&e.actor.label)
+    .bind(e.body_id.clone())
+    .bind(&e.action)
+    .bind(&e.target_type)
+    .bind(&e.target_id)
+    .bind(e.before.clone())
+    .bind(e.after.clone())
+    .bind(e.request_id.clone())
+    .bind(&record.prev_hash)
+    .bind(&record.hash)
+    .execute(tx.conn())
+    .await?;
+    sqlx::query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1")
+        .bind(record.seq)
+        .bind(&record.hash)
+        .execute(tx.conn())
+        .await?;
+    Ok(record)
+}
+
+/// The chain head: the last sequence number (0 when empty) and its hash.
+pub async fn head(conn: &mut AnyConnection) -> Result<(i64, String), StoreError> {
+    let row = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
+        .fetch_one(conn)
+        .await?;
+    Ok((row.try_get("seq")?, row.try_get("hash")?))
+}
+
+/// Filters of the audit-trail screen and API. Every filter narrows; none given lists everything.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    /// The actor's label (login), matched exactly.
+    pub actor: Option<String>,
+    pub target_type: Option<String>,
+    pub target_id: Option<String>,
+    pub action: Option<String>,
+    /// Inclusive lower bound of the time.
+    pub from: Option<DateTime<Utc>>,
+    /// Exclusive upper bound of the time.
+    pub until: Option<DateTime<Utc>>,
+    /// Keyset cursor: only records with a smaller `seq` (the next page, newest first).
+    pub before_seq: Option<i64>,
+}
+
+const COLUMNS: &str = "seq, at, actor_id, actor_label, body_id, action, target_type, target_id, \
+                       before_json, after_json, request_id, prev_hash, hash";
+
+/// Newest first, at most `limit` records. Paging by `seq` (keyset) keeps every page as fast as
+/// the first, however long the trail grows.
+pub async fn list(
+    conn: &mut AnyConnection,
+    filter: &AuditFilter,
+    limit: i64,
+) -> Result<Vec<AuditRecord>, StoreError> {
+    let mut clauses: Vec<String> = Vec::new();
+    let mut binds: Vec<String> = Vec::new();
+    let mut push = |sql: &str, value: String| {
+        binds.push(value);
+        clauses.push(sql.replace('?', &format!("${}", binds.len())));
+    };
+    if let Some(v) = &filter.actor {
+        push("actor_label = ?", v.clone());
+    }
+    if let Some(v) = &filter.target_type {
+        push("target_type = ?", v.clone());
+    }
+    if let Some(v) = &filter.target_id {
+        push("target_id = ?", v.clone());
+    }
+    if let Some(v) = &filter.action {
+        push("action = ?", v.clone());
+    }
+    if let Some(v) = filter.from {
+        push("at >= ?", time::text(v));
+    }
+    if let Some(v) = filter.until {
+        push("at < ?", time::text(v));
+    }
+    let mut sql = format!("SELECT {COLUMNS} FROM audit_log");
+    let mut conditions = clauses;
+    let seq_bind = binds.len() + 1;
+    if filter.before_seq.is_some() {
+        conditions.push(format!("seq < ${seq_bind}"));
+    }
+    if !conditions.is_empty() {
+        sql.push_str(" WHERE ");
+        sql.push_str(&conditions.join(" AND "));
+    }
+    sql.push_str(&format!(
+        " ORDER BY seq DESC LIMIT {}",
+        limit.clamp(1, 1000)
+    ));
+    let mut query = sqlx::query(&sql);
+    for value in binds {
+        query = query.bind(value);
+    }
+    if let Some(seq) = filter.before_seq {
+        query = query.bind(seq);
+    }
+    let rows = query.fetch_all(conn).await?;
+    rows.iter().map(record_from_row).collect()
+}
+
+/// Records with `seq` greater than `after`, oldest first: the verifier reads the chain in
+/// batches of this, so memory stays flat at millions of rows.
+pub async fn batch_after(
+    conn: &mut AnyConnection,
+    after: i64,
+    limit: i64,
+) -> Result<Vec<AuditRecord>, StoreError> {
+    let sql = format!("SELECT {COLUMNS} FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2");
+    let rows = sqlx::query(&sql)
+        .bind(after)
+        .bind(limit)
+        .fetch_all(conn)
+        .await?;
+    rows.iter().map(record_from_row).collect()
+}
+
+pub async fn count(conn: &mut AnyConnection) -> Result<i64, StoreError> {
+    let row = sqlx::query("SELECT COUNT(*) AS n FROM audit_log")
+        .fetch_one(conn)
+        .await?;
+    Ok(row.try_get("n")?)
+}
+
+fn record_from_row(row: &sqlx::any::AnyRow) -> Result<AuditRecord, StoreError> {
+    let at: String = row.try_get("at")?;
+    Ok(AuditRecord {
+        seq: row.try_get("seq")?,
+        at: time::parse("audit_log.at", &at)?,
+        entry: AuditEntry {
+            actor: Actor {
+                id: row.try_get("actor_id")?,
+                label: row.try_get("actor_label")?,
+            },
+            body_id: row.try_get("body_id")?,
+            action: row.try_get("action")?,
+            target_type: row.try_get("target_type")?,
+            target_id: row.try_get("target_id")?,
+            before: row.try_get("before_json")?,
+            after: row.try_get("after_json")?,
+            request_id: row.try_get("request_id")?,
+        },
+        prev_hash: row.try_get("prev_hash")?,
+        hash: row.try_get("hash")?,
+    })
+}

@@ -1,0 +1,141 @@
+//! Opening the database, applying migrations, and the two kinds of transaction.
+
+use std::time::Duration;
+
+use sqlx::any::{AnyPoolOptions, install_default_drivers};
+use sqlx::migrate::Migrator;
+use sqlx::pool::PoolConnection;
+use sqlx::{Any, AnyPool, Executor};
+
+use crate::{DatabaseUrl, StoreError};
+
+static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// SQLite is set up in this one place: WAL so readers never wait for the writer, foreign keys
+/// enforced, and a generous busy timeout so that a CLI command and the server can both write.
+const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; \
+     PRAGMA busy_timeout = 30000; PRAGMA synchronous = NORMAL;";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A pooled connection for reads.
+pub type Conn = PoolConnection<Any>;
+
+#[derive(Clone)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+    url: DatabaseUrl,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Store({})", self.url)
+    }
+}
+
+impl Store {
+    /// Connects; for SQLite the file and its folder are created when missing.
+    pub async fn connect(url: &DatabaseUrl) -> Result<Self, StoreError> {
+        install_default_drivers();
+        let backend = match url {
+            DatabaseUrl::Sqlite(path) => {
+                if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+                    std::fs::create_dir_all(parent).map_err(|e| {
+                        StoreError::Database(sqlx::Error::Configuration(
+                            format!("{}: {e}", parent.display()).into(),
+                        ))
+                    })?;
+                }
+                Backend::Sqlite
+            }
+            DatabaseUrl::Postgres(_) => Backend::Postgres,
+        };
+        let pool = AnyPoolOptions::new()
+            .max_connections(match backend {
+                Backend::Sqlite => 8,
+                Backend::Postgres => 16,
+            })
+            .acquire_timeout(Duration::from_secs(30))
+            .after_connect(move |conn, _meta| {
+                Box::pin(async move {
+                    if backend == Backend::Sqlite {
+                        conn.execute(SQLITE_PRAGMAS).await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect(&url.connect_string())
+            .await?;
+        Ok(Self {
+            pool,
+            backend,
+            url: url.clone(),
+        })
+    }
+
+    /// Applies the embedded migrations of this backend that have not run yet.
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        match self.backend {
+            Backend::Sqlite => SQLITE_MIGRATIONS.run(&self.pool).await?,
+            Backend::Postgres => POSTGRES_MIGRATIONS.run(&self.pool).await?,
+        }
+        Ok(())
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub fn url(&self) -> &DatabaseUrl {
+        &self.url
+    }
+
+    /// A connection for reads (and for technical writes that are not audited, such as touching a
+    /// session's last-seen time).
+    pub async fn conn(&self) -> Result<Conn, StoreError> {
+        Ok(self.pool.acquire().await?)
+    }
+
+    /// Starts a transaction that will change state and append to the audit trail. Its first
+    /// statement locks the chain head: on PostgreSQL a row lock, on SQLite the write lock, so
+    /// concurrent writers append one after another and the chain never forks.
+    pub async fn begin_write(&self) -> Result<WriteTx, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("UPDATE audit_head SET seq = seq WHERE id = 1")
+            .execute(&mut *tx)
+            .await?;
+        Ok(WriteTx { tx })
+    }
+
+    /// Checks that the database answers.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// A write transaction holding the audit chain lock. Nothing is kept unless `commit` is called.
+pub struct WriteTx {
+    tx: sqlx::Transaction<'static, Any>,
+}
+
+impl WriteTx {
+    pub fn conn(&mut self) -> &mut sqlx::AnyConnection {
+        &mut self.tx
+    }
+
+    pub async fn commit(self) -> Result<(), StoreError> {
+        self.tx.commit().await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,105 @@
+//! CSRF protection for every state-changing form.
+//!
+//! A signed-in user's token is kept with the session on the server; a visitor's (on the login
+//! form) is a random value in an `HttpOnly; SameSite=Strict` cookie. Either way the form must
+//! carry the same value in `_csrf`, and a request that a browser marks as cross-site is refused
+//! before the body is read.
+
+use std::collections::HashMap;
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, OptionalFromRequestParts, Request};
+use axum::http::header;
+use mamori_app::AppError;
+use subtle::ConstantTimeEq;
+
+use crate::AppState;
+use crate::error::PageError;
+use crate::extract::{ANON_CSRF_COOKIE, Session, cookie, request_meta};
+
+pub const FIELD: &str = "_csrf";
+
+/// A form whose CSRF token checked out, as its fields, plus the session it came with.
+#[derive(Debug)]
+pub struct VerifiedForm {
+    pub fields: HashMap<String, String>,
+    pub session: Option<Session>,
+}
+
+impl VerifiedForm {
+    /// A field's value, or an empty string when the form did not send it.
+    pub fn get(&self, name: &str) -> &str {
+        self.fields.get(name).map_or("", String::as_str)
+    }
+}
+
+fn forbidden(request_id: Option<String>) -> PageError {
+    PageError {
+        error: AppError::Forbidden("フォームの有効期限が切れたか、別のサイトから送信されました。画面を開き直してから操作してください".to_owned()),
+        request_id,
+    }
+}
+
+impl FromRequest<AppState> for VerifiedForm {
+    type Rejection = PageError;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let (mut parts, body) = request.into_parts();
+        let request_id = request_meta(&parts).request_id;
+        let cross_site = parts
+            .headers
+            .get("sec-fetch-site")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v == "cross-site");
+        if cross_site {
+            return Err(forbidden(request_id));
+        }
+        let session =
+            <Session as OptionalFromRequestParts<AppState>>::from_request_parts(&mut parts, state)
+                .await?;
+        let expected = match &session {
+            Some(s) => s.user.csrf_token.clone(),
+            None => cookie(&parts.headers, ANON_CSRF_COOKIE).map(str::to_owned),
+        };
+        let is_form = parts
+            .headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+        let request = Request::from_parts(parts, body);
+        let bytes = Bytes::from_request(request, state)
+            .await
+            .map_err(|_| PageError {
+                error: AppError::Invalid(mamori_domain::DomainError::new(
+                    "フォーム",
+                    "送信内容が大きすぎるか、読み取れません",
+                )),
+                request_id: request_id.clone(),
+            })?;
+        let fields: HashMap<String, String> = if is_form {
+            serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes)
+                .map_err(|_| PageError {
+                    error: AppError::Invalid(mamori_domain::DomainError::new(
+                        "フォーム",
+                        "送信内容の形式が正しくありません",
+                    )),
+                    request_id: request_id.clone(),
+                })?
+                .into_iter()
+                .collect()
+        } else {
+            HashMap::new()
+        };
+        let sent = fields.get(FIELD).map(String::as_str).unwrap_or("");
+        let ok = match expected.as_deref() {
+            Some(expected) if !sent.is_empty() => {
+                bool::from(expected.as_bytes().ct_eq(sent.as_bytes()))
+            }
+            _ => false,
+        };
+        if !ok {
+            return Err(forbidden(request_id));
+        }
+        Ok(Self { fields, session })
+    }
+}

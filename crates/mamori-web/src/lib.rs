@@ -1,0 +1,58 @@
+//! The HTTP interface of mamori: Japanese server-rendered screens (askama templates, htmx for
+//! partial updates, every asset embedded) and the JSON API under `/api/v1`.
+//!
+//! Handlers are thin: extract the user and the input, call one use case, render. Security is in
+//! layers every route passes through: request ids, security headers, CSRF on every form.
+
+mod api;
+mod assets;
+mod csrf;
+mod error;
+mod extract;
+mod middleware;
+mod pages;
+mod view;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::routing::{get, post};
+use mamori_app::App;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+
+pub use api::openapi_json;
+
+/// Web settings that are not use-case settings.
+#[derive(Debug, Clone, Default)]
+pub struct WebConfig {
+    /// Mark cookies `Secure` (when mamori is served over TLS, directly or behind a proxy).
+    pub secure_cookies: bool,
+}
+
+#[derive(Clone)]
+pub(crate) struct AppState {
+    pub app: App,
+    pub config: Arc<WebConfig>,
+}
+
+/// The whole application as an axum router.
+pub fn router(app: App, config: WebConfig) -> Router {
+    let state = AppState {
+        app,
+        config: Arc::new(config),
+    };
+    Router::new()
+        .route("/", get(pages::home::show))
+        .route("/login", get(pages::login::show).post(pages::login::submit))
+        .route("/logout", post(pages::login::logout))
+        .route("/audit", get(pages::audit::list))
+        .route("/static/{*path}", get(assets::serve))
+        .nest("/api/v1", api::routes())
+        .fallback(pages::errors::not_found)
+        .layer(axum::middleware::from_fn(middleware::security_headers))
+        .layer(RequestBodyLimitLayer::new(1024 * 1024))
+        .layer(CatchPanicLayer::custom(middleware::panic_response))
+        .layer(axum::middleware::from_fn(middleware::request_id))
+        .with_state(state)
+}

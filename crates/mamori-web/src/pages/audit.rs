@@ -1,0 +1,281 @@
+//! The audit-trail screen: filters by actor, target, action and period; newest first; keyset
+//! paging ("older records") so every page is as fast as the first.
+
+use askama::Template;
+use axum::extract::{Extension, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, NaiveDate, Utc};
+use mamori_app::AppError;
+use mamori_app::audit_trail::AuditFilter;
+use mamori_domain::DomainError;
+use mamori_domain::audit::AuditRecord;
+use serde::Deserialize;
+
+use crate::AppState;
+use crate::error::PageError;
+use crate::extract::Session;
+use crate::middleware::RequestId;
+use crate::pages::render;
+use crate::view::{Chrome, datetime_ja, url_encode};
+
+const PAGE_SIZE: i64 = 50;
+
+/// The query string of the screen and of `/api/v1/audit`.
+#[derive(Debug, Default, Clone, Deserialize, utoipa::IntoParams)]
+pub struct AuditQuery {
+    /// Login of the actor, exactly.
+    pub actor: Option<String>,
+    /// Kind of target: `account`, `person`, `org_unit` …
+    pub target_type: Option<String>,
+    pub target_id: Option<String>,
+    /// Action code: `auth.login`, `account.create` …
+    pub action: Option<String>,
+    /// First day of the period (Japan time), `YYYY-MM-DD` or 和暦.
+    pub from: Option<String>,
+    /// Last day of the period (inclusive).
+    pub to: Option<String>,
+    /// Cursor: show records older than this sequence number.
+    pub before: Option<i64>,
+}
+
+fn non_empty(v: &Option<String>) -> Option<String> {
+    v.as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+}
+
+fn parse_day(field: &str, raw: &str) -> Result<NaiveDate, DomainError> {
+    let raw = raw.trim();
+    NaiveDate::parse_from_str(raw, "%Y-%m-%d")
+        .ok()
+        .or_else(|| mamori_domain::wareki::parse(raw).ok().map(|d| d.to_gregorian()))
+        .ok_or_else(|| {
+            DomainError::new(
+                field,
+                format!("「{raw}」は日付として読めません。2026-04-01 または 令和8年4月1日 の形式で入力してください"),
+            )
+        })
+}
+
+/// The start of a Japanese calendar day, in UTC.
+fn day_start(day: NaiveDate) -> DateTime<Utc> {
+    let jst = mamori_app::clock::jst();
+    day.and_hms_opt(0, 0, 0)
+        .and_then(|t| t.and_local_timezone(jst).single())
+        .map_or_else(Utc::now, |t| t.with_timezone(&Utc))
+}
+
+impl AuditQuery {
+    /// Validates the query into a store filter; a bad date names its field.
+    pub fn to_filter(&self) -> Result<AuditFilter, DomainError> {
+        let from = non_empty(&self.from)
+            .map(|s| parse_day("期間（開始日）", &s))
+            .transpose()?;
+        let to = non_empty(&self.to)
+            .map(|s| parse_day("期間（終了日）", &s))
+            .transpose()?;
+        if let (Some(f), Some(t)) = (from, to) {
+            if f > t {
+                return Err(DomainError::new(
+                    "期間（終了日）",
+                    "開始日以降の日付を入力してください",
+                ));
+            }
+        }
+        Ok(AuditFilter {
+            actor: non_empty(&self.actor),
+            target_type: non_empty(&self.target_type),
+            target_id: non_empty(&self.target_id),
+            action: non_empty(&self.action),
+            from: from.map(day_start),
+            until: to.and_then(|d| d.succ_opt()).map(day_start),
+            before_seq: self.before.filter(|s| *s > 0),
+        })
+    }
+
+    /// The query string of the same filters with another cursor.
+    fn with_before(&self, before: i64) -> String {
+        let mut parts = Vec::new();
+        for (k, v) in [
+            ("actor", &self.actor),
+            ("target_type", &self.target_type),
+            ("target_id", &self.target_id),
+            ("action", &self.action),
+            ("from", &self.from),
+            ("to", &self.to),
+        ] {
+            if let Some(v) = non_empty(v) {
+                parts.push(format!("{k}={}", url_encode(&v)));
+            }
+        }
+        parts.push(format!("before={before}"));
+        parts.join("&")
+    }
+}
+
+/// Japanese names of the action codes, for the screen.
+pub fn action_label(action: &str) -> &str {
+    match action {
+        "auth.login" => "ログイン",
+        "auth.login_failed" => "ログイン失敗",
+        "auth.logout" => "ログアウト",
+        "account.create" => "アカウント作成",
+        "api_token.create" => "APIトークン発行",
+        "body.create" => "団体の登録",
+        "role_definition.create" => "役割の登録",
+        "org_unit.create" => "組織の登録",
+        "person.create" => "職員の登録",
+        "role_assignment.create" => "役割の割当て",
+        other => other,
+    }
+}
+
+#[derive(Debug)]
+struct AuditRow {
+    seq: i64,
+    at: String,
+    actor: String,
+    action: String,
+    action_code: String,
+    target: String,
+    before: Option<String>,
+    after: Option<String>,
+    request_id: String,
+    hash: String,
+}
+
+impl From<&AuditRecord> for AuditRow {
+    fn from(r: &AuditRecord) -> Self {
+        let pretty = |json: &Option<String>| {
+            json.as_deref().map(|text| {
+                serde_json::from_str::<serde_json::Value>(text)
+                    .and_then(|v| serde_json::to_string_pretty(&v))
+                    .unwrap_or_else(|_| text.to_owned())
+            })
+        };
+        Self {
+            seq: r.seq,
+            at: datetime_ja(r.at),
+            actor: r.entry.actor.label.clone(),
+            action: action_label(&r.entry.action).to_owned(),
+            action_code: r.entry.action.clone(),
+            target: format!("{} {}", r.entry.target_type, r.entry.target_id),
+            before: pretty(&r.entry.before),
+            after: pretty(&r.entry.after),
+            request_id: r.entry.request_id.clone().unwrap_or_default(),
+            hash: r.hash.chars().take(12).collect(),
+        }
+    }
+}
+
+#[derive(Template, Debug)]
+#[template(path = "audit.html")]
+struct AuditPage {
+    chrome: Chrome,
+    results: AuditResults,
+    q: AuditQuery,
+    error: Option<String>,
+}
+
+#[derive(Template, Debug)]
+#[template(path = "audit_results.html")]
+struct AuditResults {
+    rows: Vec<AuditRow>,
+    next_query: Option<String>,
+    filtered: bool,
+}
+
+impl AuditQuery {
+    fn value(v: &Option<String>) -> String {
+        v.clone().unwrap_or_default()
+    }
+    fn actor_value(&self) -> String {
+        Self::value(&self.actor)
+    }
+    fn target_type_value(&self) -> String {
+        Self::value(&self.target_type)
+    }
+    fn target_id_value(&self) -> String {
+        Self::value(&self.target_id)
+    }
+    fn action_value(&self) -> String {
+        Self::value(&self.action)
+    }
+    fn from_value(&self) -> String {
+        Self::value(&self.from)
+    }
+    fn to_value(&self) -> String {
+        Self::value(&self.to)
+    }
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    session: Session,
+    Extension(request_id): Extension<RequestId>,
+    headers: HeaderMap,
+    Query(q): Query<AuditQuery>,
+) -> Response {
+    let page_error = |error| {
+        PageError {
+            error,
+            request_id: Some(request_id.0.clone()),
+        }
+        .into_response()
+    };
+    let reader = match session.user.audit_reader() {
+        Ok(r) => r,
+        Err(e) => return page_error(e),
+    };
+    let chrome = Chrome::for_user("監査証跡", &session.user, "/audit");
+    let filter = match q.to_filter() {
+        Ok(f) => f,
+        Err(e) => {
+            let page = AuditPage {
+                chrome,
+                results: AuditResults {
+                    rows: Vec::new(),
+                    next_query: None,
+                    filtered: true,
+                },
+                error: Some(AppError::Invalid(e).to_string()),
+                q,
+            };
+            return render(StatusCode::UNPROCESSABLE_ENTITY, &page);
+        }
+    };
+    let filtered = filter.actor.is_some()
+        || filter.target_type.is_some()
+        || filter.target_id.is_some()
+        || filter.action.is_some()
+        || filter.from.is_some()
+        || filter.until.is_some();
+    let result = match state.app.audit_page(&reader, &filter, PAGE_SIZE).await {
+        Ok(r) => r,
+        Err(e) => return page_error(e),
+    };
+    let results = AuditResults {
+        rows: result.records.iter().map(AuditRow::from).collect(),
+        next_query: result.next_before_seq.map(|s| q.with_before(s)),
+        filtered,
+    };
+    let mut response = if headers.contains_key("hx-request") {
+        render(StatusCode::OK, &results)
+    } else {
+        render(
+            StatusCode::OK,
+            &AuditPage {
+                chrome,
+                results,
+                q,
+                error: None,
+            },
+        )
+    };
+    response
+        .headers_mut()
+        .insert(header::VARY, HeaderValue::from_static("HX-Request"));
+    response
+}

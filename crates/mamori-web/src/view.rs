@@ -1,0 +1,110 @@
+//! What every screen shares: the page chrome (header, navigation) and display helpers for dates.
+
+use chrono::{DateTime, Utc};
+use mamori_app::CurrentUser;
+use mamori_app::access::permission;
+
+/// Changes with every release so browsers fetch new assets.
+pub const ASSET_VERSION: &str = env!("CARGO_PKG_VERSION");
+
+#[derive(Debug, Clone)]
+pub struct NavItem {
+    pub label: &'static str,
+    pub href: &'static str,
+    pub current: bool,
+}
+
+/// The header and navigation around every page.
+#[derive(Debug, Clone)]
+pub struct Chrome {
+    pub title: String,
+    pub body_name: Option<String>,
+    pub user_name: Option<String>,
+    pub user_detail: Option<String>,
+    pub csrf: String,
+    pub nav: Vec<NavItem>,
+    pub asset_version: &'static str,
+}
+
+impl Chrome {
+    /// A page for a signed-in user. The navigation lists only what exists and what the user may
+    /// open.
+    pub fn for_user(title: impl Into<String>, user: &CurrentUser, current: &str) -> Self {
+        let mut nav = vec![NavItem {
+            label: "ホーム",
+            href: "/",
+            current: current == "/",
+        }];
+        if user.has(permission::AUDIT_READ) {
+            nav.push(NavItem {
+                label: "監査証跡",
+                href: "/audit",
+                current: current == "/audit",
+            });
+        }
+        let user_detail = user
+            .person
+            .as_ref()
+            .map(|p| format!("{} {}", p.unit, p.title))
+            .or_else(|| {
+                user.account
+                    .is_system_admin
+                    .then(|| "システム管理者".to_owned())
+            });
+        Self {
+            title: title.into(),
+            body_name: user.body.as_ref().map(|b| b.name.clone()),
+            user_name: Some(user.name().to_owned()),
+            user_detail,
+            csrf: user.csrf_token.clone().unwrap_or_default(),
+            nav,
+            asset_version: ASSET_VERSION,
+        }
+    }
+
+    /// A page for someone not signed in (login, error pages).
+    pub fn anonymous(title: impl Into<String>, csrf: String) -> Self {
+        Self {
+            title: title.into(),
+            body_name: None,
+            user_name: None,
+            user_detail: None,
+            csrf,
+            nav: Vec::new(),
+            asset_version: ASSET_VERSION,
+        }
+    }
+}
+
+/// 「令和8年11月21日 22:51:03」 in Japan time.
+pub fn datetime_ja(at: DateTime<Utc>) -> String {
+    let local = at.with_timezone(&mamori_app::clock::jst());
+    format!(
+        "{} {}",
+        mamori_domain::wareki::format_gregorian_as_wareki(local.date_naive()),
+        local.format("%H:%M:%S")
+    )
+}
+
+/// Percent-encodes a query value (RFC 3986 unreserved characters pass through).
+pub fn url_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(b as char)
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+/// A redirect target taken from the query must stay on this site.
+pub fn safe_next(next: &str) -> &str {
+    if next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\") {
+        next
+    } else {
+        "/"
+    }
+}

@@ -1,0 +1,8 @@
+//! The mamori binary's library half: settings and the one startup path that `main` and the
+//! tests both use.
+
+pub mod settings;
+pub mod startup;
+
+pub use settings::Settings;
+pub use startup::Application;

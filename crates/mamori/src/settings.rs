@@ -1,0 +1,304 @@
+//! One typed `Settings`: defaults < `mamori.toml` < `MAMORI_*` environment < command-line flags.
+//! What a body edits in the UI (names, periods of its policy) is audited data in the database,
+//! not settings.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use mamori_app::AppSettings;
+use mamori_store::DatabaseUrl;
+use serde::{Deserialize, Serialize};
+
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://./mamori-data/mamori.db";
+pub const DEFAULT_CONFIG_FILE: &str = "mamori.toml";
+
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    /// Address and port to listen on.
+    pub bind: String,
+    /// `sqlite://PATH` or `postgres://USER:PASSWORD@HOST/DB`.
+    pub database_url: String,
+    /// Mark cookies `Secure`: set when users reach mamori over HTTPS.
+    pub secure_cookies: bool,
+    /// Log filter, e.g. `info` or `mamori=debug,info`.
+    pub log: String,
+    pub session_idle_minutes: i64,
+    pub session_absolute_hours: i64,
+    pub lockout_threshold: i64,
+    pub lockout_base_minutes: i64,
+    pub lockout_max_minutes: i64,
+    pub password_min_length: usize,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        let app = AppSettings::default();
+        Self {
+            bind: "127.0.0.1:8080".to_owned(),
+            database_url: DEFAULT_DATABASE_URL.to_owned(),
+            secure_cookies: false,
+            log: "info".to_owned(),
+            session_idle_minutes: app.session_idle_minutes,
+            session_absolute_hours: app.session_absolute_hours,
+            lockout_threshold: app.lockout_threshold,
+            lockout_base_minutes: app.lockout_base_minutes,
+            lockout_max_minutes: app.lockout_max_minutes,
+            password_min_length: app.password_min_length,
+        }
+    }
+}
+
+/// The database password never reaches a log line.
+impl std::fmt::Debug for Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut shown = self.clone();
+        shown.database_url = redacted_url(&self.database_url);
+        f.debug_struct("Settings")
+            .field("bind", &shown.bind)
+            .field("database_url", &shown.database_url)
+            .field("secure_cookies", &shown.secure_cookies)
+            .field("log", &shown.log)
+            .finish_non_exhaustive()
+    }
+}
+
+fn redacted_url(raw: &str) -> String {
+    DatabaseUrl::parse(raw).map_or_else(|_| raw.to_owned(), |u| u.to_string())
+}
+
+impl Settings {
+    /// Loads settings from the file (if any) and the environment. `explicit_file` is `--config`;
+    /// when absent, `MAMORI_CONFIG` or `./mamori.toml` is read if it exists.
+    pub fn load(explicit_file: Option<&Path>) -> anyhow::Result<Self> {
+        let env: Vec<(String, String)> = std::env::vars().collect();
+        Self::load_from(explicit_file, &env)
+    }
+
+    pub fn load_from(
+        explicit_file: Option<&Path>,
+        env: &[(String, String)],
+    ) -> anyhow::Result<Self> {
+        let mut table = toml::Table::try_from(Settings::default()).context("default settings")?;
+        let env_file = env
+            .iter()
+            .find(|(k, _)| k == "MAMORI_CONFIG")
+            .map(|(_, v)| PathBuf::from(v));
+        let file = match explicit_file.map(Path::to_path_buf).or(env_file) {
+            Some(path) => Some(path),
+            None => Some(PathBuf::from(DEFAULT_CONFIG_FILE)).filter(|p| p.is_file()),
+        };
+        if let Some(path) = file {
+            let text = std::fs::read_to_string(&path)
+                .with_context(|| format!("設定ファイル {} を読めません", path.display()))?;
+            let from_file: toml::Table = text.parse().with_context(|| {
+                format!("設定ファイル {} の書式が正しくありません", path.display())
+            })?;
+            for (key, value) in from_file {
+                if !table.contains_key(&key) {
+                    bail!(
+                        "設定ファイル {}: 「{key}」という設定項目はありません",
+                        path.display()
+                    );
+                }
+                table.insert(key, value);
+            }
+        }
+        for (name, raw) in env {
+            let Some(key) = name.strip_prefix("MAMORI_").map(str::to_lowercase) else {
+                continue;
+            };
+            if key == "config" {
+                continue;
+            }
+            let Some(current) = table.get(&key) else {
+                continue;
+            };
+            let value = match current {
+                toml::Value::Integer(_) => {
+                    toml::Value::Integer(raw.trim().parse().with_context(|| {
+                        format!("環境変数 {name}: 整数を指定してください（「{raw}」）")
+                    })?)
+                }
+                toml::Value::Boolean(_) => toml::Value::Boolean(match raw.trim() {
+                    "1" | "true" | "yes" | "on" => true,
+                    "0" | "false" | "no" | "off" => false,
+                    _ => {
+                        bail!("環境変数 {name}: true または false を指定してください（「{raw}」）")
+                    }
+                }),
+                _ => toml::Value::String(raw.clone()),
+            };
+            table.insert(key, value);
+        }
+        let settings: Settings = table.try_into().context("設定の値の型が正しくありません")?;
+        Ok(settings)
+    }
+
+    pub fn app_settings(&self) -> AppSettings {
+        AppSettings {
+            session_idle_minutes: self.session_idle_minutes,
+            session_absolute_hours: self.session_absolute_hours,
+            lockout_threshold: self.lockout_threshold,
+            lockout_base_minutes: self.lockout_base_minutes,
+            lockout_max_minutes: self.lockout_max_minutes,
+            password_min_length: self.password_min_length,
+        }
+    }
+
+    pub fn database(&self) -> anyhow::Result<DatabaseUrl> {
+        Ok(DatabaseUrl::parse(&self.database_url)?)
+    }
+
+    /// Every problem, each naming the setting; empty when the settings are usable.
+    pub fn problems(&self) -> Vec<String> {
+        let mut out = self.app_settings().problems();
+        if let Err(e) = DatabaseUrl::parse(&self.database_url) {
+            out.push(format!("database_url: {e}"));
+        }
+        if self.bind.parse::<std::net::SocketAddr>().is_err() {
+            out.push(format!(
+                "bind: 「{}」はアドレスとポートの形式ではありません（例: 127.0.0.1:8080）",
+                self.bind
+            ));
+        }
+        out
+    }
+
+    /// The settings as the TOML `config check` prints, with the database password hidden.
+    pub fn to_redacted_toml(&self) -> String {
+        let mut shown = self.clone();
+        shown.database_url = redacted_url(&self.database_url);
+        toml::to_string(&shown).unwrap_or_default()
+    }
+}
+
+/// A commented `mamori.toml` with every setting at its default.
+pub fn default_file() -> String {
+    let d = Settings::default();
+    format!(
+        r#"# mamori の設定ファイル（mamori.toml）
+# 優先順位: 既定値 < このファイル < 環境変数 MAMORI_<項目名の大文字> < コマンドラインの指定
+# 例: MAMORI_DATABASE_URL=postgres://mamori@localhost/mamori
+
+# 待ち受けるアドレスとポート
+bind = "{bind}"
+
+# データベース: sqlite://パス（初回起動時に作成）または postgres://ユーザー:パスワード@ホスト/DB名
+database_url = "{db}"
+
+# HTTPS で提供するときは true（Cookie に Secure を付けます）
+secure_cookies = {secure}
+
+# ログの詳しさ（error, warn, info, debug）
+log = "{log}"
+
+# セッション: 操作がないまま経過したら終了する分数と、ログインから終了までの時間
+session_idle_minutes = {idle}
+session_absolute_hours = {abs}
+
+# ログインに続けて失敗したときのロック: 回数、最初のロック時間（分、失敗ごとに倍）、最長（分）
+lockout_threshold = {lt}
+lockout_base_minutes = {lb}
+lockout_max_minutes = {lm}
+
+# 新しいパスワードの最小文字数
+password_min_length = {pw}
+"#,
+        bind = d.bind,
+        db = d.database_url,
+        secure = d.secure_cookies,
+        log = d.log,
+        idle = d.session_idle_minutes,
+        abs = d.session_absolute_hours,
+        lt = d.lockout_threshold,
+        lb = d.lockout_base_minutes,
+        lm = d.lockout_max_minutes,
+        pw = d.password_min_length,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn the_printed_default_file_parses_to_the_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("mamori.toml");
+        std::fs::write(&path, default_file()).unwrap();
+        assert_eq!(
+            Settings::load_from(Some(&path), &[]).unwrap(),
+            Settings::default()
+        );
+    }
+
+    #[test]
+    fn environment_overrides_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("mamori.toml");
+        std::fs::write(
+            &path,
+            "bind = \"0.0.0.0:9000\"\nsession_idle_minutes = 15\n",
+        )
+        .unwrap();
+        let s = Settings::load_from(
+            Some(&path),
+            &env(&[
+                ("MAMORI_SESSION_IDLE_MINUTES", "5"),
+                ("MAMORI_SECURE_COOKIES", "true"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(s.bind, "0.0.0.0:9000");
+        assert_eq!(s.session_idle_minutes, 5);
+        assert!(s.secure_cookies);
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_values_name_the_setting() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("mamori.toml");
+        std::fs::write(&path, "bnid = \"x\"\n").unwrap();
+        let err = Settings::load_from(Some(&path), &[])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("bnid"), "{err}");
+        let err = Settings::load_from(None, &env(&[("MAMORI_LOCKOUT_THRESHOLD", "five")]))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("MAMORI_LOCKOUT_THRESHOLD"), "{err}");
+    }
+
+    #[test]
+    fn problems_name_each_setting() {
+        let s = Settings {
+            bind: "localhost".into(),
+            database_url: "mysql://x".into(),
+            session_idle_minutes: 0,
+            ..Settings::default()
+        };
+        let problems = s.problems().join("\n");
+        assert!(problems.contains("bind"));
+        assert!(problems.contains("database_url"));
+        assert!(problems.contains("session_idle_minutes"));
+    }
+
+    #[test]
+    fn debug_hides_the_database_password() {
+        let s = Settings {
+            database_url: "postgres://mamori:hunter2@db/mamori".into(),
+            ..Settings::default()
+        };
+        assert!(!format!("{s:?}").contains("hunter2"));
+        assert!(!s.to_redacted_toml().contains("hunter2"));
+    }
+}
