@@ -17,6 +17,7 @@ pub mod accounts;
 pub mod audit;
 pub mod org;
 pub mod sessions;
+pub mod testing;
 
 pub use db::{Backend, Conn, Store, WriteTx};
 pub use error::StoreError;

@@ -76,13 +76,13 @@ impl AuditQuery {
         let to = non_empty(&self.to)
             .map(|s| parse_day("期間（終了日）", &s))
             .transpose()?;
-        if let (Some(f), Some(t)) = (from, to) {
-            if f > t {
-                return Err(DomainError::new(
-                    "期間（終了日）",
-                    "開始日以降の日付を入力してください",
-                ));
-            }
+        if let (Some(f), Some(t)) = (from, to)
+            && f > t
+        {
+            return Err(DomainError::new(
+                "期間（終了日）",
+                "開始日以降の日付を入力してください",
+            ));
         }
         Ok(AuditFilter {
             actor: non_empty(&self.actor),
@@ -175,7 +175,7 @@ impl From<&AuditRecord> for AuditRow {
 struct AuditPage {
     chrome: Chrome,
     results: AuditResults,
-    q: AuditQuery,
+    f: FilterForm,
     error: Option<String>,
 }
 
@@ -187,27 +187,28 @@ struct AuditResults {
     filtered: bool,
 }
 
-impl AuditQuery {
-    fn value(v: &Option<String>) -> String {
-        v.clone().unwrap_or_default()
-    }
-    fn actor_value(&self) -> String {
-        Self::value(&self.actor)
-    }
-    fn target_type_value(&self) -> String {
-        Self::value(&self.target_type)
-    }
-    fn target_id_value(&self) -> String {
-        Self::value(&self.target_id)
-    }
-    fn action_value(&self) -> String {
-        Self::value(&self.action)
-    }
-    fn from_value(&self) -> String {
-        Self::value(&self.from)
-    }
-    fn to_value(&self) -> String {
-        Self::value(&self.to)
+/// The filter fields as typed, to show them again in the form.
+#[derive(Debug)]
+struct FilterForm {
+    actor: String,
+    action: String,
+    target_type: String,
+    target_id: String,
+    from: String,
+    to: String,
+}
+
+impl From<&AuditQuery> for FilterForm {
+    fn from(q: &AuditQuery) -> Self {
+        let v = |o: &Option<String>| o.clone().unwrap_or_default();
+        Self {
+            actor: v(&q.actor),
+            action: v(&q.action),
+            target_type: v(&q.target_type),
+            target_id: v(&q.target_id),
+            from: v(&q.from),
+            to: v(&q.to),
+        }
     }
 }
 
@@ -241,7 +242,7 @@ pub async fn list(
                     filtered: true,
                 },
                 error: Some(AppError::Invalid(e).to_string()),
-                q,
+                f: FilterForm::from(&q),
             };
             return render(StatusCode::UNPROCESSABLE_ENTITY, &page);
         }
@@ -269,7 +270,7 @@ pub async fn list(
             &AuditPage {
                 chrome,
                 results,
-                q,
+                f: FilterForm::from(&q),
                 error: None,
             },
         )

@@ -66,12 +66,11 @@ pub async fn show(
         None => (random_secret(), true),
     };
     let mut response = render(StatusCode::OK, &page(csrf.clone(), &next, "", None));
-    if set {
-        if let Ok(value) =
+    if set
+        && let Ok(value) =
             set_cookie(ANON_CSRF_COOKIE, &csrf, state.config.secure_cookies, None).parse()
-        {
-            response.headers_mut().append(header::SET_COOKIE, value);
-        }
+    {
+        response.headers_mut().append(header::SET_COOKIE, value);
     }
     response
 }
@@ -149,14 +148,14 @@ pub async fn logout(
     let meta = mamori_app::RequestMeta {
         request_id: Some(request_id.0.0.clone()),
     };
-    if let Some(session) = &form.session {
-        if let Err(error) = state.app.logout(&session.user, &session.token, &meta).await {
-            return PageError {
-                error,
-                request_id: meta.request_id,
-            }
-            .into_response();
+    if let Some(session) = &form.session
+        && let Err(error) = state.app.logout(&session.user, &session.token, &meta).await
+    {
+        return PageError {
+            error,
+            request_id: meta.request_id,
         }
+        .into_response();
     }
     let mut response = Redirect::to("/login").into_response();
     if let Ok(value) = set_cookie(SESSION_COOKIE, "", state.config.secure_cookies, Some(0)).parse()

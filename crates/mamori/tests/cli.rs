@@ -1,0 +1,258 @@
+//! The `mamori` command line, run as the real binary against a test database.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use common::{Options, TestApp};
+use mamori_store::DatabaseUrl;
+use reqwest::StatusCode;
+use sqlx::{AnyConnection, Connection, Executor};
+
+fn stdout(o: &std::process::Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &std::process::Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Changes the audit table behind the application's back, as someone with database access
+/// could: first removing the append-only triggers, then running `sql`.
+async fn tamper(t: &TestApp, sql: &str) {
+    let mut conn = AnyConnection::connect(&t.db.url_string()).await.unwrap();
+    let drop_triggers = match &t.db.url {
+        DatabaseUrl::Sqlite(_) => {
+            "DROP TRIGGER IF EXISTS audit_log_no_update; DROP TRIGGER IF EXISTS audit_log_no_delete;"
+        }
+        DatabaseUrl::Postgres(_) => "DROP TRIGGER IF EXISTS audit_log_no_update ON audit_log;",
+    };
+    conn.execute(drop_triggers).await.unwrap();
+    conn.execute(sql).await.unwrap();
+    conn.close().await.unwrap();
+}
+
+fn verify(t: &TestApp) -> std::process::Output {
+    t.cli(&["audit", "verify"], None)
+}
+
+#[tokio::test]
+async fn admin_create_reads_the_password_from_stdin_and_is_audited() {
+    let t = TestApp::spawn_with(Options {
+        demo: false,
+        ..Options::default()
+    })
+    .await;
+    let out = t.cli(
+        &["admin", "create", "--login", "ops", "--name", "運用 担当"],
+        Some("a-long-password\n"),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).contains("ops"));
+
+    let mut conn = t.app.store().conn().await.unwrap();
+    let records = mamori_store::audit::list(&mut conn, &Default::default(), 1)
+        .await
+        .unwrap();
+    assert_eq!(records[0].entry.action, "account.create");
+    assert!(records[0].entry.actor.label.starts_with("system:cli"));
+    assert!(
+        records[0]
+            .entry
+            .after
+            .as_deref()
+            .unwrap()
+            .contains("\"login\":\"ops\"")
+    );
+    assert!(
+        !records[0]
+            .entry
+            .after
+            .as_deref()
+            .unwrap()
+            .contains("a-long-password")
+    );
+
+    // The new administrator can sign in.
+    let browser = t.browser();
+    let r = t.post_login(&browser, "ops", "a-long-password").await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+
+    // A short password and a taken login are refused with the rule, and change nothing.
+    let before = t.audit_count().await;
+    let out = t.cli(&["admin", "create", "--login", "ops2"], Some("short\n"));
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("パスワード: 10文字以上"),
+        "{}",
+        stderr(&out)
+    );
+    let out = t.cli(
+        &["admin", "create", "--login", "ops"],
+        Some("another-long-password\n"),
+    );
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("既に使われています"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(t.audit_count().await, before);
+}
+
+#[tokio::test]
+async fn admin_token_prints_a_bearer_token_for_the_api() {
+    let t = TestApp::spawn().await;
+    let out = t.cli(&["admin", "token", "--login", "kacho"], None);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let token = stdout(&out).trim().to_owned();
+    assert!(token.starts_with("mmr_"));
+    let me: serde_json::Value = t
+        .browser()
+        .get(t.url("/api/v1/me"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(me["login"], "kacho");
+    assert_eq!(me["unit"], "市民課");
+    assert_eq!(me["title"], "課長");
+
+    let out = t.cli(&["admin", "token", "--login", "nobody"], None);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("見つかりません"));
+}
+
+#[tokio::test]
+async fn audit_verify_passes_on_an_intact_trail() {
+    let t = TestApp::spawn().await;
+    let out = verify(&t);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("完全です"));
+}
+
+#[tokio::test]
+async fn audit_verify_names_an_edited_row() {
+    let t = TestApp::spawn().await;
+    tamper(
+        &t,
+        "UPDATE audit_log SET actor_label = 'intruder' WHERE seq = 7",
+    )
+    .await;
+    let out = verify(&t);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("通し番号 7"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("改ざん"));
+}
+
+#[tokio::test]
+async fn audit_verify_names_a_deleted_row() {
+    let t = TestApp::spawn().await;
+    tamper(&t, "DELETE FROM audit_log WHERE seq = 12").await;
+    let out = verify(&t);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("通し番号 13"), "{}", stderr(&out));
+}
+
+#[tokio::test]
+async fn audit_verify_names_an_inserted_row() {
+    let t = TestApp::spawn().await;
+    // Make room by shifting the tail up, then insert a forged record as 5.
+    tamper(
+        &t,
+        "UPDATE audit_log SET seq = seq + 100000 WHERE seq >= 5; \
+         UPDATE audit_log SET seq = seq - 100000 + 1 WHERE seq >= 100000; \
+         INSERT INTO audit_log (seq, at, actor_id, actor_label, action, target_type, target_id, prev_hash, hash) \
+         SELECT 5, at, 'system', 'system:forged', 'account.create', 'account', 'x', hash, hash FROM audit_log WHERE seq = 4;",
+    )
+    .await;
+    let out = verify(&t);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("通し番号 5"), "{}", stderr(&out));
+}
+
+#[tokio::test]
+async fn audit_verify_catches_a_removed_last_row() {
+    let t = TestApp::spawn().await;
+    let last = t.audit_count().await;
+    tamper(&t, &format!("DELETE FROM audit_log WHERE seq = {last}")).await;
+    let out = verify(&t);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("末尾"), "{}", stderr(&out));
+}
+
+// The server must keep answering while this thread waits for the child process.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn healthcheck_reports_a_live_and_a_dead_server() {
+    let t = TestApp::spawn().await;
+    let out = t.cli(&["healthcheck", "--url", &t.base], None);
+    assert!(out.status.success(), "{}", stderr(&out));
+    // A port nobody listens on.
+    let free = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = free.local_addr().unwrap().port();
+    drop(free);
+    let out = t.cli(
+        &["healthcheck", "--url", &format!("http://127.0.0.1:{port}")],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("接続できません"));
+}
+
+fn mamori(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_mamori"))
+        .args(args)
+        .env_remove("MAMORI_DATABASE_URL")
+        .env_remove("MAMORI_CONFIG")
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn an_unknown_scheme_or_a_missing_bare_file_is_a_clear_error() {
+    let out = mamori(&["migrate", "--database-url", "mysql://root@localhost/x"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("mysql://"), "{}", stderr(&out));
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("typo.db");
+    let out = mamori(&["migrate", "--database-url", missing.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("見つかりません"), "{}", stderr(&out));
+    assert!(!missing.exists(), "a typo never creates a database");
+}
+
+#[test]
+fn migrate_creates_an_sqlite_database_and_its_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("data/mamori.db");
+    let url = format!("sqlite://{}", db.display());
+    let out = mamori(&["migrate", "--database-url", &url]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(db.exists());
+    // The bare path of an existing file is accepted.
+    let out = mamori(&["migrate", "--database-url", db.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+}
+
+#[test]
+fn config_print_default_is_a_valid_settings_file_and_check_reports_problems() {
+    let out = mamori(&["config", "print-default"]);
+    assert!(out.status.success());
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("mamori.toml");
+    std::fs::write(&file, &out.stdout).unwrap();
+    let out = mamori(&["config", "check", "--config", file.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("database_url = \"sqlite://./mamori-data/mamori.db\""));
+
+    std::fs::write(&file, "bind = \"nowhere\"\nsession_idle_minutes = 0\n").unwrap();
+    let out = mamori(&["config", "check", "--config", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.contains("bind") && err.contains("session_idle_minutes"),
+        "{err}"
+    );
+}
