@@ -115,21 +115,72 @@ impl AuditQuery {
     }
 }
 
-/// Japanese names of the action codes, for the screen.
+/// Japanese names of the action codes, for the screen and its filter.
+const ACTIONS: &[(&str, &str)] = &[
+    ("auth.login", "ログイン"),
+    ("auth.login_failed", "ログイン失敗"),
+    ("auth.logout", "ログアウト"),
+    ("account.create", "アカウント作成"),
+    ("api_token.create", "APIトークン発行"),
+    ("body.create", "団体の登録"),
+    ("role_definition.create", "役割の登録"),
+    ("org_unit.create", "組織の登録"),
+    ("person.create", "職員の登録"),
+    ("role_assignment.create", "役割の割当て"),
+];
+
+/// Japanese names of the target kinds.
+const TARGETS: &[(&str, &str)] = &[
+    ("account", "アカウント"),
+    ("login", "ログインID"),
+    ("api_token", "APIトークン"),
+    ("body", "団体"),
+    ("role_definition", "役割"),
+    ("org_unit", "組織"),
+    ("person", "職員"),
+    ("role_assignment", "役割の割当て"),
+];
+
+fn label<'a>(table: &[(&str, &'a str)], code: &'a str) -> &'a str {
+    table
+        .iter()
+        .find(|(c, _)| *c == code)
+        .map_or(code, |(_, l)| l)
+}
+
 pub fn action_label(action: &str) -> &str {
-    match action {
-        "auth.login" => "ログイン",
-        "auth.login_failed" => "ログイン失敗",
-        "auth.logout" => "ログアウト",
-        "account.create" => "アカウント作成",
-        "api_token.create" => "APIトークン発行",
-        "body.create" => "団体の登録",
-        "role_definition.create" => "役割の登録",
-        "org_unit.create" => "組織の登録",
-        "person.create" => "職員の登録",
-        "role_assignment.create" => "役割の割当て",
-        other => other,
-    }
+    label(ACTIONS, action)
+}
+
+pub fn target_label(target_type: &str) -> &str {
+    label(TARGETS, target_type)
+}
+
+/// One choice of a filter's select box.
+#[derive(Debug)]
+struct Choice {
+    value: &'static str,
+    label: &'static str,
+    selected: bool,
+}
+
+fn choices(table: &'static [(&'static str, &'static str)], current: &str) -> Vec<Choice> {
+    table
+        .iter()
+        .map(|(value, label)| Choice {
+            value,
+            label,
+            selected: *value == current,
+        })
+        .collect()
+}
+
+/// A readable name for the target, taken from the recorded state when it has one.
+fn target_name(before: Option<&str>, after: Option<&str>) -> Option<String> {
+    let value: serde_json::Value = serde_json::from_str(after.or(before)?).ok()?;
+    ["name", "display_name", "login", "key", "role_key"]
+        .iter()
+        .find_map(|k| value.get(*k).and_then(|v| v.as_str()).map(str::to_owned))
 }
 
 #[derive(Debug)]
@@ -139,7 +190,9 @@ struct AuditRow {
     actor: String,
     action: String,
     action_code: String,
-    target: String,
+    target_kind: String,
+    target_name: String,
+    target_id: String,
     before: Option<String>,
     after: Option<String>,
     request_id: String,
@@ -161,7 +214,10 @@ impl From<&AuditRecord> for AuditRow {
             actor: r.entry.actor.label.clone(),
             action: action_label(&r.entry.action).to_owned(),
             action_code: r.entry.action.clone(),
-            target: format!("{} {}", r.entry.target_type, r.entry.target_id),
+            target_kind: target_label(&r.entry.target_type).to_owned(),
+            target_name: target_name(r.entry.before.as_deref(), r.entry.after.as_deref())
+                .unwrap_or_else(|| r.entry.target_id.chars().take(13).collect()),
+            target_id: r.entry.target_id.clone(),
             before: pretty(&r.entry.before),
             after: pretty(&r.entry.after),
             request_id: r.entry.request_id.clone().unwrap_or_default(),
@@ -191,8 +247,8 @@ struct AuditResults {
 #[derive(Debug)]
 struct FilterForm {
     actor: String,
-    action: String,
-    target_type: String,
+    actions: Vec<Choice>,
+    target_types: Vec<Choice>,
     target_id: String,
     from: String,
     to: String,
@@ -203,8 +259,8 @@ impl From<&AuditQuery> for FilterForm {
         let v = |o: &Option<String>| o.clone().unwrap_or_default();
         Self {
             actor: v(&q.actor),
-            action: v(&q.action),
-            target_type: v(&q.target_type),
+            actions: choices(ACTIONS, &v(&q.action)),
+            target_types: choices(TARGETS, &v(&q.target_type)),
             target_id: v(&q.target_id),
             from: v(&q.from),
             to: v(&q.to),
