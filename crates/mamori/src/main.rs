@@ -98,6 +98,14 @@ enum ConfigCommand {
 enum AuditCommand {
     /// Walk the hash chain; exit 0 when intact, 1 naming the first broken record
     Verify,
+    /// Measure the audit-trail queries on a scratch database filled with N records
+    Bench {
+        #[arg(long, default_value_t = 1_000_000)]
+        records: u64,
+        /// An empty database to fill (default: a new SQLite file in the temp folder, removed after)
+        #[arg(long)]
+        into: Option<String>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -163,6 +171,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Command::Audit {
                 command: AuditCommand::Verify,
             } => verify(settings).await,
+            Command::Audit {
+                command: AuditCommand::Bench { records, into },
+            } => bench(records, into).await,
         }
     })
 }
@@ -308,6 +319,39 @@ async fn healthcheck(url: &str) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::from(1))
         }
     }
+}
+
+async fn bench(records: u64, into: Option<String>) -> anyhow::Result<ExitCode> {
+    let scratch = std::env::temp_dir().join(format!("mamori-bench-{}.db", std::process::id()));
+    let url = match &into {
+        Some(url) => mamori_store::DatabaseUrl::parse(url)?,
+        None => mamori_store::DatabaseUrl::Sqlite(scratch.clone()),
+    };
+    eprintln!("ベンチマーク: {url} に {records} 件を書き込みます");
+    let result = mamori::bench::run(&url, records, |n| {
+        if n % 100_000 == 0 || n == records {
+            eprintln!("  {n} / {records} 件");
+        }
+    })
+    .await;
+    if into.is_none() {
+        for suffix in ["", "-wal", "-shm"] {
+            let mut path = scratch.clone().into_os_string();
+            path.push(suffix);
+            let _ = std::fs::remove_file(path);
+        }
+    }
+    let figures = result?;
+    println!("{:<48} {:>12} {:>8}", "measurement", "time", "rows");
+    for f in figures {
+        println!(
+            "{:<48} {:>9.3} ms {:>8}",
+            f.what,
+            f.time.as_secs_f64() * 1000.0,
+            f.rows
+        );
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 async fn verify(settings: Settings) -> anyhow::Result<ExitCode> {

@@ -256,3 +256,37 @@ fn config_print_default_is_a_valid_settings_file_and_check_reports_problems() {
         "{err}"
     );
 }
+
+#[test]
+fn audit_bench_prints_its_figures_and_refuses_a_database_with_records() {
+    let out = mamori(&["audit", "bench", "--records", "300"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    for line in [
+        "append 300 records",
+        "first page",
+        "page in the middle",
+        "verify the whole chain",
+    ] {
+        assert!(text.contains(line), "{line} missing in:\n{text}");
+    }
+    assert!(text.contains(" ms "), "figures are printed in ms");
+
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("b.db").display());
+    assert!(
+        mamori(&["audit", "bench", "--records", "10", "--into", &url])
+            .status
+            .success()
+    );
+    let again = mamori(&["audit", "bench", "--records", "10", "--into", &url]);
+    assert!(
+        !again.status.success(),
+        "a database that already has records is never filled"
+    );
+    assert!(
+        stderr(&again).contains("空のデータベース"),
+        "{}",
+        stderr(&again)
+    );
+}
