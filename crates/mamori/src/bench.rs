@@ -142,7 +142,6 @@ pub async fn run(
         },
     )
     .await?;
-    drop(measure);
 
     let app = App::new(
         store,
