@@ -679,6 +679,11 @@ async fn health_and_openapi_need_no_login() {
         assert!(doc["paths"][path]["get"].is_object(), "{path} documented");
     }
     assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
+    // Regression: the audit filters are query parameters; declared as path parameters they made
+    // the document invalid for OpenAPI validators.
+    let params = doc["paths"]["/api/v1/audit"]["get"]["parameters"].as_array().unwrap();
+    assert!(params.len() >= 7);
+    assert!(params.iter().all(|p| p["in"] == "query"), "{params:?}");
     let r = t
         .browser()
         .get(t.url("/api/v1/nothing"))

@@ -23,6 +23,7 @@ const PAGE_SIZE: i64 = 50;
 
 /// The query string of the screen and of `/api/v1/audit`.
 #[derive(Debug, Default, Clone, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AuditQuery {
     /// Login of the actor, exactly.
     pub actor: Option<String>,
