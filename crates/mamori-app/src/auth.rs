@@ -148,6 +148,15 @@ impl App {
             sessions::delete(tx.conn(), &token_hash(previous)).await?;
         }
         accounts::clear_throttle(tx.conn(), &login_key).await?;
+        // Sessions that ended without a logout would otherwise stay forever; sign-in is a
+        // natural, infrequent moment to sweep them.
+        let s = self.settings();
+        sessions::purge_expired(
+            tx.conn(),
+            now - Duration::minutes(s.session_idle_minutes),
+            now - Duration::hours(s.session_absolute_hours),
+        )
+        .await?;
         sessions::insert(tx.conn(), &session).await?;
         let mut entry = AuditEntry::new(actor_of(&account), "auth.login", "account", account.id)
             .request(meta.request_id.clone());

@@ -681,7 +681,9 @@ async fn health_and_openapi_need_no_login() {
     assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
     // Regression: the audit filters are query parameters; declared as path parameters they made
     // the document invalid for OpenAPI validators.
-    let params = doc["paths"]["/api/v1/audit"]["get"]["parameters"].as_array().unwrap();
+    let params = doc["paths"]["/api/v1/audit"]["get"]["parameters"]
+        .as_array()
+        .unwrap();
     assert!(params.len() >= 7);
     assert!(params.iter().all(|p| p["in"] == "query"), "{params:?}");
     let r = t
@@ -721,4 +723,21 @@ async fn the_demo_loads_once() {
             .unwrap()
             >= 15
     );
+}
+
+#[tokio::test]
+async fn a_sign_in_sweeps_sessions_that_expired_without_a_logout() {
+    let t = TestApp::spawn().await;
+    let _abandoned = t.signed_in("kacho").await;
+    let _other = t.signed_in("bucho").await;
+    t.clock
+        .advance(Duration::minutes(t.settings.session_idle_minutes + 1));
+    let _fresh = t.signed_in("shokuin").await;
+    let mut conn = t.app.store().conn().await.unwrap();
+    let row = sqlx::query("SELECT COUNT(*) AS n FROM sessions")
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+    let n: i64 = sqlx::Row::get(&row, "n");
+    assert_eq!(n, 1, "only the fresh session remains");
 }
