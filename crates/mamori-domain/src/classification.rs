@@ -1492,6 +1492,41 @@ importance-4 | 重要性分類Ⅱ               | store             | backup rec
         }
     }
 
+    /// The shipped wording is the guideline's, as the catalog extracted it.
+    #[test]
+    fn shipped_wording_matches_the_catalog_extraction() {
+        let catalog: serde_json::Value =
+            serde_json::from_str(include_str!("../../../catalog/classification.json")).unwrap();
+        let g = guideline();
+        for axis in catalog["axes"].as_array().unwrap() {
+            let mine = g.axis(axis["key"].as_str().unwrap()).unwrap();
+            assert_eq!(mine.name, axis["name"].as_str().unwrap());
+            for level in axis["levels"].as_array().unwrap() {
+                let key = level["level"].to_string();
+                let ours = mine.levels.iter().find(|l| l.key == key).unwrap();
+                assert_eq!(ours.name, level["label"].as_str().unwrap());
+                assert_eq!(ours.definition, level["criterion"].as_str().unwrap());
+                let handling: Vec<&str> = level["handling"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|h| h.as_str().unwrap())
+                    .collect();
+                assert_eq!(ours.handling, handling);
+            }
+        }
+        let i = importance();
+        for level in catalog["importance"]["levels"].as_array().unwrap() {
+            let short = level["numeral"].as_str().unwrap();
+            let ours = i.axes()[0]
+                .levels
+                .iter()
+                .find(|l| l.short == short)
+                .unwrap();
+            assert_eq!(ours.definition, level["description"].as_str().unwrap());
+        }
+    }
+
     #[test]
     fn permission_is_firm_and_encryption_is_as_needed_with_their_clauses() {
         let g = guideline();
@@ -1505,6 +1540,8 @@ importance-4 | 重要性分類Ⅱ               | store             | backup rec
         let clauses = &got.demand(&manager()).unwrap().clauses;
         assert!(clauses.contains("S-2.(2)⑧(イ)"));
         assert_eq!(got.permissions().collect::<Vec<_>>(), ["security_manager"]);
+        let json = serde_json::to_string(&got).unwrap();
+        assert!(json.contains("\"permission(security_manager)\""), "{json}");
     }
 
     #[test]
