@@ -5,6 +5,7 @@
 
 pub mod account;
 pub mod audit;
+pub mod classification;
 pub mod error;
 pub mod fiscal_year;
 pub mod ids;
