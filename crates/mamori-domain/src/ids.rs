@@ -75,6 +75,10 @@ id_type!(
     RoleAssignmentId
 );
 id_type!(
+    /// An edition (第N版) of a body's policy.
+    EditionId
+);
+id_type!(
     /// A request, for tying log lines, audit records and error pages together.
     RequestId
 );

@@ -10,6 +10,7 @@ pub mod error;
 pub mod fiscal_year;
 pub mod ids;
 pub mod org;
+pub mod policy;
 pub mod wareki;
 
 pub use error::DomainError;

@@ -1,0 +1,819 @@
+//! The body's own policy: numbered editions (第N版) and the profile each edition fixes.
+//!
+//! A body does not adopt the guideline verbatim. Its profile says which 推奨事項 it adopts, which
+//! clauses it words differently or deletes (with a reason), which clauses it adds, what it calls
+//! each role and which post holds it, its periods and thresholds, and its classification scheme.
+//! An edition moves 下書き → 審議中 → 決裁済 → 施行中 → 改定済/廃止; only a draft can change, so an
+//! edition in force is what it was when it was decided. Checking clause ids against the guideline
+//! catalog is the caller's part, through [`ClauseLookup`], because this crate does not know the
+//! catalog.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::DomainError;
+use crate::ids::{BodyId, EditionId, PersonId};
+use crate::wareki::format_gregorian_as_wareki;
+
+/// 第N版: the number of an edition, from 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct EditionNumber(u32);
+
+impl EditionNumber {
+    pub const FIELD: &'static str = "版";
+
+    pub fn new(n: u32) -> Result<Self, DomainError> {
+        if n == 0 {
+            return Err(DomainError::new(
+                Self::FIELD,
+                "1以上の番号を指定してください",
+            ));
+        }
+        Ok(Self(n))
+    }
+
+    /// Parses 「3」, 「第3版」, 「第３版」.
+    pub fn parse(raw: &str) -> Result<Self, DomainError> {
+        use unicode_normalization::UnicodeNormalization;
+        let s: String = raw.nfkc().collect::<String>();
+        let digits = s
+            .trim()
+            .trim_start_matches('第')
+            .trim_end_matches('版')
+            .trim();
+        let n: u32 = digits.parse().map_err(|_| {
+            DomainError::new(
+                Self::FIELD,
+                format!("「{raw}」は版の番号として読めません（例: 3 または 第3版）"),
+            )
+        })?;
+        Self::new(n)
+    }
+
+    pub fn get(self) -> u32 {
+        self.0
+    }
+
+    pub fn next(self) -> Self {
+        Self(self.0.saturating_add(1))
+    }
+}
+
+impl fmt::Display for EditionNumber {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "第{}版", self.0)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EditionStatus {
+    /// 下書き: the only state in which the profile may change.
+    Draft,
+    /// 審議中: submitted for 決裁.
+    UnderReview,
+    /// 決裁済: decided by the holder of the deciding role, not yet in force.
+    Decided,
+    /// 施行中
+    InForce,
+    /// 改定済: replaced by a later edition.
+    Superseded,
+    /// 廃止
+    Abolished,
+}
+
+impl EditionStatus {
+    pub const ALL: [Self; 6] = [
+        Self::Draft,
+        Self::UnderReview,
+        Self::Decided,
+        Self::InForce,
+        Self::Superseded,
+        Self::Abolished,
+    ];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Self::Draft => "draft",
+            Self::UnderReview => "under_review",
+            Self::Decided => "decided",
+            Self::InForce => "in_force",
+            Self::Superseded => "superseded",
+            Self::Abolished => "abolished",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Draft => "下書き",
+            Self::UnderReview => "審議中",
+            Self::Decided => "決裁済",
+            Self::InForce => "施行中",
+            Self::Superseded => "改定済",
+            Self::Abolished => "廃止",
+        }
+    }
+
+    pub fn parse(key: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.key() == key)
+    }
+}
+
+/// What kind of revision an edition is, as the 改定履歴 names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RevisionKind {
+    /// 制定
+    Enactment,
+    /// 一部改正
+    PartialAmendment,
+    /// 全部改正
+    FullAmendment,
+}
+
+impl RevisionKind {
+    pub fn key(self) -> &'static str {
+        match self {
+            Self::Enactment => "enactment",
+            Self::PartialAmendment => "partial_amendment",
+            Self::FullAmendment => "full_amendment",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Enactment => "制定",
+            Self::PartialAmendment => "一部改正",
+            Self::FullAmendment => "全部改正",
+        }
+    }
+
+    pub fn parse(key: &str) -> Option<Self> {
+        [Self::Enactment, Self::PartialAmendment, Self::FullAmendment]
+            .into_iter()
+            .find(|k| k.key() == key)
+    }
+}
+
+/// A clause worded differently from the guideline's 例文.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Amendment {
+    pub text: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// A clause the body adds, numbered by the body.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LocalClause {
+    /// Stable key, unique in the profile, e.g. `local-1`.
+    pub key: String,
+    /// The body's own number, e.g. 「6.7」.
+    pub number: String,
+    pub title: String,
+    pub text: String,
+    /// The guideline clause after which it stands, for ordering; `None` = at the end.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<String>,
+}
+
+/// What the body calls a role and which post holds it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoleSetting {
+    pub key: String,
+    pub name: String,
+    /// 充て職: e.g. 「副市長」 for the CISO.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub post: Option<String>,
+}
+
+/// A period or threshold of the policy: log retention, unused-account days …
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Parameter {
+    pub key: String,
+    pub label: String,
+    pub value: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
+}
+
+/// The policy as data, as fixed by one edition.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Profile {
+    /// The guideline edition the policy is based on, e.g. `2018-09`.
+    pub guideline_edition: String,
+    /// The body's name in documents (「みほん市」); the 例文's 「本市」 stays as the body's term.
+    pub body_name: String,
+    /// The word the policy uses for the body itself: 「本市」, 「本町」, 「本県」 …
+    pub body_term: String,
+    /// 推奨事項 the body adopts: binding once adopted.
+    pub adopted_recommended: BTreeSet<String>,
+    pub amendments: BTreeMap<String, Amendment>,
+    /// Deleted clauses with the recorded reason.
+    pub deletions: BTreeMap<String, String>,
+    pub local_clauses: Vec<LocalClause>,
+    pub roles: Vec<RoleSetting>,
+    /// The role whose holder decides (決裁) an edition: the CISO unless the body says otherwise.
+    pub deciding_role: String,
+    pub parameters: Vec<Parameter>,
+    /// The classification scheme, as the TOML the classification module reads.
+    pub classification_scheme: String,
+}
+
+/// Answers about the guideline catalog, which the caller has and this crate does not.
+pub trait ClauseLookup {
+    fn exists(&self, clause_id: &str) -> bool;
+    fn is_recommended(&self, clause_id: &str) -> bool;
+}
+
+/// Field names as the profile screens label them.
+pub mod field {
+    pub const ADOPTED: &str = "採用する推奨事項";
+    pub const AMENDMENT: &str = "条項の文言";
+    pub const DELETION: &str = "削除の理由";
+    pub const LOCAL: &str = "独自の条項";
+    pub const ROLES: &str = "役割";
+    pub const DECIDING_ROLE: &str = "決裁する役割";
+    pub const PARAMETERS: &str = "期間・基準値";
+    pub const STATUS: &str = "状態";
+}
+
+impl Profile {
+    /// Every problem of the profile, each naming its field; empty when it is sound.
+    pub fn problems(&self, catalog: &dyn ClauseLookup) -> Vec<DomainError> {
+        let mut out = Vec::new();
+        for id in &self.adopted_recommended {
+            if !catalog.exists(id) {
+                out.push(DomainError::new(
+                    field::ADOPTED,
+                    format!("条項「{id}」はガイドラインにありません"),
+                ));
+            } else if !catalog.is_recommended(id) {
+                out.push(DomainError::new(
+                    field::ADOPTED,
+                    format!("条項「{id}」は推奨事項ではありません（推奨事項だけを採用・不採用にできます）"),
+                ));
+            }
+        }
+        for (id, a) in &self.amendments {
+            if !catalog.exists(id) {
+                out.push(DomainError::new(
+                    field::AMENDMENT,
+                    format!("条項「{id}」はガイドラインにありません"),
+                ));
+            }
+            if a.text.trim().is_empty() {
+                out.push(DomainError::new(
+                    field::AMENDMENT,
+                    format!(
+                        "条項「{id}」の文言が空です。削除する場合は削除として理由を記録してください"
+                    ),
+                ));
+            }
+            if self.deletions.contains_key(id) {
+                out.push(DomainError::new(
+                    field::AMENDMENT,
+                    format!("条項「{id}」は削除されています。文言の変更と削除は同時にできません"),
+                ));
+            }
+        }
+        for (id, reason) in &self.deletions {
+            if !catalog.exists(id) {
+                out.push(DomainError::new(
+                    field::DELETION,
+                    format!("条項「{id}」はガイドラインにありません"),
+                ));
+            }
+            if reason.trim().is_empty() {
+                out.push(DomainError::new(
+                    field::DELETION,
+                    format!("条項「{id}」を削除する理由を入力してください"),
+                ));
+            }
+        }
+        let mut keys = BTreeSet::new();
+        for c in &self.local_clauses {
+            if !keys.insert(c.key.as_str()) {
+                out.push(DomainError::new(
+                    field::LOCAL,
+                    format!("独自の条項のキー「{}」が重複しています", c.key),
+                ));
+            }
+            if c.title.trim().is_empty() || c.text.trim().is_empty() {
+                out.push(DomainError::new(
+                    field::LOCAL,
+                    format!("独自の条項「{}」の見出しと本文を入力してください", c.number),
+                ));
+            }
+            if let Some(after) = &c.after
+                && !catalog.exists(after)
+            {
+                out.push(DomainError::new(
+                    field::LOCAL,
+                    format!(
+                        "独自の条項「{}」の位置に指定した条項「{after}」はガイドラインにありません",
+                        c.number
+                    ),
+                ));
+            }
+        }
+        let mut role_keys = BTreeSet::new();
+        for r in &self.roles {
+            if !role_keys.insert(r.key.as_str()) {
+                out.push(DomainError::new(
+                    field::ROLES,
+                    format!("役割「{}」が重複しています", r.key),
+                ));
+            }
+            if r.name.trim().is_empty() {
+                out.push(DomainError::new(
+                    field::ROLES,
+                    format!("役割「{}」の名称を入力してください", r.key),
+                ));
+            }
+        }
+        if !role_keys.contains(self.deciding_role.as_str()) {
+            out.push(DomainError::new(
+                field::DECIDING_ROLE,
+                format!(
+                    "決裁する役割「{}」が役割の一覧にありません",
+                    self.deciding_role
+                ),
+            ));
+        }
+        let mut param_keys = BTreeSet::new();
+        for p in &self.parameters {
+            if !param_keys.insert(p.key.as_str()) {
+                out.push(DomainError::new(
+                    field::PARAMETERS,
+                    format!("「{}」が重複しています", p.label),
+                ));
+            }
+        }
+        out
+    }
+
+    /// The body's name for a role, falling back to the key.
+    pub fn role_name(&self, key: &str) -> String {
+        self.roles
+            .iter()
+            .find(|r| r.key == key)
+            .map_or_else(|| key.to_owned(), |r| r.name.clone())
+    }
+
+    /// Whether a guideline clause is part of this policy: not deleted, and if it is a
+    /// 推奨事項, adopted.
+    pub fn includes(&self, clause_id: &str, recommended: bool) -> bool {
+        !self.deletions.contains_key(clause_id)
+            && (!recommended || self.adopted_recommended.contains(clause_id))
+    }
+}
+
+/// A 決裁: who decided, in which role, on which day.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Decision {
+    pub by_person: PersonId,
+    pub by_name: String,
+    pub role_key: String,
+    pub on: NaiveDate,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Edition {
+    pub id: EditionId,
+    pub body_id: BodyId,
+    pub number: EditionNumber,
+    pub title: String,
+    pub status: EditionStatus,
+    pub revision_kind: RevisionKind,
+    pub based_on: Option<EditionNumber>,
+    pub decision: Option<Decision>,
+    pub effective_from: Option<NaiveDate>,
+    pub profile: Profile,
+    pub created_at: DateTime<Utc>,
+}
+
+fn state_error(message: impl Into<String>) -> DomainError {
+    DomainError::new(field::STATUS, message)
+}
+
+impl Edition {
+    /// The first edition of a body (制定), as a draft.
+    pub fn first(
+        body_id: BodyId,
+        title: String,
+        profile: Profile,
+        created_at: DateTime<Utc>,
+    ) -> Self {
+        Self {
+            id: EditionId::new(),
+            body_id,
+            number: EditionNumber(1),
+            title,
+            status: EditionStatus::Draft,
+            revision_kind: RevisionKind::Enactment,
+            based_on: None,
+            decision: None,
+            effective_from: None,
+            profile,
+            created_at,
+        }
+    }
+
+    /// A new draft copied from this edition, numbered `number`.
+    pub fn new_draft(&self, number: EditionNumber, created_at: DateTime<Utc>) -> Self {
+        Self {
+            id: EditionId::new(),
+            body_id: self.body_id,
+            number,
+            title: self.title.clone(),
+            status: EditionStatus::Draft,
+            revision_kind: RevisionKind::PartialAmendment,
+            based_on: Some(self.number),
+            decision: None,
+            effective_from: None,
+            profile: self.profile.clone(),
+            created_at,
+        }
+    }
+
+    /// Only a draft may change; everything else is a record of what was decided.
+    pub fn ensure_editable(&self) -> Result<(), DomainError> {
+        match self.status {
+            EditionStatus::Draft => Ok(()),
+            EditionStatus::InForce | EditionStatus::Superseded | EditionStatus::Abolished => {
+                Err(state_error(format!(
+                    "{}は{}のため変更できません。変更するには新しい版を作成してください",
+                    self.number,
+                    self.status.label()
+                )))
+            }
+            _ => Err(state_error(format!(
+                "{}は{}のため変更できません。変更するには下書きに差し戻してください",
+                self.number,
+                self.status.label()
+            ))),
+        }
+    }
+
+    /// 下書き → 審議中. The profile must be sound first.
+    pub fn submit(&mut self, catalog: &dyn ClauseLookup) -> Result<(), DomainError> {
+        self.expect(EditionStatus::Draft, "審議に回す")?;
+        if let Some(first) = self.profile.problems(catalog).into_iter().next() {
+            return Err(first);
+        }
+        self.status = EditionStatus::UnderReview;
+        Ok(())
+    }
+
+    /// 審議中 → 下書き (差戻し).
+    pub fn send_back(&mut self) -> Result<(), DomainError> {
+        self.expect(EditionStatus::UnderReview, "差し戻す")?;
+        self.status = EditionStatus::Draft;
+        Ok(())
+    }
+
+    /// 審議中 → 決裁済, by someone holding the profile's deciding role.
+    pub fn decide(
+        &mut self,
+        decision: Decision,
+        decider_roles: &[String],
+    ) -> Result<(), DomainError> {
+        self.expect(EditionStatus::UnderReview, "決裁する")?;
+        let role = &self.profile.deciding_role;
+        if !decider_roles.iter().any(|r| r == role) || decision.role_key != *role {
+            return Err(DomainError::new(
+                field::DECIDING_ROLE,
+                format!(
+                    "{}の決裁は{}が行います",
+                    self.number,
+                    self.profile.role_name(role)
+                ),
+            ));
+        }
+        self.decision = Some(decision);
+        self.status = EditionStatus::Decided;
+        Ok(())
+    }
+
+    /// 決裁済 → 施行中 from `effective_from`, which may not precede the decision.
+    pub fn enforce(&mut self, effective_from: NaiveDate) -> Result<(), DomainError> {
+        self.expect(EditionStatus::Decided, "施行する")?;
+        if let Some(d) = &self.decision
+            && effective_from < d.on
+        {
+            return Err(DomainError::new(
+                "施行日",
+                format!(
+                    "施行日は決裁日（{}）以降にしてください",
+                    format_gregorian_as_wareki(d.on)
+                ),
+            ));
+        }
+        self.effective_from = Some(effective_from);
+        self.status = EditionStatus::InForce;
+        Ok(())
+    }
+
+    /// 施行中 → 改定済, when a later edition comes into force.
+    pub fn supersede(&mut self) -> Result<(), DomainError> {
+        self.expect(EditionStatus::InForce, "改定済にする")?;
+        self.status = EditionStatus::Superseded;
+        Ok(())
+    }
+
+    /// 施行中 → 廃止.
+    pub fn abolish(&mut self) -> Result<(), DomainError> {
+        self.expect(EditionStatus::InForce, "廃止する")?;
+        self.status = EditionStatus::Abolished;
+        Ok(())
+    }
+
+    fn expect(&self, status: EditionStatus, doing: &str) -> Result<(), DomainError> {
+        if self.status == status {
+            Ok(())
+        } else {
+            Err(state_error(format!(
+                "{}は{}のため{doing}ことはできません（{}の版だけが対象です）",
+                self.number,
+                self.status.label(),
+                status.label()
+            )))
+        }
+    }
+
+    /// Whether the edition has ever been in force, and so belongs to the 改定履歴.
+    pub fn was_in_force(&self) -> bool {
+        matches!(
+            self.status,
+            EditionStatus::InForce | EditionStatus::Superseded | EditionStatus::Abolished
+        ) && self.effective_from.is_some()
+    }
+}
+
+/// One line of the 改定履歴: 「第1版 制定 平成14年4月1日」.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct HistoryLine {
+    pub number: EditionNumber,
+    pub kind: &'static str,
+    pub effective_from: NaiveDate,
+    pub date_wareki: String,
+}
+
+impl fmt::Display for HistoryLine {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {} {}", self.number, self.kind, self.date_wareki)
+    }
+}
+
+/// The 改定履歴 of a body: every edition that has been in force, oldest first.
+pub fn revision_history(editions: &[Edition]) -> Vec<HistoryLine> {
+    let mut lines: Vec<HistoryLine> = editions
+        .iter()
+        .filter(|e| e.was_in_force())
+        .filter_map(|e| {
+            let date = e.effective_from?;
+            Some(HistoryLine {
+                number: e.number,
+                kind: e.revision_kind.label(),
+                effective_from: date,
+                date_wareki: format_gregorian_as_wareki(date),
+            })
+        })
+        .collect();
+    lines.sort_by_key(|l| l.number);
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+    use super::*;
+
+    struct Catalog;
+    impl ClauseLookup for Catalog {
+        fn exists(&self, id: &str) -> bool {
+            ["S-1.(1)", "S-2.(2)⑧(イ)", "S-4.1.(2)②"].contains(&id)
+        }
+        fn is_recommended(&self, id: &str) -> bool {
+            id == "S-4.1.(2)②"
+        }
+    }
+
+    fn profile() -> Profile {
+        Profile {
+            guideline_edition: "2018-09".into(),
+            body_name: "みほん市".into(),
+            body_term: "本市".into(),
+            adopted_recommended: BTreeSet::new(),
+            amendments: BTreeMap::new(),
+            deletions: BTreeMap::new(),
+            local_clauses: Vec::new(),
+            roles: vec![
+                RoleSetting {
+                    key: "ciso".into(),
+                    name: "最高情報セキュリティ責任者".into(),
+                    post: Some("副市長".into()),
+                },
+                RoleSetting {
+                    key: "security_manager".into(),
+                    name: "所属長".into(),
+                    post: None,
+                },
+            ],
+            deciding_role: "ciso".into(),
+            parameters: Vec::new(),
+            classification_scheme: String::new(),
+        }
+    }
+
+    fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    fn edition() -> Edition {
+        Edition::first(
+            BodyId::new(),
+            "情報セキュリティポリシー".into(),
+            profile(),
+            Utc::now(),
+        )
+    }
+
+    fn decision(role: &str) -> Decision {
+        Decision {
+            by_person: PersonId::new(),
+            by_name: "佐藤 健一".into(),
+            role_key: role.into(),
+            on: date(2026, 3, 20),
+        }
+    }
+
+    #[test]
+    fn edition_numbers_parse_in_the_usual_spellings() {
+        for raw in ["3", "第3版", "第３版", " 第3版 "] {
+            assert_eq!(EditionNumber::parse(raw).unwrap().get(), 3, "{raw}");
+        }
+        assert!(EditionNumber::parse("第0版").is_err());
+        assert_eq!(EditionNumber::parse("三").unwrap_err().field, "版");
+        assert_eq!(EditionNumber::new(8).unwrap().to_string(), "第8版");
+    }
+
+    #[test]
+    fn an_edition_goes_from_draft_to_in_force_only_through_a_decision_by_the_deciding_role() {
+        let mut e = edition();
+        assert!(
+            e.decide(decision("ciso"), &["ciso".into()]).is_err(),
+            "not under review yet"
+        );
+        e.submit(&Catalog).unwrap();
+        assert!(
+            e.enforce(date(2026, 4, 1)).is_err(),
+            "cannot skip the decision"
+        );
+        let err = e
+            .decide(decision("security_manager"), &["security_manager".into()])
+            .unwrap_err();
+        assert_eq!(err.field, "決裁する役割");
+        assert!(
+            err.message.contains("最高情報セキュリティ責任者"),
+            "{}",
+            err.message
+        );
+        // Claiming the role without holding it is refused too.
+        assert!(
+            e.decide(decision("ciso"), &["security_manager".into()])
+                .is_err()
+        );
+        e.decide(decision("ciso"), &["ciso".into()]).unwrap();
+        assert_eq!(e.status, EditionStatus::Decided);
+        assert!(e.enforce(date(2026, 3, 1)).is_err(), "before the decision");
+        e.enforce(date(2026, 4, 1)).unwrap();
+        assert_eq!(e.status, EditionStatus::InForce);
+    }
+
+    #[test]
+    fn the_deciding_role_is_data_of_the_profile() {
+        let mut e = edition();
+        e.profile.deciding_role = "security_manager".into();
+        e.submit(&Catalog).unwrap();
+        assert!(e.decide(decision("ciso"), &["ciso".into()]).is_err());
+        e.decide(decision("security_manager"), &["security_manager".into()])
+            .unwrap();
+    }
+
+    #[test]
+    fn only_a_draft_can_change() {
+        let mut e = edition();
+        e.ensure_editable().unwrap();
+        e.submit(&Catalog).unwrap();
+        assert!(e.ensure_editable().unwrap_err().message.contains("差し戻"));
+        e.send_back().unwrap();
+        e.ensure_editable().unwrap();
+        e.submit(&Catalog).unwrap();
+        e.decide(decision("ciso"), &["ciso".into()]).unwrap();
+        e.enforce(date(2026, 4, 1)).unwrap();
+        let err = e.ensure_editable().unwrap_err();
+        assert_eq!(err.field, "状態");
+        assert!(
+            err.message.contains("施行中") && err.message.contains("新しい版"),
+            "{}",
+            err.message
+        );
+    }
+
+    #[test]
+    fn a_new_draft_copies_the_profile_and_points_back() {
+        let mut e = edition();
+        e.profile.adopted_recommended.insert("S-4.1.(2)②".into());
+        let next = e.new_draft(e.number.next(), Utc::now());
+        assert_eq!(next.number.to_string(), "第2版");
+        assert_eq!(next.based_on, Some(e.number));
+        assert_eq!(next.status, EditionStatus::Draft);
+        assert_eq!(next.revision_kind, RevisionKind::PartialAmendment);
+        assert_eq!(next.profile, e.profile);
+        assert_ne!(next.id, e.id);
+    }
+
+    #[test]
+    fn profile_problems_name_their_field() {
+        let mut p = profile();
+        p.adopted_recommended.insert("S-1.(1)".into());
+        p.adopted_recommended.insert("S-99".into());
+        p.amendments.insert(
+            "S-2.(2)⑧(イ)".into(),
+            Amendment {
+                text: " ".into(),
+                reason: None,
+            },
+        );
+        p.deletions.insert("S-1.(1)".into(), "".into());
+        p.deciding_role = "mayor".into();
+        let problems = p.problems(&Catalog);
+        let fields: Vec<&str> = problems.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            vec![
+                "採用する推奨事項",
+                "採用する推奨事項",
+                "条項の文言",
+                "削除の理由",
+                "決裁する役割"
+            ]
+        );
+        assert!(problems[0].message.contains("推奨事項ではありません"));
+        assert!(problems[1].message.contains("ガイドラインにありません"));
+        assert!(profile().problems(&Catalog).is_empty());
+        // A draft with problems cannot go to review.
+        let mut e = edition();
+        e.profile = p;
+        assert!(e.submit(&Catalog).is_err());
+        assert_eq!(e.status, EditionStatus::Draft);
+    }
+
+    #[test]
+    fn inclusion_follows_adoption_and_deletion() {
+        let mut p = profile();
+        assert!(p.includes("S-1.(1)", false));
+        assert!(
+            !p.includes("S-4.1.(2)②", true),
+            "a 推奨事項 binds only once adopted"
+        );
+        p.adopted_recommended.insert("S-4.1.(2)②".into());
+        assert!(p.includes("S-4.1.(2)②", true));
+        p.deletions
+            .insert("S-1.(1)".into(), "該当する業務がないため".into());
+        assert!(!p.includes("S-1.(1)", false));
+    }
+
+    #[test]
+    fn the_revision_history_is_in_wareki_and_lists_only_editions_that_were_in_force() {
+        let mut first = edition();
+        first.status = EditionStatus::Superseded;
+        first.effective_from = Some(date(2002, 4, 1));
+        let mut second = first.new_draft(first.number.next(), Utc::now());
+        second.status = EditionStatus::InForce;
+        second.effective_from = Some(date(2019, 5, 1));
+        let third = second.new_draft(second.number.next(), Utc::now());
+        let lines: Vec<String> = revision_history(&[third, second, first])
+            .iter()
+            .map(|l| l.to_string())
+            .collect();
+        assert_eq!(
+            lines,
+            vec!["第1版 制定 平成14年4月1日", "第2版 一部改正 令和元年5月1日"]
+        );
+    }
+
+    #[test]
+    fn statuses_round_trip_through_their_keys() {
+        for s in EditionStatus::ALL {
+            assert_eq!(EditionStatus::parse(s.key()), Some(s));
+        }
+        assert_eq!(EditionStatus::parse("x"), None);
+    }
+}
