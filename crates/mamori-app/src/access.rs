@@ -18,6 +18,9 @@ use crate::AppError;
 pub mod permission {
     /// Read the audit trail.
     pub const AUDIT_READ: &str = "audit.read";
+    /// Draft and edit editions of the body's policy, submit them, bring decided ones into force
+    /// and publish them to staff.
+    pub const POLICY_EDIT: &str = "policy.edit";
 }
 
 /// How the user proved who they are.
@@ -70,6 +73,28 @@ impl CurrentUser {
             .map_or(self.account.display_name.as_str(), |p| p.name.as_str())
     }
 
+    /// The role keys held today, for rules that name a role (who decides an edition).
+    pub fn role_keys(&self) -> Vec<String> {
+        self.roles.iter().map(|r| r.key.clone()).collect()
+    }
+
+    /// The body the user works in; installation-wide administrators have none.
+    pub fn body(&self) -> Result<&Body, AppError> {
+        self.body
+            .as_ref()
+            .ok_or_else(|| AppError::Forbidden("団体に所属していないアカウントです".to_owned()))
+    }
+
+    pub fn policy_editor(&self) -> Result<PolicyEditor, AppError> {
+        if self.permissions.contains(permission::POLICY_EDIT) {
+            Ok(PolicyEditor(()))
+        } else {
+            Err(AppError::Forbidden(
+                "情報セキュリティポリシーの編集".to_owned(),
+            ))
+        }
+    }
+
     pub fn audit_reader(&self) -> Result<AuditReader, AppError> {
         if self.has(permission::AUDIT_READ) {
             Ok(AuditReader(()))
@@ -82,3 +107,7 @@ impl CurrentUser {
 /// Permission to read the audit trail. Only `CurrentUser::audit_reader` makes one.
 #[derive(Debug)]
 pub struct AuditReader(());
+
+/// Permission to edit the body's policy editions. Only `CurrentUser::policy_editor` makes one.
+#[derive(Debug)]
+pub struct PolicyEditor(());

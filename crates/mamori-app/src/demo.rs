@@ -8,10 +8,14 @@ use mamori_domain::account::{Account, DisplayName, Login, NewPassword};
 use mamori_domain::audit::{Actor, AuditEntry};
 use mamori_domain::ids::{AccountId, BodyId, OrgUnitId, PersonId, RoleAssignmentId};
 use mamori_domain::org::{Body, OrgUnit, Person, RoleAssignment, UnitKind};
-use mamori_store::{WriteTx, accounts, audit, org};
+use mamori_domain::policy::{
+    Decision, Edition, EditionNumber, EditionStatus, LocalClause, RoleSetting,
+};
+use mamori_store::{WriteTx, accounts, audit, org, policy};
 use serde::Deserialize;
 
 use crate::auth::hash_password;
+use crate::policy::{CatalogLookup, ProfileChange, default_profile, guideline};
 use crate::roles::guideline_role_set;
 use crate::{App, AppError};
 
@@ -26,6 +30,41 @@ struct DemoFile {
     people: Vec<DemoPerson>,
     assignments: Vec<DemoAssignment>,
     accounts: Vec<DemoAccount>,
+    policy: DemoPolicy,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DemoPolicy {
+    title: String,
+    decided_by: String,
+    editions: Vec<DemoEdition>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DemoEdition {
+    number: u32,
+    decided_on: NaiveDate,
+    effective_from: NaiveDate,
+    #[serde(default)]
+    adopt: Vec<String>,
+    #[serde(default)]
+    amendments: Vec<DemoAmendment>,
+    #[serde(default)]
+    local_clauses: Vec<LocalClause>,
+    #[serde(default)]
+    published: bool,
+    #[serde(default)]
+    acknowledged_by: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DemoAmendment {
+    clause: String,
+    text: String,
+    reason: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -279,6 +318,109 @@ impl App {
                 &account,
             );
             audit::append(tx, now, entry).await?;
+        }
+        self.write_demo_policy(tx, file, &body, &people).await
+    }
+}
+
+impl App {
+    /// Policy editions: each goes through the same domain transitions as on screen.
+    async fn write_demo_policy(
+        &self,
+        tx: &mut WriteTx,
+        file: &DemoFile,
+        body: &Body,
+        people: &HashMap<&str, PersonId>,
+    ) -> Result<(), AppError> {
+        let now = self.now();
+        let person_of = |num: &str| {
+            people
+                .get(num)
+                .copied()
+                .ok_or_else(|| internal("person")(num.to_owned()))
+        };
+        let catalog = guideline()?;
+        let lookup = CatalogLookup(catalog);
+        let decider = person_of(&file.policy.decided_by)?;
+        let decider_name = file
+            .people
+            .iter()
+            .find(|p| p.staff_number == file.policy.decided_by)
+            .map_or_else(String::new, |p| p.name.clone());
+        let roles: Vec<RoleSetting> = guideline_role_set()?
+            .into_iter()
+            .map(|r| RoleSetting {
+                post: (r.key == "ciso").then(|| "副市長".to_owned()),
+                key: r.key,
+                name: r.name,
+            })
+            .collect();
+        let mut previous: Option<Edition> = None;
+        for d in &file.policy.editions {
+            let mut edition = match previous.take() {
+                None => Edition::first(
+                    body.id,
+                    file.policy.title.clone(),
+                    default_profile(&body.name, roles.clone())?,
+                    now,
+                ),
+                Some(mut prev) => {
+                    let next = prev.new_draft(EditionNumber::new(d.number)?, now);
+                    prev.supersede()?;
+                    policy::update_edition(tx.conn(), &prev, EditionStatus::InForce, now).await?;
+                    next
+                }
+            };
+            let mut changes: Vec<ProfileChange> = d
+                .adopt
+                .iter()
+                .map(|c| ProfileChange::Adopt {
+                    clause: c.clone(),
+                    adopted: true,
+                })
+                .collect();
+            changes.extend(d.amendments.iter().map(|a| ProfileChange::Amend {
+                clause: a.clause.clone(),
+                text: a.text.clone(),
+                reason: a.reason.clone(),
+            }));
+            changes.extend(d.local_clauses.iter().cloned().map(ProfileChange::AddLocal));
+            for change in &changes {
+                change.apply(&mut edition.profile, catalog)?;
+            }
+            let deciding_role = edition.profile.deciding_role.clone();
+            edition.submit(&lookup)?;
+            edition.decide(
+                Decision {
+                    by_person: decider,
+                    by_name: decider_name.clone(),
+                    role_key: deciding_role.clone(),
+                    on: d.decided_on,
+                },
+                &[deciding_role],
+            )?;
+            edition.enforce(d.effective_from)?;
+            policy::insert_edition(tx.conn(), &edition, now).await?;
+            let entry = AuditEntry::new(
+                Actor::system("demo"),
+                "policy.create_edition",
+                "policy_edition",
+                edition.id,
+            )
+            .body(body.id)
+            .after(&serde_json::json!({
+                "number": edition.number.get(),
+                "status": edition.status.key(),
+                "effective_from": d.effective_from.to_string(),
+            }));
+            audit::append(tx, now, entry).await?;
+            if d.published {
+                policy::publish(tx.conn(), edition.id, "system:demo", now).await?;
+                for num in &d.acknowledged_by {
+                    policy::acknowledge(tx.conn(), edition.id, person_of(num)?, now).await?;
+                }
+            }
+            previous = Some(edition);
         }
         Ok(())
     }

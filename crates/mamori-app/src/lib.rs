@@ -11,6 +11,7 @@ pub mod auth;
 pub mod clock;
 pub mod demo;
 pub mod error;
+pub mod policy;
 pub mod roles;
 pub mod settings;
 

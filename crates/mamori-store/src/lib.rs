@@ -16,6 +16,7 @@ mod url;
 pub mod accounts;
 pub mod audit;
 pub mod org;
+pub mod policy;
 pub mod sessions;
 pub mod testing;
 

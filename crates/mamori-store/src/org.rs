@@ -227,3 +227,30 @@ pub async fn roles_held(
         })
         .collect()
 }
+
+/// The body's role set, in its order.
+pub async fn list_role_definitions(
+    conn: &mut AnyConnection,
+    body: BodyId,
+) -> Result<Vec<RoleDefinition>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT key, name, scope, grants FROM role_definitions WHERE body_id = $1 ORDER BY sort_order",
+    )
+    .bind(body.to_string())
+    .fetch_all(conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            let scope: String = r.try_get("scope")?;
+            let grants: String = r.try_get("grants")?;
+            Ok(RoleDefinition {
+                key: r.try_get("key")?,
+                name: r.try_get("name")?,
+                scope: mamori_domain::org::RoleScope::parse(&scope).ok_or_else(|| {
+                    StoreError::Corrupt(format!("role_definitions.scope: {scope}"))
+                })?,
+                grants: grants.split_whitespace().map(str::to_owned).collect(),
+            })
+        })
+        .collect()
+}

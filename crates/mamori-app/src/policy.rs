@@ -1,0 +1,718 @@
+//! The body's own policy: editions, their profile, 決裁 and 施行, 周知 and acknowledgement.
+//!
+//! Every change loads the edition, lets the domain decide whether it is allowed (only drafts
+//! change; only the holder of the profile's deciding role decides), writes it back guarded by the
+//! status it was read with, and records before/after in the audit trail, in one transaction.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::OnceLock;
+
+use chrono::NaiveDate;
+use mamori_catalog::Catalog;
+use mamori_domain::DomainError;
+use mamori_domain::audit::AuditEntry;
+use mamori_domain::classification::ClassificationScheme;
+use mamori_domain::policy::{
+    Amendment, ClauseLookup, Decision, Edition, EditionNumber, EditionStatus, HistoryLine,
+    LocalClause, Parameter, Profile, RoleSetting, revision_history,
+};
+use mamori_store::{WriteTx, audit, org, policy};
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::access::PolicyEditor;
+use crate::{App, AppError, CurrentUser, RequestMeta};
+
+const GUIDELINE_PARAMETERS: &str = include_str!("../data/guideline-parameters.toml");
+
+/// The embedded guideline catalog, parsed once per process.
+pub(crate) fn guideline() -> Result<&'static Catalog, AppError> {
+    static CATALOG: OnceLock<Result<Catalog, String>> = OnceLock::new();
+    CATALOG
+        .get_or_init(|| mamori_catalog::load_embedded().map_err(|e| e.to_string()))
+        .as_ref()
+        .map_err(|e| AppError::Internal(format!("catalog: {e}")))
+}
+
+/// The catalog as the domain asks about it.
+pub struct CatalogLookup<'a>(pub &'a Catalog);
+
+impl ClauseLookup for CatalogLookup<'_> {
+    fn exists(&self, clause_id: &str) -> bool {
+        self.0.clause(clause_id).is_some()
+    }
+    fn is_recommended(&self, clause_id: &str) -> bool {
+        self.0.clause(clause_id).is_some_and(|c| c.recommended)
+    }
+}
+
+#[derive(Deserialize)]
+struct ParameterFile {
+    parameters: Vec<Parameter>,
+}
+
+/// The first profile of a body: the guideline as it stands, the body's role set, the default
+/// periods and the guideline's classification scheme.
+pub fn default_profile(body_name: &str, roles: Vec<RoleSetting>) -> Result<Profile, AppError> {
+    let catalog = guideline()?;
+    let parameters = toml::from_str::<ParameterFile>(GUIDELINE_PARAMETERS)
+        .map_err(|e| AppError::Internal(format!("guideline-parameters.toml: {e}")))?
+        .parameters;
+    Ok(Profile {
+        guideline_edition: catalog.edition.id.clone(),
+        body_name: body_name.to_owned(),
+        body_term: "本市".to_owned(),
+        adopted_recommended: BTreeSet::new(),
+        amendments: BTreeMap::new(),
+        deletions: BTreeMap::new(),
+        local_clauses: Vec::new(),
+        roles,
+        deciding_role: "ciso".to_owned(),
+        parameters,
+        classification_scheme: ClassificationScheme::guideline()?.to_toml()?,
+    })
+}
+
+/// A change to a draft's profile.
+#[derive(Debug, Clone)]
+pub enum ProfileChange {
+    Adopt {
+        clause: String,
+        adopted: bool,
+    },
+    Amend {
+        clause: String,
+        text: String,
+        reason: Option<String>,
+    },
+    Revert {
+        clause: String,
+    },
+    Delete {
+        clause: String,
+        reason: String,
+    },
+    Restore {
+        clause: String,
+    },
+    AddLocal(LocalClause),
+    RemoveLocal {
+        key: String,
+    },
+    RenameRole {
+        key: String,
+        name: String,
+        post: Option<String>,
+    },
+    SetParameter {
+        key: String,
+        value: String,
+    },
+}
+
+impl ProfileChange {
+    fn action(&self) -> &'static str {
+        match self {
+            Self::Adopt { .. } => "policy.adopt_recommended",
+            Self::Amend { .. } => "policy.amend_clause",
+            Self::Revert { .. } => "policy.revert_clause",
+            Self::Delete { .. } => "policy.delete_clause",
+            Self::Restore { .. } => "policy.restore_clause",
+            Self::AddLocal(_) => "policy.add_local_clause",
+            Self::RemoveLocal { .. } => "policy.remove_local_clause",
+            Self::RenameRole { .. } => "policy.rename_role",
+            Self::SetParameter { .. } => "policy.set_parameter",
+        }
+    }
+
+    /// Applies the change to a profile, checking what can be checked on its own.
+    pub(crate) fn apply(&self, p: &mut Profile, catalog: &Catalog) -> Result<(), DomainError> {
+        let clause_of = |id: &str| {
+            catalog.clause(id).ok_or_else(|| {
+                DomainError::new("条項", format!("条項「{id}」はガイドラインにありません"))
+            })
+        };
+        match self {
+            Self::Adopt { clause, adopted } => {
+                let c = clause_of(clause)?;
+                if !c.recommended {
+                    return Err(DomainError::new(
+                        "採用する推奨事項",
+                        format!("条項「{clause}」は推奨事項ではありません"),
+                    ));
+                }
+                if *adopted {
+                    p.adopted_recommended.insert(clause.clone());
+                } else {
+                    p.adopted_recommended.remove(clause);
+                }
+            }
+            Self::Amend {
+                clause,
+                text,
+                reason,
+            } => {
+                let c = clause_of(clause)?;
+                let text = text.trim();
+                if text.is_empty() {
+                    return Err(DomainError::new("条項の文言", "入力してください"));
+                }
+                if text.chars().count() > 20_000 {
+                    return Err(DomainError::new(
+                        "条項の文言",
+                        "20,000文字以下で入力してください",
+                    ));
+                }
+                if p.deletions.contains_key(clause) {
+                    return Err(DomainError::new(
+                        "条項の文言",
+                        "削除した条項は、復活させてから文言を変更してください",
+                    ));
+                }
+                if text == c.model_text.trim() {
+                    p.amendments.remove(clause);
+                } else {
+                    p.amendments.insert(
+                        clause.clone(),
+                        Amendment {
+                            text: text.to_owned(),
+                            reason: reason.clone().filter(|r| !r.trim().is_empty()),
+                        },
+                    );
+                }
+            }
+            Self::Revert { clause } => {
+                p.amendments.remove(clause);
+            }
+            Self::Delete { clause, reason } => {
+                clause_of(clause)?;
+                if reason.trim().is_empty() {
+                    return Err(DomainError::new("削除の理由", "入力してください"));
+                }
+                p.amendments.remove(clause);
+                p.deletions.insert(clause.clone(), reason.trim().to_owned());
+            }
+            Self::Restore { clause } => {
+                p.deletions.remove(clause);
+            }
+            Self::AddLocal(local) => {
+                if local.number.trim().is_empty() {
+                    return Err(DomainError::new("独自の条項の番号", "入力してください"));
+                }
+                if local.title.trim().is_empty() {
+                    return Err(DomainError::new("独自の条項の見出し", "入力してください"));
+                }
+                if local.text.trim().is_empty() {
+                    return Err(DomainError::new("独自の条項の本文", "入力してください"));
+                }
+                if let Some(after) = &local.after {
+                    clause_of(after)?;
+                }
+                if p.local_clauses.iter().any(|c| c.key == local.key) {
+                    return Err(DomainError::new(
+                        "独自の条項",
+                        format!("キー「{}」は既に使われています", local.key),
+                    ));
+                }
+                p.local_clauses.push(local.clone());
+            }
+            Self::RemoveLocal { key } => {
+                p.local_clauses.retain(|c| &c.key != key);
+            }
+            Self::RenameRole { key, name, post } => {
+                let name = name.trim();
+                if name.is_empty() {
+                    return Err(DomainError::new("役割の名称", "入力してください"));
+                }
+                let role = p.roles.iter_mut().find(|r| &r.key == key).ok_or_else(|| {
+                    DomainError::new("役割", format!("役割「{key}」はありません"))
+                })?;
+                role.name = name.to_owned();
+                role.post = post.clone().filter(|s| !s.trim().is_empty());
+            }
+            Self::SetParameter { key, value } => {
+                let value = value.trim();
+                let param = p
+                    .parameters
+                    .iter_mut()
+                    .find(|x| &x.key == key)
+                    .ok_or_else(|| {
+                        DomainError::new("期間・基準値", format!("「{key}」という項目はありません"))
+                    })?;
+                if value.is_empty() {
+                    return Err(DomainError::new(param.label.clone(), "入力してください"));
+                }
+                param.value = value.to_owned();
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The 周知 and acknowledgement state of an edition for one person.
+#[derive(Debug, Clone)]
+pub struct EditionView {
+    pub edition: Edition,
+    pub published_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub acknowledged_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+impl App {
+    /// Editions of the user's body, newest first. Staff see the editions that were decided;
+    /// drafts and editions under review are visible to policy editors and the deciding role.
+    pub async fn policy_editions(&self, user: &CurrentUser) -> Result<Vec<Edition>, AppError> {
+        let body = user.body()?;
+        let mut conn = self.store().conn().await?;
+        let all = policy::list_editions(&mut conn, body.id).await?;
+        Ok(all.into_iter().filter(|e| may_see(user, e)).collect())
+    }
+
+    pub async fn policy_history(&self, user: &CurrentUser) -> Result<Vec<HistoryLine>, AppError> {
+        let body = user.body()?;
+        let mut conn = self.store().conn().await?;
+        Ok(revision_history(
+            &policy::list_editions(&mut conn, body.id).await?,
+        ))
+    }
+
+    pub async fn policy_edition(
+        &self,
+        user: &CurrentUser,
+        number: EditionNumber,
+    ) -> Result<EditionView, AppError> {
+        let body = user.body()?;
+        let mut conn = self.store().conn().await?;
+        let edition = policy::find_edition(&mut conn, body.id, number)
+            .await?
+            .filter(|e| may_see(user, e))
+            .ok_or_else(|| AppError::NotFound(format!("{number}")))?;
+        let published_at = policy::published_at(&mut conn, edition.id).await?;
+        let acknowledged_at = match user.account.person_id {
+            Some(person) => policy::acknowledged_at(&mut conn, edition.id, person).await?,
+            None => None,
+        };
+        Ok(EditionView {
+            edition,
+            published_at,
+            acknowledged_at,
+        })
+    }
+
+    /// Starts the body's first edition (制定) from the guideline, as a draft.
+    pub async fn create_first_edition(
+        &self,
+        user: &CurrentUser,
+        _may: &PolicyEditor,
+        title: &str,
+        meta: &RequestMeta,
+    ) -> Result<Edition, AppError> {
+        let body = user.body()?.clone();
+        let title = non_empty("題名", title)?;
+        let mut tx = self.store().begin_write().await?;
+        if !policy::list_editions(tx.conn(), body.id).await?.is_empty() {
+            return Err(AppError::Conflict(
+                "既に版があります。次の版は既存の版から作成してください".to_owned(),
+            ));
+        }
+        let roles = org::list_role_definitions(tx.conn(), body.id)
+            .await?
+            .into_iter()
+            .map(|r| RoleSetting {
+                key: r.key,
+                name: r.name,
+                post: None,
+            })
+            .collect();
+        let profile = default_profile(&body.name, roles)?;
+        let edition = Edition::first(body.id, title, profile, self.now());
+        self.insert_edition(&mut tx, user, &edition, meta).await?;
+        tx.commit().await?;
+        Ok(edition)
+    }
+
+    /// Starts the next edition as a copy of `from`.
+    pub async fn new_policy_draft(
+        &self,
+        user: &CurrentUser,
+        _may: &PolicyEditor,
+        from: EditionNumber,
+        meta: &RequestMeta,
+    ) -> Result<Edition, AppError> {
+        let body = user.body()?.clone();
+        let mut tx = self.store().begin_write().await?;
+        let editions = policy::list_editions(tx.conn(), body.id).await?;
+        if let Some(open) = editions.iter().find(|e| {
+            matches!(
+                e.status,
+                EditionStatus::Draft | EditionStatus::UnderReview | EditionStatus::Decided
+            )
+        }) {
+            return Err(AppError::Conflict(format!(
+                "{}が{}です。新しい版は、それが施行されてから作成してください",
+                open.number,
+                open.status.label()
+            )));
+        }
+        let source = editions
+            .iter()
+            .find(|e| e.number == from)
+            .ok_or_else(|| AppError::NotFound(format!("{from}")))?;
+        let next = editions
+            .iter()
+            .map(|e| e.number)
+            .max()
+            .unwrap_or(from)
+            .next();
+        let edition = source.new_draft(next, self.now());
+        self.insert_edition(&mut tx, user, &edition, meta).await?;
+        tx.commit().await?;
+        Ok(edition)
+    }
+
+    async fn insert_edition(
+        &self,
+        tx: &mut WriteTx,
+        user: &CurrentUser,
+        edition: &Edition,
+        meta: &RequestMeta,
+    ) -> Result<(), AppError> {
+        policy::insert_edition(tx.conn(), edition, self.now()).await?;
+        let entry = AuditEntry::new(
+            user.actor(),
+            "policy.create_edition",
+            "policy_edition",
+            edition.id,
+        )
+        .body(edition.body_id)
+        .after(&json!({
+            "number": edition.number.get(),
+            "title": edition.title,
+            "based_on": edition.based_on.map(EditionNumber::get),
+            "revision_kind": edition.revision_kind.key(),
+        }))
+        .request(meta.request_id.clone());
+        audit::append(tx, self.now(), entry).await?;
+        Ok(())
+    }
+
+    /// Changes the profile of a draft.
+    pub async fn change_policy_profile(
+        &self,
+        user: &CurrentUser,
+        _may: &PolicyEditor,
+        number: EditionNumber,
+        change: ProfileChange,
+        meta: &RequestMeta,
+    ) -> Result<Edition, AppError> {
+        let catalog = guideline()?;
+        self.transition(user, number, change.action(), meta, |edition| {
+            edition.ensure_editable()?;
+            change.apply(&mut edition.profile, catalog)?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// 下書き → 審議中.
+    pub async fn submit_policy_edition(
+        &self,
+        user: &CurrentUser,
+        _may: &PolicyEditor,
+        number: EditionNumber,
+        meta: &RequestMeta,
+    ) -> Result<Edition, AppError> {
+        let catalog = guideline()?;
+        self.transition(user, number, "policy.submit", meta, |e| {
+            e.submit(&CatalogLookup(catalog))
+        })
+        .await
+    }
+
+    /// 審議中 → 下書き, by an editor or by the decider.
+    pub async fn send_back_policy_edition(
+        &self,
+        user: &CurrentUser,
+        number: EditionNumber,
+        meta: &RequestMeta,
+    ) -> Result<Edition, AppError> {
+        let roles = user.role_keys();
+        let editor = user.policy_editor().is_ok();
+        self.transition(user, number, "policy.send_back", meta, |e| {
+            if !editor && !roles.contains(&e.profile.deciding_role) {
+                return Err(DomainError::new(
+                    "決裁する役割",
+                    "差し戻しは編集者または決裁者が行います",
+                ));
+            }
+            e.send_back()
+        })
+        .await
+    }
+
+    /// 審議中 → 決裁済, by the holder of the profile's deciding role, dated today.
+    pub async fn decide_policy_edition(
+        &self,
+        user: &CurrentUser,
+        number: EditionNumber,
+        meta: &RequestMeta,
+    ) -> Result<Edition, AppError> {
+        let person = user
+            .account
+            .person_id
+            .ok_or_else(|| AppError::Forbidden("決裁は職員のアカウントで行います".to_owned()))?;
+        let roles = user.role_keys();
+        let name = user.name().to_owned();
+        let today = self.today();
+        self.transition(user, number, "policy.decide", meta, |e| {
+            let decision = Decision {
+                by_person: person,
+                by_name: name,
+                role_key: e.profile.deciding_role.clone(),
+                on: today,
+            };
+            e.decide(decision, &roles)
+        })
+        .await
+    }
+
+    /// 決裁済 → 施行中 from a date; the edition in force until then becomes 改定済.
+    pub async fn enforce_policy_edition(
+        &self,
+        user: &CurrentUser,
+        _may: &PolicyEditor,
+        number: EditionNumber,
+        effective_from: NaiveDate,
+        meta: &RequestMeta,
+    ) -> Result<Edition, AppError> {
+        let body = user.body()?.clone();
+        let now = self.now();
+        let mut tx = self.store().begin_write().await?;
+        let editions = policy::list_editions(tx.conn(), body.id).await?;
+        let mut edition = editions
+            .iter()
+            .find(|e| e.number == number)
+            .cloned()
+            .ok_or_else(|| AppError::NotFound(format!("{number}")))?;
+        let expected = edition.status;
+        edition.enforce(effective_from)?;
+        for previous in editions
+            .iter()
+            .filter(|e| e.status == EditionStatus::InForce)
+        {
+            let mut previous = previous.clone();
+            previous.supersede()?;
+            policy::update_edition(tx.conn(), &previous, EditionStatus::InForce, now).await?;
+            let entry = AuditEntry::new(
+                user.actor(),
+                "policy.supersede",
+                "policy_edition",
+                previous.id,
+            )
+            .body(body.id)
+            .before(&json!({"status": "in_force"}))
+            .after(&json!({"status": previous.status.key(), "by": number.get()}))
+            .request(meta.request_id.clone());
+            audit::append(&mut tx, now, entry).await?;
+        }
+        policy::update_edition(tx.conn(), &edition, expected, now).await?;
+        let entry = AuditEntry::new(user.actor(), "policy.enforce", "policy_edition", edition.id)
+            .body(body.id)
+            .before(&json!({"status": expected.key()}))
+            .after(&json!({"status": edition.status.key(), "effective_from": effective_from.to_string()}))
+            .request(meta.request_id.clone());
+        audit::append(&mut tx, now, entry).await?;
+        tx.commit().await?;
+        Ok(edition)
+    }
+
+    /// 周知: publishes the edition in force to staff, who can then acknowledge it.
+    pub async fn publish_policy_edition(
+        &self,
+        user: &CurrentUser,
+        _may: &PolicyEditor,
+        number: EditionNumber,
+        meta: &RequestMeta,
+    ) -> Result<(), AppError> {
+        let body = user.body()?.clone();
+        let now = self.now();
+        let mut tx = self.store().begin_write().await?;
+        let edition = policy::find_edition(tx.conn(), body.id, number)
+            .await?
+            .ok_or_else(|| AppError::NotFound(format!("{number}")))?;
+        if edition.status != EditionStatus::InForce {
+            return Err(DomainError::new(
+                "状態",
+                format!(
+                    "周知できるのは施行中の版だけです（{}は{}）",
+                    number,
+                    edition.status.label()
+                ),
+            )
+            .into());
+        }
+        if policy::published_at(tx.conn(), edition.id).await?.is_some() {
+            return Err(AppError::Conflict(format!("{number}は周知済みです")));
+        }
+        policy::publish(tx.conn(), edition.id, user.account.login.as_str(), now).await?;
+        let entry = AuditEntry::new(user.actor(), "policy.publish", "policy_edition", edition.id)
+            .body(body.id)
+            .after(&json!({"number": number.get()}))
+            .request(meta.request_id.clone());
+        audit::append(&mut tx, now, entry).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// A person confirms having read a published edition.
+    pub async fn acknowledge_policy_edition(
+        &self,
+        user: &CurrentUser,
+        number: EditionNumber,
+        meta: &RequestMeta,
+    ) -> Result<(), AppError> {
+        let body = user.body()?.clone();
+        let person = user
+            .account
+            .person_id
+            .ok_or_else(|| AppError::Forbidden("確認は職員のアカウントで行います".to_owned()))?;
+        let now = self.now();
+        let mut tx = self.store().begin_write().await?;
+        let edition = policy::find_edition(tx.conn(), body.id, number)
+            .await?
+            .ok_or_else(|| AppError::NotFound(format!("{number}")))?;
+        if policy::published_at(tx.conn(), edition.id).await?.is_none() {
+            return Err(
+                DomainError::new("状態", format!("{number}はまだ周知されていません")).into(),
+            );
+        }
+        if policy::acknowledged_at(tx.conn(), edition.id, person)
+            .await?
+            .is_some()
+        {
+            return Err(AppError::Conflict(format!("{number}は確認済みです")));
+        }
+        policy::acknowledge(tx.conn(), edition.id, person, now).await?;
+        let entry = AuditEntry::new(
+            user.actor(),
+            "policy.acknowledge",
+            "policy_edition",
+            edition.id,
+        )
+        .body(body.id)
+        .after(&json!({"number": number.get(), "person": person}))
+        .request(meta.request_id.clone());
+        audit::append(&mut tx, now, entry).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Per unit, who has acknowledged the edition. Editors see the whole body.
+    pub async fn policy_acknowledgements(
+        &self,
+        user: &CurrentUser,
+        _may: &PolicyEditor,
+        number: EditionNumber,
+    ) -> Result<Vec<UnitRollup>, AppError> {
+        let body = user.body()?;
+        let mut conn = self.store().conn().await?;
+        let edition = policy::find_edition(&mut conn, body.id, number)
+            .await?
+            .ok_or_else(|| AppError::NotFound(format!("{number}")))?;
+        let rows = policy::acknowledgement_rollup(&mut conn, body.id, edition.id).await?;
+        let mut out = Vec::new();
+        for r in rows {
+            let missing = if r.staff > r.acknowledged {
+                policy::not_acknowledged(&mut conn, &r.unit_id, edition.id).await?
+            } else {
+                Vec::new()
+            };
+            out.push(UnitRollup {
+                unit_name: r.unit_name,
+                is_department: r.kind == "department",
+                staff: r.staff,
+                acknowledged: r.acknowledged,
+                missing,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Loads an edition, applies `change`, saves it guarded by the status it was read with, and
+    /// records before and after.
+    async fn transition(
+        &self,
+        user: &CurrentUser,
+        number: EditionNumber,
+        action: &str,
+        meta: &RequestMeta,
+        change: impl FnOnce(&mut Edition) -> Result<(), DomainError>,
+    ) -> Result<Edition, AppError> {
+        let body = user.body()?.clone();
+        let now = self.now();
+        let mut tx = self.store().begin_write().await?;
+        let mut edition = policy::find_edition(tx.conn(), body.id, number)
+            .await?
+            .ok_or_else(|| AppError::NotFound(format!("{number}")))?;
+        let before = edition.clone();
+        change(&mut edition)?;
+        policy::update_edition(tx.conn(), &edition, before.status, now).await?;
+        let entry = AuditEntry::new(user.actor(), action, "policy_edition", edition.id)
+            .body(body.id)
+            .before(&audit_view(&before))
+            .after(&audit_view(&edition))
+            .request(meta.request_id.clone());
+        audit::append(&mut tx, now, entry).await?;
+        tx.commit().await?;
+        Ok(edition)
+    }
+}
+
+/// One unit's acknowledgement state.
+#[derive(Debug, Clone)]
+pub struct UnitRollup {
+    pub unit_name: String,
+    pub is_department: bool,
+    pub staff: i64,
+    pub acknowledged: i64,
+    /// Name and 職名 of those who have not acknowledged.
+    pub missing: Vec<(String, String)>,
+}
+
+/// What an audit record keeps of an edition: its state and profile (the profile is what changes).
+fn audit_view(e: &Edition) -> serde_json::Value {
+    json!({
+        "number": e.number.get(),
+        "status": e.status.key(),
+        "decision": e.decision,
+        "effective_from": e.effective_from.map(|d| d.to_string()),
+        "profile": {
+            "adopted_recommended": e.profile.adopted_recommended,
+            "amendments": e.profile.amendments,
+            "deletions": e.profile.deletions,
+            "local_clauses": e.profile.local_clauses,
+            "roles": e.profile.roles,
+            "deciding_role": e.profile.deciding_role,
+            "parameters": e.profile.parameters,
+        },
+    })
+}
+
+fn may_see(user: &CurrentUser, e: &Edition) -> bool {
+    match e.status {
+        EditionStatus::Decided
+        | EditionStatus::InForce
+        | EditionStatus::Superseded
+        | EditionStatus::Abolished => true,
+        EditionStatus::Draft | EditionStatus::UnderReview => {
+            user.policy_editor().is_ok() || user.role_keys().contains(&e.profile.deciding_role)
+        }
+    }
+}
+
+fn non_empty(field: &str, value: &str) -> Result<String, DomainError> {
+    let v = value.trim();
+    if v.is_empty() {
+        return Err(DomainError::new(field, "入力してください"));
+    }
+    Ok(v.to_owned())
+}

@@ -1,0 +1,291 @@
+//! Policy editions and their acknowledgement by staff.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use mamori_domain::ids::{BodyId, EditionId, PersonId};
+use mamori_domain::policy::{
+    Decision, Edition, EditionNumber, EditionStatus, Profile, RevisionKind,
+};
+use sqlx::{AnyConnection, Row};
+
+use crate::{StoreError, time};
+
+const COLUMNS: &str = "id, body_id, number, title, status, revision_kind, based_on, decision_json, \
+                       effective_from, profile_json, created_at";
+
+fn corrupt(what: &str, e: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt(format!("policy_editions.{what}: {e}"))
+}
+
+pub async fn insert_edition(
+    conn: &mut AnyConnection,
+    e: &Edition,
+    at: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let profile = serde_json::to_string(&e.profile).map_err(|x| corrupt("profile", x))?;
+    let decision = e
+        .decision
+        .as_ref()
+        .map(serde_json::to_string)
+        .transpose()
+        .map_err(|x| corrupt("decision", x))?;
+    sqlx::query(
+        "INSERT INTO policy_editions (id, body_id, number, title, status, revision_kind, based_on, \
+         decision_json, effective_from, profile_json, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+    )
+    .bind(e.id.to_string())
+    .bind(e.body_id.to_string())
+    .bind(i64::from(e.number.get()))
+    .bind(&e.title)
+    .bind(e.status.key())
+    .bind(e.revision_kind.key())
+    .bind(e.based_on.map(|n| i64::from(n.get())))
+    .bind(decision)
+    .bind(e.effective_from.map(|d| d.to_string()))
+    .bind(profile)
+    .bind(time::text(e.created_at))
+    .bind(time::text(at))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Saves an edition's changeable parts. `expected` is the status it was read with: if another
+/// transaction moved it meanwhile, nothing is written and `Conflict` is returned.
+pub async fn update_edition(
+    conn: &mut AnyConnection,
+    e: &Edition,
+    expected: EditionStatus,
+    at: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let profile = serde_json::to_string(&e.profile).map_err(|x| corrupt("profile", x))?;
+    let decision = e
+        .decision
+        .as_ref()
+        .map(serde_json::to_string)
+        .transpose()
+        .map_err(|x| corrupt("decision", x))?;
+    let done = sqlx::query(
+        "UPDATE policy_editions SET title = $1, status = $2, revision_kind = $3, decision_json = $4, \
+         effective_from = $5, profile_json = $6, updated_at = $7 WHERE id = $8 AND status = $9",
+    )
+    .bind(&e.title)
+    .bind(e.status.key())
+    .bind(e.revision_kind.key())
+    .bind(decision)
+    .bind(e.effective_from.map(|d| d.to_string()))
+    .bind(profile)
+    .bind(time::text(at))
+    .bind(e.id.to_string())
+    .bind(expected.key())
+    .execute(conn)
+    .await?;
+    if done.rows_affected() == 0 {
+        return Err(StoreError::Conflict(format!(
+            "{} was changed by someone else",
+            e.number
+        )));
+    }
+    Ok(())
+}
+
+pub async fn find_edition(
+    conn: &mut AnyConnection,
+    body: BodyId,
+    number: EditionNumber,
+) -> Result<Option<Edition>, StoreError> {
+    let sql = format!("SELECT {COLUMNS} FROM policy_editions WHERE body_id = $1 AND number = $2");
+    let row = sqlx::query(&sql)
+        .bind(body.to_string())
+        .bind(i64::from(number.get()))
+        .fetch_optional(conn)
+        .await?;
+    row.as_ref().map(from_row).transpose()
+}
+
+/// All editions of a body, newest first.
+pub async fn list_editions(
+    conn: &mut AnyConnection,
+    body: BodyId,
+) -> Result<Vec<Edition>, StoreError> {
+    let sql =
+        format!("SELECT {COLUMNS} FROM policy_editions WHERE body_id = $1 ORDER BY number DESC");
+    let rows = sqlx::query(&sql)
+        .bind(body.to_string())
+        .fetch_all(conn)
+        .await?;
+    rows.iter().map(from_row).collect()
+}
+
+fn from_row(row: &sqlx::any::AnyRow) -> Result<Edition, StoreError> {
+    let id: String = row.try_get("id")?;
+    let body_id: String = row.try_get("body_id")?;
+    let number: i64 = row.try_get("number")?;
+    let status: String = row.try_get("status")?;
+    let kind: String = row.try_get("revision_kind")?;
+    let based_on: Option<i64> = row.try_get("based_on")?;
+    let decision: Option<String> = row.try_get("decision_json")?;
+    let effective_from: Option<String> = row.try_get("effective_from")?;
+    let profile: String = row.try_get("profile_json")?;
+    let created_at: String = row.try_get("created_at")?;
+    let number_of = |n: i64| {
+        u32::try_from(n)
+            .map_err(|e| corrupt("number", e))
+            .and_then(|n| EditionNumber::new(n).map_err(|e| corrupt("number", e)))
+    };
+    Ok(Edition {
+        id: id.parse().map_err(|e| corrupt("id", e))?,
+        body_id: body_id.parse().map_err(|e| corrupt("body_id", e))?,
+        number: number_of(number)?,
+        title: row.try_get("title")?,
+        status: EditionStatus::parse(&status).ok_or_else(|| corrupt("status", &status))?,
+        revision_kind: RevisionKind::parse(&kind).ok_or_else(|| corrupt("revision_kind", &kind))?,
+        based_on: based_on.map(number_of).transpose()?,
+        decision: decision
+            .map(|d| serde_json::from_str::<Decision>(&d))
+            .transpose()
+            .map_err(|e| corrupt("decision_json", e))?,
+        effective_from: effective_from
+            .map(|d| d.parse::<NaiveDate>())
+            .transpose()
+            .map_err(|e| corrupt("effective_from", e))?,
+        profile: serde_json::from_str::<Profile>(&profile)
+            .map_err(|e| corrupt("profile_json", e))?,
+        created_at: time::parse("policy_editions.created_at", &created_at)?,
+    })
+}
+
+pub async fn publish(
+    conn: &mut AnyConnection,
+    edition: EditionId,
+    by: &str,
+    at: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO policy_publications (edition_id, published_at, published_by) VALUES ($1, $2, $3)",
+    )
+    .bind(edition.to_string())
+    .bind(time::text(at))
+    .bind(by)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// When the edition was published to staff (周知), if it was.
+pub async fn published_at(
+    conn: &mut AnyConnection,
+    edition: EditionId,
+) -> Result<Option<DateTime<Utc>>, StoreError> {
+    let row = sqlx::query("SELECT published_at FROM policy_publications WHERE edition_id = $1")
+        .bind(edition.to_string())
+        .fetch_optional(conn)
+        .await?;
+    row.map(|r| {
+        let t: String = r.try_get("published_at")?;
+        time::parse("policy_publications.published_at", &t)
+    })
+    .transpose()
+}
+
+pub async fn acknowledge(
+    conn: &mut AnyConnection,
+    edition: EditionId,
+    person: PersonId,
+    at: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO policy_acknowledgements (edition_id, person_id, acknowledged_at) VALUES ($1, $2, $3)",
+    )
+    .bind(edition.to_string())
+    .bind(person.to_string())
+    .bind(time::text(at))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn acknowledged_at(
+    conn: &mut AnyConnection,
+    edition: EditionId,
+    person: PersonId,
+) -> Result<Option<DateTime<Utc>>, StoreError> {
+    let row = sqlx::query(
+        "SELECT acknowledged_at FROM policy_acknowledgements WHERE edition_id = $1 AND person_id = $2",
+    )
+    .bind(edition.to_string())
+    .bind(person.to_string())
+    .fetch_optional(conn)
+    .await?;
+    row.map(|r| {
+        let t: String = r.try_get("acknowledged_at")?;
+        time::parse("policy_acknowledgements.acknowledged_at", &t)
+    })
+    .transpose()
+}
+
+/// One unit's acknowledgement count for an edition.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnitAcknowledgement {
+    pub unit_id: String,
+    pub parent_id: Option<String>,
+    pub unit_name: String,
+    pub kind: String,
+    pub staff: i64,
+    pub acknowledged: i64,
+}
+
+/// Per unit, in the body's unit order: how many serving staff there are and how many have
+/// acknowledged the edition.
+pub async fn acknowledgement_rollup(
+    conn: &mut AnyConnection,
+    body: BodyId,
+    edition: EditionId,
+) -> Result<Vec<UnitAcknowledgement>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT u.id AS id, u.parent_id AS parent_id, u.name AS name, u.kind AS kind, \
+         COUNT(p.id) AS staff, COUNT(a.person_id) AS acknowledged \
+         FROM org_units u \
+         LEFT JOIN people p ON p.unit_id = u.id AND p.status = '在職' \
+         LEFT JOIN policy_acknowledgements a ON a.person_id = p.id AND a.edition_id = $2 \
+         WHERE u.body_id = $1 \
+         GROUP BY u.id, u.parent_id, u.name, u.kind, u.sort_order ORDER BY u.sort_order",
+    )
+    .bind(body.to_string())
+    .bind(edition.to_string())
+    .fetch_all(conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(UnitAcknowledgement {
+                unit_id: r.try_get("id")?,
+                parent_id: r.try_get("parent_id")?,
+                unit_name: r.try_get("name")?,
+                kind: r.try_get("kind")?,
+                staff: r.try_get("staff")?,
+                acknowledged: r.try_get("acknowledged")?,
+            })
+        })
+        .collect()
+}
+
+/// Serving staff of a unit who have not acknowledged the edition: name and 職名.
+pub async fn not_acknowledged(
+    conn: &mut AnyConnection,
+    unit_id: &str,
+    edition: EditionId,
+) -> Result<Vec<(String, String)>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT p.name AS name, p.title AS title FROM people p \
+         WHERE p.unit_id = $1 AND p.status = '在職' AND NOT EXISTS ( \
+           SELECT 1 FROM policy_acknowledgements a WHERE a.person_id = p.id AND a.edition_id = $2) \
+         ORDER BY p.staff_number",
+    )
+    .bind(unit_id)
+    .bind(edition.to_string())
+    .fetch_all(conn)
+    .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get("name")?, r.try_get("title")?)))
+        .collect()
+}
