@@ -26,7 +26,7 @@ use crate::{App, AppError, CurrentUser, RequestMeta};
 const GUIDELINE_PARAMETERS: &str = include_str!("../data/guideline-parameters.toml");
 
 /// The embedded guideline catalog, parsed once per process.
-pub(crate) fn guideline() -> Result<&'static Catalog, AppError> {
+pub fn guideline() -> Result<&'static Catalog, AppError> {
     static CATALOG: OnceLock<Result<Catalog, String>> = OnceLock::new();
     CATALOG
         .get_or_init(|| mamori_catalog::load_embedded().map_err(|e| e.to_string()))

@@ -47,6 +47,19 @@ pub fn router(app: App, config: WebConfig) -> Router {
         .route("/login", get(pages::login::show).post(pages::login::submit))
         .route("/logout", post(pages::login::logout))
         .route("/audit", get(pages::audit::list))
+        .route("/policy", get(pages::policy::list))
+        .route("/policy/editions", post(pages::policy::create))
+        .route("/policy/{number}", get(pages::policy::show))
+        .route(
+            "/policy/{number}/actions/{action}",
+            post(pages::policy::act),
+        )
+        .route("/policy/{number}/profile", post(pages::policy::change))
+        .route("/policy/{number}/clause", get(pages::policy::clause))
+        .route(
+            "/policy/{number}/acknowledgements",
+            get(pages::policy::acknowledgements),
+        )
         .route("/static/{*path}", get(assets::serve))
         .nest("/api/v1", api::routes())
         .fallback(pages::errors::not_found)

@@ -35,6 +35,13 @@ impl Chrome {
             href: "/",
             current: current == "/",
         }];
+        if user.body.is_some() {
+            nav.push(NavItem {
+                label: "情報セキュリティポリシー",
+                href: "/policy",
+                current: current == "/policy",
+            });
+        }
         if user.has(permission::AUDIT_READ) {
             nav.push(NavItem {
                 label: "監査証跡",

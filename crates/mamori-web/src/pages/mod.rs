@@ -4,6 +4,7 @@ pub mod audit;
 pub mod errors;
 pub mod home;
 pub mod login;
+pub mod policy;
 
 use askama::Template;
 use axum::http::StatusCode;

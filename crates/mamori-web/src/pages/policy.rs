@@ -1,0 +1,685 @@
+//! The body's policy: editions and 改定履歴, one edition with its profile and the actions its
+//! state allows, the clause editor, and the acknowledgement roll-up.
+
+use askama::Template;
+use axum::extract::{Extension, Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::NaiveDate;
+use mamori_app::policy::{EditionView, ProfileChange, UnitRollup, guideline};
+use mamori_app::{AppError, CurrentUser, RequestMeta};
+use mamori_domain::DomainError;
+use mamori_domain::classification::ClassificationScheme;
+use mamori_domain::policy::{Edition, EditionNumber, EditionStatus, HistoryLine};
+use mamori_domain::wareki::format_gregorian_as_wareki;
+use serde::Deserialize;
+
+use crate::AppState;
+use crate::csrf::VerifiedForm;
+use crate::error::PageError;
+use crate::extract::Session;
+use crate::middleware::RequestId;
+use crate::pages::render;
+use crate::view::{Chrome, datetime_ja, url_encode};
+
+fn meta(rid: &RequestId) -> RequestMeta {
+    RequestMeta {
+        request_id: Some(rid.0.clone()),
+    }
+}
+
+fn fail(rid: &RequestId) -> impl Fn(AppError) -> Response + '_ {
+    move |error| {
+        PageError {
+            error,
+            request_id: Some(rid.0.clone()),
+        }
+        .into_response()
+    }
+}
+
+fn parse_number(raw: &str) -> Result<EditionNumber, AppError> {
+    EditionNumber::parse(raw).map_err(AppError::from)
+}
+
+/// A row of the editions table.
+#[derive(Debug)]
+struct EditionRow {
+    number: u32,
+    label: String,
+    title: String,
+    status: &'static str,
+    status_key: &'static str,
+    kind: &'static str,
+    decided: String,
+    effective: String,
+}
+
+impl From<&Edition> for EditionRow {
+    fn from(e: &Edition) -> Self {
+        Self {
+            number: e.number.get(),
+            label: e.number.to_string(),
+            title: e.title.clone(),
+            status: e.status.label(),
+            status_key: e.status.key(),
+            kind: e.revision_kind.label(),
+            decided: e
+                .decision
+                .as_ref()
+                .map(|d| format!("{}（{}）", format_gregorian_as_wareki(d.on), d.by_name))
+                .unwrap_or_default(),
+            effective: e
+                .effective_from
+                .map(format_gregorian_as_wareki)
+                .unwrap_or_default(),
+        }
+    }
+}
+
+#[derive(Template, Debug)]
+#[template(path = "policy.html")]
+struct PolicyPage {
+    chrome: Chrome,
+    editions: Vec<EditionRow>,
+    history: Vec<String>,
+    can_edit: bool,
+    /// The edition a new draft would start from, when one may be started.
+    draft_from: Option<u32>,
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    session: Session,
+    Extension(rid): Extension<RequestId>,
+) -> Response {
+    let user = &session.user;
+    let editions = match state.app.policy_editions(user).await {
+        Ok(e) => e,
+        Err(e) => return fail(&rid)(e),
+    };
+    let history = match state.app.policy_history(user).await {
+        Ok(h) => h,
+        Err(e) => return fail(&rid)(e),
+    };
+    let can_edit = user.policy_editor().is_ok();
+    let open = editions.iter().any(|e| {
+        matches!(
+            e.status,
+            EditionStatus::Draft | EditionStatus::UnderReview | EditionStatus::Decided
+        )
+    });
+    let draft_from = editions
+        .iter()
+        .find(|e| e.status == EditionStatus::InForce)
+        .filter(|_| can_edit && !open)
+        .map(|e| e.number.get());
+    let page = PolicyPage {
+        chrome: Chrome::for_user("情報セキュリティポリシー", user, "/policy"),
+        editions: editions.iter().map(EditionRow::from).collect(),
+        history: history.iter().map(HistoryLine::to_string).collect(),
+        can_edit,
+        draft_from,
+    };
+    render(StatusCode::OK, &page)
+}
+
+/// Starts a new draft (from the edition in force) or the first edition.
+pub async fn create(
+    State(state): State<AppState>,
+    Extension(rid): Extension<RequestId>,
+    form: VerifiedForm,
+) -> Response {
+    let Some(session) = form.session.as_ref() else {
+        return fail(&rid)(AppError::Unauthenticated);
+    };
+    let user = &session.user;
+    let editor = match user.policy_editor() {
+        Ok(e) => e,
+        Err(e) => return fail(&rid)(e),
+    };
+    let result = match form.get("from") {
+        "" => {
+            state
+                .app
+                .create_first_edition(user, &editor, form.get("title"), &meta(&rid))
+                .await
+        }
+        from => match parse_number(from) {
+            Ok(n) => {
+                state
+                    .app
+                    .new_policy_draft(user, &editor, n, &meta(&rid))
+                    .await
+            }
+            Err(e) => Err(e),
+        },
+    };
+    match result {
+        Ok(e) => Redirect::to(&format!("/policy/{}", e.number.get())).into_response(),
+        Err(e) => fail(&rid)(e),
+    }
+}
+
+#[derive(Debug)]
+struct RecommendedRow {
+    id: String,
+    href_id: String,
+    title: String,
+    adopted: bool,
+}
+
+#[derive(Debug)]
+struct ClauseRow {
+    id: String,
+    href_id: String,
+    title: String,
+    note: String,
+}
+
+#[derive(Debug)]
+struct LocalRow {
+    key: String,
+    number: String,
+    title: String,
+    text: String,
+    after: String,
+}
+
+#[derive(Debug)]
+struct RoleRow {
+    key: String,
+    name: String,
+    post: String,
+}
+
+#[derive(Debug)]
+struct ParamRow {
+    key: String,
+    label: String,
+    value: String,
+    unit: String,
+}
+
+#[derive(Template, Debug)]
+#[template(path = "policy_edition.html")]
+struct EditionPage {
+    chrome: Chrome,
+    e: EditionRow,
+    based_on: Option<String>,
+    error: Option<String>,
+    editable: bool,
+    can_submit: bool,
+    can_send_back: bool,
+    can_decide: bool,
+    can_enforce: bool,
+    can_publish: bool,
+    can_acknowledge: bool,
+    can_see_rollup: bool,
+    published: Option<String>,
+    acknowledged: Option<String>,
+    deciding_role: String,
+    today: String,
+    recommended: Vec<RecommendedRow>,
+    amendments: Vec<ClauseRow>,
+    deletions: Vec<ClauseRow>,
+    locals: Vec<LocalRow>,
+    roles: Vec<RoleRow>,
+    params: Vec<ParamRow>,
+    scheme: String,
+}
+
+fn edition_page(
+    user: &CurrentUser,
+    view: &EditionView,
+    today: NaiveDate,
+    error: Option<String>,
+) -> Result<EditionPage, AppError> {
+    let catalog = guideline()?;
+    let e = &view.edition;
+    let p = &e.profile;
+    let editor = user.policy_editor().is_ok();
+    let decider = user.role_keys().contains(&p.deciding_role);
+    let title_of = |id: &str| {
+        catalog
+            .clause(id)
+            .map_or_else(String::new, |c| c.title.clone())
+    };
+    let scheme = ClassificationScheme::from_toml(&p.classification_scheme)
+        .map(|s| s.name().to_owned())
+        .unwrap_or_else(|e| format!("（読み込めません: {e}）"));
+    Ok(EditionPage {
+        chrome: Chrome::for_user(format!("{} {}", e.number, e.title), user, "/policy"),
+        based_on: e.based_on.map(|n| n.to_string()),
+        error,
+        editable: editor && e.status == EditionStatus::Draft,
+        can_submit: editor && e.status == EditionStatus::Draft,
+        can_send_back: (editor || decider) && e.status == EditionStatus::UnderReview,
+        can_decide: decider && e.status == EditionStatus::UnderReview,
+        can_enforce: editor && e.status == EditionStatus::Decided,
+        can_publish: editor && e.status == EditionStatus::InForce && view.published_at.is_none(),
+        can_acknowledge: view.published_at.is_some()
+            && view.acknowledged_at.is_none()
+            && user.account.person_id.is_some(),
+        can_see_rollup: editor && view.published_at.is_some(),
+        published: view.published_at.map(datetime_ja),
+        acknowledged: view.acknowledged_at.map(datetime_ja),
+        deciding_role: p.role_name(&p.deciding_role),
+        today: today.to_string(),
+        recommended: catalog
+            .clauses
+            .iter()
+            .filter(|c| c.recommended)
+            .map(|c| RecommendedRow {
+                id: c.id.to_string(),
+                href_id: url_encode(c.id.as_str()),
+                title: c.title.clone(),
+                adopted: p.adopted_recommended.contains(c.id.as_str()),
+            })
+            .collect(),
+        amendments: p
+            .amendments
+            .iter()
+            .map(|(id, a)| ClauseRow {
+                id: id.clone(),
+                href_id: url_encode(id),
+                title: title_of(id),
+                note: a.reason.clone().unwrap_or_default(),
+            })
+            .collect(),
+        deletions: p
+            .deletions
+            .iter()
+            .map(|(id, reason)| ClauseRow {
+                id: id.clone(),
+                href_id: url_encode(id),
+                title: title_of(id),
+                note: reason.clone(),
+            })
+            .collect(),
+        locals: p
+            .local_clauses
+            .iter()
+            .map(|c| LocalRow {
+                key: c.key.clone(),
+                number: c.number.clone(),
+                title: c.title.clone(),
+                text: c.text.clone(),
+                after: c.after.clone().unwrap_or_default(),
+            })
+            .collect(),
+        roles: p
+            .roles
+            .iter()
+            .map(|r| RoleRow {
+                key: r.key.clone(),
+                name: r.name.clone(),
+                post: r.post.clone().unwrap_or_default(),
+            })
+            .collect(),
+        params: p
+            .parameters
+            .iter()
+            .map(|x| ParamRow {
+                key: x.key.clone(),
+                label: x.label.clone(),
+                value: x.value.clone(),
+                unit: x.unit.clone().unwrap_or_default(),
+            })
+            .collect(),
+        scheme,
+        e: EditionRow::from(e),
+    })
+}
+
+async fn show_edition(
+    state: &AppState,
+    user: &CurrentUser,
+    number: EditionNumber,
+    rid: &RequestId,
+    error: Option<(StatusCode, String)>,
+) -> Response {
+    let view = match state.app.policy_edition(user, number).await {
+        Ok(v) => v,
+        Err(e) => return fail(rid)(e),
+    };
+    let (status, message) = match error {
+        Some((s, m)) => (s, Some(m)),
+        None => (StatusCode::OK, None),
+    };
+    match edition_page(user, &view, state.app.today(), message) {
+        Ok(page) => render(status, &page),
+        Err(e) => fail(rid)(e),
+    }
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    session: Session,
+    Extension(rid): Extension<RequestId>,
+    Path(number): Path<String>,
+) -> Response {
+    match parse_number(&number) {
+        Ok(n) => show_edition(&state, &session.user, n, &rid, None).await,
+        Err(_) => fail(&rid)(AppError::NotFound(format!("「{number}」という版"))),
+    }
+}
+
+/// State changes of an edition: submit, send back, decide, enforce, publish, acknowledge.
+pub async fn act(
+    State(state): State<AppState>,
+    Extension(rid): Extension<RequestId>,
+    Path((number, action)): Path<(String, String)>,
+    form: VerifiedForm,
+) -> Response {
+    let Some(session) = form.session.as_ref() else {
+        return fail(&rid)(AppError::Unauthenticated);
+    };
+    let user = &session.user;
+    let Ok(n) = parse_number(&number) else {
+        return fail(&rid)(AppError::NotFound(format!("「{number}」という版")));
+    };
+    let m = meta(&rid);
+    let app = &state.app;
+    let result: Result<(), AppError> = match action.as_str() {
+        "submit" => match user.policy_editor() {
+            Ok(ed) => app.submit_policy_edition(user, &ed, n, &m).await.map(drop),
+            Err(e) => Err(e),
+        },
+        "send-back" => app.send_back_policy_edition(user, n, &m).await.map(drop),
+        "decide" => app.decide_policy_edition(user, n, &m).await.map(drop),
+        "enforce" => match (
+            user.policy_editor(),
+            parse_date("施行日", form.get("effective_from")),
+        ) {
+            (Ok(ed), Ok(date)) => app
+                .enforce_policy_edition(user, &ed, n, date, &m)
+                .await
+                .map(drop),
+            (Err(e), _) | (_, Err(e)) => Err(e),
+        },
+        "publish" => match user.policy_editor() {
+            Ok(ed) => app.publish_policy_edition(user, &ed, n, &m).await,
+            Err(e) => Err(e),
+        },
+        "acknowledge" => app.acknowledge_policy_edition(user, n, &m).await,
+        _ => Err(AppError::NotFound("操作".to_owned())),
+    };
+    after_change(&state, user, n, &rid, result).await
+}
+
+/// After a change: back to the edition on success (303), or the edition with the message and
+/// the error's status when the change was refused.
+async fn after_change(
+    state: &AppState,
+    user: &CurrentUser,
+    n: EditionNumber,
+    rid: &RequestId,
+    result: Result<(), AppError>,
+) -> Response {
+    match result {
+        Ok(()) => Redirect::to(&format!("/policy/{}", n.get())).into_response(),
+        Err(e @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
+            let status = crate::error::status_of(&e);
+            show_edition(state, user, n, rid, Some((status, e.to_string()))).await
+        }
+        Err(e) => fail(rid)(e),
+    }
+}
+
+fn parse_date(field: &str, raw: &str) -> Result<NaiveDate, AppError> {
+    let raw = raw.trim();
+    NaiveDate::parse_from_str(raw, "%Y-%m-%d")
+        .ok()
+        .or_else(|| mamori_domain::wareki::parse(raw).ok().map(|d| d.to_gregorian()))
+        .ok_or_else(|| {
+            AppError::Invalid(DomainError::new(
+                field,
+                format!("「{raw}」は日付として読めません。2026-04-01 または 令和8年4月1日 の形式で入力してください"),
+            ))
+        })
+}
+
+/// Profile changes of a draft, from the edition page and the clause editor.
+pub async fn change(
+    State(state): State<AppState>,
+    Extension(rid): Extension<RequestId>,
+    Path(number): Path<String>,
+    form: VerifiedForm,
+) -> Response {
+    let Some(session) = form.session.as_ref() else {
+        return fail(&rid)(AppError::Unauthenticated);
+    };
+    let user = &session.user;
+    let Ok(n) = parse_number(&number) else {
+        return fail(&rid)(AppError::NotFound(format!("「{number}」という版")));
+    };
+    let editor = match user.policy_editor() {
+        Ok(e) => e,
+        Err(e) => return fail(&rid)(e),
+    };
+    let clause = form.get("clause").to_owned();
+    let optional = |k: &str| Some(form.get(k).to_owned()).filter(|s| !s.trim().is_empty());
+    let change = match form.get("op") {
+        "adopt" => ProfileChange::Adopt {
+            clause: clause.clone(),
+            adopted: true,
+        },
+        "unadopt" => ProfileChange::Adopt {
+            clause: clause.clone(),
+            adopted: false,
+        },
+        "amend" => ProfileChange::Amend {
+            clause: clause.clone(),
+            text: form.get("text").to_owned(),
+            reason: optional("reason"),
+        },
+        "revert" => ProfileChange::Revert {
+            clause: clause.clone(),
+        },
+        "delete" => ProfileChange::Delete {
+            clause: clause.clone(),
+            reason: form.get("reason").to_owned(),
+        },
+        "restore" => ProfileChange::Restore {
+            clause: clause.clone(),
+        },
+        "rename-role" => ProfileChange::RenameRole {
+            key: form.get("key").to_owned(),
+            name: form.get("name").to_owned(),
+            post: optional("post"),
+        },
+        "set-parameter" => ProfileChange::SetParameter {
+            key: form.get("key").to_owned(),
+            value: form.get("value").to_owned(),
+        },
+        other => {
+            return fail(&rid)(AppError::Invalid(DomainError::new(
+                "操作",
+                format!("「{other}」という操作はありません"),
+            )));
+        }
+    };
+    let from_clause_editor = form.get("back") == "clause";
+    let result = state
+        .app
+        .change_policy_profile(user, &editor, n, change, &meta(&rid))
+        .await
+        .map(drop);
+    match (result, from_clause_editor) {
+        (Ok(()), true) => Redirect::to(&format!(
+            "/policy/{}/clause?id={}",
+            n.get(),
+            url_encode(&clause)
+        ))
+        .into_response(),
+        (Err(e @ AppError::Invalid(_)), true) => {
+            clause_editor(
+                &state,
+                user,
+                n,
+                &clause,
+                &rid,
+                Some(e.to_string()),
+                Some(form.get("text").to_owned()),
+            )
+            .await
+        }
+        (result, _) => after_change(&state, user, n, &rid, result).await,
+    }
+}
+
+#[derive(Template, Debug)]
+#[template(path = "policy_clause.html")]
+struct ClausePage {
+    chrome: Chrome,
+    number: u32,
+    edition_label: String,
+    id: String,
+    title: String,
+    model_text: String,
+    current_text: String,
+    reason: String,
+    amended: bool,
+    deleted: Option<String>,
+    recommended: bool,
+    adopted: bool,
+    editable: bool,
+    error: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ClauseQuery {
+    id: String,
+}
+
+pub async fn clause(
+    State(state): State<AppState>,
+    session: Session,
+    Extension(rid): Extension<RequestId>,
+    Path(number): Path<String>,
+    Query(q): Query<ClauseQuery>,
+) -> Response {
+    let Ok(n) = parse_number(&number) else {
+        return fail(&rid)(AppError::NotFound(format!("「{number}」という版")));
+    };
+    clause_editor(&state, &session.user, n, &q.id, &rid, None, None).await
+}
+
+async fn clause_editor(
+    state: &AppState,
+    user: &CurrentUser,
+    n: EditionNumber,
+    id: &str,
+    rid: &RequestId,
+    error: Option<String>,
+    typed: Option<String>,
+) -> Response {
+    let catalog = match guideline() {
+        Ok(c) => c,
+        Err(e) => return fail(rid)(e),
+    };
+    let Some(c) = catalog.clause(id) else {
+        return fail(rid)(AppError::NotFound(format!("条項「{id}」")));
+    };
+    let view = match state.app.policy_edition(user, n).await {
+        Ok(v) => v,
+        Err(e) => return fail(rid)(e),
+    };
+    let e = &view.edition;
+    let amendment = e.profile.amendments.get(id);
+    let status = if error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    let page = ClausePage {
+        chrome: Chrome::for_user(format!("{} {}", id, c.title), user, "/policy"),
+        number: n.get(),
+        edition_label: e.number.to_string(),
+        id: id.to_owned(),
+        title: c.title.clone(),
+        model_text: c.model_text.clone(),
+        current_text: typed
+            .unwrap_or_else(|| amendment.map_or_else(|| c.model_text.clone(), |a| a.text.clone())),
+        reason: amendment.and_then(|a| a.reason.clone()).unwrap_or_default(),
+        amended: amendment.is_some(),
+        deleted: e.profile.deletions.get(id).cloned(),
+        recommended: c.recommended,
+        adopted: e.profile.adopted_recommended.contains(id),
+        editable: user.policy_editor().is_ok() && e.status == EditionStatus::Draft,
+        error,
+    };
+    render(status, &page)
+}
+
+#[derive(Debug)]
+struct RollupRow {
+    unit: String,
+    department: bool,
+    staff: i64,
+    acknowledged: i64,
+    percent: i64,
+    missing: String,
+}
+
+#[derive(Template, Debug)]
+#[template(path = "policy_acknowledgements.html")]
+struct RollupPage {
+    chrome: Chrome,
+    number: u32,
+    edition_label: String,
+    rows: Vec<RollupRow>,
+    total_staff: i64,
+    total_acknowledged: i64,
+}
+
+pub async fn acknowledgements(
+    State(state): State<AppState>,
+    session: Session,
+    Extension(rid): Extension<RequestId>,
+    Path(number): Path<String>,
+) -> Response {
+    let user = &session.user;
+    let Ok(n) = parse_number(&number) else {
+        return fail(&rid)(AppError::NotFound(format!("「{number}」という版")));
+    };
+    let editor = match user.policy_editor() {
+        Ok(e) => e,
+        Err(e) => return fail(&rid)(e),
+    };
+    let units: Vec<UnitRollup> = match state.app.policy_acknowledgements(user, &editor, n).await {
+        Ok(u) => u,
+        Err(e) => return fail(&rid)(e),
+    };
+    let rows: Vec<RollupRow> = units
+        .into_iter()
+        .filter(|u| u.staff > 0)
+        .map(|u| RollupRow {
+            percent: if u.staff > 0 {
+                u.acknowledged * 100 / u.staff
+            } else {
+                0
+            },
+            missing: u
+                .missing
+                .iter()
+                .map(|(name, title)| format!("{name}（{title}）"))
+                .collect::<Vec<_>>()
+                .join("、"),
+            unit: u.unit_name,
+            department: u.is_department,
+            staff: u.staff,
+            acknowledged: u.acknowledged,
+        })
+        .collect();
+    let page = RollupPage {
+        chrome: Chrome::for_user(format!("{n} 確認状況"), user, "/policy"),
+        number: n.get(),
+        edition_label: n.to_string(),
+        total_staff: rows.iter().map(|r| r.staff).sum(),
+        total_acknowledged: rows.iter().map(|r| r.acknowledged).sum(),
+        rows,
+    };
+    render(StatusCode::OK, &page)
+}
