@@ -375,19 +375,17 @@ pub struct ClauseDiff {
 ///
 /// A key that occurs twice in one document is an error: clauses could not be matched.
 pub fn clause_diff(old: &[DiffClause], new: &[DiffClause]) -> Result<ClauseDiff, DomainError> {
-    let old_index = index_by_key(old, "旧版")?;
-    let new_index = index_by_key(new, "新版")?;
+    let old_index = index_by_key(old, "比較元の文書")?;
+    let new_index = index_by_key(new, "比較先の文書")?;
 
     // Old positions of the common clauses, in new order; which of them kept their place.
-    let common: Vec<(usize, usize)> = new
+    let old_positions: Vec<usize> = new
         .iter()
-        .enumerate()
-        .filter_map(|(j, clause)| old_index.get(clause.key.as_str()).map(|&i| (i, j)))
+        .filter_map(|clause| old_index.get(clause.key.as_str()).copied())
         .collect();
-    let old_positions: Vec<usize> = common.iter().map(|&(i, _)| i).collect();
     let kept = longest_increasing(&old_positions);
     let mut stays_in_place = vec![false; old.len()];
-    for (&(i, _), &keep) in common.iter().zip(&kept) {
+    for (&i, &keep) in old_positions.iter().zip(&kept) {
         stays_in_place[i] = keep;
     }
 
@@ -863,9 +861,9 @@ mod tests {
         let twice = vec![plain("S-1"), plain("S-1")];
         let err = clause_diff(&twice, &[plain("S-1")]).unwrap_err();
         assert_eq!(err.field, "条項キー");
-        assert!(err.message.contains("旧版") && err.message.contains("S-1"));
+        assert!(err.message.contains("比較元") && err.message.contains("S-1"));
         let err = clause_diff(&[], &twice).unwrap_err();
-        assert!(err.message.contains("新版"));
+        assert!(err.message.contains("比較先"));
     }
 
     #[test]
