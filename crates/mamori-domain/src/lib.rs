@@ -6,6 +6,7 @@
 pub mod account;
 pub mod audit;
 pub mod classification;
+pub mod diff;
 pub mod error;
 pub mod fiscal_year;
 pub mod ids;
