@@ -1,0 +1,288 @@
+//! The body's policy editions through the screens: drafting, 決裁, 施行, 周知 and acknowledgement,
+//! and the refusals that keep an edition in force unchanged.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use common::{TestApp, alert_of, csrf_of, location};
+use reqwest::{Client, StatusCode};
+
+async fn page(t: &TestApp, b: &Client, path: &str) -> (StatusCode, String) {
+    let r = b.get(t.url(path)).send().await.unwrap();
+    (r.status(), r.text().await.unwrap())
+}
+
+async fn post(t: &TestApp, b: &Client, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+    let (_, home) = page(t, b, "/").await;
+    let csrf = csrf_of(&home);
+    let mut form: Vec<(&str, &str)> = vec![("_csrf", csrf.as_str())];
+    form.extend_from_slice(fields);
+    b.post(t.url(path)).form(&form).send().await.unwrap()
+}
+
+const AMENDED: &str = "②統括情報セキュリティ責任者及び情報システム管理者は、IC カード等の紛失等の通報があり次第、直ちに当該 IC カード等を使用したアクセス等を停止しなければならない。";
+
+#[tokio::test]
+async fn the_chief_drafts_an_edition_the_ciso_decides_it_and_staff_acknowledge_it() {
+    let t = TestApp::spawn().await;
+    let tokatsu = t.signed_in("tokatsu").await;
+
+    // The demo has 第1版 and 第2版, both in the 改定履歴 in 和暦.
+    let (status, html) = page(&t, &tokatsu, "/policy").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("第1版 制定 平成31年4月1日"), "{html}");
+    assert!(html.contains("第2版 一部改正 令和5年4月1日"));
+    assert!(html.contains("第2版から新しい版を作成"));
+
+    let r = post(&t, &tokatsu, "/policy/editions", &[("from", "2")]).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&r), "/policy/3");
+    let (_, html) = page(&t, &tokatsu, "/policy/3").await;
+    assert!(html.contains("下書き") && html.contains("第2版から改定"));
+    // The copy keeps 第2版's amendment and local clause.
+    assert!(html.contains("S-5.1.(1)③(イ)") && html.contains("生成AIサービスの利用"));
+
+    // Amend a clause and adopt a 推奨事項.
+    let r = post(
+        &t,
+        &tokatsu,
+        "/policy/3/profile",
+        &[
+            ("op", "amend"),
+            ("clause", "S-5.4.(1)②"),
+            ("text", AMENDED),
+            ("reason", "停止の時期を明確にするため"),
+            ("back", "clause"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, clause) = page(
+        &t,
+        &tokatsu,
+        &format!("/policy/3/clause?id={}", "S-5.4.%281%29%E2%91%A1"),
+    )
+    .await;
+    assert!(
+        clause.contains("直ちに当該") && clause.contains("速やかに停止"),
+        "both wordings are shown"
+    );
+    let r = post(
+        &t,
+        &tokatsu,
+        "/policy/3/profile",
+        &[("op", "adopt"), ("clause", "S-4.4.⑤")],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+
+    // Staff do not see drafts; the chief cannot decide.
+    let shokuin = t.signed_in("shokuin").await;
+    assert_eq!(
+        page(&t, &shokuin, "/policy/3").await.0,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        post(&t, &tokatsu, "/policy/3/actions/submit", &[])
+            .await
+            .status(),
+        StatusCode::SEE_OTHER
+    );
+    let r = post(&t, &tokatsu, "/policy/3/actions/decide", &[]).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        alert_of(&r.text().await.unwrap())
+            .unwrap()
+            .contains("最高情報セキュリティ責任者（CISO）が行います")
+    );
+
+    // The CISO sees it under review and decides it.
+    let ciso = t.signed_in("ciso").await;
+    let (_, html) = page(&t, &ciso, "/policy/3").await;
+    assert!(html.contains("審議中") && html.contains("決裁する"));
+    assert_eq!(
+        post(&t, &ciso, "/policy/3/actions/decide", &[])
+            .await
+            .status(),
+        StatusCode::SEE_OTHER
+    );
+
+    // The chief brings it into force; 第2版 becomes 改定済.
+    let r = post(
+        &t,
+        &tokatsu,
+        "/policy/3/actions/enforce",
+        &[("effective_from", "2026-07-01")],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, html) = page(&t, &tokatsu, "/policy").await;
+    assert!(html.contains("第3版 一部改正 令和8年7月1日"));
+    assert_eq!(
+        html.matches("status-in_force").count(),
+        1,
+        "one edition in force"
+    );
+
+    // 周知, then a member of staff acknowledges once.
+    assert_eq!(
+        post(&t, &tokatsu, "/policy/3/actions/publish", &[])
+            .await
+            .status(),
+        StatusCode::SEE_OTHER
+    );
+    let (_, html) = page(&t, &shokuin, "/policy/3").await;
+    assert!(html.contains("内容を確認しました"));
+    assert_eq!(
+        post(&t, &shokuin, "/policy/3/actions/acknowledge", &[])
+            .await
+            .status(),
+        StatusCode::SEE_OTHER
+    );
+    let (_, html) = page(&t, &shokuin, "/policy/3").await;
+    assert!(html.contains("確認済み") && !html.contains("内容を確認しました"));
+    assert_eq!(
+        post(&t, &shokuin, "/policy/3/actions/acknowledge", &[])
+            .await
+            .status(),
+        StatusCode::CONFLICT
+    );
+
+    // The roll-up counts it and lists who has not read it.
+    let (status, html) = page(&t, &tokatsu, "/policy/3/acknowledgements").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("1 / "), "{html}");
+    assert!(html.contains("市民課"));
+    assert_eq!(
+        page(&t, &shokuin, "/policy/3/acknowledgements").await.0,
+        StatusCode::FORBIDDEN
+    );
+
+    // Every step is in the audit trail.
+    let mut conn = t.app.store().conn().await.unwrap();
+    let records = mamori_store::audit::list(&mut conn, &Default::default(), 20)
+        .await
+        .unwrap();
+    let actions: Vec<&str> = records.iter().map(|r| r.entry.action.as_str()).collect();
+    for a in [
+        "policy.create_edition",
+        "policy.amend_clause",
+        "policy.adopt_recommended",
+        "policy.submit",
+        "policy.decide",
+        "policy.enforce",
+        "policy.supersede",
+        "policy.publish",
+        "policy.acknowledge",
+    ] {
+        assert!(actions.contains(&a), "{a} missing from {actions:?}");
+    }
+}
+
+#[tokio::test]
+async fn an_edition_in_force_cannot_be_changed_and_the_refusal_changes_nothing() {
+    let t = TestApp::spawn().await;
+    let tokatsu = t.signed_in("tokatsu").await;
+    let before = t.audit_count().await;
+    let r = post(
+        &t,
+        &tokatsu,
+        "/policy/2/profile",
+        &[("op", "amend"), ("clause", "S-5.4.(1)②"), ("text", AMENDED)],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let message = alert_of(&r.text().await.unwrap()).unwrap();
+    assert!(
+        message.starts_with("状態:") && message.contains("施行中") && message.contains("新しい版"),
+        "{message}"
+    );
+    assert_eq!(t.audit_count().await, before);
+    let (_, clause) = page(&t, &tokatsu, "/policy/2/clause?id=S-5.4.%281%29%E2%91%A1").await;
+    assert!(!clause.contains("直ちに当該"));
+}
+
+#[tokio::test]
+async fn bad_profile_input_names_the_field() {
+    let t = TestApp::spawn().await;
+    let tokatsu = t.signed_in("tokatsu").await;
+    post(&t, &tokatsu, "/policy/editions", &[("from", "2")]).await;
+    let r = post(
+        &t,
+        &tokatsu,
+        "/policy/3/profile",
+        &[("op", "delete"), ("clause", "S-5.4.(1)②"), ("reason", " ")],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        alert_of(&r.text().await.unwrap()).unwrap(),
+        "削除の理由: 入力してください"
+    );
+    let r = post(
+        &t,
+        &tokatsu,
+        "/policy/3/profile",
+        &[("op", "adopt"), ("clause", "S-5.4.(1)②")],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        alert_of(&r.text().await.unwrap())
+            .unwrap()
+            .contains("推奨事項ではありません")
+    );
+    let r = post(
+        &t,
+        &tokatsu,
+        "/policy/3/profile",
+        &[
+            ("op", "amend"),
+            ("clause", "S-5.4.(1)②"),
+            ("text", ""),
+            ("back", "clause"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = r.text().await.unwrap();
+    assert_eq!(alert_of(&html).unwrap(), "条項の文言: 入力してください");
+    assert!(html.contains(r#"aria-invalid="true""#));
+    // A second draft cannot be started while one is open.
+    let r = post(&t, &tokatsu, "/policy/editions", &[("from", "2")]).await;
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+}
+
+#[tokio::test]
+async fn only_policy_editors_change_the_policy() {
+    let t = TestApp::spawn().await;
+    let kacho = t.signed_in("kacho").await;
+    let (status, html) = page(&t, &kacho, "/policy").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(!html.contains("新しい版を作成"));
+    assert_eq!(
+        post(&t, &kacho, "/policy/editions", &[("from", "2")])
+            .await
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        post(
+            &t,
+            &kacho,
+            "/policy/2/profile",
+            &[("op", "adopt"), ("clause", "S-4.4.⑤")]
+        )
+        .await
+        .status(),
+        StatusCode::FORBIDDEN
+    );
+    // The installation administrator has no authority in the body's policy either.
+    let admin = t.signed_in("admin").await;
+    assert_eq!(
+        post(&t, &admin, "/policy/editions", &[("from", "2")])
+            .await
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+}
