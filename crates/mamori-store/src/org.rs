@@ -254,3 +254,11 @@ pub async fn list_role_definitions(
         })
         .collect()
 }
+
+/// Every body in the installation, by code.
+pub async fn list_bodies(conn: &mut AnyConnection) -> Result<Vec<Body>, StoreError> {
+    let rows = sqlx::query("SELECT id, code, name, created_at FROM bodies ORDER BY code")
+        .fetch_all(conn)
+        .await?;
+    rows.iter().map(body_from_row).collect()
+}

@@ -56,6 +56,7 @@ pub fn router(app: App, config: WebConfig) -> Router {
         )
         .route("/policy/{number}/profile", post(pages::policy::change))
         .route("/policy/{number}/clause", get(pages::policy::clause))
+        .route("/policy/{number}/diff", get(pages::policy::diff))
         .route(
             "/policy/{number}/acknowledgements",
             get(pages::policy::acknowledgements),

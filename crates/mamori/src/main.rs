@@ -64,6 +64,35 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// The body's information-security policy
+    Policy {
+        #[command(subcommand)]
+        command: PolicyCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum PolicyCommand {
+    /// Compare two editions, or an edition with the guideline
+    Diff {
+        /// Edition number, or `guideline`
+        #[arg(long)]
+        from: String,
+        /// Edition number, or `guideline`
+        #[arg(long)]
+        to: String,
+        /// The body's code (may be left out when there is one body)
+        #[arg(long)]
+        body: Option<String>,
+        #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+        format: OutputFormat,
+    },
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum OutputFormat {
+    Text,
+    Json,
 }
 
 #[derive(Subcommand, Debug)]
@@ -174,6 +203,15 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Command::Audit {
                 command: AuditCommand::Bench { records, into },
             } => bench(records, into).await,
+            Command::Policy {
+                command:
+                    PolicyCommand::Diff {
+                        from,
+                        to,
+                        body,
+                        format,
+                    },
+            } => policy_diff(settings, &from, &to, body.as_deref(), format).await,
         }
     })
 }
@@ -350,6 +388,93 @@ async fn bench(records: u64, into: Option<String>) -> anyhow::Result<ExitCode> {
             f.time.as_secs_f64() * 1000.0,
             f.rows
         );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The body a command works on: the one named, or the only one.
+async fn body_for(app: &App, code: Option<&str>) -> anyhow::Result<mamori_domain::org::Body> {
+    let bodies = app.bodies().await?;
+    match code {
+        Some(code) => bodies
+            .into_iter()
+            .find(|b| b.code == code)
+            .ok_or_else(|| anyhow::anyhow!("団体コード「{code}」の団体はありません")),
+        None => match bodies.len() {
+            1 => bodies
+                .into_iter()
+                .next()
+                .ok_or_else(|| anyhow::anyhow!("団体がありません")),
+            0 => bail!("団体がありません（serve --demo でデモ団体を登録できます）"),
+            _ => bail!(
+                "団体が複数あります。--body で団体コードを指定してください: {}",
+                bodies
+                    .iter()
+                    .map(|b| b.code.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        },
+    }
+}
+
+async fn policy_diff(
+    settings: Settings,
+    from: &str,
+    to: &str,
+    body: Option<&str>,
+    format: OutputFormat,
+) -> anyhow::Result<ExitCode> {
+    use mamori_app::policy::DiffSide;
+    use mamori_domain::diff::ClauseChangeKind;
+    let from = DiffSide::parse(from).map_err(|e| anyhow::anyhow!("--from: {}", e.message))?;
+    let to = DiffSide::parse(to).map_err(|e| anyhow::anyhow!("--to: {}", e.message))?;
+    let app = app_for_cli(&settings).await?;
+    let body = body_for(&app, body).await?;
+    let diff = app.policy_diff(body.id, from, to, true).await?;
+    if format == OutputFormat::Json {
+        println!("{}", serde_json::to_string_pretty(&diff)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let s = &diff.summary;
+    println!(
+        "{}: {} → {}  追加 {} ・ 削除 {} ・ 文言の変更 {} ・ 移動 {} ・ 変更なし {}",
+        body.name,
+        from.label(),
+        to.label(),
+        s.added,
+        s.removed,
+        s.changed,
+        s.moved,
+        s.unchanged
+    );
+    for c in &diff.changes {
+        let label = c
+            .new_label
+            .as_ref()
+            .or(c.old_label.as_ref())
+            .unwrap_or(&c.key);
+        let kind = match &c.kind {
+            ClauseChangeKind::Unchanged { .. } if !c.moved && !c.retitled => continue,
+            ClauseChangeKind::Unchanged { .. } => "",
+            ClauseChangeKind::Added { .. } => "追加",
+            ClauseChangeKind::Removed { .. } => "削除",
+            ClauseChangeKind::Changed { .. } => "変更",
+        };
+        let moved = if c.moved { " 移動" } else { "" };
+        println!("  [{kind}{moved}] {label}");
+        if let ClauseChangeKind::Changed { segments } = &c.kind {
+            use mamori_domain::diff::SegmentKind;
+            let line: String = segments
+                .iter()
+                .map(|seg| match seg.kind {
+                    SegmentKind::Equal => seg.text.clone(),
+                    SegmentKind::Deleted => format!("[-{}-]", seg.text),
+                    SegmentKind::Inserted => format!("{{+{}+}}", seg.text),
+                })
+                .collect();
+            println!("      {line}");
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

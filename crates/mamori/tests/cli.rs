@@ -290,3 +290,41 @@ fn audit_bench_prints_its_figures_and_refuses_a_database_with_records() {
         stderr(&again)
     );
 }
+
+#[tokio::test]
+async fn policy_diff_lists_the_changes_as_text_and_json() {
+    let t = TestApp::spawn().await;
+    let out = t.cli(&["policy", "diff", "--from", "1", "--to", "2"], None);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("追加 2 ・ 削除 0 ・ 文言の変更 1"), "{text}");
+    assert!(text.contains("{+事前に+}"));
+    let out = t.cli(
+        &[
+            "policy", "diff", "--from", "1", "--to", "2", "--format", "json",
+        ],
+        None,
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["summary"]["changed"], 1);
+    assert_eq!(json["summary"]["added"], 2);
+    let changed: Vec<&serde_json::Value> = json["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["kind"] == "changed")
+        .collect();
+    assert_eq!(changed[0]["key"], "S-5.1.(1)③(イ)");
+
+    let out = t.cli(&["policy", "diff", "--from", "1", "--to", "9"], None);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("第9版"), "{}", stderr(&out));
+    let out = t.cli(
+        &[
+            "policy", "diff", "--from", "1", "--to", "2", "--body", "nowhere",
+        ],
+        None,
+    );
+    assert!(stderr(&out).contains("nowhere"));
+}

@@ -286,3 +286,33 @@ async fn only_policy_editors_change_the_policy() {
         StatusCode::FORBIDDEN
     );
 }
+
+#[tokio::test]
+async fn the_diff_shows_what_changed_between_editions_character_by_character() {
+    let t = TestApp::spawn().await;
+    let kacho = t.signed_in("kacho").await;
+    let (status, html) = page(&t, &kacho, "/policy/2/diff").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("第1版 と 第2版 の比較"));
+    assert!(html.contains("追加 2 ・ 削除 0 ・ 文言の変更 1"), "{html}");
+    assert!(
+        html.contains("<ins>事前に</ins>") && html.contains("<ins>て、持出管理簿に記録し</ins>")
+    );
+    assert!(html.contains("生成AIサービスの利用（独自）"));
+    assert!(html.contains("S-5.2.(2)② 毎年度最低１回の研修受講"));
+    assert!(
+        !html.contains("S-1.(1)① "),
+        "unchanged clauses are hidden by default"
+    );
+    let (_, all) = page(&t, &kacho, "/policy/2/diff?all=1").await;
+    assert!(all.contains("変更なし</span>"));
+
+    // Against the guideline: the 推奨事項 not adopted are missing from the policy.
+    let (_, html) = page(&t, &kacho, "/policy/2/diff?from=guideline").await;
+    assert!(html.contains("ガイドライン と 第2版 の比較"));
+    assert!(html.contains("S-1.(1)② 最高情報セキュリティアドバイザーの設置"));
+    assert!(html.contains("削除</span>"));
+
+    let (status, _) = page(&t, &kacho, "/policy/2/diff?from=第九版").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+}
