@@ -20,5 +20,5 @@ pub mod text;
 pub use build::{BuildError, build, build_from_paths};
 pub use id::{ClauseId, ClauseIdError, Part};
 pub use model::*;
-pub use search::{Hit, SearchIndex};
+pub use search::{Hit, SearchIndex, Segment, highlight};
 pub use store::{LoadError, load_embedded, write_dir};
