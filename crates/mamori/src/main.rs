@@ -1,5 +1,7 @@
 //! `mamori`: information-security management for Japanese local governments, in one binary.
 
+mod catalog_cmd;
+
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -64,6 +66,11 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// The guideline catalog: build, export, stats, show, search
+    Catalog {
+        #[command(subcommand)]
+        command: catalog_cmd::CatalogCommand,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -112,12 +119,16 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    if let Command::Config {
-        command: ConfigCommand::PrintDefault,
-    } = cli.command
-    {
-        print!("{}", default_file());
-        return Ok(ExitCode::SUCCESS);
+    match cli.command {
+        Command::Config {
+            command: ConfigCommand::PrintDefault,
+        } => {
+            print!("{}", default_file());
+            return Ok(ExitCode::SUCCESS);
+        }
+        // The catalog is embedded data: no settings, database or runtime needed.
+        Command::Catalog { command } => return catalog_cmd::run(command),
+        _ => {}
     }
     let mut settings = Settings::load(cli.config.as_deref())?;
     if let Some(url) = cli.database_url {
@@ -163,6 +174,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Command::Audit {
                 command: AuditCommand::Verify,
             } => verify(settings).await,
+            Command::Catalog { .. } => Ok(ExitCode::SUCCESS),
         }
     })
 }

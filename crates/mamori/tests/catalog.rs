@@ -207,3 +207,109 @@ async fn anonymous_visitors_are_sent_to_the_login_page() {
     }
 }
 
+/// Runs the real binary; the catalog commands need no database.
+fn mamori(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_mamori"))
+        .args(args)
+        .env_remove("MAMORI_CONFIG")
+        .output()
+        .unwrap()
+}
+
+fn stdout(o: &std::process::Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn export(format: &str, path: &std::path::Path) -> std::process::Output {
+    mamori(&[
+        "catalog",
+        "export",
+        "--format",
+        format,
+        "--output",
+        path.to_str().unwrap(),
+    ])
+}
+
+#[test]
+fn cli_exports_the_catalog_as_oscal_and_excel() {
+    let dir = tempfile::tempdir().unwrap();
+    let oscal = dir.path().join("catalog.json");
+    let out = export("oscal", &oscal);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&std::fs::read(&oscal).unwrap()).unwrap();
+    assert_eq!(json["catalog"]["metadata"]["oscal-version"], "1.1.2");
+
+    let xlsx = dir.path().join("条項一覧.xlsx");
+    let out = export("xlsx", &xlsx);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut book: Xlsx<_> = calamine::open_workbook(&xlsx).unwrap();
+    let range = book.worksheet_range("条項一覧").unwrap();
+    assert_eq!(range.rows().count(), 374);
+
+    let out = export("xlsx", &dir.path().join("no/such/dir.xlsx"));
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("書き込めません"));
+}
+
+#[test]
+fn cli_stats_show_and_search() {
+    let out = mamori(&["catalog", "stats", "--format", "json"]);
+    assert!(out.status.success());
+    let s: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(s["clauses"], 373);
+    assert_eq!(s["basic_policy"], 38);
+    assert_eq!(s["standards"], 335);
+    assert_eq!(s["recommended"], 17);
+
+    let out = mamori(&["catalog", "show", "S-2.(2)⑧(イ)"]);
+    assert!(out.status.success());
+    let text = stdout(&out);
+    assert!(text.contains("情報資産運搬の許可"));
+    assert!(text.contains("許 情報セキュリティ管理者"));
+
+    let out = mamori(&["catalog", "search", "USBメモリ", "--format", "json"]);
+    assert!(out.status.success());
+    let hits: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let first = &hits.as_array().unwrap()[0];
+    assert!(first["id"].is_string() && first["title"].is_string() && first["score"].is_number());
+
+    let out = mamori(&["catalog", "show", "S-99"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("見つかりません"));
+}
+
+#[test]
+fn cli_build_regenerates_the_committed_catalog() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let shared = root.join("../shared");
+    let out = tempfile::tempdir().unwrap();
+    let o = mamori(&[
+        "catalog",
+        "build",
+        "--seed",
+        shared.join("seeds").to_str().unwrap(),
+        "--index",
+        shared.join("docs").to_str().unwrap(),
+        "--out",
+        out.path().to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(stdout(&o).contains("373 条項"));
+    let committed = root.join("catalog");
+    for file in ["edition.json", "glossary.json", "clauses/S-2.json"] {
+        assert_eq!(
+            std::fs::read_to_string(out.path().join(file)).unwrap(),
+            std::fs::read_to_string(committed.join(file)).unwrap(),
+            "{file}"
+        );
+    }
+}
