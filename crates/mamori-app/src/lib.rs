@@ -8,6 +8,7 @@ pub mod access;
 pub mod accounts;
 pub mod audit_trail;
 pub mod auth;
+pub mod catalog;
 pub mod clock;
 pub mod demo;
 pub mod error;

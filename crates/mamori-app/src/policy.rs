@@ -5,7 +5,6 @@
 //! status it was read with, and records before/after in the audit trail, in one transaction.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::OnceLock;
 
 use chrono::NaiveDate;
 use mamori_catalog::Catalog;
@@ -25,13 +24,9 @@ use crate::{App, AppError, CurrentUser, RequestMeta};
 
 const GUIDELINE_PARAMETERS: &str = include_str!("../data/guideline-parameters.toml");
 
-/// The embedded guideline catalog, parsed once per process.
+/// The embedded guideline catalog (shared with the catalog screens, parsed once per process).
 pub fn guideline() -> Result<&'static Catalog, AppError> {
-    static CATALOG: OnceLock<Result<Catalog, String>> = OnceLock::new();
-    CATALOG
-        .get_or_init(|| mamori_catalog::load_embedded().map_err(|e| e.to_string()))
-        .as_ref()
-        .map_err(|e| AppError::Internal(format!("catalog: {e}")))
+    crate::catalog::GuidelineCatalog::embedded().map(|g| g.data())
 }
 
 /// The catalog as the domain asks about it.

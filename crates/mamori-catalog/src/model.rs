@@ -433,3 +433,142 @@ pub struct ChecklistItem {
     /// 確認事項.
     pub requirement: String,
 }
+
+impl RoleKey {
+    /// Every role, in the order of the guideline's organisation chapter.
+    pub const ALL: [RoleKey; 13] = [
+        RoleKey::Committee,
+        RoleKey::Ciso,
+        RoleKey::CisoAdvisor,
+        RoleKey::ChiefSecurityOfficer,
+        RoleKey::SecurityOfficer,
+        RoleKey::SecurityManager,
+        RoleKey::SystemManager,
+        RoleKey::SystemOperator,
+        RoleKey::AuditChief,
+        RoleKey::Staff,
+        RoleKey::ContactPoint,
+        RoleKey::Csirt,
+        RoleKey::Vendor,
+    ];
+
+    /// The code key, as stored in the catalog JSON (`security_manager`).
+    pub fn key(self) -> &'static str {
+        match self {
+            RoleKey::Committee => "committee",
+            RoleKey::Ciso => "ciso",
+            RoleKey::CisoAdvisor => "ciso_advisor",
+            RoleKey::ChiefSecurityOfficer => "chief_security_officer",
+            RoleKey::SecurityOfficer => "security_officer",
+            RoleKey::SecurityManager => "security_manager",
+            RoleKey::SystemManager => "system_manager",
+            RoleKey::SystemOperator => "system_operator",
+            RoleKey::AuditChief => "audit_chief",
+            RoleKey::Staff => "staff",
+            RoleKey::ContactPoint => "contact_point",
+            RoleKey::Csirt => "csirt",
+            RoleKey::Vendor => "vendor",
+        }
+    }
+
+    /// The role with this code key.
+    pub fn parse(key: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.key() == key)
+    }
+}
+
+impl Mark {
+    /// Every mark, in the order of the matrix legend.
+    pub const ALL: [Mark; 4] = [Mark::Holds, Mark::Mentioned, Mark::Permits, Mark::Approves];
+
+    /// The code key, as stored in the catalog JSON.
+    pub fn key(self) -> &'static str {
+        match self {
+            Mark::Holds => "holds",
+            Mark::Mentioned => "mentioned",
+            Mark::Permits => "permits",
+            Mark::Approves => "approves",
+        }
+    }
+
+    /// The legend of the 権限・責任等一覧表.
+    pub fn label(self) -> &'static str {
+        match self {
+            Mark::Holds => "権限又は責任等を有する",
+            Mark::Mentioned => "記載がある・報告先等",
+            Mark::Permits => "許可を与える",
+            Mark::Approves => "承認を与える",
+        }
+    }
+
+    /// The mark with this code key.
+    pub fn parse(key: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|m| m.key() == key)
+    }
+}
+
+impl ArtifactKind {
+    /// Every kind.
+    pub const ALL: [ArtifactKind; 6] = [
+        ArtifactKind::Register,
+        ArtifactKind::Approval,
+        ArtifactKind::Periodic,
+        ArtifactKind::Report,
+        ArtifactKind::Attribute,
+        ArtifactKind::Text,
+    ];
+
+    /// The code key, as stored in the catalog JSON.
+    pub fn key(self) -> &'static str {
+        match self {
+            ArtifactKind::Register => "register",
+            ArtifactKind::Approval => "approval",
+            ArtifactKind::Periodic => "periodic",
+            ArtifactKind::Report => "report",
+            ArtifactKind::Attribute => "attribute",
+            ArtifactKind::Text => "text",
+        }
+    }
+
+    /// Japanese name for screens and exports.
+    pub fn label(self) -> &'static str {
+        match self {
+            ArtifactKind::Register => "台帳・記録",
+            ArtifactKind::Approval => "許可・承認",
+            ArtifactKind::Periodic => "定期的な実施",
+            ArtifactKind::Report => "報告",
+            ArtifactKind::Attribute => "属性・設定",
+            ArtifactKind::Text => "遵守事項（記録なし）",
+        }
+    }
+
+    /// The kind with this code key.
+    pub fn parse(key: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.key() == key)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    /// The hand-written keys must be the serde names, or query strings and JSON would disagree.
+    #[test]
+    fn keys_are_the_serde_names() {
+        let json = |v: serde_json::Value| v.as_str().unwrap().to_owned();
+        for r in RoleKey::ALL {
+            assert_eq!(json(serde_json::to_value(r).unwrap()), r.key());
+            assert_eq!(RoleKey::parse(r.key()), Some(r));
+        }
+        for m in Mark::ALL {
+            assert_eq!(json(serde_json::to_value(m).unwrap()), m.key());
+            assert_eq!(Mark::parse(m.key()), Some(m));
+        }
+        for k in ArtifactKind::ALL {
+            assert_eq!(json(serde_json::to_value(k).unwrap()), k.key());
+            assert_eq!(ArtifactKind::parse(k.key()), Some(k));
+        }
+        assert_eq!(ArtifactKind::parse("nope"), None);
+    }
+}

@@ -261,3 +261,79 @@ fn snippet(doc: &Doc, term: &[char]) -> String {
     }
     String::new()
 }
+
+/// A piece of text for display: either plain or a match of a query word.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Segment {
+    /// The original characters.
+    pub text: String,
+    /// Whether they match a query word (shown marked).
+    pub hit: bool,
+}
+
+/// Splits `text` into plain and matching segments for the words of `query`, matching as the
+/// search does (NFKC, case and whitespace insensitive), so that what was found is what is marked.
+/// The segments are plain text: whoever displays them escapes each.
+pub fn highlight(text: &str, query: &str) -> Vec<Segment> {
+    let (norm, map) = normalise(text);
+    let orig: Vec<char> = text.chars().collect();
+    let mut marked = vec![false; orig.len()];
+    for term in query.split_whitespace().map(|t| normalise(t).0) {
+        if term.is_empty() || term.len() > norm.len() {
+            continue;
+        }
+        for start in 0..=norm.len() - term.len() {
+            if norm[start..start + term.len()] == term[..] {
+                // Mark every original character between the first and the last matched one, so
+                // that spaces the normalisation dropped inside a match are marked too.
+                let (from, to) = (map[start], map[start + term.len() - 1]);
+                for m in &mut marked[from..=to] {
+                    *m = true;
+                }
+            }
+        }
+    }
+    let mut out: Vec<Segment> = Vec::new();
+    for (c, hit) in orig.into_iter().zip(marked) {
+        match out.last_mut() {
+            Some(last) if last.hit == hit => last.text.push(c),
+            _ => out.push(Segment {
+                text: c.to_string(),
+                hit,
+            }),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn render(segments: &[Segment]) -> String {
+        segments
+            .iter()
+            .map(|s| {
+                if s.hit {
+                    format!("[{}]", s.text)
+                } else {
+                    s.text.clone()
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn highlight_marks_every_word_as_the_search_matches_it() {
+        assert_eq!(
+            render(&highlight("ＵＳＢメモリ等の持ち出し", "usbメモリ 持ち出し")),
+            "[ＵＳＢメモリ]等の[持ち出し]"
+        );
+        assert_eq!(
+            render(&highlight("ID 及びパスワード", "id及び")),
+            "[ID 及び]パスワード"
+        );
+        assert_eq!(render(&highlight("abc", "")), "abc");
+        assert!(highlight("", "x").is_empty());
+    }
+}

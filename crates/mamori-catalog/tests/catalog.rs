@@ -47,7 +47,7 @@ fn committed_files_equal_a_fresh_build() {
     assert!(
         stale.is_empty(),
         "catalog/ is stale ({stale:?}); regenerate with \
-         `cargo run -p mamori-catalog --example build_catalog -- ../shared catalog`"
+         `cargo run -p mamori -- catalog build --seed ../shared/seeds --index ../shared/docs --out catalog`"
     );
     assert_eq!(&load_dir(&dir).unwrap(), fresh());
 }

@@ -61,6 +61,23 @@ pub fn router(app: App, config: WebConfig) -> Router {
             "/policy/{number}/acknowledgements",
             get(pages::policy::acknowledgements),
         )
+        .route("/catalog", get(pages::catalog::list))
+        .route("/catalog/clauses/{id}", get(pages::catalog::clause))
+        .route("/catalog/search", get(pages::catalog::search))
+        .route("/catalog/glossary", get(pages::catalog::glossary))
+        .route(
+            "/catalog/classification",
+            get(pages::catalog::classification),
+        )
+        .route("/catalog/revisions", get(pages::catalog::revisions))
+        .route(
+            "/catalog/export/oscal.json",
+            get(pages::catalog::export_oscal),
+        )
+        .route(
+            "/catalog/export/catalog.xlsx",
+            get(pages::catalog::export_xlsx),
+        )
         .route("/static/{*path}", get(assets::serve))
         .nest("/api/v1", api::routes())
         .fallback(pages::errors::not_found)

@@ -30,11 +30,19 @@ impl Chrome {
     /// A page for a signed-in user. The navigation lists only what exists and what the user may
     /// open.
     pub fn for_user(title: impl Into<String>, user: &CurrentUser, current: &str) -> Self {
-        let mut nav = vec![NavItem {
-            label: "ホーム",
-            href: "/",
-            current: current == "/",
-        }];
+        // The guideline is public text: every signed-in user may read it.
+        let mut nav = vec![
+            NavItem {
+                label: "ホーム",
+                href: "/",
+                current: current == "/",
+            },
+            NavItem {
+                label: "ガイドライン",
+                href: "/catalog",
+                current: current == "/catalog",
+            },
+        ];
         if user.body.is_some() {
             nav.push(NavItem {
                 label: "情報セキュリティポリシー",

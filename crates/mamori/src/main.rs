@@ -1,5 +1,7 @@
 //! `mamori`: information-security management for Japanese local governments, in one binary.
 
+mod catalog_cmd;
+
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -63,6 +65,11 @@ enum Command {
     Audit {
         #[command(subcommand)]
         command: AuditCommand,
+    },
+    /// The guideline catalog: build, export, stats, show, search
+    Catalog {
+        #[command(subcommand)]
+        command: catalog_cmd::CatalogCommand,
     },
     /// The body's information-security policy
     Policy {
@@ -149,12 +156,16 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    if let Command::Config {
-        command: ConfigCommand::PrintDefault,
-    } = cli.command
-    {
-        print!("{}", default_file());
-        return Ok(ExitCode::SUCCESS);
+    match cli.command {
+        Command::Config {
+            command: ConfigCommand::PrintDefault,
+        } => {
+            print!("{}", default_file());
+            return Ok(ExitCode::SUCCESS);
+        }
+        // The catalog is embedded data: no settings, database or runtime needed.
+        Command::Catalog { command } => return catalog_cmd::run(command),
+        _ => {}
     }
     let mut settings = Settings::load(cli.config.as_deref())?;
     if let Some(url) = cli.database_url {
@@ -212,6 +223,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                         format,
                     },
             } => policy_diff(settings, &from, &to, body.as_deref(), format).await,
+            Command::Catalog { .. } => Ok(ExitCode::SUCCESS),
         }
     })
 }

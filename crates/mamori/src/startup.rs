@@ -47,6 +47,10 @@ impl Application {
         }
         let store = open_store(settings).await?;
         let app = App::new(store, clock, settings.app_settings());
+        // Parse and index the embedded catalog now: a broken build fails at start, not on the
+        // first visitor's click, and the first page is as fast as the others.
+        app.catalog()
+            .context("組み込みのガイドラインカタログを読み込めません")?;
         let listener = TcpListener::bind(&settings.bind)
             .await
             .with_context(|| format!("{} で待ち受けできません", settings.bind))?;

@@ -1,6 +1,7 @@
 //! Screens, one module each.
 
 pub mod audit;
+pub mod catalog;
 pub mod errors;
 pub mod home;
 pub mod login;

@@ -1,0 +1,21 @@
+//! File formats of mamori: what the application reads from and writes to files other programs
+//! open. For now the exports of the guideline catalog: an OSCAL 1.1 catalog (JSON) for GRC tools,
+//! and an Excel workbook for the people who keep their registers in Excel.
+//!
+//! The writers are pure functions from data to bytes or JSON values: no files, no clock (the
+//! caller passes the time), so the web handlers and the CLI share them and tests read them back.
+
+pub mod catalog_text;
+pub mod oscal;
+pub mod xlsx;
+
+/// Why an export could not be produced. Shown to users, hence Japanese.
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    /// The spreadsheet library refused the workbook.
+    #[error("Excel ファイルを作成できません: {0}")]
+    Xlsx(#[from] rust_xlsxwriter::XlsxError),
+    /// The JSON could not be serialised.
+    #[error("JSON を作成できません: {0}")]
+    Json(#[from] serde_json::Error),
+}

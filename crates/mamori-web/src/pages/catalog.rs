@@ -1,0 +1,874 @@
+//! The guideline catalog screens: chapter tree and clause list with filters, one clause with its
+//! 解説, search, glossary, classification tables, revision sets, and the OSCAL and Excel exports.
+//!
+//! Every signed-in user may read them (the guideline is public text). The view structs below turn
+//! catalog data into plain strings for the templates; nothing here builds HTML.
+
+use askama::Template;
+use axum::extract::{Extension, FromRequestParts, Path, Query, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use mamori_app::AppError;
+use mamori_app::catalog::{
+    CatalogRef, ClauseDetail, ClauseFilter, GuidelineCatalog, SearchResults, TreePart,
+};
+use mamori_catalog::{ArtifactKind, Clause, Commentary, Mark, Segment};
+use serde::Deserialize;
+
+use crate::AppState;
+use crate::error::PageError;
+use crate::extract::{Session, request_meta};
+use crate::middleware::RequestId;
+use crate::pages::render;
+use crate::view::{Chrome, url_encode};
+
+/// The link to a clause page; ids hold `(`, `①`, `（`, so they are percent-encoded.
+pub fn clause_href(id: &str) -> String {
+    format!("/catalog/clauses/{}", url_encode(id))
+}
+
+/// The list filtered to one heading.
+fn section_href(id: &str) -> String {
+    format!("/catalog?section={}", url_encode(id))
+}
+
+/// Where a reference from guideline text leads: the clause, the list under the heading, or
+/// nowhere when the catalog does not know it.
+fn ref_href(catalog: &GuidelineCatalog, id: &str) -> Option<String> {
+    match catalog.resolve(id) {
+        CatalogRef::Clause(c) => Some(clause_href(c.id.as_str())),
+        CatalogRef::Section(s) => Some(section_href(&s.id)),
+        CatalogRef::Unknown => None,
+    }
+}
+
+/// Text with `\n` between paragraphs, as paragraphs.
+fn paragraphs(text: &str) -> Vec<String> {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The embedded catalog, for handlers. Loading it cannot fail short of a broken build (the
+/// startup loads it once already); if it does, the visitor gets the error page.
+pub struct Guideline(pub &'static GuidelineCatalog);
+
+impl FromRequestParts<AppState> for Guideline {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        state.app.catalog().map(Guideline).map_err(|error| {
+            PageError {
+                error,
+                request_id: request_meta(parts).request_id,
+            }
+            .into_response()
+        })
+    }
+}
+
+fn page_error(error: AppError, request_id: &RequestId) -> Response {
+    PageError {
+        error,
+        request_id: Some(request_id.0.clone()),
+    }
+    .into_response()
+}
+
+/// Sets `Vary: HX-Request`: the same URL answers a full page or a fragment.
+fn vary_on_htmx(mut response: Response) -> Response {
+    response
+        .headers_mut()
+        .insert(header::VARY, HeaderValue::from_static("HX-Request"));
+    response
+}
+
+fn is_htmx(headers: &HeaderMap) -> bool {
+    headers.contains_key("hx-request")
+}
+
+/// The links between the catalog screens.
+#[derive(Debug)]
+struct SubNavItem {
+    label: &'static str,
+    href: &'static str,
+    current: bool,
+}
+
+fn sub_nav(current: &str) -> Vec<SubNavItem> {
+    [
+        ("条項一覧", "/catalog"),
+        ("検索", "/catalog/search"),
+        ("用語の定義", "/catalog/glossary"),
+        ("情報資産の分類", "/catalog/classification"),
+        ("改定（2023年）", "/catalog/revisions"),
+    ]
+    .into_iter()
+    .map(|(label, href)| SubNavItem {
+        label,
+        href,
+        current: href == current,
+    })
+    .collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Clause list
+
+/// The query string of the clause list.
+#[derive(Debug, Default, Clone, Deserialize)]
+pub struct ListQuery {
+    /// Heading id: `S-4`, `S-4.1`, `B-6` …
+    pub section: Option<String>,
+    /// `1` for 推奨事項 only.
+    pub recommended: Option<String>,
+    /// Artifact kind key: `register`, `approval` …
+    pub artifact: Option<String>,
+    /// Role key: `security_manager` …
+    pub role: Option<String>,
+    /// Mark key: `holds`, `mentioned`, `permits`, `approves`.
+    pub mark: Option<String>,
+}
+
+impl ListQuery {
+    fn recommended_only(&self) -> bool {
+        matches!(self.recommended.as_deref(), Some("1" | "on" | "true"))
+    }
+}
+
+#[derive(Debug)]
+struct RoleCell {
+    symbol: &'static str,
+    name: String,
+    meaning: &'static str,
+}
+
+#[derive(Debug)]
+struct ClauseRow {
+    id: String,
+    href: String,
+    title: String,
+    recommended: bool,
+    artifacts: Vec<&'static str>,
+    roles: Vec<RoleCell>,
+}
+
+fn role_cells(catalog: &GuidelineCatalog, clause: &Clause) -> Vec<RoleCell> {
+    clause
+        .roles
+        .iter()
+        .map(|r| RoleCell {
+            symbol: r.mark.symbol(),
+            name: catalog.role_name(r.role).to_owned(),
+            meaning: r.mark.label(),
+        })
+        .collect()
+}
+
+fn artifact_labels(clause: &Clause) -> Vec<&'static str> {
+    let mut out: Vec<&'static str> = Vec::new();
+    for a in &clause.artifacts {
+        if !out.contains(&a.kind.label()) {
+            out.push(a.kind.label());
+        }
+    }
+    out
+}
+
+impl ClauseRow {
+    fn new(catalog: &GuidelineCatalog, clause: &Clause) -> Self {
+        Self {
+            id: clause.id.as_str().to_owned(),
+            href: clause_href(clause.id.as_str()),
+            title: clause.title.clone(),
+            recommended: clause.recommended,
+            artifacts: artifact_labels(clause),
+            roles: role_cells(catalog, clause),
+        }
+    }
+}
+
+#[derive(Debug)]
+struct Choice {
+    value: String,
+    label: String,
+    selected: bool,
+}
+
+/// The filter form as typed, with its choices.
+#[derive(Debug)]
+struct ListForm {
+    section: String,
+    section_label: Option<String>,
+    recommended: bool,
+    artifacts: Vec<Choice>,
+    roles: Vec<Choice>,
+    marks: Vec<Choice>,
+}
+
+impl ListForm {
+    fn new(catalog: &GuidelineCatalog, q: &ListQuery) -> Self {
+        let is = |v: &Option<String>, key: &str| v.as_deref().map(str::trim) == Some(key);
+        let section = q.section.clone().unwrap_or_default().trim().to_owned();
+        let section_label = match catalog.resolve(&section) {
+            CatalogRef::Section(s) => {
+                Some(format!("{} {}", s.id, s.title.clone().unwrap_or_default()))
+            }
+            CatalogRef::Clause(c) => Some(format!("{} {}", c.id.as_str(), c.title)),
+            CatalogRef::Unknown => None,
+        };
+        Self {
+            section,
+            section_label,
+            recommended: q.recommended_only(),
+            artifacts: ArtifactKind::ALL
+                .iter()
+                .map(|k| Choice {
+                    value: k.key().to_owned(),
+                    label: k.label().to_owned(),
+                    selected: is(&q.artifact, k.key()),
+                })
+                .collect(),
+            roles: catalog
+                .roles()
+                .iter()
+                .map(|r| Choice {
+                    value: r.key.key().to_owned(),
+                    label: r.name.clone(),
+                    selected: is(&q.role, r.key.key()),
+                })
+                .collect(),
+            marks: Mark::ALL
+                .iter()
+                .map(|m| Choice {
+                    value: m.key().to_owned(),
+                    label: format!("{} {}", m.symbol(), m.label()),
+                    selected: is(&q.mark, m.key()),
+                })
+                .collect(),
+        }
+    }
+}
+
+#[derive(Template, Debug)]
+#[template(path = "catalog_results.html")]
+struct ListResults {
+    rows: Vec<ClauseRow>,
+    filtered: bool,
+}
+
+#[derive(Template, Debug)]
+#[template(path = "catalog.html")]
+struct ListPage {
+    chrome: Chrome,
+    sub_nav: Vec<SubNavItem>,
+    edition: String,
+    tree: Vec<TreePart>,
+    current_section: String,
+    f: ListForm,
+    error: Option<String>,
+    results: ListResults,
+}
+
+fn parse_filter(q: &ListQuery) -> Result<ClauseFilter, AppError> {
+    Ok(ClauseFilter::parse(
+        q.section.as_deref(),
+        q.recommended_only(),
+        q.artifact.as_deref(),
+        q.role.as_deref(),
+        q.mark.as_deref(),
+    )?)
+}
+
+fn edition_label(catalog: &GuidelineCatalog) -> String {
+    let e = catalog.edition();
+    format!("{}「{}」（{}版）", e.issuer, e.title, e.published)
+}
+
+pub async fn list(
+    session: Session,
+    Guideline(catalog): Guideline,
+    Extension(request_id): Extension<RequestId>,
+    headers: HeaderMap,
+    Query(q): Query<ListQuery>,
+) -> Response {
+    let listed = parse_filter(&q).and_then(|f| {
+        let rows = catalog.clauses(&f)?;
+        Ok((f.is_active(), rows))
+    });
+    let (status, results, error) = match listed {
+        Ok((filtered, rows)) => (
+            StatusCode::OK,
+            ListResults {
+                rows: rows.iter().map(|c| ClauseRow::new(catalog, c)).collect(),
+                filtered,
+            },
+            None,
+        ),
+        Err(e @ AppError::Invalid(_)) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            ListResults {
+                rows: Vec::new(),
+                filtered: true,
+            },
+            Some(e.to_string()),
+        ),
+        Err(e) => return page_error(e, &request_id),
+    };
+    if is_htmx(&headers) && error.is_none() {
+        return vary_on_htmx(render(status, &results));
+    }
+    let page = ListPage {
+        chrome: Chrome::for_user("ガイドライン", &session.user, "/catalog"),
+        sub_nav: sub_nav("/catalog"),
+        edition: edition_label(catalog),
+        tree: catalog.tree(),
+        current_section: q.section.clone().unwrap_or_default(),
+        f: ListForm::new(catalog, &q),
+        error,
+        results,
+    };
+    vary_on_htmx(render(status, &page))
+}
+
+// ---------------------------------------------------------------------------------------------
+// One clause
+
+#[derive(Debug)]
+struct Crumb {
+    label: String,
+    href: String,
+}
+
+#[derive(Debug)]
+struct FootnoteView {
+    number: u32,
+    paragraphs: Vec<String>,
+}
+
+#[derive(Debug)]
+struct CommentaryView {
+    heading: String,
+    purpose: Vec<String>,
+    notes: Vec<String>,
+    footnotes: Vec<FootnoteView>,
+}
+
+impl CommentaryView {
+    fn new(id: &str, title: Option<&str>, c: &Commentary) -> Self {
+        Self {
+            heading: match title {
+                Some(t) => format!("{id} {t}"),
+                None => id.to_owned(),
+            },
+            purpose: c.purpose.as_deref().map(paragraphs).unwrap_or_default(),
+            notes: c.notes.as_deref().map(paragraphs).unwrap_or_default(),
+            footnotes: c
+                .footnotes
+                .iter()
+                .map(|f| FootnoteView {
+                    number: f.number,
+                    paragraphs: paragraphs(&f.text),
+                })
+                .collect(),
+        }
+    }
+}
+
+#[derive(Debug)]
+struct RoleRow {
+    name: String,
+    symbol: &'static str,
+    meaning: &'static str,
+    reconstructed: bool,
+}
+
+#[derive(Debug)]
+struct ArtifactView {
+    label: &'static str,
+    detail: String,
+}
+
+#[derive(Debug)]
+struct Neighbour {
+    id: String,
+    title: String,
+    href: String,
+}
+
+impl Neighbour {
+    fn new(c: &Clause) -> Self {
+        Self {
+            id: c.id.as_str().to_owned(),
+            title: c.title.clone(),
+            href: clause_href(c.id.as_str()),
+        }
+    }
+}
+
+#[derive(Debug)]
+struct RevisionLink {
+    title: String,
+    set_title: String,
+    href: String,
+}
+
+#[derive(Template, Debug)]
+#[template(path = "catalog_clause.html")]
+struct ClausePage {
+    chrome: Chrome,
+    sub_nav: Vec<SubNavItem>,
+    id: String,
+    title: String,
+    crumbs: Vec<Crumb>,
+    recommended: bool,
+    lead_ins: Vec<String>,
+    text: Vec<String>,
+    summary_en: String,
+    roles: Vec<RoleRow>,
+    roles_source: String,
+    matrix_reconstructed: bool,
+    artifacts: Vec<ArtifactView>,
+    seed_lines: String,
+    commentary: Vec<CommentaryView>,
+    revisions: Vec<RevisionLink>,
+    previous: Option<Neighbour>,
+    next: Option<Neighbour>,
+}
+
+impl ClausePage {
+    fn new(chrome: Chrome, catalog: &GuidelineCatalog, d: &ClauseDetail<'_>) -> Self {
+        let c = d.clause;
+        let mut crumbs = vec![Crumb {
+            label: "ガイドライン".to_owned(),
+            href: "/catalog".to_owned(),
+        }];
+        crumbs.extend(c.path.iter().map(|p| Crumb {
+            label: match &p.title {
+                Some(t) if p.id.len() > 1 => format!("{} {t}", p.id),
+                Some(t) => t.clone(),
+                None => p.id.clone(),
+            },
+            href: section_href(&p.id),
+        }));
+        Self {
+            chrome,
+            sub_nav: sub_nav(""),
+            id: c.id.as_str().to_owned(),
+            title: c.title.clone(),
+            crumbs,
+            recommended: c.recommended,
+            lead_ins: c.lead_ins().into_iter().flat_map(paragraphs).collect(),
+            text: paragraphs(&c.model_text),
+            summary_en: c.summary_en.clone(),
+            roles: c
+                .roles
+                .iter()
+                .map(|r| RoleRow {
+                    name: catalog.role_name(r.role).to_owned(),
+                    symbol: r.mark.symbol(),
+                    meaning: r.mark.label(),
+                    reconstructed: r.reconstructed,
+                })
+                .collect(),
+            roles_source: c.roles_source.clone(),
+            matrix_reconstructed: c.matrix_reconstructed,
+            artifacts: c
+                .artifacts
+                .iter()
+                .map(|a| ArtifactView {
+                    label: a.kind.label(),
+                    detail: a.detail.clone(),
+                })
+                .collect(),
+            seed_lines: format!("{}〜{} 行", c.seed_lines.0, c.seed_lines.1),
+            commentary: d
+                .commentary
+                .iter()
+                .map(|b| CommentaryView::new(b.id, b.title, b.commentary))
+                .collect(),
+            revisions: d
+                .revisions
+                .iter()
+                .map(|(set, p)| RevisionLink {
+                    title: p.title.clone(),
+                    set_title: set.title.clone(),
+                    href: format!("/catalog/revisions#{}", p.id),
+                })
+                .collect(),
+            previous: d.previous.map(Neighbour::new),
+            next: d.next.map(Neighbour::new),
+        }
+    }
+}
+
+pub async fn clause(
+    session: Session,
+    Guideline(catalog): Guideline,
+    Extension(request_id): Extension<RequestId>,
+    Path(id): Path<String>,
+) -> Response {
+    match catalog.clause(id.trim()) {
+        Ok(d) => {
+            let title = format!("{} {}", d.clause.id.as_str(), d.clause.title);
+            let chrome = Chrome::for_user(title, &session.user, "/catalog");
+            render(StatusCode::OK, &ClausePage::new(chrome, catalog, &d))
+        }
+        Err(e) => page_error(e, &request_id),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Search
+
+#[derive(Debug, Default, Clone, Deserialize)]
+pub struct SearchQuery {
+    pub q: Option<String>,
+}
+
+#[derive(Debug)]
+struct SearchRow {
+    id: String,
+    href: String,
+    title: Vec<Segment>,
+    snippet: Vec<Segment>,
+    score: u32,
+    recommended: bool,
+}
+
+#[derive(Template, Debug)]
+#[template(path = "catalog_search_results.html")]
+struct SearchResultsView {
+    /// The query as typed; `None` before the first search.
+    query: Option<String>,
+    error: Option<String>,
+    total: usize,
+    rows: Vec<SearchRow>,
+}
+
+#[derive(Template, Debug)]
+#[template(path = "catalog_search.html")]
+struct SearchPage {
+    chrome: Chrome,
+    sub_nav: Vec<SubNavItem>,
+    q: String,
+    results: SearchResultsView,
+}
+
+impl SearchResultsView {
+    fn new(query: Option<String>, found: Option<Result<SearchResults<'_>, AppError>>) -> Self {
+        let mut view = Self {
+            query,
+            error: None,
+            total: 0,
+            rows: Vec::new(),
+        };
+        match found {
+            None => {}
+            Some(Ok(r)) => {
+                view.total = r.total;
+                view.rows = r
+                    .results
+                    .into_iter()
+                    .map(|h| SearchRow {
+                        id: h.clause.id.as_str().to_owned(),
+                        href: clause_href(h.clause.id.as_str()),
+                        title: h.title,
+                        snippet: h.snippet,
+                        score: h.score,
+                        recommended: h.clause.recommended,
+                    })
+                    .collect();
+            }
+            Some(Err(e)) => view.error = Some(e.to_string()),
+        }
+        view
+    }
+}
+
+pub async fn search(
+    session: Session,
+    Guideline(catalog): Guideline,
+    Extension(request_id): Extension<RequestId>,
+    headers: HeaderMap,
+    Query(q): Query<SearchQuery>,
+) -> Response {
+    // No `q` at all is the first visit (the empty form); a blank `q` is a search for nothing,
+    // which gets the message.
+    let found = q.q.as_deref().map(|text| catalog.search(text));
+    if let Some(Err(e)) = &found
+        && !matches!(e, AppError::Invalid(_))
+    {
+        return page_error(AppError::Internal(e.to_string()), &request_id);
+    }
+    let results = SearchResultsView::new(q.q.clone(), found);
+    if is_htmx(&headers) {
+        return vary_on_htmx(render(StatusCode::OK, &results));
+    }
+    let page = SearchPage {
+        chrome: Chrome::for_user("ガイドラインの検索", &session.user, "/catalog"),
+        sub_nav: sub_nav("/catalog/search"),
+        q: q.q.unwrap_or_default(),
+        results,
+    };
+    vary_on_htmx(render(StatusCode::OK, &page))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Glossary, classification, revisions
+
+#[derive(Debug)]
+struct TermView {
+    anchor: String,
+    term: String,
+    expansion: Option<String>,
+    definition: Vec<String>,
+    see: Option<String>,
+}
+
+#[derive(Debug)]
+struct TermGroup {
+    heading: String,
+    terms: Vec<TermView>,
+}
+
+#[derive(Template, Debug)]
+#[template(path = "catalog_glossary.html")]
+struct GlossaryPage {
+    chrome: Chrome,
+    sub_nav: Vec<SubNavItem>,
+    groups: Vec<TermGroup>,
+    count: usize,
+}
+
+/// An in-page anchor for a term: terms are Japanese, so their position is the stable part.
+fn term_anchor(i: usize) -> String {
+    format!("term-{}", i + 1)
+}
+
+pub async fn glossary(session: Session, Guideline(catalog): Guideline) -> Response {
+    let terms = catalog.glossary();
+    let anchor_of = |name: &str| {
+        terms
+            .iter()
+            .position(|t| t.term == name)
+            .map(|i| format!("#{}", term_anchor(i)))
+    };
+    let mut groups: Vec<TermGroup> = Vec::new();
+    for (i, t) in terms.iter().enumerate() {
+        let view = TermView {
+            anchor: term_anchor(i),
+            term: t.term.clone(),
+            expansion: t.expansion.clone(),
+            definition: paragraphs(&t.definition),
+            see: t.see.as_deref().and_then(anchor_of),
+        };
+        match groups.last_mut() {
+            Some(g) if g.heading == t.group => g.terms.push(view),
+            _ => groups.push(TermGroup {
+                heading: t.group.clone(),
+                terms: vec![view],
+            }),
+        }
+    }
+    let page = GlossaryPage {
+        chrome: Chrome::for_user("用語の定義", &session.user, "/catalog"),
+        sub_nav: sub_nav("/catalog/glossary"),
+        groups,
+        count: terms.len(),
+    };
+    render(StatusCode::OK, &page)
+}
+
+#[derive(Template, Debug)]
+#[template(path = "catalog_classification.html")]
+struct ClassificationPage {
+    chrome: Chrome,
+    sub_nav: Vec<SubNavItem>,
+    table: &'static mamori_catalog::ClassificationTable,
+}
+
+pub async fn classification(session: Session, Guideline(catalog): Guideline) -> Response {
+    let page = ClassificationPage {
+        chrome: Chrome::for_user("情報資産の分類", &session.user, "/catalog"),
+        sub_nav: sub_nav("/catalog/classification"),
+        table: catalog.classification(),
+    };
+    render(StatusCode::OK, &page)
+}
+
+#[derive(Debug)]
+struct AffectedLink {
+    id: String,
+    title: Option<String>,
+    href: Option<String>,
+}
+
+#[derive(Debug)]
+struct PointView {
+    id: String,
+    title: String,
+    cause: Option<String>,
+    summary: Vec<String>,
+    location: String,
+    affected: Vec<AffectedLink>,
+}
+
+#[derive(Debug)]
+struct ChecklistRow {
+    number: u32,
+    category: String,
+    requirement: String,
+}
+
+#[derive(Debug)]
+struct RevisionSetView {
+    id: String,
+    title: String,
+    date: String,
+    issuer: String,
+    points: Vec<PointView>,
+    checklist: Vec<ChecklistRow>,
+}
+
+#[derive(Template, Debug)]
+#[template(path = "catalog_revisions.html")]
+struct RevisionsPage {
+    chrome: Chrome,
+    sub_nav: Vec<SubNavItem>,
+    sets: Vec<RevisionSetView>,
+}
+
+pub async fn revisions(session: Session, Guideline(catalog): Guideline) -> Response {
+    let title_of = |id: &str| match catalog.resolve(id) {
+        CatalogRef::Clause(c) => Some(c.title.clone()),
+        CatalogRef::Section(s) => s.title.clone(),
+        CatalogRef::Unknown => None,
+    };
+    let sets = catalog
+        .revisions()
+        .iter()
+        .map(|set| RevisionSetView {
+            id: set.id.clone(),
+            title: set.title.clone(),
+            date: set.date.clone(),
+            issuer: set.issuer.clone(),
+            points: set
+                .points
+                .iter()
+                .map(|p| PointView {
+                    id: p.id.clone(),
+                    title: p.title.clone(),
+                    cause: p.cause.clone(),
+                    summary: paragraphs(&p.summary),
+                    location: p.location.clone(),
+                    affected: p
+                        .affected
+                        .iter()
+                        .map(|a| AffectedLink {
+                            id: a.as_str().to_owned(),
+                            title: title_of(a.as_str()),
+                            href: ref_href(catalog, a.as_str()),
+                        })
+                        .collect(),
+                })
+                .collect(),
+            checklist: set
+                .vendor_checklist
+                .iter()
+                .map(|c| ChecklistRow {
+                    number: c.number,
+                    category: c.category.clone(),
+                    requirement: c.requirement.clone(),
+                })
+                .collect(),
+        })
+        .collect();
+    render(
+        StatusCode::OK,
+        &RevisionsPage {
+            chrome: Chrome::for_user("ガイドラインの改定", &session.user, "/catalog"),
+            sub_nav: sub_nav("/catalog/revisions"),
+            sets,
+        },
+    )
+}
+
+// ---------------------------------------------------------------------------------------------
+// Exports
+
+/// `Content-Disposition` for a download: an ASCII name for old clients and the Japanese name in
+/// RFC 5987 form (`filename*=UTF-8''…`) for the others.
+fn attachment(ascii_name: &str, name: &str) -> HeaderValue {
+    let value = format!(
+        "attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{}",
+        url_encode(name)
+    );
+    HeaderValue::from_str(&value).unwrap_or(HeaderValue::from_static("attachment"))
+}
+
+/// A file made from the catalog: its bytes, type and names.
+struct ExportFile {
+    bytes: Vec<u8>,
+    content_type: &'static str,
+    ascii_name: String,
+    name: String,
+}
+
+/// Sends a file written from the catalog as a download.
+fn download(file: Result<ExportFile, mamori_io::ExportError>, request_id: &RequestId) -> Response {
+    match file.map_err(|e| AppError::Internal(e.to_string())) {
+        Ok(f) => {
+            let mut response = f.bytes.into_response();
+            let headers = response.headers_mut();
+            headers.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static(f.content_type),
+            );
+            headers.insert(
+                header::CONTENT_DISPOSITION,
+                attachment(&f.ascii_name, &f.name),
+            );
+            response
+        }
+        Err(e) => page_error(e, request_id),
+    }
+}
+
+pub async fn export_oscal(
+    State(state): State<AppState>,
+    _session: Session,
+    Guideline(c): Guideline,
+    Extension(request_id): Extension<RequestId>,
+) -> Response {
+    let edition = &c.edition().id;
+    let document = mamori_io::oscal::catalog(c.data(), state.app.now());
+    let file = mamori_io::oscal::to_json(&document).map(|bytes| ExportFile {
+        bytes,
+        content_type: "application/json",
+        ascii_name: format!("guideline-catalog-{edition}-oscal.json"),
+        name: format!("ガイドライン_{edition}_OSCAL.json"),
+    });
+    download(file, &request_id)
+}
+
+pub async fn export_xlsx(
+    _session: Session,
+    Guideline(c): Guideline,
+    Extension(request_id): Extension<RequestId>,
+) -> Response {
+    let edition = &c.edition().id;
+    let file = mamori_io::xlsx::catalog_workbook(c.data()).map(|bytes| ExportFile {
+        bytes,
+        content_type: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        ascii_name: format!("guideline-catalog-{edition}.xlsx"),
+        name: format!("ガイドライン条項一覧_{edition}.xlsx"),
+    });
+    download(file, &request_id)
+}

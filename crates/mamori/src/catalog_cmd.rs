@@ -1,0 +1,256 @@
+//! `mamori catalog …`: regenerate the committed catalog from the sources, export it (OSCAL,
+//! Excel, JSON), and look clauses up from the console. None of it touches the database: the
+//! catalog is embedded in the binary.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Subcommand, ValueEnum};
+use mamori_app::catalog::{ClauseFilter, GuidelineCatalog};
+use mamori_catalog::Part;
+use serde::Serialize;
+
+#[derive(Subcommand, Debug)]
+pub enum CatalogCommand {
+    /// Regenerate the committed catalog files from the guideline seeds and the clause indexes
+    Build {
+        /// Folder with the seed texts (000_….txt, 004_….txt)
+        #[arg(long)]
+        seed: PathBuf,
+        /// Folder with clause-index-a.md and clause-index-b.md
+        #[arg(long)]
+        index: PathBuf,
+        /// Folder to write (the repository's catalog/)
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Write the catalog to a file
+    Export {
+        #[arg(long, value_enum)]
+        format: ExportFormat,
+        #[arg(long)]
+        output: PathBuf,
+    },
+    /// Counts by part, 推奨事項 and authority mark
+    Stats {
+        #[arg(long, value_enum, default_value = "text")]
+        format: OutputFormat,
+    },
+    /// Print one clause with its lead-ins, roles and 解説
+    Show {
+        /// Canonical clause id, e.g. 'S-2.(2)⑧(イ)'
+        id: String,
+        #[arg(long, value_enum, default_value = "text")]
+        format: OutputFormat,
+    },
+    /// Full-text search over 例文 and 解説; prints id, title and score, best first
+    Search {
+        query: String,
+        #[arg(long, value_enum, default_value = "text")]
+        format: OutputFormat,
+    },
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum ExportFormat {
+    /// OSCAL 1.1 catalog (JSON)
+    Oscal,
+    /// Excel workbook, one row per clause
+    Xlsx,
+    /// The catalog data as one JSON document
+    Json,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    Text,
+    Json,
+}
+
+fn print_json(value: &impl Serialize) -> anyhow::Result<()> {
+    println!("{}", serde_json::to_string_pretty(value)?);
+    Ok(())
+}
+
+fn write_file(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    std::fs::write(path, bytes).with_context(|| format!("{} に書き込めません", path.display()))
+}
+
+pub fn run(command: CatalogCommand) -> anyhow::Result<ExitCode> {
+    if let CatalogCommand::Build { seed, index, out } = &command {
+        let catalog = mamori_catalog::build_from_paths(seed, index)
+            .context("ガイドラインカタログを作成できません")?;
+        mamori_catalog::write_dir(&catalog, out)
+            .with_context(|| format!("{} に書き込めません", out.display()))?;
+        println!(
+            "{} 条項、見出し {}、用語 {} 語を {} に書き出しました。",
+            catalog.clauses.len(),
+            catalog.sections.len(),
+            catalog.glossary.len(),
+            out.display()
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    let catalog = GuidelineCatalog::embedded()?;
+    match command {
+        CatalogCommand::Build { .. } => Ok(ExitCode::SUCCESS),
+        CatalogCommand::Export { format, output } => {
+            let bytes = match format {
+                ExportFormat::Oscal => mamori_io::oscal::to_json(&mamori_io::oscal::catalog(
+                    catalog.data(),
+                    chrono::Utc::now(),
+                ))?,
+                ExportFormat::Xlsx => mamori_io::xlsx::catalog_workbook(catalog.data())?,
+                ExportFormat::Json => serde_json::to_vec_pretty(catalog.data())?,
+            };
+            write_file(&output, &bytes)?;
+            eprintln!(
+                "{} 条項を {} に書き出しました。",
+                catalog.data().clauses.len(),
+                output.display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        CatalogCommand::Stats { format } => stats(catalog, format),
+        CatalogCommand::Show { id, format } => show(catalog, &id, format),
+        CatalogCommand::Search { query, format } => search(catalog, &query, format),
+    }
+}
+
+#[derive(Serialize)]
+struct Stats {
+    edition: String,
+    clauses: usize,
+    basic_policy: usize,
+    standards: usize,
+    recommended: usize,
+    /// Clauses carrying each mark (○ △ 許 承), by mark key.
+    marks: std::collections::BTreeMap<&'static str, usize>,
+    glossary_terms: usize,
+    revision_points: usize,
+}
+
+fn stats(catalog: &GuidelineCatalog, format: OutputFormat) -> anyhow::Result<ExitCode> {
+    let all = catalog.clauses(&ClauseFilter::default())?;
+    let count = |part: Part| all.iter().filter(|c| c.part == part).count();
+    let marks = mamori_catalog::Mark::ALL
+        .into_iter()
+        .map(|m| {
+            let n = all
+                .iter()
+                .filter(|c| c.roles.iter().any(|r| r.mark == m))
+                .count();
+            (m.key(), n)
+        })
+        .collect();
+    let s = Stats {
+        edition: catalog.edition().id.clone(),
+        clauses: all.len(),
+        basic_policy: count(Part::BasicPolicy),
+        standards: count(Part::Standards),
+        recommended: all.iter().filter(|c| c.recommended).count(),
+        marks,
+        glossary_terms: catalog.glossary().len(),
+        revision_points: catalog.revisions().iter().map(|r| r.points.len()).sum(),
+    };
+    if format == OutputFormat::Json {
+        print_json(&s)?;
+    } else {
+        println!("版: {}", s.edition);
+        println!(
+            "条項: {}（基本方針 {}、対策基準 {}）",
+            s.clauses, s.basic_policy, s.standards
+        );
+        println!("推奨事項: {}", s.recommended);
+        for m in mamori_catalog::Mark::ALL {
+            let n = s.marks.get(m.key()).copied().unwrap_or(0);
+            println!("{} {}: {n} 条項", m.symbol(), m.label());
+        }
+        println!("用語: {}", s.glossary_terms);
+        println!("改定のポイント: {}", s.revision_points);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn show(catalog: &GuidelineCatalog, id: &str, format: OutputFormat) -> anyhow::Result<ExitCode> {
+    let d = catalog.clause(id)?;
+    let c = d.clause;
+    if format == OutputFormat::Json {
+        print_json(c)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!(
+        "{} {}{}",
+        c.id.as_str(),
+        c.title,
+        if c.recommended {
+            "【推奨事項】"
+        } else {
+            ""
+        }
+    );
+    println!();
+    println!("{}", c.full_text());
+    println!();
+    println!("役割と権限:");
+    for r in &c.roles {
+        println!(
+            "  {} {}（{}）{}",
+            r.mark.symbol(),
+            catalog.role_name(r.role),
+            r.mark.label(),
+            if r.reconstructed {
+                " ※例文から再構成"
+            } else {
+                ""
+            }
+        );
+    }
+    for a in &c.artifacts {
+        println!("成果物: {} {}", a.kind.label(), a.detail);
+    }
+    for b in &d.commentary {
+        println!();
+        println!("解説 {} {}", b.id, b.title.unwrap_or_default());
+        println!("{}", mamori_io::catalog_text::commentary_text(b.commentary));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+#[derive(Serialize)]
+struct SearchLine<'a> {
+    id: &'a str,
+    title: &'a str,
+    score: u32,
+}
+
+fn search(
+    catalog: &GuidelineCatalog,
+    query: &str,
+    format: OutputFormat,
+) -> anyhow::Result<ExitCode> {
+    let found = catalog.search(query)?;
+    let lines: Vec<SearchLine<'_>> = found
+        .results
+        .iter()
+        .map(|r| SearchLine {
+            id: r.clause.id.as_str(),
+            title: &r.clause.title,
+            score: r.score,
+        })
+        .collect();
+    if format == OutputFormat::Json {
+        print_json(&lines)?;
+    } else if lines.is_empty() {
+        eprintln!("「{query}」を含む条項はありません。");
+    } else {
+        for l in &lines {
+            println!("{}\t{}\t{}", l.id, l.title, l.score);
+        }
+        if found.total > lines.len() {
+            eprintln!("（{} 件中 {} 件を表示）", found.total, lines.len());
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,315 @@
+//! The guideline catalog screens and exports, driven like a browser, and the `catalog` commands.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use std::io::Cursor;
+
+use calamine::{Data, Reader, Xlsx};
+use common::{TestApp, location};
+use reqwest::{Client, StatusCode};
+
+async fn page(t: &TestApp, browser: &Client, path: &str) -> (StatusCode, String) {
+    let r = browser.get(t.url(path)).send().await.unwrap();
+    let status = r.status();
+    (status, r.text().await.unwrap())
+}
+
+/// Rows of the clause table: each starts with a link to a clause page.
+fn clause_rows(html: &str) -> usize {
+    html.matches(r#"<td class="nowrap mono"><a href="/catalog/clauses/"#)
+        .count()
+}
+
+#[tokio::test]
+async fn the_list_shows_every_clause_and_filters_the_recommended_ones() {
+    let t = TestApp::spawn().await;
+    let b = t.signed_in("kacho").await;
+
+    let (status, html) = page(&t, &b, "/catalog").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(clause_rows(&html), 373);
+    assert!(html.contains("<strong>373</strong> 件の条項"));
+    assert!(html.contains("情報資産の分類と管理"), "the chapter tree");
+    assert!(html.contains(r#"href="/catalog" aria-current="page">ガイドライン</a>"#));
+
+    let (status, html) = page(&t, &b, "/catalog?recommended=1").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(clause_rows(&html), 17);
+    assert!(html.contains(r#"name="recommended" value="1" checked"#));
+
+    // htmx asks for the results only; the answer varies on that header.
+    let r = b
+        .get(t.url("/catalog?recommended=1"))
+        .header("HX-Request", "true")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["vary"], "HX-Request");
+    let fragment = r.text().await.unwrap();
+    assert!(!fragment.contains("<html"));
+    assert_eq!(clause_rows(&fragment), 17);
+
+    // The authority matrix as a filter: what the 情報セキュリティ管理者 permits.
+    let (_, html) = page(
+        &t,
+        &b,
+        "/catalog?role=security_manager&mark=permits&section=S-2",
+    )
+    .await;
+    assert!(html.contains("S-2.(2)⑧(イ)"));
+    assert!(clause_rows(&html) < 26);
+
+    let (status, html) = page(&t, &b, "/catalog?artifact=bogus").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("成果物の種類"));
+}
+
+#[tokio::test]
+async fn a_clause_page_shows_its_text_roles_and_commentary() {
+    let t = TestApp::spawn().await;
+    let b = t.signed_in("kacho").await;
+    // The id percent-encoded, as the list links it.
+    let (status, html) = page(
+        &t,
+        &b,
+        "/catalog/clauses/S-2.%28%32%29%E2%91%A7%28%E3%82%A4%29",
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(html.contains("情報資産運搬の許可"));
+    assert!(html.contains(
+        "機密性２以上の情報資産を運搬する者は、情報セキュリティ管理者に許可を得なければならない。"
+    ));
+    assert!(html.contains("情報セキュリティ管理者"));
+    assert!(html.contains(r#"<span class="mark">許</span>"#));
+    assert!(html.contains("解説"));
+    assert!(html.contains(r#"rel="prev""#) && html.contains(r#"rel="next""#));
+    assert!(html.contains("/catalog/revisions#2023-01-P2"));
+
+    let (status, html) = page(&t, &b, "/catalog/clauses/S-99.(1)").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(html.contains("条項「S-99.(1)」が見つかりません"));
+}
+
+#[tokio::test]
+async fn search_finds_carry_out_clauses_marks_the_word_and_escapes_the_query() {
+    let t = TestApp::spawn().await;
+    let b = t.signed_in("kacho").await;
+    let (status, html) = page(&t, &b, "/catalog/search?q=持ち出し").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("<mark>持ち出し</mark>"));
+    // S-5.1.(1)③(イ) モバイル端末や電磁的記録媒体等の持ち出しの許可, linked percent-encoded.
+    assert!(
+        html.contains("/catalog/clauses/S-5.1.%281%29%E2%91%A2%28%E3%82%A4%29"),
+        "the permission to take devices out"
+    );
+    assert!(html.contains("モバイル端末や電磁的記録媒体等の<mark>持ち出し</mark>の許可"));
+
+    let (status, html) = page(
+        &t,
+        &b,
+        "/catalog/search?q=%3Cscript%3Ealert(1)%3C/script%3E",
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(!html.contains("<script>alert"));
+    assert!(html.contains("&#60;script&#62;") || html.contains("&lt;script&gt;"));
+
+    let (_, html) = page(&t, &b, "/catalog/search?q=+").await;
+    assert!(html.contains("検索する語を入力してください"), "{html}");
+}
+
+#[tokio::test]
+async fn glossary_classification_and_revisions_render() {
+    let t = TestApp::spawn().await;
+    let b = t.signed_in("kacho").await;
+    let (status, html) = page(&t, &b, "/catalog/glossary").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("リモートワイプ機能"));
+    let (status, html) = page(&t, &b, "/catalog/classification").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("機密性３") && html.contains("可用性２"));
+    assert!(html.contains("重要性分類"));
+    let (status, html) = page(&t, &b, "/catalog/revisions").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("委託先における情報のライフサイクル全般での管理"));
+    assert!(html.contains("秘密の保持"), "the vendor checklist");
+}
+
+#[tokio::test]
+async fn the_oscal_export_has_the_catalog_shape() {
+    let t = TestApp::spawn().await;
+    let b = t.signed_in("kacho").await;
+    let r = b
+        .get(t.url("/catalog/export/oscal.json"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.headers()["content-type"], "application/json");
+    let json: serde_json::Value = r.json().await.unwrap();
+    let cat = &json["catalog"];
+    assert!(cat["uuid"].is_string());
+    for key in ["title", "last-modified", "version", "oscal-version"] {
+        assert!(cat["metadata"][key].is_string(), "metadata.{key}");
+    }
+    assert_eq!(cat["groups"].as_array().unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn the_excel_export_downloads_with_a_japanese_file_name_and_reads_back() {
+    let t = TestApp::spawn().await;
+    let b = t.signed_in("kacho").await;
+    let r = b
+        .get(t.url("/catalog/export/catalog.xlsx"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(
+        r.headers()["content-type"],
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    );
+    let disposition = r.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(disposition.starts_with("attachment;"), "{disposition}");
+    assert!(disposition.contains(r#"filename="guideline-catalog-2018-09.xlsx""#));
+    // ガイドライン条項一覧 in UTF-8, percent-encoded.
+    assert!(
+        disposition.contains("filename*=UTF-8''%E3%82%AC%E3%82%A4%E3%83%89"),
+        "{disposition}"
+    );
+    let bytes = r.bytes().await.unwrap().to_vec();
+    let mut book: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).unwrap();
+    let range = book.worksheet_range("条項一覧").unwrap();
+    let first = range.rows().next().unwrap();
+    assert_eq!(first[0], Data::String("ID".into()));
+    assert_eq!(range.rows().count(), 374);
+}
+
+#[tokio::test]
+async fn anonymous_visitors_are_sent_to_the_login_page() {
+    let t = TestApp::spawn().await;
+    let b = t.browser();
+    for path in [
+        "/catalog",
+        "/catalog/clauses/B-1",
+        "/catalog/search?q=USB",
+        "/catalog/export/oscal.json",
+        "/catalog/export/catalog.xlsx",
+    ] {
+        let r = b.get(t.url(path)).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::SEE_OTHER, "{path}");
+        assert!(location(&r).starts_with("/login?next="), "{path}");
+    }
+}
+
+/// Runs the real binary; the catalog commands need no database.
+fn mamori(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_mamori"))
+        .args(args)
+        .env_remove("MAMORI_CONFIG")
+        .output()
+        .unwrap()
+}
+
+fn stdout(o: &std::process::Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn export(format: &str, path: &std::path::Path) -> std::process::Output {
+    mamori(&[
+        "catalog",
+        "export",
+        "--format",
+        format,
+        "--output",
+        path.to_str().unwrap(),
+    ])
+}
+
+#[test]
+fn cli_exports_the_catalog_as_oscal_and_excel() {
+    let dir = tempfile::tempdir().unwrap();
+    let oscal = dir.path().join("catalog.json");
+    let out = export("oscal", &oscal);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&std::fs::read(&oscal).unwrap()).unwrap();
+    assert_eq!(json["catalog"]["metadata"]["oscal-version"], "1.1.2");
+
+    let xlsx = dir.path().join("条項一覧.xlsx");
+    let out = export("xlsx", &xlsx);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut book: Xlsx<_> = calamine::open_workbook(&xlsx).unwrap();
+    let range = book.worksheet_range("条項一覧").unwrap();
+    assert_eq!(range.rows().count(), 374);
+
+    let out = export("xlsx", &dir.path().join("no/such/dir.xlsx"));
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("書き込めません"));
+}
+
+#[test]
+fn cli_stats_show_and_search() {
+    let out = mamori(&["catalog", "stats", "--format", "json"]);
+    assert!(out.status.success());
+    let s: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(s["clauses"], 373);
+    assert_eq!(s["basic_policy"], 38);
+    assert_eq!(s["standards"], 335);
+    assert_eq!(s["recommended"], 17);
+
+    let out = mamori(&["catalog", "show", "S-2.(2)⑧(イ)"]);
+    assert!(out.status.success());
+    let text = stdout(&out);
+    assert!(text.contains("情報資産運搬の許可"));
+    assert!(text.contains("許 情報セキュリティ管理者"));
+
+    let out = mamori(&["catalog", "search", "USBメモリ", "--format", "json"]);
+    assert!(out.status.success());
+    let hits: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let first = &hits.as_array().unwrap()[0];
+    assert!(first["id"].is_string() && first["title"].is_string() && first["score"].is_number());
+
+    let out = mamori(&["catalog", "show", "S-99"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("見つかりません"));
+}
+
+#[test]
+fn cli_build_regenerates_the_committed_catalog() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let shared = root.join("../shared");
+    let out = tempfile::tempdir().unwrap();
+    let o = mamori(&[
+        "catalog",
+        "build",
+        "--seed",
+        shared.join("seeds").to_str().unwrap(),
+        "--index",
+        shared.join("docs").to_str().unwrap(),
+        "--out",
+        out.path().to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(stdout(&o).contains("373 条項"));
+    let committed = root.join("catalog");
+    for file in ["edition.json", "glossary.json", "clauses/S-2.json"] {
+        assert_eq!(
+            std::fs::read_to_string(out.path().join(file)).unwrap(),
+            std::fs::read_to_string(committed.join(file)).unwrap(),
+            "{file}"
+        );
+    }
+}
