@@ -68,6 +68,116 @@ pub fn default_profile(body_name: &str, roles: Vec<RoleSetting>) -> Result<Profi
     })
 }
 
+/// The shipped classification schemes a body can start from, as (key, name).
+pub const SCHEME_PRESETS: [(&str, &str); 2] = [
+    ("guideline", "ガイドラインの分類（機密性・完全性・可用性）"),
+    ("importance-4", "重要性による分類（Ⅰ〜Ⅳ、Ⅰが最も高い）"),
+];
+
+fn scheme_preset(key: &str) -> Result<ClassificationScheme, DomainError> {
+    match key {
+        "guideline" => ClassificationScheme::guideline(),
+        "importance-4" => ClassificationScheme::importance_four(),
+        other => Err(DomainError::new(
+            "情報資産の分類",
+            format!("「{other}」という分類体系はありません"),
+        )),
+    }
+}
+
+/// The actions the handling table shows, in the order a 課長 meets them.
+const TABLE_ACTIONS: [mamori_domain::classification::Action; 7] = {
+    use mamori_domain::classification::Action::*;
+    [
+        Store,
+        Send,
+        Transport,
+        Provision,
+        CarryOut,
+        ProcessOffsite,
+        Disposal,
+    ]
+};
+
+/// What the profile's scheme requires per level and action, for one axis.
+#[derive(Debug, Clone)]
+pub struct HandlingTable {
+    pub axis: String,
+    /// Action labels, the columns.
+    pub actions: Vec<&'static str>,
+    /// From the highest level to the lowest.
+    pub rows: Vec<HandlingRow>,
+}
+
+#[derive(Debug, Clone)]
+pub struct HandlingRow {
+    pub level: String,
+    pub definition: String,
+    /// Per action, the requirements in the body's words (「所属長の許可」); empty = none.
+    pub cells: Vec<Vec<String>>,
+}
+
+/// Asks the profile's scheme, level by level, what each action requires — the other axes held at
+/// their lowest level, so each row shows what that level adds. Nothing here compares levels: the
+/// scheme answers.
+pub fn handling_tables(profile: &Profile) -> Result<Vec<HandlingTable>, AppError> {
+    use mamori_domain::org::{RoleDefinition, RoleScope};
+    let scheme = ClassificationScheme::from_toml(&profile.classification_scheme)?;
+    let roles: Vec<RoleDefinition> = profile
+        .roles
+        .iter()
+        .map(|r| RoleDefinition {
+            key: r.key.clone(),
+            name: r.name.clone(),
+            scope: RoleScope::Body,
+            grants: Vec::new(),
+        })
+        .collect();
+    let lowest: Vec<(&str, &str)> = scheme
+        .axes()
+        .iter()
+        .filter_map(|a| a.levels.first().map(|l| (a.key.as_str(), l.key.as_str())))
+        .collect();
+    let mut tables = Vec::new();
+    for axis in scheme.axes() {
+        let mut rows = Vec::new();
+        for level in axis.levels.iter().rev() {
+            let pairs: Vec<(&str, &str)> = lowest
+                .iter()
+                .map(|(a, l)| {
+                    if *a == axis.key {
+                        (*a, level.key.as_str())
+                    } else {
+                        (*a, *l)
+                    }
+                })
+                .collect();
+            let classification = scheme.classify(&pairs)?;
+            let mut cells = Vec::new();
+            for action in TABLE_ACTIONS {
+                let required = scheme.requires(&classification, action)?;
+                cells.push(
+                    required
+                        .iter()
+                        .map(|(req, _)| req.label_with_roles(&roles))
+                        .collect(),
+                );
+            }
+            rows.push(HandlingRow {
+                level: level.name.clone(),
+                definition: level.definition.clone(),
+                cells,
+            });
+        }
+        tables.push(HandlingTable {
+            axis: axis.name.clone(),
+            actions: TABLE_ACTIONS.iter().map(|a| a.label()).collect(),
+            rows,
+        });
+    }
+    Ok(tables)
+}
+
 /// A change to a draft's profile.
 #[derive(Debug, Clone)]
 pub enum ProfileChange {
@@ -103,6 +213,10 @@ pub enum ProfileChange {
         key: String,
         value: String,
     },
+    /// Replaces the classification scheme with a shipped one: `guideline` or `importance-4`.
+    SetScheme {
+        preset: String,
+    },
 }
 
 impl ProfileChange {
@@ -117,6 +231,7 @@ impl ProfileChange {
             Self::RemoveLocal { .. } => "policy.remove_local_clause",
             Self::RenameRole { .. } => "policy.rename_role",
             Self::SetParameter { .. } => "policy.set_parameter",
+            Self::SetScheme { .. } => "policy.set_scheme",
         }
     }
 
@@ -238,6 +353,10 @@ impl ProfileChange {
                     return Err(DomainError::new(param.label.clone(), "入力してください"));
                 }
                 param.value = value.to_owned();
+            }
+            Self::SetScheme { preset } => {
+                let scheme = scheme_preset(preset)?;
+                p.classification_scheme = scheme.to_toml()?;
             }
         }
         Ok(())

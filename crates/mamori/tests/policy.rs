@@ -316,3 +316,74 @@ async fn the_diff_shows_what_changed_between_editions_character_by_character() {
     let (status, _) = page(&t, &kacho, "/policy/2/diff?from=第九版").await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
 }
+
+/// The cells of the handling-table row whose level is `level`.
+fn handling_row(html: &str, level: &str) -> Vec<String> {
+    let marker = format!(">{level}</th>");
+    let start = html
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no row for {level}"));
+    let row = &html[start..];
+    let row = &row[..row.find("</tr>").unwrap()];
+    row.split("<td>").skip(1).map(|c| c.to_owned()).collect()
+}
+
+// The handling table's columns: 保管, 送信, 運搬, 提供, 持ち出し, 庁外での処理, 廃棄.
+const TRANSPORT: usize = 2;
+
+#[tokio::test]
+async fn both_classification_schemes_answer_the_handling_questions_in_the_bodys_words() {
+    let t = TestApp::spawn().await;
+    let tokatsu = t.signed_in("tokatsu").await;
+    post(&t, &tokatsu, "/policy/editions", &[("from", "2")]).await;
+    let r = post(
+        &t,
+        &tokatsu,
+        "/policy/3/profile",
+        &[
+            ("op", "rename-role"),
+            ("key", "security_manager"),
+            ("name", "所属長"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+
+    // The guideline's scheme: 機密性２以上 needs the permission for 運搬, 機密性１ does not.
+    let (_, html) = page(&t, &tokatsu, "/policy/3").await;
+    assert!(handling_row(&html, "機密性３")[TRANSPORT].contains("所属長の許可"));
+    assert!(handling_row(&html, "機密性２")[TRANSPORT].contains("所属長の許可"));
+    assert!(!handling_row(&html, "機密性１")[TRANSPORT].contains("許可"));
+
+    // The single axis where Ⅰ is the highest: Ⅱ以上 means Ⅰ and Ⅱ.
+    let r = post(
+        &t,
+        &tokatsu,
+        "/policy/3/profile",
+        &[("op", "set-scheme"), ("preset", "importance-4")],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, html) = page(&t, &tokatsu, "/policy/3").await;
+    assert!(html.contains("重要性による分類"));
+    assert!(handling_row(&html, "重要性分類Ⅰ")[TRANSPORT].contains("所属長の許可"));
+    assert!(handling_row(&html, "重要性分類Ⅱ")[TRANSPORT].contains("所属長の許可"));
+    assert!(!handling_row(&html, "重要性分類Ⅲ")[TRANSPORT].contains("許可"));
+    assert!(!handling_row(&html, "重要性分類Ⅳ")[TRANSPORT].contains("許可"));
+    // Rows run from the highest level down.
+    assert!(html.find(">重要性分類Ⅰ</th>").unwrap() < html.find(">重要性分類Ⅳ</th>").unwrap());
+
+    let r = post(
+        &t,
+        &tokatsu,
+        "/policy/3/profile",
+        &[("op", "set-scheme"), ("preset", "five-levels")],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        alert_of(&r.text().await.unwrap())
+            .unwrap()
+            .starts_with("情報資産の分類:")
+    );
+}

@@ -6,7 +6,10 @@ use axum::extract::{Extension, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::NaiveDate;
-use mamori_app::policy::{EditionView, ProfileChange, UnitRollup, guideline};
+use mamori_app::policy::{
+    EditionView, HandlingTable, ProfileChange, SCHEME_PRESETS, UnitRollup, guideline,
+    handling_tables,
+};
 use mamori_app::{AppError, CurrentUser, RequestMeta};
 use mamori_domain::DomainError;
 use mamori_domain::classification::ClassificationScheme;
@@ -227,6 +230,9 @@ struct EditionPage {
     roles: Vec<RoleRow>,
     params: Vec<ParamRow>,
     scheme: String,
+    /// (key, name, selected) of the shipped schemes, for the selector of a draft.
+    schemes: Vec<(&'static str, &'static str, bool)>,
+    handling: Vec<HandlingTable>,
 }
 
 fn edition_page(
@@ -245,7 +251,12 @@ fn edition_page(
             .clause(id)
             .map_or_else(String::new, |c| c.title.clone())
     };
-    let scheme = ClassificationScheme::from_toml(&p.classification_scheme)
+    let parsed = ClassificationScheme::from_toml(&p.classification_scheme);
+    let scheme_id = parsed
+        .as_ref()
+        .map(|s| s.id().to_owned())
+        .unwrap_or_default();
+    let scheme = parsed
         .map(|s| s.name().to_owned())
         .unwrap_or_else(|e| format!("（読み込めません: {e}）"));
     Ok(EditionPage {
@@ -328,6 +339,11 @@ fn edition_page(
             })
             .collect(),
         scheme,
+        schemes: SCHEME_PRESETS
+            .iter()
+            .map(|(key, name)| (*key, *name, *key == scheme_id))
+            .collect(),
+        handling: handling_tables(p)?,
         e: EditionRow::from(e),
     })
 }
@@ -488,6 +504,9 @@ pub async fn change(
             key: form.get("key").to_owned(),
             name: form.get("name").to_owned(),
             post: optional("post"),
+        },
+        "set-scheme" => ProfileChange::SetScheme {
+            preset: form.get("preset").to_owned(),
         },
         "set-parameter" => ProfileChange::SetParameter {
             key: form.get("key").to_owned(),
