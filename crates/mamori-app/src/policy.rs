@@ -10,7 +10,7 @@ use chrono::NaiveDate;
 use mamori_catalog::Catalog;
 use mamori_domain::DomainError;
 use mamori_domain::audit::AuditEntry;
-use mamori_domain::classification::ClassificationScheme;
+use mamori_domain::classification::{ClassificationScheme, Requirement};
 use mamori_domain::policy::{
     Amendment, ClauseLookup, Decision, Edition, EditionNumber, EditionStatus, HistoryLine,
     LocalClause, Parameter, Profile, RoleSetting, revision_history,
@@ -85,6 +85,9 @@ fn scheme_preset(key: &str) -> Result<ClassificationScheme, DomainError> {
     }
 }
 
+/// The profile parameter that fixes the scheme's 「指定する時間以内の復旧」.
+pub const RECOVERY_TIME_PARAMETER: &str = "recovery_time_hours";
+
 /// The actions the handling table shows, in the order a 課長 meets them.
 const TABLE_ACTIONS: [mamori_domain::classification::Action; 7] = {
     use mamori_domain::classification::Action::*;
@@ -133,6 +136,11 @@ pub fn handling_tables(profile: &Profile) -> Result<Vec<HandlingTable>, AppError
             grants: Vec::new(),
         })
         .collect();
+    let recovery_hours: Option<u32> = profile
+        .parameters
+        .iter()
+        .find(|p| p.key == RECOVERY_TIME_PARAMETER)
+        .and_then(|p| p.value.trim().parse().ok());
     let lowest: Vec<(&str, &str)> = scheme
         .axes()
         .iter()
@@ -159,7 +167,13 @@ pub fn handling_tables(profile: &Profile) -> Result<Vec<HandlingTable>, AppError
                 cells.push(
                     required
                         .iter()
-                        .map(|(req, _)| req.label_with_roles(&roles))
+                        .map(|(req, _)| match req {
+                            // The scheme leaves the time to the body: its profile says it.
+                            Requirement::RecoveryWithin { hours: None } => recovery_hours
+                                .map(|h| Requirement::RecoveryWithin { hours: Some(h) }.label())
+                                .unwrap_or_else(|| req.label()),
+                            _ => req.label_with_roles(&roles),
+                        })
                         .collect(),
                 );
             }
@@ -352,7 +366,18 @@ impl ProfileChange {
                 if value.is_empty() {
                     return Err(DomainError::new(param.label.clone(), "入力してください"));
                 }
-                param.value = value.to_owned();
+                // Every period and threshold is a count (years, months, days, hours, characters).
+                let folded: String =
+                    unicode_normalization::UnicodeNormalization::nfkc(value).collect();
+                match folded.parse::<u32>() {
+                    Ok(n) if n >= 1 => param.value = n.to_string(),
+                    _ => {
+                        return Err(DomainError::new(
+                            param.label.clone(),
+                            format!("1以上の整数で入力してください（「{value}」）"),
+                        ));
+                    }
+                }
             }
             Self::SetScheme { preset } => {
                 let scheme = scheme_preset(preset)?;

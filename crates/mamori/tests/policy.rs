@@ -329,6 +329,7 @@ fn handling_row(html: &str, level: &str) -> Vec<String> {
 }
 
 // The handling table's columns: 保管, 送信, 運搬, 提供, 持ち出し, 庁外での処理, 廃棄.
+const STORE: usize = 0;
 const TRANSPORT: usize = 2;
 
 #[tokio::test]
@@ -354,6 +355,21 @@ async fn both_classification_schemes_answer_the_handling_questions_in_the_bodys_
     assert!(handling_row(&html, "機密性３")[TRANSPORT].contains("所属長の許可"));
     assert!(handling_row(&html, "機密性２")[TRANSPORT].contains("所属長の許可"));
     assert!(!handling_row(&html, "機密性１")[TRANSPORT].contains("許可"));
+    // The recovery time comes from the profile's parameter.
+    assert!(handling_row(&html, "可用性２")[STORE].contains("24時間以内の復旧"));
+    post(
+        &t,
+        &tokatsu,
+        "/policy/3/profile",
+        &[
+            ("op", "set-parameter"),
+            ("key", "recovery_time_hours"),
+            ("value", "8"),
+        ],
+    )
+    .await;
+    let (_, html) = page(&t, &tokatsu, "/policy/3").await;
+    assert!(handling_row(&html, "可用性２")[STORE].contains("8時間以内の復旧"));
 
     // The single axis where Ⅰ is the highest: Ⅱ以上 means Ⅰ and Ⅱ.
     let r = post(
