@@ -6,6 +6,7 @@
 //! caller passes the time), so the web handlers and the CLI share them and tests read them back.
 
 pub mod catalog_text;
+pub mod policy_document;
 pub mod oscal;
 pub mod xlsx;
 
