@@ -984,3 +984,32 @@ impl App {
         Ok(org::list_bodies(&mut conn).await?)
     }
 }
+
+impl App {
+    /// The edition to publish and the body's 改定履歴. `number` `None` means the edition in
+    /// force (or, when none is, the newest). Drafts only with `include_drafts`.
+    pub async fn policy_for_publication(
+        &self,
+        body: mamori_domain::ids::BodyId,
+        number: Option<EditionNumber>,
+        include_drafts: bool,
+    ) -> Result<(Edition, Vec<HistoryLine>), AppError> {
+        let mut conn = self.store().conn().await?;
+        let editions = policy::list_editions(&mut conn, body).await?;
+        let chosen = match number {
+            Some(n) => editions.iter().find(|e| e.number == n),
+            None => editions
+                .iter()
+                .find(|e| e.status == EditionStatus::InForce)
+                .or_else(|| editions.first()),
+        }
+        .filter(|e| {
+            include_drafts || !matches!(e.status, EditionStatus::Draft | EditionStatus::UnderReview)
+        })
+        .cloned()
+        .ok_or_else(|| {
+            AppError::NotFound(number.map_or_else(|| "公開できる版".to_owned(), |n| n.to_string()))
+        })?;
+        Ok((chosen, revision_history(&editions)))
+    }
+}

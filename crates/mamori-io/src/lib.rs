@@ -6,8 +6,8 @@
 //! caller passes the time), so the web handlers and the CLI share them and tests read them back.
 
 pub mod catalog_text;
-pub mod policy_document;
 pub mod oscal;
+pub mod policy_document;
 pub mod xlsx;
 
 /// Why an export could not be produced. Shown to users, hence Japanese.

@@ -18,6 +18,11 @@ const ASSETS: &[Asset] = &[
         bytes: include_bytes!("../assets/mamori.css"),
     },
     Asset {
+        path: "document.css",
+        content_type: "text/css; charset=utf-8",
+        bytes: include_bytes!("../assets/document.css"),
+    },
+    Asset {
         path: "htmx.min.js",
         content_type: "text/javascript; charset=utf-8",
         bytes: include_bytes!("../assets/htmx-2.0.11.min.js"),
@@ -51,3 +56,6 @@ pub async fn serve(Path(path): Path<String>) -> Response {
     );
     response
 }
+
+/// The stylesheet of published documents, for exports that must stand alone.
+pub const DOCUMENT_CSS: &str = include_str!("../assets/document.css");

@@ -7,6 +7,7 @@
 mod api;
 mod assets;
 mod csrf;
+mod document;
 mod error;
 mod extract;
 mod middleware;
@@ -22,6 +23,7 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 
 pub use api::openapi_json;
+pub use document::render_policy_document;
 
 /// Web settings that are not use-case settings.
 #[derive(Debug, Clone, Default)]
@@ -57,6 +59,7 @@ pub fn router(app: App, config: WebConfig) -> Router {
         .route("/policy/{number}/profile", post(pages::policy::change))
         .route("/policy/{number}/clause", get(pages::policy::clause))
         .route("/policy/{number}/diff", get(pages::policy::diff))
+        .route("/policy/{number}/document", get(pages::policy::document))
         .route(
             "/policy/{number}/acknowledgements",
             get(pages::policy::acknowledgements),

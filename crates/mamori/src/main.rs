@@ -94,6 +94,24 @@ enum PolicyCommand {
         #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
         format: OutputFormat,
     },
+    /// Publish an edition as a document
+    Export {
+        /// Edition number, or `latest` (the edition in force)
+        #[arg(long, default_value = "latest")]
+        edition: String,
+        /// The body's code (may be left out when there is one body)
+        #[arg(long)]
+        body: Option<String>,
+        #[arg(long, value_enum)]
+        format: DocumentFormat,
+        #[arg(long)]
+        output: PathBuf,
+    },
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum DocumentFormat {
+    Html,
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -223,6 +241,15 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                         format,
                     },
             } => policy_diff(settings, &from, &to, body.as_deref(), format).await,
+            Command::Policy {
+                command:
+                    PolicyCommand::Export {
+                        edition,
+                        body,
+                        format,
+                        output,
+                    },
+            } => policy_export(settings, &edition, body.as_deref(), format, &output).await,
             Command::Catalog { .. } => Ok(ExitCode::SUCCESS),
         }
     })
@@ -428,6 +455,42 @@ async fn body_for(app: &App, code: Option<&str>) -> anyhow::Result<mamori_domain
             ),
         },
     }
+}
+
+async fn policy_export(
+    settings: Settings,
+    edition: &str,
+    body: Option<&str>,
+    format: DocumentFormat,
+    output: &std::path::Path,
+) -> anyhow::Result<ExitCode> {
+    let number = match edition.trim() {
+        "latest" => None,
+        n => Some(
+            mamori_domain::policy::EditionNumber::parse(n)
+                .map_err(|e| anyhow::anyhow!("--edition: {}", e.message))?,
+        ),
+    };
+    let app = app_for_cli(&settings).await?;
+    let body = body_for(&app, body).await?;
+    let (edition, history) = app.policy_for_publication(body.id, number, true).await?;
+    let catalog = mamori_app::policy::guideline()?;
+    let doc = mamori_io::policy_document::build(&edition, &history, catalog)
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let bytes = match format {
+        DocumentFormat::Html => mamori_web::render_policy_document(&doc, true)
+            .map_err(|e| anyhow::anyhow!("HTML を作成できません: {e}"))?
+            .into_bytes(),
+    };
+    std::fs::write(output, bytes)
+        .with_context(|| format!("{} に書き込めません", output.display()))?;
+    eprintln!(
+        "{} {} を {} に出力しました。",
+        body.name,
+        doc.edition_caption(),
+        output.display()
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 async fn policy_diff(

@@ -328,3 +328,50 @@ async fn policy_diff_lists_the_changes_as_text_and_json() {
     );
     assert!(stderr(&out).contains("nowhere"));
 }
+
+#[tokio::test]
+async fn policy_export_writes_a_standalone_html_document() {
+    let t = TestApp::spawn().await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("p.html");
+    let out = t.cli(
+        &[
+            "policy",
+            "export",
+            "--edition",
+            "latest",
+            "--format",
+            "html",
+            "--output",
+            file.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let html = std::fs::read_to_string(&file).unwrap();
+    assert!(html.contains("<style>"), "the stylesheet is inlined");
+    assert!(
+        !html.contains("/static/"),
+        "nothing is loaded from the server"
+    );
+    assert!(html.contains("第2版（一部改正）") && html.contains("改定履歴"));
+    let out = t.cli(
+        &[
+            "policy",
+            "export",
+            "--edition",
+            "1",
+            "--format",
+            "html",
+            "--output",
+            file.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert!(out.status.success());
+    assert!(
+        std::fs::read_to_string(&file)
+            .unwrap()
+            .contains("第1版（制定）")
+    );
+}

@@ -403,3 +403,49 @@ async fn both_classification_schemes_answer_the_handling_questions_in_the_bodys_
             .starts_with("情報資産の分類:")
     );
 }
+
+#[tokio::test]
+async fn the_edition_in_force_reads_as_a_document() {
+    let t = TestApp::spawn().await;
+    let shokuin = t.signed_in("shokuin").await;
+    let (status, html) = page(&t, &shokuin, "/policy/2/document").await;
+    assert_eq!(status, StatusCode::OK);
+    // Title page and 改定履歴 in 和暦.
+    assert!(
+        html.contains("みほん市情報セキュリティポリシー") && html.contains("第2版（一部改正）")
+    );
+    assert!(
+        html.contains("令和5年3月20日")
+            && html.contains("令和5年4月1日")
+            && html.contains("平成31年4月1日")
+    );
+    // 例規 numbering and the table of contents, including sections that are single clauses.
+    assert!(html.contains("第２章　情報資産の分類と管理"));
+    assert!(html.contains(">１ 目的</a>"), "the TOC lists 基本方針 1");
+    // The amendment, the adopted 推奨事項 and the local clause are in; what is not adopted is not.
+    assert!(html.contains("持出管理簿に記録しなければならない"));
+    assert!(html.contains("毎年度最低１回は情報セキュリティ研修を受講できる"));
+    assert!(html.contains("生成AIサービスの利用"));
+    assert!(
+        !html.contains("最高情報セキュリティアドバイザーを置く"),
+        "a 推奨事項 not adopted is left out"
+    );
+    // The classification tables are real tables, and the 対策基準 is marked internal.
+    assert!(html.contains("<caption>機密性による情報資産の分類</caption>"));
+    assert!(html.contains("庁内限り"));
+    assert!(
+        !html.contains("分類 分類基準 取扱制限"),
+        "the linearised table text is not printed"
+    );
+
+    // Staff cannot open a draft's document.
+    let tokatsu = t.signed_in("tokatsu").await;
+    post(&t, &tokatsu, "/policy/editions", &[("from", "2")]).await;
+    assert_eq!(
+        page(&t, &shokuin, "/policy/3/document").await.0,
+        StatusCode::NOT_FOUND
+    );
+    let (status, html) = page(&t, &tokatsu, "/policy/3/document").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("第3版（案）"));
+}

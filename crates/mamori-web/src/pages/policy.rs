@@ -889,3 +889,47 @@ pub async fn diff(
     };
     render(StatusCode::OK, &page)
 }
+
+/// The edition as a published document (HTML, print-ready).
+pub async fn document(
+    State(state): State<AppState>,
+    session: Session,
+    Extension(rid): Extension<RequestId>,
+    Path(number): Path<String>,
+) -> Response {
+    let user = &session.user;
+    let Ok(n) = parse_number(&number) else {
+        return fail(&rid)(AppError::NotFound(format!("「{number}」という版")));
+    };
+    let body = match user.body() {
+        Ok(b) => b.id,
+        Err(e) => return fail(&rid)(e),
+    };
+    // Only what the user may see: staff get decided editions, editors and deciders drafts too.
+    let view = match state.app.policy_edition(user, n).await {
+        Ok(v) => v,
+        Err(e) => return fail(&rid)(e),
+    };
+    let include_drafts = user.policy_editor().is_ok()
+        || user
+            .role_keys()
+            .contains(&view.edition.profile.deciding_role);
+    let built = match state
+        .app
+        .policy_for_publication(body, Some(n), include_drafts)
+        .await
+    {
+        Ok((edition, history)) => guideline().and_then(|catalog| {
+            mamori_io::policy_document::build(&edition, &history, catalog).map_err(AppError::from)
+        }),
+        Err(e) => Err(e),
+    };
+    let doc = match built {
+        Ok(d) => d,
+        Err(e) => return fail(&rid)(e),
+    };
+    match crate::document::render_policy_document(&doc, false) {
+        Ok(html) => axum::response::Html(html).into_response(),
+        Err(e) => fail(&rid)(AppError::Internal(format!("document template: {e}"))),
+    }
+}
