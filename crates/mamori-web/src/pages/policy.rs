@@ -779,14 +779,7 @@ pub async fn diff(
     use mamori_app::policy::DiffSide;
     use mamori_domain::diff::ClauseChangeKind;
     let user = &session.user;
-    let Ok(n) = parse_number(&number) else {
-        return fail(&rid)(AppError::NotFound(format!("「{number}」という版")));
-    };
-    let body = match user.body() {
-        Ok(b) => b.id,
-        Err(e) => return fail(&rid)(e),
-    };
-    let view = match state.app.policy_edition(user, n).await {
+    let (n, body, view, may_see_drafts) = match visible_edition(&state, user, &number).await {
         Ok(v) => v,
         Err(e) => return fail(&rid)(e),
     };
@@ -803,10 +796,6 @@ pub async fn diff(
         Ok(f) => f,
         Err(e) => return fail(&rid)(e.into()),
     };
-    let may_see_drafts = user.policy_editor().is_ok()
-        || user
-            .role_keys()
-            .contains(&view.edition.profile.deciding_role);
     let result = match state
         .app
         .policy_diff(body, from, DiffSide::Edition(n), may_see_drafts)
@@ -898,22 +887,10 @@ pub async fn document(
     Path(number): Path<String>,
 ) -> Response {
     let user = &session.user;
-    let Ok(n) = parse_number(&number) else {
-        return fail(&rid)(AppError::NotFound(format!("「{number}」という版")));
-    };
-    let body = match user.body() {
-        Ok(b) => b.id,
-        Err(e) => return fail(&rid)(e),
-    };
-    // Only what the user may see: staff get decided editions, editors and deciders drafts too.
-    let view = match state.app.policy_edition(user, n).await {
+    let (n, body, _view, include_drafts) = match visible_edition(&state, user, &number).await {
         Ok(v) => v,
         Err(e) => return fail(&rid)(e),
     };
-    let include_drafts = user.policy_editor().is_ok()
-        || user
-            .role_keys()
-            .contains(&view.edition.profile.deciding_role);
     let built = match state
         .app
         .policy_for_publication(body, Some(n), include_drafts)
@@ -932,4 +909,23 @@ pub async fn document(
         Ok(html) => axum::response::Html(html).into_response(),
         Err(e) => fail(&rid)(AppError::Internal(format!("document template: {e}"))),
     }
+}
+
+/// The edition a read-only view shows, if the user may see it: its number, the body, the view,
+/// and whether the user may also see drafts (editors and the deciding role; staff see decided
+/// editions only).
+async fn visible_edition(
+    state: &AppState,
+    user: &CurrentUser,
+    number: &str,
+) -> Result<(EditionNumber, mamori_domain::ids::BodyId, EditionView, bool), AppError> {
+    let n =
+        parse_number(number).map_err(|_| AppError::NotFound(format!("「{number}」という版")))?;
+    let body = user.body()?.id;
+    let view = state.app.policy_edition(user, n).await?;
+    let drafts = user.policy_editor().is_ok()
+        || user
+            .role_keys()
+            .contains(&view.edition.profile.deciding_role);
+    Ok((n, body, view, drafts))
 }
