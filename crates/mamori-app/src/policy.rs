@@ -1013,3 +1013,34 @@ impl App {
         Ok((chosen, revision_history(&editions)))
     }
 }
+
+/// What the home page says about the body's policy to one person.
+#[derive(Debug, Clone)]
+pub struct PolicySummary {
+    pub in_force: Option<EditionView>,
+    /// An edition being prepared that this person may see (editors, the decider).
+    pub in_progress: Option<(EditionNumber, EditionStatus)>,
+}
+
+impl App {
+    pub async fn policy_summary(&self, user: &CurrentUser) -> Result<PolicySummary, AppError> {
+        let editions = self.policy_editions(user).await?;
+        let in_force = match editions.iter().find(|e| e.status == EditionStatus::InForce) {
+            Some(e) => Some(self.policy_edition(user, e.number).await?),
+            None => None,
+        };
+        let in_progress = editions
+            .iter()
+            .find(|e| {
+                matches!(
+                    e.status,
+                    EditionStatus::Draft | EditionStatus::UnderReview | EditionStatus::Decided
+                )
+            })
+            .map(|e| (e.number, e.status));
+        Ok(PolicySummary {
+            in_force,
+            in_progress,
+        })
+    }
+}

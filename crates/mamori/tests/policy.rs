@@ -449,3 +449,19 @@ async fn the_edition_in_force_reads_as_a_document() {
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("第3版（案）"));
 }
+
+#[tokio::test]
+async fn the_home_page_asks_staff_to_confirm_the_edition_in_force() {
+    let t = TestApp::spawn().await;
+    // shokuin is not among those who confirmed 第2版 in the demo; kacho is.
+    let shokuin = t.signed_in("shokuin").await;
+    let (_, html) = page(&t, &shokuin, "/").await;
+    assert!(html.contains("第2版 みほん市情報セキュリティポリシー"));
+    assert!(html.contains("まだ確認していません"), "{html}");
+    post(&t, &shokuin, "/policy/2/actions/acknowledge", &[]).await;
+    let (_, html) = page(&t, &shokuin, "/").await;
+    assert!(!html.contains("まだ確認していません") && html.contains("確認済みです"));
+    let kacho = t.signed_in("kacho").await;
+    let (_, html) = page(&t, &kacho, "/").await;
+    assert!(html.contains("確認済みです"));
+}

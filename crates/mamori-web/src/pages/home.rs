@@ -20,11 +20,58 @@ struct HomePage {
     today: String,
     fiscal_year: String,
     can_read_audit: bool,
+    policy: Option<PolicyCard>,
+}
+
+/// The policy card: the edition in force and whether this person still has to confirm it.
+#[derive(Debug)]
+struct PolicyCard {
+    number: u32,
+    label: String,
+    effective: String,
+    /// Published to staff and not yet confirmed by this person.
+    to_acknowledge: bool,
+    acknowledged: Option<String>,
+    in_progress: Option<(u32, String, &'static str)>,
 }
 
 pub async fn show(State(state): State<AppState>, session: Session) -> Response {
     let user = &session.user;
     let today = state.app.today();
+    // The home page still shows when the policy cannot be read; the policy screen says why.
+    let policy = match user.body {
+        Some(_) => state
+            .app
+            .policy_summary(user)
+            .await
+            .ok()
+            .map(|s| PolicyCard {
+                number: s.in_force.as_ref().map_or(0, |v| v.edition.number.get()),
+                label: s.in_force.as_ref().map_or_else(String::new, |v| {
+                    format!("{} {}", v.edition.number, v.edition.title)
+                }),
+                effective: s
+                    .in_force
+                    .as_ref()
+                    .and_then(|v| v.edition.effective_from)
+                    .map(mamori_domain::wareki::format_gregorian_as_wareki)
+                    .unwrap_or_default(),
+                to_acknowledge: s.in_force.as_ref().is_some_and(|v| {
+                    v.published_at.is_some()
+                        && v.acknowledged_at.is_none()
+                        && user.account.person_id.is_some()
+                }),
+                acknowledged: s
+                    .in_force
+                    .as_ref()
+                    .and_then(|v| v.acknowledged_at)
+                    .map(crate::view::datetime_ja),
+                in_progress: s
+                    .in_progress
+                    .map(|(n, st)| (n.get(), n.to_string(), st.label())),
+            }),
+        None => None,
+    };
     let page = HomePage {
         chrome: Chrome::for_user("ホーム", user, "/"),
         name: user.name().to_owned(),
@@ -33,6 +80,7 @@ pub async fn show(State(state): State<AppState>, session: Session) -> Response {
         today: mamori_domain::wareki::format_gregorian_as_wareki(today),
         fiscal_year: mamori_domain::fiscal_year::FiscalYear::of(today).to_string(),
         can_read_audit: user.has(mamori_app::access::permission::AUDIT_READ),
+        policy,
     };
     render(StatusCode::OK, &page)
 }
