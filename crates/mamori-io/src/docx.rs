@@ -577,7 +577,9 @@ fn column_widths(header: &[String], rows: &[Vec<String>], columns: usize) -> Vec
                 .map(|t| t.chars().count())
                 .max()
                 .unwrap_or(0)
-                .clamp(4, 30)
+                // One character more for the cell padding, so a short label stays on one line.
+                .saturating_add(1)
+                .clamp(6, 30)
         })
         .collect();
     let sum: usize = weights.iter().sum::<usize>().max(1);

@@ -299,3 +299,17 @@ fn a_draft_prints_an() {
     let xml = document_xml(&policy_docx(&sample(false)).unwrap());
     assert!(texts(&xml).iter().any(|t| t == "第3版（案）"));
 }
+
+#[test]
+fn the_public_part_alone_carries_no_internal_marking() {
+    let mut doc = sample(true);
+    doc.parts.truncate(1);
+    let bytes = policy_docx(&doc).unwrap();
+    let texts = texts(&document_xml(&bytes));
+    assert!(texts.iter().any(|t| t == "【公開】"));
+    assert!(!texts.iter().any(|t| t.contains("庁内限り")));
+    assert_in_order(
+        &texts,
+        &["目次", "第1章　目的", "第1章　目的", "本基本方針は、"],
+    );
+}
