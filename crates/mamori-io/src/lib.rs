@@ -1,11 +1,13 @@
 //! File formats of mamori: what the application reads from and writes to files other programs
-//! open. For now the exports of the guideline catalog: an OSCAL 1.1 catalog (JSON) for GRC tools,
-//! and an Excel workbook for the people who keep their registers in Excel.
+//! open: the exports of the guideline catalog — an OSCAL 1.1 catalog (JSON) for GRC tools and an
+//! Excel workbook for the people who keep their registers in Excel — and the publication of a
+//! body's policy as a Word document (`docx`) from the document model (`policy_document`).
 //!
 //! The writers are pure functions from data to bytes or JSON values: no files, no clock (the
 //! caller passes the time), so the web handlers and the CLI share them and tests read them back.
 
 pub mod catalog_text;
+pub mod docx;
 pub mod oscal;
 pub mod policy_document;
 pub mod xlsx;
@@ -19,4 +21,7 @@ pub enum ExportError {
     /// The JSON could not be serialised.
     #[error("JSON を作成できません: {0}")]
     Json(#[from] serde_json::Error),
+    /// The Word document could not be packed (the zip writer failed).
+    #[error("Word 文書を作成できません: {0}")]
+    Docx(String),
 }
