@@ -61,6 +61,10 @@ pub fn router(app: App, config: WebConfig) -> Router {
         .route("/policy/{number}/diff", get(pages::policy::diff))
         .route("/policy/{number}/document", get(pages::policy::document))
         .route(
+            "/policy/{number}/document.docx",
+            get(pages::policy::document_docx),
+        )
+        .route(
             "/policy/{number}/acknowledgements",
             get(pages::policy::acknowledgements),
         )

@@ -112,6 +112,7 @@ enum PolicyCommand {
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 enum DocumentFormat {
     Html,
+    Docx,
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -481,6 +482,7 @@ async fn policy_export(
         DocumentFormat::Html => mamori_web::render_policy_document(&doc, true)
             .map_err(|e| anyhow::anyhow!("HTML を作成できません: {e}"))?
             .into_bytes(),
+        DocumentFormat::Docx => mamori_io::docx::policy_docx(&doc)?,
     };
     std::fs::write(output, bytes)
         .with_context(|| format!("{} に書き込めません", output.display()))?;

@@ -465,3 +465,56 @@ async fn the_home_page_asks_staff_to_confirm_the_edition_in_force() {
     let (_, html) = page(&t, &kacho, "/").await;
     assert!(html.contains("確認済みです"));
 }
+
+#[tokio::test]
+async fn the_edition_downloads_as_a_word_document_with_its_clauses_in_order() {
+    use std::io::Read;
+    let t = TestApp::spawn().await;
+    let kacho = t.signed_in("kacho").await;
+    let r = kacho
+        .get(t.url("/policy/2/document.docx"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(
+        r.headers().get("content-type").unwrap(),
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    );
+    let disposition = r
+        .headers()
+        .get("content-disposition")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        disposition.contains("filename=\"policy-edition-2.docx\"")
+            && disposition.contains("filename*=UTF-8''"),
+        "{disposition}"
+    );
+    let bytes = r.bytes().await.unwrap();
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
+    let mut xml = String::new();
+    zip.by_name("word/document.xml")
+        .unwrap()
+        .read_to_string(&mut xml)
+        .unwrap();
+    // The title page, then the clauses in document order, with the body's own wording.
+    let order = [
+        "みほん市情報セキュリティポリシー",
+        "改定履歴",
+        "令和5年4月1日",
+        "目的",
+        "持出管理簿に記録し",
+        "生成AIサービスの利用",
+    ];
+    let mut at = 0;
+    for text in order {
+        let found = xml[at..]
+            .find(text)
+            .unwrap_or_else(|| panic!("{text} missing or out of order"));
+        at += found;
+    }
+    assert!(xml.contains("<w:tbl>"), "real Word tables");
+}

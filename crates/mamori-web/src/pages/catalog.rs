@@ -805,7 +805,7 @@ pub async fn revisions(session: Session, Guideline(catalog): Guideline) -> Respo
 
 /// `Content-Disposition` for a download: an ASCII name for old clients and the Japanese name in
 /// RFC 5987 form (`filename*=UTF-8''…`) for the others.
-fn attachment(ascii_name: &str, name: &str) -> HeaderValue {
+pub(crate) fn attachment(ascii_name: &str, name: &str) -> HeaderValue {
     let value = format!(
         "attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{}",
         url_encode(name)

@@ -879,6 +879,24 @@ pub async fn diff(
     render(StatusCode::OK, &page)
 }
 
+/// The document of an edition the user may see.
+async fn build_document(
+    state: &AppState,
+    user: &CurrentUser,
+    number: &str,
+) -> Result<mamori_io::policy_document::PolicyDocument, AppError> {
+    let (n, body, _view, include_drafts) = visible_edition(state, user, number).await?;
+    let (edition, history) = state
+        .app
+        .policy_for_publication(body, Some(n), include_drafts)
+        .await?;
+    Ok(mamori_io::policy_document::build(
+        &edition,
+        &history,
+        guideline()?,
+    )?)
+}
+
 /// The edition as a published document (HTML, print-ready).
 pub async fn document(
     State(state): State<AppState>,
@@ -886,22 +904,7 @@ pub async fn document(
     Extension(rid): Extension<RequestId>,
     Path(number): Path<String>,
 ) -> Response {
-    let user = &session.user;
-    let (n, body, _view, include_drafts) = match visible_edition(&state, user, &number).await {
-        Ok(v) => v,
-        Err(e) => return fail(&rid)(e),
-    };
-    let built = match state
-        .app
-        .policy_for_publication(body, Some(n), include_drafts)
-        .await
-    {
-        Ok((edition, history)) => guideline().and_then(|catalog| {
-            mamori_io::policy_document::build(&edition, &history, catalog).map_err(AppError::from)
-        }),
-        Err(e) => Err(e),
-    };
-    let doc = match built {
+    let doc = match build_document(&state, &session.user, &number).await {
         Ok(d) => d,
         Err(e) => return fail(&rid)(e),
     };
@@ -909,6 +912,44 @@ pub async fn document(
         Ok(html) => axum::response::Html(html).into_response(),
         Err(e) => fail(&rid)(AppError::Internal(format!("document template: {e}"))),
     }
+}
+
+/// The edition as a Word document.
+pub async fn document_docx(
+    State(state): State<AppState>,
+    session: Session,
+    Extension(rid): Extension<RequestId>,
+    Path(number): Path<String>,
+) -> Response {
+    let doc = match build_document(&state, &session.user, &number).await {
+        Ok(d) => d,
+        Err(e) => return fail(&rid)(e),
+    };
+    let bytes = match mamori_io::docx::policy_docx(&doc) {
+        Ok(b) => b,
+        Err(e) => return fail(&rid)(AppError::Internal(e.to_string())),
+    };
+    let mut response = bytes.into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        axum::http::header::CONTENT_TYPE,
+        axum::http::HeaderValue::from_static(
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        ),
+    );
+    let number = doc
+        .edition_label
+        .trim_start_matches('第')
+        .trim_end_matches('版')
+        .to_owned();
+    headers.insert(
+        axum::http::header::CONTENT_DISPOSITION,
+        crate::pages::catalog::attachment(
+            &format!("policy-edition-{number}.docx"),
+            &format!("{}_{}.docx", doc.title, doc.edition_caption()),
+        ),
+    );
+    response
 }
 
 /// The edition a read-only view shows, if the user may see it: its number, the body, the view,
