@@ -10,8 +10,8 @@ use std::sync::OnceLock;
 
 use mamori_catalog::{
     ArtifactKind, Catalog, ClassificationTable, Clause, Commentary, Edition, GlossaryTerm, Mark,
-    Part, RevisionPoint, RevisionSet, RoleInfo, RoleKey, SearchIndex, Section, SectionLevel,
-    Segment, highlight,
+    Part, RevisionPoint, RevisionSet, RoleInfo, RoleKey, RoleMark, SearchIndex, Section,
+    SectionLevel, Segment, highlight,
 };
 use mamori_domain::DomainError;
 
@@ -206,6 +206,37 @@ pub struct SearchResults<'a> {
     pub results: Vec<SearchResult<'a>>,
 }
 
+/// The 権限・責任等一覧表 as a grid: the catalog's roles as columns, clauses with marks as rows,
+/// grouped by chapter.
+#[derive(Debug, Clone)]
+pub struct AuthorityMatrix<'a> {
+    /// Column order.
+    pub roles: &'a [RoleInfo],
+    pub chapters: Vec<MatrixChapter<'a>>,
+}
+
+impl AuthorityMatrix<'_> {
+    /// Rows in all chapters.
+    pub fn row_count(&self) -> usize {
+        self.chapters.iter().map(|c| c.rows.len()).sum()
+    }
+}
+
+/// The rows of one chapter (or of a part's clauses that stand directly under it).
+#[derive(Debug, Clone)]
+pub struct MatrixChapter<'a> {
+    pub id: &'a str,
+    pub title: Option<&'a str>,
+    pub rows: Vec<MatrixRow<'a>>,
+}
+
+/// One clause: for each column of [`AuthorityMatrix::roles`], that role's mark, if any.
+#[derive(Debug, Clone)]
+pub struct MatrixRow<'a> {
+    pub clause: &'a Clause,
+    pub cells: Vec<Option<&'a RoleMark>>,
+}
+
 impl GuidelineCatalog {
     /// The catalog embedded in the binary, parsed and indexed on first use.
     pub fn embedded() -> Result<&'static Self, AppError> {
@@ -291,6 +322,35 @@ impl GuidelineCatalog {
             .iter()
             .filter(|c| filter.matches(c))
             .collect())
+    }
+
+    /// The authority matrix of the clauses that pass the filter (typically `role` and `mark`:
+    /// 「情報セキュリティ管理者が許可するもの」); clauses without any mark are not rows.
+    pub fn matrix(&self, filter: &ClauseFilter) -> Result<AuthorityMatrix<'_>, AppError> {
+        let roles = self.catalog.roles.as_slice();
+        let mut chapters: Vec<MatrixChapter<'_>> = Vec::new();
+        for clause in self.clauses(filter)? {
+            if clause.roles.is_empty() {
+                continue;
+            }
+            let cells = roles
+                .iter()
+                .map(|r| clause.roles.iter().find(|m| m.role == r.key))
+                .collect();
+            let row = MatrixRow { clause, cells };
+            let Some(group) = clause.path.get(1).or_else(|| clause.path.first()) else {
+                continue;
+            };
+            match chapters.last_mut() {
+                Some(ch) if ch.id == group.id => ch.rows.push(row),
+                _ => chapters.push(MatrixChapter {
+                    id: &group.id,
+                    title: group.title.as_deref(),
+                    rows: vec![row],
+                }),
+            }
+        }
+        Ok(AuthorityMatrix { roles, chapters })
     }
 
     /// 基本方針 and 対策基準 with their chapters and sections, and the clause count of each.
@@ -483,6 +543,28 @@ mod tests {
         assert!(matches!(c.clauses(&unknown), Err(AppError::Invalid(_))));
         let bad = ClauseFilter::parse(None, false, Some("nope"), None, None).unwrap_err();
         assert_eq!(bad.field, "成果物の種類");
+    }
+
+    #[test]
+    fn the_matrix_lists_what_the_security_manager_permits() {
+        let c = catalog();
+        let f = ClauseFilter::parse(None, false, None, Some("security_manager"), Some("permits"))
+            .unwrap();
+        let m = c.matrix(&f).unwrap();
+        assert_eq!(m.roles.len(), c.roles().len());
+        assert_eq!(m.row_count(), 9);
+        let col = m
+            .roles
+            .iter()
+            .position(|r| r.key == RoleKey::SecurityManager)
+            .unwrap();
+        for row in m.chapters.iter().flat_map(|ch| &ch.rows) {
+            assert_eq!(row.cells.len(), m.roles.len());
+            assert_eq!(row.cells[col].map(|r| r.mark), Some(Mark::Permits));
+        }
+        let all = c.matrix(&ClauseFilter::default()).unwrap();
+        assert_eq!(all.row_count(), 318);
+        assert!(all.chapters.iter().any(|ch| ch.id == "S-6"));
     }
 
     #[test]
