@@ -9,9 +9,9 @@
 use std::sync::OnceLock;
 
 use mamori_catalog::{
-    ArtifactKind, Catalog, ClassificationTable, Clause, Commentary, Edition, GlossaryTerm, Mark,
-    Part, RevisionPoint, RevisionSet, RoleInfo, RoleKey, RoleMark, SearchIndex, Section,
-    SectionLevel, Segment, highlight,
+    AmendedText, Amendment, ArtifactKind, Catalog, ClassificationTable, Clause, Commentary,
+    Edition, GlossaryTerm, Mark, Part, RevisionPoint, RevisionSet, RoleInfo, RoleKey, RoleMark,
+    SearchIndex, Section, SectionLevel, Segment, highlight,
 };
 use mamori_domain::DomainError;
 
@@ -206,6 +206,16 @@ pub struct SearchResults<'a> {
     pub results: Vec<SearchResult<'a>>,
 }
 
+/// A revision's new wording beside this edition's: the whole 例文, or the paragraph of the 解説
+/// that changes.
+#[derive(Debug, Clone)]
+pub struct AmendedWording<'a> {
+    pub clause: &'a Clause,
+    pub target: AmendedText,
+    pub old: String,
+    pub new: String,
+}
+
 /// The 権限・責任等一覧表 as a grid: the catalog's roles as columns, clauses with marks as rows,
 /// grouped by chapter.
 #[derive(Debug, Clone)]
@@ -322,6 +332,26 @@ impl GuidelineCatalog {
             .iter()
             .filter(|c| filter.matches(c))
             .collect())
+    }
+
+    /// Old and new wording of an amendment; `None` when the clause or the words it replaces are
+    /// not in this catalog (the builder checks they are for the embedded one).
+    pub fn amended_wording(&self, a: &Amendment) -> Option<AmendedWording<'_>> {
+        let clause = self.catalog.clause(a.clause.as_str())?;
+        let text = a.current_text(clause)?;
+        let (old, new) = match a.target {
+            AmendedText::ModelText => (text.to_owned(), a.apply(text)?),
+            AmendedText::Commentary => match text.lines().find(|l| l.contains(&a.replaces)) {
+                Some(paragraph) => (paragraph.to_owned(), a.apply(paragraph)?),
+                None => (text.to_owned(), a.apply(text)?),
+            },
+        };
+        Some(AmendedWording {
+            clause,
+            target: a.target,
+            old,
+            new,
+        })
     }
 
     /// The authority matrix of the clauses that pass the filter (typically `role` and `mark`:
@@ -565,6 +595,35 @@ mod tests {
         let all = c.matrix(&ClauseFilter::default()).unwrap();
         assert_eq!(all.row_count(), 318);
         assert!(all.chapters.iter().any(|ch| ch.id == "S-6"));
+    }
+
+    #[test]
+    fn a_revision_gives_new_wording_for_the_contract_clause() {
+        let c = catalog();
+        let p1 = &c.revisions()[0].points[0];
+        let w = c.amended_wording(&p1.amendments[0]).unwrap();
+        assert_eq!(w.clause.id.as_str(), "S-8.1.(2)");
+        assert_eq!(w.old, w.clause.model_text);
+        assert!(
+            w.new
+                .contains("アクセス方法の明確化など、情報のライフサイクル全般での管理の実施")
+        );
+        assert_eq!(
+            w.new.len(),
+            w.old.len() + "の明確化など、情報のライフサイクル全般での管理の実施".len()
+        );
+        for a in c
+            .revisions()
+            .iter()
+            .flat_map(|s| &s.points)
+            .flat_map(|p| &p.amendments)
+        {
+            let w = c.amended_wording(a).unwrap();
+            assert_ne!(w.old, w.new);
+            if a.target == AmendedText::Commentary {
+                assert!(!w.old.contains('\n'), "one paragraph of the 解説");
+            }
+        }
     }
 
     #[test]

@@ -707,3 +707,28 @@ mod id_round_trip {
         }
     }
 }
+
+#[test]
+fn revision_amendments_apply_to_this_edition() {
+    let c = load_embedded().unwrap();
+    let amendments: Vec<&Amendment> = c
+        .revisions
+        .iter()
+        .flat_map(|s| &s.points)
+        .flat_map(|p| &p.amendments)
+        .collect();
+    assert_eq!(amendments.len(), 5);
+    for a in &amendments {
+        let clause = c.clause(a.clause.as_str()).unwrap();
+        let text = a.current_text(clause).unwrap();
+        let new = a.apply(text).unwrap();
+        assert!(new.contains(&a.new_text), "{}", a.clause);
+    }
+    let p1 = &c.revisions[0].points[0];
+    assert_eq!(p1.amendments[0].target, AmendedText::ModelText);
+    assert!(
+        p1.amendments[0]
+            .new_text
+            .ends_with("情報のライフサイクル全般での管理の実施")
+    );
+}

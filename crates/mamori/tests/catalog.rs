@@ -365,6 +365,23 @@ async fn glossary_classification_and_revisions_render() {
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("委託先における情報のライフサイクル全般での管理"));
     assert!(html.contains("秘密の保持"), "the vendor checklist");
+
+    // Where the revision gives new wording, old and new are shown side by side, marked.
+    assert!(html.contains("新旧対照"));
+    assert!(
+        html.contains(
+            "アクセス方法<ins>の明確化など、情報のライフサイクル全般での管理の実施</ins>"
+        ),
+        "the new 例文 of S-8.1.(2)"
+    );
+    assert!(html.contains(r#"<span class="badge">例文</span>"#));
+    assert!(html.contains(r#"<span class="badge">解説</span>"#));
+    assert!(html.contains(r#"<a href="/catalog/clauses/S-8.1.%282%29"><span class="mono">S-8.1.(2)</span> 契約項目</a><br>"#));
+    // The 「」 of the new wording are text, escaped like every segment.
+    assert!(html.contains("「最小限の権限」") || html.contains("&#12300;"));
+    assert!(!html.contains("**"));
+    // A point without new wording keeps its summary and affected clauses (Emotet).
+    assert!(html.contains("Emotetへの感染を予防し"));
 }
 
 #[tokio::test]

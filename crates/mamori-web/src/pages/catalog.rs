@@ -14,13 +14,14 @@ use mamori_app::catalog::{
     AuthorityMatrix, CatalogRef, ClauseDetail, ClauseFilter, GuidelineCatalog, SearchResults,
     TreePart,
 };
-use mamori_catalog::{ArtifactKind, Clause, Commentary, Mark, Segment};
+use mamori_catalog::{ArtifactKind, Clause, Commentary, Mark, RevisionPoint, Segment};
 use serde::Deserialize;
 
 use crate::AppState;
 use crate::error::PageError;
 use crate::extract::{Session, request_meta};
 use crate::middleware::RequestId;
+use crate::pages::policy::{Piece, pieces};
 use crate::pages::render;
 use crate::view::{Chrome, url_encode};
 
@@ -916,6 +917,18 @@ struct AffectedLink {
     href: Option<String>,
 }
 
+/// One change of wording, old and new side by side with the characters marked.
+#[derive(Debug)]
+struct AmendmentView {
+    clause_id: String,
+    clause_title: String,
+    href: String,
+    /// 例文 or 解説.
+    target: &'static str,
+    left: Vec<Piece>,
+    right: Vec<Piece>,
+}
+
 #[derive(Debug)]
 struct PointView {
     id: String,
@@ -924,6 +937,27 @@ struct PointView {
     summary: Vec<String>,
     location: String,
     affected: Vec<AffectedLink>,
+    amendments: Vec<AmendmentView>,
+}
+
+fn amendment_views(catalog: &GuidelineCatalog, point: &RevisionPoint) -> Vec<AmendmentView> {
+    point
+        .amendments
+        .iter()
+        .filter_map(|a| catalog.amended_wording(a))
+        .map(|w| {
+            let segments = mamori_domain::diff::text_diff(&w.old, &w.new);
+            let (left, right) = mamori_domain::diff::side_by_side(&segments);
+            AmendmentView {
+                clause_id: w.clause.id.as_str().to_owned(),
+                clause_title: w.clause.title.clone(),
+                href: clause_href(w.clause.id.as_str()),
+                target: w.target.label(),
+                left: pieces(&left),
+                right: pieces(&right),
+            }
+        })
+        .collect()
 }
 
 #[derive(Debug)]
@@ -983,6 +1017,7 @@ pub async fn revisions(session: Session, Guideline(catalog): Guideline) -> Respo
                             href: ref_href(catalog, a.as_str()),
                         })
                         .collect(),
+                    amendments: amendment_views(catalog, p),
                 })
                 .collect(),
             checklist: set
