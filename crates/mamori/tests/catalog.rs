@@ -175,8 +175,24 @@ async fn the_api_lists_filters_shows_and_searches_clauses() {
     let (status, bad) = json(&b, &t.url("/api/v1/catalog/clauses?mark=nope")).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(bad["field"], "権限の印");
-    let (status, _) = json(&b, &t.url("/api/v1/catalog/clauses?recommended=maybe")).await;
+    let (status, bad) = json(&b, &t.url("/api/v1/catalog/clauses?recommended=maybe")).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(bad["field"], "推奨事項");
+    let (_, same) = json(&b, &t.url("/api/v1/catalog/clauses?recommended=1")).await;
+    assert_eq!(same.as_array().unwrap().len(), 17);
+    let (_, section) = json(
+        &b,
+        &t.url("/api/v1/catalog/clauses?section=S-2.(2)%E2%91%A7"),
+    )
+    .await;
+    assert!(
+        section
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["id"].as_str().unwrap().starts_with("S-2.(2)⑧"))
+    );
+    assert!(!section.as_array().unwrap().is_empty());
 
     // The id percent-encoded: S-2.(2)⑧(イ).
     let (status, clause) = json(

@@ -23,8 +23,8 @@ use crate::middleware::RequestId;
 pub struct ClauseListQuery {
     /// Heading or clause id: `S-4`, `S-4.1`, `S-2.(2)⑧` … (clauses under it).
     pub section: Option<String>,
-    /// `true` for 【推奨事項】 only.
-    pub recommended: Option<bool>,
+    /// `true` (or `1`) for 【推奨事項】 only; `false`, `0` or absent for all.
+    pub recommended: Option<String>,
     /// Artifact kind: `register`, `approval`, `periodic`, `report`, `attribute`, `text`.
     pub artifact: Option<String>,
     /// Role key: `security_manager` …
@@ -226,6 +226,18 @@ fn failing(rid: &RequestId) -> impl Fn(AppError) -> ApiError + '_ {
     }
 }
 
+/// The `recommended` flag as the screen's form and scripts send it.
+fn recommended_only(value: Option<&str>) -> Result<bool, DomainError> {
+    match value.map(str::trim) {
+        None | Some("" | "0" | "false") => Ok(false),
+        Some("1" | "true" | "on") => Ok(true),
+        Some(other) => Err(DomainError::new(
+            "推奨事項",
+            format!("「{other}」は true または false で指定してください"),
+        )),
+    }
+}
+
 fn unreadable_query(e: &QueryRejection) -> AppError {
     DomainError::new("クエリ", format!("条件を読み取れません（{e}）")).into()
 }
@@ -249,9 +261,10 @@ pub async fn clauses(
     user?;
     let Query(q) = query.map_err(|e| fail(unreadable_query(&e)))?;
     let catalog = state.app.catalog().map_err(&fail)?;
+    let recommended = recommended_only(q.recommended.as_deref()).map_err(|e| fail(e.into()))?;
     let filter = ClauseFilter::parse(
         q.section.as_deref(),
-        q.recommended.unwrap_or(false),
+        recommended,
         q.artifact.as_deref(),
         q.role.as_deref(),
         q.mark.as_deref(),
