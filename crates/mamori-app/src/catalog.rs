@@ -9,9 +9,9 @@
 use std::sync::OnceLock;
 
 use mamori_catalog::{
-    ArtifactKind, Catalog, ClassificationTable, Clause, Commentary, Edition, GlossaryTerm, Mark,
-    Part, RevisionPoint, RevisionSet, RoleInfo, RoleKey, SearchIndex, Section, SectionLevel,
-    Segment, highlight,
+    AmendedText, Amendment, ArtifactKind, Catalog, ClassificationTable, Clause, Commentary,
+    Edition, GlossaryTerm, Mark, Part, RevisionPoint, RevisionSet, RoleInfo, RoleKey, RoleMark,
+    SearchIndex, Section, SectionLevel, Segment, highlight,
 };
 use mamori_domain::DomainError;
 
@@ -206,6 +206,47 @@ pub struct SearchResults<'a> {
     pub results: Vec<SearchResult<'a>>,
 }
 
+/// A revision's new wording beside this edition's: the whole 例文, or the paragraph of the 解説
+/// that changes.
+#[derive(Debug, Clone)]
+pub struct AmendedWording<'a> {
+    pub clause: &'a Clause,
+    pub target: AmendedText,
+    pub old: String,
+    pub new: String,
+}
+
+/// The 権限・責任等一覧表 as a grid: the catalog's roles as columns, clauses with marks as rows,
+/// grouped by chapter.
+#[derive(Debug, Clone)]
+pub struct AuthorityMatrix<'a> {
+    /// Column order.
+    pub roles: &'a [RoleInfo],
+    pub chapters: Vec<MatrixChapter<'a>>,
+}
+
+impl AuthorityMatrix<'_> {
+    /// Rows in all chapters.
+    pub fn row_count(&self) -> usize {
+        self.chapters.iter().map(|c| c.rows.len()).sum()
+    }
+}
+
+/// The rows of one chapter (or of a part's clauses that stand directly under it).
+#[derive(Debug, Clone)]
+pub struct MatrixChapter<'a> {
+    pub id: &'a str,
+    pub title: Option<&'a str>,
+    pub rows: Vec<MatrixRow<'a>>,
+}
+
+/// One clause: for each column of [`AuthorityMatrix::roles`], that role's mark, if any.
+#[derive(Debug, Clone)]
+pub struct MatrixRow<'a> {
+    pub clause: &'a Clause,
+    pub cells: Vec<Option<&'a RoleMark>>,
+}
+
 impl GuidelineCatalog {
     /// The catalog embedded in the binary, parsed and indexed on first use.
     pub fn embedded() -> Result<&'static Self, AppError> {
@@ -291,6 +332,55 @@ impl GuidelineCatalog {
             .iter()
             .filter(|c| filter.matches(c))
             .collect())
+    }
+
+    /// Old and new wording of an amendment; `None` when the clause or the words it replaces are
+    /// not in this catalog (the builder checks they are for the embedded one).
+    pub fn amended_wording(&self, a: &Amendment) -> Option<AmendedWording<'_>> {
+        let clause = self.catalog.clause(a.clause.as_str())?;
+        let text = a.current_text(clause)?;
+        let (old, new) = match a.target {
+            AmendedText::ModelText => (text.to_owned(), a.apply(text)?),
+            AmendedText::Commentary => match text.lines().find(|l| l.contains(&a.replaces)) {
+                Some(paragraph) => (paragraph.to_owned(), a.apply(paragraph)?),
+                None => (text.to_owned(), a.apply(text)?),
+            },
+        };
+        Some(AmendedWording {
+            clause,
+            target: a.target,
+            old,
+            new,
+        })
+    }
+
+    /// The authority matrix of the clauses that pass the filter (typically `role` and `mark`:
+    /// 「情報セキュリティ管理者が許可するもの」); clauses without any mark are not rows.
+    pub fn matrix(&self, filter: &ClauseFilter) -> Result<AuthorityMatrix<'_>, AppError> {
+        let roles = self.catalog.roles.as_slice();
+        let mut chapters: Vec<MatrixChapter<'_>> = Vec::new();
+        for clause in self.clauses(filter)? {
+            if clause.roles.is_empty() {
+                continue;
+            }
+            let cells = roles
+                .iter()
+                .map(|r| clause.roles.iter().find(|m| m.role == r.key))
+                .collect();
+            let row = MatrixRow { clause, cells };
+            let Some(group) = clause.path.get(1).or_else(|| clause.path.first()) else {
+                continue;
+            };
+            match chapters.last_mut() {
+                Some(ch) if ch.id == group.id => ch.rows.push(row),
+                _ => chapters.push(MatrixChapter {
+                    id: &group.id,
+                    title: group.title.as_deref(),
+                    rows: vec![row],
+                }),
+            }
+        }
+        Ok(AuthorityMatrix { roles, chapters })
     }
 
     /// 基本方針 and 対策基準 with their chapters and sections, and the clause count of each.
@@ -483,6 +573,57 @@ mod tests {
         assert!(matches!(c.clauses(&unknown), Err(AppError::Invalid(_))));
         let bad = ClauseFilter::parse(None, false, Some("nope"), None, None).unwrap_err();
         assert_eq!(bad.field, "成果物の種類");
+    }
+
+    #[test]
+    fn the_matrix_lists_what_the_security_manager_permits() {
+        let c = catalog();
+        let f = ClauseFilter::parse(None, false, None, Some("security_manager"), Some("permits"))
+            .unwrap();
+        let m = c.matrix(&f).unwrap();
+        assert_eq!(m.roles.len(), c.roles().len());
+        assert_eq!(m.row_count(), 9);
+        let col = m
+            .roles
+            .iter()
+            .position(|r| r.key == RoleKey::SecurityManager)
+            .unwrap();
+        for row in m.chapters.iter().flat_map(|ch| &ch.rows) {
+            assert_eq!(row.cells.len(), m.roles.len());
+            assert_eq!(row.cells[col].map(|r| r.mark), Some(Mark::Permits));
+        }
+        let all = c.matrix(&ClauseFilter::default()).unwrap();
+        assert_eq!(all.row_count(), 318);
+        assert!(all.chapters.iter().any(|ch| ch.id == "S-6"));
+    }
+
+    #[test]
+    fn a_revision_gives_new_wording_for_the_contract_clause() {
+        let c = catalog();
+        let p1 = &c.revisions()[0].points[0];
+        let w = c.amended_wording(&p1.amendments[0]).unwrap();
+        assert_eq!(w.clause.id.as_str(), "S-8.1.(2)");
+        assert_eq!(w.old, w.clause.model_text);
+        assert!(
+            w.new
+                .contains("アクセス方法の明確化など、情報のライフサイクル全般での管理の実施")
+        );
+        assert_eq!(
+            w.new.len(),
+            w.old.len() + "の明確化など、情報のライフサイクル全般での管理の実施".len()
+        );
+        for a in c
+            .revisions()
+            .iter()
+            .flat_map(|s| &s.points)
+            .flat_map(|p| &p.amendments)
+        {
+            let w = c.amended_wording(a).unwrap();
+            assert_ne!(w.old, w.new);
+            if a.target == AmendedText::Commentary {
+                assert!(!w.old.contains('\n'), "one paragraph of the 解説");
+            }
+        }
     }
 
     #[test]

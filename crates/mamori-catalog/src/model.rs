@@ -421,6 +421,60 @@ pub struct RevisionPoint {
     pub location: String,
     /// Clauses of this edition the point changes or adds to.
     pub affected: Vec<ClauseId>,
+    /// The new wording, where the source gives it for a clause's text (empty when the point only
+    /// describes the change).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub amendments: Vec<Amendment>,
+}
+
+/// Which text of a clause an [`Amendment`] changes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AmendedText {
+    /// The 例文 ([`Clause::model_text`]).
+    ModelText,
+    /// The clause's own (解説) ([`Commentary::notes`] of [`Clause::commentary`]).
+    Commentary,
+}
+
+impl AmendedText {
+    /// Japanese name for screens.
+    pub fn label(self) -> &'static str {
+        match self {
+            AmendedText::ModelText => "例文",
+            AmendedText::Commentary => "解説",
+        }
+    }
+}
+
+/// New wording for part of a clause: `replaces` (found exactly once in the text) becomes
+/// `new_text`. The builder checks both against the clause and the revision source.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Amendment {
+    /// The clause whose text changes.
+    pub clause: ClauseId,
+    /// 例文 or 解説.
+    pub target: AmendedText,
+    /// Words of this edition that the revision rewrites.
+    pub replaces: String,
+    /// Their new wording (which starts with them when the revision only adds words).
+    pub new_text: String,
+}
+
+impl Amendment {
+    /// The text this amendment changes, as this edition has it.
+    pub fn current_text<'a>(&self, clause: &'a Clause) -> Option<&'a str> {
+        match self.target {
+            AmendedText::ModelText => Some(&clause.model_text),
+            AmendedText::Commentary => clause.commentary.as_ref()?.notes.as_deref(),
+        }
+    }
+
+    /// The whole text with the new wording, if `replaces` occurs exactly once in `text`.
+    pub fn apply(&self, text: &str) -> Option<String> {
+        (text.matches(self.replaces.as_str()).count() == 1)
+            .then(|| text.replacen(self.replaces.as_str(), &self.new_text, 1))
+    }
 }
 
 /// One row of the vendor security checklist.

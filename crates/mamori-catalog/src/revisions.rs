@@ -7,7 +7,7 @@
 
 use crate::build::BuildError;
 use crate::id::ClauseId;
-use crate::model::{ChecklistItem, Clause, RevisionPoint, RevisionSet};
+use crate::model::{AmendedText, Amendment, ChecklistItem, Clause, RevisionPoint, RevisionSet};
 
 enum Anchor {
     /// The n-th (0-based) slide with this `## …` heading; cause/summary from its 原因：/対応： lines.
@@ -21,7 +21,13 @@ struct Spec {
     anchor: Anchor,
     location: &'static str,
     affected: &'static [&'static str],
+    /// New wording the slide's <改定案> gives: (clause, text, words of this edition, new words).
+    /// The new words must be in the <改定案> (bold marks and spaces aside) and the old ones occur
+    /// exactly once in the clause, or the build fails.
+    amendments: &'static [AmendSpec],
 }
+
+type AmendSpec = (&'static str, AmendedText, &'static str, &'static str);
 
 const SPECS: &[Spec] = &[
     Spec {
@@ -29,48 +35,85 @@ const SPECS: &[Spec] = &[
         anchor: Anchor::Proposal("## ガイドライン改定案について①", 0),
         location: "対策基準 8.1. 業務委託 例文・解説 (2) 契約項目",
         affected: &["S-8.1.(2)"],
+        amendments: &[
+            (
+                "S-8.1.(2)",
+                AmendedText::ModelText,
+                "種類と範囲、アクセス方法",
+                "種類と範囲、アクセス方法の明確化など、情報のライフサイクル全般での管理の実施",
+            ),
+            (
+                "S-8.1.(2)",
+                AmendedText::Commentary,
+                "④委託事業者に許可する情報の種類とアクセス範囲、アクセス方法",
+                "④委託事業者に許可する情報の種類とアクセス範囲、アクセス方法の明確化など、情報のライフサイクル全般での管理の実施",
+            ),
+            (
+                "S-8.1.(2)",
+                AmendedText::Commentary,
+                "監視及び管理を行う。",
+                "監視及び管理を情報のライフサイクル全般で行う。また、委託事業者が重要な情報資産を取り扱う場合は、情報セキュリティの原則である「最小限の権限」、「複数人による確認」等を徹底する必要がある。情報資産の分類とライフサイクル全般の管理については、本ガイドラインの「2. 情報資産の分類と管理」も参照されたい。",
+            ),
+        ],
     },
     Spec {
         title: "重要な情報資産を委託事業者等へ運搬する場合の確認事項",
         anchor: Anchor::Proposal("## ガイドライン改定案について①", 1),
         location: "対策基準 2. 情報資産の分類と管理 解説 (2) 情報資産の管理 ⑧情報資産の運搬 (注7) 新設",
         affected: &["S-2.(2)⑧(ア)", "S-2.(2)⑧(イ)"],
+        amendments: &[],
     },
     Spec {
         title: "管理区域への入室時の本人確認と従事者名簿との突合",
         anchor: Anchor::Proposal("## ガイドライン改定案について②", 0),
         location: "対策基準 8.1. 業務委託 解説 (2) 契約項目 ②（4.2 管理区域の管理を参照）",
         affected: &["S-8.1.(2)", "S-4.2.(2)①", "S-4.2.(2)②", "S-4.2.(2)③"],
+        amendments: &[(
+            "S-8.1.(2)",
+            AmendedText::Commentary,
+            "作業場所を特定することにより、情報資産の紛失等を防止する。",
+            "作業場所を特定することにより、情報資産の紛失等を防止する。\nなお、管理区域内に入室する際は、入室者に対して身分証の提示を求め、従事者名簿と突合することや職員の随行、監視カメラ等によって入室者を確認する。従事者の変更があった際は、委託事業者に対し、最新版の名簿の提出を求めるとともに、従事者名簿の提出時に身分証明書の確認や面談により本人確認を行う。委託事業者から名簿の提出がない場合であっても定期的（年1回程度）に従事者の変更されていないか確認する。管理区域の管理については、本ガイドラインの「4.2 管理区域（情報システム室等）の管理」も参照されたい。",
+        )],
     },
     Spec {
         title: "委託事業者の従業員の研修への参加・合同研修",
         anchor: Anchor::Proposal("## ガイドライン改定案について③", 0),
         location: "対策基準 8.1. 業務委託 解説 (2) 契約項目 ⑤従業員に対する教育の実施（5.2 教育・訓練を参照）",
         affected: &["S-8.1.(2)", "S-5.1.(4)"],
+        amendments: &[(
+            "S-8.1.(2)",
+            AmendedText::Commentary,
+            "従業員に対し教育を行うように規定しておく。",
+            "従業員に対し教育を行うように規定しておく。なお、委託事業者が重要な情報資産を取り扱う場合は、委託事業者の従業員に委託元の地方公共団体の情報セキュリティポリシーや各規定を理解させるため、地方公共団体が主催する情報セキュリティに関する教育・研修・訓練等に参加させることや、研修を合同で行うことも有効である。教育・訓練については、本ガイドラインの「5.2 教育・訓練」も参照されたい。",
+        )],
     },
     Spec {
         title: "セキュリティ要件チェックシートによる委託事業者の確認（再委託先を含む）",
         anchor: Anchor::Proposal("## ガイドライン改定案について④", 0),
         location: "対策基準 8.1. 業務委託 解説 (3) 確認・措置等",
         affected: &["S-8.1.(3)", "S-8.1.(1)①"],
+        amendments: &[],
     },
     Spec {
         title: "Emotet 対策",
         anchor: Anchor::Heading("#### ⑧Emotet"),
         location: "対策基準 6. 技術的セキュリティ 解説 不正プログラム対策 ⑧",
         affected: &["S-6.4.(1)③", "S-6.4.(3)②", "S-6.4.(3)③"],
+        amendments: &[],
     },
     Spec {
         title: "ランサムウェア対策",
         anchor: Anchor::Heading("#### ⑨ランサムウェア"),
         location: "対策基準 6. 技術的セキュリティ 解説 不正プログラム対策 ⑨",
         affected: &["S-6.1.(2)", "S-6.4.(1)⑦", "S-6.6.(1)"],
+        amendments: &[],
     },
     Spec {
         title: "フィッシング対策",
         anchor: Anchor::Heading("#### ⑩フィッシング"),
         location: "対策基準 6. 技術的セキュリティ 解説 不正プログラム対策 ⑩",
         affected: &["S-6.4.(3)③", "S-4.4.②"],
+        amendments: &[],
     },
 ];
 
@@ -99,6 +142,8 @@ pub fn revision_2023(seed_004: &str, clauses: &[Clause]) -> Result<RevisionSet, 
 
     let mut points = Vec::new();
     for (i, spec) in SPECS.iter().enumerate() {
+        // The lines of the point's slide, where its <改定案> is printed.
+        let mut slide: Vec<&str> = Vec::new();
         let (cause, summary) = match spec.anchor {
             Anchor::Proposal(heading, nth) => {
                 let start = lines
@@ -113,6 +158,7 @@ pub fn revision_2023(seed_004: &str, clauses: &[Clause]) -> Result<RevisionSet, 
                     .take_while(|l| !l.starts_with("## "))
                     .copied()
                     .collect();
+                slide.clone_from(&block);
                 let find = |p: &str| {
                     block
                         .iter()
@@ -146,6 +192,7 @@ pub fn revision_2023(seed_004: &str, clauses: &[Clause]) -> Result<RevisionSet, 
             }
             affected.push(id);
         }
+        let amendments = amendments(spec, &slide, clauses)?;
         points.push(RevisionPoint {
             id: format!("2023-01-P{}", i + 1),
             title: spec.title.to_owned(),
@@ -153,6 +200,7 @@ pub fn revision_2023(seed_004: &str, clauses: &[Clause]) -> Result<RevisionSet, 
             summary,
             location: spec.location.to_owned(),
             affected,
+            amendments,
         });
     }
 
@@ -164,6 +212,63 @@ pub fn revision_2023(seed_004: &str, clauses: &[Clause]) -> Result<RevisionSet, 
         points,
         vendor_checklist: checklist(seed_004)?,
     })
+}
+
+/// Text without bold marks and white space, for finding wording across the slides' line breaks.
+fn squeeze(text: &str) -> String {
+    text.replace("**", "")
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect()
+}
+
+/// The point's amendments, each checked: the new wording is printed in the slide's <改定案>, the
+/// words it replaces occur exactly once in the clause's text.
+fn amendments(
+    spec: &Spec,
+    slide: &[&str],
+    clauses: &[Clause],
+) -> Result<Vec<Amendment>, BuildError> {
+    let proposal = slide
+        .iter()
+        .position(|l| *l == "### <改定案>")
+        .map(|i| squeeze(&slide[i + 1..].join("")));
+    let mut out = Vec::new();
+    for &(id, target, replaces, new_text) in spec.amendments {
+        let proposal = proposal
+            .as_deref()
+            .ok_or_else(|| err(format!("{}: the slide has no <改定案>", spec.title)))?;
+        if !proposal.contains(&squeeze(new_text)) {
+            return Err(err(format!(
+                "{}: new wording for {id} is not in the slide: {new_text}",
+                spec.title
+            )));
+        }
+        let clause_id = ClauseId::parse(id).map_err(|e| err(e.to_string()))?;
+        let clause = clauses
+            .iter()
+            .find(|c| c.id == clause_id)
+            .ok_or_else(|| err(format!("amended clause {id} is not in the catalog")))?;
+        let amendment = Amendment {
+            clause: clause_id,
+            target,
+            replaces: replaces.to_owned(),
+            new_text: new_text.to_owned(),
+        };
+        let applies = amendment
+            .current_text(clause)
+            .and_then(|t| amendment.apply(t))
+            .is_some();
+        if !applies {
+            return Err(err(format!(
+                "{}: 「{replaces}」 does not occur exactly once in the {} of {id}",
+                spec.title,
+                target.label()
+            )));
+        }
+        out.push(amendment);
+    }
+    Ok(out)
 }
 
 /// "2023年1月12日" → "2023-01-12".

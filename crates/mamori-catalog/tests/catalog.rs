@@ -525,3 +525,210 @@ fn search_finds_the_expected_clauses() {
     assert!(ids("ぬるぽガッ").is_empty());
     assert!(ids("   ").is_empty());
 }
+
+/// Every 許 (permits) and 承 (approves) mark of the catalog, and of the index tables read here
+/// independently of the builder's parser, as (clause, role, mark).
+#[test]
+fn permit_and_approve_marks_match_the_index() {
+    let alias = |name: &str| -> RoleKey {
+        match name {
+            "委員会" => RoleKey::Committee,
+            "CISO" => RoleKey::Ciso,
+            "統括" => RoleKey::ChiefSecurityOfficer,
+            "責任者" => RoleKey::SecurityOfficer,
+            "管理者" => RoleKey::SecurityManager,
+            "システム管理者" => RoleKey::SystemManager,
+            other => panic!("unexpected role {other:?} in a 許/承 cell"),
+        }
+    };
+    let mut from_index = std::collections::BTreeSet::new();
+    let docs = shared_dir().join("docs");
+    for file in ["clause-index-a.md", "clause-index-b.md"] {
+        let md = std::fs::read_to_string(docs.join(file)).unwrap();
+        for line in md
+            .lines()
+            .filter(|l| l.starts_with("| B-") || l.starts_with("| S-"))
+        {
+            let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+            let (id, roles) = (cells[1], cells[5]);
+            for part in roles.split(';') {
+                let part = part.trim().trim_end_matches('†').trim();
+                let (mark, rest) = if let Some(r) = part.strip_prefix('許') {
+                    (Mark::Permits, r)
+                } else if let Some(r) = part.strip_prefix('承') {
+                    (Mark::Approves, r)
+                } else {
+                    continue;
+                };
+                for name in rest.split(',') {
+                    let name = name.split('(').next().unwrap().trim();
+                    from_index.insert((id.to_owned(), alias(name), mark.key()));
+                }
+            }
+        }
+    }
+    let c = load_embedded().unwrap();
+    let in_catalog: std::collections::BTreeSet<_> = c
+        .clauses
+        .iter()
+        .flat_map(|cl| {
+            cl.roles
+                .iter()
+                .filter(|m| matches!(m.mark, Mark::Permits | Mark::Approves))
+                .map(|m| (cl.id.as_str().to_owned(), m.role, m.mark.key()))
+        })
+        .collect();
+    assert!(from_index.len() >= 20, "{from_index:?}");
+    assert_eq!(in_catalog, from_index);
+}
+
+/// The queries of the issue find the clauses a reader looks for, near the top.
+#[test]
+fn search_finds_known_clauses_for_japanese_queries() {
+    let c = load_embedded().unwrap();
+    let idx = SearchIndex::new(&c);
+    let cases: &[(&str, &[&str], usize)] = &[
+        // 情報の持ち出し不可設定 (USB memory and other media).
+        ("USBメモリ", &["S-3.(1)②(イ)"], 1),
+        // Taking devices out: the permission, the record, the technical block.
+        (
+            "持ち出し",
+            &["S-5.1.(1)③(イ)", "S-5.1.(1)⑤", "S-3.(1)②(イ)"],
+            3,
+        ),
+        // Password handling of the staff and of the systems.
+        (
+            "パスワード",
+            &[
+                "S-5.4.(3)②",
+                "S-5.4.(3)④",
+                "S-5.4.(3)⑥",
+                "S-5.4.(3)⑧",
+                "S-6.2.(5)②",
+            ],
+            8,
+        ),
+        // 再委託に関する制限事項 of the contract with the vendor.
+        ("再委託", &["S-8.1.(2)"], 2),
+    ];
+    for (query, expected, within) in cases {
+        let top: Vec<String> = idx
+            .search(query)
+            .into_iter()
+            .take(*within)
+            .map(|h| h.clause_id.to_string())
+            .collect();
+        for want in *expected {
+            assert!(
+                top.iter().any(|id| id == want),
+                "{query}: {want} not in the first {within}: {top:?}"
+            );
+        }
+    }
+}
+
+mod id_round_trip {
+    use mamori_catalog::ClauseId;
+    use mamori_catalog::id::Marker;
+    use proptest::prelude::*;
+
+    const KANA: &[char] = &[
+        'ア', 'イ', 'ウ', 'エ', 'オ', 'カ', 'キ', 'ク', 'ケ', 'コ', 'サ',
+    ];
+
+    /// Canonical ids: part, chapter, section (対策基準 only) and item markers in nesting order.
+    fn canonical() -> impl Strategy<Value = (char, u32, Option<u32>, Vec<Marker>)> {
+        let markers = (
+            proptest::option::of(1u32..=30),
+            proptest::option::of(1u32..=20),
+            proptest::option::of(proptest::sample::select(KANA)),
+            any::<bool>(),
+        )
+            .prop_map(|(paren, circled, kana, lead_in)| {
+                let mut m: Vec<Marker> = Vec::new();
+                m.extend(paren.map(Marker::Paren));
+                m.extend(circled.map(Marker::Circled));
+                m.extend(kana.map(Marker::Kana));
+                // 柱書 is the lead-in of a numbered item, never alone.
+                if lead_in && !m.is_empty() {
+                    m.push(Marker::LeadIn);
+                }
+                m
+            });
+        (
+            prop_oneof![Just('B'), Just('S')],
+            1u32..=12,
+            proptest::option::of(1u32..=9),
+            markers,
+        )
+            .prop_map(|(part, chapter, section, markers)| {
+                let section = if part == 'S' { section } else { None };
+                (part, chapter, section, markers)
+            })
+    }
+
+    fn format(part: char, chapter: u32, section: Option<u32>, markers: &[Marker]) -> String {
+        let mut s = format!("{part}-{chapter}");
+        if let Some(n) = section {
+            s.push_str(&format!(".{n}"));
+        }
+        if !markers.is_empty() {
+            s.push('.');
+            for m in markers {
+                s.push_str(&m.to_string());
+            }
+        }
+        s
+    }
+
+    proptest! {
+        #[test]
+        fn parse_and_format_round_trip((part, chapter, section, markers) in canonical()) {
+            let text = format(part, chapter, section, &markers);
+            let id = ClauseId::parse(&text).unwrap();
+            prop_assert_eq!(id.part().letter(), part);
+            prop_assert_eq!(id.chapter(), chapter);
+            prop_assert_eq!(id.section(), section);
+            prop_assert_eq!(id.markers(), markers.as_slice());
+            // Formatting the parsed parts gives the text back, and so does Display.
+            let again = format(id.part().letter(), id.chapter(), id.section(), id.markers());
+            prop_assert_eq!(&again, &text);
+            prop_assert_eq!(id.to_string(), text.clone());
+            prop_assert_eq!(ClauseId::parse(&id.to_string()).unwrap(), id);
+        }
+
+        #[test]
+        fn markers_out_of_order_are_refused((part, chapter, section, markers) in canonical()) {
+            prop_assume!(markers.len() >= 2);
+            let mut swapped = markers.clone();
+            swapped.swap(0, 1);
+            let text = format(part, chapter, section, &swapped);
+            prop_assert!(ClauseId::parse(&text).is_err(), "{}", text);
+        }
+    }
+}
+
+#[test]
+fn revision_amendments_apply_to_this_edition() {
+    let c = load_embedded().unwrap();
+    let amendments: Vec<&Amendment> = c
+        .revisions
+        .iter()
+        .flat_map(|s| &s.points)
+        .flat_map(|p| &p.amendments)
+        .collect();
+    assert_eq!(amendments.len(), 5);
+    for a in &amendments {
+        let clause = c.clause(a.clause.as_str()).unwrap();
+        let text = a.current_text(clause).unwrap();
+        let new = a.apply(text).unwrap();
+        assert!(new.contains(&a.new_text), "{}", a.clause);
+    }
+    let p1 = &c.revisions[0].points[0];
+    assert_eq!(p1.amendments[0].target, AmendedText::ModelText);
+    assert!(
+        p1.amendments[0]
+            .new_text
+            .ends_with("情報のライフサイクル全般での管理の実施")
+    );
+}

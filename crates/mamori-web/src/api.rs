@@ -17,11 +17,16 @@ use crate::extract::ApiUser;
 use crate::middleware::RequestId;
 use crate::pages::audit::{AuditQuery, action_label};
 
+mod catalog;
+
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/health", get(health))
         .route("/me", get(me))
         .route("/audit", get(audit))
+        .route("/catalog/clauses", get(catalog::clauses))
+        .route("/catalog/clauses/{id}", get(catalog::clause))
+        .route("/catalog/search", get(catalog::search))
         .route("/openapi.json", get(openapi))
         .fallback(not_found)
 }
@@ -247,10 +252,14 @@ impl Modify for SecuritySchemes {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "mamori API", description = "地方公共団体の情報セキュリティ管理システム mamori の API。エラーは `code`（安定した識別子）と `message`（日本語）を持つ JSON で返します。"),
-    paths(health, me, audit),
-    components(schemas(Health, MeDto, BodyDto, RoleDto, AuditRecordDto, AuditPageDto, ApiErrorBody)),
+    paths(health, me, audit, catalog::clauses, catalog::clause, catalog::search),
+    components(schemas(Health, MeDto, BodyDto, RoleDto, AuditRecordDto, AuditPageDto, ApiErrorBody,
+        catalog::ClauseSummaryDto, catalog::ClauseDto, catalog::PathNodeDto, catalog::RoleMarkDto,
+        catalog::ArtifactDto, catalog::CommentaryDto, catalog::FootnoteDto, catalog::RevisionRefDto,
+        catalog::SearchHitDto)),
     modifiers(&SecuritySchemes),
-    tags((name = "system"), (name = "accounts"), (name = "audit"))
+    tags((name = "system"), (name = "accounts"), (name = "audit"),
+        (name = "catalog", description = "ガイドラインの条項・解説・検索"))
 )]
 struct ApiDoc;
 

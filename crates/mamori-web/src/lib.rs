@@ -71,6 +71,7 @@ pub fn router(app: App, config: WebConfig) -> Router {
         .route("/catalog", get(pages::catalog::list))
         .route("/catalog/clauses/{id}", get(pages::catalog::clause))
         .route("/catalog/search", get(pages::catalog::search))
+        .route("/catalog/matrix", get(pages::catalog::matrix))
         .route("/catalog/glossary", get(pages::catalog::glossary))
         .route(
             "/catalog/classification",

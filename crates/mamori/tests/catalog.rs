@@ -120,6 +120,252 @@ async fn search_finds_carry_out_clauses_marks_the_word_and_escapes_the_query() {
     assert!(html.contains("検索する語を入力してください"), "{html}");
 }
 
+async fn json(b: &Client, url: &str) -> (StatusCode, serde_json::Value) {
+    let r = b.get(url).send().await.unwrap();
+    let status = r.status();
+    (status, r.json().await.unwrap())
+}
+
+#[tokio::test]
+async fn the_api_lists_filters_shows_and_searches_clauses() {
+    let t = TestApp::spawn().await;
+    let anonymous = t.browser();
+    let (status, body) = json(&anonymous, &t.url("/api/v1/catalog/clauses")).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(body["code"], "unauthenticated");
+
+    let b = t.signed_in("kacho").await;
+    let (status, all) = json(&b, &t.url("/api/v1/catalog/clauses")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(all.as_array().unwrap().len(), 373);
+    let (_, recommended) = json(&b, &t.url("/api/v1/catalog/clauses?recommended=true")).await;
+    assert_eq!(recommended.as_array().unwrap().len(), 17);
+
+    // 「情報セキュリティ管理者が許可するもの」
+    let (status, permits) = json(
+        &b,
+        &t.url("/api/v1/catalog/clauses?role=security_manager&mark=permits"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let rows = permits.as_array().unwrap();
+    let carry = rows
+        .iter()
+        .find(|c| c["id"] == "S-2.(2)⑧(イ)")
+        .expect("the 運搬 permission");
+    assert_eq!(carry["title"], "情報資産運搬の許可");
+    assert!(
+        carry["roles"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["role"] == "security_manager"
+                && r["mark"] == "permits"
+                && r["symbol"] == "許")
+    );
+    assert!(rows.iter().all(|c| {
+        c["roles"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["role"] == "security_manager" && r["mark"] == "permits")
+    }));
+    assert_eq!(carry["path"][0]["id"], "S");
+
+    let (status, bad) = json(&b, &t.url("/api/v1/catalog/clauses?mark=nope")).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(bad["field"], "権限の印");
+    let (status, bad) = json(&b, &t.url("/api/v1/catalog/clauses?recommended=maybe")).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(bad["field"], "推奨事項");
+    let (_, same) = json(&b, &t.url("/api/v1/catalog/clauses?recommended=1")).await;
+    assert_eq!(same.as_array().unwrap().len(), 17);
+    let (_, section) = json(
+        &b,
+        &t.url("/api/v1/catalog/clauses?section=S-2.(2)%E2%91%A7"),
+    )
+    .await;
+    assert!(
+        section
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["id"].as_str().unwrap().starts_with("S-2.(2)⑧"))
+    );
+    assert!(!section.as_array().unwrap().is_empty());
+
+    // The id percent-encoded: S-2.(2)⑧(イ).
+    let (status, clause) = json(
+        &b,
+        &t.url("/api/v1/catalog/clauses/S-2.%282%29%E2%91%A7%28%E3%82%A4%29"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{clause}");
+    assert_eq!(clause["id"], "S-2.(2)⑧(イ)");
+    assert_eq!(clause["part"], "standards");
+    assert!(
+        clause["model_text"]
+            .as_str()
+            .unwrap()
+            .contains("情報セキュリティ管理者に許可を得なければならない")
+    );
+    assert!(!clause["commentary"].as_array().unwrap().is_empty());
+    assert!(
+        clause["revisions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["point_id"] == "2023-01-P2")
+    );
+    assert!(clause["roles"][0]["reconstructed"].is_boolean());
+    assert!(clause["previous"].is_string() && clause["next"].is_string());
+
+    let (status, missing) = json(&b, &t.url("/api/v1/catalog/clauses/S-99.%281%29")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(missing["code"], "not_found");
+    assert!(missing["request_id"].is_string());
+
+    let (status, hits) = json(
+        &b,
+        &t.url("/api/v1/catalog/search?q=%E6%8C%81%E3%81%A1%E5%87%BA%E3%81%97"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let hits = hits.as_array().unwrap();
+    assert!(hits.iter().any(|h| h["id"] == "S-5.1.(1)③(イ)"), "{hits:?}");
+    let first = &hits[0];
+    assert!(first["score"].as_u64().unwrap() > 0);
+    assert!(first["title"].is_string() && first["snippet"].is_string());
+
+    for q in ["", "?q=", "?q=+"] {
+        let (status, err) = json(&b, &t.url(&format!("/api/v1/catalog/search{q}"))).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{q}");
+        assert_eq!(err["field"], "検索語");
+        assert_eq!(err["code"], "invalid_input");
+    }
+
+    // A bearer token works as well as the session.
+    let token = t
+        .app
+        .issue_api_token(
+            "kacho",
+            "test",
+            mamori_domain::audit::Actor::system("test"),
+            &Default::default(),
+        )
+        .await
+        .unwrap();
+    let r = t
+        .browser()
+        .get(t.url("/api/v1/catalog/search?q=USB"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn the_catalog_api_is_in_the_openapi_document() {
+    let t = TestApp::spawn().await;
+    let (_, doc) = json(&t.browser(), &t.url("/api/v1/openapi.json")).await;
+    for path in [
+        "/api/v1/catalog/clauses",
+        "/api/v1/catalog/clauses/{id}",
+        "/api/v1/catalog/search",
+    ] {
+        assert!(doc["paths"][path]["get"].is_object(), "{path} documented");
+    }
+    let params = doc["paths"]["/api/v1/catalog/clauses"]["get"]["parameters"]
+        .as_array()
+        .unwrap();
+    assert_eq!(params.len(), 5);
+    assert!(params.iter().all(|p| p["in"] == "query"), "{params:?}");
+    let id = &doc["paths"]["/api/v1/catalog/clauses/{id}"]["get"]["parameters"][0];
+    assert_eq!(id["in"], "path");
+    for schema in [
+        "ClauseSummaryDto",
+        "ClauseDto",
+        "SearchHitDto",
+        "RoleMarkDto",
+    ] {
+        assert!(doc["components"]["schemas"][schema].is_object(), "{schema}");
+    }
+}
+
+/// Rows of the authority matrix: each row header links a clause.
+fn matrix_rows(html: &str) -> Vec<String> {
+    html.split(r#"<th scope="row"><a href="/catalog/clauses/"#)
+        .skip(1)
+        .map(|rest| rest.split('"').next().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn the_authority_matrix_filters_by_role_and_mark() {
+    let t = TestApp::spawn().await;
+    let b = t.signed_in("kacho").await;
+    let (status, html) = page(&t, &b, "/catalog/matrix").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains(r#"href="/catalog/matrix" aria-current="page""#));
+    assert!(html.contains("<caption>権限・責任等一覧表"));
+    assert!(html.contains(r#"<th scope="col" class="role-col">情報セキュリティ管理者</th>"#));
+    assert!(html.contains(r#"<abbr title="許可">許</abbr>"#));
+    assert!(html.contains(r#"<th scope="rowgroup""#));
+    // Reconstructed marks (6.1(11)–(20), 6.2(1)) carry the dagger and a text for screen readers.
+    assert!(html.contains("†</span><span class=\"visually-hidden\">（例文から復元）</span>"));
+    let all = matrix_rows(&html).len();
+    assert!(all > 300, "{all}");
+
+    // 「情報セキュリティ管理者が許可するもの」
+    let (status, html) = page(&t, &b, "/catalog/matrix?role=security_manager&mark=permits").await;
+    assert_eq!(status, StatusCode::OK);
+    let rows = matrix_rows(&html);
+    let expected: Vec<String> = mamori_catalog::load_embedded()
+        .unwrap()
+        .clauses
+        .iter()
+        .filter(|c| {
+            c.roles.iter().any(|r| {
+                r.role == mamori_catalog::RoleKey::SecurityManager
+                    && r.mark == mamori_catalog::Mark::Permits
+            })
+        })
+        .map(|c| mamori_web_href(c.id.as_str()))
+        .collect();
+    assert_eq!(rows, expected);
+    assert!(rows.contains(&"S-2.%282%29%E2%91%A7%28%E3%82%A4%29".to_owned()));
+    assert!(html.contains("情報セキュリティ管理者の印が「許」"));
+
+    // htmx asks for the table only.
+    let r = b
+        .get(t.url("/catalog/matrix?role=security_manager&mark=permits"))
+        .header("HX-Request", "true")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["vary"], "HX-Request");
+    let fragment = r.text().await.unwrap();
+    assert!(!fragment.contains("<html"));
+    assert_eq!(matrix_rows(&fragment), expected);
+
+    let (status, html) = page(&t, &b, "/catalog/matrix?mark=bogus").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("一覧にない印"));
+}
+
+/// The percent-encoded path segment of a clause link, as the screens write it.
+fn mamori_web_href(id: &str) -> String {
+    id.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
 #[tokio::test]
 async fn glossary_classification_and_revisions_render() {
     let t = TestApp::spawn().await;
@@ -135,6 +381,23 @@ async fn glossary_classification_and_revisions_render() {
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("委託先における情報のライフサイクル全般での管理"));
     assert!(html.contains("秘密の保持"), "the vendor checklist");
+
+    // Where the revision gives new wording, old and new are shown side by side, marked.
+    assert!(html.contains("新旧対照"));
+    assert!(
+        html.contains(
+            "アクセス方法<ins>の明確化など、情報のライフサイクル全般での管理の実施</ins>"
+        ),
+        "the new 例文 of S-8.1.(2)"
+    );
+    assert!(html.contains(r#"<span class="badge">例文</span>"#));
+    assert!(html.contains(r#"<span class="badge">解説</span>"#));
+    assert!(html.contains(r#"<a href="/catalog/clauses/S-8.1.%282%29"><span class="mono">S-8.1.(2)</span> 契約項目</a><br>"#));
+    // The 「」 of the new wording are text, escaped like every segment.
+    assert!(html.contains("「最小限の権限」") || html.contains("&#12300;"));
+    assert!(!html.contains("**"));
+    // A point without new wording keeps its summary and affected clauses (Emotet).
+    assert!(html.contains("Emotetへの感染を予防し"));
 }
 
 #[tokio::test]
@@ -285,6 +548,26 @@ fn cli_stats_show_and_search() {
     let out = mamori(&["catalog", "show", "S-99"]);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("見つかりません"));
+}
+
+#[test]
+fn cli_bench_prints_its_table() {
+    let out = mamori(&["catalog", "bench", "--iterations", "2"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = stdout(&out);
+    assert!(text.contains("索引の作成"), "{text}");
+    assert!(text.contains("クエリ\t件数\t平均(ms)\tp95(ms)\t最大(ms)"));
+    for q in ["USBメモリ", "持ち出し", "パスワード", "再委託"] {
+        let line = text
+            .lines()
+            .find(|l| l.starts_with(&format!("{q}\t")))
+            .unwrap_or_else(|| panic!("a row for {q}: {text}"));
+        assert_eq!(line.split('\t').count(), 5, "{line}");
+    }
 }
 
 #[test]

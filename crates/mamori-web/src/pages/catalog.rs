@@ -11,15 +11,17 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use mamori_app::AppError;
 use mamori_app::catalog::{
-    CatalogRef, ClauseDetail, ClauseFilter, GuidelineCatalog, SearchResults, TreePart,
+    AuthorityMatrix, CatalogRef, ClauseDetail, ClauseFilter, GuidelineCatalog, SearchResults,
+    TreePart,
 };
-use mamori_catalog::{ArtifactKind, Clause, Commentary, Mark, Segment};
+use mamori_catalog::{ArtifactKind, Clause, Commentary, Mark, RevisionPoint, Segment};
 use serde::Deserialize;
 
 use crate::AppState;
 use crate::error::PageError;
 use crate::extract::{Session, request_meta};
 use crate::middleware::RequestId;
+use crate::pages::policy::{Piece, pieces};
 use crate::pages::render;
 use crate::view::{Chrome, url_encode};
 
@@ -104,6 +106,7 @@ struct SubNavItem {
 fn sub_nav(current: &str) -> Vec<SubNavItem> {
     [
         ("条項一覧", "/catalog"),
+        ("権限・責任等一覧表", "/catalog/matrix"),
         ("検索", "/catalog/search"),
         ("用語の定義", "/catalog/glossary"),
         ("情報資産の分類", "/catalog/classification"),
@@ -331,6 +334,210 @@ pub async fn list(
         tree: catalog.tree(),
         current_section: q.section.clone().unwrap_or_default(),
         f: ListForm::new(catalog, &q),
+        error,
+        results,
+    };
+    vary_on_htmx(render(status, &page))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Authority matrix
+
+/// The query string of the authority matrix.
+#[derive(Debug, Default, Clone, Deserialize)]
+pub struct MatrixQuery {
+    /// Role key: `security_manager` …
+    pub role: Option<String>,
+    /// Mark key: `holds`, `mentioned`, `permits`, `approves`.
+    pub mark: Option<String>,
+}
+
+/// The short word a mark stands for, read out by screen readers (`<abbr title>`).
+fn mark_word(mark: Mark) -> &'static str {
+    match mark {
+        Mark::Holds => "権限・責任あり",
+        Mark::Mentioned => "記載あり・報告先",
+        Mark::Permits => "許可",
+        Mark::Approves => "承認",
+    }
+}
+
+#[derive(Debug)]
+struct MatrixCell {
+    symbol: &'static str,
+    word: &'static str,
+    reconstructed: bool,
+    /// The role's mark is the one filtered for.
+    selected: bool,
+}
+
+#[derive(Debug)]
+struct MatrixRowView {
+    id: String,
+    href: String,
+    title: String,
+    cells: Vec<Option<MatrixCell>>,
+}
+
+#[derive(Debug)]
+struct MatrixChapterView {
+    heading: String,
+    rows: Vec<MatrixRowView>,
+}
+
+#[derive(Debug)]
+struct MatrixColumn {
+    name: String,
+    selected: bool,
+}
+
+#[derive(Debug)]
+struct LegendEntry {
+    symbol: &'static str,
+    word: &'static str,
+    label: &'static str,
+}
+
+#[derive(Template, Debug)]
+#[template(path = "catalog_matrix_results.html")]
+struct MatrixResults {
+    columns: Vec<MatrixColumn>,
+    chapters: Vec<MatrixChapterView>,
+    count: usize,
+    /// What the filter asks, in words (「情報セキュリティ管理者が許可するもの」).
+    description: Option<String>,
+    legend: Vec<LegendEntry>,
+}
+
+#[derive(Template, Debug)]
+#[template(path = "catalog_matrix.html")]
+struct MatrixPage {
+    chrome: Chrome,
+    sub_nav: Vec<SubNavItem>,
+    roles: Vec<Choice>,
+    marks: Vec<Choice>,
+    error: Option<String>,
+    results: MatrixResults,
+}
+
+fn legend() -> Vec<LegendEntry> {
+    Mark::ALL
+        .iter()
+        .map(|m| LegendEntry {
+            symbol: m.symbol(),
+            word: mark_word(*m),
+            label: m.label(),
+        })
+        .collect()
+}
+
+impl MatrixResults {
+    fn new(catalog: &GuidelineCatalog, f: &ClauseFilter, m: &AuthorityMatrix<'_>) -> Self {
+        let description = match (f.role, f.mark) {
+            (Some(r), Some(mark)) => Some(format!(
+                "{}の印が「{}」（{}）の条項",
+                catalog.role_name(r),
+                mark.symbol(),
+                mark.label()
+            )),
+            (Some(r), None) => Some(format!("{}に印のある条項", catalog.role_name(r))),
+            (None, Some(mark)) => Some(format!(
+                "いずれかの役割の印が「{}」（{}）の条項",
+                mark.symbol(),
+                mark.label()
+            )),
+            (None, None) => None,
+        };
+        Self {
+            columns: m
+                .roles
+                .iter()
+                .map(|r| MatrixColumn {
+                    name: r.name.clone(),
+                    selected: f.role == Some(r.key),
+                })
+                .collect(),
+            chapters: m
+                .chapters
+                .iter()
+                .map(|ch| MatrixChapterView {
+                    heading: match ch.title {
+                        Some(t) => format!("{} {t}", ch.id),
+                        None => ch.id.to_owned(),
+                    },
+                    rows: ch
+                        .rows
+                        .iter()
+                        .map(|row| MatrixRowView {
+                            id: row.clause.id.as_str().to_owned(),
+                            href: clause_href(row.clause.id.as_str()),
+                            title: row.clause.title.clone(),
+                            cells: row
+                                .cells
+                                .iter()
+                                .map(|cell| {
+                                    cell.map(|rm| MatrixCell {
+                                        symbol: rm.mark.symbol(),
+                                        word: mark_word(rm.mark),
+                                        reconstructed: rm.reconstructed,
+                                        selected: f.role.is_none_or(|r| r == rm.role)
+                                            && f.mark.is_some_and(|k| k == rm.mark),
+                                    })
+                                })
+                                .collect(),
+                        })
+                        .collect(),
+                })
+                .collect(),
+            count: m.row_count(),
+            description,
+            legend: legend(),
+        }
+    }
+}
+
+pub async fn matrix(
+    session: Session,
+    Guideline(catalog): Guideline,
+    Extension(request_id): Extension<RequestId>,
+    headers: HeaderMap,
+    Query(q): Query<MatrixQuery>,
+) -> Response {
+    let built = ClauseFilter::parse(None, false, None, q.role.as_deref(), q.mark.as_deref())
+        .map_err(AppError::from)
+        .and_then(|f| {
+            let m = catalog.matrix(&f)?;
+            Ok(MatrixResults::new(catalog, &f, &m))
+        });
+    let (status, results, error) = match built {
+        Ok(results) => (StatusCode::OK, results, None),
+        Err(e @ AppError::Invalid(_)) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            MatrixResults {
+                columns: Vec::new(),
+                chapters: Vec::new(),
+                count: 0,
+                description: None,
+                legend: legend(),
+            },
+            Some(e.to_string()),
+        ),
+        Err(e) => return page_error(e, &request_id),
+    };
+    if is_htmx(&headers) && error.is_none() {
+        return vary_on_htmx(render(status, &results));
+    }
+    let list_query = ListQuery {
+        role: q.role.clone(),
+        mark: q.mark.clone(),
+        ..ListQuery::default()
+    };
+    let form = ListForm::new(catalog, &list_query);
+    let page = MatrixPage {
+        chrome: Chrome::for_user("権限・責任等一覧表", &session.user, "/catalog"),
+        sub_nav: sub_nav("/catalog/matrix"),
+        roles: form.roles,
+        marks: form.marks,
         error,
         results,
     };
@@ -710,6 +917,18 @@ struct AffectedLink {
     href: Option<String>,
 }
 
+/// One change of wording, old and new side by side with the characters marked.
+#[derive(Debug)]
+struct AmendmentView {
+    clause_id: String,
+    clause_title: String,
+    href: String,
+    /// 例文 or 解説.
+    target: &'static str,
+    left: Vec<Piece>,
+    right: Vec<Piece>,
+}
+
 #[derive(Debug)]
 struct PointView {
     id: String,
@@ -718,6 +937,27 @@ struct PointView {
     summary: Vec<String>,
     location: String,
     affected: Vec<AffectedLink>,
+    amendments: Vec<AmendmentView>,
+}
+
+fn amendment_views(catalog: &GuidelineCatalog, point: &RevisionPoint) -> Vec<AmendmentView> {
+    point
+        .amendments
+        .iter()
+        .filter_map(|a| catalog.amended_wording(a))
+        .map(|w| {
+            let segments = mamori_domain::diff::text_diff(&w.old, &w.new);
+            let (left, right) = mamori_domain::diff::side_by_side(&segments);
+            AmendmentView {
+                clause_id: w.clause.id.as_str().to_owned(),
+                clause_title: w.clause.title.clone(),
+                href: clause_href(w.clause.id.as_str()),
+                target: w.target.label(),
+                left: pieces(&left),
+                right: pieces(&right),
+            }
+        })
+        .collect()
 }
 
 #[derive(Debug)]
@@ -777,6 +1017,7 @@ pub async fn revisions(session: Session, Guideline(catalog): Guideline) -> Respo
                             href: ref_href(catalog, a.as_str()),
                         })
                         .collect(),
+                    amendments: amendment_views(catalog, p),
                 })
                 .collect(),
             checklist: set

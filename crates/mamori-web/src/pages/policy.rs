@@ -705,9 +705,9 @@ pub async fn acknowledgements(
 
 /// A piece of text in the side-by-side view: `mark` is `del`, `ins` or empty.
 #[derive(Debug)]
-struct Piece {
-    mark: &'static str,
-    text: String,
+pub(crate) struct Piece {
+    pub(crate) mark: &'static str,
+    pub(crate) text: String,
 }
 
 #[derive(Debug)]
@@ -744,7 +744,7 @@ pub struct DiffQuery {
     all: Option<String>,
 }
 
-fn pieces(segments: &[mamori_domain::diff::Segment]) -> Vec<Piece> {
+pub(crate) fn pieces(segments: &[mamori_domain::diff::Segment]) -> Vec<Piece> {
     use mamori_domain::diff::SegmentKind;
     segments
         .iter()
