@@ -231,6 +231,10 @@ pub enum ProfileChange {
     SetScheme {
         preset: String,
     },
+    /// The word the policy uses for the body itself: 「本市」, 「本町」, 「本県」 …
+    SetBodyTerm {
+        term: String,
+    },
 }
 
 impl ProfileChange {
@@ -246,6 +250,7 @@ impl ProfileChange {
             Self::RenameRole { .. } => "policy.rename_role",
             Self::SetParameter { .. } => "policy.set_parameter",
             Self::SetScheme { .. } => "policy.set_scheme",
+            Self::SetBodyTerm { .. } => "policy.set_body_term",
         }
     }
 
@@ -382,6 +387,16 @@ impl ProfileChange {
             Self::SetScheme { preset } => {
                 let scheme = scheme_preset(preset)?;
                 p.classification_scheme = scheme.to_toml()?;
+            }
+            Self::SetBodyTerm { term } => {
+                let term = term.trim();
+                if term.is_empty() || term.chars().count() > 10 {
+                    return Err(DomainError::new(
+                        "団体の呼び方",
+                        "1文字以上10文字以下で入力してください（例: 本市、本町、本県）",
+                    ));
+                }
+                p.body_term = term.to_owned();
             }
         }
         Ok(())
@@ -664,6 +679,18 @@ impl App {
         Ok(edition)
     }
 
+    /// 施行中 → 廃止.
+    pub async fn abolish_policy_edition(
+        &self,
+        user: &CurrentUser,
+        _may: &PolicyEditor,
+        number: EditionNumber,
+        meta: &RequestMeta,
+    ) -> Result<Edition, AppError> {
+        self.transition(user, number, "policy.abolish", meta, Edition::abolish)
+            .await
+    }
+
     /// 周知: publishes the edition in force to staff, who can then acknowledge it.
     pub async fn publish_policy_edition(
         &self,
@@ -904,7 +931,7 @@ pub fn resolve_clauses(
                 text: profile
                     .amendments
                     .get(id)
-                    .map_or_else(|| clause.model_text.clone(), |a| a.text.clone()),
+                    .map_or_else(|| profile.localize(&clause.model_text), |a| a.text.clone()),
             });
         }
         out.extend(

@@ -159,6 +159,9 @@ impl RevisionKind {
     }
 }
 
+/// The word the guideline's 例文 uses for the body.
+pub const GUIDELINE_BODY_TERM: &str = "本市";
+
 /// A clause worded differently from the guideline's 例文.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Amendment {
@@ -355,6 +358,16 @@ impl Profile {
             }
         }
         out
+    }
+
+    /// A guideline text in the body's words: the 例文's 「本市」 becomes the body's term
+    /// (「本町」, 「本県」 …).
+    pub fn localize(&self, model_text: &str) -> String {
+        if self.body_term == GUIDELINE_BODY_TERM {
+            model_text.to_owned()
+        } else {
+            model_text.replace(GUIDELINE_BODY_TERM, &self.body_term)
+        }
     }
 
     /// The body's name for a role, falling back to the key.
@@ -773,6 +786,17 @@ mod tests {
         e.profile = p;
         assert!(e.submit(&Catalog).is_err());
         assert_eq!(e.status, EditionStatus::Draft);
+    }
+
+    #[test]
+    fn guideline_texts_take_the_bodys_term() {
+        let mut p = profile();
+        assert_eq!(p.localize("本市の情報資産"), "本市の情報資産");
+        p.body_term = "本町".into();
+        assert_eq!(
+            p.localize("本市の情報資産は本市が管理する"),
+            "本町の情報資産は本町が管理する"
+        );
     }
 
     #[test]

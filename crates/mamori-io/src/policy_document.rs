@@ -219,7 +219,14 @@ pub fn build(
                 }
             }
             let amendment = profile.amendments.get(id);
-            let text = amendment.map_or(clause.model_text.as_str(), |a| a.text.as_str());
+            let localized;
+            let text = match amendment {
+                Some(a) => a.text.as_str(),
+                None => {
+                    localized = profile.localize(&clause.model_text);
+                    localized.as_str()
+                }
+            };
             // The guideline prints the classification tables inside this clause; the extraction
             // left them as lines of text. Cut there and print the body's scheme as real tables.
             let cut = table_captions

@@ -518,3 +518,128 @@ async fn the_edition_downloads_as_a_word_document_with_its_clauses_in_order() {
     }
     assert!(xml.contains("<w:tbl>"), "real Word tables");
 }
+
+#[tokio::test]
+async fn a_draft_gets_its_own_clauses_and_terms_and_an_edition_can_be_abolished() {
+    let t = TestApp::spawn().await;
+    let tokatsu = t.signed_in("tokatsu").await;
+    post(&t, &tokatsu, "/policy/editions", &[("from", "2")]).await;
+
+    // A local clause placed after a guideline clause, then shown in the document at that place.
+    let r = post(
+        &t,
+        &tokatsu,
+        "/policy/3/profile",
+        &[
+            ("op", "add-local"),
+            ("number", "2.3"),
+            ("title", "テレワーク端末の管理"),
+            (
+                "text",
+                "テレワークに用いる端末は、情報システム管理者が管理しなければならない。",
+            ),
+            ("after", "S-2.(2)⑩(ウ)"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let r = post(
+        &t,
+        &tokatsu,
+        "/policy/3/profile",
+        &[
+            ("op", "add-local"),
+            ("number", "2.4"),
+            ("title", ""),
+            ("text", "x"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        alert_of(&r.text().await.unwrap()).unwrap(),
+        "独自の条項の見出し: 入力してください"
+    );
+    let r = post(
+        &t,
+        &tokatsu,
+        "/policy/3/profile",
+        &[
+            ("op", "add-local"),
+            ("number", "2.4"),
+            ("title", "t"),
+            ("text", "x"),
+            ("after", "S-99"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+
+    // The body calls itself 本町: guideline texts follow, amended texts stay as written.
+    let r = post(
+        &t,
+        &tokatsu,
+        "/policy/3/profile",
+        &[("op", "set-body-term"), ("term", "本町")],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, doc) = page(&t, &tokatsu, "/policy/3/document").await;
+    let disposal = doc
+        .find("情報セキュリティ管理者の許可を得なければならない")
+        .unwrap();
+    let local = doc.find("テレワーク端末の管理").unwrap();
+    assert!(disposal < local, "the local clause follows S-2.(2)⑩(ウ)");
+    assert!(doc.contains("本町が保有する情報資産") && !doc.contains("本市が保有する情報資産"));
+    let r = post(
+        &t,
+        &tokatsu,
+        "/policy/3/profile",
+        &[("op", "set-body-term"), ("term", "")],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+
+    // Removing the local clause takes it out again.
+    let (_, html) = page(&t, &tokatsu, "/policy/3").await;
+    let marker = "name=\"op\" value=\"remove-local\"><input type=\"hidden\" name=\"key\" value=\"";
+    let keys: Vec<&str> = html
+        .match_indices(marker)
+        .map(|(i, _)| html[i + marker.len()..].split('"').next().unwrap())
+        .collect();
+    assert_eq!(keys.len(), 2, "the demo's 5.5 and the new 2.3");
+    for key in keys {
+        post(
+            &t,
+            &tokatsu,
+            "/policy/3/profile",
+            &[("op", "remove-local"), ("key", key)],
+        )
+        .await;
+    }
+    let (_, doc) = page(&t, &tokatsu, "/policy/3/document").await;
+    assert!(!doc.contains("テレワーク端末の管理") && !doc.contains("生成AIサービスの利用"));
+
+    // 廃止 of the edition in force, by an editor only; it stays in the 改定履歴.
+    let kacho = t.signed_in("kacho").await;
+    assert_eq!(
+        post(&t, &kacho, "/policy/2/actions/abolish", &[])
+            .await
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        post(&t, &tokatsu, "/policy/2/actions/abolish", &[])
+            .await
+            .status(),
+        StatusCode::SEE_OTHER
+    );
+    let (_, html) = page(&t, &tokatsu, "/policy").await;
+    assert!(html.contains("status-abolished") && html.contains("第2版 一部改正 令和5年4月1日"));
+    assert_eq!(
+        post(&t, &tokatsu, "/policy/2/actions/abolish", &[])
+            .await
+            .status(),
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+}

@@ -217,6 +217,7 @@ struct EditionPage {
     can_decide: bool,
     can_enforce: bool,
     can_publish: bool,
+    can_abolish: bool,
     can_acknowledge: bool,
     can_see_rollup: bool,
     published: Option<String>,
@@ -230,6 +231,7 @@ struct EditionPage {
     roles: Vec<RoleRow>,
     params: Vec<ParamRow>,
     scheme: String,
+    body_term: String,
     /// (key, name, selected) of the shipped schemes, for the selector of a draft.
     schemes: Vec<(&'static str, &'static str, bool)>,
     handling: Vec<HandlingTable>,
@@ -269,6 +271,7 @@ fn edition_page(
         can_decide: decider && e.status == EditionStatus::UnderReview,
         can_enforce: editor && e.status == EditionStatus::Decided,
         can_publish: editor && e.status == EditionStatus::InForce && view.published_at.is_none(),
+        can_abolish: editor && e.status == EditionStatus::InForce,
         can_acknowledge: view.published_at.is_some()
             && view.acknowledged_at.is_none()
             && user.account.person_id.is_some(),
@@ -339,6 +342,7 @@ fn edition_page(
             })
             .collect(),
         scheme,
+        body_term: p.body_term.clone(),
         schemes: SCHEME_PRESETS
             .iter()
             .map(|(key, name)| (*key, *name, *key == scheme_id))
@@ -413,6 +417,10 @@ pub async fn act(
                 .await
                 .map(drop),
             (Err(e), _) | (_, Err(e)) => Err(e),
+        },
+        "abolish" => match user.policy_editor() {
+            Ok(ed) => app.abolish_policy_edition(user, &ed, n, &m).await.map(drop),
+            Err(e) => Err(e),
         },
         "publish" => match user.policy_editor() {
             Ok(ed) => app.publish_policy_edition(user, &ed, n, &m).await,
@@ -504,6 +512,20 @@ pub async fn change(
             key: form.get("key").to_owned(),
             name: form.get("name").to_owned(),
             post: optional("post"),
+        },
+        "set-body-term" => ProfileChange::SetBodyTerm {
+            term: form.get("term").to_owned(),
+        },
+        "add-local" => ProfileChange::AddLocal(mamori_domain::policy::LocalClause {
+            // A fresh key: the body's own number may change, the key never does.
+            key: format!("local-{}", uuid::Uuid::now_v7().simple()),
+            number: form.get("number").trim().to_owned(),
+            title: form.get("title").trim().to_owned(),
+            text: form.get("text").trim().to_owned(),
+            after: optional("after").map(|a| a.trim().to_owned()),
+        }),
+        "remove-local" => ProfileChange::RemoveLocal {
+            key: form.get("key").to_owned(),
         },
         "set-scheme" => ProfileChange::SetScheme {
             preset: form.get("preset").to_owned(),
