@@ -786,17 +786,22 @@ impl App {
             .ok_or_else(|| AppError::NotFound(format!("{number}")))?;
         let rows = policy::acknowledgement_rollup(&mut conn, body.id, edition.id).await?;
         let mut out = Vec::new();
-        for r in rows {
+        for r in &rows {
             let missing = if r.staff > r.acknowledged {
                 policy::not_acknowledged(&mut conn, &r.unit_id, edition.id).await?
             } else {
                 Vec::new()
             };
+            // A 部局's figures include its 課室 (and their 係): the roll-up a 部長 answers for.
+            let (staff, acknowledged) = rows
+                .iter()
+                .filter(|u| u.unit_id == r.unit_id || is_under(&rows, &u.unit_id, &r.unit_id))
+                .fold((0, 0), |(s, a), u| (s + u.staff, a + u.acknowledged));
             out.push(UnitRollup {
-                unit_name: r.unit_name,
+                unit_name: r.unit_name.clone(),
                 is_department: r.kind == "department",
-                staff: r.staff,
-                acknowledged: r.acknowledged,
+                staff,
+                acknowledged,
                 missing,
             });
         }
@@ -833,11 +838,26 @@ impl App {
     }
 }
 
+/// Whether `unit` lies below `ancestor` in the unit tree.
+fn is_under(rows: &[policy::UnitAcknowledgement], unit: &str, ancestor: &str) -> bool {
+    let mut current = rows.iter().find(|u| u.unit_id == unit);
+    // The tree is shallow (部局 → 課室 → 係); the bound guards against a cycle in bad data.
+    for _ in 0..16 {
+        match current.and_then(|u| u.parent_id.as_deref()) {
+            Some(parent) if parent == ancestor => return true,
+            Some(parent) => current = rows.iter().find(|u| u.unit_id == parent),
+            None => return false,
+        }
+    }
+    false
+}
+
 /// One unit's acknowledgement state.
 #[derive(Debug, Clone)]
 pub struct UnitRollup {
     pub unit_name: String,
     pub is_department: bool,
+    /// Serving staff of the unit and every unit below it.
     pub staff: i64,
     pub acknowledged: i64,
     /// Name and 職名 of those who have not acknowledged.

@@ -151,8 +151,20 @@ async fn the_chief_drafts_an_edition_the_ciso_decides_it_and_staff_acknowledge_i
     // The roll-up counts it and lists who has not read it.
     let (status, html) = page(&t, &tokatsu, "/policy/3/acknowledgements").await;
     assert_eq!(status, StatusCode::OK);
-    assert!(html.contains("1 / "), "{html}");
-    assert!(html.contains("市民課"));
+    assert!(html.contains("全体: 1 / 46 人"), "{html}");
+    // 市民部 totals its 課室: shokuin (市民課) confirmed.
+    let shimin_bu = &html[html.find("<td>市民部</td>").unwrap()..];
+    let cells: Vec<&str> = shimin_bu
+        .split("<td class=\"num\">")
+        .skip(1)
+        .take(2)
+        .map(|c| c.split('<').next().unwrap())
+        .collect();
+    assert_eq!(
+        cells,
+        vec!["12", "1"],
+        "市民部: 部長 + 市民課 5 + 保険年金課 3 + 税務課 3"
+    );
     assert_eq!(
         page(&t, &shokuin, "/policy/3/acknowledgements").await.0,
         StatusCode::FORBIDDEN

@@ -718,8 +718,13 @@ pub async fn acknowledgements(
         chrome: Chrome::for_user(format!("{n} 確認状況"), user, "/policy"),
         number: n.get(),
         edition_label: n.to_string(),
-        total_staff: rows.iter().map(|r| r.staff).sum(),
-        total_acknowledged: rows.iter().map(|r| r.acknowledged).sum(),
+        // Departments already include their sections; count the top of each tree once.
+        total_staff: rows.iter().filter(|r| r.department).map(|r| r.staff).sum(),
+        total_acknowledged: rows
+            .iter()
+            .filter(|r| r.department)
+            .map(|r| r.acknowledged)
+            .sum(),
         rows,
     };
     render(StatusCode::OK, &page)
