@@ -18,7 +18,9 @@ use docx_rs::{
 };
 
 use crate::ExportError;
-use crate::policy_document::{DocBlock, DocPart, Marking, PolicyDocument};
+use crate::policy_document::{
+    DocBlock, DocPart, Marking, PolicyDocument, leading_marker, marker_halves, numbered_title,
+};
 
 /// Body text: 明朝 for Japanese, Century for Latin — the pairing of Japanese official documents.
 const MINCHO: &str = "ＭＳ 明朝";
@@ -373,11 +375,7 @@ fn part_body(part: &DocPart, bookmarks: &Bookmarks) -> Vec<Item> {
                 // amended/recommended are for the review views; a published text is plain.
                 let mut text_depth = depth;
                 if *local && (number.is_some() || title.is_some()) {
-                    let line = [number.as_deref(), title.as_deref()]
-                        .into_iter()
-                        .flatten()
-                        .collect::<Vec<_>>()
-                        .join("　");
+                    let line = numbered_title(number.as_deref(), title.as_deref());
                     items.push(Item::para(
                         hanging(
                             Paragraph::new().style(LOCAL_TITLE),
@@ -438,12 +436,7 @@ fn heading(level: u8, number: &str, title: &str, bookmark: Option<&(usize, Strin
     if let Some((id, name)) = bookmark {
         p = p.add_bookmark_start(*id, name.clone());
     }
-    let text = if number.is_empty() {
-        title.to_string()
-    } else {
-        format!("{number}　{title}")
-    };
-    p = p.add_run(Run::new().add_text(text));
+    p = p.add_run(Run::new().add_text(numbered_title(Some(number), Some(title))));
     if let Some((id, _)) = bookmark {
         p = p.add_bookmark_end(*id);
     }
@@ -474,43 +467,9 @@ fn body_paragraph(depth: u8, line: &str) -> Paragraph {
     p.add_run(Run::new().add_text(line))
 }
 
-/// The marker at the start of a paragraph, with the space after it: 「②　」, 「（イ）　」, 「(3) 」.
-fn leading_marker(line: &str) -> Option<&str> {
-    let first = line.chars().next()?;
-    let end = if is_circled(first) {
-        first.len_utf8()
-    } else if first == '（' || first == '(' {
-        let close = line
-            .char_indices()
-            .take(6)
-            .find(|(_, c)| *c == '）' || *c == ')')?;
-        close.0 + close.1.len_utf8()
-    } else {
-        return None;
-    };
-    let rest = &line[end..];
-    let space = rest
-        .chars()
-        .next()
-        .filter(|c| *c == '　' || *c == ' ')
-        .map_or(0, char::len_utf8);
-    line.get(..end + space)
-}
-
-fn is_circled(c: char) -> bool {
-    matches!(c, '\u{2460}'..='\u{2473}' | '\u{3251}'..='\u{325F}' | '\u{32B1}'..='\u{32BF}')
-}
-
-/// The width of a number or marker plus the full-width space after it, in twips: full-width
-/// characters take one character, ASCII half of one.
+/// The width of a number or marker plus the full-width space after it, in twips.
 fn marker_width(marker: &str) -> i32 {
-    let trimmed = marker.trim_end_matches([' ', '　']);
-    let halves: i32 = trimmed
-        .chars()
-        .map(|c| if c.is_ascii() { 1 } else { 2 })
-        .sum();
-    // The separator we print (or the text already has) is one full-width character.
-    (halves + 2) * CHAR / 2
+    marker_halves(marker) * CHAR / 2
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -153,6 +153,57 @@ impl PolicyDocument {
     }
 }
 
+/// A number and a title as printed, a full-width space between: 「第２章　組織体制」. Either may be
+/// missing (a heading without a number, a local clause without a title).
+pub fn numbered_title(number: Option<&str>, title: Option<&str>) -> String {
+    [number, title]
+        .into_iter()
+        .flatten()
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join("　")
+}
+
+/// The marker at the start of a paragraph, with the space after it: 「②　」, 「（イ）　」, 「(3) 」.
+/// The writers hang such a paragraph by the marker's width.
+pub fn leading_marker(line: &str) -> Option<&str> {
+    let first = line.chars().next()?;
+    let end = if is_circled(first) {
+        first.len_utf8()
+    } else if first == '（' || first == '(' {
+        let close = line
+            .char_indices()
+            .take(6)
+            .find(|(_, c)| *c == '）' || *c == ')')?;
+        close.0 + close.1.len_utf8()
+    } else {
+        return None;
+    };
+    let rest = &line[end..];
+    let space = rest
+        .chars()
+        .next()
+        .filter(|c| *c == '　' || *c == ' ')
+        .map_or(0, char::len_utf8);
+    line.get(..end + space)
+}
+
+fn is_circled(c: char) -> bool {
+    matches!(c, '\u{2460}'..='\u{2473}' | '\u{3251}'..='\u{325F}' | '\u{32B1}'..='\u{32BF}')
+}
+
+/// The width of a number or marker plus the full-width space after it, in half characters:
+/// full-width characters take one character, ASCII half of one.
+pub fn marker_halves(marker: &str) -> i32 {
+    let trimmed = marker.trim_end_matches([' ', '　']);
+    let halves: i32 = trimmed
+        .chars()
+        .map(|c| if c.is_ascii() { 1 } else { 2 })
+        .sum();
+    // The separator a writer prints (or the text already has) is one full-width character.
+    halves + 2
+}
+
 use std::collections::BTreeSet;
 
 use mamori_catalog::{Catalog, Part, SectionLevel};

@@ -65,6 +65,10 @@ pub fn router(app: App, config: WebConfig) -> Router {
             get(pages::policy::document_docx),
         )
         .route(
+            "/policy/{number}/document.pdf",
+            get(pages::policy::document_pdf),
+        )
+        .route(
             "/policy/{number}/acknowledgements",
             get(pages::policy::acknowledgements),
         )

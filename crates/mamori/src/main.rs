@@ -113,6 +113,7 @@ enum PolicyCommand {
 enum DocumentFormat {
     Html,
     Docx,
+    Pdf,
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -483,6 +484,7 @@ async fn policy_export(
             .map_err(|e| anyhow::anyhow!("HTML を作成できません: {e}"))?
             .into_bytes(),
         DocumentFormat::Docx => mamori_io::docx::policy_docx(&doc)?,
+        DocumentFormat::Pdf => mamori_pdf::policy_pdf(&doc)?,
     };
     std::fs::write(output, bytes)
         .with_context(|| format!("{} に書き込めません", output.display()))?;

@@ -375,3 +375,24 @@ async fn policy_export_writes_a_standalone_html_document() {
             .contains("第1版（制定）")
     );
 }
+
+#[tokio::test]
+async fn policy_export_writes_a_pdf() {
+    let t = TestApp::spawn().await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("p.pdf");
+    let out = t.cli(
+        &[
+            "policy",
+            "export",
+            "--format",
+            "pdf",
+            "--output",
+            file.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let bytes = std::fs::read(&file).unwrap();
+    assert!(bytes.starts_with(b"%PDF"), "not a PDF");
+}

@@ -479,6 +479,32 @@ async fn the_home_page_asks_staff_to_confirm_the_edition_in_force() {
 }
 
 #[tokio::test]
+async fn the_edition_downloads_as_a_pdf() {
+    let t = TestApp::spawn().await;
+    let kacho = t.signed_in("kacho").await;
+    let r = kacho
+        .get(t.url("/policy/2/document.pdf"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.headers().get("content-type").unwrap(), "application/pdf");
+    let disposition = r
+        .headers()
+        .get("content-disposition")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        disposition.contains("filename=\"policy-edition-2.pdf\""),
+        "{disposition}"
+    );
+    let bytes = r.bytes().await.unwrap();
+    assert!(bytes.starts_with(b"%PDF"), "not a PDF");
+}
+
+#[tokio::test]
 async fn the_edition_downloads_as_a_word_document_with_its_clauses_in_order() {
     use std::io::Read;
     let t = TestApp::spawn().await;

@@ -952,17 +952,52 @@ pub async fn document_docx(
         Ok(d) => d,
         Err(e) => return fail(&rid)(e),
     };
-    let bytes = match mamori_io::docx::policy_docx(&doc) {
-        Ok(b) => b,
-        Err(e) => return fail(&rid)(AppError::Internal(e.to_string())),
+    match mamori_io::docx::policy_docx(&doc) {
+        Ok(bytes) => download(
+            &doc,
+            bytes,
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            "docx",
+        ),
+        Err(e) => fail(&rid)(AppError::Internal(e.to_string())),
+    }
+}
+
+/// The edition as PDF.
+pub async fn document_pdf(
+    State(state): State<AppState>,
+    session: Session,
+    Extension(rid): Extension<RequestId>,
+    Path(number): Path<String>,
+) -> Response {
+    let doc = match build_document(&state, &session.user, &number).await {
+        Ok(d) => d,
+        Err(e) => return fail(&rid)(e),
     };
+    // Typesetting takes a CPU for a second or more: keep it off the async workers.
+    let typeset = {
+        let doc = doc.clone();
+        tokio::task::spawn_blocking(move || mamori_pdf::policy_pdf(&doc)).await
+    };
+    match typeset {
+        Ok(Ok(bytes)) => download(&doc, bytes, "application/pdf", "pdf"),
+        Ok(Err(e)) => fail(&rid)(AppError::Internal(e.to_string())),
+        Err(e) => fail(&rid)(AppError::Internal(format!("PDF の組版が中断しました: {e}"))),
+    }
+}
+
+/// A document file as a download named after the policy and its edition.
+fn download(
+    doc: &mamori_io::policy_document::PolicyDocument,
+    bytes: Vec<u8>,
+    content_type: &'static str,
+    extension: &str,
+) -> Response {
     let mut response = bytes.into_response();
     let headers = response.headers_mut();
     headers.insert(
         axum::http::header::CONTENT_TYPE,
-        axum::http::HeaderValue::from_static(
-            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-        ),
+        axum::http::HeaderValue::from_static(content_type),
     );
     let number = doc
         .edition_label
@@ -972,8 +1007,8 @@ pub async fn document_docx(
     headers.insert(
         axum::http::header::CONTENT_DISPOSITION,
         crate::pages::catalog::attachment(
-            &format!("policy-edition-{number}.docx"),
-            &format!("{}_{}.docx", doc.title, doc.edition_caption()),
+            &format!("policy-edition-{number}.{extension}"),
+            &format!("{}_{}.{extension}", doc.title, doc.edition_caption()),
         ),
     );
     response
