@@ -110,6 +110,7 @@ fn policy_pdf_is_a_pdf_with_the_text_extractable() {
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("policy.pdf");
     std::fs::write(&path, &pdf).unwrap();
+    // MAMORI_PDF_KEEP=/tmp/x.pdf keeps a copy to look at the layout (pdftoppm, a viewer).
     if let Ok(keep) = std::env::var("MAMORI_PDF_KEEP") {
         std::fs::write(keep, &pdf).unwrap();
     }
