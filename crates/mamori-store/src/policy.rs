@@ -16,11 +16,8 @@ fn corrupt(what: &str, e: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(format!("policy_editions.{what}: {e}"))
 }
 
-pub async fn insert_edition(
-    conn: &mut AnyConnection,
-    e: &Edition,
-    at: DateTime<Utc>,
-) -> Result<(), StoreError> {
+/// The edition's profile and decision as the JSON text the table keeps.
+fn json_columns(e: &Edition) -> Result<(String, Option<String>), StoreError> {
     let profile = serde_json::to_string(&e.profile).map_err(|x| corrupt("profile", x))?;
     let decision = e
         .decision
@@ -28,6 +25,15 @@ pub async fn insert_edition(
         .map(serde_json::to_string)
         .transpose()
         .map_err(|x| corrupt("decision", x))?;
+    Ok((profile, decision))
+}
+
+pub async fn insert_edition(
+    conn: &mut AnyConnection,
+    e: &Edition,
+    at: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let (profile, decision) = json_columns(e)?;
     sqlx::query(
         "INSERT INTO policy_editions (id, body_id, number, title, status, revision_kind, based_on, \
          decision_json, effective_from, profile_json, created_at, updated_at) \
@@ -58,13 +64,7 @@ pub async fn update_edition(
     expected: EditionStatus,
     at: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    let profile = serde_json::to_string(&e.profile).map_err(|x| corrupt("profile", x))?;
-    let decision = e
-        .decision
-        .as_ref()
-        .map(serde_json::to_string)
-        .transpose()
-        .map_err(|x| corrupt("decision", x))?;
+    let (profile, decision) = json_columns(e)?;
     let done = sqlx::query(
         "UPDATE policy_editions SET title = $1, status = $2, revision_kind = $3, decision_json = $4, \
          effective_from = $5, profile_json = $6, updated_at = $7 WHERE id = $8 AND status = $9",
