@@ -9,12 +9,6 @@ use calamine::{Data, Reader, Xlsx};
 use common::{TestApp, location};
 use reqwest::{Client, StatusCode};
 
-async fn page(t: &TestApp, browser: &Client, path: &str) -> (StatusCode, String) {
-    let r = browser.get(t.url(path)).send().await.unwrap();
-    let status = r.status();
-    (status, r.text().await.unwrap())
-}
-
 /// Rows of the clause table: each starts with a link to a clause page.
 fn clause_rows(html: &str) -> usize {
     html.matches(r#"<td class="nowrap mono"><a href="/catalog/clauses/"#)
@@ -26,14 +20,14 @@ async fn the_list_shows_every_clause_and_filters_the_recommended_ones() {
     let t = TestApp::spawn().await;
     let b = t.signed_in("kacho").await;
 
-    let (status, html) = page(&t, &b, "/catalog").await;
+    let (status, html) = t.page(&b, "/catalog").await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(clause_rows(&html), 373);
     assert!(html.contains("<strong>373</strong> 件の条項"));
     assert!(html.contains("情報資産の分類と管理"), "the chapter tree");
     assert!(html.contains(r#"href="/catalog" aria-current="page">ガイドライン</a>"#));
 
-    let (status, html) = page(&t, &b, "/catalog?recommended=1").await;
+    let (status, html) = t.page(&b, "/catalog?recommended=1").await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(clause_rows(&html), 17);
     assert!(html.contains(r#"name="recommended" value="1" checked"#));
@@ -51,16 +45,16 @@ async fn the_list_shows_every_clause_and_filters_the_recommended_ones() {
     assert_eq!(clause_rows(&fragment), 17);
 
     // The authority matrix as a filter: what the 情報セキュリティ管理者 permits.
-    let (_, html) = page(
-        &t,
-        &b,
-        "/catalog?role=security_manager&mark=permits&section=S-2",
-    )
-    .await;
+    let (_, html) = t
+        .page(
+            &b,
+            "/catalog?role=security_manager&mark=permits&section=S-2",
+        )
+        .await;
     assert!(html.contains("S-2.(2)⑧(イ)"));
     assert!(clause_rows(&html) < 26);
 
-    let (status, html) = page(&t, &b, "/catalog?artifact=bogus").await;
+    let (status, html) = t.page(&b, "/catalog?artifact=bogus").await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(html.contains("成果物の種類"));
 }
@@ -70,12 +64,9 @@ async fn a_clause_page_shows_its_text_roles_and_commentary() {
     let t = TestApp::spawn().await;
     let b = t.signed_in("kacho").await;
     // The id percent-encoded, as the list links it.
-    let (status, html) = page(
-        &t,
-        &b,
-        "/catalog/clauses/S-2.%28%32%29%E2%91%A7%28%E3%82%A4%29",
-    )
-    .await;
+    let (status, html) = t
+        .page(&b, "/catalog/clauses/S-2.%28%32%29%E2%91%A7%28%E3%82%A4%29")
+        .await;
     assert_eq!(status, StatusCode::OK, "{html}");
     assert!(html.contains("情報資産運搬の許可"));
     assert!(html.contains(
@@ -87,7 +78,7 @@ async fn a_clause_page_shows_its_text_roles_and_commentary() {
     assert!(html.contains(r#"rel="prev""#) && html.contains(r#"rel="next""#));
     assert!(html.contains("/catalog/revisions#2023-01-P2"));
 
-    let (status, html) = page(&t, &b, "/catalog/clauses/S-99.(1)").await;
+    let (status, html) = t.page(&b, "/catalog/clauses/S-99.(1)").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert!(html.contains("条項「S-99.(1)」が見つかりません"));
 }
@@ -96,7 +87,7 @@ async fn a_clause_page_shows_its_text_roles_and_commentary() {
 async fn search_finds_carry_out_clauses_marks_the_word_and_escapes_the_query() {
     let t = TestApp::spawn().await;
     let b = t.signed_in("kacho").await;
-    let (status, html) = page(&t, &b, "/catalog/search?q=持ち出し").await;
+    let (status, html) = t.page(&b, "/catalog/search?q=持ち出し").await;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("<mark>持ち出し</mark>"));
     // S-5.1.(1)③(イ) モバイル端末や電磁的記録媒体等の持ち出しの許可, linked percent-encoded.
@@ -106,17 +97,14 @@ async fn search_finds_carry_out_clauses_marks_the_word_and_escapes_the_query() {
     );
     assert!(html.contains("モバイル端末や電磁的記録媒体等の<mark>持ち出し</mark>の許可"));
 
-    let (status, html) = page(
-        &t,
-        &b,
-        "/catalog/search?q=%3Cscript%3Ealert(1)%3C/script%3E",
-    )
-    .await;
+    let (status, html) = t
+        .page(&b, "/catalog/search?q=%3Cscript%3Ealert(1)%3C/script%3E")
+        .await;
     assert_eq!(status, StatusCode::OK);
     assert!(!html.contains("<script>alert"));
     assert!(html.contains("&#60;script&#62;") || html.contains("&lt;script&gt;"));
 
-    let (_, html) = page(&t, &b, "/catalog/search?q=+").await;
+    let (_, html) = t.page(&b, "/catalog/search?q=+").await;
     assert!(html.contains("検索する語を入力してください"), "{html}");
 }
 
@@ -245,16 +233,7 @@ async fn the_api_lists_filters_shows_and_searches_clauses() {
     }
 
     // A bearer token works as well as the session.
-    let token = t
-        .app
-        .issue_api_token(
-            "kacho",
-            "test",
-            mamori_domain::audit::Actor::system("test"),
-            &Default::default(),
-        )
-        .await
-        .unwrap();
+    let token = t.api_token("kacho").await;
     let r = t
         .browser()
         .get(t.url("/api/v1/catalog/search?q=USB"))
@@ -305,7 +284,7 @@ fn matrix_rows(html: &str) -> Vec<String> {
 async fn the_authority_matrix_filters_by_role_and_mark() {
     let t = TestApp::spawn().await;
     let b = t.signed_in("kacho").await;
-    let (status, html) = page(&t, &b, "/catalog/matrix").await;
+    let (status, html) = t.page(&b, "/catalog/matrix").await;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains(r#"href="/catalog/matrix" aria-current="page""#));
     assert!(html.contains("<caption>権限・責任等一覧表"));
@@ -318,7 +297,9 @@ async fn the_authority_matrix_filters_by_role_and_mark() {
     assert!(all > 300, "{all}");
 
     // 「情報セキュリティ管理者が許可するもの」
-    let (status, html) = page(&t, &b, "/catalog/matrix?role=security_manager&mark=permits").await;
+    let (status, html) = t
+        .page(&b, "/catalog/matrix?role=security_manager&mark=permits")
+        .await;
     assert_eq!(status, StatusCode::OK);
     let rows = matrix_rows(&html);
     let expected: Vec<String> = mamori_catalog::load_embedded()
@@ -349,7 +330,7 @@ async fn the_authority_matrix_filters_by_role_and_mark() {
     assert!(!fragment.contains("<html"));
     assert_eq!(matrix_rows(&fragment), expected);
 
-    let (status, html) = page(&t, &b, "/catalog/matrix?mark=bogus").await;
+    let (status, html) = t.page(&b, "/catalog/matrix?mark=bogus").await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(html.contains("一覧にない印"));
 }
@@ -370,14 +351,14 @@ fn mamori_web_href(id: &str) -> String {
 async fn glossary_classification_and_revisions_render() {
     let t = TestApp::spawn().await;
     let b = t.signed_in("kacho").await;
-    let (status, html) = page(&t, &b, "/catalog/glossary").await;
+    let (status, html) = t.page(&b, "/catalog/glossary").await;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("リモートワイプ機能"));
-    let (status, html) = page(&t, &b, "/catalog/classification").await;
+    let (status, html) = t.page(&b, "/catalog/classification").await;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("機密性３") && html.contains("可用性２"));
     assert!(html.contains("重要性分類"));
-    let (status, html) = page(&t, &b, "/catalog/revisions").await;
+    let (status, html) = t.page(&b, "/catalog/revisions").await;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("委託先における情報のライフサイクル全般での管理"));
     assert!(html.contains("秘密の保持"), "the vendor checklist");

@@ -573,16 +573,7 @@ async fn me_needs_a_session_or_a_token() {
         .unwrap();
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
 
-    let token = t
-        .app
-        .issue_api_token(
-            "kacho",
-            "test",
-            mamori_domain::audit::Actor::system("test"),
-            &Default::default(),
-        )
-        .await
-        .unwrap();
+    let token = t.api_token("kacho").await;
     let r = t
         .browser()
         .get(t.url("/api/v1/me"))

@@ -7,13 +7,8 @@ mod common;
 use common::{TestApp, alert_of, csrf_of, location};
 use reqwest::{Client, StatusCode};
 
-async fn page(t: &TestApp, b: &Client, path: &str) -> (StatusCode, String) {
-    let r = b.get(t.url(path)).send().await.unwrap();
-    (r.status(), r.text().await.unwrap())
-}
-
 async fn post(t: &TestApp, b: &Client, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
-    let (_, home) = page(t, b, "/").await;
+    let (_, home) = t.page(b, "/").await;
     let csrf = csrf_of(&home);
     let mut form: Vec<(&str, &str)> = vec![("_csrf", csrf.as_str())];
     form.extend_from_slice(fields);
@@ -28,7 +23,7 @@ async fn the_chief_drafts_an_edition_the_ciso_decides_it_and_staff_acknowledge_i
     let tokatsu = t.signed_in("tokatsu").await;
 
     // The demo has 第1版 and 第2版, both in the 改定履歴 in 和暦.
-    let (status, html) = page(&t, &tokatsu, "/policy").await;
+    let (status, html) = t.page(&tokatsu, "/policy").await;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("第1版 制定 平成31年4月1日"), "{html}");
     assert!(html.contains("第2版 一部改正 令和5年4月1日"));
@@ -37,7 +32,7 @@ async fn the_chief_drafts_an_edition_the_ciso_decides_it_and_staff_acknowledge_i
     let r = post(&t, &tokatsu, "/policy/editions", &[("from", "2")]).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert_eq!(location(&r), "/policy/3");
-    let (_, html) = page(&t, &tokatsu, "/policy/3").await;
+    let (_, html) = t.page(&tokatsu, "/policy/3").await;
     assert!(html.contains("下書き") && html.contains("第2版から改定"));
     // The copy keeps 第2版's amendment and local clause.
     assert!(html.contains("S-5.1.(1)③(イ)") && html.contains("生成AIサービスの利用"));
@@ -57,12 +52,12 @@ async fn the_chief_drafts_an_edition_the_ciso_decides_it_and_staff_acknowledge_i
     )
     .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    let (_, clause) = page(
-        &t,
-        &tokatsu,
-        &format!("/policy/3/clause?id={}", "S-5.4.%281%29%E2%91%A1"),
-    )
-    .await;
+    let (_, clause) = t
+        .page(
+            &tokatsu,
+            &format!("/policy/3/clause?id={}", "S-5.4.%281%29%E2%91%A1"),
+        )
+        .await;
     assert!(
         clause.contains("直ちに当該") && clause.contains("速やかに停止"),
         "both wordings are shown"
@@ -78,10 +73,7 @@ async fn the_chief_drafts_an_edition_the_ciso_decides_it_and_staff_acknowledge_i
 
     // Staff do not see drafts; the chief cannot decide.
     let shokuin = t.signed_in("shokuin").await;
-    assert_eq!(
-        page(&t, &shokuin, "/policy/3").await.0,
-        StatusCode::NOT_FOUND
-    );
+    assert_eq!(t.page(&shokuin, "/policy/3").await.0, StatusCode::NOT_FOUND);
     assert_eq!(
         post(&t, &tokatsu, "/policy/3/actions/submit", &[])
             .await
@@ -98,7 +90,7 @@ async fn the_chief_drafts_an_edition_the_ciso_decides_it_and_staff_acknowledge_i
 
     // The CISO sees it under review and decides it.
     let ciso = t.signed_in("ciso").await;
-    let (_, html) = page(&t, &ciso, "/policy/3").await;
+    let (_, html) = t.page(&ciso, "/policy/3").await;
     assert!(html.contains("審議中") && html.contains("決裁する"));
     assert_eq!(
         post(&t, &ciso, "/policy/3/actions/decide", &[])
@@ -116,7 +108,7 @@ async fn the_chief_drafts_an_edition_the_ciso_decides_it_and_staff_acknowledge_i
     )
     .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    let (_, html) = page(&t, &tokatsu, "/policy").await;
+    let (_, html) = t.page(&tokatsu, "/policy").await;
     assert!(html.contains("第3版 一部改正 令和8年7月1日"));
     assert_eq!(
         html.matches("status-in_force").count(),
@@ -131,7 +123,7 @@ async fn the_chief_drafts_an_edition_the_ciso_decides_it_and_staff_acknowledge_i
             .status(),
         StatusCode::SEE_OTHER
     );
-    let (_, html) = page(&t, &shokuin, "/policy/3").await;
+    let (_, html) = t.page(&shokuin, "/policy/3").await;
     assert!(html.contains("内容を確認しました"));
     assert_eq!(
         post(&t, &shokuin, "/policy/3/actions/acknowledge", &[])
@@ -139,7 +131,7 @@ async fn the_chief_drafts_an_edition_the_ciso_decides_it_and_staff_acknowledge_i
             .status(),
         StatusCode::SEE_OTHER
     );
-    let (_, html) = page(&t, &shokuin, "/policy/3").await;
+    let (_, html) = t.page(&shokuin, "/policy/3").await;
     assert!(html.contains("確認済み") && !html.contains("内容を確認しました"));
     assert_eq!(
         post(&t, &shokuin, "/policy/3/actions/acknowledge", &[])
@@ -149,7 +141,7 @@ async fn the_chief_drafts_an_edition_the_ciso_decides_it_and_staff_acknowledge_i
     );
 
     // The roll-up counts it and lists who has not read it.
-    let (status, html) = page(&t, &tokatsu, "/policy/3/acknowledgements").await;
+    let (status, html) = t.page(&tokatsu, "/policy/3/acknowledgements").await;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("全体: 1 / 46 人"), "{html}");
     // 市民部 totals its 課室: shokuin (市民課) confirmed.
@@ -166,7 +158,7 @@ async fn the_chief_drafts_an_edition_the_ciso_decides_it_and_staff_acknowledge_i
         "市民部: 部長 + 市民課 5 + 保険年金課 3 + 税務課 3"
     );
     assert_eq!(
-        page(&t, &shokuin, "/policy/3/acknowledgements").await.0,
+        t.page(&shokuin, "/policy/3/acknowledgements").await.0,
         StatusCode::FORBIDDEN
     );
 
@@ -210,7 +202,9 @@ async fn an_edition_in_force_cannot_be_changed_and_the_refusal_changes_nothing()
         "{message}"
     );
     assert_eq!(t.audit_count().await, before);
-    let (_, clause) = page(&t, &tokatsu, "/policy/2/clause?id=S-5.4.%281%29%E2%91%A1").await;
+    let (_, clause) = t
+        .page(&tokatsu, "/policy/2/clause?id=S-5.4.%281%29%E2%91%A1")
+        .await;
     assert!(!clause.contains("直ちに当該"));
 }
 
@@ -269,7 +263,7 @@ async fn bad_profile_input_names_the_field() {
 async fn only_policy_editors_change_the_policy() {
     let t = TestApp::spawn().await;
     let kacho = t.signed_in("kacho").await;
-    let (status, html) = page(&t, &kacho, "/policy").await;
+    let (status, html) = t.page(&kacho, "/policy").await;
     assert_eq!(status, StatusCode::OK);
     assert!(!html.contains("新しい版を作成"));
     assert_eq!(
@@ -303,7 +297,7 @@ async fn only_policy_editors_change_the_policy() {
 async fn the_diff_shows_what_changed_between_editions_character_by_character() {
     let t = TestApp::spawn().await;
     let kacho = t.signed_in("kacho").await;
-    let (status, html) = page(&t, &kacho, "/policy/2/diff").await;
+    let (status, html) = t.page(&kacho, "/policy/2/diff").await;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("第1版 と 第2版 の比較"));
     assert!(html.contains("追加 2 ・ 削除 0 ・ 文言の変更 1"), "{html}");
@@ -316,16 +310,16 @@ async fn the_diff_shows_what_changed_between_editions_character_by_character() {
         !html.contains("S-1.(1)① "),
         "unchanged clauses are hidden by default"
     );
-    let (_, all) = page(&t, &kacho, "/policy/2/diff?all=1").await;
+    let (_, all) = t.page(&kacho, "/policy/2/diff?all=1").await;
     assert!(all.contains("変更なし</span>"));
 
     // Against the guideline: the 推奨事項 not adopted are missing from the policy.
-    let (_, html) = page(&t, &kacho, "/policy/2/diff?from=guideline").await;
+    let (_, html) = t.page(&kacho, "/policy/2/diff?from=guideline").await;
     assert!(html.contains("ガイドライン と 第2版 の比較"));
     assert!(html.contains("S-1.(1)② 最高情報セキュリティアドバイザーの設置"));
     assert!(html.contains("削除</span>"));
 
-    let (status, _) = page(&t, &kacho, "/policy/2/diff?from=第九版").await;
+    let (status, _) = t.page(&kacho, "/policy/2/diff?from=第九版").await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
 }
 
@@ -363,7 +357,7 @@ async fn both_classification_schemes_answer_the_handling_questions_in_the_bodys_
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
 
     // The guideline's scheme: 機密性２以上 needs the permission for 運搬, 機密性１ does not.
-    let (_, html) = page(&t, &tokatsu, "/policy/3").await;
+    let (_, html) = t.page(&tokatsu, "/policy/3").await;
     assert!(handling_row(&html, "機密性３")[TRANSPORT].contains("所属長の許可"));
     assert!(handling_row(&html, "機密性２")[TRANSPORT].contains("所属長の許可"));
     assert!(!handling_row(&html, "機密性１")[TRANSPORT].contains("許可"));
@@ -380,7 +374,7 @@ async fn both_classification_schemes_answer_the_handling_questions_in_the_bodys_
         ],
     )
     .await;
-    let (_, html) = page(&t, &tokatsu, "/policy/3").await;
+    let (_, html) = t.page(&tokatsu, "/policy/3").await;
     assert!(handling_row(&html, "可用性２")[STORE].contains("8時間以内の復旧"));
 
     // The single axis where Ⅰ is the highest: Ⅱ以上 means Ⅰ and Ⅱ.
@@ -392,7 +386,7 @@ async fn both_classification_schemes_answer_the_handling_questions_in_the_bodys_
     )
     .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    let (_, html) = page(&t, &tokatsu, "/policy/3").await;
+    let (_, html) = t.page(&tokatsu, "/policy/3").await;
     assert!(html.contains("重要性による分類"));
     assert!(handling_row(&html, "重要性分類Ⅰ")[TRANSPORT].contains("所属長の許可"));
     assert!(handling_row(&html, "重要性分類Ⅱ")[TRANSPORT].contains("所属長の許可"));
@@ -420,7 +414,7 @@ async fn both_classification_schemes_answer_the_handling_questions_in_the_bodys_
 async fn the_edition_in_force_reads_as_a_document() {
     let t = TestApp::spawn().await;
     let shokuin = t.signed_in("shokuin").await;
-    let (status, html) = page(&t, &shokuin, "/policy/2/document").await;
+    let (status, html) = t.page(&shokuin, "/policy/2/document").await;
     assert_eq!(status, StatusCode::OK);
     // Title page and 改定履歴 in 和暦.
     assert!(
@@ -454,10 +448,10 @@ async fn the_edition_in_force_reads_as_a_document() {
     let tokatsu = t.signed_in("tokatsu").await;
     post(&t, &tokatsu, "/policy/editions", &[("from", "2")]).await;
     assert_eq!(
-        page(&t, &shokuin, "/policy/3/document").await.0,
+        t.page(&shokuin, "/policy/3/document").await.0,
         StatusCode::NOT_FOUND
     );
-    let (status, html) = page(&t, &tokatsu, "/policy/3/document").await;
+    let (status, html) = t.page(&tokatsu, "/policy/3/document").await;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("第3版（案）"));
 }
@@ -467,14 +461,14 @@ async fn the_home_page_asks_staff_to_confirm_the_edition_in_force() {
     let t = TestApp::spawn().await;
     // shokuin is not among those who confirmed 第2版 in the demo; kacho is.
     let shokuin = t.signed_in("shokuin").await;
-    let (_, html) = page(&t, &shokuin, "/").await;
+    let (_, html) = t.page(&shokuin, "/").await;
     assert!(html.contains("第2版 みほん市情報セキュリティポリシー"));
     assert!(html.contains("まだ確認していません"), "{html}");
     post(&t, &shokuin, "/policy/2/actions/acknowledge", &[]).await;
-    let (_, html) = page(&t, &shokuin, "/").await;
+    let (_, html) = t.page(&shokuin, "/").await;
     assert!(!html.contains("まだ確認していません") && html.contains("確認済みです"));
     let kacho = t.signed_in("kacho").await;
-    let (_, html) = page(&t, &kacho, "/").await;
+    let (_, html) = t.page(&kacho, "/").await;
     assert!(html.contains("確認済みです"));
 }
 
@@ -622,7 +616,7 @@ async fn a_draft_gets_its_own_clauses_and_terms_and_an_edition_can_be_abolished(
     )
     .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    let (_, doc) = page(&t, &tokatsu, "/policy/3/document").await;
+    let (_, doc) = t.page(&tokatsu, "/policy/3/document").await;
     let disposal = doc
         .find("情報セキュリティ管理者の許可を得なければならない")
         .unwrap();
@@ -639,7 +633,7 @@ async fn a_draft_gets_its_own_clauses_and_terms_and_an_edition_can_be_abolished(
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
 
     // Removing the local clause takes it out again.
-    let (_, html) = page(&t, &tokatsu, "/policy/3").await;
+    let (_, html) = t.page(&tokatsu, "/policy/3").await;
     let marker = "name=\"op\" value=\"remove-local\"><input type=\"hidden\" name=\"key\" value=\"";
     let keys: Vec<&str> = html
         .match_indices(marker)
@@ -655,7 +649,7 @@ async fn a_draft_gets_its_own_clauses_and_terms_and_an_edition_can_be_abolished(
         )
         .await;
     }
-    let (_, doc) = page(&t, &tokatsu, "/policy/3/document").await;
+    let (_, doc) = t.page(&tokatsu, "/policy/3/document").await;
     assert!(!doc.contains("テレワーク端末の管理") && !doc.contains("生成AIサービスの利用"));
 
     // 廃止 of the edition in force, by an editor only; it stays in the 改定履歴.
@@ -672,7 +666,7 @@ async fn a_draft_gets_its_own_clauses_and_terms_and_an_edition_can_be_abolished(
             .status(),
         StatusCode::SEE_OTHER
     );
-    let (_, html) = page(&t, &tokatsu, "/policy").await;
+    let (_, html) = t.page(&tokatsu, "/policy").await;
     assert!(html.contains("status-abolished") && html.contains("第2版 一部改正 令和5年4月1日"));
     assert_eq!(
         post(&t, &tokatsu, "/policy/2/actions/abolish", &[])

@@ -126,6 +126,26 @@ impl TestApp {
         browser
     }
 
+    /// Opens a page as `browser` and returns its status and text.
+    pub async fn page(&self, browser: &Client, path: &str) -> (StatusCode, String) {
+        let r = browser.get(self.url(path)).send().await.unwrap();
+        let status = r.status();
+        (status, r.text().await.unwrap())
+    }
+
+    /// A new API bearer token for `login`, issued through the use case.
+    pub async fn api_token(&self, login: &str) -> String {
+        self.app
+            .issue_api_token(
+                login,
+                "test",
+                mamori_domain::audit::Actor::system("test"),
+                &Default::default(),
+            )
+            .await
+            .unwrap()
+    }
+
     pub async fn audit_count(&self) -> i64 {
         let mut conn = self.app.store().conn().await.unwrap();
         mamori_store::audit::count(&mut conn).await.unwrap()
