@@ -21,6 +21,8 @@ pub mod permission {
     /// Draft and edit editions of the body's policy, submit them, bring decided ones into force
     /// and publish them to staff.
     pub const POLICY_EDIT: &str = "policy.edit";
+    /// Maintain the organization: units, people, role assignments, 人事異動, imports.
+    pub const ORG_EDIT: &str = "org.edit";
 }
 
 /// How the user proved who they are.
@@ -95,6 +97,14 @@ impl CurrentUser {
         }
     }
 
+    pub fn org_editor(&self) -> Result<OrgEditor, AppError> {
+        if self.has(permission::ORG_EDIT) {
+            Ok(OrgEditor(()))
+        } else {
+            Err(AppError::Forbidden("組織・職員・役割の編集".to_owned()))
+        }
+    }
+
     pub fn audit_reader(&self) -> Result<AuditReader, AppError> {
         if self.has(permission::AUDIT_READ) {
             Ok(AuditReader(()))
@@ -111,3 +121,7 @@ pub struct AuditReader(());
 /// Permission to edit the body's policy editions. Only `CurrentUser::policy_editor` makes one.
 #[derive(Debug)]
 pub struct PolicyEditor(());
+
+/// Permission to maintain the organization. Only `CurrentUser::org_editor` makes one.
+#[derive(Debug)]
+pub struct OrgEditor(());

@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 use mamori_domain::account::{Account, DisplayName, Login, NewPassword};
 use mamori_domain::audit::{Actor, AuditEntry};
 use mamori_domain::ids::{AccountId, BodyId, OrgUnitId, PersonId, RoleAssignmentId};
-use mamori_domain::org::{Body, OrgUnit, Person, RoleAssignment, UnitKind};
+use mamori_domain::org::{Body, OrgUnit, Person, PersonStatus, Post, RoleAssignment, UnitKind};
 use mamori_domain::policy::{
     Decision, Edition, EditionNumber, EditionStatus, LocalClause, RoleSetting,
 };
@@ -167,6 +167,8 @@ impl App {
         // Role holders take office at the start of the fiscal year the demo is loaded in.
         let today = self.today();
         let fy_start = mamori_domain::fiscal_year::FiscalYear::of(today).start();
+        // The demo's units and staff are on record from the body's first policy (平成14年度).
+        let since = NaiveDate::from_ymd_opt(2002, 4, 1).unwrap_or(fy_start);
         let actor = Actor::system("demo");
         let body = Body {
             id: BodyId::new(),
@@ -219,6 +221,9 @@ impl App {
                 agency_kind: u.agency_kind.clone(),
                 name: u.name.clone(),
                 sort_order: i as i64,
+                valid_from: since,
+                valid_to: None,
+                successor_id: None,
             };
             org::insert_unit(tx.conn(), &unit, now).await?;
             audit::append(
@@ -237,6 +242,7 @@ impl App {
         };
 
         let mut people: HashMap<&str, PersonId> = HashMap::new();
+        let mut posts: HashMap<&str, Post> = HashMap::new();
         for p in &file.people {
             let person = Person {
                 id: PersonId::new(),
@@ -248,9 +254,9 @@ impl App {
                 title: p.title.clone(),
                 employment_kind: p.employment_kind.clone(),
                 email: None,
-                status: "在職".to_owned(),
+                status: PersonStatus::Active,
             };
-            org::insert_person(tx.conn(), &person, now).await?;
+            org::insert_person(tx.conn(), &person, since, "登録", now).await?;
             audit::append(
                 tx,
                 now,
@@ -258,6 +264,13 @@ impl App {
             )
             .await?;
             people.insert(p.staff_number.as_str(), person.id);
+            posts.insert(
+                p.staff_number.as_str(),
+                Post {
+                    unit_id: person.unit_id,
+                    title: person.title.clone(),
+                },
+            );
         }
         let person_of = |num: &str| {
             people
@@ -267,16 +280,20 @@ impl App {
         };
 
         for a in &file.assignments {
+            // Demo roles are 充て職: they follow the post (所属 + 職名) at transfers.
+            let person_id = person_of(&a.person)?;
+            let post = posts.get(a.person.as_str()).cloned();
             let assignment = RoleAssignment {
                 id: RoleAssignmentId::new(),
                 body_id: body.id,
                 role_key: a.role.clone(),
-                person_id: person_of(&a.person)?,
+                person_id,
                 unit_id: a.unit.as_deref().map(unit_of).transpose()?,
                 system_name: a.system.clone(),
                 is_deputy: false,
                 valid_from: fy_start,
                 valid_to: None::<NaiveDate>,
+                post,
             };
             org::insert_assignment(tx.conn(), &assignment, now).await?;
             let entry = record(

@@ -12,6 +12,7 @@ pub mod catalog;
 pub mod clock;
 pub mod demo;
 pub mod error;
+pub mod organization;
 pub mod policy;
 pub mod roles;
 pub mod settings;

@@ -15,6 +15,7 @@ use mamori_domain::policy::{
     Amendment, ClauseLookup, Decision, Edition, EditionNumber, EditionStatus, HistoryLine,
     LocalClause, Parameter, Profile, RoleSetting, revision_history,
 };
+use mamori_domain::separation::SodPolicy;
 use mamori_store::{WriteTx, audit, org, policy};
 use serde::Deserialize;
 use serde_json::json;
@@ -65,6 +66,8 @@ pub fn default_profile(body_name: &str, roles: Vec<RoleSetting>) -> Result<Profi
         deciding_role: "ciso".to_owned(),
         parameters,
         classification_scheme: ClassificationScheme::guideline()?.to_toml()?,
+        authority_overrides: BTreeMap::new(),
+        separation: SodPolicy::default(),
     })
 }
 

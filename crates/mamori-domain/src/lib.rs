@@ -5,6 +5,7 @@
 
 pub mod account;
 pub mod audit;
+pub mod authority;
 pub mod classification;
 pub mod diff;
 pub mod error;
@@ -12,6 +13,7 @@ pub mod fiscal_year;
 pub mod ids;
 pub mod org;
 pub mod policy;
+pub mod separation;
 pub mod wareki;
 
 pub use error::DomainError;

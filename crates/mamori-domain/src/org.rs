@@ -69,6 +69,128 @@ pub struct OrgUnit {
     pub agency_kind: String,
     pub name: String,
     pub sort_order: i64,
+    /// The unit exists from this date (組織改正 of the year it was created).
+    pub valid_from: NaiveDate,
+    /// Abolished after this date (merged into or split to other units).
+    pub valid_to: Option<NaiveDate>,
+    /// The unit that took over its work when it was abolished.
+    pub successor_id: Option<OrgUnitId>,
+}
+
+impl OrgUnit {
+    pub fn exists_on(&self, date: NaiveDate) -> bool {
+        self.valid_from <= date && self.valid_to.is_none_or(|to| date <= to)
+    }
+}
+
+/// 行政機関の種別 offered on the screens; a body may type its own.
+pub const AGENCY_KINDS: [&str; 8] = [
+    "内部部局",
+    "行政委員会",
+    "教育委員会",
+    "議会事務局",
+    "消防本部",
+    "地方公営企業",
+    "選挙管理委員会",
+    "監査委員事務局",
+];
+
+/// 雇用区分 known to the guideline (職員等 and 委託事業者).
+pub const EMPLOYMENT_KINDS: [&str; 5] = [
+    "職員",
+    "非常勤職員",
+    "会計年度任用職員",
+    "臨時職員",
+    "委託事業者の従業員",
+];
+
+/// 在職状況. Stored as its Japanese label.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum PersonStatus {
+    #[serde(rename = "在職")]
+    Active,
+    #[serde(rename = "休職")]
+    OnLeave,
+    #[serde(rename = "退職")]
+    Retired,
+}
+
+impl PersonStatus {
+    pub const ALL: [PersonStatus; 3] = [Self::Active, Self::OnLeave, Self::Retired];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Active => "在職",
+            Self::OnLeave => "休職",
+            Self::Retired => "退職",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.label() == s.trim())
+    }
+
+    /// Can act in a role (a 休職 or 退職 holder cannot; their 代理 does).
+    pub fn can_act(self) -> bool {
+        self == Self::Active
+    }
+}
+
+/// Kinds of 組織改正.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OrgChangeKind {
+    Create,
+    Rename,
+    Move,
+    Merge,
+    Split,
+    Abolish,
+}
+
+impl OrgChangeKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Create => "create",
+            Self::Rename => "rename",
+            Self::Move => "move",
+            Self::Merge => "merge",
+            Self::Split => "split",
+            Self::Abolish => "abolish",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [
+            Self::Create,
+            Self::Rename,
+            Self::Move,
+            Self::Merge,
+            Self::Split,
+            Self::Abolish,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Create => "新設",
+            Self::Rename => "名称変更",
+            Self::Move => "所管替え",
+            Self::Merge => "統合",
+            Self::Split => "分割",
+            Self::Abolish => "廃止",
+        }
+    }
+}
+
+/// A post (充て職): a 職名 in a unit, e.g. 市民課 課長. A role assignment tied to a post follows
+/// it when people are transferred.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Post {
+    pub unit_id: OrgUnitId,
+    pub title: String,
 }
 
 /// A person (職員等).
@@ -86,8 +208,19 @@ pub struct Person {
     /// 職員, 非常勤職員, 会計年度任用職員 …
     pub employment_kind: String,
     pub email: Option<String>,
-    /// 在職, 休職, 退職
-    pub status: String,
+    pub status: PersonStatus,
+}
+
+/// Where a person was, with which 職名, employment and status, from a date on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PersonVersion {
+    pub valid_from: NaiveDate,
+    pub unit_id: OrgUnitId,
+    pub title: String,
+    pub employment_kind: String,
+    pub status: PersonStatus,
+    /// 登録, 変更, 取込, 異動 …
+    pub cause: String,
 }
 
 /// Where a role applies.
@@ -147,6 +280,8 @@ pub struct RoleAssignment {
     pub is_deputy: bool,
     pub valid_from: NaiveDate,
     pub valid_to: Option<NaiveDate>,
+    /// The post the assignment is tied to, if any.
+    pub post: Option<Post>,
 }
 
 impl RoleAssignment {
@@ -198,6 +333,7 @@ mod tests {
             is_deputy: false,
             valid_from: from,
             valid_to: Some(to),
+            post: None,
         };
         assert!(a.is_valid_on(from));
         assert!(a.is_valid_on(to));

@@ -15,7 +15,9 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::DomainError;
+use crate::authority::RoleMarkEntry;
 use crate::ids::{BodyId, EditionId, PersonId};
+use crate::separation::SodPolicy;
 use crate::wareki::format_gregorian_as_wareki;
 
 /// 第N版: the number of an edition, from 1.
@@ -225,6 +227,13 @@ pub struct Profile {
     pub parameters: Vec<Parameter>,
     /// The classification scheme, as the TOML the classification module reads.
     pub classification_scheme: String,
+    /// The body's changes to the guideline's 権限・責任等一覧表: per clause, the row of marks that
+    /// replaces the guideline's (an empty row removes it).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub authority_overrides: BTreeMap<String, Vec<RoleMarkEntry>>,
+    /// Exceptions the body allows to 兼務の禁止.
+    #[serde(default)]
+    pub separation: SodPolicy,
 }
 
 /// Answers about the guideline catalog, which the caller has and this crate does not.
@@ -641,6 +650,8 @@ mod tests {
             deciding_role: "ciso".into(),
             parameters: Vec::new(),
             classification_scheme: String::new(),
+            authority_overrides: BTreeMap::new(),
+            separation: SodPolicy::default(),
         }
     }
 

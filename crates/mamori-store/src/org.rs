@@ -1,8 +1,11 @@
 //! Bodies, units, people, the body's role set and role assignments.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use mamori_domain::ids::{BodyId, PersonId};
-use mamori_domain::org::{Body, HeldRole, OrgUnit, Person, RoleAssignment, RoleDefinition};
+use mamori_domain::ids::{BodyId, OrgUnitId, PersonId, RoleAssignmentId};
+use mamori_domain::org::{
+    Body, HeldRole, OrgChangeKind, OrgUnit, Person, PersonStatus, PersonVersion, Post,
+    RoleAssignment, RoleDefinition, UnitKind,
+};
 use sqlx::{AnyConnection, Row};
 
 use crate::{StoreError, time};
@@ -56,8 +59,9 @@ pub async fn insert_unit(
     at: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     sqlx::query(
-        "INSERT INTO org_units (id, body_id, parent_id, code, kind, agency_kind, name, sort_order, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        "INSERT INTO org_units (id, body_id, parent_id, code, kind, agency_kind, name, sort_order, \
+         created_at, valid_from, valid_to, successor_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
     )
     .bind(unit.id.to_string())
     .bind(unit.body_id.to_string())
@@ -68,9 +72,231 @@ pub async fn insert_unit(
     .bind(&unit.name)
     .bind(unit.sort_order)
     .bind(time::text(at))
+    .bind(unit.valid_from.to_string())
+    .bind(unit.valid_to.map(|d| d.to_string()))
+    .bind(unit.successor_id.map(|d| d.to_string()))
+    .execute(&mut *conn)
+    .await?;
+    put_unit_version(conn, unit, unit.valid_from).await
+}
+
+/// Records the unit's name, parent and kinds as they are from `from` on (a rename or move on that
+/// date), and makes them the unit's current values.
+pub async fn put_unit_version(
+    conn: &mut AnyConnection,
+    unit: &OrgUnit,
+    from: NaiveDate,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO org_unit_history (unit_id, valid_from, name, parent_id, kind, agency_kind) \
+         VALUES ($1, $2, $3, $4, $5, $6) \
+         ON CONFLICT (unit_id, valid_from) DO UPDATE SET name = excluded.name, \
+         parent_id = excluded.parent_id, kind = excluded.kind, agency_kind = excluded.agency_kind",
+    )
+    .bind(unit.id.to_string())
+    .bind(from.to_string())
+    .bind(&unit.name)
+    .bind(unit.parent_id.map(|p| p.to_string()))
+    .bind(unit.kind.as_str())
+    .bind(&unit.agency_kind)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(
+        "UPDATE org_units SET name = $2, parent_id = $3, kind = $4, agency_kind = $5, \
+         valid_to = $6, successor_id = $7 WHERE id = $1",
+    )
+    .bind(unit.id.to_string())
+    .bind(&unit.name)
+    .bind(unit.parent_id.map(|p| p.to_string()))
+    .bind(unit.kind.as_str())
+    .bind(&unit.agency_kind)
+    .bind(unit.valid_to.map(|d| d.to_string()))
+    .bind(unit.successor_id.map(|d| d.to_string()))
     .execute(conn)
     .await?;
     Ok(())
+}
+
+const UNIT_ON_DATE: &str = "SELECT u.id AS id, u.body_id AS body_id, h.parent_id AS parent_id, \
+     u.code AS code, h.kind AS kind, h.agency_kind AS agency_kind, h.name AS name, \
+     u.sort_order AS sort_order, u.valid_from AS valid_from, u.valid_to AS valid_to, \
+     u.successor_id AS successor_id \
+     FROM org_units u JOIN org_unit_history h ON h.unit_id = u.id \
+     AND h.valid_from = (SELECT MAX(h2.valid_from) FROM org_unit_history h2 \
+                         WHERE h2.unit_id = u.id AND h2.valid_from <= $2)";
+
+/// The body's units as they were on `on` (names, parents and kinds of that date), existing units
+/// only, in the body's order.
+pub async fn units_on(
+    conn: &mut AnyConnection,
+    body: BodyId,
+    on: NaiveDate,
+) -> Result<Vec<OrgUnit>, StoreError> {
+    let sql = format!(
+        "{UNIT_ON_DATE} WHERE u.body_id = $1 AND u.valid_from <= $2 \
+         AND (u.valid_to IS NULL OR u.valid_to >= $2) ORDER BY u.sort_order, u.code"
+    );
+    let rows = sqlx::query(&sql)
+        .bind(body.to_string())
+        .bind(on.to_string())
+        .fetch_all(conn)
+        .await?;
+    rows.iter().map(unit_from_row).collect()
+}
+
+/// Every unit of the body ever, with its latest values (abolished ones included).
+pub async fn all_units(conn: &mut AnyConnection, body: BodyId) -> Result<Vec<OrgUnit>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT id, body_id, parent_id, code, kind, agency_kind, name, sort_order, valid_from, \
+         valid_to, successor_id FROM org_units WHERE body_id = $1 ORDER BY sort_order, code",
+    )
+    .bind(body.to_string())
+    .fetch_all(conn)
+    .await?;
+    rows.iter().map(unit_from_row).collect()
+}
+
+pub async fn find_unit(
+    conn: &mut AnyConnection,
+    id: OrgUnitId,
+) -> Result<Option<OrgUnit>, StoreError> {
+    let row = sqlx::query(
+        "SELECT id, body_id, parent_id, code, kind, agency_kind, name, sort_order, valid_from, \
+         valid_to, successor_id FROM org_units WHERE id = $1",
+    )
+    .bind(id.to_string())
+    .fetch_optional(conn)
+    .await?;
+    row.as_ref().map(unit_from_row).transpose()
+}
+
+/// A unit's names over time: (from, name, parent id), oldest first.
+pub async fn unit_history(
+    conn: &mut AnyConnection,
+    id: OrgUnitId,
+) -> Result<Vec<(NaiveDate, String, Option<OrgUnitId>, String)>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT valid_from, name, parent_id, agency_kind FROM org_unit_history WHERE unit_id = $1 \
+         ORDER BY valid_from",
+    )
+    .bind(id.to_string())
+    .fetch_all(conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok((
+                date(r, "valid_from")?,
+                r.try_get("name")?,
+                opt_id(r, "parent_id")?,
+                r.try_get("agency_kind")?,
+            ))
+        })
+        .collect()
+}
+
+fn unit_from_row(r: &sqlx::any::AnyRow) -> Result<OrgUnit, StoreError> {
+    let kind: String = r.try_get("kind")?;
+    Ok(OrgUnit {
+        id: id(r, "id")?,
+        body_id: id(r, "body_id")?,
+        parent_id: opt_id(r, "parent_id")?,
+        code: r.try_get("code")?,
+        kind: UnitKind::parse(&kind)
+            .ok_or_else(|| StoreError::Corrupt(format!("org_units.kind: {kind}")))?,
+        agency_kind: r.try_get("agency_kind")?,
+        name: r.try_get("name")?,
+        sort_order: r.try_get("sort_order")?,
+        valid_from: date(r, "valid_from")?,
+        valid_to: opt_date(r, "valid_to")?,
+        successor_id: opt_id(r, "successor_id")?,
+    })
+}
+
+pub(crate) fn id<T: std::str::FromStr>(
+    r: &sqlx::any::AnyRow,
+    column: &str,
+) -> Result<T, StoreError> {
+    let raw: String = r.try_get(column)?;
+    raw.parse()
+        .map_err(|_| StoreError::Corrupt(format!("{column}: {raw}")))
+}
+
+pub(crate) fn opt_id<T: std::str::FromStr>(
+    r: &sqlx::any::AnyRow,
+    column: &str,
+) -> Result<Option<T>, StoreError> {
+    let raw: Option<String> = r.try_get(column)?;
+    raw.map(|v| {
+        v.parse()
+            .map_err(|_| StoreError::Corrupt(format!("{column}: {v}")))
+    })
+    .transpose()
+}
+
+pub(crate) fn date(r: &sqlx::any::AnyRow, column: &str) -> Result<NaiveDate, StoreError> {
+    let raw: String = r.try_get(column)?;
+    raw.parse()
+        .map_err(|_| StoreError::Corrupt(format!("{column}: {raw}")))
+}
+
+pub(crate) fn opt_date(
+    r: &sqlx::any::AnyRow,
+    column: &str,
+) -> Result<Option<NaiveDate>, StoreError> {
+    let raw: Option<String> = r.try_get(column)?;
+    raw.map(|v| {
+        v.parse()
+            .map_err(|_| StoreError::Corrupt(format!("{column}: {v}")))
+    })
+    .transpose()
+}
+
+pub async fn insert_org_change(
+    conn: &mut AnyConnection,
+    body: BodyId,
+    kind: OrgChangeKind,
+    effective: NaiveDate,
+    summary: &str,
+    at: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO org_changes (id, body_id, kind, effective_date, summary, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(uuid::Uuid::now_v7().to_string())
+    .bind(body.to_string())
+    .bind(kind.as_str())
+    .bind(effective.to_string())
+    .bind(summary)
+    .bind(time::text(at))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// 組織改正 of the body, newest first: (effective date, kind, summary).
+pub async fn org_changes(
+    conn: &mut AnyConnection,
+    body: BodyId,
+) -> Result<Vec<(NaiveDate, OrgChangeKind, String)>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT effective_date, kind, summary FROM org_changes WHERE body_id = $1 \
+         ORDER BY effective_date DESC, created_at DESC",
+    )
+    .bind(body.to_string())
+    .fetch_all(conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            let kind: String = r.try_get("kind")?;
+            Ok((
+                date(r, "effective_date")?,
+                OrgChangeKind::parse(&kind)
+                    .ok_or_else(|| StoreError::Corrupt(format!("org_changes.kind: {kind}")))?,
+                r.try_get("summary")?,
+            ))
+        })
+        .collect()
 }
 
 pub async fn count_units(conn: &mut AnyConnection, body: BodyId) -> Result<i64, StoreError> {
@@ -102,6 +328,8 @@ async fn count(conn: &mut AnyConnection, sql: &str, body: BodyId) -> Result<i64,
 pub async fn insert_person(
     conn: &mut AnyConnection,
     p: &Person,
+    from: NaiveDate,
+    cause: &str,
     at: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     sqlx::query(
@@ -118,11 +346,183 @@ pub async fn insert_person(
     .bind(&p.title)
     .bind(&p.employment_kind)
     .bind(p.email.clone())
-    .bind(&p.status)
+    .bind(p.status.label())
     .bind(time::text(at))
+    .execute(&mut *conn)
+    .await?;
+    put_person_history(conn, p, from, cause).await
+}
+
+/// Saves the person's current values and records their unit, 職名, employment and status as of
+/// `from` (a later change on the same date replaces the earlier one).
+pub async fn update_person(
+    conn: &mut AnyConnection,
+    p: &Person,
+    from: NaiveDate,
+    cause: &str,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE people SET name = $2, name_kana = $3, unit_id = $4, title = $5, \
+         employment_kind = $6, email = $7, status = $8 WHERE id = $1",
+    )
+    .bind(p.id.to_string())
+    .bind(&p.name)
+    .bind(&p.name_kana)
+    .bind(p.unit_id.to_string())
+    .bind(&p.title)
+    .bind(&p.employment_kind)
+    .bind(p.email.clone())
+    .bind(p.status.label())
+    .execute(&mut *conn)
+    .await?;
+    put_person_history(conn, p, from, cause).await
+}
+
+async fn put_person_history(
+    conn: &mut AnyConnection,
+    p: &Person,
+    from: NaiveDate,
+    cause: &str,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO person_history (person_id, valid_from, unit_id, title, employment_kind, \
+         status, cause) VALUES ($1, $2, $3, $4, $5, $6, $7) \
+         ON CONFLICT (person_id, valid_from) DO UPDATE SET unit_id = excluded.unit_id, \
+         title = excluded.title, employment_kind = excluded.employment_kind, \
+         status = excluded.status, cause = excluded.cause",
+    )
+    .bind(p.id.to_string())
+    .bind(from.to_string())
+    .bind(p.unit_id.to_string())
+    .bind(&p.title)
+    .bind(&p.employment_kind)
+    .bind(p.status.label())
+    .bind(cause)
     .execute(conn)
     .await?;
     Ok(())
+}
+
+const PERSON_COLUMNS: &str = "id, body_id, staff_number, name, name_kana, unit_id, title, \
+     employment_kind, email, status";
+
+fn person_from_row(r: &sqlx::any::AnyRow) -> Result<Person, StoreError> {
+    let status: String = r.try_get("status")?;
+    Ok(Person {
+        id: id(r, "id")?,
+        body_id: id(r, "body_id")?,
+        staff_number: r.try_get("staff_number")?,
+        name: r.try_get("name")?,
+        name_kana: r.try_get("name_kana")?,
+        unit_id: id(r, "unit_id")?,
+        title: r.try_get("title")?,
+        employment_kind: r.try_get("employment_kind")?,
+        email: r.try_get("email")?,
+        status: PersonStatus::parse(&status)
+            .ok_or_else(|| StoreError::Corrupt(format!("people.status: {status}")))?,
+    })
+}
+
+pub async fn find_person(
+    conn: &mut AnyConnection,
+    id: PersonId,
+) -> Result<Option<Person>, StoreError> {
+    let sql = format!("SELECT {PERSON_COLUMNS} FROM people WHERE id = $1");
+    let row = sqlx::query(&sql)
+        .bind(id.to_string())
+        .fetch_optional(conn)
+        .await?;
+    row.as_ref().map(person_from_row).transpose()
+}
+
+/// Every person of the body (current values), by 職員番号.
+pub async fn all_people(conn: &mut AnyConnection, body: BodyId) -> Result<Vec<Person>, StoreError> {
+    let sql =
+        format!("SELECT {PERSON_COLUMNS} FROM people WHERE body_id = $1 ORDER BY staff_number");
+    let rows = sqlx::query(&sql)
+        .bind(body.to_string())
+        .fetch_all(conn)
+        .await?;
+    rows.iter().map(person_from_row).collect()
+}
+
+/// One page of people, filtered by unit (and the units below it: pass them all) and by a text
+/// that matches 職員番号, 氏名 or ふりがな.
+pub async fn search_people(
+    conn: &mut AnyConnection,
+    body: BodyId,
+    units: Option<&[OrgUnitId]>,
+    text: Option<&str>,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<Person>, i64), StoreError> {
+    let mut filter = String::from("body_id = $1");
+    let mut binds: Vec<String> = vec![body.to_string()];
+    if let Some(text) = text.map(str::trim).filter(|t| !t.is_empty()) {
+        binds.push(format!("%{}%", text.replace('%', "").replace('_', "")));
+        let n = binds.len();
+        filter.push_str(&format!(
+            " AND (staff_number LIKE ${n} OR name LIKE ${n} OR name_kana LIKE ${n})"
+        ));
+    }
+    if let Some(units) = units {
+        if units.is_empty() {
+            return Ok((Vec::new(), 0));
+        }
+        let start = binds.len();
+        let marks: Vec<String> = (1..=units.len())
+            .map(|i| format!("${}", start + i))
+            .collect();
+        binds.extend(units.iter().map(ToString::to_string));
+        filter.push_str(&format!(" AND unit_id IN ({})", marks.join(", ")));
+    }
+    let count_sql = format!("SELECT COUNT(*) AS n FROM people WHERE {filter}");
+    let mut q = sqlx::query(&count_sql);
+    for b in &binds {
+        q = q.bind(b.clone());
+    }
+    let total: i64 = q.fetch_one(&mut *conn).await?.try_get("n")?;
+    let sql = format!(
+        "SELECT {PERSON_COLUMNS} FROM people WHERE {filter} ORDER BY staff_number LIMIT {limit} OFFSET {offset}"
+    );
+    let mut q = sqlx::query(&sql);
+    for b in &binds {
+        q = q.bind(b.clone());
+    }
+    let rows = q.fetch_all(conn).await?;
+    Ok((
+        rows.iter().map(person_from_row).collect::<Result<_, _>>()?,
+        total,
+    ))
+}
+
+/// A person's history, oldest first: (from, unit id, 職名, 雇用区分, status, cause).
+pub async fn person_history(
+    conn: &mut AnyConnection,
+    person: PersonId,
+) -> Result<Vec<PersonVersion>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT valid_from, unit_id, title, employment_kind, status, cause FROM person_history \
+         WHERE person_id = $1 ORDER BY valid_from",
+    )
+    .bind(person.to_string())
+    .fetch_all(conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            let status: String = r.try_get("status")?;
+            Ok(PersonVersion {
+                valid_from: date(r, "valid_from")?,
+                unit_id: id(r, "unit_id")?,
+                title: r.try_get("title")?,
+                employment_kind: r.try_get("employment_kind")?,
+                status: PersonStatus::parse(&status).ok_or_else(|| {
+                    StoreError::Corrupt(format!("person_history.status: {status}"))
+                })?,
+                cause: r.try_get("cause")?,
+            })
+        })
+        .collect()
 }
 
 /// The person's unit name and 職名, for the header and `/api/v1/me`.
@@ -175,8 +575,8 @@ pub async fn insert_assignment(
 ) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO role_assignments (id, body_id, role_key, person_id, unit_id, system_name, \
-         is_deputy, valid_from, valid_to, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+         is_deputy, valid_from, valid_to, created_at, post_unit_id, post_title) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
     )
     .bind(a.id.to_string())
     .bind(a.body_id.to_string())
@@ -188,8 +588,192 @@ pub async fn insert_assignment(
     .bind(a.valid_from.to_string())
     .bind(a.valid_to.map(|d| d.to_string()))
     .bind(time::text(at))
+    .bind(a.post.as_ref().map(|p| p.unit_id.to_string()))
+    .bind(a.post.as_ref().map(|p| p.title.clone()))
     .execute(conn)
     .await?;
+    Ok(())
+}
+
+/// Ends an assignment on `last_day` (inclusive).
+pub async fn end_assignment(
+    conn: &mut AnyConnection,
+    id: RoleAssignmentId,
+    last_day: NaiveDate,
+) -> Result<(), StoreError> {
+    sqlx::query("UPDATE role_assignments SET valid_to = $2 WHERE id = $1")
+        .bind(id.to_string())
+        .bind(last_day.to_string())
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+const ASSIGNMENT_COLUMNS: &str = "a.id AS id, a.body_id AS body_id, a.role_key AS role_key, \
+     a.person_id AS person_id, a.unit_id AS unit_id, a.system_name AS system_name, \
+     a.is_deputy AS is_deputy, a.valid_from AS valid_from, a.valid_to AS valid_to, \
+     a.post_unit_id AS post_unit_id, a.post_title AS post_title";
+
+fn assignment_from_row(r: &sqlx::any::AnyRow) -> Result<RoleAssignment, StoreError> {
+    let post_unit: Option<OrgUnitId> = opt_id(r, "post_unit_id")?;
+    let post_title: Option<String> = r.try_get("post_title")?;
+    Ok(RoleAssignment {
+        id: id(r, "id")?,
+        body_id: id(r, "body_id")?,
+        role_key: r.try_get("role_key")?,
+        person_id: id(r, "person_id")?,
+        unit_id: opt_id(r, "unit_id")?,
+        system_name: r.try_get("system_name")?,
+        is_deputy: r.try_get::<i64, _>("is_deputy")? != 0,
+        valid_from: date(r, "valid_from")?,
+        valid_to: opt_date(r, "valid_to")?,
+        post: match (post_unit, post_title) {
+            (Some(unit_id), Some(title)) => Some(Post { unit_id, title }),
+            _ => None,
+        },
+    })
+}
+
+pub async fn find_assignment(
+    conn: &mut AnyConnection,
+    id: RoleAssignmentId,
+) -> Result<Option<RoleAssignment>, StoreError> {
+    let sql = format!("SELECT {ASSIGNMENT_COLUMNS} FROM role_assignments a WHERE a.id = $1");
+    let row = sqlx::query(&sql)
+        .bind(id.to_string())
+        .fetch_optional(conn)
+        .await?;
+    row.as_ref().map(assignment_from_row).transpose()
+}
+
+/// The body's assignments valid on `on` (or all of them, past and future, with `None`), in the
+/// order of the role set, then unit.
+pub async fn assignments(
+    conn: &mut AnyConnection,
+    body: BodyId,
+    on: Option<NaiveDate>,
+) -> Result<Vec<RoleAssignment>, StoreError> {
+    let mut sql = format!(
+        "SELECT {ASSIGNMENT_COLUMNS} FROM role_assignments a \
+         JOIN role_definitions d ON d.body_id = a.body_id AND d.key = a.role_key \
+         LEFT JOIN org_units u ON u.id = a.unit_id WHERE a.body_id = $1"
+    );
+    if on.is_some() {
+        sql.push_str(" AND a.valid_from <= $2 AND (a.valid_to IS NULL OR a.valid_to >= $2)");
+    }
+    sql.push_str(" ORDER BY d.sort_order, u.sort_order, a.system_name, a.is_deputy, a.valid_from");
+    let mut q = sqlx::query(&sql).bind(body.to_string());
+    if let Some(on) = on {
+        q = q.bind(on.to_string());
+    }
+    let rows = q.fetch_all(conn).await?;
+    rows.iter().map(assignment_from_row).collect()
+}
+
+/// A person's assignments, past and present, newest first.
+pub async fn assignments_of(
+    conn: &mut AnyConnection,
+    person: PersonId,
+) -> Result<Vec<RoleAssignment>, StoreError> {
+    let sql = format!(
+        "SELECT {ASSIGNMENT_COLUMNS} FROM role_assignments a WHERE a.person_id = $1 \
+         ORDER BY a.valid_from DESC"
+    );
+    let rows = sqlx::query(&sql)
+        .bind(person.to_string())
+        .fetch_all(conn)
+        .await?;
+    rows.iter().map(assignment_from_row).collect()
+}
+
+/// Each person's unit, 職名 and status on `on`, from their history: (person, unit, 職名, status).
+pub async fn people_on(
+    conn: &mut AnyConnection,
+    body: BodyId,
+    on: NaiveDate,
+) -> Result<Vec<(PersonId, String, OrgUnitId, String, PersonStatus)>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT p.id AS id, p.name AS name, h.unit_id AS unit_id, h.title AS title, \
+         h.status AS status FROM people p JOIN person_history h ON h.person_id = p.id \
+         AND h.valid_from = (SELECT MAX(h2.valid_from) FROM person_history h2 \
+                             WHERE h2.person_id = p.id AND h2.valid_from <= $2) \
+         WHERE p.body_id = $1",
+    )
+    .bind(body.to_string())
+    .bind(on.to_string())
+    .fetch_all(conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            let status: String = r.try_get("status")?;
+            Ok((
+                id(r, "id")?,
+                r.try_get("name")?,
+                id(r, "unit_id")?,
+                r.try_get("title")?,
+                PersonStatus::parse(&status).ok_or_else(|| {
+                    StoreError::Corrupt(format!("person_history.status: {status}"))
+                })?,
+            ))
+        })
+        .collect()
+}
+
+/// Stores an uploaded file until the user confirms (or abandons) its import.
+pub async fn put_pending_import(
+    conn: &mut AnyConnection,
+    body: BodyId,
+    kind: &str,
+    file_name: &str,
+    content: &[u8],
+    created_by: &str,
+    at: DateTime<Utc>,
+) -> Result<String, StoreError> {
+    let id = uuid::Uuid::now_v7().to_string();
+    sqlx::query(
+        "INSERT INTO pending_imports (id, body_id, kind, file_name, content, created_by, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(&id)
+    .bind(body.to_string())
+    .bind(kind)
+    .bind(file_name)
+    .bind(content.to_vec())
+    .bind(created_by)
+    .bind(time::text(at))
+    .execute(conn)
+    .await?;
+    Ok(id)
+}
+
+/// An uploaded file of the body: (kind, file name, content).
+pub async fn pending_import(
+    conn: &mut AnyConnection,
+    body: BodyId,
+    id: &str,
+) -> Result<Option<(String, String, Vec<u8>)>, StoreError> {
+    let row = sqlx::query(
+        "SELECT kind, file_name, content FROM pending_imports WHERE id = $1 AND body_id = $2",
+    )
+    .bind(id)
+    .bind(body.to_string())
+    .fetch_optional(conn)
+    .await?;
+    row.map(|r| {
+        Ok((
+            r.try_get("kind")?,
+            r.try_get("file_name")?,
+            r.try_get("content")?,
+        ))
+    })
+    .transpose()
+}
+
+pub async fn delete_pending_import(conn: &mut AnyConnection, id: &str) -> Result<(), StoreError> {
+    sqlx::query("DELETE FROM pending_imports WHERE id = $1")
+        .bind(id)
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
