@@ -7,13 +7,21 @@
 //! return the rows that are fine together with every problem found, each naming its row, column and
 //! rule in Japanese. Nothing here touches the database: which unit a 所属 means is asked of the
 //! caller through [`UnitResolver`].
+//!
+//! Writing ([`people_xlsx`], [`people_csv`], [`units_xlsx`], [`units_csv`]) produces exactly the
+//! layout the readers expect, so an exported file can be edited in Excel and imported again.
 
 mod columns;
+mod export;
 mod people;
 mod read;
 mod units;
 
 pub use columns::normalize_code;
+pub use export::{
+    CsvEncoding, OrgExportError, PersonExportRow, UnitExportRow, people_csv, people_xlsx,
+    units_csv, units_xlsx,
+};
 pub use people::{
     EMPLOYMENT_KINDS, PEOPLE_HEADERS, PeopleParse, PersonRow, PersonStatus, parse_people,
 };
