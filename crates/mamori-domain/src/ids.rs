@@ -83,6 +83,11 @@ id_type!(
     RequestId
 );
 
+id_type!(
+    /// A 人事異動 batch.
+    TransferId
+);
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]

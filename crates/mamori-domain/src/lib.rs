@@ -14,6 +14,7 @@ pub mod ids;
 pub mod org;
 pub mod policy;
 pub mod separation;
+pub mod transfer;
 pub mod wareki;
 
 pub use error::DomainError;

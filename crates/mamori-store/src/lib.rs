@@ -19,6 +19,7 @@ pub mod org;
 pub mod policy;
 pub mod sessions;
 pub mod testing;
+pub mod transfers;
 
 pub use db::{Backend, Conn, Store, WriteTx};
 pub use error::StoreError;

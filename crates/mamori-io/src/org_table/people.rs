@@ -85,43 +85,7 @@ pub(crate) const PEOPLE_FIELDS: [Field; 8] = [
     },
 ];
 
-/// The 雇用区分 every body accepts (the guideline's 職員等); a body adds its own through the
-/// `employment_kinds` of [`parse_people`].
-pub const EMPLOYMENT_KINDS: [&str; 5] = [
-    "職員",
-    "非常勤職員",
-    "会計年度任用職員",
-    "臨時職員",
-    "委託事業者の従業員",
-];
-
-/// 在職状況. An empty cell means 在職.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum PersonStatus {
-    /// 在職
-    Active,
-    /// 休職
-    OnLeave,
-    /// 退職
-    Retired,
-}
-
-impl PersonStatus {
-    pub const ALL: [Self; 3] = [Self::Active, Self::OnLeave, Self::Retired];
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::Active => "在職",
-            Self::OnLeave => "休職",
-            Self::Retired => "退職",
-        }
-    }
-
-    /// The status of a label; `None` for anything else.
-    pub fn from_label(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|k| k.label() == s)
-    }
-}
+pub use mamori_domain::org::{EMPLOYMENT_KINDS, PersonStatus};
 
 /// A person row that passed every check.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -278,7 +242,7 @@ impl Check<'_> {
         if status.is_empty() {
             return Ok(PersonStatus::Active);
         }
-        PersonStatus::from_label(status).ok_or_else(|| {
+        PersonStatus::parse(status).ok_or_else(|| {
             format!(
                 "在職状況「{status}」は使えません。{}のいずれかを入力してください（空欄は在職）",
                 choices(PersonStatus::ALL.map(PersonStatus::label))
@@ -372,8 +336,8 @@ mod tests {
     #[test]
     fn statuses_read_from_their_labels() {
         for s in PersonStatus::ALL {
-            assert_eq!(PersonStatus::from_label(s.label()), Some(s));
+            assert_eq!(PersonStatus::parse(s.label()), Some(s));
         }
-        assert_eq!(PersonStatus::from_label("休み"), None);
+        assert_eq!(PersonStatus::parse("休み"), None);
     }
 }
