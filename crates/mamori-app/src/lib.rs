@@ -12,10 +12,13 @@ pub mod catalog;
 pub mod clock;
 pub mod demo;
 pub mod error;
+pub mod jobs;
+pub mod org_import;
 pub mod organization;
 pub mod policy;
 pub mod roles;
 pub mod settings;
+pub mod transfers;
 
 use std::sync::Arc;
 
@@ -32,6 +35,7 @@ pub struct App {
     store: Store,
     clock: Arc<dyn Clock>,
     settings: Arc<AppSettings>,
+    jobs: jobs::Jobs,
 }
 
 impl std::fmt::Debug for App {
@@ -48,11 +52,17 @@ impl App {
             store,
             clock,
             settings: Arc::new(settings),
+            jobs: jobs::Jobs::default(),
         }
     }
 
     pub fn store(&self) -> &Store {
         &self.store
+    }
+
+    /// Long-running work and its progress.
+    pub fn jobs(&self) -> &jobs::Jobs {
+        &self.jobs
     }
 
     pub fn settings(&self) -> &AppSettings {

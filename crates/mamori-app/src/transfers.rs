@@ -1,0 +1,440 @@
+//! 人事異動: batches of moves that take effect on a date. A confirmed batch is applied on its
+//! effective date (by the server's daily run, or at once when the date has come); people move,
+//! and role assignments tied to a post pass to the person who takes the post.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+use mamori_domain::DomainError;
+use mamori_domain::audit::{Actor, AuditEntry};
+use mamori_domain::ids::{OrgUnitId, PersonId, RoleAssignmentId, TransferId};
+use mamori_domain::org::{PersonStatus, Post, RoleAssignment};
+use mamori_domain::transfer::{
+    Move, Position, Transfer, TransferReport, TransferStatus, succession,
+};
+use mamori_store::{WriteTx, audit, org, transfers};
+use serde::Serialize;
+
+use crate::access::OrgEditor;
+use crate::{App, AppError, CurrentUser, RequestMeta};
+
+/// One move with the names the screen shows.
+#[derive(Debug, Clone, Serialize)]
+pub struct MoveView {
+    pub person: PersonId,
+    pub staff_number: String,
+    pub name: String,
+    pub from: String,
+    pub to: String,
+    pub to_status: PersonStatus,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TransferView {
+    pub transfer: Transfer,
+    pub moves: Vec<MoveView>,
+}
+
+/// A move as typed on the screen.
+#[derive(Debug, Clone, Default)]
+pub struct MoveInput {
+    pub staff_number: String,
+    pub to_unit: Option<OrgUnitId>,
+    pub to_title: String,
+    pub to_status: String,
+}
+
+fn invalid(field: &str, message: impl Into<String>) -> AppError {
+    AppError::Invalid(DomainError::new(field, message))
+}
+
+impl App {
+    pub async fn transfers(&self, user: &CurrentUser) -> Result<Vec<Transfer>, AppError> {
+        let body = user.body()?;
+        let mut conn = self.store().conn().await?;
+        Ok(transfers::list_transfers(&mut conn, body.id).await?)
+    }
+
+    pub async fn transfer(
+        &self,
+        user: &CurrentUser,
+        id: TransferId,
+    ) -> Result<TransferView, AppError> {
+        let body = user.body()?;
+        let mut conn = self.store().conn().await?;
+        let transfer = transfers::find_transfer(&mut conn, id)
+            .await?
+            .filter(|t| t.body_id == body.id)
+            .ok_or_else(|| AppError::NotFound("人事異動".to_owned()))?;
+        let units: HashMap<OrgUnitId, String> = org::all_units(&mut conn, body.id)
+            .await?
+            .into_iter()
+            .map(|u| (u.id, u.name))
+            .collect();
+        let history = org::people_on(
+            &mut conn,
+            body.id,
+            transfer
+                .effective_date
+                .pred_opt()
+                .unwrap_or(transfer.effective_date),
+        )
+        .await?
+        .into_iter()
+        .map(|(id, _, unit, title, _)| (id, (unit, title)))
+        .collect::<HashMap<_, _>>();
+        let people: HashMap<PersonId, (String, String)> = org::all_people(&mut conn, body.id)
+            .await?
+            .into_iter()
+            .map(|p| (p.id, (p.staff_number, p.name)))
+            .collect();
+        let unit_name = |id: &OrgUnitId| units.get(id).cloned().unwrap_or_default();
+        let moves = transfers::moves(&mut conn, id)
+            .await?
+            .into_iter()
+            .map(|m| {
+                let (staff_number, name) = people.get(&m.person).cloned().unwrap_or_default();
+                MoveView {
+                    person: m.person,
+                    staff_number,
+                    name,
+                    from: history
+                        .get(&m.person)
+                        .map(|(u, t)| format!("{} {t}", unit_name(u)))
+                        .unwrap_or_default(),
+                    to: format!("{} {}", unit_name(&m.to.unit_id), m.to.title),
+                    to_status: m.to.status,
+                }
+            })
+            .collect();
+        Ok(TransferView { transfer, moves })
+    }
+
+    /// Starts a batch (作成中).
+    pub async fn create_transfer(
+        &self,
+        user: &CurrentUser,
+        _may: &OrgEditor,
+        title: &str,
+        effective: NaiveDate,
+        meta: &RequestMeta,
+    ) -> Result<Transfer, AppError> {
+        let body = user.body()?;
+        let title = title.trim();
+        if title.is_empty() {
+            return Err(invalid("件名", "入力してください"));
+        }
+        let now = self.now();
+        let transfer = Transfer {
+            id: TransferId::new(),
+            body_id: body.id,
+            title: title.to_owned(),
+            effective_date: effective,
+            status: TransferStatus::Draft,
+            created_at: now,
+            applied_at: None,
+            report: None,
+        };
+        let mut tx = self.store().begin_write().await?;
+        transfers::insert_transfer(tx.conn(), &transfer).await?;
+        let entry = AuditEntry::new(user.actor(), "transfer.create", "transfer", transfer.id)
+            .body(body.id)
+            .after(&transfer)
+            .request(meta.request_id.clone());
+        audit::append(&mut tx, now, entry).await?;
+        tx.commit().await?;
+        Ok(transfer)
+    }
+
+    async fn editable_transfer(
+        &self,
+        tx: &mut WriteTx,
+        user: &CurrentUser,
+        id: TransferId,
+    ) -> Result<Transfer, AppError> {
+        let body = user.body()?;
+        transfers::find_transfer(tx.conn(), id)
+            .await?
+            .filter(|t| t.body_id == body.id)
+            .ok_or_else(|| AppError::NotFound("人事異動".to_owned()))
+    }
+
+    /// Adds (or replaces) one person's move in a batch that is 作成中.
+    pub async fn put_transfer_move(
+        &self,
+        user: &CurrentUser,
+        _may: &OrgEditor,
+        id: TransferId,
+        input: MoveInput,
+        meta: &RequestMeta,
+    ) -> Result<(), AppError> {
+        let body = user.body()?;
+        let now = self.now();
+        let mut tx = self.store().begin_write().await?;
+        let transfer = self.editable_transfer(&mut tx, user, id).await?;
+        transfer.ensure_editable()?;
+        let number = input.staff_number.trim();
+        let person = org::all_people(tx.conn(), body.id)
+            .await?
+            .into_iter()
+            .find(|p| p.staff_number == number)
+            .ok_or_else(|| invalid("職員番号", format!("職員番号「{number}」の職員はいません")))?;
+        let units = org::units_on(tx.conn(), body.id, transfer.effective_date).await?;
+        let unit = input
+            .to_unit
+            .filter(|u| units.iter().any(|x| x.id == *u))
+            .ok_or_else(|| invalid("異動後の所属", "適用日に存在する組織を選んでください"))?;
+        let status = PersonStatus::parse(&input.to_status).ok_or_else(|| {
+            invalid(
+                "異動後の在職状況",
+                "在職・休職・退職のいずれかを選んでください",
+            )
+        })?;
+        let m = Move {
+            person: person.id,
+            to: Position {
+                unit_id: unit,
+                title: input.to_title.trim().to_owned(),
+                status,
+            },
+        };
+        transfers::put_move(tx.conn(), id, &m).await?;
+        let entry = AuditEntry::new(user.actor(), "transfer.move", "transfer", id)
+            .body(body.id)
+            .after(&m)
+            .request(meta.request_id.clone());
+        audit::append(&mut tx, now, entry).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn remove_transfer_move(
+        &self,
+        user: &CurrentUser,
+        _may: &OrgEditor,
+        id: TransferId,
+        person: PersonId,
+        meta: &RequestMeta,
+    ) -> Result<(), AppError> {
+        let body = user.body()?;
+        let now = self.now();
+        let mut tx = self.store().begin_write().await?;
+        let transfer = self.editable_transfer(&mut tx, user, id).await?;
+        transfer.ensure_editable()?;
+        transfers::delete_move(tx.conn(), id, person).await?;
+        let entry = AuditEntry::new(user.actor(), "transfer.unmove", "transfer", id)
+            .body(body.id)
+            .after(&serde_json::json!({ "person": person }))
+            .request(meta.request_id.clone());
+        audit::append(&mut tx, now, entry).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// 作成中 → 確定. When the effective date has already come, the batch is applied at once.
+    pub async fn confirm_transfer(
+        &self,
+        user: &CurrentUser,
+        _may: &OrgEditor,
+        id: TransferId,
+        meta: &RequestMeta,
+    ) -> Result<Transfer, AppError> {
+        let body = user.body()?;
+        let now = self.now();
+        let mut tx = self.store().begin_write().await?;
+        let mut transfer = self.editable_transfer(&mut tx, user, id).await?;
+        let before = transfer.clone();
+        let count = transfers::moves(tx.conn(), id).await?.len();
+        transfer.confirm(count)?;
+        transfers::update_transfer(tx.conn(), &transfer).await?;
+        let entry = AuditEntry::new(user.actor(), "transfer.confirm", "transfer", id)
+            .body(body.id)
+            .before(&before.status)
+            .after(&transfer.status)
+            .request(meta.request_id.clone());
+        audit::append(&mut tx, now, entry).await?;
+        if transfer.effective_date <= self.today() {
+            apply(&mut tx, &mut transfer, &user.actor(), self.today(), now).await?;
+        }
+        tx.commit().await?;
+        Ok(transfer)
+    }
+
+    /// 確定 → 作成中, before the date.
+    pub async fn reopen_transfer(
+        &self,
+        user: &CurrentUser,
+        _may: &OrgEditor,
+        id: TransferId,
+        meta: &RequestMeta,
+    ) -> Result<Transfer, AppError> {
+        let body = user.body()?;
+        let now = self.now();
+        let mut tx = self.store().begin_write().await?;
+        let mut transfer = self.editable_transfer(&mut tx, user, id).await?;
+        transfer.reopen()?;
+        transfers::update_transfer(tx.conn(), &transfer).await?;
+        let entry = AuditEntry::new(user.actor(), "transfer.reopen", "transfer", id)
+            .body(body.id)
+            .after(&transfer.status)
+            .request(meta.request_id.clone());
+        audit::append(&mut tx, now, entry).await?;
+        tx.commit().await?;
+        Ok(transfer)
+    }
+
+    /// Applies every confirmed batch whose date has come, each in its own transaction, as the
+    /// system. Returns how many were applied. The server calls it at start and daily.
+    pub async fn apply_due_transfers(&self) -> Result<usize, AppError> {
+        let today = self.today();
+        let due = {
+            let mut conn = self.store().conn().await?;
+            transfers::due_transfers(&mut conn, today).await?
+        };
+        let actor = Actor::system("人事異動の適用");
+        let mut applied = 0;
+        for t in due {
+            let mut tx = self.store().begin_write().await?;
+            // Re-read inside the transaction: another run may have applied it.
+            let Some(mut transfer) = transfers::find_transfer(tx.conn(), t.id).await? else {
+                continue;
+            };
+            if transfer.status != TransferStatus::Confirmed {
+                continue;
+            }
+            apply(&mut tx, &mut transfer, &actor, today, self.now()).await?;
+            tx.commit().await?;
+            applied += 1;
+        }
+        Ok(applied)
+    }
+}
+
+/// Moves the people, passes post-tied roles on, and marks the batch applied — in `tx`.
+async fn apply(
+    tx: &mut WriteTx,
+    transfer: &mut Transfer,
+    actor: &Actor,
+    today: NaiveDate,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), AppError> {
+    let body = transfer.body_id;
+    let date = transfer.effective_date;
+    let moves = transfers::moves(tx.conn(), transfer.id).await?;
+    let mut people: HashMap<PersonId, mamori_domain::org::Person> =
+        org::all_people(tx.conn(), body)
+            .await?
+            .into_iter()
+            .map(|p| (p.id, p))
+            .collect();
+    for m in &moves {
+        let Some(person) = people.get_mut(&m.person) else {
+            continue;
+        };
+        let before = person.clone();
+        person.unit_id = m.to.unit_id;
+        person.title = m.to.title.clone();
+        person.status = m.to.status;
+        org::update_person(tx.conn(), person, date, "異動").await?;
+        let entry = AuditEntry::new(actor.clone(), "person.transfer", "person", person.id)
+            .body(body)
+            .before(&before)
+            .after(&*person);
+        audit::append(tx, now, entry).await?;
+    }
+    let after: HashMap<PersonId, Position> = org::people_on(tx.conn(), body, date)
+        .await?
+        .into_iter()
+        .map(|(id, _, unit_id, title, status)| {
+            (
+                id,
+                Position {
+                    unit_id,
+                    title,
+                    status,
+                },
+            )
+        })
+        .collect();
+    let units: HashMap<OrgUnitId, String> = org::all_units(tx.conn(), body)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.name))
+        .collect();
+    let valid = org::assignments(tx.conn(), body, Some(date)).await?;
+    let defs = org::list_role_definitions(tx.conn(), body).await?;
+    let describe = |post: &Post| {
+        format!(
+            "{} {}",
+            units.get(&post.unit_id).cloned().unwrap_or_default(),
+            post.title
+        )
+    };
+    let plan = succession(&valid, &after, describe);
+    let by_id: HashMap<RoleAssignmentId, &RoleAssignment> =
+        valid.iter().map(|a| (a.id, a)).collect();
+    let name_of = |id: PersonId| people.get(&id).map(|p| p.name.clone()).unwrap_or_default();
+    let role_label = |a: &RoleAssignment| {
+        let name = defs
+            .iter()
+            .find(|d| d.key == a.role_key)
+            .map_or_else(|| a.role_key.clone(), |d| d.name.clone());
+        match a.unit_id.and_then(|u| units.get(&u)) {
+            Some(unit) => format!("{name}（{unit}）"),
+            None => a
+                .system_name
+                .as_ref()
+                .map_or(name.clone(), |s| format!("{name}（{s}）")),
+        }
+    };
+    let last_day = date.pred_opt().unwrap_or(date);
+    let mut report = TransferReport {
+        moved: moves.len(),
+        ..TransferReport::default()
+    };
+    for id in &plan.ended {
+        org::end_assignment(tx.conn(), *id, last_day).await?;
+        let entry = AuditEntry::new(actor.clone(), "role_assignment.end", "role_assignment", id)
+            .body(body)
+            .after(&serde_json::json!({ "valid_to": last_day, "transfer": transfer.id }));
+        audit::append(tx, now, entry).await?;
+    }
+    for (ended, successor) in &plan.started {
+        let Some(old) = by_id.get(ended) else {
+            continue;
+        };
+        let new = RoleAssignment {
+            id: RoleAssignmentId::new(),
+            person_id: *successor,
+            valid_from: date,
+            ..(*old).clone()
+        };
+        org::insert_assignment(tx.conn(), &new, now).await?;
+        let entry = AuditEntry::new(
+            actor.clone(),
+            "role_assignment.create",
+            "role_assignment",
+            new.id,
+        )
+        .body(body)
+        .after(&new);
+        audit::append(tx, now, entry).await?;
+        report.role_changes.push(format!(
+            "{}: {} → {}",
+            role_label(old),
+            name_of(old.person_id),
+            name_of(*successor)
+        ));
+    }
+    for (ended, why) in &plan.vacancies {
+        let label = by_id.get(ended).map(|a| role_label(a)).unwrap_or_default();
+        report.vacancies.push(format!("{label}: {why}"));
+    }
+    transfer.apply(today, now, report)?;
+    transfers::update_transfer(tx.conn(), transfer).await?;
+    let entry = AuditEntry::new(actor.clone(), "transfer.apply", "transfer", transfer.id)
+        .body(body)
+        .after(&transfer.report);
+    audit::append(tx, now, entry).await?;
+    Ok(())
+}

@@ -1,0 +1,317 @@
+//! 人事異動: people move on the effective date, roles tied to a post pass to the successor, and
+//! the organization of any earlier date still answers who held what.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use chrono::NaiveDate;
+use common::TestApp;
+use mamori_app::organization::{AssignmentInput, PersonInput};
+use mamori_app::transfers::MoveInput;
+use mamori_app::{AppError, CurrentUser, RequestMeta};
+use mamori_domain::authority::Context;
+use mamori_domain::ids::OrgUnitId;
+use mamori_domain::transfer::TransferStatus;
+
+const TRANSPORT: &str = "S-2.(2)⑧(イ)";
+
+async fn user(t: &TestApp, login: &str) -> CurrentUser {
+    let token = t.api_token(login).await;
+    t.app.token_user(&token).await.unwrap().unwrap()
+}
+
+async fn unit(t: &TestApp, user: &CurrentUser, name: &str) -> OrgUnitId {
+    t.app
+        .org_tree(user, t.app.today())
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|r| r.unit.name == name)
+        .unwrap_or_else(|| panic!("unit {name}"))
+        .unit
+        .id
+}
+
+async fn who(t: &TestApp, user: &CurrentUser, unit: OrgUnitId, on: NaiveDate) -> Vec<String> {
+    let answer = t
+        .app
+        .who_may(
+            user,
+            TRANSPORT,
+            &Context {
+                unit: Some(unit),
+                system: None,
+            },
+            on,
+        )
+        .await
+        .unwrap();
+    answer[0].holders.iter().map(|h| h.name.clone()).collect()
+}
+
+fn move_to(staff_number: &str, unit: OrgUnitId, title: &str) -> MoveInput {
+    MoveInput {
+        staff_number: staff_number.into(),
+        to_unit: Some(unit),
+        to_title: title.into(),
+        to_status: "在職".into(),
+    }
+}
+
+fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).unwrap()
+}
+
+#[tokio::test]
+async fn a_confirmed_transfer_moves_people_on_its_date_and_the_role_follows_the_post() {
+    let t = TestApp::spawn().await;
+    let editor = user(&t, "tokatsu").await;
+    let may = editor.org_editor().unwrap();
+    let meta = RequestMeta::default();
+    let (shimin, zeimu) = (
+        unit(&t, &editor, "市民課").await,
+        unit(&t, &editor, "税務課").await,
+    );
+    // The two 課長 swap sections on 令和8年7月1日 (the demo clock is at 6月1日).
+    let batch = t
+        .app
+        .create_transfer(
+            &editor,
+            &may,
+            "令和8年7月1日付け人事異動",
+            date(2026, 7, 1),
+            &meta,
+        )
+        .await
+        .unwrap();
+    t.app
+        .put_transfer_move(
+            &editor,
+            &may,
+            batch.id,
+            move_to("100091", zeimu, "課長"),
+            &meta,
+        )
+        .await
+        .unwrap();
+    t.app
+        .put_transfer_move(
+            &editor,
+            &may,
+            batch.id,
+            move_to("100105", shimin, "課長"),
+            &meta,
+        )
+        .await
+        .unwrap();
+    let confirmed = t
+        .app
+        .confirm_transfer(&editor, &may, batch.id, &meta)
+        .await
+        .unwrap();
+    assert_eq!(
+        confirmed.status,
+        TransferStatus::Confirmed,
+        "not applied before its date"
+    );
+    assert_eq!(
+        who(&t, &editor, shimin, t.app.today()).await,
+        ["佐々木 翔太"]
+    );
+    assert_eq!(t.app.apply_due_transfers().await.unwrap(), 0);
+
+    t.clock.advance(chrono::Duration::days(30));
+    assert_eq!(t.app.apply_due_transfers().await.unwrap(), 1);
+    assert_eq!(
+        t.app.apply_due_transfers().await.unwrap(),
+        0,
+        "applied once only"
+    );
+
+    assert_eq!(
+        who(&t, &editor, shimin, date(2026, 7, 1)).await,
+        ["松本 和也"]
+    );
+    assert_eq!(
+        who(&t, &editor, zeimu, date(2026, 7, 1)).await,
+        ["佐々木 翔太"]
+    );
+    // The day before, the organization answers as it was.
+    assert_eq!(
+        who(&t, &editor, shimin, date(2026, 6, 30)).await,
+        ["佐々木 翔太"]
+    );
+
+    let view = t.app.transfer(&editor, batch.id).await.unwrap();
+    assert_eq!(view.transfer.status, TransferStatus::Applied);
+    let report = view.transfer.report.unwrap();
+    assert_eq!(report.moved, 2);
+    assert!(
+        report
+            .role_changes
+            .iter()
+            .any(|c| c.contains("市民課") && c.contains("佐々木 翔太 → 松本 和也")),
+        "{report:?}"
+    );
+    assert!(report.vacancies.is_empty(), "{report:?}");
+
+    let person = t
+        .app
+        .people(&editor, None, Some("100091"), 1)
+        .await
+        .unwrap()
+        .rows
+        .remove(0)
+        .person;
+    let detail = t.app.person(&editor, person.id).await.unwrap();
+    let last = detail.history.last().unwrap();
+    assert_eq!(last.unit_name, "税務課");
+    assert_eq!(last.version.cause, "異動");
+    assert_eq!(last.version.valid_from, date(2026, 7, 1));
+}
+
+#[tokio::test]
+async fn a_post_left_empty_is_reported_and_the_resolver_shows_the_gap() {
+    let t = TestApp::spawn().await;
+    let editor = user(&t, "tokatsu").await;
+    let may = editor.org_editor().unwrap();
+    let meta = RequestMeta::default();
+    let (shimin, zeimu) = (
+        unit(&t, &editor, "市民課").await,
+        unit(&t, &editor, "税務課").await,
+    );
+    let today = t.app.today();
+    let batch = t
+        .app
+        .create_transfer(&editor, &may, "臨時異動", today, &meta)
+        .await
+        .unwrap();
+    t.app
+        .put_transfer_move(
+            &editor,
+            &may,
+            batch.id,
+            move_to("100091", zeimu, "主査"),
+            &meta,
+        )
+        .await
+        .unwrap();
+    // Its date has come: confirming applies it at once.
+    let applied = t
+        .app
+        .confirm_transfer(&editor, &may, batch.id, &meta)
+        .await
+        .unwrap();
+    assert_eq!(applied.status, TransferStatus::Applied);
+    let report = applied.report.unwrap();
+    assert!(
+        report
+            .vacancies
+            .iter()
+            .any(|v| v.contains("市民課 課長") && v.contains("空席")),
+        "{report:?}"
+    );
+    let answer = t
+        .app
+        .who_may(
+            &editor,
+            TRANSPORT,
+            &Context {
+                unit: Some(shimin),
+                system: None,
+            },
+            today,
+        )
+        .await
+        .unwrap();
+    assert!(answer[0].holders.is_empty());
+    assert!(
+        answer[0]
+            .gap
+            .as_deref()
+            .unwrap()
+            .contains("任命されていません")
+    );
+
+    // An applied batch cannot be changed.
+    let err = t
+        .app
+        .put_transfer_move(
+            &editor,
+            &may,
+            batch.id,
+            move_to("100105", shimin, "課長"),
+            &meta,
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(err, AppError::Invalid(_)), "{err:?}");
+}
+
+#[tokio::test]
+async fn a_holder_on_leave_is_replaced_by_the_deputy_and_staff_cannot_edit() {
+    let t = TestApp::spawn().await;
+    let editor = user(&t, "tokatsu").await;
+    let may = editor.org_editor().unwrap();
+    let meta = RequestMeta::default();
+    let shimin = unit(&t, &editor, "市民課").await;
+    let today = t.app.today();
+    let people = t.app.people(&editor, Some(shimin), None, 1).await.unwrap();
+    let chief = people
+        .rows
+        .iter()
+        .find(|r| r.person.title == "課長")
+        .unwrap()
+        .person
+        .clone();
+    let deputy = people
+        .rows
+        .iter()
+        .find(|r| r.person.title == "主査")
+        .unwrap()
+        .person
+        .clone();
+    t.app
+        .assign_role(
+            &editor,
+            &may,
+            AssignmentInput {
+                role: "security_manager".into(),
+                person: deputy.id,
+                unit: Some(shimin),
+                system: None,
+                is_deputy: true,
+                valid_from: today,
+                valid_to: None,
+                tie_to_post: false,
+            },
+            &meta,
+        )
+        .await
+        .unwrap();
+    assert_eq!(who(&t, &editor, shimin, today).await, [chief.name.clone()]);
+    t.app
+        .save_person(
+            &editor,
+            &may,
+            Some(chief.id),
+            PersonInput {
+                staff_number: chief.staff_number.clone(),
+                name: chief.name.clone(),
+                name_kana: chief.name_kana.clone(),
+                unit: Some(shimin),
+                title: chief.title.clone(),
+                employment_kind: chief.employment_kind.clone(),
+                email: String::new(),
+                status: "休職".into(),
+                effective: None,
+            },
+            &meta,
+        )
+        .await
+        .unwrap();
+    assert_eq!(who(&t, &editor, shimin, today).await, [deputy.name.clone()]);
+
+    let staff = user(&t, "kacho").await;
+    assert!(matches!(staff.org_editor(), Err(AppError::Forbidden(_))));
+}
