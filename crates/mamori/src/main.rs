@@ -1,6 +1,7 @@
 //! `mamori`: information-security management for Japanese local governments, in one binary.
 
 mod catalog_cmd;
+mod org_cmd;
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
@@ -75,6 +76,11 @@ enum Command {
     Policy {
         #[command(subcommand)]
         command: PolicyCommand,
+    },
+    /// The organization: import and export people and units, apply 人事異動
+    Org {
+        #[command(subcommand)]
+        command: org_cmd::OrgCommand,
     },
 }
 
@@ -252,6 +258,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                         output,
                     },
             } => policy_export(settings, &edition, body.as_deref(), format, &output).await,
+            Command::Org { command } => {
+                let app = app_for_cli(&settings).await?;
+                org_cmd::run(&app, command, console_actor()).await
+            }
             Command::Catalog { .. } => Ok(ExitCode::SUCCESS),
         }
     })
@@ -289,6 +299,19 @@ async fn serve(settings: Settings, demo: bool) -> anyhow::Result<ExitCode> {
     } else {
         host
     };
+    // 人事異動 confirmed ahead take effect on their date: check at start and every hour.
+    let app = application.app().clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
+        loop {
+            tick.tick().await;
+            match app.apply_due_transfers().await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(applied = n, "人事異動を適用しました"),
+                Err(e) => tracing::error!(error = %e, "人事異動を適用できません"),
+            }
+        }
+    });
     println!("mamori を起動しました: http://{host}:{port}/  （停止は Ctrl+C）");
     application.run_until(shutdown_signal()).await?;
     Ok(ExitCode::SUCCESS)
@@ -434,7 +457,10 @@ async fn bench(records: u64, into: Option<String>) -> anyhow::Result<ExitCode> {
 }
 
 /// The body a command works on: the one named, or the only one.
-async fn body_for(app: &App, code: Option<&str>) -> anyhow::Result<mamori_domain::org::Body> {
+pub(crate) async fn body_for(
+    app: &App,
+    code: Option<&str>,
+) -> anyhow::Result<mamori_domain::org::Body> {
     let bodies = app.bodies().await?;
     match code {
         Some(code) => bodies

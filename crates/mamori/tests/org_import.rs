@@ -206,3 +206,53 @@ async fn a_units_file_creates_a_new_section_under_its_department() {
     assert!(before.iter().any(|r| r.unit.name == "市民課"));
     assert!(!before.iter().any(|r| r.unit.name == "デジタル推進課"));
 }
+
+#[tokio::test]
+async fn the_cli_checks_a_file_and_imports_it() {
+    let t = TestApp::spawn().await;
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(
+        &bad,
+        shift_jis(&format!(
+            "{HEADER}300001,北村 三郎,きたむら さぶろう,どこにもない課,主事,職員,\n"
+        )),
+    )
+    .unwrap();
+    let out = t.cli(&["org", "import", bad.to_str().unwrap(), "--dry-run"], None);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("2行目「所属」"), "{stderr}");
+
+    let good = dir.path().join("good.csv");
+    std::fs::write(
+        &good,
+        shift_jis(&format!(
+            "{HEADER}300001,北村 三郎,きたむら さぶろう,shimin,主事,職員,\n"
+        )),
+    )
+    .unwrap();
+    let out = t.cli(&["org", "import", good.to_str().unwrap()], None);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("新規 1件"), "{stderr}");
+    let editor = user(&t, "tokatsu").await;
+    let found = t
+        .app
+        .people(&editor, None, Some("300001"), 1)
+        .await
+        .unwrap();
+    assert_eq!(found.rows[0].unit_name, "市民課");
+
+    let export = dir.path().join("people.xlsx");
+    let out = t.cli(
+        &["org", "export", "--output", export.to_str().unwrap()],
+        None,
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(std::fs::read(&export).unwrap().starts_with(b"PK"));
+}
