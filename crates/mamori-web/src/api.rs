@@ -18,6 +18,7 @@ use crate::middleware::RequestId;
 use crate::pages::audit::{AuditQuery, action_label};
 
 mod catalog;
+mod org;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -27,6 +28,9 @@ pub fn routes() -> Router<AppState> {
         .route("/catalog/clauses", get(catalog::clauses))
         .route("/catalog/clauses/{id}", get(catalog::clause))
         .route("/catalog/search", get(catalog::search))
+        .route("/org/units", get(org::units))
+        .route("/org/people", get(org::people))
+        .route("/org/authority", get(org::authority))
         .route("/openapi.json", get(openapi))
         .fallback(not_found)
 }
@@ -252,14 +256,17 @@ impl Modify for SecuritySchemes {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "mamori API", description = "地方公共団体の情報セキュリティ管理システム mamori の API。エラーは `code`（安定した識別子）と `message`（日本語）を持つ JSON で返します。"),
-    paths(health, me, audit, catalog::clauses, catalog::clause, catalog::search),
+    paths(health, me, audit, catalog::clauses, catalog::clause, catalog::search, org::units,
+        org::people, org::authority),
     components(schemas(Health, MeDto, BodyDto, RoleDto, AuditRecordDto, AuditPageDto, ApiErrorBody,
         catalog::ClauseSummaryDto, catalog::ClauseDto, catalog::PathNodeDto, catalog::RoleMarkDto,
         catalog::ArtifactDto, catalog::CommentaryDto, catalog::FootnoteDto, catalog::RevisionRefDto,
-        catalog::SearchHitDto)),
+        catalog::SearchHitDto, org::UnitDto, org::PersonDto, org::PeoplePageDto, org::HolderDto,
+        org::AuthorityDto)),
     modifiers(&SecuritySchemes),
     tags((name = "system"), (name = "accounts"), (name = "audit"),
-        (name = "catalog", description = "ガイドラインの条項・解説・検索"))
+        (name = "catalog", description = "ガイドラインの条項・解説・検索"),
+        (name = "org", description = "組織・職員・権限の照会"))
 )]
 struct ApiDoc;
 

@@ -1,0 +1,70 @@
+//! The organization API: units on a date, people, and the authority resolver as JSON.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use common::TestApp;
+use reqwest::StatusCode;
+use serde_json::Value;
+
+async fn get(t: &TestApp, token: &str, path: &str) -> (StatusCode, Value) {
+    let r = reqwest::Client::new()
+        .get(t.url(path))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    let status = r.status();
+    (status, r.json().await.unwrap())
+}
+
+#[tokio::test]
+async fn the_api_answers_who_may_permit_a_transport_for_a_section() {
+    let t = TestApp::spawn().await;
+    let token = t.api_token("kacho").await;
+    let (status, units) = get(&t, &token, "/api/v1/org/units").await;
+    assert_eq!(status, StatusCode::OK);
+    let shimin = units
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["name"] == "市民課")
+        .unwrap();
+    assert_eq!(shimin["kind"], "section");
+    let id = shimin["id"].as_str().unwrap();
+
+    let clause = "S-2.(2)%E2%91%A7(%E3%82%A4)"; // S-2.(2)⑧(イ)
+    let (status, answer) = get(
+        &t,
+        &token,
+        &format!("/api/v1/org/authority?clause={clause}&unit={id}"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert_eq!(answer[0]["mark"], "permits");
+    assert_eq!(answer[0]["holders"][0]["name"], "佐々木 翔太");
+    assert_eq!(answer[0]["walked_up"], false);
+
+    // A unit role without a unit is a 422 naming the field.
+    let (status, err) = get(
+        &t,
+        &token,
+        &format!("/api/v1/org/authority?clause={clause}"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{err}");
+    assert_eq!(err["field"], "所属");
+
+    let (status, people) = get(&t, &token, &format!("/api/v1/org/people?unit={id}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        people["people"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|p| p["unit_name"] == "市民課")
+    );
+
+    let (_, doc) = get(&t, &token, "/api/v1/openapi.json").await;
+    assert!(doc["paths"]["/api/v1/org/authority"]["get"].is_object());
+}
