@@ -72,6 +72,27 @@ pub fn router(app: App, config: WebConfig) -> Router {
             "/policy/{number}/acknowledgements",
             get(pages::policy::acknowledgements),
         )
+        .route("/org", get(pages::org::tree))
+        .route("/org/units", post(pages::org::create_unit))
+        .route(
+            "/org/units/{id}",
+            get(pages::org::unit).post(pages::org::change_unit),
+        )
+        .route(
+            "/org/people",
+            get(pages::org::people).post(pages::org::create_person),
+        )
+        .route("/org/people/new", get(pages::org::new_person))
+        .route(
+            "/org/people/{id}",
+            get(pages::org::person).post(pages::org::change_person),
+        )
+        .route(
+            "/org/roles",
+            get(pages::org::roles).post(pages::org::assign),
+        )
+        .route("/org/roles/{id}/end", post(pages::org::end_assignment))
+        .route("/org/authority", get(pages::org::authority))
         .route("/catalog", get(pages::catalog::list))
         .route("/catalog/clauses/{id}", get(pages::catalog::clause))
         .route("/catalog/search", get(pages::catalog::search))

@@ -49,6 +49,11 @@ impl Chrome {
                 href: "/policy",
                 current: current == "/policy",
             });
+            nav.push(NavItem {
+                label: "組織",
+                href: "/org",
+                current: current == "/org",
+            });
         }
         if user.has(permission::AUDIT_READ) {
             nav.push(NavItem {

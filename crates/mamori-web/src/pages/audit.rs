@@ -3,7 +3,7 @@
 
 use askama::Template;
 use axum::extract::{Extension, Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, NaiveDate, Utc};
 use mamori_app::AppError;
@@ -16,7 +16,7 @@ use crate::AppState;
 use crate::error::PageError;
 use crate::extract::Session;
 use crate::middleware::RequestId;
-use crate::pages::render;
+use crate::pages::{is_htmx, render, vary_on_htmx};
 use crate::view::{Chrome, datetime_ja, url_encode};
 
 const PAGE_SIZE: i64 = 50;
@@ -126,8 +126,12 @@ const ACTIONS: &[(&str, &str)] = &[
     ("body.create", "団体の登録"),
     ("role_definition.create", "役割の登録"),
     ("org_unit.create", "組織の登録"),
+    ("org_unit.change", "組織の変更"),
     ("person.create", "職員の登録"),
+    ("person.change", "職員の変更"),
     ("role_assignment.create", "役割の割当て"),
+    ("role_assignment.end", "役割の割当ての終了"),
+    ("separation.exception", "兼務禁止の例外"),
 ];
 
 /// Japanese names of the target kinds.
@@ -319,7 +323,7 @@ pub async fn list(
         next_query: result.next_before_seq.map(|s| q.with_before(s)),
         filtered,
     };
-    let mut response = if headers.contains_key("hx-request") {
+    vary_on_htmx(if is_htmx(&headers) {
         render(StatusCode::OK, &results)
     } else {
         render(
@@ -331,9 +335,5 @@ pub async fn list(
                 error: None,
             },
         )
-    };
-    response
-        .headers_mut()
-        .insert(header::VARY, HeaderValue::from_static("HX-Request"));
-    response
+    })
 }

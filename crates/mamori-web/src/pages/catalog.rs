@@ -22,7 +22,7 @@ use crate::error::PageError;
 use crate::extract::{Session, request_meta};
 use crate::middleware::RequestId;
 use crate::pages::policy::{Piece, pieces};
-use crate::pages::render;
+use crate::pages::{is_htmx, render, vary_on_htmx};
 use crate::view::{Chrome, url_encode};
 
 /// The link to a clause page; ids hold `(`, `①`, `（`, so they are percent-encoded.
@@ -81,18 +81,6 @@ fn page_error(error: AppError, request_id: &RequestId) -> Response {
         request_id: Some(request_id.0.clone()),
     }
     .into_response()
-}
-
-/// Sets `Vary: HX-Request`: the same URL answers a full page or a fragment.
-fn vary_on_htmx(mut response: Response) -> Response {
-    response
-        .headers_mut()
-        .insert(header::VARY, HeaderValue::from_static("HX-Request"));
-    response
-}
-
-fn is_htmx(headers: &HeaderMap) -> bool {
-    headers.contains_key("hx-request")
 }
 
 /// The links between the catalog screens.

@@ -5,11 +5,63 @@ pub mod catalog;
 pub mod errors;
 pub mod home;
 pub mod login;
+pub mod org;
 pub mod policy;
 
 use askama::Template;
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
+use chrono::NaiveDate;
+use mamori_app::{AppError, RequestMeta};
+use mamori_domain::DomainError;
+
+use crate::error::PageError;
+use crate::middleware::RequestId;
+
+/// An htmx request asks for the results of a screen, not the whole page.
+pub fn is_htmx(headers: &HeaderMap) -> bool {
+    headers.contains_key("hx-request")
+}
+
+/// Sets `Vary: HX-Request`: the same URL answers a full page or a fragment.
+pub fn vary_on_htmx(mut response: Response) -> Response {
+    response
+        .headers_mut()
+        .insert(header::VARY, HeaderValue::from_static("HX-Request"));
+    response
+}
+
+/// The request's id for the audit record of a change.
+pub fn meta(rid: &RequestId) -> RequestMeta {
+    RequestMeta {
+        request_id: Some(rid.0.clone()),
+    }
+}
+
+/// Turns a use-case error into its Japanese error page.
+pub fn fail(rid: &RequestId) -> impl Fn(AppError) -> Response + '_ {
+    move |error| {
+        PageError {
+            error,
+            request_id: Some(rid.0.clone()),
+        }
+        .into_response()
+    }
+}
+
+/// A date as typed: `2026-04-01` (the date input) or 和暦 (令和8年4月1日). A bad one names `field`.
+pub fn parse_date(field: &str, raw: &str) -> Result<NaiveDate, AppError> {
+    let raw = raw.trim();
+    NaiveDate::parse_from_str(raw, "%Y-%m-%d")
+        .ok()
+        .or_else(|| mamori_domain::wareki::parse(raw).ok().map(|d| d.to_gregorian()))
+        .ok_or_else(|| {
+            AppError::Invalid(DomainError::new(
+                field,
+                format!("「{raw}」は日付として読めません。2026-04-01 または 令和8年4月1日 の形式で入力してください"),
+            ))
+        })
+}
 
 /// Renders a template; a template that fails to render (it cannot, short of a bug) becomes the
 /// 500 page rather than a blank 200.

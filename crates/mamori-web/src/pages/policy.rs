@@ -10,7 +10,7 @@ use mamori_app::policy::{
     EditionView, HandlingTable, ProfileChange, SCHEME_PRESETS, UnitRollup, guideline,
     handling_tables,
 };
-use mamori_app::{AppError, CurrentUser, RequestMeta};
+use mamori_app::{AppError, CurrentUser};
 use mamori_domain::DomainError;
 use mamori_domain::classification::ClassificationScheme;
 use mamori_domain::policy::{Edition, EditionNumber, EditionStatus, HistoryLine};
@@ -19,27 +19,10 @@ use serde::Deserialize;
 
 use crate::AppState;
 use crate::csrf::VerifiedForm;
-use crate::error::PageError;
 use crate::extract::Session;
 use crate::middleware::RequestId;
-use crate::pages::render;
+use crate::pages::{fail, meta, parse_date, render};
 use crate::view::{Chrome, datetime_ja, url_encode};
-
-fn meta(rid: &RequestId) -> RequestMeta {
-    RequestMeta {
-        request_id: Some(rid.0.clone()),
-    }
-}
-
-fn fail(rid: &RequestId) -> impl Fn(AppError) -> Response + '_ {
-    move |error| {
-        PageError {
-            error,
-            request_id: Some(rid.0.clone()),
-        }
-        .into_response()
-    }
-}
 
 fn parse_number(raw: &str) -> Result<EditionNumber, AppError> {
     EditionNumber::parse(raw).map_err(AppError::from)
@@ -449,19 +432,6 @@ async fn after_change(
         }
         Err(e) => fail(rid)(e),
     }
-}
-
-fn parse_date(field: &str, raw: &str) -> Result<NaiveDate, AppError> {
-    let raw = raw.trim();
-    NaiveDate::parse_from_str(raw, "%Y-%m-%d")
-        .ok()
-        .or_else(|| mamori_domain::wareki::parse(raw).ok().map(|d| d.to_gregorian()))
-        .ok_or_else(|| {
-            AppError::Invalid(DomainError::new(
-                field,
-                format!("「{raw}」は日付として読めません。2026-04-01 または 令和8年4月1日 の形式で入力してください"),
-            ))
-        })
 }
 
 /// Profile changes of a draft, from the edition page and the clause editor.
