@@ -1059,13 +1059,12 @@ impl App {
         applicant: PersonId,
         subjects: &[PersonId],
         decider: PersonId,
-        reason: Option<&str>,
-        target: (&str, &str),
+        case: &SodCase<'_>,
     ) -> Result<Option<SodException>, AppError> {
         let Err(violation) = separation::check_decision(applicant, subjects, decider) else {
             return Ok(None);
         };
-        self.excuse(tx, user, &violation, reason, target)
+        self.excuse(tx, user, &violation, case)
             .await
             .map(Some)
     }
@@ -1078,8 +1077,7 @@ impl App {
         auditor: PersonId,
         audited: OrgUnitId,
         on: NaiveDate,
-        reason: Option<&str>,
-        target: (&str, &str),
+        case: &SodCase<'_>,
     ) -> Result<Option<SodException>, AppError> {
         let body = user.body()?;
         let profile = ruling_profile(tx.conn(), body.id).await?;
@@ -1095,7 +1093,7 @@ impl App {
         else {
             return Ok(None);
         };
-        self.excuse(tx, user, &violation, reason, target)
+        self.excuse(tx, user, &violation, case)
             .await
             .map(Some)
     }
@@ -1105,8 +1103,7 @@ impl App {
         tx: &mut WriteTx,
         user: &CurrentUser,
         violation: &separation::SodViolation,
-        reason: Option<&str>,
-        (target_type, target_id): (&str, &str),
+        case: &SodCase<'_>,
     ) -> Result<SodException, AppError> {
         let body = user.body()?;
         // A body without an edition allows no exception.
@@ -1114,10 +1111,15 @@ impl App {
             .await?
             .map(|p| p.separation)
             .unwrap_or_default();
-        let exception = policy.excuse(violation, reason)?;
-        let entry = AuditEntry::new(user.actor(), "separation.exception", target_type, target_id)
-            .body(body.id)
-            .after(&exception);
+        let exception = policy.excuse(violation, case.reason)?;
+        let entry = AuditEntry::new(
+            user.actor(),
+            "separation.exception",
+            case.target_type,
+            case.target_id,
+        )
+        .body(body.id)
+        .after(&exception);
         audit::append(tx, self.now(), entry).await?;
         Ok(exception)
     }
@@ -1142,6 +1144,15 @@ impl App {
             })
             .collect())
     }
+}
+
+/// What a separation check is about: the record it guards (for the audit of an exception) and
+/// the reason the user gave for one, if any.
+#[derive(Debug, Clone, Copy)]
+pub struct SodCase<'a> {
+    pub target_type: &'a str,
+    pub target_id: &'a str,
+    pub reason: Option<&'a str>,
 }
 
 /// A pragmatic e-mail check: one @, a non-empty local part, a dotted domain, no spaces.

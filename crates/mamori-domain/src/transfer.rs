@@ -222,7 +222,6 @@ pub fn succession(
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
-    use crate::DomainError;
     use crate::ids::BodyId;
 
     fn assignment(person: PersonId, post: Option<Post>) -> RoleAssignment {
@@ -261,7 +260,7 @@ mod tests {
             (old, pos(zeimu, "課長", PersonStatus::Active)),
             (new, pos(shimin, "課長", PersonStatus::Active)),
         ]);
-        let s = succession(&[a.clone()], &after, |_| "市民課 課長".into());
+        let s = succession(std::slice::from_ref(&a), &after, |_| "市民課 課長".into());
         assert_eq!(s.ended, vec![a.id]);
         assert_eq!(s.started, vec![(a.id, new)]);
         assert!(s.vacancies.is_empty());
@@ -301,7 +300,7 @@ mod tests {
         let old = PersonId::new();
         let a = assignment(old, Some(post));
         let retired = HashMap::from([(old, pos(shimin, "課長", PersonStatus::Retired))]);
-        let s = succession(&[a.clone()], &retired, |_| "市民課 課長".into());
+        let s = succession(std::slice::from_ref(&a), &retired, |_| "市民課 課長".into());
         assert_eq!(s.ended, vec![a.id]);
         assert!(s.vacancies[0].1.contains("空席"));
 

@@ -459,7 +459,7 @@ pub async fn search_people(
     let mut filter = String::from("body_id = $1");
     let mut binds: Vec<String> = vec![body.to_string()];
     if let Some(text) = text.map(str::trim).filter(|t| !t.is_empty()) {
-        binds.push(format!("%{}%", text.replace('%', "").replace('_', "")));
+        binds.push(format!("%{}%", text.replace(['%', '_'], "")));
         let n = binds.len();
         filter.push_str(&format!(
             " AND (staff_number LIKE ${n} OR name LIKE ${n} OR name_kana LIKE ${n})"

@@ -33,6 +33,17 @@ impl VerifiedForm {
     }
 }
 
+/// The form's `_csrf` equals the expected token (compared in constant time).
+fn token_matches(expected: Option<&str>, fields: &HashMap<String, String>) -> bool {
+    let sent = fields.get(FIELD).map(String::as_str).unwrap_or("");
+    match expected {
+        Some(expected) if !sent.is_empty() => {
+            bool::from(expected.as_bytes().ct_eq(sent.as_bytes()))
+        }
+        _ => false,
+    }
+}
+
 fn forbidden(request_id: Option<String>) -> PageError {
     PageError {
         error: AppError::Forbidden("フォームの有効期限が切れたか、別のサイトから送信されました。画面を開き直してから操作してください".to_owned()),
@@ -90,16 +101,92 @@ impl FromRequest<AppState> for VerifiedForm {
         } else {
             HashMap::new()
         };
-        let sent = fields.get(FIELD).map(String::as_str).unwrap_or("");
-        let ok = match expected.as_deref() {
-            Some(expected) if !sent.is_empty() => {
-                bool::from(expected.as_bytes().ct_eq(sent.as_bytes()))
-            }
-            _ => false,
-        };
-        if !ok {
+        if !token_matches(expected.as_deref(), &fields) {
             return Err(forbidden(request_id));
         }
         Ok(Self { fields, session })
+    }
+}
+
+/// A `multipart/form-data` form (a file upload) whose CSRF token checked out: its text fields and
+/// its one file, plus the session it came with.
+#[derive(Debug)]
+pub struct VerifiedUpload {
+    pub fields: HashMap<String, String>,
+    /// (file name, content) of the field `file`, when one was chosen.
+    pub file: Option<(String, Vec<u8>)>,
+    pub session: Option<Session>,
+}
+
+impl VerifiedUpload {
+    pub fn get(&self, name: &str) -> &str {
+        self.fields.get(name).map_or("", String::as_str)
+    }
+}
+
+impl FromRequest<AppState> for VerifiedUpload {
+    type Rejection = PageError;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let (mut parts, body) = request.into_parts();
+        let request_id = request_meta(&parts).request_id;
+        let unreadable = |request_id: Option<String>| PageError {
+            error: AppError::Invalid(mamori_domain::DomainError::new(
+                "取込ファイル",
+                "送信内容が大きすぎるか、読み取れません",
+            )),
+            request_id,
+        };
+        if parts
+            .headers
+            .get("sec-fetch-site")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v == "cross-site")
+        {
+            return Err(forbidden(request_id));
+        }
+        let session =
+            <Session as OptionalFromRequestParts<AppState>>::from_request_parts(&mut parts, state)
+                .await?;
+        let Some(expected) = session.as_ref().map(|s| s.user.csrf_token.clone()) else {
+            return Err(forbidden(request_id));
+        };
+        let request = Request::from_parts(parts, body);
+        let mut multipart = axum::extract::Multipart::from_request(request, state)
+            .await
+            .map_err(|_| unreadable(request_id.clone()))?;
+        let mut fields = HashMap::new();
+        let mut file = None;
+        while let Some(field) = multipart
+            .next_field()
+            .await
+            .map_err(|_| unreadable(request_id.clone()))?
+        {
+            let name = field.name().unwrap_or_default().to_owned();
+            if name == "file" {
+                let file_name = field.file_name().unwrap_or_default().to_owned();
+                let bytes = field
+                    .bytes()
+                    .await
+                    .map_err(|_| unreadable(request_id.clone()))?;
+                if !file_name.is_empty() || !bytes.is_empty() {
+                    file = Some((file_name, bytes.to_vec()));
+                }
+            } else {
+                let text = field
+                    .text()
+                    .await
+                    .map_err(|_| unreadable(request_id.clone()))?;
+                fields.insert(name, text);
+            }
+        }
+        if !token_matches(expected.as_deref(), &fields) {
+            return Err(forbidden(request_id));
+        }
+        Ok(Self {
+            fields,
+            file,
+            session,
+        })
     }
 }

@@ -17,10 +17,14 @@ mod view;
 use std::sync::Arc;
 
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use mamori_app::App;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::limit::RequestBodyLimitLayer;
+
+/// The largest request: an import file plus the form around it.
+const UPLOAD_LIMIT: usize = mamori_app::org_import::MAX_IMPORT_BYTES + 64 * 1024;
 
 pub use api::openapi_json;
 pub use document::render_policy_document;
@@ -93,6 +97,26 @@ pub fn router(app: App, config: WebConfig) -> Router {
         )
         .route("/org/roles/{id}/end", post(pages::org::end_assignment))
         .route("/org/authority", get(pages::org::authority))
+        .route(
+            "/org/import",
+            get(pages::org::import::show)
+                .post(pages::org::import::upload)
+                .layer(DefaultBodyLimit::max(UPLOAD_LIMIT)),
+        )
+        .route(
+            "/org/import/{id}",
+            get(pages::org::import::preview).post(pages::org::import::apply),
+        )
+        .route("/org/export", get(pages::org::import::export))
+        .route("/jobs/{id}", get(pages::org::import::job))
+        .route(
+            "/org/transfers",
+            get(pages::org::transfers::list).post(pages::org::transfers::create),
+        )
+        .route(
+            "/org/transfers/{id}",
+            get(pages::org::transfers::show).post(pages::org::transfers::change),
+        )
         .route("/catalog", get(pages::catalog::list))
         .route("/catalog/clauses/{id}", get(pages::catalog::clause))
         .route("/catalog/search", get(pages::catalog::search))
@@ -115,7 +139,9 @@ pub fn router(app: App, config: WebConfig) -> Router {
         .nest("/api/v1", api::routes())
         .fallback(pages::errors::not_found)
         .layer(axum::middleware::from_fn(middleware::security_headers))
-        .layer(RequestBodyLimitLayer::new(1024 * 1024))
+        // Forms are small; only the import upload takes more (its own limit above).
+        .layer(DefaultBodyLimit::max(1024 * 1024))
+        .layer(RequestBodyLimitLayer::new(UPLOAD_LIMIT))
         .layer(CatchPanicLayer::custom(middleware::panic_response))
         .layer(axum::middleware::from_fn(middleware::request_id))
         .with_state(state)

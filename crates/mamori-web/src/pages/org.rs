@@ -5,6 +5,9 @@
 //! Everyone in the body may look; changes need the `org.edit` permission value, and a refused
 //! input shows the form again with the message next to the field (422), nothing changed.
 
+pub mod import;
+pub mod transfers;
+
 use askama::Template;
 use axum::extract::{Extension, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -218,6 +221,8 @@ fn sub_nav(current: &str) -> Vec<NavItem> {
         ("職員", "/org/people"),
         ("役割と任命", "/org/roles"),
         ("権限の照会", "/org/authority"),
+        ("人事異動", "/org/transfers"),
+        ("取込・出力", "/org/import"),
     ]
     .into_iter()
     .map(|(label, href)| NavItem {
