@@ -582,23 +582,29 @@ impl App {
         .await
     }
 
-    /// 審議中 → 下書き, by an editor or by the decider.
+    /// 審議中 → 下書き, by an editor or by the decider, with a comment saying what to rework. The
+    /// decider's 差戻し is the refusal of the 決裁: it is recorded with the deciding role.
     pub async fn send_back_policy_edition(
         &self,
         user: &CurrentUser,
         number: EditionNumber,
+        comment: &str,
         meta: &RequestMeta,
     ) -> Result<Edition, AppError> {
         let roles = user.role_keys();
         let editor = user.policy_editor().is_ok();
+        let name = user.name().to_owned();
+        let now = self.now();
         self.transition(user, number, "policy.send_back", meta, |e| {
-            if !editor && !roles.contains(&e.profile.deciding_role) {
+            let role = e.profile.deciding_role.clone();
+            let decider = roles.contains(&role);
+            if !editor && !decider {
                 return Err(DomainError::new(
                     "決裁する役割",
                     "差し戻しは編集者または決裁者が行います",
                 ));
             }
-            e.send_back()
+            e.send_back(comment, &name, decider.then_some(role.as_str()), now)
         })
         .await
     }
@@ -827,10 +833,11 @@ impl App {
         let before = edition.clone();
         change(&mut edition)?;
         policy::update_edition(tx.conn(), &edition, before.status, now).await?;
+        let (before_view, after_view) = audit_views(&before, &edition);
         let entry = AuditEntry::new(user.actor(), action, "policy_edition", edition.id)
             .body(body.id)
-            .before(&audit_view(&before))
-            .after(&audit_view(&edition))
+            .before(&before_view)
+            .after(&after_view)
             .request(meta.request_id.clone());
         audit::append(&mut tx, now, entry).await?;
         tx.commit().await?;
@@ -862,6 +869,30 @@ pub struct UnitRollup {
     pub acknowledged: i64,
     /// Name and 職名 of those who have not acknowledged.
     pub missing: Vec<(String, String)>,
+}
+
+/// Before and after as the audit record keeps them: [`audit_view`] of each, plus what is too long
+/// to repeat in every record and goes in only when it changes — the classification scheme's TOML —
+/// and the 差戻し (with its comment) that this change added.
+fn audit_views(before: &Edition, after: &Edition) -> (serde_json::Value, serde_json::Value) {
+    let mut old = audit_view(before);
+    let mut new = audit_view(after);
+    if before.profile.classification_scheme != after.profile.classification_scheme {
+        for (view, e) in [(&mut old, before), (&mut new, after)] {
+            if let Some(profile) = view.get_mut("profile").and_then(|p| p.as_object_mut()) {
+                profile.insert(
+                    "classification_scheme".to_owned(),
+                    json!(e.profile.classification_scheme),
+                );
+            }
+        }
+    }
+    if after.send_backs.len() > before.send_backs.len()
+        && let Some(view) = new.as_object_mut()
+    {
+        view.insert("send_back".to_owned(), json!(after.last_send_back()));
+    }
+    (old, new)
 }
 
 /// What an audit record keeps of an edition: its state and profile (the profile is what changes).

@@ -243,6 +243,7 @@ pub mod field {
     pub const DECIDING_ROLE: &str = "決裁する役割";
     pub const PARAMETERS: &str = "期間・基準値";
     pub const STATUS: &str = "状態";
+    pub const SEND_BACK_COMMENT: &str = "差戻しの理由";
 }
 
 impl Profile {
@@ -395,6 +396,51 @@ pub struct Decision {
     pub on: NaiveDate,
 }
 
+/// A 差戻し: an edition sent back from 審議中 to 下書き, with what the drafters are to rework.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SendBack {
+    pub comment: String,
+    pub by_name: String,
+    /// The deciding role, when the person who sent it back holds it: the 決裁者 refused to
+    /// decide. `None` when an editor took it back.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deciding_role: Option<String>,
+    pub at: DateTime<Utc>,
+}
+
+impl SendBack {
+    /// The longest comment kept, in characters.
+    pub const MAX_COMMENT: usize = 2_000;
+
+    /// A 差戻し with its comment, which is required: the drafters must learn what to rework.
+    pub fn new(
+        comment: &str,
+        by_name: String,
+        deciding_role: Option<String>,
+        at: DateTime<Utc>,
+    ) -> Result<Self, DomainError> {
+        let comment = comment.trim();
+        if comment.is_empty() {
+            return Err(DomainError::new(
+                field::SEND_BACK_COMMENT,
+                "差し戻す理由（修正してほしい点）を入力してください",
+            ));
+        }
+        if comment.chars().count() > Self::MAX_COMMENT {
+            return Err(DomainError::new(
+                field::SEND_BACK_COMMENT,
+                format!("{}文字以下で入力してください", Self::MAX_COMMENT),
+            ));
+        }
+        Ok(Self {
+            comment: comment.to_owned(),
+            by_name,
+            deciding_role,
+            at,
+        })
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Edition {
     pub id: EditionId,
@@ -405,6 +451,8 @@ pub struct Edition {
     pub revision_kind: RevisionKind,
     pub based_on: Option<EditionNumber>,
     pub decision: Option<Decision>,
+    /// Every 差戻し of this edition, oldest first.
+    pub send_backs: Vec<SendBack>,
     pub effective_from: Option<NaiveDate>,
     pub profile: Profile,
     pub created_at: DateTime<Utc>,
@@ -431,6 +479,7 @@ impl Edition {
             revision_kind: RevisionKind::Enactment,
             based_on: None,
             decision: None,
+            send_backs: Vec::new(),
             effective_from: None,
             profile,
             created_at,
@@ -448,6 +497,7 @@ impl Edition {
             revision_kind: RevisionKind::PartialAmendment,
             based_on: Some(self.number),
             decision: None,
+            send_backs: Vec::new(),
             effective_from: None,
             profile: self.profile.clone(),
             created_at,
@@ -483,11 +533,30 @@ impl Edition {
         Ok(())
     }
 
-    /// 審議中 → 下書き (差戻し).
-    pub fn send_back(&mut self) -> Result<(), DomainError> {
+    /// 審議中 → 下書き (差戻し), keeping the comment with the edition. `deciding_role` is set when
+    /// the 決裁者 sends it back instead of deciding.
+    pub fn send_back(
+        &mut self,
+        comment: &str,
+        by_name: &str,
+        deciding_role: Option<&str>,
+        at: DateTime<Utc>,
+    ) -> Result<(), DomainError> {
         self.expect(EditionStatus::UnderReview, "差し戻す")?;
+        let send_back = SendBack::new(
+            comment,
+            by_name.to_owned(),
+            deciding_role.map(str::to_owned),
+            at,
+        )?;
+        self.send_backs.push(send_back);
         self.status = EditionStatus::Draft;
         Ok(())
+    }
+
+    /// The latest 差戻し, which the drafters are working on.
+    pub fn last_send_back(&self) -> Option<&SendBack> {
+        self.send_backs.last()
     }
 
     /// 審議中 → 決裁済, by someone holding the profile's deciding role.
@@ -725,7 +794,13 @@ mod tests {
         e.ensure_editable().unwrap();
         e.submit(&Catalog).unwrap();
         assert!(e.ensure_editable().unwrap_err().message.contains("差し戻"));
-        e.send_back().unwrap();
+        e.send_back(
+            "第3章の表現を見直すこと",
+            "佐藤 健一",
+            Some("ciso"),
+            Utc::now(),
+        )
+        .unwrap();
         e.ensure_editable().unwrap();
         e.submit(&Catalog).unwrap();
         e.decide(decision("ciso"), &["ciso".into()]).unwrap();
@@ -830,6 +905,54 @@ mod tests {
         assert_eq!(
             lines,
             vec!["第1版 制定 平成14年4月1日", "第2版 一部改正 令和元年5月1日"]
+        );
+    }
+
+    #[test]
+    fn a_send_back_needs_its_comment_and_stays_with_the_edition() {
+        for blank in ["", "  ", "\u{3000}\n"] {
+            let err = SendBack::new(blank, "x".into(), None, Utc::now()).unwrap_err();
+            assert_eq!(err.field, "差戻しの理由", "{blank:?}");
+        }
+        let long = "あ".repeat(SendBack::MAX_COMMENT + 1);
+        assert!(SendBack::new(&long, "x".into(), None, Utc::now()).is_err());
+
+        let mut e = edition();
+        let err = e.send_back("x", "佐藤 健一", None, Utc::now()).unwrap_err();
+        assert_eq!(err.field, "状態", "only an edition under review goes back");
+        e.submit(&Catalog).unwrap();
+        let err = e.send_back(" ", "佐藤 健一", None, Utc::now()).unwrap_err();
+        assert_eq!(err.field, "差戻しの理由");
+        assert_eq!(
+            e.status,
+            EditionStatus::UnderReview,
+            "a refusal changes nothing"
+        );
+        assert!(e.send_backs.is_empty());
+        e.send_back(
+            " 第3章の表現を見直すこと ",
+            "佐藤 健一",
+            Some("ciso"),
+            Utc::now(),
+        )
+        .unwrap();
+        e.submit(&Catalog).unwrap();
+        e.send_back("用語を統一すること", "鈴木 一郎", None, Utc::now())
+            .unwrap();
+        assert_eq!(e.status, EditionStatus::Draft);
+        assert_eq!(e.send_backs.len(), 2, "every 差戻し is kept");
+        assert_eq!(e.send_backs[0].comment, "第3章の表現を見直すこと");
+        assert_eq!(e.send_backs[0].deciding_role.as_deref(), Some("ciso"));
+        let last = e.last_send_back().unwrap();
+        assert_eq!(
+            (last.comment.as_str(), last.by_name.as_str()),
+            ("用語を統一すること", "鈴木 一郎")
+        );
+        // The next edition starts without them.
+        assert!(
+            e.new_draft(e.number.next(), Utc::now())
+                .send_backs
+                .is_empty()
         );
     }
 

@@ -675,3 +675,80 @@ async fn a_draft_gets_its_own_clauses_and_terms_and_an_edition_can_be_abolished(
         StatusCode::UNPROCESSABLE_ENTITY
     );
 }
+
+#[tokio::test]
+async fn a_send_back_needs_a_comment_which_the_drafters_then_read() {
+    let t = TestApp::spawn().await;
+    let tokatsu = t.signed_in("tokatsu").await;
+    post(&t, &tokatsu, "/policy/editions", &[("from", "2")]).await;
+    post(&t, &tokatsu, "/policy/3/actions/submit", &[]).await;
+    let ciso = t.signed_in("ciso").await;
+    let (_, html) = t.page(&ciso, "/policy/3").await;
+    assert!(html.contains("差戻しの理由（修正してほしい点）"));
+
+    // Without a comment the 差戻し is refused and nothing changes.
+    let before = t.audit_count().await;
+    for blank in ["", " \u{3000} "] {
+        let r = post(
+            &t,
+            &ciso,
+            "/policy/3/actions/send-back",
+            &[("comment", blank)],
+        )
+        .await;
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let html = r.text().await.unwrap();
+        assert!(
+            alert_of(&html).unwrap().starts_with("差戻しの理由:"),
+            "the message names the field"
+        );
+        assert!(html.contains(r#"name="comment" rows="3" required aria-invalid="true""#));
+    }
+    assert_eq!(t.audit_count().await, before);
+    let (_, html) = t.page(&tokatsu, "/policy/3").await;
+    assert!(html.contains("status-under_review"), "still under review");
+
+    // The CISO sends it back with a comment: the draft shows it, with who and when.
+    let comment = "第5章の用語を「所属長」に統一してください。";
+    let r = post(
+        &t,
+        &ciso,
+        "/policy/3/actions/send-back",
+        &[("comment", comment)],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, html) = t.page(&tokatsu, "/policy/3").await;
+    assert!(html.contains("status-draft"));
+    assert!(html.contains(comment), "{html}");
+    assert!(html.contains("佐藤 健一（最高情報セキュリティ責任者（CISO））が差し戻しました"));
+
+    // The audit record of the transition carries the comment.
+    let mut conn = t.app.store().conn().await.unwrap();
+    let records = mamori_store::audit::list(&mut conn, &Default::default(), 20)
+        .await
+        .unwrap();
+    let record = records
+        .iter()
+        .find(|r| r.entry.action == "policy.send_back")
+        .expect("a send_back record");
+    let after: serde_json::Value =
+        serde_json::from_str(record.entry.after.as_deref().unwrap()).unwrap();
+    assert_eq!(after["status"], "draft");
+    assert_eq!(after["send_back"]["comment"], comment);
+    assert_eq!(after["send_back"]["deciding_role"], "ciso");
+
+    // A second round: the editor takes it back; the page shows the latest comment and the count.
+    post(&t, &tokatsu, "/policy/3/actions/submit", &[]).await;
+    let r = post(
+        &t,
+        &tokatsu,
+        "/policy/3/actions/send-back",
+        &[("comment", "別表の誤記を直します")],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, html) = t.page(&tokatsu, "/policy/3").await;
+    assert!(html.contains("別表の誤記を直します") && !html.contains(comment));
+    assert!(html.contains("高橋 誠が差し戻しました（この版の差戻しは 2 回目）"));
+}

@@ -204,6 +204,39 @@ struct ParamRow {
     unit: String,
 }
 
+#[derive(Debug)]
+struct SendBackRow {
+    comment: String,
+    by: String,
+    at: String,
+}
+
+/// What a person typed into the long fields of the edition page, kept when the change is
+/// refused so that nothing typed is lost.
+#[derive(Debug, Default)]
+struct Typed {
+    comment: String,
+}
+
+/// A refused change, shown on the edition page with the status of the error.
+struct Refusal {
+    status: StatusCode,
+    message: String,
+    field: String,
+    typed: Typed,
+}
+
+impl Refusal {
+    fn of(error: &AppError, typed: Typed) -> Self {
+        Self {
+            status: crate::error::status_of(error),
+            message: error.to_string(),
+            field: error.field().unwrap_or_default().to_owned(),
+            typed,
+        }
+    }
+}
+
 #[derive(Template, Debug)]
 #[template(path = "policy_edition.html")]
 struct EditionPage {
@@ -222,6 +255,13 @@ struct EditionPage {
     can_see_rollup: bool,
     published: Option<String>,
     acknowledged: Option<String>,
+    /// The latest 差戻し and how many there were.
+    send_back: Option<SendBackRow>,
+    send_back_count: usize,
+    /// The field a refused change named, to mark it on its form.
+    error_field: String,
+    /// The send-back comment as typed.
+    comment: String,
     deciding_role: String,
     today: String,
     recommended: Vec<RecommendedRow>,
@@ -241,7 +281,7 @@ fn edition_page(
     user: &CurrentUser,
     view: &EditionView,
     today: NaiveDate,
-    error: Option<String>,
+    refusal: Option<Refusal>,
 ) -> Result<EditionPage, AppError> {
     let catalog = guideline()?;
     let e = &view.edition;
@@ -261,10 +301,25 @@ fn edition_page(
     let scheme = parsed
         .map(|s| s.name().to_owned())
         .unwrap_or_else(|e| format!("（読み込めません: {e}）"));
+    let (error, error_field, typed) = match refusal {
+        Some(r) => (Some(r.message), r.field, r.typed),
+        None => (None, String::new(), Typed::default()),
+    };
     Ok(EditionPage {
         chrome: Chrome::for_user(format!("{} {}", e.number, e.title), user, "/policy"),
         based_on: e.based_on.map(|n| n.to_string()),
         error,
+        error_field,
+        comment: typed.comment,
+        send_back: e.last_send_back().map(|b| SendBackRow {
+            comment: b.comment.clone(),
+            by: match &b.deciding_role {
+                Some(role) => format!("{}（{}）", b.by_name, p.role_name(role)),
+                None => b.by_name.clone(),
+            },
+            at: datetime_ja(b.at),
+        }),
+        send_back_count: e.send_backs.len(),
         editable: editor && e.status == EditionStatus::Draft,
         can_submit: editor && e.status == EditionStatus::Draft,
         can_send_back: (editor || decider) && e.status == EditionStatus::UnderReview,
@@ -357,17 +412,14 @@ async fn show_edition(
     user: &CurrentUser,
     number: EditionNumber,
     rid: &RequestId,
-    error: Option<(StatusCode, String)>,
+    refusal: Option<Refusal>,
 ) -> Response {
     let view = match state.app.policy_edition(user, number).await {
         Ok(v) => v,
         Err(e) => return fail(rid)(e),
     };
-    let (status, message) = match error {
-        Some((s, m)) => (s, Some(m)),
-        None => (StatusCode::OK, None),
-    };
-    match edition_page(user, &view, state.app.today(), message) {
+    let status = refusal.as_ref().map_or(StatusCode::OK, |r| r.status);
+    match edition_page(user, &view, state.app.today(), refusal) {
         Ok(page) => render(status, &page),
         Err(e) => fail(rid)(e),
     }
@@ -406,7 +458,10 @@ pub async fn act(
             Ok(ed) => app.submit_policy_edition(user, &ed, n, &m).await.map(drop),
             Err(e) => Err(e),
         },
-        "send-back" => app.send_back_policy_edition(user, n, &m).await.map(drop),
+        "send-back" => app
+            .send_back_policy_edition(user, n, form.get("comment"), &m)
+            .await
+            .map(drop),
         "decide" => app.decide_policy_edition(user, n, &m).await.map(drop),
         "enforce" => match (
             user.policy_editor(),
@@ -429,23 +484,26 @@ pub async fn act(
         "acknowledge" => app.acknowledge_policy_edition(user, n, &m).await,
         _ => Err(AppError::NotFound("操作".to_owned())),
     };
-    after_change(&state, user, n, &rid, result).await
+    let typed = Typed {
+        comment: form.get("comment").to_owned(),
+    };
+    after_change(&state, user, n, &rid, result, typed).await
 }
 
-/// After a change: back to the edition on success (303), or the edition with the message and
-/// the error's status when the change was refused.
+/// After a change: back to the edition on success (303), or the edition with the message, the
+/// error's status and what was typed when the change was refused.
 async fn after_change(
     state: &AppState,
     user: &CurrentUser,
     n: EditionNumber,
     rid: &RequestId,
     result: Result<(), AppError>,
+    typed: Typed,
 ) -> Response {
     match result {
         Ok(()) => Redirect::to(&format!("/policy/{}", n.get())).into_response(),
         Err(e @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
-            let status = crate::error::status_of(&e);
-            show_edition(state, user, n, rid, Some((status, e.to_string()))).await
+            show_edition(state, user, n, rid, Some(Refusal::of(&e, typed))).await
         }
         Err(e) => fail(rid)(e),
     }
@@ -566,7 +624,7 @@ pub async fn change(
             )
             .await
         }
-        (result, _) => after_change(&state, user, n, &rid, result).await,
+        (result, _) => after_change(&state, user, n, &rid, result, Typed::default()).await,
     }
 }
 
