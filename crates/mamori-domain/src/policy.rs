@@ -204,6 +204,43 @@ pub struct Parameter {
     pub unit: Option<String>,
 }
 
+/// 行政機関の範囲: the organs the policy applies to (内部部局, 行政委員会, 議会事務局 …), which the
+/// guideline's 基本方針 lists in one clause.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrganScope {
+    /// The guideline clause whose 例文 lists the organs.
+    pub clause: String,
+    /// The organs as the 例文 lists them: this enumeration in the clause's text is what the
+    /// body's list replaces.
+    pub guideline: Vec<String>,
+    /// The organs the body's policy applies to, in the order the policy lists them.
+    pub organs: Vec<String>,
+}
+
+impl OrganScope {
+    /// The longest name of one organ, in characters.
+    pub const MAX_NAME: usize = 40;
+
+    /// The guideline clause's text with the body's organs in place of the 例文's. A text that does
+    /// not list the 例文's organs (the body amended the clause) is returned as it is.
+    pub fn apply(&self, text: &str) -> String {
+        let from = enumerate(&self.guideline);
+        if self.organs == self.guideline || from.is_empty() {
+            return text.to_owned();
+        }
+        text.replacen(&from, &enumerate(&self.organs), 1)
+    }
+}
+
+/// Items as a Japanese enumeration in 例規 style: 「Ａ」, 「Ａ及びＢ」, 「Ａ、Ｂ及びＣ」.
+pub fn enumerate(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{}及び{last}", init.join("、")),
+    }
+}
+
 /// The policy as data, as fixed by one edition.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Profile {
@@ -225,6 +262,9 @@ pub struct Profile {
     pub parameters: Vec<Parameter>,
     /// The classification scheme, as the TOML the classification module reads.
     pub classification_scheme: String,
+    /// 行政機関の範囲. `None` in profiles from before it was kept: the 例文's list stands.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub organ_scope: Option<OrganScope>,
 }
 
 /// Answers about the guideline catalog, which the caller has and this crate does not.
@@ -243,6 +283,8 @@ pub mod field {
     pub const DECIDING_ROLE: &str = "決裁する役割";
     pub const PARAMETERS: &str = "期間・基準値";
     pub const STATUS: &str = "状態";
+    pub const SCHEME: &str = "分類体系（TOML）";
+    pub const ORGANS: &str = "行政機関の範囲";
     pub const SEND_BACK_COMMENT: &str = "差戻しの理由";
 }
 
@@ -349,6 +391,9 @@ impl Profile {
                 ),
             ));
         }
+        if let Some(scope) = &self.organ_scope {
+            out.extend(scope_problems(scope, catalog));
+        }
         let mut param_keys = BTreeSet::new();
         for p in &self.parameters {
             if !param_keys.insert(p.key.as_str()) {
@@ -371,6 +416,16 @@ impl Profile {
         }
     }
 
+    /// The text of a guideline clause the body has not amended, as its policy reads: in the
+    /// body's words, and for the clause listing the organs, with the body's 行政機関の範囲.
+    pub fn guideline_text(&self, clause_id: &str, model_text: &str) -> String {
+        let text = self.localize(model_text);
+        match &self.organ_scope {
+            Some(scope) if scope.clause == clause_id => scope.apply(&text),
+            _ => text,
+        }
+    }
+
     /// The body's name for a role, falling back to the key.
     pub fn role_name(&self, key: &str) -> String {
         self.roles
@@ -385,6 +440,43 @@ impl Profile {
         !self.deletions.contains_key(clause_id)
             && (!recommended || self.adopted_recommended.contains(clause_id))
     }
+}
+
+/// What is wrong with a 行政機関の範囲, each naming the field.
+pub fn scope_problems(scope: &OrganScope, catalog: &dyn ClauseLookup) -> Vec<DomainError> {
+    let mut out = Vec::new();
+    if !catalog.exists(&scope.clause) {
+        out.push(DomainError::new(
+            field::ORGANS,
+            format!("条項「{}」はガイドラインにありません", scope.clause),
+        ));
+    }
+    if scope.organs.is_empty() {
+        out.push(DomainError::new(
+            field::ORGANS,
+            "ポリシーを適用する行政機関を一つ以上入力してください",
+        ));
+    }
+    let mut seen = BTreeSet::new();
+    for organ in &scope.organs {
+        if organ.trim().is_empty() {
+            out.push(DomainError::new(field::ORGANS, "空の行政機関があります"));
+        } else if organ.chars().count() > OrganScope::MAX_NAME {
+            out.push(DomainError::new(
+                field::ORGANS,
+                format!(
+                    "「{organ}」が長すぎます（{}文字以下）",
+                    OrganScope::MAX_NAME
+                ),
+            ));
+        } else if !seen.insert(organ.as_str()) {
+            out.push(DomainError::new(
+                field::ORGANS,
+                format!("「{organ}」が重複しています"),
+            ));
+        }
+    }
+    out
 }
 
 /// A 決裁: who decided, in which role, on which day.
@@ -710,6 +802,7 @@ mod tests {
             deciding_role: "ciso".into(),
             parameters: Vec::new(),
             classification_scheme: String::new(),
+            organ_scope: None,
         }
     }
 
@@ -815,6 +908,54 @@ mod tests {
     }
 
     #[test]
+    fn a_send_back_needs_its_comment_and_stays_with_the_edition() {
+        for blank in ["", "  ", "\u{3000}\n"] {
+            let err = SendBack::new(blank, "x".into(), None, Utc::now()).unwrap_err();
+            assert_eq!(err.field, "差戻しの理由", "{blank:?}");
+        }
+        let long = "あ".repeat(SendBack::MAX_COMMENT + 1);
+        assert!(SendBack::new(&long, "x".into(), None, Utc::now()).is_err());
+
+        let mut e = edition();
+        let err = e.send_back("x", "佐藤 健一", None, Utc::now()).unwrap_err();
+        assert_eq!(err.field, "状態", "only an edition under review goes back");
+        e.submit(&Catalog).unwrap();
+        let err = e.send_back(" ", "佐藤 健一", None, Utc::now()).unwrap_err();
+        assert_eq!(err.field, "差戻しの理由");
+        assert_eq!(
+            e.status,
+            EditionStatus::UnderReview,
+            "a refusal changes nothing"
+        );
+        assert!(e.send_backs.is_empty());
+        e.send_back(
+            " 第3章の表現を見直すこと ",
+            "佐藤 健一",
+            Some("ciso"),
+            Utc::now(),
+        )
+        .unwrap();
+        e.submit(&Catalog).unwrap();
+        e.send_back("用語を統一すること", "鈴木 一郎", None, Utc::now())
+            .unwrap();
+        assert_eq!(e.status, EditionStatus::Draft);
+        assert_eq!(e.send_backs.len(), 2, "every 差戻し is kept");
+        assert_eq!(e.send_backs[0].comment, "第3章の表現を見直すこと");
+        assert_eq!(e.send_backs[0].deciding_role.as_deref(), Some("ciso"));
+        let last = e.last_send_back().unwrap();
+        assert_eq!(
+            (last.comment.as_str(), last.by_name.as_str()),
+            ("用語を統一すること", "鈴木 一郎")
+        );
+        // The next edition starts without them.
+        assert!(
+            e.new_draft(e.number.next(), Utc::now())
+                .send_backs
+                .is_empty()
+        );
+    }
+
+    #[test]
     fn a_new_draft_copies_the_profile_and_points_back() {
         let mut e = edition();
         e.profile.adopted_recommended.insert("S-4.1.(2)②".into());
@@ -875,6 +1016,78 @@ mod tests {
     }
 
     #[test]
+    fn enumerations_read_as_the_guideline_writes_them() {
+        let list =
+            |items: &[&str]| enumerate(&items.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+        assert_eq!(list(&[]), "");
+        assert_eq!(list(&["内部部局"]), "内部部局");
+        assert_eq!(list(&["内部部局", "消防本部"]), "内部部局及び消防本部");
+        assert_eq!(
+            list(&[
+                "内部部局",
+                "行政委員会",
+                "議会事務局",
+                "消防本部",
+                "地方公営企業"
+            ]),
+            "内部部局、行政委員会、議会事務局、消防本部及び地方公営企業"
+        );
+    }
+
+    #[test]
+    fn the_organ_scope_replaces_the_guidelines_list_in_its_clause_only() {
+        let text = "(１) 行政機関の範囲\n本基本方針が適用される行政機関は、内部部局、行政委員会、議会事務局、消防本部及び地方公営企業とする。";
+        let guideline: Vec<String> = [
+            "内部部局",
+            "行政委員会",
+            "議会事務局",
+            "消防本部",
+            "地方公営企業",
+        ]
+        .map(String::from)
+        .to_vec();
+        let mut p = profile();
+        assert_eq!(
+            p.guideline_text("S-1.(1)", text),
+            text,
+            "no scope: the 例文"
+        );
+        p.organ_scope = Some(OrganScope {
+            clause: "S-1.(1)".into(),
+            guideline: guideline.clone(),
+            organs: vec!["内部部局".into(), "教育委員会".into(), "消防本部".into()],
+        });
+        assert_eq!(
+            p.guideline_text("S-1.(1)", text),
+            "(１) 行政機関の範囲\n本基本方針が適用される行政機関は、内部部局、教育委員会及び消防本部とする。"
+        );
+        assert_eq!(
+            p.guideline_text("S-2.(2)⑧(イ)", text),
+            text,
+            "other clauses keep theirs"
+        );
+        assert!(p.problems(&Catalog).is_empty());
+
+        let scope = p.organ_scope.as_mut().unwrap();
+        scope.organs = vec!["消防本部".into(), "消防本部".into(), " ".into()];
+        scope.clause = "B-99".into();
+        let problems = p.problems(&Catalog);
+        assert_eq!(problems.len(), 3, "{problems:?}");
+        assert!(problems.iter().all(|e| e.field == "行政機関の範囲"));
+        p.organ_scope.as_mut().unwrap().organs.clear();
+        p.organ_scope.as_mut().unwrap().clause = "S-1.(1)".into();
+        assert!(p.problems(&Catalog)[0].message.contains("一つ以上"));
+    }
+
+    #[test]
+    fn profiles_stored_before_the_scope_read_with_the_guidelines_list() {
+        let mut json = serde_json::to_value(profile()).unwrap();
+        json.as_object_mut().unwrap().remove("organ_scope");
+        let read: Profile = serde_json::from_value(json).unwrap();
+        assert_eq!(read.organ_scope, None);
+    }
+
+    #[test]
     fn inclusion_follows_adoption_and_deletion() {
         let mut p = profile();
         assert!(p.includes("S-1.(1)", false));
@@ -905,54 +1118,6 @@ mod tests {
         assert_eq!(
             lines,
             vec!["第1版 制定 平成14年4月1日", "第2版 一部改正 令和元年5月1日"]
-        );
-    }
-
-    #[test]
-    fn a_send_back_needs_its_comment_and_stays_with_the_edition() {
-        for blank in ["", "  ", "\u{3000}\n"] {
-            let err = SendBack::new(blank, "x".into(), None, Utc::now()).unwrap_err();
-            assert_eq!(err.field, "差戻しの理由", "{blank:?}");
-        }
-        let long = "あ".repeat(SendBack::MAX_COMMENT + 1);
-        assert!(SendBack::new(&long, "x".into(), None, Utc::now()).is_err());
-
-        let mut e = edition();
-        let err = e.send_back("x", "佐藤 健一", None, Utc::now()).unwrap_err();
-        assert_eq!(err.field, "状態", "only an edition under review goes back");
-        e.submit(&Catalog).unwrap();
-        let err = e.send_back(" ", "佐藤 健一", None, Utc::now()).unwrap_err();
-        assert_eq!(err.field, "差戻しの理由");
-        assert_eq!(
-            e.status,
-            EditionStatus::UnderReview,
-            "a refusal changes nothing"
-        );
-        assert!(e.send_backs.is_empty());
-        e.send_back(
-            " 第3章の表現を見直すこと ",
-            "佐藤 健一",
-            Some("ciso"),
-            Utc::now(),
-        )
-        .unwrap();
-        e.submit(&Catalog).unwrap();
-        e.send_back("用語を統一すること", "鈴木 一郎", None, Utc::now())
-            .unwrap();
-        assert_eq!(e.status, EditionStatus::Draft);
-        assert_eq!(e.send_backs.len(), 2, "every 差戻し is kept");
-        assert_eq!(e.send_backs[0].comment, "第3章の表現を見直すこと");
-        assert_eq!(e.send_backs[0].deciding_role.as_deref(), Some("ciso"));
-        let last = e.last_send_back().unwrap();
-        assert_eq!(
-            (last.comment.as_str(), last.by_name.as_str()),
-            ("用語を統一すること", "鈴木 一郎")
-        );
-        // The next edition starts without them.
-        assert!(
-            e.new_draft(e.number.next(), Utc::now())
-                .send_backs
-                .is_empty()
         );
     }
 

@@ -274,7 +274,7 @@ pub fn build(
             let text = match amendment {
                 Some(a) => a.text.as_str(),
                 None => {
-                    localized = profile.localize(&clause.model_text);
+                    localized = profile.guideline_text(id, &clause.model_text);
                     localized.as_str()
                 }
             };

@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use chrono::NaiveDate;
 use mamori_app::policy::{
     EditionView, HandlingTable, ProfileChange, SCHEME_PRESETS, UnitRollup, guideline,
-    handling_tables,
+    guideline_organ_scope, handling_tables, preset_in_use,
 };
 use mamori_app::{AppError, CurrentUser, RequestMeta};
 use mamori_domain::DomainError;
@@ -216,6 +216,8 @@ struct SendBackRow {
 #[derive(Debug, Default)]
 struct Typed {
     comment: String,
+    scheme: Option<String>,
+    organs: Option<String>,
 }
 
 /// A refused change, shown on the edition page with the status of the error.
@@ -271,10 +273,22 @@ struct EditionPage {
     roles: Vec<RoleRow>,
     params: Vec<ParamRow>,
     scheme: String,
+    /// The scheme's TOML, for the editor (what was typed, after a refusal).
+    scheme_toml: String,
+    /// Whether the scheme is one of the shipped ones, unchanged.
+    scheme_is_preset: bool,
     body_term: String,
     /// (key, name, selected) of the shipped schemes, for the selector of a draft.
     schemes: Vec<(&'static str, &'static str, bool)>,
     handling: Vec<HandlingTable>,
+    organs: Vec<String>,
+    /// One organ per line, for the editor.
+    organs_text: String,
+    /// The clause that lists the organs, as the policy reads it.
+    organs_clause: String,
+    organs_clause_text: String,
+    /// The body amended that clause: its own wording stands instead of the list.
+    organs_clause_amended: bool,
 }
 
 fn edition_page(
@@ -293,18 +307,23 @@ fn edition_page(
             .clause(id)
             .map_or_else(String::new, |c| c.title.clone())
     };
-    let parsed = ClassificationScheme::from_toml(&p.classification_scheme);
-    let scheme_id = parsed
-        .as_ref()
-        .map(|s| s.id().to_owned())
-        .unwrap_or_default();
-    let scheme = parsed
+    let scheme = ClassificationScheme::from_toml(&p.classification_scheme)
         .map(|s| s.name().to_owned())
         .unwrap_or_else(|e| format!("（読み込めません: {e}）"));
     let (error, error_field, typed) = match refusal {
         Some(r) => (Some(r.message), r.field, r.typed),
         None => (None, String::new(), Typed::default()),
     };
+    let scope = match &p.organ_scope {
+        Some(scope) => scope.clone(),
+        None => guideline_organ_scope()?,
+    };
+    let organs_model = catalog
+        .clause(&scope.clause)
+        .map(|c| c.model_text.as_str())
+        .unwrap_or_default();
+    let organs_amendment = p.amendments.get(&scope.clause);
+    let preset = preset_in_use(p);
     Ok(EditionPage {
         chrome: Chrome::for_user(format!("{} {}", e.number, e.title), user, "/policy"),
         based_on: e.based_on.map(|n| n.to_string()),
@@ -397,12 +416,24 @@ fn edition_page(
             })
             .collect(),
         scheme,
+        scheme_toml: typed
+            .scheme
+            .unwrap_or_else(|| p.classification_scheme.clone()),
+        scheme_is_preset: preset.is_some(),
         body_term: p.body_term.clone(),
         schemes: SCHEME_PRESETS
             .iter()
-            .map(|(key, name)| (*key, *name, *key == scheme_id))
+            .map(|(key, name)| (*key, *name, Some(*key) == preset))
             .collect(),
         handling: handling_tables(p)?,
+        organs_text: typed.organs.unwrap_or_else(|| scope.organs.join("\n")),
+        organs_clause_text: organs_amendment.map_or_else(
+            || p.guideline_text(&scope.clause, organs_model),
+            |a| a.text.clone(),
+        ),
+        organs_clause_amended: organs_amendment.is_some(),
+        organs_clause: scope.clause,
+        organs: scope.organs,
         e: EditionRow::from(e),
     })
 }
@@ -486,6 +517,7 @@ pub async fn act(
     };
     let typed = Typed {
         comment: form.get("comment").to_owned(),
+        ..Typed::default()
     };
     after_change(&state, user, n, &rid, result, typed).await
 }
@@ -542,7 +574,8 @@ pub async fn change(
     };
     let clause = form.get("clause").to_owned();
     let optional = |k: &str| Some(form.get(k).to_owned()).filter(|s| !s.trim().is_empty());
-    let change = match form.get("op") {
+    let op = form.get("op");
+    let change = match op {
         "adopt" => ProfileChange::Adopt {
             clause: clause.clone(),
             adopted: true,
@@ -588,6 +621,17 @@ pub async fn change(
         "set-scheme" => ProfileChange::SetScheme {
             preset: form.get("preset").to_owned(),
         },
+        "define-scheme" => ProfileChange::DefineScheme {
+            toml: form.get("toml").to_owned(),
+        },
+        "set-organs" => ProfileChange::SetOrgans {
+            organs: form.get("organs").lines().map(str::to_owned).collect(),
+        },
+        "move-local" => ProfileChange::MoveLocal {
+            key: form.get("key").to_owned(),
+            number: form.get("number").to_owned(),
+            after: optional("after"),
+        },
         "set-parameter" => ProfileChange::SetParameter {
             key: form.get("key").to_owned(),
             value: form.get("value").to_owned(),
@@ -624,7 +668,14 @@ pub async fn change(
             )
             .await
         }
-        (result, _) => after_change(&state, user, n, &rid, result, Typed::default()).await,
+        (result, _) => {
+            let typed = Typed {
+                scheme: Some(form.get("toml").to_owned()).filter(|_| op == "define-scheme"),
+                organs: Some(form.get("organs").to_owned()).filter(|_| op == "set-organs"),
+                ..Typed::default()
+            };
+            after_change(&state, user, n, &rid, result, typed).await
+        }
     }
 }
 
