@@ -12,8 +12,8 @@ use mamori_domain::DomainError;
 use mamori_domain::audit::AuditEntry;
 use mamori_domain::classification::{ClassificationScheme, Requirement};
 use mamori_domain::policy::{
-    Amendment, ClauseLookup, Decision, Edition, EditionNumber, EditionStatus, HistoryLine,
-    LocalClause, OrganScope, Parameter, Profile, RoleSetting, field, revision_history,
+    Amendment, ClauseLookup, Decision, DeletedNumbering, Edition, EditionNumber, EditionStatus,
+    HistoryLine, LocalClause, OrganScope, Parameter, Profile, RoleSetting, field, revision_history,
     scope_problems,
 };
 use mamori_store::{WriteTx, audit, org, policy};
@@ -88,6 +88,7 @@ pub fn default_profile(body_name: &str, roles: Vec<RoleSetting>) -> Result<Profi
         parameters,
         classification_scheme: ClassificationScheme::guideline()?.to_toml()?,
         organ_scope: Some(guideline_organ_scope()?),
+        deleted_numbering: DeletedNumbering::default(),
     })
 }
 
@@ -281,6 +282,10 @@ pub enum ProfileChange {
         number: String,
         after: Option<String>,
     },
+    /// How the document numbers deleted guideline clauses.
+    SetDeletedNumbering {
+        numbering: String,
+    },
     /// The word the policy uses for the body itself: 「本市」, 「本町」, 「本県」 …
     SetBodyTerm {
         term: String,
@@ -303,6 +308,7 @@ impl ProfileChange {
             Self::DefineScheme { .. } => "policy.define_scheme",
             Self::SetOrgans { .. } => "policy.set_organs",
             Self::MoveLocal { .. } => "policy.move_local_clause",
+            Self::SetDeletedNumbering { .. } => "policy.set_deleted_numbering",
             Self::SetBodyTerm { .. } => "policy.set_body_term",
         }
     }
@@ -518,6 +524,9 @@ impl ProfileChange {
                     })?;
                 local.number = number.to_owned();
                 local.after = after;
+            }
+            Self::SetDeletedNumbering { numbering } => {
+                p.deleted_numbering = DeletedNumbering::parse(numbering)?;
             }
             Self::SetBodyTerm { term } => {
                 let term = term.trim();
@@ -1042,6 +1051,7 @@ fn audit_view(e: &Edition) -> serde_json::Value {
             "deciding_role": e.profile.deciding_role,
             "parameters": e.profile.parameters,
             "organ_scope": e.profile.organ_scope,
+            "deleted_numbering": e.profile.deleted_numbering,
             "body_term": e.profile.body_term,
         },
     })

@@ -241,6 +241,48 @@ pub fn enumerate(items: &[String]) -> String {
     }
 }
 
+/// How the document numbers the guideline clauses a body deleted.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeletedNumbering {
+    /// The number stays with 「（削除）」 as its text, the 例規 habit: later numbers never move,
+    /// so references to them stay right.
+    #[default]
+    KeepAsDeleted,
+    /// The remaining clauses move up: ① ② ③ without gaps.
+    Renumber,
+}
+
+impl DeletedNumbering {
+    pub const ALL: [Self; 2] = [Self::KeepAsDeleted, Self::Renumber];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Self::KeepAsDeleted => "keep_as_deleted",
+            Self::Renumber => "renumber",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::KeepAsDeleted => "番号を残して「（削除）」と表示する（例規の慣例）",
+            Self::Renumber => "後の番号を繰り上げる",
+        }
+    }
+
+    pub fn parse(key: &str) -> Result<Self, DomainError> {
+        Self::ALL
+            .into_iter()
+            .find(|n| n.key() == key)
+            .ok_or_else(|| {
+                DomainError::new(
+                    field::DELETED_NUMBERING,
+                    format!("「{key}」という番号の付け方はありません"),
+                )
+            })
+    }
+}
+
 /// The policy as data, as fixed by one edition.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Profile {
@@ -265,6 +307,9 @@ pub struct Profile {
     /// 行政機関の範囲. `None` in profiles from before it was kept: the 例文's list stands.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub organ_scope: Option<OrganScope>,
+    /// How the document numbers deleted guideline clauses.
+    #[serde(default)]
+    pub deleted_numbering: DeletedNumbering,
 }
 
 /// Answers about the guideline catalog, which the caller has and this crate does not.
@@ -285,6 +330,7 @@ pub mod field {
     pub const STATUS: &str = "状態";
     pub const SCHEME: &str = "分類体系（TOML）";
     pub const ORGANS: &str = "行政機関の範囲";
+    pub const DELETED_NUMBERING: &str = "削除した条項の番号";
     pub const SEND_BACK_COMMENT: &str = "差戻しの理由";
 }
 
@@ -803,6 +849,7 @@ mod tests {
             parameters: Vec::new(),
             classification_scheme: String::new(),
             organ_scope: None,
+            deleted_numbering: DeletedNumbering::default(),
         }
     }
 
@@ -1080,11 +1127,21 @@ mod tests {
     }
 
     #[test]
-    fn profiles_stored_before_the_scope_read_with_the_guidelines_list() {
+    fn profiles_stored_before_the_scope_and_numbering_choice_read_with_the_defaults() {
         let mut json = serde_json::to_value(profile()).unwrap();
-        json.as_object_mut().unwrap().remove("organ_scope");
+        let object = json.as_object_mut().unwrap();
+        object.remove("organ_scope");
+        object.remove("deleted_numbering");
         let read: Profile = serde_json::from_value(json).unwrap();
         assert_eq!(read.organ_scope, None);
+        assert_eq!(read.deleted_numbering, DeletedNumbering::KeepAsDeleted);
+        for n in DeletedNumbering::ALL {
+            assert_eq!(DeletedNumbering::parse(n.key()).unwrap(), n);
+        }
+        assert_eq!(
+            DeletedNumbering::parse("gaps").unwrap_err().field,
+            "削除した条項の番号"
+        );
     }
 
     #[test]

@@ -23,6 +23,12 @@ async fn editor_with_draft(t: &TestApp) -> Client {
     tokatsu
 }
 
+/// A change to the profile of the draft 第3版 that is accepted (303 back to the edition).
+async fn change_draft_ok(t: &TestApp, b: &Client, fields: &[(&str, &str)]) {
+    let r = change_draft(t, b, fields).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "{fields:?}");
+}
+
 /// A change to the profile of the draft 第3版.
 async fn change_draft(t: &TestApp, b: &Client, fields: &[(&str, &str)]) -> reqwest::Response {
     post(t, b, "/policy/3/profile", fields).await
@@ -51,7 +57,7 @@ async fn the_chief_drafts_an_edition_the_ciso_decides_it_and_staff_acknowledge_i
     assert!(html.contains("S-5.1.(1)③(イ)") && html.contains("生成AIサービスの利用"));
 
     // Amend a clause and adopt a 推奨事項.
-    let r = change_draft(
+    change_draft_ok(
         &t,
         &tokatsu,
         &[
@@ -63,7 +69,6 @@ async fn the_chief_drafts_an_edition_the_ciso_decides_it_and_staff_acknowledge_i
         ],
     )
     .await;
-    assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let (_, clause) = t
         .page(
             &tokatsu,
@@ -74,8 +79,7 @@ async fn the_chief_drafts_an_edition_the_ciso_decides_it_and_staff_acknowledge_i
         clause.contains("直ちに当該") && clause.contains("速やかに停止"),
         "both wordings are shown"
     );
-    let r = change_draft(&t, &tokatsu, &[("op", "adopt"), ("clause", "S-4.4.⑤")]).await;
-    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    change_draft_ok(&t, &tokatsu, &[("op", "adopt"), ("clause", "S-4.4.⑤")]).await;
 
     // Staff do not see drafts; the chief cannot decide.
     let shokuin = t.signed_in("shokuin").await;
@@ -339,7 +343,7 @@ const TRANSPORT: usize = 2;
 async fn both_classification_schemes_answer_the_handling_questions_in_the_bodys_words() {
     let t = TestApp::spawn().await;
     let tokatsu = editor_with_draft(&t).await;
-    let r = change_draft(
+    change_draft_ok(
         &t,
         &tokatsu,
         &[
@@ -349,7 +353,6 @@ async fn both_classification_schemes_answer_the_handling_questions_in_the_bodys_
         ],
     )
     .await;
-    assert_eq!(r.status(), StatusCode::SEE_OTHER);
 
     // The guideline's scheme: 機密性２以上 needs the permission for 運搬, 機密性１ does not.
     let (_, html) = t.page(&tokatsu, "/policy/3").await;
@@ -372,13 +375,12 @@ async fn both_classification_schemes_answer_the_handling_questions_in_the_bodys_
     assert!(handling_row(&html, "可用性２")[STORE].contains("8時間以内の復旧"));
 
     // The single axis where Ⅰ is the highest: Ⅱ以上 means Ⅰ and Ⅱ.
-    let r = change_draft(
+    change_draft_ok(
         &t,
         &tokatsu,
         &[("op", "set-scheme"), ("preset", "importance-4")],
     )
     .await;
-    assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let (_, html) = t.page(&tokatsu, "/policy/3").await;
     assert!(html.contains("重要性による分類"));
     assert!(handling_row(&html, "重要性分類Ⅰ")[TRANSPORT].contains("所属長の許可"));
@@ -548,7 +550,7 @@ async fn a_draft_gets_its_own_clauses_and_terms_and_an_edition_can_be_abolished(
     let tokatsu = editor_with_draft(&t).await;
 
     // A local clause placed after a guideline clause, then shown in the document at that place.
-    let r = change_draft(
+    change_draft_ok(
         &t,
         &tokatsu,
         &[
@@ -563,7 +565,6 @@ async fn a_draft_gets_its_own_clauses_and_terms_and_an_edition_can_be_abolished(
         ],
     )
     .await;
-    assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let r = change_draft(
         &t,
         &tokatsu,
@@ -595,8 +596,7 @@ async fn a_draft_gets_its_own_clauses_and_terms_and_an_edition_can_be_abolished(
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
 
     // The body calls itself 本町: guideline texts follow, amended texts stay as written.
-    let r = change_draft(&t, &tokatsu, &[("op", "set-body-term"), ("term", "本町")]).await;
-    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    change_draft_ok(&t, &tokatsu, &[("op", "set-body-term"), ("term", "本町")]).await;
     let (_, doc) = t.page(&tokatsu, "/policy/3/document").await;
     let disposal = doc
         .find("情報セキュリティ管理者の許可を得なければならない")
@@ -810,13 +810,12 @@ async fn a_body_defines_its_own_classification_scheme_and_a_broken_one_is_refuse
     assert!(html.contains("ガイドラインの分類") && !html.contains("本団体で定義"));
 
     // A sound scheme is saved: the handling table and the document follow it.
-    let r = change_draft(
+    change_draft_ok(
         &t,
         &tokatsu,
         &[("op", "define-scheme"), ("toml", OWN_SCHEME)],
     )
     .await;
-    assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let (_, html) = t.page(&tokatsu, "/policy/3").await;
     assert!(html.contains("みほん市の秘密区分</strong>（本団体で定義）"));
     assert!(handling_row(&html, "秘")[TRANSPORT].contains("の許可"));
@@ -882,7 +881,7 @@ async fn the_scope_of_organs_is_a_list_the_publication_follows() {
         assert_eq!(alert_of(&r.text().await.unwrap()).unwrap(), message);
     }
 
-    let r = change_draft(
+    change_draft_ok(
         &t,
         &tokatsu,
         &[
@@ -891,7 +890,6 @@ async fn the_scope_of_organs_is_a_list_the_publication_follows() {
         ],
     )
     .await;
-    assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let (_, html) = t.page(&tokatsu, "/policy/3").await;
     assert!(html.contains("<li>教育委員会</li>") && !html.contains("<li>議会事務局</li>"));
     let expected = format!("{SCOPE_SENTENCE}内部部局、教育委員会及び消防本部とする。");
@@ -976,4 +974,77 @@ async fn a_local_clause_moves_and_takes_a_new_number() {
     )
     .await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+#[tokio::test]
+async fn a_deleted_clause_reads_deleted_or_the_numbers_close_up_as_the_body_chooses() {
+    use std::io::Read;
+    let t = TestApp::spawn().await;
+    let tokatsu = editor_with_draft(&t).await;
+    change_draft_ok(
+        &t,
+        &tokatsu,
+        &[
+            ("op", "delete"),
+            ("clause", "S-5.4.(3)②"),
+            ("reason", "第①号と重なるため"),
+        ],
+    )
+    .await;
+
+    // By default the number stays with 「（削除）」, in HTML and in Word.
+    let (_, html) = t.page(&tokatsu, "/policy/3").await;
+    assert!(html.contains(r#"value="keep_as_deleted" checked"#));
+    let (_, doc) = t.page(&tokatsu, "/policy/3/document").await;
+    assert!(doc.contains("<p>②　（削除）</p>"));
+    assert!(doc.contains("<p>③パスワードは十分な長さとし"));
+    assert!(!doc.contains("パスワードを秘密にし"));
+    let word = async |client: &Client| {
+        let bytes = client
+            .get(t.url("/policy/3/document.docx"))
+            .send()
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap();
+        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
+        let mut xml = String::new();
+        zip.by_name("word/document.xml")
+            .unwrap()
+            .read_to_string(&mut xml)
+            .unwrap();
+        xml
+    };
+    assert!(word(&tokatsu).await.contains("②　（削除）"));
+
+    // Renumbered: no deleted line, the later rules move up.
+    change_draft_ok(
+        &t,
+        &tokatsu,
+        &[("op", "set-deleted-numbering"), ("numbering", "renumber")],
+    )
+    .await;
+    let (_, doc) = t.page(&tokatsu, "/policy/3/document").await;
+    assert!(!doc.contains("（削除）"));
+    assert!(doc.contains("<p>②パスワードは十分な長さとし"));
+    assert!(doc.contains("<p>⑦職員等間でパスワードを共有"));
+    let xml = word(&tokatsu).await;
+    assert!(xml.contains("②パスワードは十分な長さとし") && !xml.contains("（削除）"));
+    // 第2版 is untouched.
+    let (_, doc) = t.page(&tokatsu, "/policy/2/document").await;
+    assert!(doc.contains("<p>②パスワードを秘密にし"));
+
+    let r = change_draft(
+        &t,
+        &tokatsu,
+        &[("op", "set-deleted-numbering"), ("numbering", "gaps")],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        alert_of(&r.text().await.unwrap())
+            .unwrap()
+            .starts_with("削除した条項の番号:")
+    );
 }

@@ -13,7 +13,7 @@ use mamori_app::policy::{
 use mamori_app::{AppError, CurrentUser, RequestMeta};
 use mamori_domain::DomainError;
 use mamori_domain::classification::ClassificationScheme;
-use mamori_domain::policy::{Edition, EditionNumber, EditionStatus, HistoryLine};
+use mamori_domain::policy::{DeletedNumbering, Edition, EditionNumber, EditionStatus, HistoryLine};
 use mamori_domain::wareki::format_gregorian_as_wareki;
 use serde::Deserialize;
 
@@ -289,6 +289,8 @@ struct EditionPage {
     organs_clause_text: String,
     /// The body amended that clause: its own wording stands instead of the list.
     organs_clause_amended: bool,
+    /// (key, label, chosen) of the ways to number deleted clauses.
+    numberings: Vec<(&'static str, &'static str, bool)>,
 }
 
 fn edition_page(
@@ -434,6 +436,10 @@ fn edition_page(
         organs_clause_amended: organs_amendment.is_some(),
         organs_clause: scope.clause,
         organs: scope.organs,
+        numberings: DeletedNumbering::ALL
+            .iter()
+            .map(|n| (n.key(), n.label(), *n == p.deleted_numbering))
+            .collect(),
         e: EditionRow::from(e),
     })
 }
@@ -631,6 +637,9 @@ pub async fn change(
             key: form.get("key").to_owned(),
             number: form.get("number").to_owned(),
             after: optional("after"),
+        },
+        "set-deleted-numbering" => ProfileChange::SetDeletedNumbering {
+            numbering: form.get("numbering").to_owned(),
         },
         "set-parameter" => ProfileChange::SetParameter {
             key: form.get("key").to_owned(),
