@@ -1064,9 +1064,7 @@ impl App {
         let Err(violation) = separation::check_decision(applicant, subjects, decider) else {
             return Ok(None);
         };
-        self.excuse(tx, user, &violation, case)
-            .await
-            .map(Some)
+        self.excuse(tx, user, &violation, case).await.map(Some)
     }
 
     /// Checks 兼務の禁止 ② for an audit of `audited` by `auditor` on `on`.
@@ -1093,9 +1091,7 @@ impl App {
         else {
             return Ok(None);
         };
-        self.excuse(tx, user, &violation, case)
-            .await
-            .map(Some)
+        self.excuse(tx, user, &violation, case).await.map(Some)
     }
 
     async fn excuse(

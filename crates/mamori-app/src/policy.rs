@@ -12,8 +12,9 @@ use mamori_domain::DomainError;
 use mamori_domain::audit::AuditEntry;
 use mamori_domain::classification::{ClassificationScheme, Requirement};
 use mamori_domain::policy::{
-    Amendment, ClauseLookup, Decision, Edition, EditionNumber, EditionStatus, HistoryLine,
-    LocalClause, Parameter, Profile, RoleSetting, revision_history,
+    Amendment, ClauseLookup, Decision, DeletedNumbering, Edition, EditionNumber, EditionStatus,
+    HistoryLine, LocalClause, OrganScope, Parameter, Profile, RoleSetting, field, revision_history,
+    scope_problems,
 };
 use mamori_domain::separation::SodPolicy;
 use mamori_store::{WriteTx, audit, org, policy};
@@ -45,15 +46,36 @@ impl ClauseLookup for CatalogLookup<'_> {
 #[derive(Deserialize)]
 struct ParameterFile {
     parameters: Vec<Parameter>,
+    organ_scope: GuidelineOrgans,
+}
+
+/// The organs the guideline's 例文 lists and the clause that lists them.
+#[derive(Deserialize)]
+struct GuidelineOrgans {
+    clause: String,
+    organs: Vec<String>,
+}
+
+fn parameter_file() -> Result<ParameterFile, AppError> {
+    toml::from_str::<ParameterFile>(GUIDELINE_PARAMETERS)
+        .map_err(|e| AppError::Internal(format!("guideline-parameters.toml: {e}")))
+}
+
+/// The guideline's 行政機関の範囲: the 例文's organs, as a profile starts with them.
+pub fn guideline_organ_scope() -> Result<OrganScope, AppError> {
+    let organs = parameter_file()?.organ_scope;
+    Ok(OrganScope {
+        clause: organs.clause,
+        guideline: organs.organs.clone(),
+        organs: organs.organs,
+    })
 }
 
 /// The first profile of a body: the guideline as it stands, the body's role set, the default
-/// periods and the guideline's classification scheme.
+/// periods, the 例文's 行政機関の範囲 and the guideline's classification scheme.
 pub fn default_profile(body_name: &str, roles: Vec<RoleSetting>) -> Result<Profile, AppError> {
     let catalog = guideline()?;
-    let parameters = toml::from_str::<ParameterFile>(GUIDELINE_PARAMETERS)
-        .map_err(|e| AppError::Internal(format!("guideline-parameters.toml: {e}")))?
-        .parameters;
+    let parameters = parameter_file()?.parameters;
     Ok(Profile {
         guideline_edition: catalog.edition.id.clone(),
         body_name: body_name.to_owned(),
@@ -68,6 +90,8 @@ pub fn default_profile(body_name: &str, roles: Vec<RoleSetting>) -> Result<Profi
         classification_scheme: ClassificationScheme::guideline()?.to_toml()?,
         authority_overrides: BTreeMap::new(),
         separation: SodPolicy::default(),
+        organ_scope: Some(guideline_organ_scope()?),
+        deleted_numbering: DeletedNumbering::default(),
     })
 }
 
@@ -77,7 +101,19 @@ pub const SCHEME_PRESETS: [(&str, &str); 2] = [
     ("importance-4", "重要性による分類（Ⅰ〜Ⅳ、Ⅰが最も高い）"),
 ];
 
-fn scheme_preset(key: &str) -> Result<ClassificationScheme, DomainError> {
+/// The longest scheme a body may define, in characters (the guideline's is about 6,000).
+pub const MAX_SCHEME_CHARS: usize = 100_000;
+
+/// The shipped scheme whose TOML the profile holds unchanged, if any.
+pub fn preset_in_use(profile: &Profile) -> Option<&'static str> {
+    SCHEME_PRESETS.iter().map(|(key, _)| *key).find(|key| {
+        scheme_preset(key)
+            .and_then(|s| s.to_toml())
+            .is_ok_and(|t| t == profile.classification_scheme)
+    })
+}
+
+pub(crate) fn scheme_preset(key: &str) -> Result<ClassificationScheme, DomainError> {
     match key {
         "guideline" => ClassificationScheme::guideline(),
         "importance-4" => ClassificationScheme::importance_four(),
@@ -126,7 +162,7 @@ pub struct HandlingRow {
 /// Asks the profile's scheme, level by level, what each action requires — the other axes held at
 /// their lowest level, so each row shows what that level adds. Nothing here compares levels: the
 /// scheme answers.
-pub fn handling_tables(profile: &Profile) -> Result<Vec<HandlingTable>, AppError> {
+pub fn handling_tables(profile: &Profile) -> Result<Vec<HandlingTable>, DomainError> {
     use mamori_domain::org::{RoleDefinition, RoleScope};
     let scheme = ClassificationScheme::from_toml(&profile.classification_scheme)?;
     let roles: Vec<RoleDefinition> = profile
@@ -234,6 +270,25 @@ pub enum ProfileChange {
     SetScheme {
         preset: String,
     },
+    /// Replaces the classification scheme with one the body writes in TOML.
+    DefineScheme {
+        toml: String,
+    },
+    /// 行政機関の範囲: the organs the policy applies to, in the order it lists them.
+    SetOrgans {
+        organs: Vec<String>,
+    },
+    /// Moves a local clause (the guideline clause it follows; `None` = the end of the 対策基準)
+    /// and gives it its number there.
+    MoveLocal {
+        key: String,
+        number: String,
+        after: Option<String>,
+    },
+    /// How the document numbers deleted guideline clauses.
+    SetDeletedNumbering {
+        numbering: String,
+    },
     /// The word the policy uses for the body itself: 「本市」, 「本町」, 「本県」 …
     SetBodyTerm {
         term: String,
@@ -253,6 +308,10 @@ impl ProfileChange {
             Self::RenameRole { .. } => "policy.rename_role",
             Self::SetParameter { .. } => "policy.set_parameter",
             Self::SetScheme { .. } => "policy.set_scheme",
+            Self::DefineScheme { .. } => "policy.define_scheme",
+            Self::SetOrgans { .. } => "policy.set_organs",
+            Self::MoveLocal { .. } => "policy.move_local_clause",
+            Self::SetDeletedNumbering { .. } => "policy.set_deleted_numbering",
             Self::SetBodyTerm { .. } => "policy.set_body_term",
         }
     }
@@ -390,6 +449,87 @@ impl ProfileChange {
             Self::SetScheme { preset } => {
                 let scheme = scheme_preset(preset)?;
                 p.classification_scheme = scheme.to_toml()?;
+            }
+            Self::DefineScheme { toml } => {
+                let text = toml.trim();
+                if text.is_empty() {
+                    return Err(DomainError::new(field::SCHEME, "入力してください"));
+                }
+                if text.chars().count() > MAX_SCHEME_CHARS {
+                    return Err(DomainError::new(
+                        field::SCHEME,
+                        format!("{MAX_SCHEME_CHARS}文字以下で入力してください"),
+                    ));
+                }
+                // The scheme's own check names the part of the TOML at fault; the screen's
+                // field is the whole text.
+                let in_scheme = |e: DomainError| {
+                    DomainError::new(field::SCHEME, format!("{} — {}", e.field, e.message))
+                };
+                ClassificationScheme::from_toml(text).map_err(in_scheme)?;
+                let mut candidate = p.clone();
+                candidate.classification_scheme = format!("{text}\n");
+                // Every screen and document asks the scheme the handling questions: a scheme
+                // that cannot answer them is refused here rather than breaking those later.
+                handling_tables(&candidate).map_err(in_scheme)?;
+                *p = candidate;
+            }
+            Self::SetOrgans { organs } => {
+                let organs: Vec<String> = organs
+                    .iter()
+                    .map(|o| o.trim().to_owned())
+                    .filter(|o| !o.is_empty())
+                    .collect();
+                let mut scope = match &p.organ_scope {
+                    Some(scope) => scope.clone(),
+                    None => guideline_organ_scope()
+                        .map_err(|e| DomainError::new(field::ORGANS, e.to_string()))?,
+                };
+                scope.organs = organs;
+                if let Some(first) = scope_problems(&scope, &CatalogLookup(catalog))
+                    .into_iter()
+                    .next()
+                {
+                    return Err(first);
+                }
+                // The body's list replaces the 例文's in the clause text: it must be there.
+                let listed = mamori_domain::policy::enumerate(&scope.guideline);
+                if !clause_of(&scope.clause)?.model_text.contains(&listed) {
+                    return Err(DomainError::new(
+                        field::ORGANS,
+                        format!(
+                            "条項「{}」の例文に行政機関の列挙（{listed}）が見つかりません",
+                            scope.clause
+                        ),
+                    ));
+                }
+                p.organ_scope = Some(scope);
+            }
+            Self::MoveLocal { key, number, after } => {
+                let number = number.trim();
+                if number.is_empty() {
+                    return Err(DomainError::new("独自の条項の番号", "入力してください"));
+                }
+                let after = after
+                    .as_deref()
+                    .map(str::trim)
+                    .filter(|a| !a.is_empty())
+                    .map(str::to_owned);
+                if let Some(after) = &after {
+                    clause_of(after)?;
+                }
+                let local = p
+                    .local_clauses
+                    .iter_mut()
+                    .find(|c| &c.key == key)
+                    .ok_or_else(|| {
+                        DomainError::new(field::LOCAL, format!("キー「{key}」の条項はありません"))
+                    })?;
+                local.number = number.to_owned();
+                local.after = after;
+            }
+            Self::SetDeletedNumbering { numbering } => {
+                p.deleted_numbering = DeletedNumbering::parse(numbering)?;
             }
             Self::SetBodyTerm { term } => {
                 let term = term.trim();
@@ -585,23 +725,29 @@ impl App {
         .await
     }
 
-    /// 審議中 → 下書き, by an editor or by the decider.
+    /// 審議中 → 下書き, by an editor or by the decider, with a comment saying what to rework. The
+    /// decider's 差戻し is the refusal of the 決裁: it is recorded with the deciding role.
     pub async fn send_back_policy_edition(
         &self,
         user: &CurrentUser,
         number: EditionNumber,
+        comment: &str,
         meta: &RequestMeta,
     ) -> Result<Edition, AppError> {
         let roles = user.role_keys();
         let editor = user.policy_editor().is_ok();
+        let name = user.name().to_owned();
+        let now = self.now();
         self.transition(user, number, "policy.send_back", meta, |e| {
-            if !editor && !roles.contains(&e.profile.deciding_role) {
+            let role = e.profile.deciding_role.clone();
+            let decider = roles.contains(&role);
+            if !editor && !decider {
                 return Err(DomainError::new(
                     "決裁する役割",
                     "差し戻しは編集者または決裁者が行います",
                 ));
             }
-            e.send_back()
+            e.send_back(comment, &name, decider.then_some(role.as_str()), now)
         })
         .await
     }
@@ -830,10 +976,11 @@ impl App {
         let before = edition.clone();
         change(&mut edition)?;
         policy::update_edition(tx.conn(), &edition, before.status, now).await?;
+        let (before_view, after_view) = audit_views(&before, &edition);
         let entry = AuditEntry::new(user.actor(), action, "policy_edition", edition.id)
             .body(body.id)
-            .before(&audit_view(&before))
-            .after(&audit_view(&edition))
+            .before(&before_view)
+            .after(&after_view)
             .request(meta.request_id.clone());
         audit::append(&mut tx, now, entry).await?;
         tx.commit().await?;
@@ -867,6 +1014,30 @@ pub struct UnitRollup {
     pub missing: Vec<(String, String)>,
 }
 
+/// Before and after as the audit record keeps them: [`audit_view`] of each, plus what is too long
+/// to repeat in every record and goes in only when it changes — the classification scheme's TOML —
+/// and the 差戻し (with its comment) that this change added.
+fn audit_views(before: &Edition, after: &Edition) -> (serde_json::Value, serde_json::Value) {
+    let mut old = audit_view(before);
+    let mut new = audit_view(after);
+    if before.profile.classification_scheme != after.profile.classification_scheme {
+        for (view, e) in [(&mut old, before), (&mut new, after)] {
+            if let Some(profile) = view.get_mut("profile").and_then(|p| p.as_object_mut()) {
+                profile.insert(
+                    "classification_scheme".to_owned(),
+                    json!(e.profile.classification_scheme),
+                );
+            }
+        }
+    }
+    if after.send_backs.len() > before.send_backs.len()
+        && let Some(view) = new.as_object_mut()
+    {
+        view.insert("send_back".to_owned(), json!(after.last_send_back()));
+    }
+    (old, new)
+}
+
 /// What an audit record keeps of an edition: its state and profile (the profile is what changes).
 fn audit_view(e: &Edition) -> serde_json::Value {
     json!({
@@ -882,6 +1053,9 @@ fn audit_view(e: &Edition) -> serde_json::Value {
             "roles": e.profile.roles,
             "deciding_role": e.profile.deciding_role,
             "parameters": e.profile.parameters,
+            "organ_scope": e.profile.organ_scope,
+            "deleted_numbering": e.profile.deleted_numbering,
+            "body_term": e.profile.body_term,
         },
     })
 }
@@ -951,10 +1125,10 @@ pub fn resolve_clauses(
             out.push(DiffClause {
                 key: id.to_owned(),
                 label: format!("{id} {}", clause.title),
-                text: profile
-                    .amendments
-                    .get(id)
-                    .map_or_else(|| profile.localize(&clause.model_text), |a| a.text.clone()),
+                text: profile.amendments.get(id).map_or_else(
+                    || profile.guideline_text(id, &clause.model_text),
+                    |a| a.text.clone(),
+                ),
             });
         }
         out.extend(

@@ -641,7 +641,16 @@ impl ClassificationScheme {
     /// Reads and validates a scheme written in TOML (see `data/guideline.toml`).
     pub fn from_toml(text: &str) -> Result<Self, DomainError> {
         let raw: RawScheme = toml::from_str(text).map_err(|e| {
-            DomainError::new("分類体系", format!("TOMLとして読めません: {}", e.message()))
+            // The line is what a person editing the text needs; toml's message says the rest.
+            let line = e
+                .span()
+                .and_then(|span| text.get(..span.start))
+                .map(|before| before.matches('\n').count() + 1);
+            let at = line.map(|l| format!("（{l}行目）")).unwrap_or_default();
+            DomainError::new(
+                "分類体系",
+                format!("TOMLとして読めません{at}: {}", e.message().trim()),
+            )
         })?;
         raw.validate()
     }
@@ -1808,6 +1817,14 @@ clause = "S-2.(2)⑧(イ)"
         let err =
             ClassificationScheme::from_toml("id = \"x\"\nname = \"y\"\nfoo = 1\n").unwrap_err();
         assert_eq!(err.field, "分類体系");
+        // A syntax error says on which line it is, for the person editing the text.
+        let err =
+            ClassificationScheme::from_toml("id = \"x\"\nname = \"y\"\n[[axes]\n").unwrap_err();
+        assert_eq!(err.field, "分類体系");
+        assert!(
+            err.message.starts_with("TOMLとして読めません（3行目）"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -206,6 +206,85 @@ pub struct Parameter {
     pub unit: Option<String>,
 }
 
+/// 行政機関の範囲: the organs the policy applies to (内部部局, 行政委員会, 議会事務局 …), which the
+/// guideline's 基本方針 lists in one clause.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrganScope {
+    /// The guideline clause whose 例文 lists the organs.
+    pub clause: String,
+    /// The organs as the 例文 lists them: this enumeration in the clause's text is what the
+    /// body's list replaces.
+    pub guideline: Vec<String>,
+    /// The organs the body's policy applies to, in the order the policy lists them.
+    pub organs: Vec<String>,
+}
+
+impl OrganScope {
+    /// The longest name of one organ, in characters.
+    pub const MAX_NAME: usize = 40;
+
+    /// The guideline clause's text with the body's organs in place of the 例文's. A text that does
+    /// not list the 例文's organs (the body amended the clause) is returned as it is.
+    pub fn apply(&self, text: &str) -> String {
+        let from = enumerate(&self.guideline);
+        if self.organs == self.guideline || from.is_empty() {
+            return text.to_owned();
+        }
+        text.replacen(&from, &enumerate(&self.organs), 1)
+    }
+}
+
+/// Items as a Japanese enumeration in 例規 style: 「Ａ」, 「Ａ及びＢ」, 「Ａ、Ｂ及びＣ」.
+pub fn enumerate(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{}及び{last}", init.join("、")),
+    }
+}
+
+/// How the document numbers the guideline clauses a body deleted.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeletedNumbering {
+    /// The number stays with 「（削除）」 as its text, the 例規 habit: later numbers never move,
+    /// so references to them stay right.
+    #[default]
+    KeepAsDeleted,
+    /// The remaining clauses move up: ① ② ③ without gaps.
+    Renumber,
+}
+
+impl DeletedNumbering {
+    pub const ALL: [Self; 2] = [Self::KeepAsDeleted, Self::Renumber];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Self::KeepAsDeleted => "keep_as_deleted",
+            Self::Renumber => "renumber",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::KeepAsDeleted => "番号を残して「（削除）」と表示する（例規の慣例）",
+            Self::Renumber => "後の番号を繰り上げる",
+        }
+    }
+
+    pub fn parse(key: &str) -> Result<Self, DomainError> {
+        Self::ALL
+            .into_iter()
+            .find(|n| n.key() == key)
+            .ok_or_else(|| {
+                DomainError::new(
+                    field::DELETED_NUMBERING,
+                    format!("「{key}」という番号の付け方はありません"),
+                )
+            })
+    }
+}
+
 /// The policy as data, as fixed by one edition.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Profile {
@@ -234,6 +313,12 @@ pub struct Profile {
     /// Exceptions the body allows to 兼務の禁止.
     #[serde(default)]
     pub separation: SodPolicy,
+    /// 行政機関の範囲. `None` in profiles from before it was kept: the 例文's list stands.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub organ_scope: Option<OrganScope>,
+    /// How the document numbers deleted guideline clauses.
+    #[serde(default)]
+    pub deleted_numbering: DeletedNumbering,
 }
 
 /// Answers about the guideline catalog, which the caller has and this crate does not.
@@ -252,6 +337,10 @@ pub mod field {
     pub const DECIDING_ROLE: &str = "決裁する役割";
     pub const PARAMETERS: &str = "期間・基準値";
     pub const STATUS: &str = "状態";
+    pub const SCHEME: &str = "分類体系（TOML）";
+    pub const ORGANS: &str = "行政機関の範囲";
+    pub const DELETED_NUMBERING: &str = "削除した条項の番号";
+    pub const SEND_BACK_COMMENT: &str = "差戻しの理由";
 }
 
 impl Profile {
@@ -357,6 +446,9 @@ impl Profile {
                 ),
             ));
         }
+        if let Some(scope) = &self.organ_scope {
+            out.extend(scope_problems(scope, catalog));
+        }
         let mut param_keys = BTreeSet::new();
         for p in &self.parameters {
             if !param_keys.insert(p.key.as_str()) {
@@ -379,6 +471,16 @@ impl Profile {
         }
     }
 
+    /// The text of a guideline clause the body has not amended, as its policy reads: in the
+    /// body's words, and for the clause listing the organs, with the body's 行政機関の範囲.
+    pub fn guideline_text(&self, clause_id: &str, model_text: &str) -> String {
+        let text = self.localize(model_text);
+        match &self.organ_scope {
+            Some(scope) if scope.clause == clause_id => scope.apply(&text),
+            _ => text,
+        }
+    }
+
     /// The body's name for a role, falling back to the key.
     pub fn role_name(&self, key: &str) -> String {
         self.roles
@@ -395,6 +497,43 @@ impl Profile {
     }
 }
 
+/// What is wrong with a 行政機関の範囲, each naming the field.
+pub fn scope_problems(scope: &OrganScope, catalog: &dyn ClauseLookup) -> Vec<DomainError> {
+    let mut out = Vec::new();
+    if !catalog.exists(&scope.clause) {
+        out.push(DomainError::new(
+            field::ORGANS,
+            format!("条項「{}」はガイドラインにありません", scope.clause),
+        ));
+    }
+    if scope.organs.is_empty() {
+        out.push(DomainError::new(
+            field::ORGANS,
+            "ポリシーを適用する行政機関を一つ以上入力してください",
+        ));
+    }
+    let mut seen = BTreeSet::new();
+    for organ in &scope.organs {
+        if organ.trim().is_empty() {
+            out.push(DomainError::new(field::ORGANS, "空の行政機関があります"));
+        } else if organ.chars().count() > OrganScope::MAX_NAME {
+            out.push(DomainError::new(
+                field::ORGANS,
+                format!(
+                    "「{organ}」が長すぎます（{}文字以下）",
+                    OrganScope::MAX_NAME
+                ),
+            ));
+        } else if !seen.insert(organ.as_str()) {
+            out.push(DomainError::new(
+                field::ORGANS,
+                format!("「{organ}」が重複しています"),
+            ));
+        }
+    }
+    out
+}
+
 /// A 決裁: who decided, in which role, on which day.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Decision {
@@ -402,6 +541,51 @@ pub struct Decision {
     pub by_name: String,
     pub role_key: String,
     pub on: NaiveDate,
+}
+
+/// A 差戻し: an edition sent back from 審議中 to 下書き, with what the drafters are to rework.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SendBack {
+    pub comment: String,
+    pub by_name: String,
+    /// The deciding role, when the person who sent it back holds it: the 決裁者 refused to
+    /// decide. `None` when an editor took it back.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deciding_role: Option<String>,
+    pub at: DateTime<Utc>,
+}
+
+impl SendBack {
+    /// The longest comment kept, in characters.
+    pub const MAX_COMMENT: usize = 2_000;
+
+    /// A 差戻し with its comment, which is required: the drafters must learn what to rework.
+    pub fn new(
+        comment: &str,
+        by_name: String,
+        deciding_role: Option<String>,
+        at: DateTime<Utc>,
+    ) -> Result<Self, DomainError> {
+        let comment = comment.trim();
+        if comment.is_empty() {
+            return Err(DomainError::new(
+                field::SEND_BACK_COMMENT,
+                "差し戻す理由（修正してほしい点）を入力してください",
+            ));
+        }
+        if comment.chars().count() > Self::MAX_COMMENT {
+            return Err(DomainError::new(
+                field::SEND_BACK_COMMENT,
+                format!("{}文字以下で入力してください", Self::MAX_COMMENT),
+            ));
+        }
+        Ok(Self {
+            comment: comment.to_owned(),
+            by_name,
+            deciding_role,
+            at,
+        })
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -414,6 +598,8 @@ pub struct Edition {
     pub revision_kind: RevisionKind,
     pub based_on: Option<EditionNumber>,
     pub decision: Option<Decision>,
+    /// Every 差戻し of this edition, oldest first.
+    pub send_backs: Vec<SendBack>,
     pub effective_from: Option<NaiveDate>,
     pub profile: Profile,
     pub created_at: DateTime<Utc>,
@@ -440,6 +626,7 @@ impl Edition {
             revision_kind: RevisionKind::Enactment,
             based_on: None,
             decision: None,
+            send_backs: Vec::new(),
             effective_from: None,
             profile,
             created_at,
@@ -457,6 +644,7 @@ impl Edition {
             revision_kind: RevisionKind::PartialAmendment,
             based_on: Some(self.number),
             decision: None,
+            send_backs: Vec::new(),
             effective_from: None,
             profile: self.profile.clone(),
             created_at,
@@ -492,11 +680,30 @@ impl Edition {
         Ok(())
     }
 
-    /// 審議中 → 下書き (差戻し).
-    pub fn send_back(&mut self) -> Result<(), DomainError> {
+    /// 審議中 → 下書き (差戻し), keeping the comment with the edition. `deciding_role` is set when
+    /// the 決裁者 sends it back instead of deciding.
+    pub fn send_back(
+        &mut self,
+        comment: &str,
+        by_name: &str,
+        deciding_role: Option<&str>,
+        at: DateTime<Utc>,
+    ) -> Result<(), DomainError> {
         self.expect(EditionStatus::UnderReview, "差し戻す")?;
+        let send_back = SendBack::new(
+            comment,
+            by_name.to_owned(),
+            deciding_role.map(str::to_owned),
+            at,
+        )?;
+        self.send_backs.push(send_back);
         self.status = EditionStatus::Draft;
         Ok(())
+    }
+
+    /// The latest 差戻し, which the drafters are working on.
+    pub fn last_send_back(&self) -> Option<&SendBack> {
+        self.send_backs.last()
     }
 
     /// 審議中 → 決裁済, by someone holding the profile's deciding role.
@@ -652,6 +859,8 @@ mod tests {
             classification_scheme: String::new(),
             authority_overrides: BTreeMap::new(),
             separation: SodPolicy::default(),
+            organ_scope: None,
+            deleted_numbering: DeletedNumbering::default(),
         }
     }
 
@@ -736,7 +945,13 @@ mod tests {
         e.ensure_editable().unwrap();
         e.submit(&Catalog).unwrap();
         assert!(e.ensure_editable().unwrap_err().message.contains("差し戻"));
-        e.send_back().unwrap();
+        e.send_back(
+            "第3章の表現を見直すこと",
+            "佐藤 健一",
+            Some("ciso"),
+            Utc::now(),
+        )
+        .unwrap();
         e.ensure_editable().unwrap();
         e.submit(&Catalog).unwrap();
         e.decide(decision("ciso"), &["ciso".into()]).unwrap();
@@ -747,6 +962,54 @@ mod tests {
             err.message.contains("施行中") && err.message.contains("新しい版"),
             "{}",
             err.message
+        );
+    }
+
+    #[test]
+    fn a_send_back_needs_its_comment_and_stays_with_the_edition() {
+        for blank in ["", "  ", "\u{3000}\n"] {
+            let err = SendBack::new(blank, "x".into(), None, Utc::now()).unwrap_err();
+            assert_eq!(err.field, "差戻しの理由", "{blank:?}");
+        }
+        let long = "あ".repeat(SendBack::MAX_COMMENT + 1);
+        assert!(SendBack::new(&long, "x".into(), None, Utc::now()).is_err());
+
+        let mut e = edition();
+        let err = e.send_back("x", "佐藤 健一", None, Utc::now()).unwrap_err();
+        assert_eq!(err.field, "状態", "only an edition under review goes back");
+        e.submit(&Catalog).unwrap();
+        let err = e.send_back(" ", "佐藤 健一", None, Utc::now()).unwrap_err();
+        assert_eq!(err.field, "差戻しの理由");
+        assert_eq!(
+            e.status,
+            EditionStatus::UnderReview,
+            "a refusal changes nothing"
+        );
+        assert!(e.send_backs.is_empty());
+        e.send_back(
+            " 第3章の表現を見直すこと ",
+            "佐藤 健一",
+            Some("ciso"),
+            Utc::now(),
+        )
+        .unwrap();
+        e.submit(&Catalog).unwrap();
+        e.send_back("用語を統一すること", "鈴木 一郎", None, Utc::now())
+            .unwrap();
+        assert_eq!(e.status, EditionStatus::Draft);
+        assert_eq!(e.send_backs.len(), 2, "every 差戻し is kept");
+        assert_eq!(e.send_backs[0].comment, "第3章の表現を見直すこと");
+        assert_eq!(e.send_backs[0].deciding_role.as_deref(), Some("ciso"));
+        let last = e.last_send_back().unwrap();
+        assert_eq!(
+            (last.comment.as_str(), last.by_name.as_str()),
+            ("用語を統一すること", "鈴木 一郎")
+        );
+        // The next edition starts without them.
+        assert!(
+            e.new_draft(e.number.next(), Utc::now())
+                .send_backs
+                .is_empty()
         );
     }
 
@@ -807,6 +1070,88 @@ mod tests {
         assert_eq!(
             p.localize("本市の情報資産は本市が管理する"),
             "本町の情報資産は本町が管理する"
+        );
+    }
+
+    #[test]
+    fn enumerations_read_as_the_guideline_writes_them() {
+        let list =
+            |items: &[&str]| enumerate(&items.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+        assert_eq!(list(&[]), "");
+        assert_eq!(list(&["内部部局"]), "内部部局");
+        assert_eq!(list(&["内部部局", "消防本部"]), "内部部局及び消防本部");
+        assert_eq!(
+            list(&[
+                "内部部局",
+                "行政委員会",
+                "議会事務局",
+                "消防本部",
+                "地方公営企業"
+            ]),
+            "内部部局、行政委員会、議会事務局、消防本部及び地方公営企業"
+        );
+    }
+
+    #[test]
+    fn the_organ_scope_replaces_the_guidelines_list_in_its_clause_only() {
+        let text = "(１) 行政機関の範囲\n本基本方針が適用される行政機関は、内部部局、行政委員会、議会事務局、消防本部及び地方公営企業とする。";
+        let guideline: Vec<String> = [
+            "内部部局",
+            "行政委員会",
+            "議会事務局",
+            "消防本部",
+            "地方公営企業",
+        ]
+        .map(String::from)
+        .to_vec();
+        let mut p = profile();
+        assert_eq!(
+            p.guideline_text("S-1.(1)", text),
+            text,
+            "no scope: the 例文"
+        );
+        p.organ_scope = Some(OrganScope {
+            clause: "S-1.(1)".into(),
+            guideline: guideline.clone(),
+            organs: vec!["内部部局".into(), "教育委員会".into(), "消防本部".into()],
+        });
+        assert_eq!(
+            p.guideline_text("S-1.(1)", text),
+            "(１) 行政機関の範囲\n本基本方針が適用される行政機関は、内部部局、教育委員会及び消防本部とする。"
+        );
+        assert_eq!(
+            p.guideline_text("S-2.(2)⑧(イ)", text),
+            text,
+            "other clauses keep theirs"
+        );
+        assert!(p.problems(&Catalog).is_empty());
+
+        let scope = p.organ_scope.as_mut().unwrap();
+        scope.organs = vec!["消防本部".into(), "消防本部".into(), " ".into()];
+        scope.clause = "B-99".into();
+        let problems = p.problems(&Catalog);
+        assert_eq!(problems.len(), 3, "{problems:?}");
+        assert!(problems.iter().all(|e| e.field == "行政機関の範囲"));
+        p.organ_scope.as_mut().unwrap().organs.clear();
+        p.organ_scope.as_mut().unwrap().clause = "S-1.(1)".into();
+        assert!(p.problems(&Catalog)[0].message.contains("一つ以上"));
+    }
+
+    #[test]
+    fn profiles_stored_before_the_scope_and_numbering_choice_read_with_the_defaults() {
+        let mut json = serde_json::to_value(profile()).unwrap();
+        let object = json.as_object_mut().unwrap();
+        object.remove("organ_scope");
+        object.remove("deleted_numbering");
+        let read: Profile = serde_json::from_value(json).unwrap();
+        assert_eq!(read.organ_scope, None);
+        assert_eq!(read.deleted_numbering, DeletedNumbering::KeepAsDeleted);
+        for n in DeletedNumbering::ALL {
+            assert_eq!(DeletedNumbering::parse(n.key()).unwrap(), n);
+        }
+        assert_eq!(
+            DeletedNumbering::parse("gaps").unwrap_err().field,
+            "削除した条項の番号"
         );
     }
 

@@ -204,19 +204,26 @@ pub fn marker_halves(marker: &str) -> i32 {
     halves + 2
 }
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
-use mamori_catalog::{Catalog, Part, SectionLevel};
+use mamori_catalog::{Catalog, Part, PathNode, SectionLevel};
 use mamori_domain::DomainError;
 use mamori_domain::classification::ClassificationScheme;
-use mamori_domain::policy::{Edition, EditionStatus, HistoryLine, LocalClause};
+use mamori_domain::policy::{
+    DeletedNumbering, Edition, EditionStatus, HistoryLine, LocalClause, Profile,
+};
 use mamori_domain::wareki::format_gregorian_as_wareki;
+
+/// The text of a deleted clause or heading that keeps its number.
+pub const DELETED_TEXT: &str = "（削除）";
 
 /// Builds the document of an edition: the guideline's headings and the clauses the edition
 /// includes (amended where it amends them), its own clauses after the clause they follow, the
 /// classification tables of its scheme where the guideline prints its tables, the 改定履歴.
-/// Headings whose clauses are all excluded (deleted, or 推奨事項 not adopted) are left out;
-/// the remaining numbers keep the guideline's, as a body's policy usually does.
+/// Headings whose clauses are all excluded (deleted, or 推奨事項 not adopted) are left out.
+/// Numbers follow the profile's [`DeletedNumbering`]: either the guideline's numbers stay and a
+/// deleted clause (or a heading whose clauses are all deleted) keeps its number with
+/// 「（削除）」 as its text, or the remaining clauses are renumbered without gaps.
 pub fn build(
     edition: &Edition,
     history: &[HistoryLine],
@@ -230,6 +237,7 @@ pub fn build(
         .iter()
         .map(|a| a.caption.as_str())
         .collect();
+    let numbering = Numbering::new(profile, catalog);
     let mut parts: Vec<DocPart> = Vec::new();
     let mut emitted: BTreeSet<String> = BTreeSet::new();
     let mut placed_locals: BTreeSet<&str> = BTreeSet::new();
@@ -255,29 +263,16 @@ pub fn build(
         };
         if included {
             // Headings above the clause that are not out yet; the part node itself is the part.
-            for (depth, node) in clause.path.iter().skip(1).enumerate() {
-                if emitted.insert(node.id.clone()) {
-                    let level = u8::try_from(depth + 1).unwrap_or(4).min(4);
-                    part.blocks.push(DocBlock::Heading {
-                        level,
-                        number: heading_number(&node.id, catalog),
-                        title: node.title.clone().unwrap_or_default(),
-                        anchor: anchor(&node.id),
-                    });
-                    if let Some(lead) = &node.lead_in {
-                        part.blocks.push(DocBlock::LeadIn { text: lead.clone() });
-                    }
-                }
-            }
+            emit_headings(part, &clause.path, &mut emitted, &numbering, catalog);
             let amendment = profile.amendments.get(id);
-            let localized;
-            let text = match amendment {
-                Some(a) => a.text.as_str(),
-                None => {
-                    localized = profile.localize(&clause.model_text);
-                    localized.as_str()
-                }
+            let number = numbering.number(id, catalog);
+            let written = match amendment {
+                Some(a) => a.text.clone(),
+                None => profile.guideline_text(id, &clause.model_text),
             };
+            // Renumbered, the clause's own marker (③, （ウ）, (４)) follows its new number.
+            let renumbered = renumber_marker(&written, &heading_number(id, catalog), &number);
+            let text = renumbered.as_deref().unwrap_or(&written);
             // The guideline prints the classification tables inside this clause; the extraction
             // left them as lines of text. Cut there and print the body's scheme as real tables.
             let cut = table_captions
@@ -292,7 +287,6 @@ pub fn build(
             // A clause that is itself a numbered heading (「目的」, 「(６) 情報システム担当者」,
             // 「②情報資産の分類の表示」) starts with its heading line: lift it into a heading so
             // the table of contents and the Word navigation pane list it.
-            let number = heading_number(id, catalog);
             let text = match split_heading(text, &number, &clause.title) {
                 Some((title, rest)) => {
                     let level = u8::try_from(clause.path.len()).unwrap_or(4).clamp(1, 4);
@@ -316,6 +310,33 @@ pub fn build(
             });
             if tables {
                 part.blocks.extend(classification_tables(&scheme));
+            }
+        } else if let Some(root) = numbering.deleted_line(id) {
+            // The 例規 habit: the deleted clause, or the highest heading whose clauses are all
+            // deleted, keeps its number with 「（削除）」 as its text — once.
+            if emitted.insert(root.to_owned()) {
+                let at = clause.path.iter().position(|n| n.id == root);
+                let above = &clause.path[..at.unwrap_or(clause.path.len())];
+                emit_headings(part, above, &mut emitted, &numbering, catalog);
+                let number = numbering.number(root, catalog);
+                let is_item = at.is_none() && leading_marker(&format!("{number}　")).is_some();
+                if is_item {
+                    part.blocks.push(DocBlock::Clause {
+                        text: format!("{number}　{DELETED_TEXT}"),
+                        amended: false,
+                        recommended: false,
+                        local: false,
+                        number: None,
+                        title: None,
+                    });
+                } else {
+                    part.blocks.push(DocBlock::Heading {
+                        level: u8::try_from(above.len()).unwrap_or(4).clamp(1, 4),
+                        number,
+                        title: DELETED_TEXT.to_owned(),
+                        anchor: anchor(root),
+                    });
+                }
             }
         }
         for local in profile
@@ -361,6 +382,147 @@ pub fn build(
             .collect(),
         parts,
     })
+}
+
+/// The headings of `path` (a clause's path, or the part of it above a node) that are not out
+/// yet. The first node is the part itself, which the document prints as the part.
+fn emit_headings(
+    part: &mut DocPart,
+    path: &[PathNode],
+    emitted: &mut BTreeSet<String>,
+    numbering: &Numbering<'_>,
+    catalog: &Catalog,
+) {
+    for (depth, node) in path.iter().enumerate().skip(1) {
+        if emitted.insert(node.id.clone()) {
+            let number = numbering.number(&node.id, catalog);
+            // A lead-in may open with the heading's own marker (「①職員等は、…」): it follows
+            // the number when the number moves.
+            let lead_in = node.lead_in.as_ref().map(|lead| {
+                renumber_marker(lead, &heading_number(&node.id, catalog), &number)
+                    .unwrap_or_else(|| lead.clone())
+            });
+            part.blocks.push(DocBlock::Heading {
+                level: u8::try_from(depth).unwrap_or(4).min(4),
+                number,
+                title: node.title.clone().unwrap_or_default(),
+                anchor: anchor(&node.id),
+            });
+            if let Some(text) = lead_in {
+                part.blocks.push(DocBlock::LeadIn { text });
+            }
+        }
+    }
+}
+
+/// Whether a guideline clause or heading is in the document, and if not, why.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Presence {
+    /// A 推奨事項 not adopted: never part of the body's policy.
+    Absent,
+    /// Deleted by the body (a heading: nothing under it is in, and something under it was
+    /// deleted).
+    Deleted,
+    /// In the document (a heading: something under it is).
+    Present,
+}
+
+/// The numbers the document prints for the guideline's clauses and headings, by the profile's
+/// choice for deleted clauses.
+struct Numbering<'c> {
+    presence: HashMap<&'c str, Presence>,
+    parent: HashMap<&'c str, &'c str>,
+    choice: DeletedNumbering,
+    /// With renumbering, the new number of every node in the document.
+    renumbered: HashMap<&'c str, String>,
+}
+
+impl<'c> Numbering<'c> {
+    fn new(profile: &Profile, catalog: &'c Catalog) -> Self {
+        let mut presence: HashMap<&'c str, Presence> = HashMap::new();
+        let mut parent: HashMap<&'c str, &'c str> = HashMap::new();
+        // Each node's children in document order.
+        let mut children: HashMap<&'c str, Vec<&'c str>> = HashMap::new();
+        let mut link = |child: &'c str, up: &'c str| {
+            if !parent.contains_key(child) {
+                parent.insert(child, up);
+                children.entry(up).or_default().push(child);
+            }
+        };
+        for clause in &catalog.clauses {
+            let id = clause.id.as_str();
+            let state = if profile.includes(id, clause.recommended) {
+                Presence::Present
+            } else if profile.deletions.contains_key(id) {
+                Presence::Deleted
+            } else {
+                Presence::Absent
+            };
+            for pair in clause.path.windows(2) {
+                link(pair[1].id.as_str(), pair[0].id.as_str());
+            }
+            if let Some(up) = clause.path.last() {
+                link(id, up.id.as_str());
+            }
+            for node in clause.path.iter().map(|n| n.id.as_str()).chain([id]) {
+                let p = presence.entry(node).or_insert(Presence::Absent);
+                *p = (*p).max(state);
+            }
+        }
+        let mut renumbered = HashMap::new();
+        if profile.deleted_numbering == DeletedNumbering::Renumber {
+            for siblings in children.values() {
+                let mut counters: HashMap<NumberStyle, u32> = HashMap::new();
+                for &child in siblings {
+                    if presence.get(child) != Some(&Presence::Present) {
+                        continue;
+                    }
+                    if let Some((style, _)) = number_of(child, catalog) {
+                        let n = counters.entry(style).or_insert(0);
+                        *n += 1;
+                        renumbered.insert(child, style.print(*n));
+                    }
+                }
+            }
+        }
+        Self {
+            presence,
+            parent,
+            choice: profile.deleted_numbering,
+            renumbered,
+        }
+    }
+
+    /// The number of a clause or heading as printed.
+    fn number(&self, id: &str, catalog: &Catalog) -> String {
+        self.renumbered
+            .get(id)
+            .cloned()
+            .unwrap_or_else(|| heading_number(id, catalog))
+    }
+
+    fn presence(&self, id: &str) -> Presence {
+        self.presence.get(id).copied().unwrap_or(Presence::Absent)
+    }
+
+    /// For a deleted clause kept as a 「（削除）」 line: the node the line stands for — the
+    /// clause, or the highest heading above it whose contents are all gone and something of it
+    /// deleted (never the part itself). `None` when no line is printed.
+    fn deleted_line<'a>(&'a self, clause_id: &'a str) -> Option<&'a str> {
+        if self.choice != DeletedNumbering::KeepAsDeleted
+            || self.presence(clause_id) != Presence::Deleted
+        {
+            return None;
+        }
+        let mut node = clause_id;
+        while let Some(&up) = self.parent.get(node) {
+            if self.presence(up) != Presence::Deleted || !self.parent.contains_key(up) {
+                break;
+            }
+            node = up;
+        }
+        Some(node)
+    }
 }
 
 fn local_block(c: &LocalClause) -> DocBlock {
@@ -446,35 +608,164 @@ fn full_width(s: &str) -> String {
         .collect()
 }
 
+/// The order of （ア）（イ）（ウ）… in 例規.
+const IROHA: [char; 44] = [
+    'ア', 'イ', 'ウ', 'エ', 'オ', 'カ', 'キ', 'ク', 'ケ', 'コ', 'サ', 'シ', 'ス', 'セ', 'ソ', 'タ',
+    'チ', 'ツ', 'テ', 'ト', 'ナ', 'ニ', 'ヌ', 'ネ', 'ノ', 'ハ', 'ヒ', 'フ', 'ヘ', 'ホ', 'マ', 'ミ',
+    'ム', 'メ', 'モ', 'ヤ', 'ユ', 'ヨ', 'ラ', 'リ', 'ル', 'レ', 'ロ', 'ワ',
+];
+
+/// The kinds of number in the guideline's hierarchy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum NumberStyle {
+    /// 第２章: a chapter of the 対策基準.
+    Chapter,
+    /// ２: a section, or a chapter of the 基本方針.
+    Plain,
+    /// （２）
+    ParenDigit,
+    /// （イ）
+    ParenKana,
+    /// ②
+    Circled,
+}
+
+impl NumberStyle {
+    /// The `n`th number of this kind, from 1.
+    fn print(self, n: u32) -> String {
+        let digits = || full_width(&n.to_string());
+        match self {
+            Self::Chapter => format!("第{}章", digits()),
+            Self::Plain => digits(),
+            Self::ParenDigit => format!("（{}）", digits()),
+            Self::ParenKana => {
+                let kana = usize::try_from(n)
+                    .ok()
+                    .and_then(|n| n.checked_sub(1))
+                    .and_then(|i| IROHA.get(i));
+                match kana {
+                    Some(k) => format!("（{k}）"),
+                    None => format!("（{}）", digits()),
+                }
+            }
+            Self::Circled => circled(n).map_or_else(|| format!("（{}）", digits()), String::from),
+        }
+    }
+}
+
+/// ① … ㊿.
+fn circled(n: u32) -> Option<char> {
+    let code = match n {
+        1..=20 => 0x2460 + n - 1,
+        21..=35 => 0x3251 + n - 21,
+        36..=50 => 0x32B1 + n - 36,
+        _ => return None,
+    };
+    char::from_u32(code)
+}
+
+fn circled_value(c: char) -> Option<u32> {
+    let code = u32::from(c);
+    match code {
+        0x2460..=0x2473 => Some(code - 0x2460 + 1),
+        0x3251..=0x325F => Some(code - 0x3251 + 21),
+        0x32B1..=0x32BF => Some(code - 0x32B1 + 36),
+        _ => None,
+    }
+}
+
+/// The kind and value of a clause's or heading's own number, read from its id: `S-2` → (第N章,
+/// 2), `S-2.(2)` → (（N）, 2), `S-2.(2)⑧(イ)` → (（ア）, 2), `S-2.(2)⑧` → (①, 8).
+fn number_of(id: &str, catalog: &Catalog) -> Option<(NumberStyle, u32)> {
+    let body = id.split_once('-').map_or(id, |(_, rest)| rest);
+    if let Some(stripped) = body.strip_suffix(')') {
+        let inner = &stripped[stripped.rfind('(')? + 1..];
+        if let Ok(n) = inner.parse::<u32>() {
+            return Some((NumberStyle::ParenDigit, n));
+        }
+        let mut chars = inner.chars();
+        let (Some(kana), None) = (chars.next(), chars.next()) else {
+            return None;
+        };
+        let at = IROHA.iter().position(|k| *k == kana)?;
+        return Some((NumberStyle::ParenKana, u32::try_from(at + 1).ok()?));
+    }
+    if let Some(n) = body.chars().last().and_then(circled_value) {
+        return Some((NumberStyle::Circled, n));
+    }
+    let n = body
+        .trim_end_matches('.')
+        .rsplit('.')
+        .next()?
+        .parse()
+        .ok()?;
+    let chapter = catalog.section(id).map(|s| s.level) == Some(SectionLevel::Chapter);
+    if chapter && id.starts_with("S-") {
+        Some((NumberStyle::Chapter, n))
+    } else {
+        Some((NumberStyle::Plain, n))
+    }
+}
+
 /// 例規-style number of a heading from its id: `S-2` → 第２章, `S-4.1` → １, `S-2.(2)` → （２）,
 /// `S-2.(2)⑧` → ⑧, `B-6` → ６.
 fn heading_number(id: &str, catalog: &Catalog) -> String {
-    let level = catalog.section(id).map(|s| s.level);
+    if let Some((style, n)) = number_of(id, catalog) {
+        return style.print(n);
+    }
+    // Not a number this module knows: print the id's last part as it is.
     let body = id.split_once('-').map_or(id, |(_, rest)| rest);
     if let Some(stripped) = body.strip_suffix(')')
         && let Some(open) = stripped.rfind('(')
     {
         return format!("（{}）", full_width(&stripped[open + 1..]));
     }
-    if let Some(last) = body.chars().last()
-        && ('①'..='⑳').contains(&last)
-    {
-        return last.to_string();
+    full_width(
+        body.trim_end_matches('.')
+            .rsplit('.')
+            .next()
+            .unwrap_or(body),
+    )
+}
+
+/// A number compared whatever its widths: 「(３)」, 「（3）」 and 「（３）」 are one number.
+fn fold_number(s: &str) -> String {
+    full_width(s).replace('(', "（").replace(')', "）")
+}
+
+/// The text with its opening marker changed from `old` to `new` (both as printed, 「③」,
+/// 「（４）」), in the text's own widths: 「(４) 」 becomes 「(３) 」, 「（ウ）」 becomes 「（イ）」.
+/// `None` when the number does not change or the text does not open with `old`.
+fn renumber_marker(text: &str, old: &str, new: &str) -> Option<String> {
+    if old == new {
+        return None;
     }
-    let last_number = body
-        .trim_end_matches('.')
-        .rsplit('.')
-        .next()
-        .unwrap_or(body);
-    match (level, id.starts_with("S-")) {
-        (Some(SectionLevel::Chapter), true) => format!("第{}章", full_width(last_number)),
-        _ => full_width(last_number),
+    let marker = leading_marker(text)?.trim_end_matches([' ', '　']);
+    if fold_number(marker) != fold_number(old) {
+        return None;
     }
+    let mut written = new.to_owned();
+    if marker.starts_with('(') {
+        written = written.replace('（', "(").replace('）', ")");
+    }
+    if marker.chars().any(|c| c.is_ascii_digit()) {
+        written = written
+            .chars()
+            .map(|c| {
+                FULL_WIDTH_DIGITS
+                    .iter()
+                    .position(|d| *d == c)
+                    .and_then(|d| char::from_digit(u32::try_from(d).ok()?, 10))
+                    .unwrap_or(c)
+            })
+            .collect();
+    }
+    Some(format!("{written}{}", &text[marker.len()..]))
 }
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used)]
+    #![allow(clippy::unwrap_used, clippy::panic)]
     use super::*;
 
     #[test]
@@ -514,6 +805,229 @@ mod tests {
             None
         );
         assert_eq!(split_heading("（イ）一行だけの条項。", "（イ）", "x"), None);
+    }
+
+    /// The guideline cut down to the clauses under `prefix`.
+    fn catalog_of(prefix: &str) -> Catalog {
+        let mut catalog = mamori_catalog::load_embedded().unwrap();
+        catalog
+            .clauses
+            .retain(|c| c.id.as_str().starts_with(prefix));
+        catalog
+    }
+
+    fn edition(deleted: &[&str], numbering: DeletedNumbering) -> Edition {
+        let mut profile: Profile = serde_json::from_value(serde_json::json!({
+            "guideline_edition": "2018-09",
+            "body_name": "みほん市",
+            "body_term": "本市",
+            "adopted_recommended": [],
+            "amendments": {},
+            "deletions": {},
+            "local_clauses": [],
+            "roles": [{"key": "ciso", "name": "CISO"}],
+            "deciding_role": "ciso",
+            "parameters": [],
+            "classification_scheme": ClassificationScheme::guideline().unwrap().to_toml().unwrap(),
+        }))
+        .unwrap();
+        for id in deleted {
+            profile
+                .deletions
+                .insert((*id).to_owned(), "該当する事務がないため".to_owned());
+        }
+        profile.deleted_numbering = numbering;
+        Edition::first(
+            mamori_domain::ids::BodyId::new(),
+            "みほん市情報セキュリティポリシー".into(),
+            profile,
+            chrono::Utc::now(),
+        )
+    }
+
+    /// Each block as one line: a heading's number and title, a clause's first paragraph.
+    fn lines(edition: &Edition, catalog: &Catalog) -> Vec<String> {
+        let doc = build(edition, &[], catalog).unwrap();
+        doc.parts
+            .iter()
+            .flat_map(|p| &p.blocks)
+            .filter_map(|b| match b {
+                DocBlock::Heading { number, title, .. } => Some(format!("{number}|{title}")),
+                DocBlock::Clause { text, .. } => text.lines().next().map(str::to_owned),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn starts(lines: &[String], prefix: &str) -> usize {
+        lines
+            .iter()
+            .position(|l| l.starts_with(prefix))
+            .unwrap_or_else(|| panic!("no line starting {prefix} in {lines:#?}"))
+    }
+
+    #[test]
+    fn a_deleted_clause_keeps_its_number_as_a_deleted_line_by_default() {
+        let catalog = catalog_of("S-5.4.(3)");
+        let all = lines(&edition(&[], DeletedNumbering::default()), &catalog);
+        let kept = lines(
+            &edition(&["S-5.4.(3)②"], DeletedNumbering::default()),
+            &catalog,
+        );
+        assert_eq!(
+            kept.len(),
+            all.len(),
+            "the deleted line stands in its place"
+        );
+        let deleted = starts(&kept, "②");
+        assert_eq!(kept[deleted], "②　（削除）");
+        assert!(kept[deleted - 1].starts_with("①パスワードは、他者に知られない"));
+        assert!(kept[deleted + 1].starts_with("③パスワードは十分な長さ"));
+        assert!(
+            kept.iter().any(|l| l.starts_with("⑧職員等間で")),
+            "later numbers stay"
+        );
+        assert!(!kept.iter().any(|l| l.contains("パスワードを秘密にし")));
+    }
+
+    #[test]
+    fn renumbering_moves_the_later_siblings_up_in_their_own_style() {
+        let catalog = catalog_of("S-5.4.(3)");
+        let moved = lines(
+            &edition(&["S-5.4.(3)②"], DeletedNumbering::Renumber),
+            &catalog,
+        );
+        assert!(!moved.iter().any(|l| l.contains("（削除）")));
+        assert!(moved[starts(&moved, "①")].starts_with("①パスワードは、他者に"));
+        assert!(moved[starts(&moved, "②")].starts_with("②パスワードは十分な長さ"));
+        assert!(moved[starts(&moved, "⑦")].starts_with("⑦職員等間で"));
+        assert!(!moved.iter().any(|l| l.starts_with('⑧')));
+    }
+
+    #[test]
+    fn a_heading_whose_clauses_are_all_deleted_is_one_deleted_line_or_closes_up() {
+        let catalog = catalog_of("S-5.4.");
+        let deleted = ["S-5.4.(2)①", "S-5.4.(2)②"];
+        let kept = lines(
+            &edition(&deleted, DeletedNumbering::KeepAsDeleted),
+            &catalog,
+        );
+        assert!(kept.contains(&"（２）|（削除）".to_owned()), "{kept:#?}");
+        assert!(kept.contains(&"（３）|パスワードの取扱い".to_owned()));
+        assert_eq!(
+            kept.iter().filter(|l| l.contains("（削除）")).count(),
+            1,
+            "one line for the whole heading, none for its clauses"
+        );
+        let moved = lines(&edition(&deleted, DeletedNumbering::Renumber), &catalog);
+        assert!(
+            moved.contains(&"（２）|パスワードの取扱い".to_owned()),
+            "{moved:#?}"
+        );
+        assert!(
+            !moved
+                .iter()
+                .any(|l| l.contains("ID の取扱い") || l.contains("（削除）"))
+        );
+        // The clauses below keep their own numbers: only siblings move.
+        assert!(moved.iter().any(|l| l.starts_with("①パスワードは、他者に")));
+    }
+
+    #[test]
+    fn katakana_items_and_items_written_with_half_width_parentheses_are_renumbered() {
+        let catalog = catalog_of("S-5.4.(1)");
+        let kept = lines(
+            &edition(&["S-5.4.(1)①(イ)"], DeletedNumbering::KeepAsDeleted),
+            &catalog,
+        );
+        assert!(kept.contains(&"（イ）　（削除）".to_owned()), "{kept:#?}");
+        assert!(
+            kept.iter()
+                .any(|l| l.starts_with("（ウ）IC カード等を紛失"))
+        );
+        let moved = lines(
+            &edition(&["S-5.4.(1)①(イ)"], DeletedNumbering::Renumber),
+            &catalog,
+        );
+        assert!(
+            moved
+                .iter()
+                .any(|l| l.starts_with("（イ）IC カード等を紛失")),
+            "{moved:#?}"
+        );
+
+        // A heading's lead-in that opens with its marker follows the heading's new number.
+        let catalog = catalog_of("S-6.4.(3)");
+        let doc = build(
+            &edition(&["S-6.4.(3)③"], DeletedNumbering::Renumber),
+            &[],
+            &catalog,
+        )
+        .unwrap();
+        let blocks = &doc.parts[0].blocks;
+        let at = blocks
+            .iter()
+            .position(|b| matches!(b, DocBlock::Heading { number, .. } if number == "⑥"))
+            .unwrap();
+        assert!(
+            matches!(&blocks[at + 1], DocBlock::LeadIn { text } if text.starts_with("⑥コンピュータウイルス")),
+            "{:?}",
+            &blocks[at + 1]
+        );
+
+        // 「(３) 情報セキュリティポリシー等の掲示」 is a heading line inside the clause text.
+        let catalog = catalog_of("S-5.1.");
+        let moved = lines(
+            &edition(
+                &["S-5.1.(2)①", "S-5.1.(2)②", "S-5.1.(2)③"],
+                DeletedNumbering::Renumber,
+            ),
+            &catalog,
+        );
+        assert!(
+            moved.contains(&"（２）|情報セキュリティポリシー等の掲示".to_owned()),
+            "{moved:#?}"
+        );
+        assert!(moved.contains(&"（３）|外部委託事業者に対する説明".to_owned()));
+    }
+
+    #[test]
+    fn a_recommendation_not_adopted_leaves_its_gap_unless_the_body_renumbers() {
+        // S-5.2.(2)② is a 推奨事項: not adopted, it is not part of the policy at all.
+        let catalog = catalog_of("S-5.2.(2)");
+        let kept = lines(&edition(&[], DeletedNumbering::KeepAsDeleted), &catalog);
+        assert!(
+            !kept
+                .iter()
+                .any(|l| l.starts_with('②') || l.contains("（削除）"))
+        );
+        assert!(kept.iter().any(|l| l.starts_with("③新規採用")));
+        let moved = lines(&edition(&[], DeletedNumbering::Renumber), &catalog);
+        assert!(
+            moved.iter().any(|l| l.starts_with("②新規採用")),
+            "{moved:#?}"
+        );
+    }
+
+    #[test]
+    fn markers_are_rewritten_in_the_texts_own_widths() {
+        assert_eq!(
+            renumber_marker("(４) 見出し\n本文", "（４）", "（３）").as_deref(),
+            Some("(３) 見出し\n本文")
+        );
+        assert_eq!(
+            renumber_marker("(4) 見出し", "（４）", "（３）").as_deref(),
+            Some("(3) 見出し")
+        );
+        assert_eq!(renumber_marker("③本文", "③", "②").as_deref(), Some("②本文"));
+        assert_eq!(renumber_marker("③本文", "③", "③"), None, "unchanged");
+        assert_eq!(renumber_marker("本文だけ", "③", "②"), None, "no marker");
+        assert_eq!(renumber_marker("④本文", "③", "②"), None, "another number");
+        for n in [1, 20, 21, 35, 36, 50] {
+            assert_eq!(circled(n).and_then(circled_value), Some(n));
+        }
+        assert_eq!(NumberStyle::ParenKana.print(3), "（ウ）");
+        assert_eq!(NumberStyle::Chapter.print(12), "第１２章");
     }
 
     #[test]

@@ -3,8 +3,9 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use mamori_domain::ids::{BodyId, EditionId, PersonId};
 use mamori_domain::policy::{
-    Decision, Edition, EditionNumber, EditionStatus, Profile, RevisionKind,
+    Decision, Edition, EditionNumber, EditionStatus, Profile, RevisionKind, SendBack,
 };
+use serde::{Deserialize, Serialize};
 use sqlx::{AnyConnection, Row};
 
 use crate::{StoreError, time};
@@ -16,16 +17,49 @@ fn corrupt(what: &str, e: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(format!("policy_editions.{what}: {e}"))
 }
 
-/// The edition's profile and decision as the JSON text the table keeps.
+/// What `decision_json` keeps: the edition's 決裁 and its 差戻し with their comments.
+#[derive(Serialize, Deserialize)]
+struct Review {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    decision: Option<Decision>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    send_backs: Vec<SendBack>,
+}
+
+/// `decision_json` as rows hold it: rows written before 差戻し were recorded hold the decision
+/// object alone. The bare form is tried first, because every `Review` field is optional.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum StoredReview {
+    Bare(Decision),
+    Review(Review),
+}
+
+impl From<StoredReview> for Review {
+    fn from(stored: StoredReview) -> Self {
+        match stored {
+            StoredReview::Bare(decision) => Review {
+                decision: Some(decision),
+                send_backs: Vec::new(),
+            },
+            StoredReview::Review(review) => review,
+        }
+    }
+}
+
+/// The edition's profile and review (決裁, 差戻し) as the JSON text the table keeps.
 fn json_columns(e: &Edition) -> Result<(String, Option<String>), StoreError> {
     let profile = serde_json::to_string(&e.profile).map_err(|x| corrupt("profile", x))?;
-    let decision = e
-        .decision
-        .as_ref()
-        .map(serde_json::to_string)
-        .transpose()
-        .map_err(|x| corrupt("decision", x))?;
-    Ok((profile, decision))
+    let review = if e.decision.is_none() && e.send_backs.is_empty() {
+        None
+    } else {
+        let review = Review {
+            decision: e.decision.clone(),
+            send_backs: e.send_backs.clone(),
+        };
+        Some(serde_json::to_string(&review).map_err(|x| corrupt("decision", x))?)
+    };
+    Ok((profile, review))
 }
 
 pub async fn insert_edition(
@@ -128,6 +162,17 @@ fn from_row(row: &sqlx::any::AnyRow) -> Result<Edition, StoreError> {
     let effective_from: Option<String> = row.try_get("effective_from")?;
     let profile: String = row.try_get("profile_json")?;
     let created_at: String = row.try_get("created_at")?;
+    let review: Review = decision
+        .map(|d| serde_json::from_str::<StoredReview>(&d))
+        .transpose()
+        .map_err(|e| corrupt("decision_json", e))?
+        .map_or(
+            Review {
+                decision: None,
+                send_backs: Vec::new(),
+            },
+            Review::from,
+        );
     let number_of = |n: i64| {
         u32::try_from(n)
             .map_err(|e| corrupt("number", e))
@@ -141,10 +186,8 @@ fn from_row(row: &sqlx::any::AnyRow) -> Result<Edition, StoreError> {
         status: EditionStatus::parse(&status).ok_or_else(|| corrupt("status", &status))?,
         revision_kind: RevisionKind::parse(&kind).ok_or_else(|| corrupt("revision_kind", &kind))?,
         based_on: based_on.map(number_of).transpose()?,
-        decision: decision
-            .map(|d| serde_json::from_str::<Decision>(&d))
-            .transpose()
-            .map_err(|e| corrupt("decision_json", e))?,
+        decision: review.decision,
+        send_backs: review.send_backs,
         effective_from: effective_from
             .map(|d| d.parse::<NaiveDate>())
             .transpose()

@@ -308,3 +308,98 @@ async fn sessions_and_throttles_round_trip() {
         0
     );
 }
+
+/// Saves an edition read with status `expected` and reads it back.
+async fn saved(
+    conn: &mut sqlx::AnyConnection,
+    e: &mamori_domain::policy::Edition,
+    expected: mamori_domain::policy::EditionStatus,
+) -> mamori_domain::policy::Edition {
+    mamori_store::policy::update_edition(conn, e, expected, t0())
+        .await
+        .unwrap();
+    mamori_store::policy::find_edition(conn, e.body_id, e.number)
+        .await
+        .unwrap()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn an_edition_keeps_its_decision_and_send_backs_and_reads_rows_of_the_older_form() {
+    use mamori_domain::ids::{BodyId, PersonId};
+    use mamori_domain::org::Body;
+    use mamori_domain::policy::{Decision, Edition, EditionStatus, Profile};
+    use mamori_store::{org, policy};
+
+    let (store, _db) = store().await;
+    let mut conn = store.conn().await.unwrap();
+    let body = Body {
+        id: BodyId::new(),
+        code: "test".into(),
+        name: "試験市".into(),
+        created_at: t0(),
+    };
+    org::insert_body(&mut conn, &body).await.unwrap();
+    let profile: Profile = serde_json::from_value(serde_json::json!({
+        "guideline_edition": "2018-09",
+        "body_name": "試験市",
+        "body_term": "本市",
+        "adopted_recommended": [],
+        "amendments": {},
+        "deletions": {},
+        "local_clauses": [],
+        "roles": [{"key": "ciso", "name": "CISO"}],
+        "deciding_role": "ciso",
+        "parameters": [],
+        "classification_scheme": "",
+    }))
+    .unwrap();
+    let mut e = Edition::first(
+        body.id,
+        "試験市情報セキュリティポリシー".into(),
+        profile,
+        t0(),
+    );
+    policy::insert_edition(&mut conn, &e, t0()).await.unwrap();
+    let stored = saved(&mut conn, &e, EditionStatus::Draft).await;
+    assert!(stored.send_backs.is_empty() && stored.decision.is_none());
+
+    // Under review, sent back with a comment, under review again, decided.
+    e.status = EditionStatus::UnderReview;
+    saved(&mut conn, &e, EditionStatus::Draft).await;
+    e.send_back("用語を統一すること", "佐藤 健一", Some("ciso"), t0())
+        .unwrap();
+    let stored = saved(&mut conn, &e, EditionStatus::UnderReview).await;
+    assert_eq!(stored.status, EditionStatus::Draft);
+    assert_eq!(stored.send_backs, e.send_backs);
+    assert_eq!(stored.decision, None);
+    let decision = Decision {
+        by_person: PersonId::new(),
+        by_name: "佐藤 健一".into(),
+        role_key: "ciso".into(),
+        on: t0().date_naive(),
+    };
+    e.status = EditionStatus::Decided;
+    e.decision = Some(decision.clone());
+    let stored = saved(&mut conn, &e, EditionStatus::Draft).await;
+    assert_eq!(stored.decision.as_ref(), Some(&decision));
+    assert_eq!(
+        stored.send_backs.len(),
+        1,
+        "the 差戻し stays after the decision"
+    );
+
+    // A row written before 差戻し were kept holds the decision object alone.
+    sqlx::query("UPDATE policy_editions SET decision_json = $1 WHERE id = $2")
+        .bind(serde_json::to_string(&decision).unwrap())
+        .bind(e.id.to_string())
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    let stored = policy::find_edition(&mut conn, body.id, e.number)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.decision, Some(decision));
+    assert!(stored.send_backs.is_empty());
+}

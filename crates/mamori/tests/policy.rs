@@ -15,6 +15,25 @@ async fn post(t: &TestApp, b: &Client, path: &str, fields: &[(&str, &str)]) -> r
     b.post(t.url(path)).form(&form).send().await.unwrap()
 }
 
+/// tokatsu (the policy editor) signed in, with 第3版 drafted from 第2版.
+async fn editor_with_draft(t: &TestApp) -> Client {
+    let tokatsu = t.signed_in("tokatsu").await;
+    let r = post(t, &tokatsu, "/policy/editions", &[("from", "2")]).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    tokatsu
+}
+
+/// A change to the profile of the draft 第3版 that is accepted (303 back to the edition).
+async fn change_draft_ok(t: &TestApp, b: &Client, fields: &[(&str, &str)]) {
+    let r = change_draft(t, b, fields).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "{fields:?}");
+}
+
+/// A change to the profile of the draft 第3版.
+async fn change_draft(t: &TestApp, b: &Client, fields: &[(&str, &str)]) -> reqwest::Response {
+    post(t, b, "/policy/3/profile", fields).await
+}
+
 const AMENDED: &str = "②統括情報セキュリティ責任者及び情報システム管理者は、IC カード等の紛失等の通報があり次第、直ちに当該 IC カード等を使用したアクセス等を停止しなければならない。";
 
 #[tokio::test]
@@ -38,10 +57,9 @@ async fn the_chief_drafts_an_edition_the_ciso_decides_it_and_staff_acknowledge_i
     assert!(html.contains("S-5.1.(1)③(イ)") && html.contains("生成AIサービスの利用"));
 
     // Amend a clause and adopt a 推奨事項.
-    let r = post(
+    change_draft_ok(
         &t,
         &tokatsu,
-        "/policy/3/profile",
         &[
             ("op", "amend"),
             ("clause", "S-5.4.(1)②"),
@@ -51,7 +69,6 @@ async fn the_chief_drafts_an_edition_the_ciso_decides_it_and_staff_acknowledge_i
         ],
     )
     .await;
-    assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let (_, clause) = t
         .page(
             &tokatsu,
@@ -62,14 +79,7 @@ async fn the_chief_drafts_an_edition_the_ciso_decides_it_and_staff_acknowledge_i
         clause.contains("直ちに当該") && clause.contains("速やかに停止"),
         "both wordings are shown"
     );
-    let r = post(
-        &t,
-        &tokatsu,
-        "/policy/3/profile",
-        &[("op", "adopt"), ("clause", "S-4.4.⑤")],
-    )
-    .await;
-    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    change_draft_ok(&t, &tokatsu, &[("op", "adopt"), ("clause", "S-4.4.⑤")]).await;
 
     // Staff do not see drafts; the chief cannot decide.
     let shokuin = t.signed_in("shokuin").await;
@@ -211,12 +221,10 @@ async fn an_edition_in_force_cannot_be_changed_and_the_refusal_changes_nothing()
 #[tokio::test]
 async fn bad_profile_input_names_the_field() {
     let t = TestApp::spawn().await;
-    let tokatsu = t.signed_in("tokatsu").await;
-    post(&t, &tokatsu, "/policy/editions", &[("from", "2")]).await;
-    let r = post(
+    let tokatsu = editor_with_draft(&t).await;
+    let r = change_draft(
         &t,
         &tokatsu,
-        "/policy/3/profile",
         &[("op", "delete"), ("clause", "S-5.4.(1)②"), ("reason", " ")],
     )
     .await;
@@ -225,23 +233,16 @@ async fn bad_profile_input_names_the_field() {
         alert_of(&r.text().await.unwrap()).unwrap(),
         "削除の理由: 入力してください"
     );
-    let r = post(
-        &t,
-        &tokatsu,
-        "/policy/3/profile",
-        &[("op", "adopt"), ("clause", "S-5.4.(1)②")],
-    )
-    .await;
+    let r = change_draft(&t, &tokatsu, &[("op", "adopt"), ("clause", "S-5.4.(1)②")]).await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
         alert_of(&r.text().await.unwrap())
             .unwrap()
             .contains("推奨事項ではありません")
     );
-    let r = post(
+    let r = change_draft(
         &t,
         &tokatsu,
-        "/policy/3/profile",
         &[
             ("op", "amend"),
             ("clause", "S-5.4.(1)②"),
@@ -341,12 +342,10 @@ const TRANSPORT: usize = 2;
 #[tokio::test]
 async fn both_classification_schemes_answer_the_handling_questions_in_the_bodys_words() {
     let t = TestApp::spawn().await;
-    let tokatsu = t.signed_in("tokatsu").await;
-    post(&t, &tokatsu, "/policy/editions", &[("from", "2")]).await;
-    let r = post(
+    let tokatsu = editor_with_draft(&t).await;
+    change_draft_ok(
         &t,
         &tokatsu,
-        "/policy/3/profile",
         &[
             ("op", "rename-role"),
             ("key", "security_manager"),
@@ -354,7 +353,6 @@ async fn both_classification_schemes_answer_the_handling_questions_in_the_bodys_
         ],
     )
     .await;
-    assert_eq!(r.status(), StatusCode::SEE_OTHER);
 
     // The guideline's scheme: 機密性２以上 needs the permission for 運搬, 機密性１ does not.
     let (_, html) = t.page(&tokatsu, "/policy/3").await;
@@ -363,10 +361,9 @@ async fn both_classification_schemes_answer_the_handling_questions_in_the_bodys_
     assert!(!handling_row(&html, "機密性１")[TRANSPORT].contains("許可"));
     // The recovery time comes from the profile's parameter.
     assert!(handling_row(&html, "可用性２")[STORE].contains("24時間以内の復旧"));
-    post(
+    change_draft(
         &t,
         &tokatsu,
-        "/policy/3/profile",
         &[
             ("op", "set-parameter"),
             ("key", "recovery_time_hours"),
@@ -378,14 +375,12 @@ async fn both_classification_schemes_answer_the_handling_questions_in_the_bodys_
     assert!(handling_row(&html, "可用性２")[STORE].contains("8時間以内の復旧"));
 
     // The single axis where Ⅰ is the highest: Ⅱ以上 means Ⅰ and Ⅱ.
-    let r = post(
+    change_draft_ok(
         &t,
         &tokatsu,
-        "/policy/3/profile",
         &[("op", "set-scheme"), ("preset", "importance-4")],
     )
     .await;
-    assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let (_, html) = t.page(&tokatsu, "/policy/3").await;
     assert!(html.contains("重要性による分類"));
     assert!(handling_row(&html, "重要性分類Ⅰ")[TRANSPORT].contains("所属長の許可"));
@@ -395,10 +390,9 @@ async fn both_classification_schemes_answer_the_handling_questions_in_the_bodys_
     // Rows run from the highest level down.
     assert!(html.find(">重要性分類Ⅰ</th>").unwrap() < html.find(">重要性分類Ⅳ</th>").unwrap());
 
-    let r = post(
+    let r = change_draft(
         &t,
         &tokatsu,
-        "/policy/3/profile",
         &[("op", "set-scheme"), ("preset", "five-levels")],
     )
     .await;
@@ -445,8 +439,7 @@ async fn the_edition_in_force_reads_as_a_document() {
     );
 
     // Staff cannot open a draft's document.
-    let tokatsu = t.signed_in("tokatsu").await;
-    post(&t, &tokatsu, "/policy/editions", &[("from", "2")]).await;
+    let tokatsu = editor_with_draft(&t).await;
     assert_eq!(
         t.page(&shokuin, "/policy/3/document").await.0,
         StatusCode::NOT_FOUND
@@ -554,14 +547,12 @@ async fn the_edition_downloads_as_a_word_document_with_its_clauses_in_order() {
 #[tokio::test]
 async fn a_draft_gets_its_own_clauses_and_terms_and_an_edition_can_be_abolished() {
     let t = TestApp::spawn().await;
-    let tokatsu = t.signed_in("tokatsu").await;
-    post(&t, &tokatsu, "/policy/editions", &[("from", "2")]).await;
+    let tokatsu = editor_with_draft(&t).await;
 
     // A local clause placed after a guideline clause, then shown in the document at that place.
-    let r = post(
+    change_draft_ok(
         &t,
         &tokatsu,
-        "/policy/3/profile",
         &[
             ("op", "add-local"),
             ("number", "2.3"),
@@ -574,11 +565,9 @@ async fn a_draft_gets_its_own_clauses_and_terms_and_an_edition_can_be_abolished(
         ],
     )
     .await;
-    assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    let r = post(
+    let r = change_draft(
         &t,
         &tokatsu,
-        "/policy/3/profile",
         &[
             ("op", "add-local"),
             ("number", "2.4"),
@@ -592,10 +581,9 @@ async fn a_draft_gets_its_own_clauses_and_terms_and_an_edition_can_be_abolished(
         alert_of(&r.text().await.unwrap()).unwrap(),
         "独自の条項の見出し: 入力してください"
     );
-    let r = post(
+    let r = change_draft(
         &t,
         &tokatsu,
-        "/policy/3/profile",
         &[
             ("op", "add-local"),
             ("number", "2.4"),
@@ -608,14 +596,7 @@ async fn a_draft_gets_its_own_clauses_and_terms_and_an_edition_can_be_abolished(
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
 
     // The body calls itself 本町: guideline texts follow, amended texts stay as written.
-    let r = post(
-        &t,
-        &tokatsu,
-        "/policy/3/profile",
-        &[("op", "set-body-term"), ("term", "本町")],
-    )
-    .await;
-    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    change_draft_ok(&t, &tokatsu, &[("op", "set-body-term"), ("term", "本町")]).await;
     let (_, doc) = t.page(&tokatsu, "/policy/3/document").await;
     let disposal = doc
         .find("情報セキュリティ管理者の許可を得なければならない")
@@ -623,13 +604,7 @@ async fn a_draft_gets_its_own_clauses_and_terms_and_an_edition_can_be_abolished(
     let local = doc.find("テレワーク端末の管理").unwrap();
     assert!(disposal < local, "the local clause follows S-2.(2)⑩(ウ)");
     assert!(doc.contains("本町が保有する情報資産") && !doc.contains("本市が保有する情報資産"));
-    let r = post(
-        &t,
-        &tokatsu,
-        "/policy/3/profile",
-        &[("op", "set-body-term"), ("term", "")],
-    )
-    .await;
+    let r = change_draft(&t, &tokatsu, &[("op", "set-body-term"), ("term", "")]).await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
 
     // Removing the local clause takes it out again.
@@ -641,13 +616,7 @@ async fn a_draft_gets_its_own_clauses_and_terms_and_an_edition_can_be_abolished(
         .collect();
     assert_eq!(keys.len(), 2, "the demo's 5.5 and the new 2.3");
     for key in keys {
-        post(
-            &t,
-            &tokatsu,
-            "/policy/3/profile",
-            &[("op", "remove-local"), ("key", key)],
-        )
-        .await;
+        change_draft(&t, &tokatsu, &[("op", "remove-local"), ("key", key)]).await;
     }
     let (_, doc) = t.page(&tokatsu, "/policy/3/document").await;
     assert!(!doc.contains("テレワーク端末の管理") && !doc.contains("生成AIサービスの利用"));
@@ -673,5 +642,409 @@ async fn a_draft_gets_its_own_clauses_and_terms_and_an_edition_can_be_abolished(
             .await
             .status(),
         StatusCode::UNPROCESSABLE_ENTITY
+    );
+}
+
+#[tokio::test]
+async fn a_send_back_needs_a_comment_which_the_drafters_then_read() {
+    let t = TestApp::spawn().await;
+    let tokatsu = editor_with_draft(&t).await;
+    post(&t, &tokatsu, "/policy/3/actions/submit", &[]).await;
+    let ciso = t.signed_in("ciso").await;
+    let (_, html) = t.page(&ciso, "/policy/3").await;
+    assert!(html.contains("差戻しの理由（修正してほしい点）"));
+
+    // Without a comment the 差戻し is refused and nothing changes.
+    let before = t.audit_count().await;
+    for blank in ["", " \u{3000} "] {
+        let r = post(
+            &t,
+            &ciso,
+            "/policy/3/actions/send-back",
+            &[("comment", blank)],
+        )
+        .await;
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let html = r.text().await.unwrap();
+        assert!(
+            alert_of(&html).unwrap().starts_with("差戻しの理由:"),
+            "the message names the field"
+        );
+        assert!(html.contains(r#"name="comment" rows="3" required aria-invalid="true""#));
+    }
+    assert_eq!(t.audit_count().await, before);
+    let (_, html) = t.page(&tokatsu, "/policy/3").await;
+    assert!(html.contains("status-under_review"), "still under review");
+
+    // The CISO sends it back with a comment: the draft shows it, with who and when.
+    let comment = "第5章の用語を「所属長」に統一してください。";
+    let r = post(
+        &t,
+        &ciso,
+        "/policy/3/actions/send-back",
+        &[("comment", comment)],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, html) = t.page(&tokatsu, "/policy/3").await;
+    assert!(html.contains("status-draft"));
+    assert!(html.contains(comment), "{html}");
+    assert!(html.contains("佐藤 健一（最高情報セキュリティ責任者（CISO））が差し戻しました"));
+
+    // The audit record of the transition carries the comment.
+    let mut conn = t.app.store().conn().await.unwrap();
+    let records = mamori_store::audit::list(&mut conn, &Default::default(), 20)
+        .await
+        .unwrap();
+    let record = records
+        .iter()
+        .find(|r| r.entry.action == "policy.send_back")
+        .expect("a send_back record");
+    let after: serde_json::Value =
+        serde_json::from_str(record.entry.after.as_deref().unwrap()).unwrap();
+    assert_eq!(after["status"], "draft");
+    assert_eq!(after["send_back"]["comment"], comment);
+    assert_eq!(after["send_back"]["deciding_role"], "ciso");
+
+    // A second round: the editor takes it back; the page shows the latest comment and the count.
+    post(&t, &tokatsu, "/policy/3/actions/submit", &[]).await;
+    let r = post(
+        &t,
+        &tokatsu,
+        "/policy/3/actions/send-back",
+        &[("comment", "別表の誤記を直します")],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, html) = t.page(&tokatsu, "/policy/3").await;
+    assert!(html.contains("別表の誤記を直します") && !html.contains(comment));
+    assert!(html.contains("高橋 誠が差し戻しました（この版の差戻しは 2 回目）"));
+}
+
+/// A scheme of the body's own: one axis, two levels, one rule.
+const OWN_SCHEME: &str = r#"id = "mihon-secrecy"
+name = "みほん市の秘密区分"
+
+[[axes]]
+key = "secrecy"
+name = "秘密区分"
+order = "highest_first"
+
+[[axes.levels]]
+key = "hi"
+name = "秘"
+definition = "漏えいすると住民の権利を侵害するおそれがある情報"
+handling = ["施錠できる書庫に保管する"]
+
+[[axes.levels]]
+key = "kokai"
+name = "公開"
+definition = "公開している情報"
+
+[[rules]]
+axis = "secrecy"
+at_or_above = "hi"
+actions = ["transport"]
+requires = ["permission(security_manager)"]
+clause = "S-2.(2)⑧(イ)"
+"#;
+
+#[tokio::test]
+async fn a_body_defines_its_own_classification_scheme_and_a_broken_one_is_refused() {
+    let t = TestApp::spawn().await;
+    let tokatsu = editor_with_draft(&t).await;
+
+    // The editor starts from the current scheme's TOML.
+    let (_, html) = t.page(&tokatsu, "/policy/3").await;
+    assert!(html.contains(r#"<textarea id="scheme-toml" name="toml""#));
+    let editor = &html[html.find(r#"id="scheme-toml""#).unwrap()..];
+    let editor = &editor[..editor.find("</textarea>").unwrap()];
+    assert!(
+        editor.contains("[[axes]]") && editor.contains("機密性"),
+        "{editor}"
+    );
+
+    // Broken: refused with the field named and the part of the TOML at fault; what was typed
+    // stays in the editor; nothing is recorded.
+    let before = t.audit_count().await;
+    let no_axes = "id = \"x\"\nname = \"空の体系\"\n";
+    let r = change_draft(&t, &tokatsu, &[("op", "define-scheme"), ("toml", no_axes)]).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = r.text().await.unwrap();
+    assert_eq!(
+        alert_of(&html).unwrap(),
+        "分類体系（TOML）: 軸 — 軸を一つ以上定めてください"
+    );
+    assert!(html.contains("空の体系"), "the typed text is kept");
+    assert!(html.contains(r#"class="mono" spellcheck="false" aria-invalid="true""#));
+    let r = change_draft(
+        &t,
+        &tokatsu,
+        &[
+            ("op", "define-scheme"),
+            ("toml", "id = \"x\"\nname = \"y\"\n[[axes]\n"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let message = alert_of(&r.text().await.unwrap()).unwrap();
+    assert!(
+        message.starts_with("分類体系（TOML）: 分類体系 — TOMLとして読めません（3行目）"),
+        "{message}"
+    );
+    let unknown_level = OWN_SCHEME.replace(r#"at_or_above = "hi""#, r#"at_or_above = "gokuhi""#);
+    let r = change_draft(
+        &t,
+        &tokatsu,
+        &[("op", "define-scheme"), ("toml", &unknown_level)],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let message = alert_of(&r.text().await.unwrap()).unwrap();
+    assert!(
+        message.starts_with("分類体系（TOML）: 秘密区分 — ") && message.contains("「gokuhi」"),
+        "{message}"
+    );
+    assert_eq!(t.audit_count().await, before);
+    let (_, html) = t.page(&tokatsu, "/policy/3").await;
+    assert!(html.contains("ガイドラインの分類") && !html.contains("本団体で定義"));
+
+    // A sound scheme is saved: the handling table and the document follow it.
+    change_draft_ok(
+        &t,
+        &tokatsu,
+        &[("op", "define-scheme"), ("toml", OWN_SCHEME)],
+    )
+    .await;
+    let (_, html) = t.page(&tokatsu, "/policy/3").await;
+    assert!(html.contains("みほん市の秘密区分</strong>（本団体で定義）"));
+    assert!(handling_row(&html, "秘")[TRANSPORT].contains("の許可"));
+    assert!(!handling_row(&html, "公開")[TRANSPORT].contains("許可"));
+    let (_, doc) = t.page(&tokatsu, "/policy/3/document").await;
+    assert!(doc.contains("<caption>秘密区分による情報資産の分類</caption>"));
+    assert!(doc.contains("施錠できる書庫に保管する"));
+    assert!(!doc.contains("<caption>機密性による情報資産の分類</caption>"));
+
+    // The audit record keeps the scheme before and after.
+    let mut conn = t.app.store().conn().await.unwrap();
+    let records = mamori_store::audit::list(&mut conn, &Default::default(), 10)
+        .await
+        .unwrap();
+    let record = records
+        .iter()
+        .find(|r| r.entry.action == "policy.define_scheme")
+        .expect("a define_scheme record");
+    assert!(record.entry.before.as_deref().unwrap().contains("機密性"));
+    assert!(
+        record
+            .entry
+            .after
+            .as_deref()
+            .unwrap()
+            .contains("mihon-secrecy")
+    );
+
+    // Back to a shipped scheme from the selector.
+    change_draft(
+        &t,
+        &tokatsu,
+        &[("op", "set-scheme"), ("preset", "guideline")],
+    )
+    .await;
+    let (_, html) = t.page(&tokatsu, "/policy/3").await;
+    assert!(
+        !html.contains("本団体で定義") && html.contains(r#"<option value="guideline" selected>"#)
+    );
+}
+
+const SCOPE_SENTENCE: &str = "本基本方針が適用される行政機関は、";
+
+#[tokio::test]
+async fn the_scope_of_organs_is_a_list_the_publication_follows() {
+    let t = TestApp::spawn().await;
+    let tokatsu = editor_with_draft(&t).await;
+    let (_, html) = t.page(&tokatsu, "/policy/3").await;
+    assert!(html.contains("<li>議会事務局</li>") && html.contains("<li>地方公営企業</li>"));
+
+    for (organs, message) in [
+        (
+            "\n \n",
+            "行政機関の範囲: ポリシーを適用する行政機関を一つ以上入力してください",
+        ),
+        (
+            "内部部局\n消防本部\n消防本部",
+            "行政機関の範囲: 「消防本部」が重複しています",
+        ),
+    ] {
+        let r = change_draft(&t, &tokatsu, &[("op", "set-organs"), ("organs", organs)]).await;
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(alert_of(&r.text().await.unwrap()).unwrap(), message);
+    }
+
+    change_draft_ok(
+        &t,
+        &tokatsu,
+        &[
+            ("op", "set-organs"),
+            ("organs", "内部部局\r\n教育委員会\r\n\r\n 消防本部 \r\n"),
+        ],
+    )
+    .await;
+    let (_, html) = t.page(&tokatsu, "/policy/3").await;
+    assert!(html.contains("<li>教育委員会</li>") && !html.contains("<li>議会事務局</li>"));
+    let expected = format!("{SCOPE_SENTENCE}内部部局、教育委員会及び消防本部とする。");
+    let (_, doc) = t.page(&tokatsu, "/policy/3/document").await;
+    assert!(
+        doc.contains(&expected),
+        "the published clause lists the body's organs"
+    );
+    // 第2版 keeps the guideline's list; the diff shows the change.
+    let (_, doc) = t.page(&tokatsu, "/policy/2/document").await;
+    assert!(doc.contains(&format!(
+        "{SCOPE_SENTENCE}内部部局、行政委員会、議会事務局、消防本部及び地方公営企業とする。"
+    )));
+    let (_, diff) = t.page(&tokatsu, "/policy/3/diff").await;
+    assert!(diff.contains("B-4.(1) 適用範囲: 行政機関の範囲"), "{diff}");
+}
+
+#[tokio::test]
+async fn a_local_clause_moves_and_takes_a_new_number() {
+    let t = TestApp::spawn().await;
+    let tokatsu = editor_with_draft(&t).await;
+    let move_to = async |number: &str, after: &str| {
+        change_draft(
+            &t,
+            &tokatsu,
+            &[
+                ("op", "move-local"),
+                ("key", "local-genai"),
+                ("number", number),
+                ("after", after),
+            ],
+        )
+        .await
+    };
+    // The demo places 5.5 after S-5.4.(1)②; move it after the last password rule as 5.6.
+    let r = move_to("5.6", "S-5.4.(3)⑧").await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, doc) = t.page(&tokatsu, "/policy/3/document").await;
+    let password = doc
+        .find("職員等間でパスワードを共有してはならない")
+        .unwrap();
+    let local = doc.find("5.6　生成AIサービスの利用").unwrap();
+    assert!(password < local, "now after S-5.4.(3)⑧");
+    assert!(!doc.contains("5.5　生成AIサービスの利用"));
+    let (_, html) = t.page(&tokatsu, "/policy/3").await;
+    assert!(html.contains("位置: S-5.4.(3)⑧ の後"));
+
+    let r = move_to("5.6", "S-99").await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        alert_of(&r.text().await.unwrap())
+            .unwrap()
+            .contains("「S-99」はガイドラインにありません")
+    );
+    let r = move_to(" ", "").await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        alert_of(&r.text().await.unwrap()).unwrap(),
+        "独自の条項の番号: 入力してください"
+    );
+
+    // Without a place it goes to the end of the 対策基準.
+    let r = move_to("9.9", "").await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, html) = t.page(&tokatsu, "/policy/3").await;
+    assert!(html.contains("位置: 対策基準の末尾"));
+    let (_, doc) = t.page(&tokatsu, "/policy/3/document").await;
+    let last_part = doc.rfind("情報セキュリティ対策基準").unwrap();
+    assert!(doc.find("9.9　生成AIサービスの利用").unwrap() > last_part);
+
+    // An edition in force cannot be rearranged.
+    let r = post(
+        &t,
+        &tokatsu,
+        "/policy/2/profile",
+        &[
+            ("op", "move-local"),
+            ("key", "local-genai"),
+            ("number", "1"),
+            ("after", ""),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+#[tokio::test]
+async fn a_deleted_clause_reads_deleted_or_the_numbers_close_up_as_the_body_chooses() {
+    use std::io::Read;
+    let t = TestApp::spawn().await;
+    let tokatsu = editor_with_draft(&t).await;
+    change_draft_ok(
+        &t,
+        &tokatsu,
+        &[
+            ("op", "delete"),
+            ("clause", "S-5.4.(3)②"),
+            ("reason", "第①号と重なるため"),
+        ],
+    )
+    .await;
+
+    // By default the number stays with 「（削除）」, in HTML and in Word.
+    let (_, html) = t.page(&tokatsu, "/policy/3").await;
+    assert!(html.contains(r#"value="keep_as_deleted" checked"#));
+    let (_, doc) = t.page(&tokatsu, "/policy/3/document").await;
+    assert!(doc.contains("<p>②　（削除）</p>"));
+    assert!(doc.contains("<p>③パスワードは十分な長さとし"));
+    assert!(!doc.contains("パスワードを秘密にし"));
+    let word = async |client: &Client| {
+        let bytes = client
+            .get(t.url("/policy/3/document.docx"))
+            .send()
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap();
+        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
+        let mut xml = String::new();
+        zip.by_name("word/document.xml")
+            .unwrap()
+            .read_to_string(&mut xml)
+            .unwrap();
+        xml
+    };
+    assert!(word(&tokatsu).await.contains("②　（削除）"));
+
+    // Renumbered: no deleted line, the later rules move up.
+    change_draft_ok(
+        &t,
+        &tokatsu,
+        &[("op", "set-deleted-numbering"), ("numbering", "renumber")],
+    )
+    .await;
+    let (_, doc) = t.page(&tokatsu, "/policy/3/document").await;
+    assert!(!doc.contains("（削除）"));
+    assert!(doc.contains("<p>②パスワードは十分な長さとし"));
+    assert!(doc.contains("<p>⑦職員等間でパスワードを共有"));
+    let xml = word(&tokatsu).await;
+    assert!(xml.contains("②パスワードは十分な長さとし") && !xml.contains("（削除）"));
+    // 第2版 is untouched.
+    let (_, doc) = t.page(&tokatsu, "/policy/2/document").await;
+    assert!(doc.contains("<p>②パスワードを秘密にし"));
+
+    let r = change_draft(
+        &t,
+        &tokatsu,
+        &[("op", "set-deleted-numbering"), ("numbering", "gaps")],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        alert_of(&r.text().await.unwrap())
+            .unwrap()
+            .starts_with("削除した条項の番号:")
     );
 }

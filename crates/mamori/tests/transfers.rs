@@ -289,7 +289,10 @@ async fn a_holder_on_leave_is_replaced_by_the_deputy_and_staff_cannot_edit() {
         )
         .await
         .unwrap();
-    assert_eq!(who(&t, &editor, shimin, today).await, vec![chief.name.clone()]);
+    assert_eq!(
+        who(&t, &editor, shimin, today).await,
+        vec![chief.name.clone()]
+    );
     t.app
         .save_person(
             &editor,
@@ -310,7 +313,10 @@ async fn a_holder_on_leave_is_replaced_by_the_deputy_and_staff_cannot_edit() {
         )
         .await
         .unwrap();
-    assert_eq!(who(&t, &editor, shimin, today).await, vec![deputy.name.clone()]);
+    assert_eq!(
+        who(&t, &editor, shimin, today).await,
+        vec![deputy.name.clone()]
+    );
 
     let staff = user(&t, "kacho").await;
     assert!(matches!(staff.org_editor(), Err(AppError::Forbidden(_))));

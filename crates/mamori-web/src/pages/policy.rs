@@ -8,12 +8,12 @@ use axum::response::{IntoResponse, Redirect, Response};
 use chrono::NaiveDate;
 use mamori_app::policy::{
     EditionView, HandlingTable, ProfileChange, SCHEME_PRESETS, UnitRollup, guideline,
-    handling_tables,
+    guideline_organ_scope, handling_tables, preset_in_use,
 };
 use mamori_app::{AppError, CurrentUser};
 use mamori_domain::DomainError;
 use mamori_domain::classification::ClassificationScheme;
-use mamori_domain::policy::{Edition, EditionNumber, EditionStatus, HistoryLine};
+use mamori_domain::policy::{DeletedNumbering, Edition, EditionNumber, EditionStatus, HistoryLine};
 use mamori_domain::wareki::format_gregorian_as_wareki;
 use serde::Deserialize;
 
@@ -187,6 +187,41 @@ struct ParamRow {
     unit: String,
 }
 
+#[derive(Debug)]
+struct SendBackRow {
+    comment: String,
+    by: String,
+    at: String,
+}
+
+/// What a person typed into the long fields of the edition page, kept when the change is
+/// refused so that nothing typed is lost.
+#[derive(Debug, Default)]
+struct Typed {
+    comment: String,
+    scheme: Option<String>,
+    organs: Option<String>,
+}
+
+/// A refused change, shown on the edition page with the status of the error.
+struct Refusal {
+    status: StatusCode,
+    message: String,
+    field: String,
+    typed: Typed,
+}
+
+impl Refusal {
+    fn of(error: &AppError, typed: Typed) -> Self {
+        Self {
+            status: crate::error::status_of(error),
+            message: error.to_string(),
+            field: error.field().unwrap_or_default().to_owned(),
+            typed,
+        }
+    }
+}
+
 #[derive(Template, Debug)]
 #[template(path = "policy_edition.html")]
 struct EditionPage {
@@ -205,6 +240,13 @@ struct EditionPage {
     can_see_rollup: bool,
     published: Option<String>,
     acknowledged: Option<String>,
+    /// The latest 差戻し and how many there were.
+    send_back: Option<SendBackRow>,
+    send_back_count: usize,
+    /// The field a refused change named, to mark it on its form.
+    error_field: String,
+    /// The send-back comment as typed.
+    comment: String,
     deciding_role: String,
     today: String,
     recommended: Vec<RecommendedRow>,
@@ -214,17 +256,31 @@ struct EditionPage {
     roles: Vec<RoleRow>,
     params: Vec<ParamRow>,
     scheme: String,
+    /// The scheme's TOML, for the editor (what was typed, after a refusal).
+    scheme_toml: String,
+    /// Whether the scheme is one of the shipped ones, unchanged.
+    scheme_is_preset: bool,
     body_term: String,
     /// (key, name, selected) of the shipped schemes, for the selector of a draft.
     schemes: Vec<(&'static str, &'static str, bool)>,
     handling: Vec<HandlingTable>,
+    organs: Vec<String>,
+    /// One organ per line, for the editor.
+    organs_text: String,
+    /// The clause that lists the organs, as the policy reads it.
+    organs_clause: String,
+    organs_clause_text: String,
+    /// The body amended that clause: its own wording stands instead of the list.
+    organs_clause_amended: bool,
+    /// (key, label, chosen) of the ways to number deleted clauses.
+    numberings: Vec<(&'static str, &'static str, bool)>,
 }
 
 fn edition_page(
     user: &CurrentUser,
     view: &EditionView,
     today: NaiveDate,
-    error: Option<String>,
+    refusal: Option<Refusal>,
 ) -> Result<EditionPage, AppError> {
     let catalog = guideline()?;
     let e = &view.edition;
@@ -236,18 +292,38 @@ fn edition_page(
             .clause(id)
             .map_or_else(String::new, |c| c.title.clone())
     };
-    let parsed = ClassificationScheme::from_toml(&p.classification_scheme);
-    let scheme_id = parsed
-        .as_ref()
-        .map(|s| s.id().to_owned())
-        .unwrap_or_default();
-    let scheme = parsed
+    let scheme = ClassificationScheme::from_toml(&p.classification_scheme)
         .map(|s| s.name().to_owned())
         .unwrap_or_else(|e| format!("（読み込めません: {e}）"));
+    let (error, error_field, typed) = match refusal {
+        Some(r) => (Some(r.message), r.field, r.typed),
+        None => (None, String::new(), Typed::default()),
+    };
+    let scope = match &p.organ_scope {
+        Some(scope) => scope.clone(),
+        None => guideline_organ_scope()?,
+    };
+    let organs_model = catalog
+        .clause(&scope.clause)
+        .map(|c| c.model_text.as_str())
+        .unwrap_or_default();
+    let organs_amendment = p.amendments.get(&scope.clause);
+    let preset = preset_in_use(p);
     Ok(EditionPage {
         chrome: Chrome::for_user(format!("{} {}", e.number, e.title), user, "/policy"),
         based_on: e.based_on.map(|n| n.to_string()),
         error,
+        error_field,
+        comment: typed.comment,
+        send_back: e.last_send_back().map(|b| SendBackRow {
+            comment: b.comment.clone(),
+            by: match &b.deciding_role {
+                Some(role) => format!("{}（{}）", b.by_name, p.role_name(role)),
+                None => b.by_name.clone(),
+            },
+            at: datetime_ja(b.at),
+        }),
+        send_back_count: e.send_backs.len(),
         editable: editor && e.status == EditionStatus::Draft,
         can_submit: editor && e.status == EditionStatus::Draft,
         can_send_back: (editor || decider) && e.status == EditionStatus::UnderReview,
@@ -325,12 +401,28 @@ fn edition_page(
             })
             .collect(),
         scheme,
+        scheme_toml: typed
+            .scheme
+            .unwrap_or_else(|| p.classification_scheme.clone()),
+        scheme_is_preset: preset.is_some(),
         body_term: p.body_term.clone(),
         schemes: SCHEME_PRESETS
             .iter()
-            .map(|(key, name)| (*key, *name, *key == scheme_id))
+            .map(|(key, name)| (*key, *name, Some(*key) == preset))
             .collect(),
         handling: handling_tables(p)?,
+        organs_text: typed.organs.unwrap_or_else(|| scope.organs.join("\n")),
+        organs_clause_text: organs_amendment.map_or_else(
+            || p.guideline_text(&scope.clause, organs_model),
+            |a| a.text.clone(),
+        ),
+        organs_clause_amended: organs_amendment.is_some(),
+        organs_clause: scope.clause,
+        organs: scope.organs,
+        numberings: DeletedNumbering::ALL
+            .iter()
+            .map(|n| (n.key(), n.label(), *n == p.deleted_numbering))
+            .collect(),
         e: EditionRow::from(e),
     })
 }
@@ -340,17 +432,14 @@ async fn show_edition(
     user: &CurrentUser,
     number: EditionNumber,
     rid: &RequestId,
-    error: Option<(StatusCode, String)>,
+    refusal: Option<Refusal>,
 ) -> Response {
     let view = match state.app.policy_edition(user, number).await {
         Ok(v) => v,
         Err(e) => return fail(rid)(e),
     };
-    let (status, message) = match error {
-        Some((s, m)) => (s, Some(m)),
-        None => (StatusCode::OK, None),
-    };
-    match edition_page(user, &view, state.app.today(), message) {
+    let status = refusal.as_ref().map_or(StatusCode::OK, |r| r.status);
+    match edition_page(user, &view, state.app.today(), refusal) {
         Ok(page) => render(status, &page),
         Err(e) => fail(rid)(e),
     }
@@ -389,7 +478,10 @@ pub async fn act(
             Ok(ed) => app.submit_policy_edition(user, &ed, n, &m).await.map(drop),
             Err(e) => Err(e),
         },
-        "send-back" => app.send_back_policy_edition(user, n, &m).await.map(drop),
+        "send-back" => app
+            .send_back_policy_edition(user, n, form.get("comment"), &m)
+            .await
+            .map(drop),
         "decide" => app.decide_policy_edition(user, n, &m).await.map(drop),
         "enforce" => match (
             user.policy_editor(),
@@ -412,23 +504,27 @@ pub async fn act(
         "acknowledge" => app.acknowledge_policy_edition(user, n, &m).await,
         _ => Err(AppError::NotFound("操作".to_owned())),
     };
-    after_change(&state, user, n, &rid, result).await
+    let typed = Typed {
+        comment: form.get("comment").to_owned(),
+        ..Typed::default()
+    };
+    after_change(&state, user, n, &rid, result, typed).await
 }
 
-/// After a change: back to the edition on success (303), or the edition with the message and
-/// the error's status when the change was refused.
+/// After a change: back to the edition on success (303), or the edition with the message, the
+/// error's status and what was typed when the change was refused.
 async fn after_change(
     state: &AppState,
     user: &CurrentUser,
     n: EditionNumber,
     rid: &RequestId,
     result: Result<(), AppError>,
+    typed: Typed,
 ) -> Response {
     match result {
         Ok(()) => Redirect::to(&format!("/policy/{}", n.get())).into_response(),
         Err(e @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
-            let status = crate::error::status_of(&e);
-            show_edition(state, user, n, rid, Some((status, e.to_string()))).await
+            show_edition(state, user, n, rid, Some(Refusal::of(&e, typed))).await
         }
         Err(e) => fail(rid)(e),
     }
@@ -454,7 +550,8 @@ pub async fn change(
     };
     let clause = form.get("clause").to_owned();
     let optional = |k: &str| Some(form.get(k).to_owned()).filter(|s| !s.trim().is_empty());
-    let change = match form.get("op") {
+    let op = form.get("op");
+    let change = match op {
         "adopt" => ProfileChange::Adopt {
             clause: clause.clone(),
             adopted: true,
@@ -500,6 +597,20 @@ pub async fn change(
         "set-scheme" => ProfileChange::SetScheme {
             preset: form.get("preset").to_owned(),
         },
+        "define-scheme" => ProfileChange::DefineScheme {
+            toml: form.get("toml").to_owned(),
+        },
+        "set-organs" => ProfileChange::SetOrgans {
+            organs: form.get("organs").lines().map(str::to_owned).collect(),
+        },
+        "move-local" => ProfileChange::MoveLocal {
+            key: form.get("key").to_owned(),
+            number: form.get("number").to_owned(),
+            after: optional("after"),
+        },
+        "set-deleted-numbering" => ProfileChange::SetDeletedNumbering {
+            numbering: form.get("numbering").to_owned(),
+        },
         "set-parameter" => ProfileChange::SetParameter {
             key: form.get("key").to_owned(),
             value: form.get("value").to_owned(),
@@ -536,7 +647,14 @@ pub async fn change(
             )
             .await
         }
-        (result, _) => after_change(&state, user, n, &rid, result).await,
+        (result, _) => {
+            let typed = Typed {
+                scheme: Some(form.get("toml").to_owned()).filter(|_| op == "define-scheme"),
+                organs: Some(form.get("organs").to_owned()).filter(|_| op == "set-organs"),
+                ..Typed::default()
+            };
+            after_change(&state, user, n, &rid, result, typed).await
+        }
     }
 }
 
