@@ -112,6 +112,10 @@ pub struct ImportOutcome {
     pub unchanged: usize,
     /// Rows left out because they had problems (only when the user chose to skip them).
     pub skipped_lines: usize,
+    /// Roles tied to a post that passed to the post's new holder: 「情報セキュリティ管理者（市民課）: A → B」.
+    pub role_changes: Vec<String>,
+    /// Posts whose role is left without a holder.
+    pub vacancies: Vec<String>,
 }
 
 impl ImportOutcome {
@@ -123,6 +127,18 @@ impl ImportOutcome {
             self.changed,
             self.unchanged
         );
+        if !self.role_changes.is_empty() {
+            s.push_str(&format!(
+                "。職に充てた役割を{}件引き継ぎました",
+                self.role_changes.len()
+            ));
+        }
+        if !self.vacancies.is_empty() {
+            s.push_str(&format!(
+                "。後任のいない役割が{}件あります（役割と任命で任命してください）",
+                self.vacancies.len()
+            ));
+        }
         if self.skipped_lines > 0 {
             s.push_str(&format!(
                 "（誤りのある {}行は取り込んでいません）",
@@ -496,12 +512,20 @@ async fn write(
             progress(done, total);
         }
     }
+    // People who moved take their posts' roles with them to the successor.
+    let (role_changes, vacancies) = if plan.people.is_empty() {
+        (Vec::new(), Vec::new())
+    } else {
+        crate::transfers::pass_posts(tx, body.id, today, actor, now).await?
+    };
     progress(total, total);
     Ok(ImportOutcome {
         created: plan.preview.created,
         changed: plan.preview.changed,
         unchanged: plan.preview.unchanged,
         skipped_lines: plan.skipped_lines,
+        role_changes,
+        vacancies,
     })
 }
 

@@ -816,6 +816,13 @@ impl App {
                     .ok_or_else(|| AppError::NotFound("職員".to_owned()))?;
                 person.id = before.id;
                 org::update_person(tx.conn(), &person, effective, "変更").await?;
+                let moved = before.unit_id != person.unit_id
+                    || before.title != person.title
+                    || before.status != person.status;
+                if moved {
+                    crate::transfers::pass_posts(&mut tx, body.id, effective, &user.actor(), now)
+                        .await?;
+                }
                 AuditEntry::new(user.actor(), "person.change", "person", person.id)
                     .before(&before)
                     .after(&person)

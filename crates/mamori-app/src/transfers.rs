@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 use mamori_domain::DomainError;
 use mamori_domain::audit::{Actor, AuditEntry};
-use mamori_domain::ids::{OrgUnitId, PersonId, RoleAssignmentId, TransferId};
+use mamori_domain::ids::{BodyId, OrgUnitId, PersonId, RoleAssignmentId, TransferId};
 use mamori_domain::org::{PersonStatus, Post, RoleAssignment};
 use mamori_domain::transfer::{
     Move, Position, Transfer, TransferReport, TransferStatus, succession,
@@ -342,6 +342,37 @@ async fn apply(
             .after(&*person);
         audit::append(tx, now, entry).await?;
     }
+    let (role_changes, vacancies) = pass_posts(tx, body, date, actor, now).await?;
+    let report = TransferReport {
+        moved: moves.len(),
+        role_changes,
+        vacancies,
+    };
+    transfer.apply(today, now, report)?;
+    transfers::update_transfer(tx.conn(), transfer).await?;
+    let entry = AuditEntry::new(actor.clone(), "transfer.apply", "transfer", transfer.id)
+        .body(body)
+        .after(&transfer.report);
+    audit::append(tx, now, entry).await?;
+    Ok(())
+}
+
+/// Passes roles tied to a post to whoever holds the post from `date` on (after a 人事異動, an
+/// import or an edit moved people): ends the leaver's assignment the day before and starts the
+/// successor's, each audited. Returns the role changes and the posts left without a holder, in
+/// Japanese.
+pub(crate) async fn pass_posts(
+    tx: &mut WriteTx,
+    body: BodyId,
+    date: NaiveDate,
+    actor: &Actor,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(Vec<String>, Vec<String>), AppError> {
+    let people: HashMap<PersonId, mamori_domain::org::Person> = org::all_people(tx.conn(), body)
+        .await?
+        .into_iter()
+        .map(|p| (p.id, p))
+        .collect();
     let after: HashMap<PersonId, Position> = org::people_on(tx.conn(), body, date)
         .await?
         .into_iter()
@@ -388,15 +419,13 @@ async fn apply(
         }
     };
     let last_day = date.pred_opt().unwrap_or(date);
-    let mut report = TransferReport {
-        moved: moves.len(),
-        ..TransferReport::default()
-    };
+    let mut role_changes = Vec::new();
+    let mut vacancies = Vec::new();
     for id in &plan.ended {
         org::end_assignment(tx.conn(), *id, last_day).await?;
         let entry = AuditEntry::new(actor.clone(), "role_assignment.end", "role_assignment", id)
             .body(body)
-            .after(&serde_json::json!({ "valid_to": last_day, "transfer": transfer.id }));
+            .after(&serde_json::json!({ "valid_to": last_day }));
         audit::append(tx, now, entry).await?;
     }
     for (ended, successor) in &plan.started {
@@ -419,7 +448,7 @@ async fn apply(
         .body(body)
         .after(&new);
         audit::append(tx, now, entry).await?;
-        report.role_changes.push(format!(
+        role_changes.push(format!(
             "{}: {} → {}",
             role_label(old),
             name_of(old.person_id),
@@ -428,13 +457,7 @@ async fn apply(
     }
     for (ended, why) in &plan.vacancies {
         let label = by_id.get(ended).map(|a| role_label(a)).unwrap_or_default();
-        report.vacancies.push(format!("{label}: {why}"));
+        vacancies.push(format!("{label}: {why}"));
     }
-    transfer.apply(today, now, report)?;
-    transfers::update_transfer(tx.conn(), transfer).await?;
-    let entry = AuditEntry::new(actor.clone(), "transfer.apply", "transfer", transfer.id)
-        .body(body)
-        .after(&transfer.report);
-    audit::append(tx, now, entry).await?;
-    Ok(())
+    Ok((role_changes, vacancies))
 }

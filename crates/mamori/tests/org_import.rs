@@ -99,8 +99,11 @@ async fn a_bad_row_stops_the_import_until_the_user_skips_it() {
     assert_eq!(moved.unit_name, "税務課");
     let detail = t.app.person(&editor, moved.person.id).await.unwrap();
     assert_eq!(detail.history.last().unwrap().version.cause, "取込");
-    // One audit record per written person, plus the import itself.
-    assert_eq!(t.audit_count().await, audit_before + 3);
+    // 佐々木 left the post 市民課 課長: the roles tied to it end (nobody took the post), and the
+    // outcome says so. Audit: two people, two ended roles, the import itself.
+    assert_eq!(outcome.vacancies.len(), 2, "{outcome:?}");
+    assert!(outcome.vacancies.iter().any(|v| v.contains("市民課")));
+    assert_eq!(t.audit_count().await, audit_before + 5);
     // The staged file is gone once applied.
     assert!(matches!(
         t.app.import_preview(&editor, &preview.id).await,
