@@ -490,6 +490,206 @@ impl App {
         Ok(unit)
     }
 
+    /// Abolishes a unit from `effective` (廃止), or merges it into `successor` (統合): its people
+    /// and the units under it move to the successor, its own role assignments end the day before,
+    /// and roles tied to its posts pass on or are reported as vacant. A split is new units plus
+    /// this, with a 人事異動 for the people who go elsewhere. Returns notes on the roles that ended,
+    /// passed on or were left without a holder.
+    pub async fn abolish_unit(
+        &self,
+        user: &CurrentUser,
+        _may: &OrgEditor,
+        id: OrgUnitId,
+        successor: Option<OrgUnitId>,
+        effective: NaiveDate,
+        meta: &RequestMeta,
+    ) -> Result<(OrgUnit, Vec<String>), AppError> {
+        let body = user.body()?;
+        let now = self.now();
+        if effective > self.today() {
+            return Err(invalid(
+                field::EFFECTIVE,
+                "組織の変更は適用日が今日以前のものを登録できます（先日付の組織改正はまだ扱えません）",
+            ));
+        }
+        let mut tx = self.store().begin_write().await?;
+        let unit = org::find_unit(tx.conn(), id)
+            .await?
+            .filter(|u| u.body_id == body.id && u.exists_on(effective))
+            .ok_or_else(|| invalid(field::EFFECTIVE, "適用日に存在する組織ではありません"))?;
+        if effective <= unit.valid_from {
+            return Err(invalid(
+                field::EFFECTIVE,
+                format!(
+                    "{}より後の日付にしてください（組織の設置日）",
+                    unit.valid_from
+                ),
+            ));
+        }
+        let units = org::units_on(tx.conn(), body.id, effective).await?;
+        let tree = OrgSnapshot {
+            date: effective,
+            units: units
+                .iter()
+                .map(|u| {
+                    (
+                        u.id,
+                        UnitNode {
+                            id: u.id,
+                            parent: u.parent_id,
+                            name: u.name.clone(),
+                        },
+                    )
+                })
+                .collect(),
+            roles: Vec::new(),
+            assignments: Vec::new(),
+        };
+        let successor_unit = match successor {
+            None => None,
+            Some(s) => {
+                let found = units
+                    .iter()
+                    .find(|u| u.id == s)
+                    .ok_or_else(|| invalid("統合先", "適用日に存在する組織を選んでください"))?;
+                if tree.is_within(s, id) {
+                    return Err(invalid(
+                        "統合先",
+                        "廃止する組織自身やその下の組織には統合できません",
+                    ));
+                }
+                Some(found.clone())
+            }
+        };
+        let people: Vec<Person> = org::all_people(tx.conn(), body.id)
+            .await?
+            .into_iter()
+            .filter(|p| p.unit_id == id && p.status != PersonStatus::Retired)
+            .collect();
+        let children: Vec<&OrgUnit> = units.iter().filter(|u| u.parent_id == Some(id)).collect();
+        let Some(target) = &successor_unit else {
+            if !people.is_empty() || !children.is_empty() {
+                return Err(invalid(
+                    "統合先",
+                    format!(
+                        "{}には職員{}人と下位の組織{}があります。統合先を選ぶか、先に人事異動で異動させてください",
+                        unit.name,
+                        people.len(),
+                        children.len()
+                    ),
+                ));
+            }
+            return self
+                .finish_abolish(tx, user, unit, None, effective, now, meta)
+                .await;
+        };
+        let actor = user.actor();
+        for mut person in people {
+            let before = person.clone();
+            person.unit_id = target.id;
+            org::update_person(tx.conn(), &person, effective, "組織改正").await?;
+            let entry = AuditEntry::new(actor.clone(), "person.transfer", "person", person.id)
+                .body(body.id)
+                .before(&before)
+                .after(&person);
+            audit::append(&mut tx, now, entry).await?;
+        }
+        for child in children {
+            let moved = OrgUnit {
+                parent_id: Some(target.id),
+                ..child.clone()
+            };
+            org::put_unit_version(tx.conn(), &moved, effective).await?;
+            let entry = AuditEntry::new(actor.clone(), "org_unit.change", "org_unit", moved.id)
+                .body(body.id)
+                .before(child)
+                .after(&moved);
+            audit::append(&mut tx, now, entry).await?;
+        }
+        self.finish_abolish(tx, user, unit, successor_unit, effective, now, meta)
+            .await
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn finish_abolish(
+        &self,
+        mut tx: WriteTx,
+        user: &CurrentUser,
+        unit: OrgUnit,
+        successor: Option<OrgUnit>,
+        effective: NaiveDate,
+        now: chrono::DateTime<chrono::Utc>,
+        meta: &RequestMeta,
+    ) -> Result<(OrgUnit, Vec<String>), AppError> {
+        let body = unit.body_id;
+        let actor = user.actor();
+        let last_day = effective.pred_opt().unwrap_or(effective);
+        // The unit's own roles (its 情報セキュリティ管理者 …) end with it.
+        let defs = org::list_role_definitions(tx.conn(), body).await?;
+        let names: HashMap<PersonId, String> = org::all_people(tx.conn(), body)
+            .await?
+            .into_iter()
+            .map(|p| (p.id, p.name))
+            .collect();
+        let mut notes = Vec::new();
+        for a in org::assignments(tx.conn(), body, Some(effective)).await? {
+            if a.unit_id == Some(unit.id) {
+                let role = defs
+                    .iter()
+                    .find(|d| d.key == a.role_key)
+                    .map_or(a.role_key.as_str(), |d| d.name.as_str());
+                notes.push(format!(
+                    "{role}（{}）: {} — 組織の廃止により終了",
+                    unit.name,
+                    names.get(&a.person_id).map_or("", String::as_str)
+                ));
+                org::end_assignment(tx.conn(), a.id, last_day).await?;
+                let entry = AuditEntry::new(
+                    actor.clone(),
+                    "role_assignment.end",
+                    "role_assignment",
+                    a.id,
+                )
+                .body(body)
+                .before(&a)
+                .after(&serde_json::json!({ "valid_to": last_day }));
+                audit::append(&mut tx, now, entry).await?;
+            }
+        }
+        let (passed, vacancies) =
+            crate::transfers::pass_posts(&mut tx, body, effective, &actor, now).await?;
+        notes.extend(passed);
+        notes.extend(vacancies);
+        org::abolish_unit(
+            tx.conn(),
+            unit.id,
+            last_day,
+            successor.as_ref().map(|s| s.id),
+        )
+        .await?;
+        let (kind, summary) = match &successor {
+            Some(s) => (
+                OrgChangeKind::Merge,
+                format!("{}を{}に統合", unit.name, s.name),
+            ),
+            None => (OrgChangeKind::Abolish, format!("{}を廃止", unit.name)),
+        };
+        org::insert_org_change(tx.conn(), body, kind, effective, &summary, now).await?;
+        let after = OrgUnit {
+            valid_to: Some(last_day),
+            successor_id: successor.as_ref().map(|s| s.id),
+            ..unit.clone()
+        };
+        let entry = AuditEntry::new(actor, "org_unit.abolish", "org_unit", unit.id)
+            .body(body)
+            .before(&unit)
+            .after(&after)
+            .request(meta.request_id.clone());
+        audit::append(&mut tx, now, entry).await?;
+        tx.commit().await?;
+        Ok((after, notes))
+    }
+
     async fn validate_unit(
         &self,
         tx: &mut WriteTx,

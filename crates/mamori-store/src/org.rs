@@ -117,6 +117,22 @@ pub async fn put_unit_version(
     Ok(())
 }
 
+/// Abolishes a unit after `last_day`, naming the unit that takes over its work.
+pub async fn abolish_unit(
+    conn: &mut AnyConnection,
+    id: OrgUnitId,
+    last_day: NaiveDate,
+    successor: Option<OrgUnitId>,
+) -> Result<(), StoreError> {
+    sqlx::query("UPDATE org_units SET valid_to = $2, successor_id = $3 WHERE id = $1")
+        .bind(id.to_string())
+        .bind(last_day.to_string())
+        .bind(successor.map(|s| s.to_string()))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
 const UNIT_ON_DATE: &str = "SELECT u.id AS id, u.body_id AS body_id, h.parent_id AS parent_id, \
      u.code AS code, h.kind AS kind, h.agency_kind AS agency_kind, h.name AS name, \
      u.sort_order AS sort_order, u.valid_from AS valid_from, u.valid_to AS valid_to, \

@@ -321,3 +321,69 @@ async fn a_holder_on_leave_is_replaced_by_the_deputy_and_staff_cannot_edit() {
     let staff = user(&t, "kacho").await;
     assert!(matches!(staff.org_editor(), Err(AppError::Forbidden(_))));
 }
+
+#[tokio::test]
+async fn merging_a_section_moves_its_people_ends_its_roles_and_keeps_the_past() {
+    let t = TestApp::spawn().await;
+    let editor = user(&t, "tokatsu").await;
+    let may = editor.org_editor().unwrap();
+    let meta = RequestMeta::default();
+    let (shimin, hoken) = (
+        unit(&t, &editor, "市民課").await,
+        unit(&t, &editor, "保険年金課").await,
+    );
+    let today = t.app.today();
+    let hoken_people = t
+        .app
+        .people(&editor, Some(hoken), None, 1)
+        .await
+        .unwrap()
+        .total;
+    assert!(hoken_people > 0);
+
+    // Abolishing a section that still has people needs a successor.
+    let err = t
+        .app
+        .abolish_unit(&editor, &may, hoken, None, today, &meta)
+        .await
+        .unwrap_err();
+    let AppError::Invalid(e) = err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(e.field, "統合先");
+
+    let (abolished, notes) = t
+        .app
+        .abolish_unit(&editor, &may, hoken, Some(shimin), today, &meta)
+        .await
+        .unwrap();
+    assert_eq!(abolished.successor_id, Some(shimin));
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.contains("保険年金課") && n.contains("山口 陽子") && n.contains("終了")),
+        "{notes:?}"
+    );
+    // Its people are now in 市民課; the section is gone from today's tree but not yesterday's.
+    assert_eq!(
+        t.app
+            .people(&editor, Some(hoken), None, 1)
+            .await
+            .unwrap()
+            .total,
+        0
+    );
+    let tree = t.app.org_tree(&editor, today).await.unwrap();
+    assert!(!tree.iter().any(|r| r.unit.name == "保険年金課"));
+    let yesterday = today.pred_opt().unwrap();
+    let before = t.app.org_tree(&editor, yesterday).await.unwrap();
+    assert!(before.iter().any(|r| r.unit.name == "保険年金課"));
+    // Who could permit for 保険年金課 yesterday is still answered.
+    assert_eq!(who(&t, &editor, hoken, yesterday).await, ["山口 陽子"]);
+    let changes = t.app.org_changes(&editor).await.unwrap();
+    assert!(
+        changes
+            .iter()
+            .any(|(_, _, s)| s == "保険年金課を市民課に統合")
+    );
+}

@@ -662,6 +662,10 @@ struct UnitPage {
     can_edit: bool,
     form: UnitForm,
     parents: Vec<Choice>,
+    /// Units the unit can be merged into (not itself nor a unit below it).
+    successors: Vec<Choice>,
+    successor: Option<(String, String)>,
+    abolished: bool,
     kinds: Vec<Choice>,
     agencies: &'static [&'static str],
     problem: Problem,
@@ -730,6 +734,12 @@ async fn unit_page(
             })
             .collect(),
         can_edit: user.org_editor().is_ok(),
+        successors: unit_choices(&candidates, ""),
+        successor: match unit.successor_id {
+            Some(s) => Some((s.to_string(), app.org_unit(user, s).await?.0.name)),
+            None => None,
+        },
+        abolished: unit.valid_to.is_some(),
         parents: unit_choices(&candidates, &form.parent),
         kinds: kind_choices(&form.kind),
         agencies: &AGENCY_KINDS,
@@ -787,6 +797,38 @@ pub async fn change_unit(
             &rid,
             unit_page(&state, user, id, Some(typed), problem).await,
         ),
+    }
+}
+
+/// 廃止・統合 of a unit.
+pub async fn abolish_unit(
+    State(state): State<AppState>,
+    Extension(rid): Extension<RequestId>,
+    Path(id): Path<String>,
+    form: VerifiedForm,
+) -> Response {
+    let (user, editor) = match editor_of(&form) {
+        Ok(x) => x,
+        Err(e) => return fail(&rid)(e),
+    };
+    let id = match parse_unit(&id) {
+        Ok(id) => id,
+        Err(e) => return fail(&rid)(e),
+    };
+    let result = async {
+        let successor = unit_id("統合先", form.get("successor"))?;
+        let effective = required_date(field::EFFECTIVE, form.get("effective"))?;
+        state
+            .app
+            .abolish_unit(user, &editor, id, successor, effective, &meta(&rid))
+            .await
+    }
+    .await;
+    match settle(&rid, result, "abolish-unit", |(u, _)| {
+        format!("/org/units/{}", u.id)
+    }) {
+        Ok(response) => response,
+        Err(problem) => show(&rid, unit_page(&state, user, id, None, problem).await),
     }
 }
 
