@@ -97,8 +97,10 @@ impl CurrentUser {
         }
     }
 
+    /// Maintaining the organization is a role's duty (the 統括 by default), not an installation
+    /// task: the system-administrator flag does not give it.
     pub fn org_editor(&self) -> Result<OrgEditor, AppError> {
-        if self.has(permission::ORG_EDIT) {
+        if self.permissions.contains(permission::ORG_EDIT) {
             Ok(OrgEditor(()))
         } else {
             Err(AppError::Forbidden("組織・職員・役割の編集".to_owned()))

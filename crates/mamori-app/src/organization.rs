@@ -839,6 +839,25 @@ impl App {
         })
     }
 
+    /// Every person of the user's body with their unit's name, by 職員番号 (for pickers).
+    pub async fn all_people(&self, user: &CurrentUser) -> Result<Vec<PersonRow>, AppError> {
+        let body = user.body()?;
+        let mut conn = self.store().conn().await?;
+        let names: HashMap<OrgUnitId, String> = org::all_units(&mut conn, body.id)
+            .await?
+            .into_iter()
+            .map(|u| (u.id, u.name))
+            .collect();
+        Ok(org::all_people(&mut conn, body.id)
+            .await?
+            .into_iter()
+            .map(|p| PersonRow {
+                unit_name: names.get(&p.unit_id).cloned().unwrap_or_default(),
+                person: p,
+            })
+            .collect())
+    }
+
     /// A person with history, roles and what they may decide today.
     pub async fn person(&self, user: &CurrentUser, id: PersonId) -> Result<PersonDetail, AppError> {
         let body = user.body()?;

@@ -302,16 +302,7 @@ fn kind_choices(selected: &str) -> Vec<Choice> {
 
 /// Every person of the body, for the staff-number fields and to find the one typed.
 async fn everyone(state: &AppState, user: &CurrentUser) -> Result<Vec<PersonRow>, AppError> {
-    let mut out = Vec::new();
-    let mut page = 1;
-    loop {
-        let p = state.app.people(user, None, None, page).await?;
-        out.extend(p.rows);
-        if page >= p.pages {
-            return Ok(out);
-        }
-        page += 1;
-    }
+    state.app.all_people(user).await
 }
 
 fn person_options(people: &[PersonRow]) -> Vec<PersonOption> {
