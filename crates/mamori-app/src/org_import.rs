@@ -155,13 +155,13 @@ const FILE: &str = "取込ファイル";
 /// Largest upload accepted (a 20,000-person workbook is about 1.5 MB).
 pub const MAX_IMPORT_BYTES: usize = 20 * 1024 * 1024;
 
-struct Resolver {
+pub(crate) struct Resolver {
     by_code: HashMap<String, OrgUnitId>,
     by_name: HashMap<String, Vec<OrgUnitId>>,
 }
 
 impl Resolver {
-    fn new(units: &[OrgUnit]) -> Self {
+    pub(crate) fn new(units: &[OrgUnit]) -> Self {
         let mut by_name: HashMap<String, Vec<OrgUnitId>> = HashMap::new();
         for u in units {
             by_name.entry(u.name.clone()).or_default().push(u.id);
@@ -189,7 +189,7 @@ impl UnitResolver for Resolver {
     }
 }
 
-fn unit_id(r: &UnitRef) -> Result<OrgUnitId, AppError> {
+pub(crate) fn unit_id(r: &UnitRef) -> Result<OrgUnitId, AppError> {
     r.0.parse()
         .map_err(|_| AppError::Internal(format!("unit ref {}", r.0)))
 }
@@ -202,7 +202,7 @@ struct Plan {
     skipped_lines: usize,
 }
 
-fn read(file_name: &str, bytes: &[u8]) -> Result<Table, AppError> {
+pub(crate) fn read(file_name: &str, bytes: &[u8]) -> Result<Table, AppError> {
     if bytes.len() > MAX_IMPORT_BYTES {
         return Err(AppError::Invalid(DomainError::new(
             FILE,

@@ -208,6 +208,83 @@ impl App {
         Ok(())
     }
 
+    /// Adds the moves of a 人事異動 list (Excel or CSV: 職員番号, 氏名, 異動後の所属, 異動後の職名,
+    /// 在職状況) to a batch that is 作成中, replacing earlier moves of the same people. All or
+    /// nothing: any bad row refuses the file, naming up to ten problems by row and column.
+    pub async fn import_transfer_moves(
+        &self,
+        user: &CurrentUser,
+        _may: &OrgEditor,
+        id: TransferId,
+        file_name: &str,
+        bytes: &[u8],
+        meta: &RequestMeta,
+    ) -> Result<usize, AppError> {
+        let body = user.body()?;
+        let now = self.now();
+        let table = crate::org_import::read(file_name, bytes)?;
+        let mut tx = self.store().begin_write().await?;
+        let transfer = self.editable_transfer(&mut tx, user, id).await?;
+        transfer.ensure_editable()?;
+        let units = org::units_on(tx.conn(), body.id, transfer.effective_date).await?;
+        let resolver = crate::org_import::Resolver::new(&units);
+        let parsed = mamori_io::org_table::parse_moves(&table, &resolver);
+        let people: HashMap<String, PersonId> = org::all_people(tx.conn(), body.id)
+            .await?
+            .into_iter()
+            .map(|p| (p.staff_number, p.id))
+            .collect();
+        let mut problems: Vec<String> = parsed
+            .problems
+            .iter()
+            .map(|p| match &p.column {
+                Some(c) => format!("{}行目「{c}」: {}", p.line, p.message),
+                None => format!("{}行目: {}", p.line, p.message),
+            })
+            .collect();
+        let mut moves = Vec::new();
+        for row in &parsed.rows {
+            match people.get(&row.staff_number) {
+                Some(person) => moves.push(Move {
+                    person: *person,
+                    to: Position {
+                        unit_id: crate::org_import::unit_id(&row.unit)?,
+                        title: row.title.clone(),
+                        status: row.status,
+                    },
+                }),
+                None => problems.push(format!(
+                    "{}行目「職員番号」: 職員番号「{}」の職員はいません",
+                    row.line, row.staff_number
+                )),
+            }
+        }
+        if !problems.is_empty() {
+            let count = problems.len();
+            problems.truncate(10);
+            return Err(invalid(
+                "異動の一覧",
+                format!(
+                    "{count}件の誤りがあります（何も登録していません）。{}",
+                    problems.join(" ／ ")
+                ),
+            ));
+        }
+        if moves.is_empty() {
+            return Err(invalid("異動の一覧", "異動する職員の行がありません"));
+        }
+        for m in &moves {
+            transfers::put_move(tx.conn(), id, m).await?;
+        }
+        let entry = AuditEntry::new(user.actor(), "transfer.import", "transfer", id)
+            .body(body.id)
+            .after(&serde_json::json!({ "file": file_name, "moves": moves.len() }))
+            .request(meta.request_id.clone());
+        audit::append(&mut tx, now, entry).await?;
+        tx.commit().await?;
+        Ok(moves.len())
+    }
+
     pub async fn remove_transfer_move(
         &self,
         user: &CurrentUser,

@@ -13,6 +13,7 @@
 
 mod columns;
 mod export;
+mod moves;
 mod people;
 mod read;
 mod units;
@@ -22,6 +23,7 @@ pub use export::{
     CsvEncoding, OrgExportError, PersonExportRow, UnitExportRow, people_csv, people_xlsx,
     units_csv, units_xlsx,
 };
+pub use moves::{MOVE_HEADERS, MoveRow, MovesParse, parse_moves};
 pub use people::{
     EMPLOYMENT_KINDS, PEOPLE_HEADERS, PeopleParse, PersonRow, PersonStatus, parse_people,
 };

@@ -118,6 +118,10 @@ pub fn router(app: App, config: WebConfig) -> Router {
             "/org/transfers/{id}",
             get(pages::org::transfers::show).post(pages::org::transfers::change),
         )
+        .route(
+            "/org/transfers/{id}/import",
+            post(pages::org::transfers::import_moves).layer(DefaultBodyLimit::max(UPLOAD_LIMIT)),
+        )
         .route("/catalog", get(pages::catalog::list))
         .route("/catalog/clauses/{id}", get(pages::catalog::clause))
         .route("/catalog/search", get(pages::catalog::search))

@@ -221,3 +221,63 @@ async fn a_transfer_batch_is_built_on_screen_and_applied_when_confirmed_on_its_d
     let (_, list) = t.page(&b, "/org/transfers").await;
     assert!(list.contains("臨時の人事異動"));
 }
+
+#[tokio::test]
+async fn a_list_of_moves_is_imported_into_a_draft_batch_all_or_nothing() {
+    let t = TestApp::spawn().await;
+    let b = t.signed_in("tokatsu").await;
+    let r = b
+        .post(t.url("/org/transfers"))
+        .form(&[
+            ("_csrf", csrf(&t, &b).await.as_str()),
+            ("title", "令和9年4月1日付け人事異動"),
+            ("date", "2027-04-01"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let batch = location(&r);
+    // One unknown 職員番号 refuses the whole list.
+    let bad = shift_jis(
+        "職員番号,氏名,異動後の所属,異動後の職名,在職状況\n\
+         100091,佐々木 翔太,税務課,課長,\n\
+         999999,誰か,市民課,主事,\n",
+    );
+    let r = upload_moves(&t, &b, &batch, bad).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("3行目「職員番号」") && html.contains("999999"),
+        "{html}"
+    );
+    let (_, page) = t.page(&b, &batch).await;
+    assert!(
+        page.contains("まだ登録されていません"),
+        "nothing registered"
+    );
+
+    let good = shift_jis(
+        "職員番号,氏名,異動後の所属,異動後の職名,在職状況\n\
+         100091,佐々木 翔太,税務課,課長,\n\
+         100105,松本 和也,市民課,課長,\n",
+    );
+    let r = upload_moves(&t, &b, &batch, good).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, page) = t.page(&b, &batch).await;
+    assert!(
+        page.contains("佐々木 翔太") && page.contains("松本 和也"),
+        "{page}"
+    );
+    assert!(page.contains("市民課 課長") && page.contains("税務課 課長"));
+}
+
+async fn upload_moves(t: &TestApp, b: &Client, batch: &str, bytes: Vec<u8>) -> reqwest::Response {
+    let form = Form::new()
+        .text("_csrf", csrf(t, b).await)
+        .part("file", Part::bytes(bytes).file_name("異動一覧.csv"));
+    b.post(t.url(&format!("{batch}/import")))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap()
+}

@@ -15,7 +15,7 @@ use super::{
     required_date, settle, sub_nav, unit_choices, unit_id,
 };
 use crate::AppState;
-use crate::csrf::VerifiedForm;
+use crate::csrf::{VerifiedForm, VerifiedUpload};
 use crate::extract::Session;
 use crate::middleware::RequestId;
 use crate::pages::{fail, meta, render};
@@ -83,6 +83,7 @@ struct BatchPage {
     statuses: Vec<Choice>,
     people: Vec<PersonOption>,
     form: MoveForm,
+    move_headers: String,
 }
 
 impl BatchPage {
@@ -215,6 +216,7 @@ async fn batch_page(
                 .collect(),
             people: person_options(&people),
             form,
+            move_headers: mamori_io::org_table::MOVE_HEADERS.join("、"),
             view,
         },
     ))
@@ -315,5 +317,44 @@ pub async fn change(
         )
         .await
         .unwrap_or_else(fail(&rid)),
+    }
+}
+
+/// Adds the moves of an uploaded 人事異動 list to the batch.
+pub async fn import_moves(
+    State(state): State<AppState>,
+    Extension(rid): Extension<RequestId>,
+    Path(id): Path<String>,
+    form: VerifiedUpload,
+) -> Response {
+    let Some(session) = form.session.as_ref() else {
+        return fail(&rid)(AppError::Unauthenticated);
+    };
+    let user = &session.user;
+    let id = match parse_id(&id) {
+        Ok(id) => id,
+        Err(e) => return fail(&rid)(e),
+    };
+    let result = async {
+        let may = user.org_editor()?;
+        let (name, bytes) = form.file.as_ref().ok_or_else(|| {
+            AppError::Invalid(mamori_domain::DomainError::new(
+                "異動の一覧",
+                "ファイルを選んでください",
+            ))
+        })?;
+        state
+            .app
+            .import_transfer_moves(user, &may, id, name, bytes, &meta(&rid))
+            .await
+    }
+    .await;
+    match settle(&rid, result, "import-moves", |_| {
+        format!("/org/transfers/{id}")
+    }) {
+        Ok(r) => r,
+        Err(problem) => batch_page(&state, user, id, problem, MoveForm::default())
+            .await
+            .unwrap_or_else(fail(&rid)),
     }
 }
