@@ -458,7 +458,7 @@ async fn write(
                 .await?;
             }
             Some(b) => {
-                org::put_unit_version(tx.conn(), after, today).await?;
+                org::put_unit_version(tx.conn(), after, today, today).await?;
                 if b.name != after.name {
                     org::insert_org_change(
                         tx.conn(),
@@ -496,7 +496,7 @@ async fn write(
                 "person.create"
             }
             Some(_) => {
-                org::update_person(tx.conn(), after, today, "取込").await?;
+                org::update_person(tx.conn(), after, today, "取込", today).await?;
                 "person.change"
             }
         };

@@ -439,12 +439,6 @@ impl App {
     ) -> Result<OrgUnit, AppError> {
         let body = user.body()?;
         let now = self.now();
-        if input.effective > self.today() {
-            return Err(invalid(
-                field::EFFECTIVE,
-                "組織の変更は適用日が今日以前のものを登録できます（先日付の組織改正はまだ扱えません）",
-            ));
-        }
         let mut tx = self.store().begin_write().await?;
         let before = org::find_unit(tx.conn(), id)
             .await?
@@ -462,7 +456,7 @@ impl App {
         let unit = self
             .validate_unit(&mut tx, body.id, Some(&before), &input)
             .await?;
-        org::put_unit_version(tx.conn(), &unit, input.effective).await?;
+        org::put_unit_version(tx.conn(), &unit, input.effective, self.today()).await?;
         let mut parts = Vec::new();
         if unit.name != before.name {
             parts.push((
@@ -506,12 +500,6 @@ impl App {
     ) -> Result<(OrgUnit, Vec<String>), AppError> {
         let body = user.body()?;
         let now = self.now();
-        if effective > self.today() {
-            return Err(invalid(
-                field::EFFECTIVE,
-                "組織の変更は適用日が今日以前のものを登録できます（先日付の組織改正はまだ扱えません）",
-            ));
-        }
         let mut tx = self.store().begin_write().await?;
         let unit = org::find_unit(tx.conn(), id)
             .await?
@@ -561,10 +549,18 @@ impl App {
                 Some(found.clone())
             }
         };
+        // The people in the unit on the date (a merge may be dated ahead).
+        let members: std::collections::HashSet<PersonId> =
+            org::people_on(tx.conn(), body.id, effective)
+                .await?
+                .into_iter()
+                .filter(|(_, _, unit, _, status)| *unit == id && *status != PersonStatus::Retired)
+                .map(|(p, ..)| p)
+                .collect();
         let people: Vec<Person> = org::all_people(tx.conn(), body.id)
             .await?
             .into_iter()
-            .filter(|p| p.unit_id == id && p.status != PersonStatus::Retired)
+            .filter(|p| members.contains(&p.id))
             .collect();
         let children: Vec<&OrgUnit> = units.iter().filter(|u| u.parent_id == Some(id)).collect();
         let Some(target) = &successor_unit else {
@@ -587,7 +583,7 @@ impl App {
         for mut person in people {
             let before = person.clone();
             person.unit_id = target.id;
-            org::update_person(tx.conn(), &person, effective, "組織改正").await?;
+            org::update_person(tx.conn(), &person, effective, "組織改正", self.today()).await?;
             let entry = AuditEntry::new(actor.clone(), "person.transfer", "person", person.id)
                 .body(body.id)
                 .before(&before)
@@ -599,7 +595,7 @@ impl App {
                 parent_id: Some(target.id),
                 ..child.clone()
             };
-            org::put_unit_version(tx.conn(), &moved, effective).await?;
+            org::put_unit_version(tx.conn(), &moved, effective, self.today()).await?;
             let entry = AuditEntry::new(actor.clone(), "org_unit.change", "org_unit", moved.id)
                 .body(body.id)
                 .before(child)
@@ -1034,7 +1030,7 @@ impl App {
                     .find(|p| p.id == id)
                     .ok_or_else(|| AppError::NotFound("職員".to_owned()))?;
                 person.id = before.id;
-                org::update_person(tx.conn(), &person, effective, "変更").await?;
+                org::update_person(tx.conn(), &person, effective, "変更", self.today()).await?;
                 let moved = before.unit_id != person.unit_id
                     || before.title != person.title
                     || before.status != person.status;

@@ -360,12 +360,16 @@ impl App {
         Ok(transfer)
     }
 
-    /// Applies every confirmed batch whose date has come, each in its own transaction, as the
-    /// system. Returns how many were applied. The server calls it at start and daily.
+    /// The daily run: brings the current values of units and people up to changes dated ahead
+    /// whose day has come, and applies every confirmed batch whose date has come, each in its own
+    /// transaction, as the system. Returns how many batches were applied. The server calls it at
+    /// start and every hour.
     pub async fn apply_due_transfers(&self) -> Result<usize, AppError> {
         let today = self.today();
         let due = {
             let mut conn = self.store().conn().await?;
+            // 組織改正 and moves dated ahead become the current values on their date.
+            org::refresh_current(&mut conn, today).await?;
             transfers::due_transfers(&mut conn, today).await?
         };
         let actor = Actor::system("人事異動の適用");
@@ -412,7 +416,7 @@ async fn apply(
         person.unit_id = m.to.unit_id;
         person.title = m.to.title.clone();
         person.status = m.to.status;
-        org::update_person(tx.conn(), person, date, "異動").await?;
+        org::update_person(tx.conn(), person, date, "異動", today).await?;
         let entry = AuditEntry::new(actor.clone(), "person.transfer", "person", person.id)
             .body(body)
             .before(&before)

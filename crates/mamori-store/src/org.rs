@@ -77,12 +77,23 @@ pub async fn insert_unit(
     .bind(unit.successor_id.map(|d| d.to_string()))
     .execute(&mut *conn)
     .await?;
-    put_unit_version(conn, unit, unit.valid_from).await
+    put_history(conn, unit, unit.valid_from).await
 }
 
 /// Records the unit's name, parent and kinds as they are from `from` on (a rename or move on that
-/// date), and makes them the unit's current values.
+/// date, which may lie ahead). The unit's current values become those of `today`: a change dated
+/// ahead shows from its date on (`refresh_current` brings them up to date each day).
 pub async fn put_unit_version(
+    conn: &mut AnyConnection,
+    unit: &OrgUnit,
+    from: NaiveDate,
+    today: NaiveDate,
+) -> Result<(), StoreError> {
+    put_history(conn, unit, from).await?;
+    refresh_units(conn, Some(unit.id), today).await
+}
+
+async fn put_history(
     conn: &mut AnyConnection,
     unit: &OrgUnit,
     from: NaiveDate,
@@ -99,21 +110,77 @@ pub async fn put_unit_version(
     .bind(unit.parent_id.map(|p| p.to_string()))
     .bind(unit.kind.as_str())
     .bind(&unit.agency_kind)
-    .execute(&mut *conn)
-    .await?;
-    sqlx::query(
-        "UPDATE org_units SET name = $2, parent_id = $3, kind = $4, agency_kind = $5, \
-         valid_to = $6, successor_id = $7 WHERE id = $1",
-    )
-    .bind(unit.id.to_string())
-    .bind(&unit.name)
-    .bind(unit.parent_id.map(|p| p.to_string()))
-    .bind(unit.kind.as_str())
-    .bind(&unit.agency_kind)
-    .bind(unit.valid_to.map(|d| d.to_string()))
-    .bind(unit.successor_id.map(|d| d.to_string()))
     .execute(conn)
     .await?;
+    Ok(())
+}
+
+/// Sets the current values of units (one, or all with `None`) to their version of `today`.
+async fn refresh_units(
+    conn: &mut AnyConnection,
+    unit: Option<OrgUnitId>,
+    today: NaiveDate,
+) -> Result<(), StoreError> {
+    let latest = |column: &str| {
+        format!(
+            "{column} = (SELECT h.{column} FROM org_unit_history h WHERE h.unit_id = org_units.id \
+             AND h.valid_from <= $1 ORDER BY h.valid_from DESC LIMIT 1)"
+        )
+    };
+    let mut sql = format!(
+        "UPDATE org_units SET {}, {}, {}, {} WHERE EXISTS (SELECT 1 FROM org_unit_history h \
+         WHERE h.unit_id = org_units.id AND h.valid_from <= $1)",
+        latest("name"),
+        latest("parent_id"),
+        latest("kind"),
+        latest("agency_kind")
+    );
+    if unit.is_some() {
+        sql.push_str(" AND id = $2");
+    }
+    let mut q = sqlx::query(&sql).bind(today.to_string());
+    if let Some(u) = unit {
+        q = q.bind(u.to_string());
+    }
+    q.execute(conn).await?;
+    Ok(())
+}
+
+/// Sets the current values of every unit and person to those of `today`, so changes dated ahead
+/// show from their date on. The server runs it daily (with the due 人事異動).
+pub async fn refresh_current(conn: &mut AnyConnection, today: NaiveDate) -> Result<(), StoreError> {
+    refresh_units(conn, None, today).await?;
+    refresh_people(conn, None, today).await
+}
+
+/// Sets the current unit, 職名, 雇用区分 and 在職状況 of people (one, or all) to those of `today`.
+async fn refresh_people(
+    conn: &mut AnyConnection,
+    person: Option<PersonId>,
+    today: NaiveDate,
+) -> Result<(), StoreError> {
+    let latest = |column: &str| {
+        format!(
+            "{column} = (SELECT h.{column} FROM person_history h WHERE h.person_id = people.id \
+             AND h.valid_from <= $1 ORDER BY h.valid_from DESC LIMIT 1)"
+        )
+    };
+    let mut sql = format!(
+        "UPDATE people SET {}, {}, {}, {} WHERE EXISTS (SELECT 1 FROM person_history h \
+         WHERE h.person_id = people.id AND h.valid_from <= $1)",
+        latest("unit_id"),
+        latest("title"),
+        latest("employment_kind"),
+        latest("status")
+    );
+    if person.is_some() {
+        sql.push_str(" AND id = $2");
+    }
+    let mut q = sqlx::query(&sql).bind(today.to_string());
+    if let Some(p) = person {
+        q = q.bind(p.to_string());
+    }
+    q.execute(conn).await?;
     Ok(())
 }
 
@@ -369,13 +436,15 @@ pub async fn insert_person(
     put_person_history(conn, p, from, cause).await
 }
 
-/// Saves the person's current values and records their unit, 職名, employment and status as of
-/// `from` (a later change on the same date replaces the earlier one).
+/// Saves the person's name, ふりがな and e-mail, and records their unit, 職名, employment and
+/// status as of `from` (a later change on the same date replaces the earlier one); the current
+/// unit, 職名 … become those of `today`.
 pub async fn update_person(
     conn: &mut AnyConnection,
     p: &Person,
     from: NaiveDate,
     cause: &str,
+    today: NaiveDate,
 ) -> Result<(), StoreError> {
     sqlx::query(
         "UPDATE people SET name = $2, name_kana = $3, unit_id = $4, title = $5, \
@@ -391,7 +460,9 @@ pub async fn update_person(
     .bind(p.status.label())
     .execute(&mut *conn)
     .await?;
-    put_person_history(conn, p, from, cause).await
+    put_person_history(conn, p, from, cause).await?;
+    // A change dated ahead shows from its date on.
+    refresh_people(conn, Some(p.id), today).await
 }
 
 async fn put_person_history(

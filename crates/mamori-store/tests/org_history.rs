@@ -62,9 +62,23 @@ async fn names_parents_and_people_are_answered_as_of_any_date() {
     // On 2024-04-01 住民課 becomes 市民課 and moves to 総務部.
     ka.name = "市民課".into();
     ka.parent_id = Some(other.id);
-    org::put_unit_version(tx.conn(), &ka, d(2024, 4, 1))
+    org::put_unit_version(tx.conn(), &ka, d(2024, 4, 1), d(2026, 1, 1))
         .await
         .unwrap();
+    // A rename dated ahead is history now, the current name only from its date.
+    let mut future = ka.clone();
+    future.name = "市民生活課".into();
+    org::put_unit_version(tx.conn(), &future, d(2027, 4, 1), d(2026, 1, 1))
+        .await
+        .unwrap();
+    assert_eq!(
+        org::find_unit(tx.conn(), ka.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .name,
+        "市民課"
+    );
 
     let mut p = Person {
         id: PersonId::new(),
@@ -83,7 +97,7 @@ async fn names_parents_and_people_are_answered_as_of_any_date() {
         .unwrap();
     p.unit_id = new.id;
     p.status = PersonStatus::OnLeave;
-    org::update_person(tx.conn(), &p, d(2025, 10, 1), "異動")
+    org::update_person(tx.conn(), &p, d(2025, 10, 1), "異動", d(2026, 1, 1))
         .await
         .unwrap();
     let staged = org::put_pending_import(
@@ -119,7 +133,7 @@ async fn names_parents_and_people_are_answered_as_of_any_date() {
         ("市民課", Some(other.id))
     );
     assert!(on(late, "new").is_some());
-    assert_eq!(org::unit_history(&mut conn, ka.id).await.unwrap().len(), 2);
+    assert_eq!(org::unit_history(&mut conn, ka.id).await.unwrap().len(), 3);
 
     let at_date = |rows: Vec<(PersonId, String, OrgUnitId, String, PersonStatus)>| {
         rows.into_iter().find(|r| r.0 == p.id).map(|r| (r.2, r.4))
@@ -142,6 +156,17 @@ async fn names_parents_and_people_are_answered_as_of_any_date() {
     );
     assert_eq!(org::person_history(&mut conn, p.id).await.unwrap().len(), 2);
 
+    org::refresh_current(&mut conn, d(2027, 4, 1))
+        .await
+        .unwrap();
+    assert_eq!(
+        org::find_unit(&mut conn, ka.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .name,
+        "市民生活課"
+    );
     let (kind, name, bytes) = org::pending_import(&mut conn, body.id, &staged)
         .await
         .unwrap()

@@ -387,3 +387,52 @@ async fn merging_a_section_moves_its_people_ends_its_roles_and_keeps_the_past() 
             .any(|(_, _, s)| s == "保険年金課を市民課に統合")
     );
 }
+
+#[tokio::test]
+async fn a_reorganization_dated_ahead_shows_from_its_date() {
+    let t = TestApp::spawn().await;
+    let editor = user(&t, "tokatsu").await;
+    let may = editor.org_editor().unwrap();
+    let meta = RequestMeta::default();
+    let shimin = unit(&t, &editor, "市民課").await;
+    let today = t.app.today();
+    let april = today + chrono::Duration::days(10);
+    let (current, _) = t.app.org_unit(&editor, shimin).await.unwrap();
+    t.app
+        .change_unit(
+            &editor,
+            &may,
+            shimin,
+            mamori_app::organization::UnitInput {
+                code: current.code.clone(),
+                name: "市民生活課".into(),
+                kind: current.kind.as_str().into(),
+                parent: current.parent_id,
+                agency_kind: current.agency_kind.clone(),
+                effective: april,
+            },
+            &meta,
+        )
+        .await
+        .unwrap();
+    let names_on = |rows: Vec<mamori_app::organization::UnitRow>| {
+        rows.into_iter().map(|r| r.unit.name).collect::<Vec<_>>()
+    };
+    assert!(names_on(t.app.org_tree(&editor, today).await.unwrap()).contains(&"市民課".to_owned()));
+    assert!(
+        names_on(t.app.org_tree(&editor, april).await.unwrap()).contains(&"市民生活課".to_owned())
+    );
+    let unit_name = || async {
+        t.app
+            .people(&editor, None, Some("100091"), 1)
+            .await
+            .unwrap()
+            .rows[0]
+            .unit_name
+            .clone()
+    };
+    assert_eq!(unit_name().await, "市民課", "not before its date");
+    t.clock.advance(chrono::Duration::days(10));
+    t.app.apply_due_transfers().await.unwrap();
+    assert_eq!(unit_name().await, "市民生活課");
+}
