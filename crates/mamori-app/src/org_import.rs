@@ -512,6 +512,18 @@ async fn write(
             progress(done, total);
         }
     }
+    let leavers: Vec<PersonId> = plan
+        .people
+        .iter()
+        .filter(|(before, after)| {
+            after.status == mamori_domain::org::PersonStatus::Retired
+                && before
+                    .as_ref()
+                    .is_some_and(|b| b.status != mamori_domain::org::PersonStatus::Retired)
+        })
+        .map(|(_, after)| after.id)
+        .collect();
+    crate::organization::disable_accounts_of_leavers(tx, body.id, &leavers, actor, now).await?;
     // People who moved take their posts' roles with them to the successor.
     let (role_changes, vacancies) = if plan.people.is_empty() {
         (Vec::new(), Vec::new())

@@ -423,6 +423,12 @@ async fn apply(
             .after(&*person);
         audit::append(tx, now, entry).await?;
     }
+    let leavers: Vec<PersonId> = moves
+        .iter()
+        .filter(|m| m.to.status == PersonStatus::Retired)
+        .map(|m| m.person)
+        .collect();
+    crate::organization::disable_accounts_of_leavers(tx, body, &leavers, actor, now).await?;
     let (role_changes, vacancies) = pass_posts(tx, body, date, actor, now).await?;
     let report = TransferReport {
         moved: moves.len(),

@@ -55,6 +55,33 @@ pub async fn find_by_login(
     Ok(find_with_hash(conn, login).await?.map(|(a, _)| a))
 }
 
+/// The accounts linked to a person (normally one).
+pub async fn find_by_person(
+    conn: &mut AnyConnection,
+    person: mamori_domain::ids::PersonId,
+) -> Result<Vec<Account>, StoreError> {
+    let sql = format!("SELECT {COLUMNS} FROM accounts WHERE person_id = $1 ORDER BY login");
+    let rows = sqlx::query(&sql)
+        .bind(person.to_string())
+        .fetch_all(conn)
+        .await?;
+    rows.iter().map(from_row).collect()
+}
+
+/// Disables (or enables again) an account; a disabled account cannot sign in or use its tokens.
+pub async fn set_disabled(
+    conn: &mut AnyConnection,
+    id: AccountId,
+    disabled: bool,
+) -> Result<(), StoreError> {
+    sqlx::query("UPDATE accounts SET disabled = $2 WHERE id = $1")
+        .bind(id.to_string())
+        .bind(i64::from(disabled))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
 pub async fn get(conn: &mut AnyConnection, id: AccountId) -> Result<Account, StoreError> {
     let sql = format!("SELECT {COLUMNS} FROM accounts WHERE id = $1");
     let row = sqlx::query(&sql)

@@ -87,6 +87,7 @@ pub fn router(app: App, config: WebConfig) -> Router {
             get(pages::org::people).post(pages::org::create_person),
         )
         .route("/org/units/{id}/abolish", post(pages::org::abolish_unit))
+        .route("/org/people/{id}/account", post(pages::org::create_account))
         .route("/org/people/new", get(pages::org::new_person))
         .route(
             "/org/people/{id}",

@@ -436,3 +436,90 @@ async fn a_reorganization_dated_ahead_shows_from_its_date() {
     t.app.apply_due_transfers().await.unwrap();
     assert_eq!(unit_name().await, "市民生活課");
 }
+
+#[tokio::test]
+async fn a_person_gets_a_login_and_loses_it_when_they_retire() {
+    let t = TestApp::spawn().await;
+    let editor = user(&t, "tokatsu").await;
+    let may = editor.org_editor().unwrap();
+    let meta = RequestMeta::default();
+    let person = t
+        .app
+        .people(&editor, None, Some("100175"), 1)
+        .await
+        .unwrap()
+        .rows
+        .remove(0)
+        .person;
+    // The password rule of the settings applies.
+    let err = t
+        .app
+        .create_person_account(&editor, &may, person.id, "abe", "short", &meta)
+        .await
+        .unwrap_err();
+    let AppError::Invalid(e) = err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(e.field, "パスワード");
+    t.app
+        .create_person_account(
+            &editor,
+            &may,
+            person.id,
+            "abe",
+            "correct horse battery",
+            &meta,
+        )
+        .await
+        .unwrap();
+    assert!(
+        t.app
+            .login("abe", "correct horse battery", None, &meta)
+            .await
+            .is_ok()
+    );
+    // One account per person.
+    assert!(
+        t.app
+            .create_person_account(
+                &editor,
+                &may,
+                person.id,
+                "abe2",
+                "correct horse battery",
+                &meta
+            )
+            .await
+            .is_err()
+    );
+
+    let shokuin_unit = person.unit_id;
+    t.app
+        .save_person(
+            &editor,
+            &may,
+            Some(person.id),
+            PersonInput {
+                staff_number: person.staff_number.clone(),
+                name: person.name.clone(),
+                name_kana: person.name_kana.clone(),
+                unit: Some(shokuin_unit),
+                title: person.title.clone(),
+                employment_kind: person.employment_kind.clone(),
+                email: String::new(),
+                status: "退職".into(),
+                effective: None,
+            },
+            &meta,
+        )
+        .await
+        .unwrap();
+    let accounts = t.app.person_accounts(&editor, person.id).await.unwrap();
+    assert!(accounts[0].disabled, "the login of a leaver is disabled");
+    assert!(matches!(
+        t.app
+            .login("abe", "correct horse battery", None, &meta)
+            .await,
+        Err(AppError::BadCredentials)
+    ));
+}

@@ -1046,6 +1046,8 @@ struct PersonPage {
     units: Vec<Choice>,
     statuses: Vec<Choice>,
     employment_kinds: &'static [&'static str],
+    /// The person's login accounts: (login, disabled).
+    accounts: Vec<(String, bool)>,
     problem: Problem,
 }
 
@@ -1085,7 +1087,17 @@ async fn person_page(
     let title = detail
         .as_ref()
         .map_or_else(|| "職員の登録".to_owned(), |d| d.person.name.clone());
+    let accounts = match id {
+        Some(id) => app
+            .person_accounts(user, id)
+            .await?
+            .into_iter()
+            .map(|a| (a.login.to_string(), a.disabled))
+            .collect(),
+        None => Vec::new(),
+    };
     Ok(PersonPage {
+        accounts,
         chrome: chrome(title, user),
         sub_nav: sub_nav(if detail.is_some() { "" } else { "/org/people" }),
         id: id.map(|i| i.to_string()).unwrap_or_default(),
@@ -1235,6 +1247,42 @@ pub async fn change_person(
     match parse_person(&id) {
         Ok(id) => save_person(&state, &rid, Some(id), &form).await,
         Err(e) => fail(&rid)(e),
+    }
+}
+
+/// Creates the person's login account.
+pub async fn create_account(
+    State(state): State<AppState>,
+    Extension(rid): Extension<RequestId>,
+    Path(id): Path<String>,
+    form: VerifiedForm,
+) -> Response {
+    let (user, editor) = match editor_of(&form) {
+        Ok(x) => x,
+        Err(e) => return fail(&rid)(e),
+    };
+    let Ok(person) = id.parse::<PersonId>() else {
+        return fail(&rid)(not_found("職員"));
+    };
+    let result = state
+        .app
+        .create_person_account(
+            user,
+            &editor,
+            person,
+            form.get("login"),
+            form.get("password"),
+            &meta(&rid),
+        )
+        .await;
+    match settle(&rid, result, "new-account", |_| {
+        format!("/org/people/{person}")
+    }) {
+        Ok(response) => response,
+        Err(problem) => show(
+            &rid,
+            person_page(&state, user, Some(person), None, problem).await,
+        ),
     }
 }
 
