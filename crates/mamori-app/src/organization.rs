@@ -219,6 +219,28 @@ pub fn authority_matrix(profile: Option<&Profile>) -> Result<AuthorityMatrix, Ap
     Ok(matrix)
 }
 
+/// The units of a date as the resolver's tree, without roles or assignments.
+fn tree_of(units: &[OrgUnit], date: NaiveDate) -> OrgSnapshot {
+    OrgSnapshot {
+        date,
+        units: units
+            .iter()
+            .map(|u| {
+                (
+                    u.id,
+                    UnitNode {
+                        id: u.id,
+                        parent: u.parent_id,
+                        name: u.name.clone(),
+                    },
+                )
+            })
+            .collect(),
+        roles: Vec::new(),
+        assignments: Vec::new(),
+    }
+}
+
 fn role_names(defs: &[RoleDefinition], profile: Option<&Profile>) -> Vec<RoleDefinition> {
     // The profile's names win: a body that calls the 情報セキュリティ管理者 「所属長」 sees that.
     defs.iter()
@@ -270,22 +292,9 @@ impl App {
             })
             .collect();
         Ok(OrgSnapshot {
-            date: on,
-            units: units
-                .into_iter()
-                .map(|u| {
-                    (
-                        u.id,
-                        UnitNode {
-                            id: u.id,
-                            parent: u.parent_id,
-                            name: u.name,
-                        },
-                    )
-                })
-                .collect(),
             roles: role_names(&defs, profile),
             assignments,
+            ..tree_of(&units, on)
         })
     }
 
@@ -515,24 +524,7 @@ impl App {
             ));
         }
         let units = org::units_on(tx.conn(), body.id, effective).await?;
-        let tree = OrgSnapshot {
-            date: effective,
-            units: units
-                .iter()
-                .map(|u| {
-                    (
-                        u.id,
-                        UnitNode {
-                            id: u.id,
-                            parent: u.parent_id,
-                            name: u.name.clone(),
-                        },
-                    )
-                })
-                .collect(),
-            roles: Vec::new(),
-            assignments: Vec::new(),
-        };
+        let tree = tree_of(&units, effective);
         let successor_unit = match successor {
             None => None,
             Some(s) => {
@@ -706,24 +698,7 @@ impl App {
                 ));
             }
             if let Some(me) = existing {
-                let snapshot = OrgSnapshot {
-                    date: input.effective,
-                    units: units
-                        .iter()
-                        .map(|u| {
-                            (
-                                u.id,
-                                UnitNode {
-                                    id: u.id,
-                                    parent: u.parent_id,
-                                    name: u.name.clone(),
-                                },
-                            )
-                        })
-                        .collect(),
-                    roles: Vec::new(),
-                    assignments: Vec::new(),
-                };
+                let snapshot = tree_of(&units, input.effective);
                 if snapshot.is_within(parent, me.id) {
                     return Err(invalid(
                         field::PARENT,

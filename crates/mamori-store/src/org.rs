@@ -121,26 +121,63 @@ async fn refresh_units(
     unit: Option<OrgUnitId>,
     today: NaiveDate,
 ) -> Result<(), StoreError> {
-    let latest = |column: &str| {
-        format!(
-            "{column} = (SELECT h.{column} FROM org_unit_history h WHERE h.unit_id = org_units.id \
-             AND h.valid_from <= $1 ORDER BY h.valid_from DESC LIMIT 1)"
-        )
-    };
+    let columns = ["name", "parent_id", "kind", "agency_kind"];
+    refresh(
+        conn,
+        ("org_units", "org_unit_history", "unit_id"),
+        &columns,
+        unit.map(|u| u.to_string()),
+        today,
+    )
+    .await
+}
+
+/// Sets the current unit, 職名, 雇用区分 and 在職状況 of people (one, or all) to those of `today`.
+async fn refresh_people(
+    conn: &mut AnyConnection,
+    person: Option<PersonId>,
+    today: NaiveDate,
+) -> Result<(), StoreError> {
+    let columns = ["unit_id", "title", "employment_kind", "status"];
+    refresh(
+        conn,
+        ("people", "person_history", "person_id"),
+        &columns,
+        person.map(|p| p.to_string()),
+        today,
+    )
+    .await
+}
+
+/// Copies `columns` from the newest row of `history` dated on or before `today` into `table`
+/// (one row, or all). The names are constants of this module, never input.
+async fn refresh(
+    conn: &mut AnyConnection,
+    (table, history, key): (&str, &str, &str),
+    columns: &[&str],
+    id: Option<String>,
+    today: NaiveDate,
+) -> Result<(), StoreError> {
+    let set: Vec<String> = columns
+        .iter()
+        .map(|c| {
+            format!(
+                "{c} = (SELECT h.{c} FROM {history} h WHERE h.{key} = {table}.id \
+                 AND h.valid_from <= $1 ORDER BY h.valid_from DESC LIMIT 1)"
+            )
+        })
+        .collect();
     let mut sql = format!(
-        "UPDATE org_units SET {}, {}, {}, {} WHERE EXISTS (SELECT 1 FROM org_unit_history h \
-         WHERE h.unit_id = org_units.id AND h.valid_from <= $1)",
-        latest("name"),
-        latest("parent_id"),
-        latest("kind"),
-        latest("agency_kind")
+        "UPDATE {table} SET {} WHERE EXISTS (SELECT 1 FROM {history} h \
+         WHERE h.{key} = {table}.id AND h.valid_from <= $1)",
+        set.join(", ")
     );
-    if unit.is_some() {
+    if id.is_some() {
         sql.push_str(" AND id = $2");
     }
     let mut q = sqlx::query(&sql).bind(today.to_string());
-    if let Some(u) = unit {
-        q = q.bind(u.to_string());
+    if let Some(id) = id {
+        q = q.bind(id);
     }
     q.execute(conn).await?;
     Ok(())
@@ -151,37 +188,6 @@ async fn refresh_units(
 pub async fn refresh_current(conn: &mut AnyConnection, today: NaiveDate) -> Result<(), StoreError> {
     refresh_units(conn, None, today).await?;
     refresh_people(conn, None, today).await
-}
-
-/// Sets the current unit, 職名, 雇用区分 and 在職状況 of people (one, or all) to those of `today`.
-async fn refresh_people(
-    conn: &mut AnyConnection,
-    person: Option<PersonId>,
-    today: NaiveDate,
-) -> Result<(), StoreError> {
-    let latest = |column: &str| {
-        format!(
-            "{column} = (SELECT h.{column} FROM person_history h WHERE h.person_id = people.id \
-             AND h.valid_from <= $1 ORDER BY h.valid_from DESC LIMIT 1)"
-        )
-    };
-    let mut sql = format!(
-        "UPDATE people SET {}, {}, {}, {} WHERE EXISTS (SELECT 1 FROM person_history h \
-         WHERE h.person_id = people.id AND h.valid_from <= $1)",
-        latest("unit_id"),
-        latest("title"),
-        latest("employment_kind"),
-        latest("status")
-    );
-    if person.is_some() {
-        sql.push_str(" AND id = $2");
-    }
-    let mut q = sqlx::query(&sql).bind(today.to_string());
-    if let Some(p) = person {
-        q = q.bind(p.to_string());
-    }
-    q.execute(conn).await?;
-    Ok(())
 }
 
 /// Abolishes a unit after `last_day`, naming the unit that takes over its work.
