@@ -10,13 +10,14 @@ use chrono::NaiveDate;
 use mamori_catalog::Catalog;
 use mamori_domain::DomainError;
 use mamori_domain::audit::AuditEntry;
+use mamori_domain::authority::RoleMarkEntry;
 use mamori_domain::classification::{ClassificationScheme, Requirement};
 use mamori_domain::policy::{
     Amendment, ClauseLookup, Decision, DeletedNumbering, Edition, EditionNumber, EditionStatus,
     HistoryLine, LocalClause, OrganScope, Parameter, Profile, RoleSetting, field, revision_history,
     scope_problems,
 };
-use mamori_domain::separation::SodPolicy;
+use mamori_domain::separation::{SodPolicy, SodRule};
 use mamori_store::{WriteTx, audit, org, policy};
 use serde::Deserialize;
 use serde_json::json;
@@ -41,6 +42,71 @@ impl ClauseLookup for CatalogLookup<'_> {
     fn is_recommended(&self, clause_id: &str) -> bool {
         self.0.clause(clause_id).is_some_and(|c| c.recommended)
     }
+    fn is_unassigned_column(&self, role: &str) -> bool {
+        unassigned_columns(self.0).is_ok_and(|cols| cols.iter().any(|c| c.key.key() == role))
+    }
+}
+
+/// The guideline's columns of the 権限・責任等一覧表 that are not roles a body appoints: those
+/// the guideline's role set does not define (職員等, 統一的な窓口, 外部委託事業者).
+fn unassigned_columns(
+    catalog: &Catalog,
+) -> Result<Vec<&mamori_catalog::model::RoleInfo>, AppError> {
+    let role_set = crate::roles::guideline_role_set()?;
+    Ok(catalog
+        .roles
+        .iter()
+        .filter(|r| !role_set.iter().any(|d| d.key == r.key.key()))
+        .collect())
+}
+
+/// A column of the body's 権限・責任等一覧表, named as the body names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MatrixColumn {
+    pub key: String,
+    pub name: String,
+    /// A role of the body that people are appointed to (not 職員等 or 外部委託事業者).
+    pub appointed: bool,
+}
+
+/// The columns a row of the profile's 権限・責任等一覧表 may mark, in the guideline's column
+/// order: the profile's roles and the columns nobody is appointed to, then the body's own roles.
+pub fn matrix_columns(profile: &Profile) -> Result<Vec<MatrixColumn>, AppError> {
+    let catalog = guideline()?;
+    let unassigned = unassigned_columns(catalog)?;
+    let mut out: Vec<MatrixColumn> = catalog
+        .roles
+        .iter()
+        .filter_map(|r| {
+            let key = r.key.key();
+            if profile.roles.iter().any(|p| p.key == key) {
+                Some(MatrixColumn {
+                    key: key.to_owned(),
+                    name: profile.role_name(key),
+                    appointed: true,
+                })
+            } else {
+                unassigned
+                    .iter()
+                    .any(|u| u.key == r.key)
+                    .then(|| MatrixColumn {
+                        key: key.to_owned(),
+                        name: r.name.clone(),
+                        appointed: false,
+                    })
+            }
+        })
+        .collect();
+    for r in &profile.roles {
+        if !out.iter().any(|c| c.key == r.key) {
+            out.push(MatrixColumn {
+                key: r.key.clone(),
+                name: r.name.clone(),
+                appointed: true,
+            });
+        }
+    }
+    Ok(out)
 }
 
 #[derive(Deserialize)]
@@ -293,6 +359,21 @@ pub enum ProfileChange {
     SetBodyTerm {
         term: String,
     },
+    /// Replaces the guideline's row of the 権限・責任等一覧表 for a clause; an empty row means the
+    /// clause has no marks.
+    SetAuthorityRow {
+        clause: String,
+        marks: Vec<RoleMarkEntry>,
+    },
+    /// Back to the guideline's row for a clause.
+    ResetAuthorityRow {
+        clause: String,
+    },
+    /// Allows an exception to a rule of 兼務の禁止 in a case (`Some`), or none (`None`).
+    SetSeparationException {
+        rule: SodRule,
+        case: Option<String>,
+    },
 }
 
 impl ProfileChange {
@@ -313,6 +394,9 @@ impl ProfileChange {
             Self::MoveLocal { .. } => "policy.move_local_clause",
             Self::SetDeletedNumbering { .. } => "policy.set_deleted_numbering",
             Self::SetBodyTerm { .. } => "policy.set_body_term",
+            Self::SetAuthorityRow { .. } => "policy.set_authority_row",
+            Self::ResetAuthorityRow { .. } => "policy.reset_authority_row",
+            Self::SetSeparationException { .. } => "policy.set_separation_exception",
         }
     }
 
@@ -541,9 +625,43 @@ impl ProfileChange {
                 }
                 p.body_term = term.to_owned();
             }
+            Self::SetAuthorityRow { clause, marks } => {
+                let as_field = |e: AppError| DomainError::new(field::AUTHORITY, e.to_string());
+                let order = matrix_columns(p).map_err(as_field)?;
+                let mut marks = marks.clone();
+                marks.sort_by_key(|m| {
+                    order
+                        .iter()
+                        .position(|c| c.key == m.role)
+                        .unwrap_or(usize::MAX)
+                });
+                p.set_authority_row(clause, marks.clone(), &CatalogLookup(catalog))?;
+                // The guideline's own row again is no adjustment.
+                let guideline = crate::organization::authority_matrix(None).map_err(as_field)?;
+                if same_marks(&marks, guideline.row(clause.trim())) {
+                    p.reset_authority_row(clause);
+                }
+            }
+            Self::ResetAuthorityRow { clause } => {
+                p.reset_authority_row(clause);
+            }
+            Self::SetSeparationException { rule, case } => {
+                p.set_separation_exception(*rule, case.as_deref())?;
+            }
         }
         Ok(())
     }
+}
+
+/// Whether two rows mark the same roles the same way, whatever their order.
+fn same_marks(a: &[RoleMarkEntry], b: &[RoleMarkEntry]) -> bool {
+    let sorted = |row: &[RoleMarkEntry]| {
+        let mut v: Vec<(String, mamori_domain::authority::MatrixMark)> =
+            row.iter().map(|m| (m.role.clone(), m.mark)).collect();
+        v.sort();
+        v
+    };
+    sorted(a) == sorted(b)
 }
 
 /// The 周知 and acknowledgement state of an edition for one person.
@@ -1056,6 +1174,8 @@ fn audit_view(e: &Edition) -> serde_json::Value {
             "organ_scope": e.profile.organ_scope,
             "deleted_numbering": e.profile.deleted_numbering,
             "body_term": e.profile.body_term,
+            "authority_overrides": e.profile.authority_overrides,
+            "separation": e.profile.separation,
         },
     })
 }

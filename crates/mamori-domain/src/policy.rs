@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use crate::DomainError;
 use crate::authority::RoleMarkEntry;
 use crate::ids::{BodyId, EditionId, PersonId};
-use crate::separation::SodPolicy;
+use crate::separation::{SodPolicy, SodRule};
 use crate::wareki::format_gregorian_as_wareki;
 
 /// 第N版: the number of an edition, from 1.
@@ -325,6 +325,11 @@ pub struct Profile {
 pub trait ClauseLookup {
     fn exists(&self, clause_id: &str) -> bool;
     fn is_recommended(&self, clause_id: &str) -> bool;
+    /// Whether `role` is a column of the 権限・責任等一覧表 that no one is appointed to (職員等,
+    /// 外部委託事業者 …): a row may mark it although it is not a role of the body.
+    fn is_unassigned_column(&self, _role: &str) -> bool {
+        false
+    }
 }
 
 /// Field names as the profile screens label them.
@@ -341,6 +346,14 @@ pub mod field {
     pub const ORGANS: &str = "行政機関の範囲";
     pub const DELETED_NUMBERING: &str = "削除した条項の番号";
     pub const SEND_BACK_COMMENT: &str = "差戻しの理由";
+    pub const CLAUSE: &str = "条項";
+    pub const AUTHORITY: &str = "権限・責任等一覧表の調整";
+
+    /// The case in which the profile allows an exception to a rule of 兼務の禁止:
+    /// 「例外を認める場合（S-1.(8)①）」.
+    pub fn separation(rule: crate::separation::SodRule) -> String {
+        format!("例外を認める場合（{}）", rule.clause())
+    }
 }
 
 impl Profile {
@@ -449,6 +462,12 @@ impl Profile {
         if let Some(scope) = &self.organ_scope {
             out.extend(scope_problems(scope, catalog));
         }
+        for (clause, marks) in &self.authority_overrides {
+            out.extend(self.authority_row_problems(clause, marks, catalog));
+        }
+        for (rule, case) in &self.separation.exceptions {
+            out.extend(separation_case_problem(*rule, case));
+        }
         let mut param_keys = BTreeSet::new();
         for p in &self.parameters {
             if !param_keys.insert(p.key.as_str()) {
@@ -494,6 +513,114 @@ impl Profile {
     pub fn includes(&self, clause_id: &str, recommended: bool) -> bool {
         !self.deletions.contains_key(clause_id)
             && (!recommended || self.adopted_recommended.contains(clause_id))
+    }
+
+    /// What is wrong with a row of the body's 権限・責任等一覧表, each naming its field: the
+    /// clause must be the guideline's, and each role a role of the profile or a column nobody is
+    /// appointed to, once.
+    pub fn authority_row_problems(
+        &self,
+        clause: &str,
+        marks: &[RoleMarkEntry],
+        catalog: &dyn ClauseLookup,
+    ) -> Vec<DomainError> {
+        let mut out = Vec::new();
+        if clause.trim().is_empty() {
+            out.push(DomainError::new(
+                field::CLAUSE,
+                "調整する条項の番号を入力してください（例: S-2.(2)⑧(イ)）",
+            ));
+        } else if !catalog.exists(clause) {
+            out.push(DomainError::new(
+                field::CLAUSE,
+                format!("条項「{clause}」はガイドラインにありません"),
+            ));
+        }
+        let mut seen = BTreeSet::new();
+        for m in marks {
+            if !self.roles.iter().any(|r| r.key == m.role) && !catalog.is_unassigned_column(&m.role)
+            {
+                out.push(DomainError::new(
+                    field::AUTHORITY,
+                    format!(
+                        "役割「{}」はこの団体の役割にも一覧表の列にもありません",
+                        m.role
+                    ),
+                ));
+            } else if !seen.insert(m.role.as_str()) {
+                out.push(DomainError::new(
+                    field::AUTHORITY,
+                    format!("{}の印が一つの行に二つあります", self.role_name(&m.role)),
+                ));
+            }
+        }
+        out
+    }
+
+    /// Replaces the guideline's row of the 権限・責任等一覧表 for `clause` with `marks`. An empty
+    /// row is kept: the clause then has no marks, and nobody permits or approves it.
+    pub fn set_authority_row(
+        &mut self,
+        clause: &str,
+        marks: Vec<RoleMarkEntry>,
+        catalog: &dyn ClauseLookup,
+    ) -> Result<(), DomainError> {
+        let clause = clause.trim();
+        if let Some(first) = self
+            .authority_row_problems(clause, &marks, catalog)
+            .into_iter()
+            .next()
+        {
+            return Err(first);
+        }
+        self.authority_overrides.insert(clause.to_owned(), marks);
+        Ok(())
+    }
+
+    /// Back to the guideline's row for `clause`.
+    pub fn reset_authority_row(&mut self, clause: &str) {
+        self.authority_overrides.remove(clause.trim());
+    }
+
+    /// Allows an exception to `rule` in `case`, or with `None` allows none.
+    pub fn set_separation_exception(
+        &mut self,
+        rule: SodRule,
+        case: Option<&str>,
+    ) -> Result<(), DomainError> {
+        match case {
+            Some(case) => {
+                let case = case.trim();
+                if let Some(problem) = separation_case_problem(rule, case) {
+                    return Err(problem);
+                }
+                self.separation.exceptions.insert(rule, case.to_owned());
+            }
+            None => {
+                self.separation.exceptions.remove(&rule);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The longest case of an exception to 兼務の禁止, in characters.
+pub const MAX_SEPARATION_CASE: usize = 500;
+
+/// What is wrong with the case in which an exception to `rule` is allowed, if anything.
+fn separation_case_problem(rule: SodRule, case: &str) -> Option<DomainError> {
+    if case.trim().is_empty() {
+        Some(DomainError::new(
+            field::separation(rule),
+            "例外を認める場合を入力してください（例外を認めないときは「例外を認めない」を選んでください）",
+        ))
+    } else if case.trim().chars().count() > MAX_SEPARATION_CASE {
+        Some(DomainError::new(
+            field::separation(rule),
+            format!("{MAX_SEPARATION_CASE}文字以下で入力してください"),
+        ))
+    } else {
+        None
     }
 }
 
@@ -830,6 +957,9 @@ mod tests {
         }
         fn is_recommended(&self, id: &str) -> bool {
             id == "S-4.1.(2)②"
+        }
+        fn is_unassigned_column(&self, role: &str) -> bool {
+            role == "staff"
         }
     }
 
@@ -1187,6 +1317,79 @@ mod tests {
             lines,
             vec!["第1版 制定 平成14年4月1日", "第2版 一部改正 令和元年5月1日"]
         );
+    }
+
+    fn mark(role: &str, mark: crate::authority::MatrixMark) -> RoleMarkEntry {
+        RoleMarkEntry {
+            role: role.into(),
+            mark,
+        }
+    }
+
+    #[test]
+    fn a_row_of_the_authority_matrix_takes_the_bodys_roles_and_unassigned_columns_once() {
+        use crate::authority::MatrixMark::{Holds, Permits};
+        let mut p = profile();
+        p.set_authority_row(
+            " S-2.(2)⑧(イ) ",
+            vec![mark("ciso", Permits), mark("staff", Holds)],
+            &Catalog,
+        )
+        .unwrap();
+        assert_eq!(p.authority_overrides["S-2.(2)⑧(イ)"].len(), 2);
+
+        let err = p.set_authority_row("S-99", vec![], &Catalog).unwrap_err();
+        assert_eq!(err.field, "条項");
+        assert!(err.message.contains("S-99"));
+        let err = p
+            .set_authority_row("S-1.(1)", vec![mark("mayor", Permits)], &Catalog)
+            .unwrap_err();
+        assert_eq!(err.field, "権限・責任等一覧表の調整");
+        assert!(err.message.contains("mayor"));
+        let err = p
+            .set_authority_row(
+                "S-1.(1)",
+                vec![mark("ciso", Permits), mark("ciso", Holds)],
+                &Catalog,
+            )
+            .unwrap_err();
+        assert!(err.message.contains("最高情報セキュリティ責任者"), "{err}");
+        assert!(
+            !p.authority_overrides.contains_key("S-1.(1)"),
+            "a refusal changes nothing"
+        );
+
+        // An empty row stays: the clause then has no marks at all.
+        p.set_authority_row("S-1.(1)", vec![], &Catalog).unwrap();
+        assert_eq!(p.authority_overrides.get("S-1.(1)"), Some(&vec![]));
+        assert!(p.problems(&Catalog).is_empty());
+        p.reset_authority_row("S-1.(1)");
+        assert!(!p.authority_overrides.contains_key("S-1.(1)"));
+
+        // A stored row that no longer fits is a problem of the profile.
+        p.authority_overrides
+            .insert("S-1.(1)".into(), vec![mark("mayor", Permits)]);
+        assert_eq!(p.problems(&Catalog)[0].field, "権限・責任等一覧表の調整");
+    }
+
+    #[test]
+    fn an_exception_to_separation_needs_its_case_and_can_be_withdrawn() {
+        let mut p = profile();
+        let rule = SodRule::ApplicantApprover;
+        for bad in ["", "  ", &"あ".repeat(MAX_SEPARATION_CASE + 1)] {
+            let err = p.set_separation_exception(rule, Some(bad)).unwrap_err();
+            assert_eq!(err.field, "例外を認める場合（S-1.(8)①）");
+        }
+        assert!(p.separation.exceptions.is_empty());
+        p.set_separation_exception(rule, Some(" 代わる者がいない場合 "))
+            .unwrap();
+        assert_eq!(
+            p.separation.exceptions.get(&rule).map(String::as_str),
+            Some("代わる者がいない場合")
+        );
+        assert!(p.problems(&Catalog).is_empty());
+        p.set_separation_exception(rule, None).unwrap();
+        assert!(p.separation.exceptions.is_empty());
     }
 
     #[test]

@@ -34,6 +34,18 @@ async fn change_draft(t: &TestApp, b: &Client, fields: &[(&str, &str)]) -> reqwe
     post(t, b, "/policy/3/profile", fields).await
 }
 
+/// Each of `actions` is among the latest 20 records of the audit trail.
+async fn assert_audited(t: &TestApp, actions: &[&str]) {
+    let mut conn = t.app.store().conn().await.unwrap();
+    let records = mamori_store::audit::list(&mut conn, &Default::default(), 20)
+        .await
+        .unwrap();
+    let found: Vec<&str> = records.iter().map(|r| r.entry.action.as_str()).collect();
+    for a in actions {
+        assert!(found.contains(a), "{a} missing from {found:?}");
+    }
+}
+
 const AMENDED: &str = "②統括情報セキュリティ責任者及び情報システム管理者は、IC カード等の紛失等の通報があり次第、直ちに当該 IC カード等を使用したアクセス等を停止しなければならない。";
 
 #[tokio::test]
@@ -173,24 +185,21 @@ async fn the_chief_drafts_an_edition_the_ciso_decides_it_and_staff_acknowledge_i
     );
 
     // Every step is in the audit trail.
-    let mut conn = t.app.store().conn().await.unwrap();
-    let records = mamori_store::audit::list(&mut conn, &Default::default(), 20)
-        .await
-        .unwrap();
-    let actions: Vec<&str> = records.iter().map(|r| r.entry.action.as_str()).collect();
-    for a in [
-        "policy.create_edition",
-        "policy.amend_clause",
-        "policy.adopt_recommended",
-        "policy.submit",
-        "policy.decide",
-        "policy.enforce",
-        "policy.supersede",
-        "policy.publish",
-        "policy.acknowledge",
-    ] {
-        assert!(actions.contains(&a), "{a} missing from {actions:?}");
-    }
+    assert_audited(
+        &t,
+        &[
+            "policy.create_edition",
+            "policy.amend_clause",
+            "policy.adopt_recommended",
+            "policy.submit",
+            "policy.decide",
+            "policy.enforce",
+            "policy.supersede",
+            "policy.publish",
+            "policy.acknowledge",
+        ],
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -1047,4 +1056,236 @@ async fn a_deleted_clause_reads_deleted_or_the_numbers_close_up_as_the_body_choo
             .unwrap()
             .starts_with("削除した条項の番号:")
     );
+}
+
+const TRANSPORT_CLAUSE: &str = "S-2.(2)⑧(イ)";
+
+/// The profile of an edition as the app keeps it.
+async fn profile_of(t: &TestApp, number: u32) -> mamori_domain::policy::Profile {
+    let token = t.api_token("tokatsu").await;
+    let user = t.app.token_user(&token).await.unwrap().unwrap();
+    let n = mamori_domain::policy::EditionNumber::new(number).unwrap();
+    t.app
+        .policy_edition(&user, n)
+        .await
+        .unwrap()
+        .edition
+        .profile
+}
+
+/// A change that is refused (422): the message of the page's alert, and the page.
+async fn refused(t: &TestApp, b: &Client, path: &str, fields: &[(&str, &str)]) -> (String, String) {
+    let r = post(t, b, path, fields).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{fields:?}");
+    let html = r.text().await.unwrap();
+    (alert_of(&html).unwrap(), html)
+}
+
+/// The `<select>` of a role on the row form of the 権限・責任等一覧表.
+fn mark_select<'a>(html: &'a str, role: &str) -> &'a str {
+    let start = html.find(&format!("name=\"mark-{role}\"")).unwrap();
+    let end = start + html[start..].find("</select>").unwrap();
+    &html[start..end]
+}
+
+#[tokio::test]
+async fn a_draft_adjusts_the_authority_matrix_and_the_exceptions_to_separation() {
+    use mamori_domain::authority::{MatrixMark, RoleMarkEntry};
+    use mamori_domain::separation::SodRule;
+    let t = TestApp::spawn().await;
+    let tokatsu = editor_with_draft(&t).await;
+    let (_, html) = t.page(&tokatsu, "/policy/3").await;
+    assert!(html.contains("権限・責任等一覧表の調整") && html.contains("兼務の禁止の例外"));
+    assert!(html.contains("ありません（ガイドラインの一覧表どおり）"));
+    assert!(html.contains("S-1.(8)①") && html.contains("S-1.(8)②"));
+    assert_eq!(html.matches("<td>例外を認めない</td>").count(), 2);
+    assert!(html.contains("<label for=\"am-security_officer\">情報セキュリティ責任者</label>"));
+
+    // 情報資産の運搬 is permitted by the 情報セキュリティ責任者 only.
+    change_draft_ok(
+        &t,
+        &tokatsu,
+        &[
+            ("op", "set-authority-row"),
+            ("clause", TRANSPORT_CLAUSE),
+            ("mark-security_officer", "permits"),
+            ("mark-security_manager", ""),
+        ],
+    )
+    .await;
+    let row = vec![RoleMarkEntry {
+        role: "security_officer".into(),
+        mark: MatrixMark::Permits,
+    }];
+    assert_eq!(
+        profile_of(&t, 3).await.authority_overrides[TRANSPORT_CLAUSE],
+        row
+    );
+    let (_, html) = t.page(&tokatsu, "/policy/3").await;
+    assert!(
+        html.contains("情報資産運搬の許可"),
+        "the clause with its title"
+    );
+    assert!(html.contains("<li><strong>許</strong> 情報セキュリティ責任者</li>"));
+    assert!(
+        html.contains("<li>許 情報セキュリティ管理者</li>"),
+        "beside the guideline's"
+    );
+    assert!(html.contains("ガイドラインに戻す"));
+
+    // The row form reads the clause's current row.
+    let (_, html) = t
+        .page(&tokatsu, &format!("/policy/3?row={TRANSPORT_CLAUSE}"))
+        .await;
+    assert!(mark_select(&html, "security_officer").contains("value=\"permits\" selected"));
+    assert!(mark_select(&html, "security_manager").contains("value=\"\" selected"));
+
+    // A clause that is not the guideline's, or a role the body does not have, is refused and
+    // changes nothing.
+    let before = t.audit_count().await;
+    for (clause, role, field, named) in [
+        ("S-99.(1)", "ciso", "条項:", "S-99.(1)"),
+        (
+            TRANSPORT_CLAUSE,
+            "mayor",
+            "権限・責任等一覧表の調整:",
+            "mayor",
+        ),
+    ] {
+        let role_field = format!("mark-{role}");
+        let fields = [
+            ("op", "set-authority-row"),
+            ("clause", clause),
+            (role_field.as_str(), "permits"),
+        ];
+        let (message, html) = refused(&t, &tokatsu, "/policy/3/profile", &fields).await;
+        assert!(
+            message.starts_with(field) && message.contains(named),
+            "{message}"
+        );
+        assert!(
+            html.contains(&format!("value=\"{clause}\"")),
+            "what was typed is kept"
+        );
+    }
+    assert_eq!(t.audit_count().await, before);
+    assert_eq!(
+        profile_of(&t, 3).await.authority_overrides[TRANSPORT_CLAUSE],
+        row
+    );
+
+    // No marks at all is a row too; back to the guideline removes the adjustment.
+    change_draft_ok(
+        &t,
+        &tokatsu,
+        &[("op", "set-authority-row"), ("clause", TRANSPORT_CLAUSE)],
+    )
+    .await;
+    assert_eq!(
+        profile_of(&t, 3).await.authority_overrides[TRANSPORT_CLAUSE],
+        vec![]
+    );
+    let (_, html) = t.page(&tokatsu, "/policy/3").await;
+    assert!(html.contains("印なし（許可・承認する者はいません）"));
+    change_draft_ok(
+        &t,
+        &tokatsu,
+        &[("op", "reset-authority-row"), ("clause", TRANSPORT_CLAUSE)],
+    )
+    .await;
+    assert!(profile_of(&t, 3).await.authority_overrides.is_empty());
+    // The guideline's own marks again are no adjustment.
+    change_draft_ok(
+        &t,
+        &tokatsu,
+        &[
+            ("op", "set-authority-row"),
+            ("clause", TRANSPORT_CLAUSE),
+            ("mark-staff", "○"),
+            ("mark-security_manager", "permits"),
+        ],
+    )
+    .await;
+    assert!(profile_of(&t, 3).await.authority_overrides.is_empty());
+
+    // An exception to 兼務の禁止 ①, with its case; a blank case is refused; then withdrawn.
+    let case = "承認権者が統括情報セキュリティ責任者のみで代わる者がいない場合";
+    change_draft_ok(
+        &t,
+        &tokatsu,
+        &[
+            ("op", "set-separation-exception"),
+            ("rule", "applicant_approver"),
+            ("case", case),
+        ],
+    )
+    .await;
+    let p = profile_of(&t, 3).await;
+    assert_eq!(
+        p.separation.exceptions.get(&SodRule::ApplicantApprover),
+        Some(&case.to_owned())
+    );
+    let (_, html) = t.page(&tokatsu, "/policy/3").await;
+    assert!(html.contains(&format!("<td>{case}</td>")));
+    assert_eq!(html.matches("<td>例外を認めない</td>").count(), 1);
+    let (message, _) = refused(
+        &t,
+        &tokatsu,
+        "/policy/3/profile",
+        &[
+            ("op", "set-separation-exception"),
+            ("rule", "auditor_auditee"),
+            ("case", " "),
+        ],
+    )
+    .await;
+    assert!(
+        message.starts_with("例外を認める場合（S-1.(8)②）:"),
+        "{message}"
+    );
+    change_draft_ok(
+        &t,
+        &tokatsu,
+        &[
+            ("op", "remove-separation-exception"),
+            ("rule", "applicant_approver"),
+        ],
+    )
+    .await;
+    assert!(profile_of(&t, 3).await.separation.exceptions.is_empty());
+
+    // Each change is in the audit trail.
+    assert_audited(
+        &t,
+        &[
+            "policy.set_authority_row",
+            "policy.reset_authority_row",
+            "policy.set_separation_exception",
+        ],
+    )
+    .await;
+
+    // The edition in force shows both sections without forms and refuses the changes.
+    let (_, html) = t.page(&tokatsu, "/policy/2").await;
+    assert!(html.contains("兼務の禁止の例外") && !html.contains("name=\"mark-"));
+    assert!(!html.contains("remove-separation-exception") && !html.contains("set-separation"));
+    let before = t.audit_count().await;
+    for fields in [
+        &[
+            ("op", "set-authority-row"),
+            ("clause", TRANSPORT_CLAUSE),
+            ("mark-security_officer", "permits"),
+        ][..],
+        &[
+            ("op", "set-separation-exception"),
+            ("rule", "applicant_approver"),
+            ("case", case),
+        ][..],
+    ] {
+        let (message, _) = refused(&t, &tokatsu, "/policy/2/profile", fields).await;
+        assert!(message.starts_with("状態:"), "{message}");
+    }
+    assert_eq!(t.audit_count().await, before);
+    let p = profile_of(&t, 2).await;
+    assert!(p.authority_overrides.is_empty() && p.separation.exceptions.is_empty());
 }

@@ -1,19 +1,26 @@
 //! The body's policy: editions and 改定履歴, one edition with its profile and the actions its
 //! state allows, the clause editor, and the acknowledgement roll-up.
 
+use std::collections::BTreeMap;
+
 use askama::Template;
 use axum::extract::{Extension, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::NaiveDate;
+use mamori_app::organization::authority_matrix;
 use mamori_app::policy::{
-    EditionView, HandlingTable, ProfileChange, SCHEME_PRESETS, UnitRollup, guideline,
-    guideline_organ_scope, handling_tables, preset_in_use,
+    EditionView, HandlingTable, MatrixColumn, ProfileChange, SCHEME_PRESETS, UnitRollup, guideline,
+    guideline_organ_scope, handling_tables, matrix_columns, preset_in_use,
 };
 use mamori_app::{AppError, CurrentUser};
 use mamori_domain::DomainError;
+use mamori_domain::authority::{MatrixMark, RoleMarkEntry};
 use mamori_domain::classification::ClassificationScheme;
-use mamori_domain::policy::{DeletedNumbering, Edition, EditionNumber, EditionStatus, HistoryLine};
+use mamori_domain::policy::{
+    DeletedNumbering, Edition, EditionNumber, EditionStatus, HistoryLine, field,
+};
+use mamori_domain::separation::SodRule;
 use mamori_domain::wareki::format_gregorian_as_wareki;
 use serde::Deserialize;
 
@@ -187,6 +194,39 @@ struct ParamRow {
     unit: String,
 }
 
+/// A row of the 権限・責任等一覧表 the body adjusted.
+#[derive(Debug)]
+struct AuthorityRow {
+    id: String,
+    href_id: String,
+    title: String,
+    /// (symbol, role as the body names it), in column order.
+    marks: Vec<(&'static str, String)>,
+    guideline: Vec<(&'static str, String)>,
+}
+
+/// A column of the row form, with the mark chosen ("" = なし).
+#[derive(Debug)]
+struct ColumnChoice {
+    key: String,
+    name: String,
+    appointed: bool,
+    mark: String,
+}
+
+/// A rule of 兼務の禁止 with the exception the profile allows.
+#[derive(Debug)]
+struct SeparationRow {
+    key: &'static str,
+    label: &'static str,
+    clause: &'static str,
+    href_id: String,
+    case: Option<String>,
+    /// The field its form names in errors, and the case as typed.
+    field: String,
+    typed: String,
+}
+
 #[derive(Debug)]
 struct SendBackRow {
     comment: String,
@@ -201,6 +241,13 @@ struct Typed {
     comment: String,
     scheme: Option<String>,
     organs: Option<String>,
+    /// The clause of the 権限・責任等一覧表 row form; without `row_marks`, the form shows the
+    /// clause's current row.
+    row_clause: Option<String>,
+    /// Role key → mark key, as chosen on the row form.
+    row_marks: Option<BTreeMap<String, String>>,
+    /// (rule key, case) of a 兼務 exception form.
+    separation: Option<(String, String)>,
 }
 
 /// A refused change, shown on the edition page with the status of the error.
@@ -274,6 +321,128 @@ struct EditionPage {
     organs_clause_amended: bool,
     /// (key, label, chosen) of the ways to number deleted clauses.
     numberings: Vec<(&'static str, &'static str, bool)>,
+    authority_rows: Vec<AuthorityRow>,
+    /// The clause and the marks per column of the row form.
+    authority_clause: String,
+    columns: Vec<ColumnChoice>,
+    /// (key, label) of the choices of a mark, 「なし」 first.
+    mark_options: Vec<(&'static str, String)>,
+    separation: Vec<SeparationRow>,
+}
+
+/// The marks of a row as (symbol, role as the body names it).
+fn marks_shown(marks: &[RoleMarkEntry], columns: &[MatrixColumn]) -> Vec<(&'static str, String)> {
+    marks
+        .iter()
+        .map(|m| {
+            let name = columns
+                .iter()
+                .find(|c| c.key == m.role)
+                .map_or_else(|| m.role.clone(), |c| c.name.clone());
+            (m.mark.symbol(), name)
+        })
+        .collect()
+}
+
+/// The body's adjusted rows of the 権限・責任等一覧表 and the row form, filled with what was
+/// typed or with the current row of the clause asked for.
+fn authority_section(
+    p: &mamori_domain::policy::Profile,
+    typed_clause: Option<String>,
+    typed_marks: Option<BTreeMap<String, String>>,
+) -> Result<(Vec<AuthorityRow>, String, Vec<ColumnChoice>), AppError> {
+    let catalog = guideline()?;
+    let columns = matrix_columns(p)?;
+    let guideline_rows = authority_matrix(None)?;
+    let rows = p
+        .authority_overrides
+        .iter()
+        .map(|(id, marks)| AuthorityRow {
+            id: id.clone(),
+            href_id: url_encode(id),
+            title: catalog
+                .clause(id)
+                .map_or_else(String::new, |c| c.title.clone()),
+            marks: marks_shown(marks, &columns),
+            guideline: marks_shown(guideline_rows.row(id), &columns),
+        })
+        .collect();
+    let clause = typed_clause.unwrap_or_default().trim().to_owned();
+    let chosen: BTreeMap<String, String> = typed_marks.unwrap_or_else(|| {
+        let current = p
+            .authority_overrides
+            .get(&clause)
+            .map_or_else(|| guideline_rows.row(&clause), Vec::as_slice);
+        current
+            .iter()
+            .map(|m| (m.role.clone(), mark_key(m.mark).to_owned()))
+            .collect()
+    });
+    let choices = columns
+        .into_iter()
+        .map(|c| ColumnChoice {
+            mark: chosen.get(&c.key).cloned().unwrap_or_default(),
+            key: c.key,
+            name: c.name,
+            appointed: c.appointed,
+        })
+        .collect();
+    Ok((rows, clause, choices))
+}
+
+const MARKS: [MatrixMark; 4] = [
+    MatrixMark::Holds,
+    MatrixMark::Mentioned,
+    MatrixMark::Permits,
+    MatrixMark::Approves,
+];
+
+/// The key a mark is posted with.
+fn mark_key(mark: MatrixMark) -> &'static str {
+    match mark {
+        MatrixMark::Holds => "holds",
+        MatrixMark::Mentioned => "mentioned",
+        MatrixMark::Permits => "permits",
+        MatrixMark::Approves => "approves",
+    }
+}
+
+/// The marks of a row as the form posts them: one `mark-{role}` select per column, 「なし」 empty.
+fn posted_marks(form: &VerifiedForm) -> BTreeMap<String, String> {
+    form.fields
+        .iter()
+        .filter_map(|(name, value)| {
+            let role = name.strip_prefix("mark-")?;
+            Some((role.to_owned(), value.trim().to_owned())).filter(|(_, v)| !v.is_empty())
+        })
+        .collect()
+}
+
+fn read_marks(posted: &BTreeMap<String, String>) -> Result<Vec<RoleMarkEntry>, AppError> {
+    posted
+        .iter()
+        .map(|(role, value)| {
+            let mark = MatrixMark::parse(value).ok_or_else(|| {
+                AppError::Invalid(DomainError::new(
+                    field::AUTHORITY,
+                    format!("役割「{role}」の印「{value}」は読めません（○・△・許・承のいずれか）"),
+                ))
+            })?;
+            Ok(RoleMarkEntry {
+                role: role.clone(),
+                mark,
+            })
+        })
+        .collect()
+}
+
+fn sod_rule(key: &str) -> Result<SodRule, AppError> {
+    SodRule::parse(key).ok_or_else(|| {
+        AppError::Invalid(DomainError::new(
+            "兼務の禁止",
+            format!("「{key}」という規則はありません"),
+        ))
+    })
 }
 
 fn edition_page(
@@ -281,6 +450,7 @@ fn edition_page(
     view: &EditionView,
     today: NaiveDate,
     refusal: Option<Refusal>,
+    row: Option<String>,
 ) -> Result<EditionPage, AppError> {
     let catalog = guideline()?;
     let e = &view.edition;
@@ -309,6 +479,27 @@ fn edition_page(
         .unwrap_or_default();
     let organs_amendment = p.amendments.get(&scope.clause);
     let preset = preset_in_use(p);
+    let (authority_rows, authority_clause, columns) =
+        authority_section(p, typed.row_clause.or(row), typed.row_marks)?;
+    let separation = SodRule::ALL
+        .into_iter()
+        .map(|rule| {
+            let case = p.separation.exceptions.get(&rule).cloned();
+            let typed = match &typed.separation {
+                Some((key, text)) if key == rule.key() => text.clone(),
+                _ => case.clone().unwrap_or_default(),
+            };
+            SeparationRow {
+                key: rule.key(),
+                label: rule.label(),
+                clause: rule.clause(),
+                href_id: url_encode(rule.clause()),
+                case,
+                field: field::separation(rule),
+                typed,
+            }
+        })
+        .collect();
     Ok(EditionPage {
         chrome: Chrome::for_user(format!("{} {}", e.number, e.title), user, "/policy"),
         based_on: e.based_on.map(|n| n.to_string()),
@@ -423,26 +614,45 @@ fn edition_page(
             .iter()
             .map(|n| (n.key(), n.label(), *n == p.deleted_numbering))
             .collect(),
+        authority_rows,
+        authority_clause,
+        columns,
+        mark_options: std::iter::once(("", "なし".to_owned()))
+            .chain(
+                MARKS
+                    .iter()
+                    .map(|m| (mark_key(*m), format!("{}（{}）", m.symbol(), m.label()))),
+            )
+            .collect(),
+        separation,
         e: EditionRow::from(e),
     })
 }
 
+/// The edition page; `row` fills the form of the 権限・責任等一覧表 with that clause's row.
 async fn show_edition(
     state: &AppState,
     user: &CurrentUser,
     number: EditionNumber,
     rid: &RequestId,
     refusal: Option<Refusal>,
+    row: Option<String>,
 ) -> Response {
     let view = match state.app.policy_edition(user, number).await {
         Ok(v) => v,
         Err(e) => return fail(rid)(e),
     };
     let status = refusal.as_ref().map_or(StatusCode::OK, |r| r.status);
-    match edition_page(user, &view, state.app.today(), refusal) {
+    match edition_page(user, &view, state.app.today(), refusal, row) {
         Ok(page) => render(status, &page),
         Err(e) => fail(rid)(e),
     }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct EditionQuery {
+    /// A clause whose row of the 権限・責任等一覧表 fills the row form.
+    row: Option<String>,
 }
 
 pub async fn show(
@@ -450,9 +660,11 @@ pub async fn show(
     session: Session,
     Extension(rid): Extension<RequestId>,
     Path(number): Path<String>,
+    Query(q): Query<EditionQuery>,
 ) -> Response {
+    let row = q.row.filter(|r| !r.trim().is_empty());
     match parse_number(&number) {
-        Ok(n) => show_edition(&state, &session.user, n, &rid, None).await,
+        Ok(n) => show_edition(&state, &session.user, n, &rid, None, row).await,
         Err(_) => fail(&rid)(AppError::NotFound(format!("「{number}」という版"))),
     }
 }
@@ -524,9 +736,23 @@ async fn after_change(
     match result {
         Ok(()) => Redirect::to(&format!("/policy/{}", n.get())).into_response(),
         Err(e @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
-            show_edition(state, user, n, rid, Some(Refusal::of(&e, typed))).await
+            show_edition(state, user, n, rid, Some(Refusal::of(&e, typed)), None).await
         }
         Err(e) => fail(rid)(e),
+    }
+}
+
+/// What was typed into the long fields of the edition page's profile forms.
+fn typed_of(form: &VerifiedForm) -> Typed {
+    let op = form.get("op");
+    Typed {
+        scheme: Some(form.get("toml").to_owned()).filter(|_| op == "define-scheme"),
+        organs: Some(form.get("organs").to_owned()).filter(|_| op == "set-organs"),
+        row_clause: Some(form.get("clause").to_owned()).filter(|_| op == "set-authority-row"),
+        row_marks: Some(posted_marks(form)).filter(|_| op == "set-authority-row"),
+        separation: Some((form.get("rule").to_owned(), form.get("case").to_owned()))
+            .filter(|_| op == "set-separation-exception"),
+        ..Typed::default()
     }
 }
 
@@ -615,6 +841,25 @@ pub async fn change(
             key: form.get("key").to_owned(),
             value: form.get("value").to_owned(),
         },
+        "set-authority-row" => match read_marks(&posted_marks(&form)) {
+            Ok(marks) => ProfileChange::SetAuthorityRow {
+                clause: clause.trim().to_owned(),
+                marks,
+            },
+            Err(e) => return after_change(&state, user, n, &rid, Err(e), typed_of(&form)).await,
+        },
+        "reset-authority-row" => ProfileChange::ResetAuthorityRow {
+            clause: clause.clone(),
+        },
+        "set-separation-exception" | "remove-separation-exception" => {
+            match sod_rule(form.get("rule")) {
+                Ok(rule) => ProfileChange::SetSeparationException {
+                    rule,
+                    case: (op == "set-separation-exception").then(|| form.get("case").to_owned()),
+                },
+                Err(e) => return fail(&rid)(e),
+            }
+        }
         other => {
             return fail(&rid)(AppError::Invalid(DomainError::new(
                 "操作",
@@ -647,14 +892,7 @@ pub async fn change(
             )
             .await
         }
-        (result, _) => {
-            let typed = Typed {
-                scheme: Some(form.get("toml").to_owned()).filter(|_| op == "define-scheme"),
-                organs: Some(form.get("organs").to_owned()).filter(|_| op == "set-organs"),
-                ..Typed::default()
-            };
-            after_change(&state, user, n, &rid, result, typed).await
-        }
+        (result, _) => after_change(&state, user, n, &rid, result, typed_of(&form)).await,
     }
 }
 
