@@ -1187,7 +1187,18 @@ impl App {
         context: &Context,
         on: NaiveDate,
     ) -> Result<Vec<Authority>, AppError> {
-        let body = user.body()?;
+        self.approvers(user.body()?.id, clause, context, on).await
+    }
+
+    /// «Who may permit or approve `clause` here on `on`» for a body, without a signed-in user
+    /// (`mamori authority approvers`).
+    pub async fn approvers(
+        &self,
+        body: BodyId,
+        clause: &str,
+        context: &Context,
+        on: NaiveDate,
+    ) -> Result<Vec<Authority>, AppError> {
         let clause = clause.trim();
         if guideline()?.clause(clause).is_none() {
             return Err(invalid(
@@ -1196,12 +1207,36 @@ impl App {
             ));
         }
         let mut conn = self.store().conn().await?;
-        let profile = ruling_profile(&mut conn, body.id).await?;
+        let profile = ruling_profile(&mut conn, body).await?;
         let snapshot = self
-            .org_snapshot(&mut conn, body.id, on, profile.as_ref())
+            .org_snapshot(&mut conn, body, on, profile.as_ref())
             .await?;
         let matrix = authority_matrix(profile.as_ref())?;
         Ok(snapshot.who_may(&matrix, clause, context)?)
+    }
+
+    /// The unit of a body with this code or (unique) name on `on`, for the command line.
+    pub async fn unit_by_code_or_name(
+        &self,
+        body: BodyId,
+        text: &str,
+        on: NaiveDate,
+    ) -> Result<OrgUnit, AppError> {
+        let mut conn = self.store().conn().await?;
+        let units = org::units_on(&mut conn, body, on).await?;
+        let text = text.trim();
+        if let Some(u) = units.iter().find(|u| u.code == text) {
+            return Ok(u.clone());
+        }
+        let named: Vec<&OrgUnit> = units.iter().filter(|u| u.name == text).collect();
+        match named.as_slice() {
+            [one] => Ok((*one).clone()),
+            [] => Err(invalid(field::UNIT, format!("組織「{text}」はありません"))),
+            _ => Err(invalid(
+                field::UNIT,
+                format!("「{text}」という組織が複数あります。組織コードで指定してください"),
+            )),
+        }
     }
 
     /// What `person` may permit or approve on `on`.

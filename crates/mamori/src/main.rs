@@ -1,5 +1,6 @@
 //! `mamori`: information-security management for Japanese local governments, in one binary.
 
+mod authority_cmd;
 mod catalog_cmd;
 mod org_cmd;
 
@@ -76,6 +77,11 @@ enum Command {
     Policy {
         #[command(subcommand)]
         command: PolicyCommand,
+    },
+    /// The authority resolver: who may permit or approve what
+    Authority {
+        #[command(subcommand)]
+        command: authority_cmd::AuthorityCommand,
     },
     /// The organization: import and export people and units, apply 人事異動
     Org {
@@ -258,6 +264,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                         output,
                     },
             } => policy_export(settings, &edition, body.as_deref(), format, &output).await,
+            Command::Authority { command } => {
+                let app = app_for_cli(&settings).await?;
+                authority_cmd::run(&app, command).await
+            }
             Command::Org { command } => {
                 let app = app_for_cli(&settings).await?;
                 org_cmd::run(&app, command, console_actor()).await

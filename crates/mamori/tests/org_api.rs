@@ -68,3 +68,39 @@ async fn the_api_answers_who_may_permit_a_transport_for_a_section() {
     let (_, doc) = get(&t, &token, "/api/v1/openapi.json").await;
     assert!(doc["paths"]["/api/v1/org/authority"]["get"].is_object());
 }
+
+#[tokio::test]
+async fn the_cli_names_the_section_chief_as_approver_for_a_transport() {
+    let t = TestApp::spawn().await;
+    let out = t.cli(
+        &[
+            "authority",
+            "approvers",
+            "--clause",
+            "S-2.(2)⑧(イ)",
+            "--unit",
+            "市民課",
+            "--format",
+            "json",
+        ],
+        None,
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let answer: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(answer["clause"], "S-2.(2)⑧(イ)");
+    assert_eq!(answer["approvers"][0]["mark"], "permits");
+    assert_eq!(answer["approvers"][0]["holders"][0]["name"], "佐々木 翔太");
+
+    // A unit role without a unit: exit 1 with the field named.
+    let out = t.cli(
+        &["authority", "approvers", "--clause", "S-2.(2)⑧(イ)"],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("所属"));
+}
