@@ -593,10 +593,12 @@ impl App {
         })
     }
 
-    /// The preview of a staged file, checked again against today's organization.
+    /// The preview of a staged file, checked again against today's organization. It shows
+    /// personal data, so only editors see it.
     pub async fn import_preview(
         &self,
         user: &CurrentUser,
+        _may: &OrgEditor,
         id: &str,
     ) -> Result<ImportPreview, AppError> {
         let body = user.body()?;

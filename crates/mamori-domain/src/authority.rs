@@ -712,3 +712,138 @@ mod tests {
         assert_eq!(chain.len(), 3);
     }
 }
+
+#[cfg(test)]
+mod properties {
+    #![allow(clippy::unwrap_used)]
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::org::RoleDefinition;
+
+    /// A random tree of `parents.len()` units (each unit's parent is an earlier unit or none),
+    /// and assignments of one unit-scoped role: (unit index, in service, deputy).
+    /// Parents by index, assignments (unit index, in service, deputy), the unit asked about.
+    type World = (Vec<Option<usize>>, Vec<(usize, bool, bool)>, usize);
+
+    fn world() -> impl Strategy<Value = World> {
+        (2usize..12).prop_flat_map(|n| {
+            (
+                proptest::collection::vec(proptest::option::of(0usize..n), n),
+                proptest::collection::vec((0usize..n, any::<bool>(), any::<bool>()), 0..10),
+                0usize..n,
+            )
+        })
+    }
+
+    fn build(
+        parents: &[Option<usize>],
+        assigned: &[(usize, bool, bool)],
+    ) -> (OrgSnapshot, Vec<OrgUnitId>, Vec<PersonId>) {
+        let ids: Vec<OrgUnitId> = parents.iter().map(|_| OrgUnitId::new()).collect();
+        let units = parents
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                // Only an earlier unit can be the parent: no cycles.
+                let parent = p.filter(|p| *p < i).map(|p| ids[p]);
+                (
+                    ids[i],
+                    UnitNode {
+                        id: ids[i],
+                        parent,
+                        name: format!("課{i}"),
+                    },
+                )
+            })
+            .collect();
+        let people: Vec<PersonId> = assigned.iter().map(|_| PersonId::new()).collect();
+        let assignments = assigned
+            .iter()
+            .zip(&people)
+            .map(|((unit, in_service, deputy), person)| ActiveAssignment {
+                role: "security_manager".into(),
+                person: *person,
+                person_name: person.to_string(),
+                person_unit: Some(ids[*unit]),
+                unit: Some(ids[*unit]),
+                system: None,
+                is_deputy: *deputy,
+                in_service: *in_service,
+            })
+            .collect();
+        let snap = OrgSnapshot {
+            date: NaiveDate::from_ymd_opt(2026, 4, 1).unwrap(),
+            units,
+            roles: vec![RoleDefinition {
+                key: "security_manager".into(),
+                name: "情報セキュリティ管理者".into(),
+                scope: RoleScope::Unit,
+                grants: vec![],
+            }],
+            assignments,
+        };
+        (snap, ids, people)
+    }
+
+    fn matrix() -> AuthorityMatrix {
+        let mut m = AuthorityMatrix::new();
+        m.set_row(
+            "S-2.(2)⑧(イ)",
+            vec![RoleMarkEntry {
+                role: "security_manager".into(),
+                mark: MatrixMark::Permits,
+            }],
+        );
+        m
+    }
+
+    proptest! {
+        /// The answer comes from the nearest unit upwards with the role assigned; everyone named
+        /// holds the role there and can act; a deputy is named only when no holder can act; an
+        /// empty answer always says why.
+        #[test]
+        fn the_answer_holds_the_role_at_the_nearest_assigned_ancestor(
+            (parents, assigned, start) in world()
+        ) {
+            let (snap, ids, _) = build(&parents, &assigned);
+            let ctx = Context { unit: Some(ids[start]), system: None };
+            let answer = snap.who_may(&matrix(), "S-2.(2)⑧(イ)", &ctx).unwrap();
+            prop_assert_eq!(answer.len(), 1);
+            let a = &answer[0];
+            let chain = snap.ancestors_or_self(ids[start]);
+            let nearest = chain.iter().copied().find(|u| {
+                snap.assignments.iter().any(|x| x.unit == Some(*u))
+            });
+            prop_assert_eq!(a.unit, nearest);
+            prop_assert_eq!(a.walked_up, nearest.is_some_and(|u| u != ids[start]));
+            for h in &a.holders {
+                let held = snap.assignments.iter().find(|x| x.person == h.person).unwrap();
+                prop_assert_eq!(held.unit, nearest);
+                prop_assert!(held.in_service);
+                prop_assert_eq!(held.is_deputy, h.is_deputy);
+            }
+            let at_unit: Vec<&ActiveAssignment> =
+                snap.assignments.iter().filter(|x| x.unit == nearest && nearest.is_some()).collect();
+            let primary_can_act = at_unit.iter().any(|x| !x.is_deputy && x.in_service);
+            if primary_can_act {
+                prop_assert!(a.holders.iter().all(|h| !h.is_deputy));
+            } else if at_unit.iter().any(|x| x.is_deputy && x.in_service) {
+                prop_assert!(!a.holders.is_empty() && a.holders.iter().all(|h| h.is_deputy));
+            }
+            prop_assert_eq!(a.holders.is_empty(), a.gap.is_some());
+        }
+
+        /// Nobody decides an application they made or one about them; anyone else may.
+        #[test]
+        fn separation_refuses_exactly_the_applicant_and_the_subjects(
+            applicant in 0usize..5, decider in 0usize..5, subjects in proptest::collection::vec(0usize..5, 0..3)
+        ) {
+            let people: Vec<PersonId> = (0..5).map(|_| PersonId::new()).collect();
+            let subject_ids: Vec<PersonId> = subjects.iter().map(|i| people[*i]).collect();
+            let result = crate::separation::check_decision(people[applicant], &subject_ids, people[decider]);
+            let must_refuse = decider == applicant || subjects.contains(&decider);
+            prop_assert_eq!(result.is_err(), must_refuse);
+        }
+    }
+}

@@ -669,3 +669,51 @@ fn the_people_workbook_has_a_bold_frozen_filterable_header_and_text_staff_number
         "text format for codes"
     );
 }
+
+/// A register as kept in Excel: a title merged across the columns, a blank row, then the header.
+#[test]
+fn a_workbook_with_a_merged_title_above_the_header_reads_from_the_header_row() {
+    use rust_xlsxwriter::{Format, Workbook};
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    let title = Format::new().set_bold();
+    sheet
+        .merge_range(0, 0, 0, 6, "職員名簿（令和8年4月1日現在）", &title)
+        .unwrap();
+    for (col, h) in [
+        "職員番号",
+        "氏名",
+        "ふりがな",
+        "所属",
+        "職名",
+        "雇用区分",
+        "メール",
+    ]
+    .iter()
+    .enumerate()
+    {
+        sheet.write_string(2, col as u16, *h).unwrap();
+    }
+    let unit = org_sample::units()[1].name.clone();
+    for (col, v) in [
+        "00123",
+        "北村 三郎",
+        "きたむら さぶろう",
+        unit.as_str(),
+        "主事",
+        "職員",
+        "",
+    ]
+    .iter()
+    .enumerate()
+    {
+        sheet.write_string(3, col as u16, *v).unwrap();
+    }
+    let bytes = book.save_to_buffer().unwrap();
+    let table = read_table("職員名簿.xlsx", &bytes).unwrap();
+    let parsed = parse_people(&table, &unit_resolver(), &[]);
+    assert!(parsed.problems.is_empty(), "{:?}", parsed.problems);
+    assert_eq!(parsed.rows.len(), 1);
+    assert_eq!(parsed.rows[0].staff_number, "00123");
+    assert_eq!(parsed.rows[0].line, 4, "the row number Excel shows");
+}

@@ -106,7 +106,7 @@ async fn a_bad_row_stops_the_import_until_the_user_skips_it() {
     assert_eq!(t.audit_count().await, audit_before + 5);
     // The staged file is gone once applied.
     assert!(matches!(
-        t.app.import_preview(&editor, &preview.id).await,
+        t.app.import_preview(&editor, &may, &preview.id).await,
         Err(AppError::NotFound(_))
     ));
 }
@@ -258,4 +258,50 @@ async fn the_cli_checks_a_file_and_imports_it() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(std::fs::read(&export).unwrap().starts_with(b"PK"));
+}
+
+#[tokio::test]
+async fn importing_the_same_file_twice_changes_nothing_the_second_time() {
+    let t = TestApp::spawn().await;
+    let editor = user(&t, "tokatsu").await;
+    let may = editor.org_editor().unwrap();
+    let csv = shift_jis(&format!(
+        "{HEADER}\
+         200010,森田 光,もりた ひかる,市民課,主事,職員,morita@example.lg.jp\n\
+         100091,佐々木 翔太,ささき しょうた,市民課,課長,職員,sasaki@example.lg.jp\n"
+    ));
+    let first = t
+        .app
+        .stage_import(&editor, &may, ImportKind::People, "職員.csv", &csv)
+        .await
+        .unwrap();
+    assert_eq!((first.created, first.changed), (1, 1));
+    t.app
+        .apply_import(&editor, &may, &first.id, false, &no_progress)
+        .await
+        .unwrap();
+    let people = t.app.people(&editor, None, None, 1).await.unwrap().total;
+    let audit = t.audit_count().await;
+
+    let second = t
+        .app
+        .stage_import(&editor, &may, ImportKind::People, "職員.csv", &csv)
+        .await
+        .unwrap();
+    assert_eq!(
+        (second.created, second.changed, second.unchanged),
+        (0, 0, 2)
+    );
+    let (_, outcome) = t
+        .app
+        .apply_import(&editor, &may, &second.id, false, &no_progress)
+        .await
+        .unwrap();
+    assert_eq!((outcome.created, outcome.changed), (0, 0));
+    assert_eq!(
+        t.app.people(&editor, None, None, 1).await.unwrap().total,
+        people
+    );
+    // Only the record of the import itself: no person was written again.
+    assert_eq!(t.audit_count().await, audit + 1);
 }

@@ -281,3 +281,155 @@ async fn upload_moves(t: &TestApp, b: &Client, batch: &str, bytes: Vec<u8>) -> r
         .await
         .unwrap()
 }
+
+/// Every route that changes the organization (or hands out its personal data) refuses each
+/// signed-in role without `org.edit`, and nothing is written.
+#[tokio::test]
+async fn every_organization_route_refuses_roles_without_the_permission() {
+    let t = TestApp::spawn().await;
+    let editor = t.signed_in("tokatsu").await;
+    // Real ids to aim at: a unit, a person, an assignment, a batch and a staged file.
+    let (_, tree) = t.page(&editor, "/org").await;
+    let unit = tree
+        .split("/org/units/")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .unwrap()
+        .to_owned();
+    let (_, people) = t.page(&editor, "/org/people").await;
+    let person = people
+        .split("/org/people/")
+        .find_map(|s| s.split('"').next().filter(|id| id.len() == 36))
+        .unwrap()
+        .to_owned();
+    let (_, roles) = t.page(&editor, "/org/roles").await;
+    let assignment = roles
+        .split("/org/roles/")
+        .nth(1)
+        .and_then(|s| s.split('/').next())
+        .unwrap()
+        .to_owned();
+    let r = editor
+        .post(t.url("/org/transfers"))
+        .form(&[
+            ("_csrf", csrf(&t, &editor).await.as_str()),
+            ("title", "試験"),
+            ("date", "2027-04-01"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let batch = location(&r);
+    let r = upload(
+        &t,
+        &editor,
+        "people",
+        "a.csv",
+        "職員番号,氏名,ふりがな,所属,職名,雇用区分,メール\n".into(),
+    )
+    .await;
+    let staged = location(&r);
+
+    let forms: Vec<(String, Vec<(&str, &str)>)> = vec![
+        (
+            "/org/units".into(),
+            vec![
+                ("code", "x"),
+                ("name", "新しい課"),
+                ("kind", "department"),
+                ("agency_kind", "内部部局"),
+                ("effective", "2026-06-01"),
+            ],
+        ),
+        (
+            format!("/org/units/{unit}"),
+            vec![
+                ("name", "改名"),
+                ("kind", "department"),
+                ("agency_kind", "内部部局"),
+                ("effective", "2026-06-01"),
+            ],
+        ),
+        (
+            format!("/org/units/{unit}/abolish"),
+            vec![("effective", "2026-06-01")],
+        ),
+        (
+            "/org/people".into(),
+            vec![
+                ("staff_number", "9"),
+                ("name", "x"),
+                ("unit", unit.as_str()),
+                ("employment_kind", "職員"),
+                ("status", "在職"),
+            ],
+        ),
+        (
+            format!("/org/people/{person}"),
+            vec![
+                ("staff_number", "9"),
+                ("name", "x"),
+                ("unit", unit.as_str()),
+                ("employment_kind", "職員"),
+                ("status", "退職"),
+            ],
+        ),
+        (
+            format!("/org/people/{person}/account"),
+            vec![("login", "someone"), ("password", "correct horse battery")],
+        ),
+        (
+            "/org/roles".into(),
+            vec![
+                ("role", "ciso"),
+                ("person", "100091"),
+                ("valid_from", "2026-06-01"),
+            ],
+        ),
+        (
+            format!("/org/roles/{assignment}/end"),
+            vec![("valid_to", "2026-06-01")],
+        ),
+        (
+            "/org/transfers".into(),
+            vec![("title", "x"), ("date", "2026-06-01")],
+        ),
+        (batch.clone(), vec![("op", "confirm")]),
+        (staged.clone(), vec![("skip_invalid", "1")]),
+    ];
+    for login in ["kacho", "bucho", "shokuin", "ciso"] {
+        let b = t.signed_in(login).await;
+        let before = t.audit_count().await;
+        for (path, fields) in &forms {
+            let token = csrf(&t, &b).await;
+            let mut form = vec![("_csrf", token.as_str())];
+            form.extend(fields.iter().copied());
+            let r = b.post(t.url(path)).form(&form).send().await.unwrap();
+            assert_eq!(r.status(), StatusCode::FORBIDDEN, "{login} POST {path}");
+        }
+        for path in ["/org/import".to_owned(), format!("{batch}/import")] {
+            let r = upload_to(&t, &b, &path, b"a,b\n".to_vec()).await;
+            assert_eq!(r.status(), StatusCode::FORBIDDEN, "{login} upload {path}");
+        }
+        for path in [
+            "/org/export?kind=people",
+            "/org/people/new",
+            &staged as &str,
+        ] {
+            let (status, _) = t.page(&b, path).await;
+            assert!(
+                status == StatusCode::FORBIDDEN || status == StatusCode::NOT_FOUND,
+                "{login} GET {path}: {status}"
+            );
+        }
+        assert_eq!(t.audit_count().await, before, "{login} changed nothing");
+    }
+}
+
+async fn upload_to(t: &TestApp, b: &Client, path: &str, bytes: Vec<u8>) -> reqwest::Response {
+    let form = Form::new()
+        .text("_csrf", csrf(t, b).await)
+        .text("kind", "people")
+        .part("file", Part::bytes(bytes).file_name("a.csv"));
+    b.post(t.url(path)).multipart(form).send().await.unwrap()
+}

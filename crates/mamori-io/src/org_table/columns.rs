@@ -92,6 +92,34 @@ impl Columns {
     }
 }
 
+/// The table with its header on the row that names the layout's required columns. Sheets often
+/// open with a title merged across the columns (「職員名簿（令和8年4月1日現在）」) or notes above
+/// the real header; the first of the first ten rows that names every required column is taken.
+/// When none does, the table stays as read (and `locate` reports the missing columns).
+pub(crate) fn with_layout_header<'a>(
+    fields: &[Field],
+    table: &'a Table,
+) -> std::borrow::Cow<'a, Table> {
+    use std::borrow::Cow;
+    if Columns::locate(fields, &table.headers).is_ok() {
+        return Cow::Borrowed(table);
+    }
+    for (i, row) in table.rows.iter().take(10).enumerate() {
+        if Columns::locate(fields, &row.cells).is_ok() {
+            let mut headers = row.cells.clone();
+            while headers.last().is_some_and(String::is_empty) {
+                headers.pop();
+            }
+            return Cow::Owned(Table {
+                header_line: row.line,
+                headers,
+                rows: table.rows[i + 1..].to_vec(),
+            });
+        }
+    }
+    Cow::Borrowed(table)
+}
+
 /// The columns of a layout in `table`, or, when required columns are missing, the result that
 /// says so: no rows and one problem on the header line naming them all.
 pub(crate) fn locate<R>(fields: &[Field], table: &Table) -> Result<Columns, Parsed<R>> {

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use super::columns::{Field, choices, locate, normalize_code, required};
+use super::columns::{Field, choices, locate, normalize_code, required, with_layout_header};
 use super::{Parsed, RowProblem, Table, UnitRef, UnitResolver};
 use mamori_domain::org::PersonStatus;
 
@@ -72,6 +72,7 @@ pub type MovesParse = Parsed<MoveRow>;
 /// Checks a 人事異動 list: 職員番号 given and not repeated, 異動後の所属 known to `units`,
 /// 在職状況 (empty = 在職) one of 在職・休職・退職.
 pub fn parse_moves(table: &Table, units: &dyn UnitResolver) -> MovesParse {
+    let table = &*with_layout_header(&MOVE_FIELDS, table);
     let columns = match locate(&MOVE_FIELDS, table) {
         Ok(c) => c,
         Err(missing) => return missing,

@@ -4,7 +4,9 @@ use std::collections::HashMap;
 
 use unicode_normalization::UnicodeNormalization;
 
-use super::columns::{Columns, Field, choices, locate, normalize_code, required};
+use super::columns::{
+    Columns, Field, choices, locate, normalize_code, required, with_layout_header,
+};
 use super::{Parsed, RowProblem, Table, TableRow, UnitRef, UnitResolver};
 
 /// The headers of the people layout in the order the export writes them.
@@ -114,6 +116,7 @@ pub fn parse_people(
     units: &dyn UnitResolver,
     employment_kinds: &[String],
 ) -> PeopleParse {
+    let table = &*with_layout_header(&PEOPLE_FIELDS, table);
     let columns = match locate(&PEOPLE_FIELDS, table) {
         Ok(c) => c,
         Err(parsed) => return parsed,

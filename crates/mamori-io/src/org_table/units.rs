@@ -5,7 +5,9 @@ use std::collections::HashMap;
 
 use mamori_domain::org::UnitKind;
 
-use super::columns::{Columns, Field, choices, locate, normalize_code, required};
+use super::columns::{
+    Columns, Field, choices, locate, normalize_code, required, with_layout_header,
+};
 use super::{Parsed, RowProblem, Table, UnitRef, UnitResolver};
 
 /// The headers of the units layout in the order the export writes them.
@@ -113,6 +115,7 @@ struct Draft {
 /// Checks a table against the units layout. A 上位組織 is looked up in the file by code, then by
 /// name, then among the caller's units through `existing` when given.
 pub fn parse_units(table: &Table, existing: Option<&dyn UnitResolver>) -> UnitsParse {
+    let table = &*with_layout_header(&UNIT_FIELDS, table);
     let columns = match locate(&UNIT_FIELDS, table) {
         Ok(c) => c,
         Err(parsed) => return parsed,

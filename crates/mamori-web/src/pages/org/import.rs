@@ -134,7 +134,11 @@ pub async fn preview(
     Session { user, .. }: Session,
     Path(id): Path<String>,
 ) -> Response {
-    match state.app.import_preview(&user, &id).await {
+    let may = match user.org_editor() {
+        Ok(may) => may,
+        Err(e) => return fail(&rid)(e),
+    };
+    match state.app.import_preview(&user, &may, &id).await {
         Ok(p) => preview_page(&user, p, Problem::default()),
         Err(e) => fail(&rid)(e),
     }
@@ -151,11 +155,12 @@ pub async fn apply(
         return fail(&rid)(AppError::Unauthenticated);
     };
     let user = session.user.clone();
-    if let Err(e) = user.org_editor() {
-        return fail(&rid)(e);
-    }
+    let may = match user.org_editor() {
+        Ok(may) => may,
+        Err(e) => return fail(&rid)(e),
+    };
     let skip = form.get("skip_invalid") == "1";
-    let preview = match state.app.import_preview(&user, &id).await {
+    let preview = match state.app.import_preview(&user, &may, &id).await {
         Ok(p) => p,
         Err(e) => return fail(&rid)(e),
     };
