@@ -305,6 +305,50 @@ impl App {
             audit::append(tx, now, entry).await?;
         }
 
+        // Next April's 人事異動, confirmed: two 課長 swap sections, and the roles tied to their
+        // posts will pass on when the date comes.
+        let next_april = mamori_domain::fiscal_year::FiscalYear::of(today)
+            .end()
+            .succ_opt()
+            .unwrap_or(fy_start);
+        let transfer = mamori_domain::transfer::Transfer {
+            id: mamori_domain::ids::TransferId::new(),
+            body_id: body.id,
+            title: format!(
+                "{}付け人事異動",
+                mamori_domain::wareki::format_gregorian_as_wareki(next_april)
+            ),
+            effective_date: next_april,
+            status: mamori_domain::transfer::TransferStatus::Confirmed,
+            created_at: now,
+            applied_at: None,
+            report: None,
+        };
+        mamori_store::transfers::insert_transfer(tx.conn(), &transfer).await?;
+        for (number, unit, title) in [("100091", "zeimu", "課長"), ("100105", "shimin", "課長")]
+        {
+            let m = mamori_domain::transfer::Move {
+                person: person_of(number)?,
+                to: mamori_domain::transfer::Position {
+                    unit_id: unit_of(unit)?,
+                    title: title.to_owned(),
+                    status: PersonStatus::Active,
+                },
+            };
+            mamori_store::transfers::put_move(tx.conn(), transfer.id, &m).await?;
+        }
+        audit::append(
+            tx,
+            now,
+            record(
+                "transfer.create",
+                "transfer",
+                transfer.id.to_string(),
+                &transfer,
+            ),
+        )
+        .await?;
+
         for a in &file.accounts {
             let person_id = a.person.as_deref().map(person_of).transpose()?;
             let display = match (&a.display_name, &a.person) {

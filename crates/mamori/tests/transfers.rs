@@ -72,6 +72,13 @@ async fn a_confirmed_transfer_moves_people_on_its_date_and_the_role_follows_the_
         unit(&t, &editor, "市民課").await,
         unit(&t, &editor, "税務課").await,
     );
+    // The demo has next April's batch confirmed and waiting for its date.
+    let waiting = t.app.transfers(&editor).await.unwrap();
+    assert!(
+        waiting
+            .iter()
+            .any(|b| b.status == TransferStatus::Confirmed && b.effective_date == date(2027, 4, 1))
+    );
     // The two 課長 swap sections on 令和8年7月1日 (the demo clock is at 6月1日).
     let batch = t
         .app
