@@ -88,6 +88,11 @@ id_type!(
     TransferId
 );
 
+id_type!(
+    /// An entry of the 情報資産台帳.
+    AssetId
+);
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
