@@ -88,6 +88,11 @@ id_type!(
     TransferId
 );
 
+id_type!(
+    /// An entry of the risk register.
+    RiskId
+);
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]

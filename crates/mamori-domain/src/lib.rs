@@ -13,6 +13,7 @@ pub mod fiscal_year;
 pub mod ids;
 pub mod org;
 pub mod policy;
+pub mod risk;
 pub mod separation;
 pub mod transfer;
 pub mod wareki;
