@@ -10,6 +10,7 @@
 
 pub mod catalog_text;
 pub mod docx;
+pub mod heatmap;
 pub mod org_table;
 pub mod oscal;
 pub mod policy_document;
