@@ -399,6 +399,12 @@ fn validate_bands(
                 format!("リスク区分のキー「{}」が重複しています", band.key),
             ));
         }
+        if bands.iter().any(|b| b.label == band.label.trim()) {
+            return Err(DomainError::new(
+                FIELD_BANDS,
+                format!("リスク区分の名前「{}」が重複しています", band.label.trim()),
+            ));
+        }
         if band.min == 0 || band.min > band.max {
             return Err(DomainError::new(
                 FIELD_BANDS,
@@ -1095,6 +1101,7 @@ mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
     use super::*;
+    use proptest::prelude::*;
 
     fn m3() -> RiskMatrix {
         RiskMatrix::three_by_three().unwrap()
@@ -1450,6 +1457,77 @@ mod tests {
         // A risk assessed under another matrix is not silently dropped.
         let other = risk(&m3(), "high", "high");
         assert!(heat_cells(&m, &[other], Basis::Inherent).is_err());
+    }
+
+    /// A matrix of `n`×`m` levels whose bands start at the achievable scores picked by `cuts`.
+    fn generated(n: u32, m: u32, cuts: &[usize]) -> String {
+        let mut text = String::from("id = \"gen\"\nname = \"生成\"\nacceptable_band = \"b0\"\n");
+        for (axis, count) in [("likelihood", n), ("impact", m)] {
+            // Listed highest first, so that order, not listing, decides.
+            for o in (1..=count).rev() {
+                text.push_str(&format!(
+                    "\n[[{axis}]]\nkey = \"{axis}{o}\"\nlabel = \"{axis}段階{o}\"\norder = {o}\n"
+                ));
+            }
+        }
+        let scores: BTreeSet<u32> = (1..=n).flat_map(|l| (1..=m).map(move |i| l * i)).collect();
+        let scores: Vec<u32> = scores.into_iter().collect();
+        let mut starts: BTreeSet<usize> = cuts.iter().map(|c| 1 + c % (scores.len() - 1)).collect();
+        starts.insert(0);
+        let starts: Vec<usize> = starts.into_iter().collect();
+        for (b, s) in starts.iter().enumerate() {
+            let min = if b == 0 { 1 } else { scores[*s] };
+            let max = starts.get(b + 1).map_or(n * m, |next| scores[*next] - 1);
+            text.push_str(&format!(
+                "\n[[bands]]\nkey = \"b{b}\"\nlabel = \"区分{b}\"\nmin = {min}\nmax = {max}\ncolour = \"#00{b:02}00\"\n"
+            ));
+        }
+        text
+    }
+
+    proptest! {
+        #[test]
+        fn every_cell_of_a_generated_matrix_has_one_band_and_every_risk_is_counted_once(
+            n in 2u32..=6,
+            m in 2u32..=6,
+            cuts in prop::collection::vec(any::<usize>(), 0..5),
+            picks in prop::collection::vec((any::<u32>(), any::<u32>()), 0..20),
+        ) {
+            let text = generated(n, m, &cuts);
+            let matrix = RiskMatrix::from_toml(&text)
+                .map_err(|e| TestCaseError::fail(format!("{e}\n{text}")))?;
+            prop_assert_eq!(matrix.max_score(), n * m);
+            for (li, l) in matrix.likelihood().iter().enumerate() {
+                prop_assert_eq!(l.order as usize, li + 1);
+                for i in matrix.impact() {
+                    let r = matrix.rate(&l.key, &i.key).unwrap();
+                    prop_assert_eq!(r.score, l.order * i.order);
+                    let holding: Vec<&RiskBand> = matrix
+                        .bands()
+                        .iter()
+                        .filter(|b| b.min <= r.score && r.score <= b.max)
+                        .collect();
+                    prop_assert_eq!(holding.len(), 1);
+                    prop_assert_eq!(&holding[0].key, &r.band);
+                }
+            }
+            let risks: Vec<Risk> = picks
+                .iter()
+                .map(|(l, i)| {
+                    let l = &matrix.likelihood()[(*l % n) as usize].key;
+                    let i = &matrix.impact()[(*i % m) as usize].key;
+                    risk(&matrix, l, i)
+                })
+                .collect();
+            let cells = heat_cells(&matrix, &risks, Basis::Inherent).unwrap();
+            prop_assert_eq!(cells.len(), (n * m) as usize);
+            prop_assert_eq!(cells.iter().map(|c| c.count).sum::<usize>(), risks.len());
+            let bands = band_counts(&matrix, &risks, Basis::Inherent).unwrap();
+            prop_assert_eq!(bands.iter().map(|b| b.count).sum::<usize>(), risks.len());
+            let above = above_acceptable(&matrix, &risks, Basis::Inherent).unwrap();
+            prop_assert_eq!(above.len(), risks.len() - bands[0].count);
+            prop_assert_eq!(RiskMatrix::from_toml(&matrix.to_toml().unwrap()).unwrap(), matrix);
+        }
     }
 
     #[test]
