@@ -168,9 +168,9 @@ impl RiskMatrix {
 
     /// The score and band of a pair of level keys: position × position, 1-based.
     pub fn rate(&self, likelihood: &str, impact: &str) -> Result<Rating, DomainError> {
-        let l = position(&self.likelihood, likelihood, FIELD_LIKELIHOOD)?;
-        let i = position(&self.impact, impact, FIELD_IMPACT)?;
-        let score = l.saturating_mul(i);
+        let l = level(&self.likelihood, likelihood, FIELD_LIKELIHOOD)?;
+        let i = level(&self.impact, impact, FIELD_IMPACT)?;
+        let score = l.order.saturating_mul(i.order);
         let band = self.band_of(score).ok_or_else(|| {
             DomainError::new(
                 FIELD_BANDS,
@@ -178,8 +178,8 @@ impl RiskMatrix {
             )
         })?;
         Ok(Rating {
-            likelihood: likelihood.to_owned(),
-            impact: impact.to_owned(),
+            likelihood: l.key.clone(),
+            impact: i.key.clone(),
             score,
             band: band.key.clone(),
         })
@@ -217,21 +217,27 @@ fn keys_of<'a>(keys: impl Iterator<Item = &'a str>) -> String {
     keys.collect::<Vec<_>>().join("・")
 }
 
-/// The 1-based position of a level key on an axis (levels are stored lowest first).
+/// The level of a key on an axis; its `order` is the 1-based position from the lowest.
+fn level<'a>(
+    levels: &'a [RiskLevel],
+    key: &str,
+    field: &str,
+) -> Result<&'a RiskLevel, DomainError> {
+    levels.iter().find(|l| l.key == key.trim()).ok_or_else(|| {
+        DomainError::new(
+            field,
+            format!(
+                "段階「{}」は{field}の段階にありません（{}のいずれかです）",
+                key.trim(),
+                keys_of(levels.iter().map(|l| l.key.as_str()))
+            ),
+        )
+    })
+}
+
+/// The 1-based position of a level key on an axis.
 fn position(levels: &[RiskLevel], key: &str, field: &str) -> Result<u32, DomainError> {
-    levels
-        .iter()
-        .find(|l| l.key == key.trim())
-        .map(|l| l.order)
-        .ok_or_else(|| {
-            DomainError::new(
-                field,
-                format!(
-                    "段階「{key}」は{field}の段階にありません（{}のいずれかです）",
-                    keys_of(levels.iter().map(|l| l.key.as_str()))
-                ),
-            )
-        })
+    level(levels, key, field).map(|l| l.order)
 }
 
 fn parse_toml<T: serde::de::DeserializeOwned>(text: &str, field: &str) -> Result<T, DomainError> {
@@ -1179,6 +1185,7 @@ mod tests {
             m.compare_band("very_high", "high").unwrap(),
             Ordering::Greater
         );
+        assert_eq!(m.rate(" likely ", "minor ").unwrap().likelihood, "likely");
         let err = m.rate("sometimes", "minor").unwrap_err();
         assert_eq!(err.field, "発生可能性");
         let err = m.rate("rare", "huge").unwrap_err();
