@@ -93,6 +93,11 @@ id_type!(
     AssetId
 );
 
+id_type!(
+    /// An entry of the risk register.
+    RiskId
+);
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]

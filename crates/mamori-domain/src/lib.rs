@@ -14,6 +14,7 @@ pub mod fiscal_year;
 pub mod ids;
 pub mod org;
 pub mod policy;
+pub mod risk;
 pub mod separation;
 pub mod transfer;
 pub mod wareki;
