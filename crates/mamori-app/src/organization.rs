@@ -662,6 +662,12 @@ impl App {
             ),
             None => (OrgChangeKind::Abolish, format!("{}を廃止", unit.name)),
         };
+        // What happened to the roles stays readable in the 組織改正 list.
+        let summary = if notes.is_empty() {
+            summary
+        } else {
+            format!("{summary}（役割: {}）", notes.join("／"))
+        };
         org::insert_org_change(tx.conn(), body, kind, effective, &summary, now).await?;
         let after = OrgUnit {
             valid_to: Some(last_day),
