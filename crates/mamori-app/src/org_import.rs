@@ -541,6 +541,26 @@ async fn write(
     })
 }
 
+/// The audit record of an applied import, besides one record per written person or unit.
+fn import_record(
+    actor: Actor,
+    body: &Body,
+    kind: ImportKind,
+    file_name: &str,
+    outcome: &ImportOutcome,
+    target: &str,
+) -> AuditEntry {
+    AuditEntry::new(actor, "org.import", "import", target)
+        .body(body.id)
+        .after(&serde_json::json!({
+            "kind": kind.key(),
+            "file": file_name,
+            "created": outcome.created,
+            "changed": outcome.changed,
+            "skipped_lines": outcome.skipped_lines,
+        }))
+}
+
 fn refuse_problems(plan: &Plan, skip_invalid: bool) -> Result<(), AppError> {
     if !plan.preview.is_clean() && !skip_invalid {
         return Err(AppError::Invalid(DomainError::new(
@@ -653,15 +673,7 @@ impl App {
         refuse_problems(&plan, skip_invalid)?;
         let outcome = write(&mut tx, &plan, body, &user.actor(), today, now, progress).await?;
         org::delete_pending_import(tx.conn(), id).await?;
-        let entry = AuditEntry::new(user.actor(), "org.import", "import", id)
-            .body(body.id)
-            .after(&serde_json::json!({
-                "kind": kind.key(),
-                "file": file_name,
-                "created": outcome.created,
-                "changed": outcome.changed,
-                "skipped_lines": outcome.skipped_lines,
-            }));
+        let entry = import_record(user.actor(), body, kind, &file_name, &outcome, id);
         audit::append(&mut tx, now, entry).await?;
         tx.commit().await?;
         Ok((kind, outcome))
@@ -699,15 +711,7 @@ impl App {
         }
         refuse_problems(&plan, skip_invalid)?;
         let outcome = write(&mut tx, &plan, body, actor, today, now, progress).await?;
-        let entry = AuditEntry::new(actor.clone(), "org.import", "import", file_name)
-            .body(body.id)
-            .after(&serde_json::json!({
-                "kind": kind.key(),
-                "file": file_name,
-                "created": outcome.created,
-                "changed": outcome.changed,
-                "skipped_lines": outcome.skipped_lines,
-            }));
+        let entry = import_record(actor.clone(), body, kind, file_name, &outcome, file_name);
         audit::append(&mut tx, now, entry).await?;
         tx.commit().await?;
         Ok((plan.preview, Some(outcome)))

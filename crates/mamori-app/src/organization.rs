@@ -781,11 +781,12 @@ impl App {
             units.iter().map(|u| (u.id, u.name.clone())).collect();
         let within: Option<Vec<OrgUnitId>> = match unit {
             Some(u) => {
-                let snapshot = self.org_snapshot(&mut conn, body.id, today, None).await?;
+                // Only the tree is needed here, not the roles and people of a full snapshot.
+                let tree = tree_of(&org::units_on(&mut conn, body.id, today).await?, today);
                 Some(
                     units
                         .iter()
-                        .filter(|x| snapshot.is_within(x.id, u) || x.id == u)
+                        .filter(|x| tree.is_within(x.id, u))
                         .map(|x| x.id)
                         .collect(),
                 )

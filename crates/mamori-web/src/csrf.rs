@@ -33,6 +33,14 @@ impl VerifiedForm {
     }
 }
 
+/// A request the browser marks as coming from another site.
+fn is_cross_site(headers: &axum::http::HeaderMap) -> bool {
+    headers
+        .get("sec-fetch-site")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v == "cross-site")
+}
+
 /// The form's `_csrf` equals the expected token (compared in constant time).
 fn token_matches(expected: Option<&str>, fields: &HashMap<String, String>) -> bool {
     let sent = fields.get(FIELD).map(String::as_str).unwrap_or("");
@@ -57,12 +65,7 @@ impl FromRequest<AppState> for VerifiedForm {
     async fn from_request(request: Request, state: &AppState) -> Result<Self, Self::Rejection> {
         let (mut parts, body) = request.into_parts();
         let request_id = request_meta(&parts).request_id;
-        let cross_site = parts
-            .headers
-            .get("sec-fetch-site")
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v == "cross-site");
-        if cross_site {
+        if is_cross_site(&parts.headers) {
             return Err(forbidden(request_id));
         }
         let session =
@@ -137,12 +140,7 @@ impl FromRequest<AppState> for VerifiedUpload {
             )),
             request_id,
         };
-        if parts
-            .headers
-            .get("sec-fetch-site")
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v == "cross-site")
-        {
+        if is_cross_site(&parts.headers) {
             return Err(forbidden(request_id));
         }
         let session =
