@@ -23,6 +23,9 @@ pub mod permission {
     pub const POLICY_EDIT: &str = "policy.edit";
     /// Maintain the organization: units, people, role assignments, 人事異動, imports.
     pub const ORG_EDIT: &str = "org.edit";
+    /// Keep the asset register of every unit and the risk register (a person without it keeps
+    /// the assets of their own unit).
+    pub const ASSET_MANAGE: &str = "asset.manage";
 }
 
 /// How the user proved who they are.
@@ -107,6 +110,33 @@ impl CurrentUser {
         }
     }
 
+    /// Registering and editing assets: every unit's with `asset.manage`, else those of the
+    /// person's own unit. An account without a person (an installation administrator) has none.
+    pub fn asset_writer(&self) -> Result<AssetWriter, AppError> {
+        if self.permissions.contains(permission::ASSET_MANAGE) {
+            return Ok(AssetWriter {
+                all_units: true,
+                person: self.account.person_id,
+            });
+        }
+        match self.account.person_id {
+            Some(person) => Ok(AssetWriter {
+                all_units: false,
+                person: Some(person),
+            }),
+            None => Err(AppError::Forbidden("情報資産の登録・変更".to_owned())),
+        }
+    }
+
+    /// Keeping the risk register and its matrix and threats (the 統括 by default).
+    pub fn risk_editor(&self) -> Result<RiskEditor, AppError> {
+        if self.permissions.contains(permission::ASSET_MANAGE) {
+            Ok(RiskEditor(()))
+        } else {
+            Err(AppError::Forbidden("リスク台帳の編集".to_owned()))
+        }
+    }
+
     pub fn audit_reader(&self) -> Result<AuditReader, AppError> {
         if self.has(permission::AUDIT_READ) {
             Ok(AuditReader(()))
@@ -127,3 +157,27 @@ pub struct PolicyEditor(());
 /// Permission to maintain the organization. Only `CurrentUser::org_editor` makes one.
 #[derive(Debug)]
 pub struct OrgEditor(());
+
+/// Permission to register and edit assets: of every unit, or of the person's own unit only.
+/// Only `CurrentUser::asset_writer` makes one.
+#[derive(Debug)]
+pub struct AssetWriter {
+    all_units: bool,
+    person: Option<mamori_domain::ids::PersonId>,
+}
+
+impl AssetWriter {
+    /// Whether the writer keeps the register of every unit.
+    pub fn all_units(&self) -> bool {
+        self.all_units
+    }
+
+    /// The person acting, whose unit bounds a writer without `asset.manage`.
+    pub fn person(&self) -> Option<mamori_domain::ids::PersonId> {
+        self.person
+    }
+}
+
+/// Permission to edit the risk register. Only `CurrentUser::risk_editor` makes one.
+#[derive(Debug)]
+pub struct RiskEditor(());

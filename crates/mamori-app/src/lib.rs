@@ -6,6 +6,7 @@
 
 pub mod access;
 pub mod accounts;
+pub mod assets;
 pub mod audit_trail;
 pub mod auth;
 pub mod catalog;
@@ -16,6 +17,7 @@ pub mod jobs;
 pub mod org_import;
 pub mod organization;
 pub mod policy;
+pub mod risks;
 pub mod roles;
 pub mod settings;
 pub mod transfers;

@@ -267,6 +267,18 @@ impl OrgSnapshot {
             .collect()
     }
 
+    /// Who holds `role` for the context (the nearest unit upwards for a unit role, the 代理 for
+    /// an absent holder), with a gap message when nobody does: 「市民課の情報セキュリティ管理者」.
+    pub fn holders_of(&self, role: &str, context: &Context) -> Result<Authority, DomainError> {
+        self.resolve(
+            &RoleMarkEntry {
+                role: role.to_owned(),
+                mark: MatrixMark::Holds,
+            },
+            context,
+        )
+    }
+
     fn resolve(&self, entry: &RoleMarkEntry, context: &Context) -> Result<Authority, DomainError> {
         let definition = self.role(&entry.role);
         let role_name = definition.map_or_else(|| entry.role.clone(), |d| d.name.clone());

@@ -98,6 +98,11 @@ id_type!(
     RiskId
 );
 
+id_type!(
+    /// A lifecycle record of an asset (作成, 運搬, 廃棄 …).
+    AssetEventId
+);
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
