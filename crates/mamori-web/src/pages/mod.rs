@@ -3,6 +3,7 @@
 pub mod audit;
 pub mod catalog;
 pub mod errors;
+pub mod forms;
 pub mod home;
 pub mod login;
 pub mod org;

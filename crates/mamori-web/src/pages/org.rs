@@ -10,8 +10,8 @@ pub mod transfers;
 
 use askama::Template;
 use axum::extract::{Extension, Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::http::HeaderMap;
+use axum::response::Response;
 use chrono::NaiveDate;
 use mamori_app::access::OrgEditor;
 use mamori_app::organization::{
@@ -27,87 +27,24 @@ use mamori_domain::org::{
 };
 use mamori_domain::wareki::format_gregorian_as_wareki;
 use serde::Deserialize;
-use serde::de::DeserializeOwned;
-use serde::de::value::MapDeserializer;
 
 use crate::AppState;
 use crate::csrf::VerifiedForm;
 use crate::extract::Session;
 use crate::middleware::RequestId;
-use crate::pages::{fail, is_htmx, meta, parse_date, render, vary_on_htmx};
+use crate::pages::{fail, meta, parse_date};
 use crate::view::{Chrome, NavItem, url_encode};
+
+use super::forms::{
+    Choice, FormPage, Problem, form_page, page_or_part, refused, settle, show, show_or_part, typed,
+    unreadable,
+};
 
 /// The label of the date every list is shown on.
 const BASE_DATE: &str = "基準日";
 
 // ---------------------------------------------------------------------------------------------
 // Shared pieces
-
-/// A refused input: the message next to its field, and the whole of it in the alert above.
-#[derive(Debug, Default)]
-struct Problem {
-    field: String,
-    message: String,
-    summary: String,
-    /// The id of the form that was refused, for the alert's link to it.
-    form: String,
-}
-
-impl Problem {
-    fn new(error: &DomainError, form: &str) -> Self {
-        Self {
-            field: error.field.clone(),
-            message: error.message.clone(),
-            summary: error.to_string(),
-            form: form.to_owned(),
-        }
-    }
-
-    /// The message for `field` when that field was refused.
-    fn at(&self, field: &str) -> Option<&str> {
-        (!self.summary.is_empty() && self.field == field).then_some(self.message.as_str())
-    }
-
-    fn is_some(&self) -> bool {
-        !self.summary.is_empty()
-    }
-
-    fn status(&self) -> StatusCode {
-        if self.is_some() {
-            StatusCode::UNPROCESSABLE_ENTITY
-        } else {
-            StatusCode::OK
-        }
-    }
-}
-
-/// A date or choice of a query that cannot be read: the screen shows the default instead, with
-/// the message (the parsers only refuse input, so the error is always `Invalid`).
-fn unreadable(error: &AppError, form: &str) -> Problem {
-    match error {
-        AppError::Invalid(e) => Problem::new(e, form),
-        other => Problem {
-            summary: other.to_string(),
-            form: form.to_owned(),
-            ..Problem::default()
-        },
-    }
-}
-
-/// A screen with forms: 422 when it shows a refused input again, else 200.
-trait FormPage: Template {
-    fn problem(&self) -> &Problem;
-}
-
-macro_rules! form_page {
-    ($($page:ty),*) => {
-        $(impl FormPage for $page {
-            fn problem(&self) -> &Problem {
-                &self.problem
-            }
-        })*
-    };
-}
 
 form_page!(
     TreePage,
@@ -118,71 +55,11 @@ form_page!(
     AuthorityPage
 );
 
-/// Shows a form page with the status its problem gives, or the error page.
-fn show(rid: &RequestId, page: Result<impl FormPage, AppError>) -> Response {
-    match page {
-        Ok(page) => render(page.problem().status(), &page),
-        Err(e) => fail(rid)(e),
-    }
-}
-
-/// The full page, or only `part` of it for an htmx request.
-fn show_or_part<P: FormPage, R: Template>(
-    rid: &RequestId,
-    headers: &HeaderMap,
-    page: Result<P, AppError>,
-    part: impl Fn(&P) -> &R,
-) -> Response {
-    match page {
-        Ok(page) => page_or_part(headers, page.problem().status(), &page, part(&page)),
-        Err(e) => fail(rid)(e),
-    }
-}
-
-/// The fields of a form as typed, into one of the form structs (fields it lacks stay empty).
-fn typed<T: DeserializeOwned + Default>(form: &VerifiedForm) -> T {
-    let fields = form.fields.iter().map(|(k, v)| (k.as_str(), v.as_str()));
-    T::deserialize(MapDeserializer::<_, serde::de::value::Error>::new(fields)).unwrap_or_default()
-}
-
-/// Bad input becomes a [`Problem`] for the form `form`; anything else stays an error page.
-fn refused(error: AppError, form: &str) -> Result<Problem, AppError> {
-    match error {
-        AppError::Invalid(e) => Ok(Problem::new(&e, form)),
-        other => Err(other),
-    }
-}
-
-/// The end of a change: on success the redirect to `to(value)`, a refused input as `Err` for the
-/// form to show again, anything else as its error page.
-fn settle<T>(
-    rid: &RequestId,
-    result: Result<T, AppError>,
-    form: &str,
-    to: impl FnOnce(T) -> String,
-) -> Result<Response, Problem> {
-    match result {
-        Ok(value) => Ok(Redirect::to(&to(value)).into_response()),
-        Err(e) => match refused(e, form) {
-            Ok(problem) => Err(problem),
-            Err(e) => Ok(fail(rid)(e)),
-        },
-    }
-}
-
 /// The signed-in user of a form and their permission to change the organization.
 fn editor_of(form: &VerifiedForm) -> Result<(&CurrentUser, OrgEditor), AppError> {
     let session = form.session.as_ref().ok_or(AppError::Unauthenticated)?;
     let editor = session.user.org_editor()?;
     Ok((&session.user, editor))
-}
-
-/// One option of a select box.
-#[derive(Debug, Clone)]
-struct Choice {
-    value: String,
-    label: String,
-    selected: bool,
 }
 
 /// A person for the staff-number fields: the datalist offers the number with the name.
@@ -199,20 +76,6 @@ fn ja(date: NaiveDate) -> String {
 /// 「令和8年4月1日〜」 or 「令和8年4月1日〜令和9年3月31日」.
 fn period(from: NaiveDate, to: Option<NaiveDate>) -> String {
     format!("{}〜{}", ja(from), to.map(ja).unwrap_or_default())
-}
-
-/// The full page, or only its results for an htmx request.
-fn page_or_part(
-    headers: &HeaderMap,
-    status: StatusCode,
-    page: &impl Template,
-    part: &impl Template,
-) -> Response {
-    vary_on_htmx(if is_htmx(headers) {
-        render(status, part)
-    } else {
-        render(status, page)
-    })
 }
 
 fn sub_nav(current: &str) -> Vec<NavItem> {
