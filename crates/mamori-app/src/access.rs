@@ -167,6 +167,15 @@ pub struct AssetWriter {
 }
 
 impl AssetWriter {
+    /// The system's own writes (the demo loader, imports by the installation operator): every
+    /// unit, no person.
+    pub(crate) fn system() -> Self {
+        Self {
+            all_units: true,
+            person: None,
+        }
+    }
+
     /// Whether the writer keeps the register of every unit.
     pub fn all_units(&self) -> bool {
         self.all_units

@@ -470,6 +470,17 @@ impl App {
         Ok(org::units_on(&mut conn, body.id, self.today()).await?)
     }
 
+    /// The acting person's unit today (where a new asset belongs by default).
+    pub async fn own_unit(
+        &self,
+        user: &CurrentUser,
+        writer: &AssetWriter,
+    ) -> Result<Option<OrgUnitId>, AppError> {
+        user.body()?;
+        let mut conn = self.store().conn().await?;
+        self.writer_unit(&mut conn, writer).await
+    }
+
     /// The unit a writer without `asset.manage` is bounded to.
     pub async fn writer_unit(
         &self,
@@ -631,22 +642,16 @@ impl App {
         let now = self.now();
         let mut tx = self.store().begin_write().await?;
         let (rules, _) = rules_of(tx.conn(), body.id).await?;
-        let id = AssetId::new();
-        let record = self
-            .checked_record(&mut tx, writer, &rules, body.id, id, input, None, now)
-            .await?;
-        let asset = rules.asset(&record)?;
-        store::insert_asset(
-            tx.conn(),
-            &record,
-            &rules.level_rows(&asset.classification)?,
-        )
-        .await?;
-        audit::append(
+        let id = register_in(
+            self,
             &mut tx,
+            writer,
+            &rules,
+            body.id,
+            input,
+            user.actor(),
+            meta,
             now,
-            asset_entry(user.actor(), "asset.register", &record, &asset, None)
-                .request(meta.request_id.clone()),
         )
         .await?;
         tx.commit().await?;
@@ -935,121 +940,25 @@ impl App {
             .ok_or_else(|| AppError::NotFound("情報資産".to_owned()))?;
         self.check_writer_unit(tx.conn(), writer, record.owner_unit)
             .await?;
-        if !asset::LIFECYCLE_ACTIONS.contains(&action) {
-            return Err(AppError::Invalid(DomainError::new(
-                "行為",
-                "台帳に記録できる行為から選んでください",
-            )));
-        }
         let (rules, _) = rules_of(tx.conn(), body.id).await?;
-        let asset = rules.asset(&record)?;
-        let new_location = input.new_location.trim();
-        if action == Action::Store && new_location.chars().count() > asset::LOCATION_MAX_CHARS {
-            return Err(AppError::Invalid(DomainError::new(
-                "保管場所",
-                format!(
-                    "保管場所は{}文字以内で入力してください",
-                    asset::LOCATION_MAX_CHARS
-                ),
-            )));
-        }
-        let gate = asset::check_action(&rules.scheme, &asset, action)?;
         let person = input.person.or(writer.person());
-        let entry_input = NewLifecycleRecord {
-            at: input.at.or(Some(now)),
-            by: person,
-            details: input.details.clone(),
-            approval: None,
-        };
-        let (status, roles) = match &gate {
-            ActionGate::Prohibited { reason } => {
-                return Err(AppError::Invalid(DomainError::new("行為", reason.clone())));
-            }
-            ActionGate::NeedsPermission { roles, .. } => {
-                // Check everything but the approval, so a request is complete when it waits.
-                let mut check = entry_input.clone();
-                check.approval = Some("pending".to_owned());
-                LifecycleRecord::validate(&rules.scheme, &asset, action, &check)
-                    .map_err(first_error)?;
-                (EventStatus::AwaitingApproval, roles.clone())
-            }
-            ActionGate::Allowed { .. } => {
-                LifecycleRecord::validate(&rules.scheme, &asset, action, &entry_input)
-                    .map_err(first_error)?;
-                (EventStatus::Completed, Vec::new())
-            }
-        };
-        let event = AssetEvent {
-            id: AssetEventId::new(),
-            body_id: body.id,
-            asset_id: id,
+        let outcome = act(
+            &mut tx,
+            &rules,
+            &mut record,
             action,
-            status,
-            acted_at: entry_input.at.unwrap_or(now),
-            person,
-            details: input.details.trim().to_owned(),
-            new_location: (action == Action::Store && !new_location.is_empty())
-                .then(|| new_location.to_owned()),
-            approval: None,
-            required_roles: roles.clone(),
-            recorded_by: user.account.login.to_string(),
-            created_at: now,
-            completed_at: (status == EventStatus::Completed).then_some(now),
-        };
-        store::insert_event(tx.conn(), &event).await?;
-        let before = record.clone();
-        if status == EventStatus::Completed {
-            let mut changed = false;
-            if action == Action::Disposal {
-                record.status = AssetStatus::Disposed;
-                changed = true;
-            }
-            if let Some(location) = &event.new_location {
-                record.location = location.clone();
-                changed = true;
-            }
-            if changed {
-                record.updated_at = now;
-                store::update_asset(
-                    tx.conn(),
-                    &record,
-                    &rules.level_rows(&asset.classification)?,
-                )
-                .await?;
-            }
-        }
-        let audit_action = if status == EventStatus::Completed {
-            "asset.action"
-        } else {
-            "asset.action_requested"
-        };
-        let entry = AuditEntry::new(user.actor(), audit_action, "asset", id)
-            .body(body.id)
-            .before(&serde_json::json!({
-                "status": before.status.key(),
-                "location": before.location,
-            }))
-            .after(&serde_json::json!({
-                "event": event.id.to_string(),
-                "action": action.key(),
-                "status": status.key(),
-                "acted_at": event.acted_at,
-                "person": event.person.map(|p| p.to_string()),
-                "details": event.details,
-                "new_location": event.new_location,
-                "required_roles": roles,
-                "asset_status": record.status.key(),
-            }))
-            .request(meta.request_id.clone());
-        audit::append(&mut tx, now, entry).await?;
-        tx.commit().await?;
-        Ok(match status {
-            EventStatus::AwaitingApproval => ActionOutcome::AwaitingApproval {
-                event: event.id,
-                roles,
+            &ActionInput {
+                person,
+                ..input.clone()
             },
-            _ => ActionOutcome::Recorded { event: event.id },
-        })
+            &user.account.login.to_string(),
+            user.actor(),
+            meta,
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(outcome)
     }
 
     /// Withdraws a request that still waits for permission.
@@ -1183,6 +1092,170 @@ impl App {
         }
         Ok(out)
     }
+}
+
+/// Registers an asset in the caller's transaction, with its audit record.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn register_in(
+    app: &App,
+    tx: &mut WriteTx,
+    writer: &AssetWriter,
+    rules: &AssetRules,
+    body: BodyId,
+    input: &AssetInput,
+    actor: Actor,
+    meta: &RequestMeta,
+    now: DateTime<Utc>,
+) -> Result<AssetId, AppError> {
+    let id = AssetId::new();
+    let record = app
+        .checked_record(tx, writer, rules, body, id, input, None, now)
+        .await?;
+    let asset = rules.asset(&record)?;
+    store::insert_asset(
+        tx.conn(),
+        &record,
+        &rules.level_rows(&asset.classification)?,
+    )
+    .await?;
+    audit::append(
+        tx,
+        now,
+        asset_entry(actor, "asset.register", &record, &asset, None)
+            .request(meta.request_id.clone()),
+    )
+    .await?;
+    Ok(id)
+}
+
+/// Records `action` on the asset in the caller's transaction, with its audit record: refused when
+/// prohibited, held as a request when it needs permission, done otherwise (廃棄 and 保管 change
+/// the asset).
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn act(
+    tx: &mut WriteTx,
+    rules: &AssetRules,
+    record: &mut AssetRecord,
+    action: Action,
+    input: &ActionInput,
+    recorded_by: &str,
+    actor: Actor,
+    meta: &RequestMeta,
+    now: DateTime<Utc>,
+) -> Result<ActionOutcome, AppError> {
+    if !asset::LIFECYCLE_ACTIONS.contains(&action) {
+        return Err(AppError::Invalid(DomainError::new(
+            "行為",
+            "台帳に記録できる行為から選んでください",
+        )));
+    }
+    let asset = rules.asset(record)?;
+    let new_location = input.new_location.trim();
+    if action == Action::Store && new_location.chars().count() > asset::LOCATION_MAX_CHARS {
+        return Err(AppError::Invalid(DomainError::new(
+            "保管場所",
+            format!(
+                "保管場所は{}文字以内で入力してください",
+                asset::LOCATION_MAX_CHARS
+            ),
+        )));
+    }
+    let gate = asset::check_action(&rules.scheme, &asset, action)?;
+    let person = input.person;
+    let entry_input = NewLifecycleRecord {
+        at: input.at.or(Some(now)),
+        by: person,
+        details: input.details.clone(),
+        approval: None,
+    };
+    let (status, roles) = match &gate {
+        ActionGate::Prohibited { reason } => {
+            return Err(AppError::Invalid(DomainError::new("行為", reason.clone())));
+        }
+        ActionGate::NeedsPermission { roles, .. } => {
+            // Check everything but the approval, so a request is complete when it waits.
+            let mut check = entry_input.clone();
+            check.approval = Some("pending".to_owned());
+            LifecycleRecord::validate(&rules.scheme, &asset, action, &check)
+                .map_err(first_error)?;
+            (EventStatus::AwaitingApproval, roles.clone())
+        }
+        ActionGate::Allowed { .. } => {
+            LifecycleRecord::validate(&rules.scheme, &asset, action, &entry_input)
+                .map_err(first_error)?;
+            (EventStatus::Completed, Vec::new())
+        }
+    };
+    let event = AssetEvent {
+        id: AssetEventId::new(),
+        body_id: record.body_id,
+        asset_id: record.id,
+        action,
+        status,
+        acted_at: entry_input.at.unwrap_or(now),
+        person,
+        details: input.details.trim().to_owned(),
+        new_location: (action == Action::Store && !new_location.is_empty())
+            .then(|| new_location.to_owned()),
+        approval: None,
+        required_roles: roles.clone(),
+        recorded_by: recorded_by.to_owned(),
+        created_at: now,
+        completed_at: (status == EventStatus::Completed).then_some(now),
+    };
+    store::insert_event(tx.conn(), &event).await?;
+    let before = record.clone();
+    if status == EventStatus::Completed {
+        let mut changed = false;
+        if action == Action::Disposal {
+            record.status = AssetStatus::Disposed;
+            changed = true;
+        }
+        if let Some(location) = &event.new_location {
+            record.location = location.clone();
+            changed = true;
+        }
+        if changed {
+            record.updated_at = now;
+            store::update_asset(
+                tx.conn(),
+                &record,
+                &rules.level_rows(&asset.classification)?,
+            )
+            .await?;
+        }
+    }
+    let audit_action = if status == EventStatus::Completed {
+        "asset.action"
+    } else {
+        "asset.action_requested"
+    };
+    let entry = AuditEntry::new(actor, audit_action, "asset", record.id)
+        .body(record.body_id)
+        .before(&serde_json::json!({
+            "status": before.status.key(),
+            "location": before.location,
+        }))
+        .after(&serde_json::json!({
+            "event": event.id.to_string(),
+            "action": action.key(),
+            "status": status.key(),
+            "acted_at": event.acted_at,
+            "person": event.person.map(|p| p.to_string()),
+            "details": event.details,
+            "new_location": event.new_location,
+            "required_roles": roles,
+            "asset_status": record.status.key(),
+        }))
+        .request(meta.request_id.clone());
+    audit::append(tx, now, entry).await?;
+    Ok(match status {
+        EventStatus::AwaitingApproval => ActionOutcome::AwaitingApproval {
+            event: event.id,
+            roles,
+        },
+        _ => ActionOutcome::Recorded { event: event.id },
+    })
 }
 
 /// The findings of one unit.

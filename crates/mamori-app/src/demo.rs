@@ -14,8 +14,11 @@ use mamori_domain::policy::{
 use mamori_store::{WriteTx, accounts, audit, org, policy};
 use serde::Deserialize;
 
+use crate::access::AssetWriter;
+use crate::assets::{self, AssetInput};
 use crate::auth::hash_password;
 use crate::policy::{CatalogLookup, ProfileChange, default_profile, guideline};
+use crate::risks;
 use crate::roles::guideline_role_set;
 use crate::{App, AppError};
 
@@ -31,6 +34,73 @@ struct DemoFile {
     assignments: Vec<DemoAssignment>,
     accounts: Vec<DemoAccount>,
     policy: DemoPolicy,
+    #[serde(default)]
+    assets: Vec<DemoAsset>,
+    #[serde(default)]
+    asset_events: Vec<DemoAssetEvent>,
+    #[serde(default)]
+    risks: Vec<DemoRisk>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DemoAsset {
+    asset_no: String,
+    name: String,
+    kind: String,
+    unit: Option<String>,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    location: String,
+    segment: String,
+    classification: String,
+    #[serde(default)]
+    retention: String,
+    #[serde(default)]
+    document_type: String,
+    #[serde(default)]
+    derived_from: Vec<String>,
+    #[serde(default)]
+    holds: Vec<String>,
+    #[serde(default)]
+    encrypted: bool,
+    #[serde(default)]
+    locked_storage: bool,
+    #[serde(default)]
+    backup: bool,
+    recovery_target_hours: Option<u32>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DemoAssetEvent {
+    asset: String,
+    action: String,
+    by: String,
+    #[serde(default)]
+    details: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DemoRisk {
+    asset: Option<String>,
+    group: Option<String>,
+    threat: String,
+    vulnerability: String,
+    likelihood: String,
+    impact: String,
+    #[serde(default)]
+    treatment: String,
+    #[serde(default)]
+    plan: String,
+    #[serde(default)]
+    reason: String,
+    owner: Option<String>,
+    due: Option<NaiveDate>,
+    residual_likelihood: Option<String>,
+    residual_impact: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -380,7 +450,128 @@ impl App {
             );
             audit::append(tx, now, entry).await?;
         }
-        self.write_demo_policy(tx, file, &body, &people).await
+        self.write_demo_policy(tx, file, &body, &people).await?;
+        self.write_demo_assets(tx, file, &body, &units, &people)
+            .await
+    }
+
+    /// The register, its records and the risks, through the same checks as on screen.
+    async fn write_demo_assets(
+        &self,
+        tx: &mut WriteTx,
+        file: &DemoFile,
+        body: &Body,
+        units: &HashMap<&str, OrgUnitId>,
+        people: &HashMap<&str, PersonId>,
+    ) -> Result<(), AppError> {
+        let now = self.now();
+        let meta = crate::RequestMeta { request_id: None };
+        let (rules, _) = assets::rules_of(tx.conn(), body.id).await?;
+        let writer = AssetWriter::system();
+        for a in &file.assets {
+            let owner_unit = match &a.unit {
+                Some(code) => Some(
+                    *units
+                        .get(code.as_str())
+                        .ok_or_else(|| internal("assets.unit")(code.clone()))?,
+                ),
+                None => None,
+            };
+            let input = AssetInput {
+                asset_no: a.asset_no.clone(),
+                kind: a.kind.clone(),
+                name: a.name.clone(),
+                description: a.description.clone(),
+                owner_unit,
+                location: a.location.clone(),
+                segment: a.segment.clone(),
+                classification: a.classification.clone(),
+                retention: a.retention.clone(),
+                status: String::new(),
+                document_type: a.document_type.clone(),
+                derived_from: a.derived_from.join("、"),
+                holds: a.holds.join("、"),
+                encrypted: a.encrypted,
+                locked_storage: a.locked_storage,
+                backup: a.backup,
+                recovery_target_hours: a
+                    .recovery_target_hours
+                    .map(|h| h.to_string())
+                    .unwrap_or_default(),
+            };
+            assets::register_in(
+                self,
+                tx,
+                &writer,
+                &rules,
+                body.id,
+                &input,
+                Actor::system("demo"),
+                &meta,
+                now,
+            )
+            .await?;
+        }
+        for e in &file.asset_events {
+            let mut record = mamori_store::assets::find_by_number(tx.conn(), body.id, &e.asset)
+                .await?
+                .ok_or_else(|| internal("asset_events.asset")(e.asset.clone()))?;
+            let account = file
+                .accounts
+                .iter()
+                .find(|a| a.login == e.by)
+                .ok_or_else(|| internal("asset_events.by")(e.by.clone()))?;
+            let person = account
+                .person
+                .as_deref()
+                .and_then(|p| people.get(p).copied());
+            let action = mamori_domain::classification::Action::parse(&e.action)
+                .ok_or_else(|| internal("asset_events.action")(e.action.clone()))?;
+            assets::act(
+                tx,
+                &rules,
+                &mut record,
+                action,
+                &assets::ActionInput {
+                    at: None,
+                    person,
+                    details: e.details.clone(),
+                    new_location: String::new(),
+                },
+                &e.by,
+                Actor::system("demo"),
+                &meta,
+                now,
+            )
+            .await?;
+        }
+        for r in &file.risks {
+            let owner = match &r.owner {
+                Some(n) => Some(
+                    *people
+                        .get(n.as_str())
+                        .ok_or_else(|| internal("risks.owner")(n.clone()))?,
+                ),
+                None => None,
+            };
+            let form = risks::RiskForm {
+                asset_no: r.asset.clone().unwrap_or_default(),
+                group_name: r.group.clone().unwrap_or_default(),
+                threat: r.threat.clone(),
+                vulnerability: r.vulnerability.clone(),
+                likelihood: r.likelihood.clone(),
+                impact: r.impact.clone(),
+                treatment: r.treatment.clone(),
+                plan: r.plan.clone(),
+                reason: r.reason.clone(),
+                owner,
+                due: r.due.map(|d| d.to_string()).unwrap_or_default(),
+                residual_likelihood: r.residual_likelihood.clone().unwrap_or_default(),
+                residual_impact: r.residual_impact.clone().unwrap_or_default(),
+            };
+            risks::write_risk(tx, body.id, None, &form, Actor::system("demo"), &meta, now).await?;
+        }
+        Ok(())
     }
 }
 

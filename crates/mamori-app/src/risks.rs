@@ -7,17 +7,17 @@
 
 use std::collections::HashMap;
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use mamori_domain::DomainError;
 use mamori_domain::asset::ClassMarker;
-use mamori_domain::audit::AuditEntry;
+use mamori_domain::audit::{Actor, AuditEntry};
 use mamori_domain::ids::{AssetId, BodyId, PersonId, RiskId};
 use mamori_domain::risk::{
     self, BandCount, Basis, Rating, Risk, RiskInput, RiskMatrix, ThreatCatalogue, Treatment,
 };
 use mamori_io::heatmap::heatmap_svg;
 use mamori_store::assets::{self as store, RiskRecord};
-use mamori_store::{AnyConnection, audit, org};
+use mamori_store::{AnyConnection, WriteTx, audit, org};
 use serde::Serialize;
 
 use crate::access::RiskEditor;
@@ -217,13 +217,15 @@ impl App {
             };
             let threat = setup.threats.threat(risk.threat());
             let current = risk.current();
-            let needs_treatment = match risk.required_band() {
-                Some(required) => {
-                    setup.matrix.compare_band(&current.band, required)?
-                        == std::cmp::Ordering::Greater
-                }
-                None => setup.matrix.is_above_acceptable(&current.band)?,
-            };
+            // A risk accepted with a reason is a decision taken, not an open item.
+            let needs_treatment = risk.treatment() != Some(Treatment::Accept)
+                && match risk.required_band() {
+                    Some(required) => {
+                        setup.matrix.compare_band(&current.band, required)?
+                            == std::cmp::Ordering::Greater
+                    }
+                    None => setup.matrix.is_above_acceptable(&current.band)?,
+                };
             let band_label = |key: &str| {
                 setup
                     .matrix
@@ -284,115 +286,7 @@ impl App {
         let body = user.body()?;
         let now = self.now();
         let mut tx = self.store().begin_write().await?;
-        let setup = setup_of(tx.conn(), body.id).await?;
-        let before = match id {
-            Some(id) => Some(
-                store::get_risk(tx.conn(), body.id, id)
-                    .await?
-                    .ok_or_else(|| AppError::NotFound("リスク".to_owned()))?,
-            ),
-            None => None,
-        };
-        let numbers = split_numbers(&form.asset_no);
-        let group_name = form.group_name.trim().to_owned();
-        let (asset, required) = match numbers.as_slice() {
-            [] => {
-                if group_name.is_empty() {
-                    return Err(AppError::Invalid(DomainError::new(
-                        "情報資産",
-                        "対象の情報資産の管理番号か、資産グループの名称を入力してください",
-                    )));
-                }
-                if group_name.chars().count() > 200 {
-                    return Err(AppError::Invalid(DomainError::new(
-                        "資産グループ",
-                        "資産グループの名称は200文字以内で入力してください",
-                    )));
-                }
-                (None, None)
-            }
-            [number] => {
-                let record = store::find_by_number(tx.conn(), body.id, number)
-                    .await?
-                    .ok_or_else(|| {
-                        AppError::Invalid(DomainError::new(
-                            "情報資産",
-                            format!("管理番号「{number}」の情報資産は台帳にありません"),
-                        ))
-                    })?;
-                let (rules, _) = rules_of(tx.conn(), body.id).await?;
-                let required = required_band(&rules, &setup.matrix, &record)?;
-                (Some(record.id), Some(required))
-            }
-            _ => {
-                return Err(AppError::Invalid(DomainError::new(
-                    "情報資産",
-                    "対象の情報資産は一つだけ指定してください（複数なら資産グループとして登録します）",
-                )));
-            }
-        };
-        let due = match form.due.trim() {
-            "" => None,
-            d => Some(d.parse::<NaiveDate>().map_err(|_| {
-                AppError::Invalid(DomainError::new(
-                    "期限",
-                    "期限は年-月-日（例: 2027-03-31）で入力してください",
-                ))
-            })?),
-        };
-        let treatment = match form.treatment.trim() {
-            "" => None,
-            t => Some(Treatment::parse(t)?),
-        };
-        let opt = |s: &str| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
-        let risk_id = id.unwrap_or_default();
-        let input = RiskInput {
-            asset: asset.map_or_else(|| group_name.clone(), |a| a.to_string()),
-            threat: form.threat.trim().to_owned(),
-            vulnerability: form.vulnerability.clone(),
-            likelihood: form.likelihood.trim().to_owned(),
-            impact: form.impact.trim().to_owned(),
-            required_band: required,
-            treatment,
-            plan: form.plan.clone(),
-            reason: form.reason.clone(),
-            owner: form.owner,
-            due,
-            residual_likelihood: opt(&form.residual_likelihood),
-            residual_impact: opt(&form.residual_impact),
-        };
-        let risk = Risk::assess(risk_id, &input, &setup.matrix, &setup.threats)?;
-        let stored = RiskRecord {
-            id: risk_id,
-            body_id: body.id,
-            asset_id: asset,
-            group_name: if asset.is_some() {
-                String::new()
-            } else {
-                group_name
-            },
-            input: risk.to_input(),
-            created_at: before.as_ref().map_or(now, |b| b.created_at),
-            updated_at: now,
-        };
-        store::put_risk(tx.conn(), &stored).await?;
-        let mut entry = AuditEntry::new(
-            user.actor(),
-            if before.is_some() {
-                "risk.update"
-            } else {
-                "risk.create"
-            },
-            "risk",
-            risk_id,
-        )
-        .body(body.id)
-        .after(&stored.input)
-        .request(meta.request_id.clone());
-        if let Some(b) = &before {
-            entry = entry.before(&b.input);
-        }
-        audit::append(&mut tx, now, entry).await?;
+        let risk_id = write_risk(&mut tx, body.id, id, form, user.actor(), meta, now).await?;
         tx.commit().await?;
         Ok(risk_id)
     }
@@ -484,4 +378,126 @@ impl App {
         tx.commit().await?;
         Ok(())
     }
+}
+
+/// Checks and saves a risk in the caller's transaction, with its audit record.
+pub(crate) async fn write_risk(
+    tx: &mut WriteTx,
+    body: BodyId,
+    id: Option<RiskId>,
+    form: &RiskForm,
+    actor: Actor,
+    meta: &RequestMeta,
+    now: DateTime<Utc>,
+) -> Result<RiskId, AppError> {
+    let setup = setup_of(tx.conn(), body).await?;
+    let before = match id {
+        Some(id) => Some(
+            store::get_risk(tx.conn(), body, id)
+                .await?
+                .ok_or_else(|| AppError::NotFound("リスク".to_owned()))?,
+        ),
+        None => None,
+    };
+    let numbers = split_numbers(&form.asset_no);
+    let group_name = form.group_name.trim().to_owned();
+    let (asset, required) = match numbers.as_slice() {
+        [] => {
+            if group_name.is_empty() {
+                return Err(AppError::Invalid(DomainError::new(
+                    "情報資産",
+                    "対象の情報資産の管理番号か、資産グループの名称を入力してください",
+                )));
+            }
+            if group_name.chars().count() > 200 {
+                return Err(AppError::Invalid(DomainError::new(
+                    "資産グループ",
+                    "資産グループの名称は200文字以内で入力してください",
+                )));
+            }
+            (None, None)
+        }
+        [number] => {
+            let record = store::find_by_number(tx.conn(), body, number)
+                .await?
+                .ok_or_else(|| {
+                    AppError::Invalid(DomainError::new(
+                        "情報資産",
+                        format!("管理番号「{number}」の情報資産は台帳にありません"),
+                    ))
+                })?;
+            let (rules, _) = rules_of(tx.conn(), body).await?;
+            let required = required_band(&rules, &setup.matrix, &record)?;
+            (Some(record.id), Some(required))
+        }
+        _ => {
+            return Err(AppError::Invalid(DomainError::new(
+                "情報資産",
+                "対象の情報資産は一つだけ指定してください（複数なら資産グループとして登録します）",
+            )));
+        }
+    };
+    let due = match form.due.trim() {
+        "" => None,
+        d => Some(d.parse::<NaiveDate>().map_err(|_| {
+            AppError::Invalid(DomainError::new(
+                "期限",
+                "期限は年-月-日（例: 2027-03-31）で入力してください",
+            ))
+        })?),
+    };
+    let treatment = match form.treatment.trim() {
+        "" => None,
+        t => Some(Treatment::parse(t)?),
+    };
+    let opt = |s: &str| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
+    let risk_id = id.unwrap_or_default();
+    let input = RiskInput {
+        asset: asset.map_or_else(|| group_name.clone(), |a| a.to_string()),
+        threat: form.threat.trim().to_owned(),
+        vulnerability: form.vulnerability.clone(),
+        likelihood: form.likelihood.trim().to_owned(),
+        impact: form.impact.trim().to_owned(),
+        required_band: required,
+        treatment,
+        plan: form.plan.clone(),
+        reason: form.reason.clone(),
+        owner: form.owner,
+        due,
+        residual_likelihood: opt(&form.residual_likelihood),
+        residual_impact: opt(&form.residual_impact),
+    };
+    let risk = Risk::assess(risk_id, &input, &setup.matrix, &setup.threats)?;
+    let stored = RiskRecord {
+        id: risk_id,
+        body_id: body,
+        asset_id: asset,
+        group_name: if asset.is_some() {
+            String::new()
+        } else {
+            group_name
+        },
+        input: risk.to_input(),
+        created_at: before.as_ref().map_or(now, |b| b.created_at),
+        updated_at: now,
+    };
+    store::put_risk(tx.conn(), &stored).await?;
+    let mut entry = AuditEntry::new(
+        actor,
+        if before.is_some() {
+            "risk.update"
+        } else {
+            "risk.create"
+        },
+        "risk",
+        risk_id,
+    )
+    .body(body)
+    .after(&stored.input)
+    .request(meta.request_id.clone());
+    if let Some(b) = &before {
+        entry = entry.before(&b.input);
+    }
+    audit::append(tx, now, entry).await?;
+    Ok(risk_id)
 }

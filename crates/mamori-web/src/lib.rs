@@ -123,6 +123,36 @@ pub fn router(app: App, config: WebConfig) -> Router {
             "/org/transfers/{id}/import",
             post(pages::org::transfers::import_moves).layer(DefaultBodyLimit::max(UPLOAD_LIMIT)),
         )
+        .route(
+            "/assets",
+            get(pages::assets::list).post(pages::assets::create),
+        )
+        .route("/assets/new", get(pages::assets::new_form))
+        .route("/assets/findings", get(pages::assets::findings))
+        .route("/assets/awaiting", get(pages::assets::awaiting))
+        .route(
+            "/assets/{id}",
+            get(pages::assets::show_asset).post(pages::assets::update),
+        )
+        .route("/assets/{id}/edit", get(pages::assets::edit_form))
+        .route("/assets/{id}/actions", post(pages::assets::record_action))
+        .route(
+            "/assets/{id}/events/{event}/withdraw",
+            post(pages::assets::withdraw_action),
+        )
+        .route(
+            "/risks",
+            get(pages::assets::risks::list).post(pages::assets::risks::create),
+        )
+        .route(
+            "/risks/settings",
+            get(pages::assets::risks::settings).post(pages::assets::risks::save_settings),
+        )
+        .route(
+            "/risks/{id}",
+            get(pages::assets::risks::edit).post(pages::assets::risks::update),
+        )
+        .route("/risks/{id}/delete", post(pages::assets::risks::delete))
         .route("/catalog", get(pages::catalog::list))
         .route("/catalog/clauses/{id}", get(pages::catalog::clause))
         .route("/catalog/search", get(pages::catalog::search))

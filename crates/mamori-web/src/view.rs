@@ -54,6 +54,11 @@ impl Chrome {
                 href: "/org",
                 current: current == "/org",
             });
+            nav.push(NavItem {
+                label: "情報資産",
+                href: "/assets",
+                current: current == "/assets",
+            });
         }
         if user.has(permission::AUDIT_READ) {
             nav.push(NavItem {

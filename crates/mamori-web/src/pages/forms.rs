@@ -79,7 +79,6 @@ macro_rules! form_page {
     };
 }
 
-
 /// Shows a form page with the status its problem gives, or the error page.
 pub(crate) fn show(rid: &RequestId, page: Result<impl FormPage, AppError>) -> Response {
     match page {
@@ -132,7 +131,6 @@ pub(crate) fn settle<T>(
     }
 }
 
-
 /// One option of a select box.
 #[derive(Debug, Clone)]
 pub(crate) struct Choice {
@@ -140,7 +138,6 @@ pub(crate) struct Choice {
     pub(crate) label: String,
     pub(crate) selected: bool,
 }
-
 
 /// The full page, or only its results for an htmx request.
 pub(crate) fn page_or_part(
@@ -155,6 +152,5 @@ pub(crate) fn page_or_part(
         render(status, page)
     })
 }
-
 
 pub(crate) use form_page;
