@@ -249,9 +249,11 @@ fn workbook<'a, const N: usize>(
 
 const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 
-fn csv_file<'a, const N: usize>(
+/// Rows of cells as a CSV file with CRLF line ends, as Excel writes it; shared with the asset
+/// register (`asset_table`).
+pub(crate) fn csv_file<S: AsRef<str>, const N: usize>(
     headers: &[&str; N],
-    rows: impl Iterator<Item = [&'a str; N]>,
+    rows: impl Iterator<Item = [S; N]>,
     encoding: CsvEncoding,
 ) -> Result<Vec<u8>, OrgExportError> {
     let failed = |e: csv::Error| OrgExportError::Csv(e.to_string());
@@ -263,7 +265,9 @@ fn csv_file<'a, const N: usize>(
         if encoding == CsvEncoding::ShiftJis {
             check_shift_jis(i + 2, headers, &cells)?;
         }
-        writer.write_record(cells).map_err(failed)?;
+        writer
+            .write_record(cells.iter().map(|c| c.as_ref()))
+            .map_err(failed)?;
     }
     let text = writer
         .into_inner()
@@ -280,8 +284,13 @@ fn csv_file<'a, const N: usize>(
 
 /// The encoder would write a character Shift_JIS lacks as an HTML reference (`&#134071;`): name
 /// it instead, with its row and column.
-fn check_shift_jis(line: usize, headers: &[&str], cells: &[&str]) -> Result<(), OrgExportError> {
+fn check_shift_jis<S: AsRef<str>>(
+    line: usize,
+    headers: &[&str],
+    cells: &[S],
+) -> Result<(), OrgExportError> {
     for (column, text) in headers.iter().zip(cells) {
+        let text = text.as_ref();
         if text.is_ascii() || !encoding_rs::SHIFT_JIS.encode(text).2 {
             continue;
         }
