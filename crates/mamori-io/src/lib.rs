@@ -3,11 +3,13 @@
 //! Excel workbook for the people who keep their registers in Excel — and the publication of a
 //! body's policy as a Word document (`docx`) from the document model (`policy_document`) — and
 //! the people and units of a body as municipalities keep them, read from and written to `.xlsx`
-//! and CSV (`org_table`) — and the risk heat map as an SVG drawn on the server (`heatmap`).
+//! and CSV (`org_table`) — and the 情報資産台帳 (asset register) in the same way (`asset_table`) —
+//! and the risk heat map as an SVG drawn on the server (`heatmap`).
 //!
 //! The writers are pure functions from data to bytes or JSON values: no files, no clock (the
 //! caller passes the time), so the web handlers and the CLI share them and tests read them back.
 
+pub mod asset_table;
 pub mod catalog_text;
 pub mod docx;
 pub mod heatmap;

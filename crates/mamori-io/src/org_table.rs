@@ -11,8 +11,8 @@
 //! Writing ([`people_xlsx`], [`people_csv`], [`units_xlsx`], [`units_csv`]) produces exactly the
 //! layout the readers expect, so an exported file can be edited in Excel and imported again.
 
-mod columns;
-mod export;
+pub(crate) mod columns;
+pub(crate) mod export;
 mod moves;
 mod people;
 mod read;
@@ -61,7 +61,7 @@ pub struct RowProblem {
 }
 
 impl RowProblem {
-    fn new(line: usize, column: &str, message: String) -> Self {
+    pub(crate) fn new(line: usize, column: &str, message: String) -> Self {
         Self {
             line,
             column: Some(column.to_owned()),

@@ -5,6 +5,7 @@ use mamori_domain::org::UnitKind;
 use rust_xlsxwriter::{Color, DocProperties, Format, FormatBorder, Workbook};
 
 use super::people::{PEOPLE_HEADERS, PersonStatus};
+use super::read::csv_records;
 use super::units::UNIT_HEADERS;
 
 /// The character encoding of a CSV export.
@@ -249,9 +250,11 @@ fn workbook<'a, const N: usize>(
 
 const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 
-fn csv_file<'a, const N: usize>(
+/// Rows of cells as a CSV file with CRLF line ends, as Excel writes it; shared with the asset
+/// register (`asset_table`).
+pub(crate) fn csv_file<S: AsRef<str>, const N: usize>(
     headers: &[&str; N],
-    rows: impl Iterator<Item = [&'a str; N]>,
+    rows: impl Iterator<Item = [S; N]>,
     encoding: CsvEncoding,
 ) -> Result<Vec<u8>, OrgExportError> {
     let failed = |e: csv::Error| OrgExportError::Csv(e.to_string());
@@ -259,29 +262,40 @@ fn csv_file<'a, const N: usize>(
         .terminator(csv::Terminator::CRLF)
         .from_writer(Vec::new());
     writer.write_record(headers).map_err(failed)?;
-    for (i, cells) in rows.enumerate() {
-        if encoding == CsvEncoding::ShiftJis {
-            check_shift_jis(i + 2, headers, &cells)?;
-        }
-        writer.write_record(cells).map_err(failed)?;
+    for cells in rows {
+        writer
+            .write_record(cells.iter().map(|c| c.as_ref()))
+            .map_err(failed)?;
     }
     let text = writer
         .into_inner()
         .map_err(|e| OrgExportError::Csv(e.to_string()))?;
+    // Valid: the csv writer only copies the UTF-8 texts it was given.
+    let text = String::from_utf8_lossy(&text);
     Ok(match encoding {
-        CsvEncoding::Utf8Bom => [UTF8_BOM, &text].concat(),
+        CsvEncoding::Utf8Bom => [UTF8_BOM, text.as_bytes()].concat(),
         CsvEncoding::ShiftJis => {
-            // Valid: the csv writer only copies the UTF-8 texts it was given.
-            let text = String::from_utf8_lossy(&text);
-            encoding_rs::SHIFT_JIS.encode(&text).0.into_owned()
+            let (bytes, _, unmappable) = encoding_rs::SHIFT_JIS.encode(&text);
+            if unmappable {
+                // Rare, so found only now: read the file back to name the row and column.
+                for (i, cells) in csv_records(&text).iter().enumerate().skip(1) {
+                    check_shift_jis(i + 1, headers, cells)?;
+                }
+            }
+            bytes.into_owned()
         }
     })
 }
 
 /// The encoder would write a character Shift_JIS lacks as an HTML reference (`&#134071;`): name
 /// it instead, with its row and column.
-fn check_shift_jis(line: usize, headers: &[&str], cells: &[&str]) -> Result<(), OrgExportError> {
+fn check_shift_jis<S: AsRef<str>>(
+    line: usize,
+    headers: &[&str],
+    cells: &[S],
+) -> Result<(), OrgExportError> {
     for (column, text) in headers.iter().zip(cells) {
+        let text = text.as_ref();
         if text.is_ascii() || !encoding_rs::SHIFT_JIS.encode(text).2 {
             continue;
         }

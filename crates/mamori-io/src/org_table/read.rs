@@ -99,7 +99,7 @@ fn read_csv(bytes: &[u8]) -> Result<Table, TableError> {
 /// sees: a blank line is an (empty) record, a line break inside quotes stays in its field, `""`
 /// inside quotes is one quote, and a quote inside an unquoted field or after a closing quote is
 /// kept as text. Records end at CRLF, LF or CR.
-fn csv_records(text: &str) -> Vec<Vec<String>> {
+pub(super) fn csv_records(text: &str) -> Vec<Vec<String>> {
     let mut records = Vec::new();
     let mut record = Vec::new();
     let mut field = String::new();
