@@ -525,6 +525,33 @@ pub async fn ids_by_number(
     Ok(out)
 }
 
+/// The 管理番号 of the given assets of the body (for the link columns of an export).
+pub async fn numbers_of(
+    conn: &mut AnyConnection,
+    body: BodyId,
+    ids: &[AssetId],
+) -> Result<Vec<(AssetId, String)>, StoreError> {
+    let mut unique: Vec<String> = ids.iter().map(ToString::to_string).collect();
+    unique.sort();
+    unique.dedup();
+    let mut out = Vec::new();
+    for chunk in unique.chunks(500) {
+        let placeholders: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
+        let sql = format!(
+            "SELECT id, asset_no FROM assets WHERE body_id = $1 AND id IN ({})",
+            placeholders.join(", ")
+        );
+        let mut q = sqlx::query(&sql).bind(body.to_string());
+        for id in chunk {
+            q = q.bind(id);
+        }
+        for r in q.fetch_all(&mut *conn).await? {
+            out.push((id(&r, "id")?, r.try_get("asset_no")?));
+        }
+    }
+    Ok(out)
+}
+
 /// The number of the body's assets.
 pub async fn count_assets(conn: &mut AnyConnection, body: BodyId) -> Result<i64, StoreError> {
     let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM assets WHERE body_id = $1")

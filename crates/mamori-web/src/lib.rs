@@ -128,6 +128,17 @@ pub fn router(app: App, config: WebConfig) -> Router {
             get(pages::assets::list).post(pages::assets::create),
         )
         .route("/assets/new", get(pages::assets::new_form))
+        .route(
+            "/assets/import",
+            get(pages::assets::import::show)
+                .post(pages::assets::import::upload)
+                .layer(DefaultBodyLimit::max(UPLOAD_LIMIT)),
+        )
+        .route(
+            "/assets/import/{id}",
+            get(pages::assets::import::preview).post(pages::assets::import::apply),
+        )
+        .route("/assets/export", get(pages::assets::import::export))
         .route("/assets/findings", get(pages::assets::findings))
         .route("/assets/awaiting", get(pages::assets::awaiting))
         .route(

@@ -6,6 +6,7 @@
 //! Everyone in the body may look. A person registers and edits the assets of their own unit; the
 //! `asset.manage` permission (the 統括 by default) covers every unit.
 
+pub mod import;
 pub mod risks;
 
 use askama::Template;

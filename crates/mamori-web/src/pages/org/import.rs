@@ -6,7 +6,7 @@ use axum::extract::{Extension, Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use mamori_app::jobs::JobStatus;
-use mamori_app::org_import::{ExportFormat, ImportKind, ImportPreview};
+use mamori_app::org_import::{ChangeLine, ExportFormat, ImportKind, ImportPreview, ProblemLine};
 use mamori_app::{AppError, CurrentUser};
 use mamori_io::org_table::{CsvEncoding, PEOPLE_HEADERS, UNIT_HEADERS};
 use serde::Deserialize;
@@ -31,15 +31,28 @@ struct ImportPage {
     kind: String,
 }
 
+/// The preview of a staged file, for the organization's and the asset register's imports.
 #[derive(Template)]
-#[template(path = "org_import_preview.html")]
-struct PreviewPage {
-    chrome: Chrome,
-    sub_nav: Vec<NavItem>,
-    problem: Problem,
-    preview: ImportPreview,
-    kind_label: &'static str,
-    shown: usize,
+#[template(path = "import_preview.html")]
+pub(crate) struct PreviewPage {
+    pub(crate) chrome: Chrome,
+    pub(crate) sub_nav: Vec<NavItem>,
+    pub(crate) menu_label: &'static str,
+    pub(crate) problem: Problem,
+    /// The import screen: `/org/import`, `/assets/import`.
+    pub(crate) base: &'static str,
+    pub(crate) kind_label: &'static str,
+    /// The heading of the key column: 職員番号, 組織コード, 管理番号.
+    pub(crate) key_label: &'static str,
+    pub(crate) id: String,
+    pub(crate) file_name: String,
+    pub(crate) rows: usize,
+    pub(crate) created: usize,
+    pub(crate) changed: usize,
+    pub(crate) unchanged: usize,
+    pub(crate) problems: Vec<ProblemLine>,
+    pub(crate) changes: Vec<ChangeLine>,
+    pub(crate) shown: usize,
 }
 
 #[derive(Template)]
@@ -117,16 +130,29 @@ fn preview_page(user: &CurrentUser, preview: ImportPreview, problem: Problem) ->
         &PreviewPage {
             chrome: chrome("取込の確認", user),
             sub_nav: sub_nav("/org/import"),
+            menu_label: "組織のメニュー",
             problem,
+            base: "/org/import",
             kind_label: preview.kind.label(),
+            key_label: match preview.kind {
+                ImportKind::People => "職員番号",
+                ImportKind::Units => "組織コード",
+            },
             shown: preview.changes.len().min(SHOWN),
-            preview,
+            id: preview.id,
+            file_name: preview.file_name,
+            rows: preview.rows,
+            created: preview.created,
+            changed: preview.changed,
+            unchanged: preview.unchanged,
+            problems: preview.problems,
+            changes: preview.changes,
         },
     )
 }
 
 /// Rows of the changes table shown on the page (the counts cover all of them).
-const SHOWN: usize = 500;
+pub(crate) const SHOWN: usize = 500;
 
 pub async fn preview(
     State(state): State<AppState>,
@@ -243,23 +269,7 @@ pub async fn export(
         user.org_editor()?;
         let body = user.body()?;
         let kind = kind_of(q.kind.as_deref().unwrap_or("people"))?;
-        let (format, ext, mime) = match (q.format.as_deref(), q.encoding.as_deref()) {
-            (Some("csv"), Some("utf8")) => (
-                ExportFormat::Csv(CsvEncoding::Utf8Bom),
-                "csv",
-                "text/csv; charset=utf-8",
-            ),
-            (Some("csv"), _) => (
-                ExportFormat::Csv(CsvEncoding::ShiftJis),
-                "csv",
-                "text/csv; charset=shift_jis",
-            ),
-            _ => (
-                ExportFormat::Xlsx,
-                "xlsx",
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            ),
-        };
+        let (format, ext, mime) = export_format(q.format.as_deref(), q.encoding.as_deref());
         let bytes = state.app.export_org(body.id, kind, format).await?;
         let name = format!(
             "{}_{}一覧_{}.{ext}",
@@ -271,17 +281,47 @@ pub async fn export(
     }
     .await;
     match result {
-        Ok((bytes, name, mime)) => (
-            [
-                (header::CONTENT_TYPE, mime.to_owned()),
-                (
-                    header::CONTENT_DISPOSITION,
-                    format!("attachment; filename*=UTF-8''{}", url_encode(&name)),
-                ),
-            ],
-            bytes,
-        )
-            .into_response(),
+        Ok((bytes, name, mime)) => download(bytes, &name, mime),
         Err(e) => fail(&rid)(e),
     }
+}
+
+/// The file kind an export asks for (`format=csv&encoding=utf8`; Shift_JIS is the CSV default,
+/// as Excel writes it), with the file extension and MIME type.
+pub(crate) fn export_format(
+    format: Option<&str>,
+    encoding: Option<&str>,
+) -> (ExportFormat, &'static str, &'static str) {
+    match (format, encoding) {
+        (Some("csv"), Some("utf8")) => (
+            ExportFormat::Csv(CsvEncoding::Utf8Bom),
+            "csv",
+            "text/csv; charset=utf-8",
+        ),
+        (Some("csv"), _) => (
+            ExportFormat::Csv(CsvEncoding::ShiftJis),
+            "csv",
+            "text/csv; charset=shift_jis",
+        ),
+        _ => (
+            ExportFormat::Xlsx,
+            "xlsx",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        ),
+    }
+}
+
+/// A file to save, named in Japanese.
+pub(crate) fn download(bytes: Vec<u8>, name: &str, mime: &str) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, mime.to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename*=UTF-8''{}", url_encode(name)),
+            ),
+        ],
+        bytes,
+    )
+        .into_response()
 }
