@@ -195,7 +195,7 @@ pub struct AssetInput {
 /// The 管理番号 in a list field.
 pub fn split_numbers(text: &str) -> Vec<String> {
     text.split(|c: char| matches!(c, '、' | ',' | '，' | '・' | ';' | '；') || c.is_whitespace())
-        .map(|s| fold_text(s))
+        .map(fold_text)
         .filter(|s| !s.is_empty())
         .collect()
 }
@@ -1217,12 +1217,8 @@ pub(crate) async fn act(
         }
         if changed {
             record.updated_at = now;
-            store::update_asset(
-                tx.conn(),
-                &record,
-                &rules.level_rows(&asset.classification)?,
-            )
-            .await?;
+            store::update_asset(tx.conn(), record, &rules.level_rows(&asset.classification)?)
+                .await?;
         }
     }
     let audit_action = if status == EventStatus::Completed {
@@ -1276,6 +1272,26 @@ pub struct FindingLine {
     pub clause: &'static str,
     pub title: &'static str,
     pub message: String,
+}
+
+/// 「情報セキュリティ管理者: 佐々木 翔太」, or the role with the gap when nobody can act.
+pub fn permitter_text(a: &Authority) -> String {
+    match &a.gap {
+        Some(gap) => format!("{}（{gap}）", a.role_name),
+        None => format!(
+            "{}: {}",
+            a.role_name,
+            a.holders
+                .iter()
+                .map(|h| if h.is_deputy {
+                    format!("{}（代理）", h.name)
+                } else {
+                    h.name.clone()
+                })
+                .collect::<Vec<_>>()
+                .join("、")
+        ),
+    }
 }
 
 fn linked(rules: &AssetRules, records: Vec<AssetRecord>) -> Vec<LinkedAsset> {

@@ -1,5 +1,6 @@
 //! `mamori`: information-security management for Japanese local governments, in one binary.
 
+mod assets_cmd;
 mod authority_cmd;
 mod catalog_cmd;
 mod org_cmd;
@@ -87,6 +88,11 @@ enum Command {
     Org {
         #[command(subcommand)]
         command: org_cmd::OrgCommand,
+    },
+    /// The 情報資産台帳: import, export, rule checks
+    Assets {
+        #[command(subcommand)]
+        command: assets_cmd::AssetsCommand,
     },
 }
 
@@ -271,6 +277,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Command::Org { command } => {
                 let app = app_for_cli(&settings).await?;
                 org_cmd::run(&app, command, console_actor()).await
+            }
+            Command::Assets { command } => {
+                let app = app_for_cli(&settings).await?;
+                assets_cmd::run(&app, command, console_actor()).await
             }
             Command::Catalog { .. } => Ok(ExitCode::SUCCESS),
         }

@@ -7,7 +7,7 @@ use std::time::Instant;
 use anyhow::Context;
 use clap::{Subcommand, ValueEnum};
 use mamori_app::App;
-use mamori_app::org_import::{ExportFormat, ImportKind};
+use mamori_app::org_import::{ExportFormat, ImportKind, ProblemLine};
 use mamori_domain::audit::Actor;
 use mamori_io::org_table::CsvEncoding;
 
@@ -166,7 +166,38 @@ async fn import(
         }
         Err(e) => return Err(e.into()),
     };
-    for p in &preview.problems {
+    Ok(report_import(
+        &name,
+        &ImportCounts {
+            rows: preview.rows,
+            created: preview.created,
+            changed: preview.changed,
+            unchanged: preview.unchanged,
+            problems: &preview.problems,
+        },
+        outcome.map(|o| o.summary(kind)),
+        started,
+    ))
+}
+
+/// What a checked import file holds, for the report on the console.
+pub struct ImportCounts<'a> {
+    pub rows: usize,
+    pub created: usize,
+    pub changed: usize,
+    pub unchanged: usize,
+    pub problems: &'a [ProblemLine],
+}
+
+/// Prints the problems of a file by row and column, then what was done (or, for a dry run,
+/// what would be); exit 1 when a dry run found problems.
+pub fn report_import(
+    name: &str,
+    counts: &ImportCounts<'_>,
+    done: Option<String>,
+    started: Instant,
+) -> ExitCode {
+    for p in counts.problems {
         let column = p
             .column
             .as_deref()
@@ -174,32 +205,31 @@ async fn import(
             .unwrap_or_default();
         eprintln!("{}行目{column}: {}", p.line, p.message);
     }
-    match outcome {
+    match done {
         None => {
             eprintln!(
                 "{}: {}行 — 新規 {}、変更 {}、変更なし {}、誤り {}件（確認のみ。何も変更していません）",
                 name,
-                preview.rows,
-                preview.created,
-                preview.changed,
-                preview.unchanged,
-                preview.problems.len()
+                counts.rows,
+                counts.created,
+                counts.changed,
+                counts.unchanged,
+                counts.problems.len()
             );
-            Ok(if preview.problems.is_empty() {
+            if counts.problems.is_empty() {
                 ExitCode::SUCCESS
             } else {
                 ExitCode::from(1)
-            })
+            }
         }
-        Some(outcome) => {
+        Some(summary) => {
             eprintln!();
             eprintln!(
-                "{}（{} 行、{:.2} 秒）",
-                outcome.summary(kind),
-                preview.rows,
+                "{summary}（{} 行、{:.2} 秒）",
+                counts.rows,
                 started.elapsed().as_secs_f64()
             );
-            Ok(ExitCode::SUCCESS)
+            ExitCode::SUCCESS
         }
     }
 }

@@ -17,6 +17,7 @@ use chrono::{NaiveDateTime, TimeZone};
 use mamori_app::access::AssetWriter;
 use mamori_app::assets::{
     ActionInput, ActionOutcome, AssetDetail, AssetInput, AssetQuery, AssetRules, UnitFindings,
+    permitter_text,
 };
 use mamori_app::risks::RiskRow;
 use mamori_app::{AppError, CurrentUser};
@@ -716,25 +717,10 @@ async fn detail_page(
         Ok(w) => w.all_units() || state.app.own_unit(user, &w).await? == d.asset.owner_unit,
         Err(_) => false,
     };
-    let owner = match &d.owner {
-        None => "所管課が登録されていません".to_owned(),
-        Some(a) => match &a.gap {
-            Some(gap) => gap.clone(),
-            None => format!(
-                "{}（{}）",
-                a.holders
-                    .iter()
-                    .map(|h| if h.is_deputy {
-                        format!("{}（代理）", h.name)
-                    } else {
-                        h.name.clone()
-                    })
-                    .collect::<Vec<_>>()
-                    .join("、"),
-                a.role_name
-            ),
-        },
-    };
+    let owner = d
+        .owner
+        .as_ref()
+        .map_or_else(|| "所管課が登録されていません".to_owned(), permitter_text);
     let gates = d
         .gates
         .iter()
@@ -746,18 +732,7 @@ async fn detail_page(
                     "gate-permit",
                     g.permitters
                         .iter()
-                        .map(|a| match &a.gap {
-                            Some(gap) => format!("{}（{gap}）", a.role_name),
-                            None => format!(
-                                "{}: {}",
-                                a.role_name,
-                                a.holders
-                                    .iter()
-                                    .map(|h| h.name.clone())
-                                    .collect::<Vec<_>>()
-                                    .join("、")
-                            ),
-                        })
+                        .map(permitter_text)
                         .collect::<Vec<_>>()
                         .join("／"),
                 ),
