@@ -1094,6 +1094,57 @@ impl App {
     }
 }
 
+/// Rebuilds the class-filter rows of every asset of the body under `scheme` (a new edition brought
+/// a new classification scheme into force), with one audit record giving the counts. An asset
+/// whose stored levels the scheme lacks gets no rows: it shows an error naming 分類 until changed.
+pub(crate) async fn reindex_levels(
+    tx: &mut WriteTx,
+    body: BodyId,
+    scheme: &ClassificationScheme,
+    actor: Actor,
+    meta: &RequestMeta,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let rules = AssetRules {
+        scheme: scheme.clone(),
+        roles: Vec::new(),
+        checks: CheckContext::default(),
+    };
+    let mut after = None;
+    let (mut reindexed, mut unreadable) = (0usize, 0usize);
+    loop {
+        let chunk =
+            store::list_assets(tx.conn(), body, &AssetFilter::default(), after, 2000).await?;
+        let Some(last) = chunk.last() else { break };
+        after = Some(last.id);
+        for record in &chunk {
+            let rows = match rules.classification(record) {
+                Ok(c) => {
+                    reindexed += 1;
+                    rules.level_rows(&c)?
+                }
+                Err(_) => {
+                    unreadable += 1;
+                    Vec::new()
+                }
+            };
+            store::put_level_rows(tx.conn(), body, record.id, &rows).await?;
+        }
+    }
+    if reindexed + unreadable > 0 {
+        let entry = AuditEntry::new(actor, "asset.reindex", "body", body)
+            .body(body)
+            .after(&serde_json::json!({
+                "scheme": scheme.name(),
+                "reindexed": reindexed,
+                "unreadable": unreadable,
+            }))
+            .request(meta.request_id.clone());
+        audit::append(tx, now, entry).await?;
+    }
+    Ok(())
+}
+
 /// Registers an asset in the caller's transaction, with its audit record.
 #[allow(clippy::too_many_arguments)]
 pub(crate) async fn register_in(

@@ -916,6 +916,7 @@ impl App {
             .ok_or_else(|| AppError::NotFound(format!("{number}")))?;
         let expected = edition.status;
         edition.enforce(effective_from)?;
+        let (before_rules, _) = crate::assets::rules_of(tx.conn(), body.id).await?;
         for previous in editions
             .iter()
             .filter(|e| e.status == EditionStatus::InForce)
@@ -942,6 +943,12 @@ impl App {
             .after(&json!({"status": edition.status.key(), "effective_from": effective_from.to_string()}))
             .request(meta.request_id.clone());
         audit::append(&mut tx, now, entry).await?;
+        // A new classification scheme: the register's class filter follows it.
+        let scheme = ClassificationScheme::from_toml(&edition.profile.classification_scheme)?;
+        if scheme != before_rules.scheme {
+            crate::assets::reindex_levels(&mut tx, body.id, &scheme, user.actor(), meta, now)
+                .await?;
+        }
         tx.commit().await?;
         Ok(edition)
     }

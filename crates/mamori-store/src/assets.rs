@@ -157,11 +157,7 @@ pub async fn update_asset(
         .execute(&mut *conn)
         .await?;
     put_links(conn, asset).await?;
-    sqlx::query("DELETE FROM asset_levels WHERE asset_id = $1")
-        .bind(asset.id.to_string())
-        .execute(&mut *conn)
-        .await?;
-    put_levels(conn, asset.body_id, asset.id, levels).await
+    put_level_rows(conn, asset.body_id, asset.id, levels).await
 }
 
 async fn put_links(conn: &mut AnyConnection, asset: &AssetRecord) -> Result<(), StoreError> {
@@ -183,6 +179,20 @@ async fn put_links(conn: &mut AnyConnection, asset: &AssetRecord) -> Result<(), 
         }
     }
     Ok(())
+}
+
+/// Replaces the class-filter rows of one asset.
+pub async fn put_level_rows(
+    conn: &mut AnyConnection,
+    body: BodyId,
+    asset: AssetId,
+    levels: &[(String, String)],
+) -> Result<(), StoreError> {
+    sqlx::query("DELETE FROM asset_levels WHERE asset_id = $1")
+        .bind(asset.to_string())
+        .execute(&mut *conn)
+        .await?;
+    put_levels(conn, body, asset, levels).await
 }
 
 async fn put_levels(

@@ -42,12 +42,7 @@ async fn all_pages(t: &TestApp, token: &str, query: &str) -> Vec<Value> {
     let mut out = Vec::new();
     let mut after = String::new();
     loop {
-        let (status, page) = get(
-            t,
-            token,
-            &format!("/api/v1/assets?limit=4&{query}{after}"),
-        )
-        .await;
+        let (status, page) = get(t, token, &format!("/api/v1/assets?limit=4&{query}{after}")).await;
         assert_eq!(status, StatusCode::OK, "{page}");
         out.extend(page["items"].as_array().unwrap().iter().cloned());
         match page["next"].as_str() {
@@ -75,7 +70,10 @@ async fn the_cursor_walks_the_whole_register_once_and_filters_narrow_it() {
     let t = TestApp::spawn().await;
     let token = t.api_token("kacho").await;
     let all = all_pages(&t, &token, "").await;
-    let numbers: Vec<&str> = all.iter().map(|a| a["asset_no"].as_str().unwrap()).collect();
+    let numbers: Vec<&str> = all
+        .iter()
+        .map(|a| a["asset_no"].as_str().unwrap())
+        .collect();
     let mut unique = numbers.clone();
     unique.sort();
     unique.dedup();
@@ -94,7 +92,12 @@ async fn the_cursor_walks_the_whole_register_once_and_filters_narrow_it() {
     }
     let public = all
         .iter()
-        .filter(|a| a["classification"].as_str().unwrap().starts_with("機密性１"))
+        .filter(|a| {
+            a["classification"]
+                .as_str()
+                .unwrap()
+                .starts_with("機密性１")
+        })
         .count();
     assert_eq!(confidential.len() + public, all.len());
 
@@ -127,7 +130,11 @@ async fn the_detail_shows_the_label_handling_findings_and_who_permits_transport(
     assert_eq!(a["kind"], "medium");
     assert_eq!(a["holds"], json!(["IA-000004"]));
     assert_eq!(a["classification_keys"]["confidentiality"], "2");
-    assert!(a["label"].as_str().unwrap().contains("許可: 運搬"), "{}", a["label"]);
+    assert!(
+        a["label"].as_str().unwrap().contains("許可: 運搬"),
+        "{}",
+        a["label"]
+    );
     let transport = a["gates"]
         .as_array()
         .unwrap()
@@ -147,8 +154,7 @@ async fn the_detail_shows_the_label_handling_findings_and_who_permits_transport(
             .as_array()
             .unwrap()
             .iter()
-            .any(|h| h["action"] == "transport"
-                && h["requirements"].to_string().contains("許可"))
+            .any(|h| h["action"] == "transport" && h["requirements"].to_string().contains("許可"))
     );
 }
 
@@ -172,7 +178,10 @@ async fn a_staff_member_registers_in_their_unit_and_is_refused_elsewhere() {
     assert_eq!(status, StatusCode::CREATED, "{created}");
     assert!(created["asset_no"].as_str().unwrap().starts_with("IA-"));
     assert_eq!(created["owner_unit"], "市民課");
-    assert!(created["findings"].as_array().unwrap().is_empty(), "{created}");
+    assert!(
+        created["findings"].as_array().unwrap().is_empty(),
+        "{created}"
+    );
     assert_eq!(t.audit_count().await, before + 1);
 
     // Another unit: refused, nothing written.
@@ -231,7 +240,9 @@ async fn an_update_replaces_the_asset_and_a_session_needs_its_csrf_token() {
             .iter()
             .any(|f| f["check"] == "no_owner")
     );
-    let zeimu = get(&t, &token, "/api/v1/org/units").await.1
+    let zeimu = get(&t, &token, "/api/v1/org/units")
+        .await
+        .1
         .as_array()
         .unwrap()
         .iter()
@@ -279,7 +290,11 @@ async fn the_cli_exports_checks_and_imports_the_register() {
         &["assets", "export", "--output", file.to_str().unwrap()],
         None,
     );
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 
     // The exported file imports back with nothing to change.
     let out = t.cli(
