@@ -832,6 +832,17 @@ impl App {
                 None
             }
         };
+        // 廃棄 happens through its record (処理内容, and the permission the scheme asks for), never
+        // by editing the status.
+        if let (Some(b), Some(a)) = (before, &asset)
+            && b.status != AssetStatus::Disposed
+            && a.status == AssetStatus::Disposed
+        {
+            errors.push(DomainError::new(
+                "状態",
+                "廃棄済にするには、情報資産の画面で「廃棄」を記録してください（処理内容を記録し、分類が求める許可を得て完了します）",
+            ));
+        }
         if let Some(asset) = &asset {
             let mut ids = asset.derived_from.clone();
             ids.extend(asset.holds.iter().copied());
