@@ -689,6 +689,27 @@ impl App {
             )
             .await?;
         let asset = rules.asset(&record)?;
+        // A copy or a medium must stay at least at what it inherits: raising this asset above
+        // one that copies or holds it would leave that one too low.
+        for (_, dep_id, number, name) in store::dependents(tx.conn(), id).await? {
+            let Some(dep) = store::get_asset(tx.conn(), body.id, dep_id).await? else {
+                continue;
+            };
+            if dep.status == AssetStatus::Disposed {
+                continue;
+            }
+            if let Ok(held) = rules.classification(&dep)
+                && !asset::is_at_least_on_every_axis(&rules.scheme, &held, &asset.classification)?
+            {
+                return Err(AppError::Invalid(DomainError::new(
+                    "分類",
+                    format!(
+                        "{number}「{name}」（{held}）がこの情報資産を複製・格納しているため、分類を{}にできません。先に{number}の分類を引き上げてください",
+                        asset.classification
+                    ),
+                )));
+            }
+        }
         store::update_asset(
             tx.conn(),
             &record,
