@@ -344,6 +344,50 @@ async fn plan(
             changed: is_changed,
         });
     }
+    // A row linking to a number that only a refused row of the file holds cannot be written
+    // either (the link would name nothing): it is refused too, and so on down a chain of copies.
+    loop {
+        let planned: HashSet<&String> = rows
+            .iter()
+            .filter_map(|p| p.row.asset_no.as_ref())
+            .collect();
+        let stranded = |p: &Planned| -> Option<(&'static str, String)> {
+            [
+                ("複製元", &p.row.derived_from_nos),
+                ("格納する情報資産", &p.row.holds_nos),
+            ]
+            .into_iter()
+            .find_map(|(column, list)| {
+                list.iter()
+                    .find(|n| !in_register.contains_key(*n) && !planned.contains(n))
+                    .map(|n| (column, n.clone()))
+            })
+        };
+        let dropped: Vec<(usize, &'static str, String)> = rows
+            .iter()
+            .enumerate()
+            .filter_map(|(i, p)| stranded(p).map(|(column, n)| (i, column, n)))
+            .collect();
+        if dropped.is_empty() {
+            break;
+        }
+        for (i, column, n) in dropped.into_iter().rev() {
+            let p = rows.remove(i);
+            match (&p.existing, p.changed) {
+                (None, _) => created -= 1,
+                (Some(_), true) => changed -= 1,
+                (Some(_), false) => unchanged -= 1,
+            }
+            changes.retain(|c| c.line != p.line);
+            problems.push(RowProblem {
+                line: p.line,
+                column: Some(column.to_owned()),
+                message: format!(
+                    "{column}の管理番号「{n}」の行に誤りがあり取り込めないため、この行も取り込めません"
+                ),
+            });
+        }
+    }
     problems.sort_by_key(|p| p.line);
     let skipped: HashSet<usize> = problems.iter().map(|p| p.line).collect();
     Ok(Plan {

@@ -689,6 +689,27 @@ impl App {
             )
             .await?;
         let asset = rules.asset(&record)?;
+        // A copy or a medium must stay at least at what it inherits: raising this asset above
+        // one that copies or holds it would leave that one too low.
+        for (_, dep_id, number, name) in store::dependents(tx.conn(), id).await? {
+            let Some(dep) = store::get_asset(tx.conn(), body.id, dep_id).await? else {
+                continue;
+            };
+            if dep.status == AssetStatus::Disposed {
+                continue;
+            }
+            if let Ok(held) = rules.classification(&dep)
+                && !asset::is_at_least_on_every_axis(&rules.scheme, &held, &asset.classification)?
+            {
+                return Err(AppError::Invalid(DomainError::new(
+                    "分類",
+                    format!(
+                        "{number}「{name}」（{held}）がこの情報資産を複製・格納しているため、分類を{}にできません。先に{number}の分類を引き上げてください",
+                        asset.classification
+                    ),
+                )));
+            }
+        }
         store::update_asset(
             tx.conn(),
             &record,
@@ -832,6 +853,17 @@ impl App {
                 None
             }
         };
+        // 廃棄 happens through its record (処理内容, and the permission the scheme asks for), never
+        // by editing the status.
+        if let (Some(b), Some(a)) = (before, &asset)
+            && b.status != AssetStatus::Disposed
+            && a.status == AssetStatus::Disposed
+        {
+            errors.push(DomainError::new(
+                "状態",
+                "廃棄済にするには、情報資産の画面で「廃棄」を記録してください（処理内容を記録し、分類が求める許可を得て完了します）",
+            ));
+        }
         if let Some(asset) = &asset {
             let mut ids = asset.derived_from.clone();
             ids.extend(asset.holds.iter().copied());
