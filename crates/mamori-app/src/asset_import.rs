@@ -7,7 +7,7 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use mamori_domain::DomainError;
-use mamori_domain::asset::{self, Asset, Retention};
+use mamori_domain::asset::{self, Asset, AssetStatus, Retention};
 use mamori_domain::audit::{Actor, AuditEntry};
 use mamori_domain::classification::Classification;
 use mamori_domain::ids::{AssetId, BodyId, OrgUnitId};
@@ -293,6 +293,44 @@ async fn plan(
                 column: Some("分類".to_owned()),
                 message: e.message,
             });
+        }
+        if let Some(b) = row.asset_no.as_ref().and_then(|n| existing.get(n)) {
+            // The edit screen's rules hold for a file too: 廃棄 happens through its record, and
+            // an asset is not raised above a copy or medium of the register that holds it.
+            if b.status != AssetStatus::Disposed && asset.status == AssetStatus::Disposed {
+                row_problems.push(RowProblem {
+                    line: row.line,
+                    column: Some("状態".to_owned()),
+                    message: "廃棄済にするには、情報資産の画面で「廃棄」を記録してください（取込では廃棄済にできません）".to_owned(),
+                });
+            }
+            for (_, dep_id, number, name) in store::dependents(conn, b.id).await? {
+                if in_file.contains(&number) {
+                    continue; // its own row is checked against what it inherits
+                }
+                let Some(dep) = store::get_asset(conn, body, dep_id).await? else {
+                    continue;
+                };
+                if dep.status == AssetStatus::Disposed {
+                    continue;
+                }
+                if let Ok(held) = rules.classification(&dep)
+                    && !asset::is_at_least_on_every_axis(
+                        &rules.scheme,
+                        &held,
+                        &asset.classification,
+                    )?
+                {
+                    row_problems.push(RowProblem {
+                        line: row.line,
+                        column: Some("分類".to_owned()),
+                        message: format!(
+                            "{number}「{name}」（{held}）がこの情報資産を複製・格納しているため、分類を{}にできません",
+                            asset.classification
+                        ),
+                    });
+                }
+            }
         }
         if !row_problems.is_empty() {
             problems.extend(row_problems);

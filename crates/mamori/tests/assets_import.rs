@@ -388,3 +388,50 @@ async fn the_chief_uploads_a_register_on_the_screens_and_staff_may_only_export()
     assert_eq!(r.status(), StatusCode::OK);
     assert!(r.bytes().await.unwrap().starts_with(b"PK"));
 }
+
+#[tokio::test]
+async fn a_file_keeps_the_edit_rules_no_disposal_and_no_source_above_its_holder() {
+    let t = TestApp::spawn().await;
+    let editor = user(&t, "tokatsu").await;
+    let writer = editor.asset_writer().unwrap();
+    // IA-000004 (機密性２) is held by the USB memory IA-000005 (機密性２), which the file leaves
+    // alone: raising IA-000004 to 機密性３ would leave the medium below what it holds.
+    let raised = CHANGED_004.replace(C2, "機密性３・完全性１・可用性１");
+    // IA-000006 marked 廃棄済 by the file instead of by a 廃棄 record.
+    let disposed = "IA-000006,窓口案内チラシ原稿,情報,,市民課,市民課 共有フォルダ,インターネット接続系,機密性１・完全性１・可用性１,,3年,廃棄済,,,,,,\n";
+    let csv = [HEADER, raised.as_str(), disposed].concat();
+    let before = asset_audit(&t).await;
+    let preview = t
+        .app
+        .stage_asset_import(&editor, &writer, "台帳.csv", csv.as_bytes())
+        .await
+        .unwrap();
+    let at = |line: usize, column: &str| {
+        preview
+            .problems
+            .iter()
+            .find(|p| p.line == line && p.column.as_deref() == Some(column))
+            .map(|p| p.message.clone())
+            .unwrap_or_else(|| panic!("no problem at {line} {column}: {:?}", preview.problems))
+    };
+    assert!(at(2, "分類").contains("IA-000005"));
+    assert!(at(3, "状態").contains("廃棄"));
+    let applied = t
+        .app
+        .apply_asset_import(&editor, &writer, &preview.id, false, &no_progress)
+        .await;
+    assert!(matches!(applied, Err(AppError::Invalid(_))));
+    assert_eq!(asset_audit(&t).await, before);
+    let kept = record(&t, "IA-000006").await.unwrap();
+    assert_eq!(kept.status.label(), "使用中");
+
+    // Raising the medium in the same file makes the raise of its content acceptable.
+    let usb = "IA-000005,USBメモリ（市民課-01）,電磁的記録媒体,,市民課,市民課 キャビネット,その他／なし,機密性３・完全性１・可用性１,,,使用中,,IA-000004,○,○,,\n";
+    let csv = [HEADER, raised.as_str(), usb].concat();
+    let preview = t
+        .app
+        .stage_asset_import(&editor, &writer, "台帳.csv", csv.as_bytes())
+        .await
+        .unwrap();
+    assert!(preview.problems.is_empty(), "{:?}", preview.problems);
+}
