@@ -2,6 +2,7 @@
 
 mod authority_cmd;
 mod catalog_cmd;
+mod gap_cmd;
 mod org_cmd;
 
 use std::io::{BufRead, IsTerminal, Write};
@@ -87,6 +88,11 @@ enum Command {
     Org {
         #[command(subcommand)]
         command: org_cmd::OrgCommand,
+    },
+    /// Gap analysis of an existing policy against the guideline (no database needed)
+    Gap {
+        #[command(subcommand)]
+        command: gap_cmd::GapCommand,
     },
 }
 
@@ -197,6 +203,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         // The catalog is embedded data: no settings, database or runtime needed.
         Command::Catalog { command } => return catalog_cmd::run(command),
+        Command::Gap { command } => return gap_cmd::run(command),
         _ => {}
     }
     let mut settings = Settings::load(cli.config.as_deref())?;
@@ -272,7 +279,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 let app = app_for_cli(&settings).await?;
                 org_cmd::run(&app, command, console_actor()).await
             }
-            Command::Catalog { .. } => Ok(ExitCode::SUCCESS),
+            Command::Catalog { .. } | Command::Gap { .. } => Ok(ExitCode::SUCCESS),
         }
     })
 }

@@ -1,0 +1,931 @@
+//! Aligning provisions to catalog clauses.
+//!
+//! Text is compared as sets of character bigrams of the comparable form
+//! ([`crate::text::comparable`]), each bigram weighted by its inverse document frequency over the
+//! catalog's clauses (BM25's idf), so that 「情報」「なければ」 weigh little and 「車両」「鍵付」
+//! much. For a clause:
+//!
+//! - **coverage**: the weighted share of its bigrams found in the matching provisions; the
+//!   provisions are chosen greedily, best first, then others that add what the first lacks (a
+//!   clause split over several provisions, or one provision covering several clauses);
+//! - **distinctive coverage**: the same for the bigrams that set the clause apart from its nearest
+//!   neighbours in the catalog, so that a provision on 「外部への提供」 does not count as one on
+//!   「運搬」 only because both speak of 「機密性２以上の情報資産」;
+//! - **elements**: each sentence of the 例文 is checked on its own; a clause whose sentences are
+//!   partly found is partial, and the missing sentence is named.
+//!
+//! The provision is chosen with the headings above it as context: the titles of the clause's
+//! chapter and item against the titles of the provision's ancestors.
+//!
+//! Role names are read from the document's organisation provisions (the slot 「…を ○○ とする」
+//! of the guideline's defining clauses) and replaced by the guideline's before the final
+//! comparison; classification levels are folded on both sides (「機密性２以上」 = 「重要性分類Ⅱ以上」).
+
+use crate::report::{
+    Addition, ClassificationFound, ClauseResult, DocumentInfo, Match, NumberDifference, Report,
+    RoleName, Status, Summary, UnmetPoint,
+};
+use crate::segment::Provision;
+use crate::text::{bigrams, comparable, nfkc, shorten};
+use mamori_catalog::{Catalog, Clause};
+use regex::Regex;
+use std::collections::{HashMap, HashSet};
+
+/// Thresholds of the status decision.
+#[derive(Debug, Clone, Copy)]
+pub struct Thresholds {
+    /// Below this combined score a clause is omitted.
+    pub omitted_below: f64,
+    /// A sentence counts as present from this coverage.
+    pub element_present: f64,
+    /// At or above this combined score (and every sentence present) a clause is covered.
+    pub covered_from: f64,
+}
+
+impl Default for Thresholds {
+    fn default() -> Self {
+        Thresholds {
+            omitted_below: 0.42,
+            element_present: 0.5,
+            covered_from: 0.6,
+        }
+    }
+}
+
+struct Element {
+    text: String,
+    bigrams: Vec<u32>,
+    weight: f64,
+}
+
+struct ClauseProfile {
+    bigrams: Vec<u32>,
+    weight: f64,
+    distinct: Vec<u32>,
+    distinct_weight: f64,
+    elements: Vec<Element>,
+    context: Vec<u32>,
+    context_weight: f64,
+    chars: Vec<char>,
+}
+
+/// The catalog prepared for alignment; build once, analyse many documents.
+pub struct Analyzer<'a> {
+    catalog: &'a Catalog,
+    vocab: HashMap<(char, char), u32>,
+    idf: Vec<f64>,
+    max_idf: f64,
+    clauses: Vec<ClauseProfile>,
+    /// Headings and lead-ins (柱書) of the catalog: a provision that states one is no local
+    /// addition. Sorted bigram ids.
+    sections: Vec<Vec<u32>>,
+    /// (clause index, role name as the clause writes it, text between を and the name).
+    role_slots: Vec<(usize, String, String)>,
+    /// Thresholds in use.
+    pub thresholds: Thresholds,
+}
+
+impl std::fmt::Debug for Analyzer<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Analyzer")
+            .field("clauses", &self.clauses.len())
+            .field("bigrams", &self.vocab.len())
+            .finish()
+    }
+}
+
+fn sorted_ids(chars: &[char], vocab: &HashMap<(char, char), u32>) -> Vec<u32> {
+    let mut v: Vec<u32> = bigrams(chars)
+        .filter_map(|b| vocab.get(&b).copied())
+        .collect();
+    v.sort_unstable();
+    v.dedup();
+    v
+}
+
+fn weight(ids: &[u32], idf: &[f64]) -> f64 {
+    ids.iter().map(|i| idf[*i as usize]).sum()
+}
+
+fn contains(sorted: &[u32], id: u32) -> bool {
+    sorted.binary_search(&id).is_ok()
+}
+
+/// Weighted share of `of` found in `set`.
+fn coverage(of: &[u32], of_weight: f64, set: &HashSet<u32>, idf: &[f64]) -> f64 {
+    if of_weight <= 0.0 {
+        return 0.0;
+    }
+    of.iter()
+        .filter(|b| set.contains(b))
+        .map(|b| idf[*b as usize])
+        .sum::<f64>()
+        / of_weight
+}
+
+/// The text of a clause used for comparison: the 例文 without its heading line's marker.
+fn clause_text(c: &Clause) -> String {
+    c.model_text.replace("【推奨事項】", "")
+}
+
+/// Sentences of a 例文 that carry content (headings and fragments left out).
+fn sentences(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for line in text.lines() {
+        let line = line.trim();
+        if !line.contains('。') && line.chars().count() < 25 {
+            continue; // a heading line
+        }
+        for s in line.split_inclusive('。') {
+            let s = s.trim();
+            if comparable(s).len() >= 8 {
+                out.push(s.to_owned());
+            }
+        }
+    }
+    out
+}
+
+/// One document prepared for alignment.
+struct DocProfile {
+    /// Sorted known bigram ids of each provision's own text.
+    ids: Vec<Vec<u32>>,
+    /// Total weight of each provision (unknown bigrams at the highest idf).
+    weight: Vec<f64>,
+    /// Context bigrams: titles of the provision and its ancestors.
+    context: Vec<Vec<u32>>,
+    /// Comparable characters of each provision.
+    chars: Vec<Vec<char>>,
+}
+
+impl<'a> Analyzer<'a> {
+    /// Prepares the catalog.
+    pub fn new(catalog: &'a Catalog) -> Self {
+        let texts: Vec<Vec<char>> = catalog
+            .clauses
+            .iter()
+            .map(|c| comparable(&clause_text(c)))
+            .collect();
+        let mut vocab: HashMap<(char, char), u32> = HashMap::new();
+        let mut df: Vec<u32> = Vec::new();
+        for t in &texts {
+            let mut seen: HashSet<(char, char)> = HashSet::new();
+            for b in bigrams(t) {
+                if seen.insert(b) {
+                    let next = vocab.len() as u32;
+                    let id = *vocab.entry(b).or_insert(next);
+                    if id as usize == df.len() {
+                        df.push(0);
+                    }
+                    df[id as usize] += 1;
+                }
+            }
+        }
+        let n = texts.len() as f64;
+        let idf: Vec<f64> = df
+            .iter()
+            .map(|d| {
+                let d = f64::from(*d);
+                ((n - d + 0.5) / (d + 0.5) + 1.0).ln()
+            })
+            .collect();
+        let max_idf = idf.iter().copied().fold(0.0, f64::max);
+        let ids: Vec<Vec<u32>> = texts.iter().map(|t| sorted_ids(t, &vocab)).collect();
+        let weights: Vec<f64> = ids.iter().map(|v| weight(v, &idf)).collect();
+
+        let mut clauses = Vec::with_capacity(texts.len());
+        for (ci, c) in catalog.clauses.iter().enumerate() {
+            // Nearest neighbours: the clauses that contain most of this one.
+            let own: HashSet<u32> = ids[ci].iter().copied().collect();
+            let mut near: Vec<(f64, usize)> = ids
+                .iter()
+                .enumerate()
+                .filter(|(j, _)| *j != ci)
+                .map(|(j, other)| {
+                    let common: f64 = other
+                        .iter()
+                        .filter(|b| own.contains(b))
+                        .map(|b| idf[*b as usize])
+                        .sum();
+                    (common / weights[ci].max(1e-9), j)
+                })
+                .collect();
+            near.sort_by(|a, b| b.0.total_cmp(&a.0));
+            let mut shared: HashSet<u32> = HashSet::new();
+            for (_, j) in near.iter().take(2) {
+                shared.extend(ids[*j].iter().copied());
+            }
+            let distinct: Vec<u32> = ids[ci]
+                .iter()
+                .copied()
+                .filter(|b| !shared.contains(b))
+                .collect();
+            let distinct_weight = weight(&distinct, &idf);
+            let elements = sentences(&clause_text(c))
+                .into_iter()
+                .map(|s| {
+                    let b = sorted_ids(&comparable(&s), &vocab);
+                    let w = weight(&b, &idf);
+                    Element {
+                        text: s,
+                        bigrams: b,
+                        weight: w,
+                    }
+                })
+                .collect();
+            let mut ctx_text = String::new();
+            for p in &c.path {
+                if let Some(t) = &p.title {
+                    ctx_text.push_str(t);
+                    ctx_text.push('\n');
+                }
+            }
+            ctx_text.push_str(&c.title);
+            let context = sorted_ids(&comparable(&ctx_text), &vocab);
+            let context_weight = weight(&context, &idf);
+            clauses.push(ClauseProfile {
+                bigrams: ids[ci].clone(),
+                weight: weights[ci],
+                distinct,
+                distinct_weight,
+                elements,
+                context,
+                context_weight,
+                chars: texts[ci].clone(),
+            });
+        }
+
+        let mut role_slots = Vec::new();
+        let names: Vec<String> = {
+            let mut v: Vec<String> = catalog.roles.iter().map(|r| nfkc(&r.name)).collect();
+            v.push("ciso".to_owned());
+            v.sort_by_key(|s| std::cmp::Reverse(s.chars().count()));
+            v
+        };
+        for (ci, c) in catalog.clauses.iter().enumerate() {
+            let t = nfkc(&c.model_text);
+            for sentence in t.split('。') {
+                let Some(o) = sentence.rfind('を') else {
+                    continue;
+                };
+                let after = &sentence[o + 'を'.len_utf8()..];
+                let Some(end) = after.find("とする") else {
+                    continue;
+                };
+                let slot = &after[..end];
+                if let Some(name) = names.iter().find(|n| slot.ends_with(n.as_str())) {
+                    let prefix = slot[..slot.len() - name.len()].to_owned();
+                    role_slots.push((ci, name.clone(), prefix));
+                }
+            }
+        }
+
+        let sections = catalog
+            .sections
+            .iter()
+            .filter_map(|sec| {
+                let text = format!(
+                    "{}\n{}",
+                    sec.title.as_deref().unwrap_or(""),
+                    sec.lead_in.as_deref().unwrap_or("")
+                );
+                let ids = sorted_ids(&comparable(&text), &vocab);
+                (!ids.is_empty()).then_some(ids)
+            })
+            .collect();
+        Analyzer {
+            catalog,
+            sections,
+            vocab,
+            idf,
+            max_idf,
+            clauses,
+            role_slots,
+            thresholds: Thresholds::default(),
+        }
+    }
+
+    /// The catalog in use.
+    pub fn catalog(&self) -> &Catalog {
+        self.catalog
+    }
+
+    fn profile(&self, provisions: &[Provision], texts: &[String]) -> DocProfile {
+        let mut ids = Vec::with_capacity(provisions.len());
+        let mut weights = Vec::with_capacity(provisions.len());
+        let mut chars = Vec::with_capacity(provisions.len());
+        for t in texts {
+            let c = comparable(t);
+            let mut all: Vec<(char, char)> = bigrams(&c).collect();
+            all.sort_unstable();
+            all.dedup();
+            let mut known = Vec::new();
+            let mut w = 0.0;
+            for b in all {
+                match self.vocab.get(&b) {
+                    Some(id) => {
+                        known.push(*id);
+                        w += self.idf[*id as usize];
+                    }
+                    None => w += self.max_idf,
+                }
+            }
+            known.sort_unstable();
+            ids.push(known);
+            weights.push(w);
+            chars.push(c);
+        }
+        let mut context = Vec::with_capacity(provisions.len());
+        for p in provisions {
+            let mut s = String::new();
+            let mut cur = Some(p.index);
+            let mut hops = 0;
+            while let Some(i) = cur {
+                if hops > 8 {
+                    break;
+                }
+                let q = &provisions[i];
+                s.push_str(&q.title);
+                s.push('\n');
+                if q.title.is_empty() {
+                    s.push_str(&shorten(&q.text, 30));
+                    s.push('\n');
+                }
+                cur = q.parent;
+                hops += 1;
+            }
+            context.push(sorted_ids(&comparable(&s), &self.vocab));
+        }
+        DocProfile {
+            ids,
+            weight: weights,
+            context,
+            chars,
+        }
+    }
+
+    /// Weighted common bigrams of every clause with every provision (`[clause][provision]`).
+    fn common(&self, doc: &DocProfile) -> Vec<Vec<f64>> {
+        let mut postings: HashMap<u32, Vec<u32>> = HashMap::new();
+        for (pi, ids) in doc.ids.iter().enumerate() {
+            for b in ids {
+                postings.entry(*b).or_default().push(pi as u32);
+            }
+        }
+        let np = doc.ids.len();
+        self.clauses
+            .iter()
+            .map(|c| {
+                let mut acc = vec![0.0; np];
+                for b in &c.bigrams {
+                    if let Some(list) = postings.get(b) {
+                        let w = self.idf[*b as usize];
+                        for p in list {
+                            acc[*p as usize] += w;
+                        }
+                    }
+                }
+                acc
+            })
+            .collect()
+    }
+
+    /// Analyses a document's provisions. `title` names the document in the report.
+    pub fn analyze(&self, title: &str, lines: usize, provisions: &[Provision]) -> Report {
+        let raw: Vec<String> = provisions.iter().map(Provision::full_text).collect();
+        // First pass: find the organisation provisions and read the role names off them.
+        let doc0 = self.profile(provisions, &raw);
+        let common0 = self.common(&doc0);
+        let roles = self.detect_roles(provisions, &raw, &doc0, &common0);
+        let texts: Vec<String> = if roles.is_empty() {
+            raw.clone()
+        } else {
+            raw.iter().map(|t| apply_roles(t, &roles)).collect()
+        };
+        let (doc, common) = if roles.is_empty() {
+            (doc0, common0)
+        } else {
+            let d = self.profile(provisions, &texts);
+            let c = self.common(&d);
+            (d, c)
+        };
+
+        // How well the best clause of each provision is covered by it.
+        let mut owner = vec![(usize::MAX, 0.0f64); provisions.len()];
+        for (ci, row) in common.iter().enumerate() {
+            let w = self.clauses[ci].weight.max(1e-9);
+            for (pi, v) in row.iter().enumerate() {
+                if v / w > owner[pi].1 {
+                    owner[pi] = (ci, v / w);
+                }
+            }
+        }
+        let mut results = Vec::with_capacity(self.clauses.len());
+        let mut used: HashSet<usize> = HashSet::new();
+        for (ci, c) in self.catalog.clauses.iter().enumerate() {
+            let (status, score, chosen, missing) =
+                self.judge(ci, provisions, &doc, &common[ci], &owner);
+            let matches: Vec<Match> = chosen
+                .iter()
+                .map(|(pi, s)| {
+                    let p = &provisions[*pi];
+                    Match {
+                        provision: p.path.clone(),
+                        line: p.line,
+                        score: round2(*s),
+                        text: raw[*pi].clone(),
+                    }
+                })
+                .collect();
+            if status != Status::Omitted {
+                used.extend(chosen.iter().map(|(pi, _)| *pi));
+            }
+            let differences = if status == Status::Omitted {
+                Vec::new()
+            } else {
+                number_differences(&c.model_text, &chosen, provisions, &raw)
+            };
+            results.push(ClauseResult {
+                id: c.id.as_str().to_owned(),
+                status,
+                score: round2(score),
+                recommended: c.recommended,
+                matches: if status == Status::Omitted {
+                    Vec::new()
+                } else {
+                    matches
+                },
+                missing,
+                title: c.title.clone(),
+                model_text: c.model_text.clone(),
+                differences,
+            });
+        }
+
+        let additions = self.additions(provisions, &raw, &doc, &common, &used);
+        let revision_points_unmet = self.revisions(&results, &texts);
+        let mut summary = Summary::default();
+        for r in &results {
+            match r.status {
+                Status::Covered => summary.covered += 1,
+                Status::Partial => summary.partial += 1,
+                Status::Omitted => {
+                    summary.omitted += 1;
+                    if r.recommended {
+                        summary.omitted_recommended += 1;
+                    }
+                }
+            }
+        }
+        summary.additions = additions.len();
+        Report {
+            baseline: self.catalog.edition.id.clone(),
+            document: DocumentInfo {
+                title: title.to_owned(),
+                provisions: provisions.len(),
+                lines,
+            },
+            clauses: results,
+            additions,
+            revision_points_unmet,
+            summary,
+            roles: roles
+                .into_iter()
+                .map(|(doc, guide)| RoleName {
+                    guideline: guide,
+                    document: doc,
+                })
+                .collect(),
+            classification: classification(&raw),
+        }
+    }
+
+    /// Chooses the matching provisions of one clause and decides its status.
+    fn judge(
+        &self,
+        ci: usize,
+        provisions: &[Provision],
+        doc: &DocProfile,
+        common: &[f64],
+        owner: &[(usize, f64)],
+    ) -> (Status, f64, Vec<(usize, f64)>, Option<String>) {
+        let prof = &self.clauses[ci];
+        let w = prof.weight.max(1e-9);
+        // Candidates by coverage, with the heading context as a tie-breaker.
+        let mut cands: Vec<(f64, f64, usize)> = common
+            .iter()
+            .enumerate()
+            .filter(|(_, v)| **v / w >= 0.1)
+            .map(|(pi, v)| {
+                let cov = v / w;
+                let ctx = if prof.context_weight > 0.0 {
+                    doc.context[pi]
+                        .iter()
+                        .filter(|b| contains(&prof.context, **b))
+                        .map(|b| self.idf[*b as usize])
+                        .sum::<f64>()
+                        / prof.context_weight
+                } else {
+                    0.0
+                };
+                // Precision: how much of the provision this clause explains.
+                let prec = v / doc.weight[pi].max(1e-9);
+                (cov + 0.12 * ctx + 0.08 * prec.min(1.0), cov, pi)
+            })
+            .collect();
+        cands.sort_by(|a, b| b.0.total_cmp(&a.0));
+        cands.truncate(10);
+        let Some(&(_, best_cov, best)) = cands.first() else {
+            return (Status::Omitted, 0.0, Vec::new(), None);
+        };
+        let mut chosen = vec![(best, best_cov)];
+        let mut set: HashSet<u32> = doc.ids[best].iter().copied().collect();
+        let mut covered = coverage(&prof.bigrams, w, &set, &self.idf);
+        let near =
+            |a: usize, b: usize| provisions[a].parent == provisions[b].parent || a.abs_diff(b) <= 3;
+        for &(_, cov, pi) in cands.iter().skip(1) {
+            if chosen.len() >= 4 || !near(pi, best) {
+                continue;
+            }
+            let gain: f64 = doc.ids[pi]
+                .iter()
+                .filter(|b| !set.contains(b) && contains(&prof.bigrams, **b))
+                .map(|b| self.idf[*b as usize])
+                .sum::<f64>()
+                / w;
+            if gain >= 0.08 {
+                set.extend(doc.ids[pi].iter().copied());
+                covered += gain;
+                chosen.push((pi, cov));
+            }
+        }
+        // When the provision is another clause's rather than this one's (that clause is covered
+        // by it clearly better), only what sets this clause apart from its neighbours counts.
+        let contested = owner[best].0 != ci && owner[best].1 - best_cov > 0.05;
+        let distinct = if contested && prof.distinct_weight >= 0.05 * prof.weight {
+            Some(coverage(
+                &prof.distinct,
+                prof.distinct_weight,
+                &set,
+                &self.idf,
+            ))
+        } else {
+            None
+        };
+        let score = match distinct {
+            Some(d) => 0.5 * covered + 0.5 * d,
+            None => covered,
+        }
+        .min(1.0);
+        let t = self.thresholds;
+        if score < t.omitted_below {
+            return (Status::Omitted, score, chosen, None);
+        }
+        let missing_elements: Vec<&Element> = prof
+            .elements
+            .iter()
+            .filter(|e| coverage(&e.bigrams, e.weight, &set, &self.idf) < t.element_present)
+            .collect();
+        if missing_elements.is_empty() && score >= t.covered_from {
+            return (Status::Covered, score, chosen, None);
+        }
+        let missing = if missing_elements.is_empty() {
+            missing_run(&prof.chars, &set, &self.vocab)
+        } else {
+            missing_elements
+                .iter()
+                .map(|e| format!("「{}」", shorten(&e.text, 60)))
+                .collect::<Vec<_>>()
+                .join("、")
+        };
+        let _ = doc.chars.len();
+        (
+            Status::Partial,
+            score,
+            chosen,
+            Some(format!("{missing}に当たる記述が見当たりません")),
+        )
+    }
+
+    /// Role names from the organisation provisions: for each defining clause of the guideline
+    /// (「…を情報セキュリティ管理者とする」), the best matching provision's 「…を ○○ とする」.
+    /// Returns (document name, guideline name) pairs, longest first.
+    fn detect_roles(
+        &self,
+        provisions: &[Provision],
+        texts: &[String],
+        doc: &DocProfile,
+        common: &[Vec<f64>],
+    ) -> Vec<(String, String)> {
+        let _ = provisions;
+        let mut votes: HashMap<(String, String), u32> = HashMap::new();
+        for (ci, name, prefix) in &self.role_slots {
+            let w = self.clauses[*ci].weight.max(1e-9);
+            let Some((pi, v)) = common[*ci]
+                .iter()
+                .enumerate()
+                .max_by(|a, b| a.1.total_cmp(b.1))
+            else {
+                continue;
+            };
+            if v / w < 0.3 {
+                continue;
+            }
+            let t = nfkc(&texts[pi]);
+            let _ = &doc.ids;
+            for sentence in t.split('。') {
+                let Some(o) = sentence.rfind('を') else {
+                    continue;
+                };
+                let after = &sentence[o + 'を'.len_utf8()..];
+                let Some(end) = after.find("とする").or_else(|| after.find("とし")) else {
+                    continue;
+                };
+                let mut slot = after[..end].to_owned();
+                if let Some(rest) = slot.strip_prefix(prefix.as_str()) {
+                    slot = rest.to_owned();
+                }
+                // Drop a parenthesised abbreviation: 最高情報統括責任者(ciso).
+                if let Some(open) = slot.find('(') {
+                    slot.truncate(open);
+                }
+                let n = slot.chars().count();
+                if (2..=20).contains(&n) && slot != *name && !slot.contains(name.as_str()) {
+                    *votes.entry((slot, name.clone())).or_default() += 1;
+                }
+            }
+        }
+        let mut out: Vec<(String, String)> = Vec::new();
+        let mut pairs: Vec<((String, String), u32)> = votes.into_iter().collect();
+        pairs.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        for ((doc_name, guide), _) in pairs {
+            if out.iter().any(|(d, g)| *d == doc_name || *g == guide) {
+                continue;
+            }
+            out.push((doc_name, guide));
+        }
+        out.sort_by_key(|(d, _)| std::cmp::Reverse(d.chars().count()));
+        out
+    }
+
+    fn additions(
+        &self,
+        provisions: &[Provision],
+        raw: &[String],
+        doc: &DocProfile,
+        common: &[Vec<f64>],
+        used: &HashSet<usize>,
+    ) -> Vec<Addition> {
+        let mut has_children = vec![false; provisions.len()];
+        for p in provisions {
+            if let Some(parent) = p.parent {
+                has_children[parent] = true;
+            }
+        }
+        let mut out = Vec::new();
+        for (pi, p) in provisions.iter().enumerate() {
+            if used.contains(&pi) || doc.chars[pi].len() < 12 {
+                continue;
+            }
+            if has_children[pi] && p.text.is_empty() {
+                continue; // a heading
+            }
+            let w = doc.weight[pi].max(1e-9);
+            let best = common.iter().map(|row| row[pi] / w).fold(0.0, f64::max);
+            let heading = self
+                .sections
+                .iter()
+                .map(|sec| {
+                    doc.ids[pi]
+                        .iter()
+                        .filter(|b| contains(sec, **b))
+                        .map(|b| self.idf[*b as usize])
+                        .sum::<f64>()
+                        / w
+                })
+                .fold(0.0, f64::max);
+            if best.max(heading) < 0.45 {
+                out.push(Addition {
+                    provision: p.path.clone(),
+                    line: p.line,
+                    text: raw[pi].clone(),
+                });
+            }
+        }
+        out
+    }
+
+    fn revisions(&self, results: &[ClauseResult], texts: &[String]) -> Vec<UnmetPoint> {
+        let mut doc_bigrams: HashSet<(char, char)> = HashSet::new();
+        for t in texts {
+            doc_bigrams.extend(bigrams(&comparable(t)));
+        }
+        let status: HashMap<&str, Status> =
+            results.iter().map(|r| (r.id.as_str(), r.status)).collect();
+        let mut out = Vec::new();
+        for set in &self.catalog.revisions {
+            for point in &set.points {
+                let clauses: Vec<String> = point
+                    .affected
+                    .iter()
+                    .map(|c| c.as_str().to_owned())
+                    .collect();
+                let all_omitted = clauses
+                    .iter()
+                    .all(|c| status.get(c.as_str()) == Some(&Status::Omitted));
+                let reason = if all_omitted {
+                    Some("対象の条項が文書にありません".to_owned())
+                } else {
+                    // The wording the revision adds, and the words it brings that the guideline
+                    // of this edition did not use.
+                    let mut added = String::new();
+                    for a in &point.amendments {
+                        added.push_str(
+                            a.new_text
+                                .strip_prefix(a.replaces.as_str())
+                                .unwrap_or(&a.new_text),
+                        );
+                        added.push('\n');
+                    }
+                    let source = format!("{}\n{}\n{}", point.title, point.summary, added);
+                    let chars = comparable(&source);
+                    let mut new_words: Vec<(char, char)> = bigrams(&chars)
+                        .filter(|b| !self.vocab.contains_key(b))
+                        .collect();
+                    new_words.sort_unstable();
+                    new_words.dedup();
+                    let found = new_words.iter().filter(|b| doc_bigrams.contains(b)).count();
+                    let share = if new_words.is_empty() {
+                        1.0
+                    } else {
+                        found as f64 / new_words.len() as f64
+                    };
+                    let added_chars = comparable(&added);
+                    let added_share = if added_chars.len() < 2 {
+                        1.0
+                    } else {
+                        let all: Vec<(char, char)> = bigrams(&added_chars).collect();
+                        all.iter().filter(|b| doc_bigrams.contains(b)).count() as f64
+                            / all.len() as f64
+                    };
+                    if share < 0.35 || added_share < 0.6 {
+                        Some("改定で加わった事項に当たる記述が見当たりません".to_owned())
+                    } else {
+                        None
+                    }
+                };
+                if let Some(reason) = reason {
+                    out.push(UnmetPoint {
+                        revision: set.id.clone(),
+                        clause: clauses.first().cloned().unwrap_or_default(),
+                        point: point.title.clone(),
+                        point_id: point.id.clone(),
+                        clauses,
+                        reason,
+                    });
+                }
+            }
+        }
+        out
+    }
+}
+
+fn round2(x: f64) -> f64 {
+    (x * 100.0).round() / 100.0
+}
+
+/// The longest run of the clause's characters whose bigrams the matches lack.
+fn missing_run(chars: &[char], set: &HashSet<u32>, vocab: &HashMap<(char, char), u32>) -> String {
+    let present: Vec<bool> = chars
+        .windows(2)
+        .map(|w| vocab.get(&(w[0], w[1])).is_some_and(|id| set.contains(id)))
+        .collect();
+    let (mut best, mut best_len) = (0, 0);
+    let mut i = 0;
+    while i < present.len() {
+        if present[i] {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < present.len() && !present[i] {
+            i += 1;
+        }
+        if i - start > best_len {
+            best = start;
+            best_len = i - start;
+        }
+    }
+    if best_len == 0 {
+        return "一部の要素".to_owned();
+    }
+    let s: String = chars[best..(best + best_len + 1).min(chars.len())]
+        .iter()
+        .collect();
+    format!("「{}」", shorten(&s, 60))
+}
+
+/// Replaces the document's role names with the guideline's (in NFKC form).
+fn apply_roles(text: &str, roles: &[(String, String)]) -> String {
+    let mut t = nfkc(text);
+    for (doc_name, guide) in roles {
+        t = t.replace(doc_name.as_str(), guide.as_str());
+    }
+    t
+}
+
+fn number_re() -> Option<&'static Regex> {
+    static RE: std::sync::OnceLock<Option<Regex>> = std::sync::OnceLock::new();
+    RE.get_or_init(|| {
+        Regex::new(r"([0-9]+)(年間|年|か月|ヶ月|カ月|箇月|月|週間|日|時間|分|回|文字|桁|世代)").ok()
+    })
+    .as_ref()
+}
+
+fn numbers(text: &str) -> Vec<(String, String)> {
+    let Some(re) = number_re() else {
+        return Vec::new();
+    };
+    let t = nfkc(text);
+    re.captures_iter(&t)
+        .filter_map(|c| {
+            let n = c.get(1)?.as_str().to_owned();
+            let unit = match c.get(2)?.as_str() {
+                "ヶ月" | "カ月" | "箇月" => "か月",
+                "年間" => "年",
+                u => u,
+            };
+            // 「第3章」-like ordinals and dates are not periods.
+            Some((n, unit.to_owned()))
+        })
+        .collect()
+}
+
+fn number_differences(
+    model_text: &str,
+    chosen: &[(usize, f64)],
+    provisions: &[Provision],
+    raw: &[String],
+) -> Vec<NumberDifference> {
+    let guide = numbers(model_text);
+    if guide.is_empty() {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    for (pi, _) in chosen {
+        let doc = numbers(&raw[*pi]);
+        for (gn, gu) in &guide {
+            let same_unit: Vec<&(String, String)> = doc.iter().filter(|(_, u)| u == gu).collect();
+            if same_unit.is_empty() || same_unit.iter().any(|(n, _)| n == gn) {
+                continue;
+            }
+            if let Some((dn, du)) = same_unit.first() {
+                out.push(NumberDifference {
+                    unit: gu.clone(),
+                    guideline: format!("{gn}{gu}"),
+                    document: format!("{dn}{du}"),
+                    provision: provisions[*pi].path.clone(),
+                });
+            }
+        }
+    }
+    out.dedup();
+    out
+}
+
+fn classification(texts: &[String]) -> ClassificationFound {
+    let all = nfkc(&texts.join("\n"));
+    let cia = [
+        "機密性1",
+        "機密性2",
+        "機密性3",
+        "完全性1",
+        "完全性2",
+        "可用性1",
+        "可用性2",
+    ]
+    .iter()
+    .map(|k| all.matches(k).count())
+    .sum::<usize>();
+    let single = ["重要性分類", "重要度", "重要性i", "重要性v"]
+        .iter()
+        .map(|k| all.matches(k).count())
+        .sum::<usize>();
+    if single > cia && single > 0 {
+        ClassificationFound {
+            scheme: "single_axis".to_owned(),
+            label: "単一軸（重要性分類など）: 機密性・完全性・可用性の段階と読み替えて比較しました"
+                .to_owned(),
+        }
+    } else if cia > 0 {
+        ClassificationFound {
+            scheme: "cia".to_owned(),
+            label: "機密性・完全性・可用性の3軸".to_owned(),
+        }
+    } else {
+        ClassificationFound {
+            scheme: "none".to_owned(),
+            label: "分類の段階の記載なし".to_owned(),
+        }
+    }
+}
