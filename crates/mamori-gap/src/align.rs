@@ -56,6 +56,7 @@ struct Element {
     text: String,
     bigrams: Vec<u32>,
     weight: f64,
+    seq: Vec<Option<u32>>,
 }
 
 struct ClauseProfile {
@@ -67,6 +68,8 @@ struct ClauseProfile {
     context: Vec<u32>,
     context_weight: f64,
     chars: Vec<char>,
+    /// Bigram id at each position of `chars`.
+    seq: Vec<Option<u32>>,
 }
 
 /// The catalog prepared for alignment; build once, analyse many documents.
@@ -109,6 +112,28 @@ fn weight(ids: &[u32], idf: &[f64]) -> f64 {
 
 fn contains(sorted: &[u32], id: u32) -> bool {
     sorted.binary_search(&id).is_ok()
+}
+
+fn sequence(chars: &[char], vocab: &HashMap<(char, char), u32>) -> Vec<Option<u32>> {
+    bigrams(chars).map(|b| vocab.get(&b).copied()).collect()
+}
+
+/// The bigrams of a text found in `set` as part of a run of at least three characters (two
+/// bigrams in a row), so that bigrams scattered over unrelated provisions do not add up.
+fn chained(seq: &[Option<u32>], set: &HashSet<u32>) -> HashSet<u32> {
+    let present: Vec<bool> = seq
+        .iter()
+        .map(|b| b.is_some_and(|id| set.contains(&id)))
+        .collect();
+    let mut out = HashSet::new();
+    for (i, b) in seq.iter().enumerate() {
+        let Some(id) = b else { continue };
+        if present[i] && ((i > 0 && present[i - 1]) || present.get(i + 1).copied().unwrap_or(false))
+        {
+            out.insert(*id);
+        }
+    }
+    out
 }
 
 /// Weighted share of `of` found in `set`.
@@ -224,18 +249,20 @@ impl<'a> Analyzer<'a> {
             let elements = sentences(&clause_text(c))
                 .into_iter()
                 .map(|s| {
-                    let b = sorted_ids(&comparable(&s), &vocab);
+                    let chars = comparable(&s);
+                    let b = sorted_ids(&chars, &vocab);
                     let w = weight(&b, &idf);
                     Element {
                         text: s,
                         bigrams: b,
                         weight: w,
+                        seq: sequence(&chars, &vocab),
                     }
                 })
                 .collect();
             let mut ctx_text = String::new();
             for p in &c.path {
-                if let Some(t) = &p.title {
+                for t in [&p.title, &p.lead_in].into_iter().flatten() {
                     ctx_text.push_str(t);
                     ctx_text.push('\n');
                 }
@@ -252,6 +279,7 @@ impl<'a> Analyzer<'a> {
                 context,
                 context_weight,
                 chars: texts[ci].clone(),
+                seq: sequence(&texts[ci], &vocab),
             });
         }
 
@@ -347,8 +375,10 @@ impl<'a> Analyzer<'a> {
                 let q = &provisions[i];
                 s.push_str(&q.title);
                 s.push('\n');
-                if q.title.is_empty() {
-                    s.push_str(&shorten(&q.text, 30));
+                if q.title.is_empty() || i != p.index {
+                    // An ancestor's lead-in (「…は、次の事項を措置しなければならない。」) says
+                    // whose duty the items below are.
+                    s.push_str(&shorten(&q.text, 60));
                     s.push('\n');
                 }
                 cur = q.parent;
@@ -424,7 +454,7 @@ impl<'a> Analyzer<'a> {
         let mut used: HashSet<usize> = HashSet::new();
         for (ci, c) in self.catalog.clauses.iter().enumerate() {
             let (status, score, chosen, missing) =
-                self.judge(ci, provisions, &doc, &common[ci], &owner);
+                self.judge(ci, provisions, &doc, &common, &owner);
             let matches: Vec<Match> = chosen
                 .iter()
                 .map(|(pi, s)| {
@@ -506,28 +536,33 @@ impl<'a> Analyzer<'a> {
         ci: usize,
         provisions: &[Provision],
         doc: &DocProfile,
-        common: &[f64],
+        all: &[Vec<f64>],
         owner: &[(usize, f64)],
     ) -> (Status, f64, Vec<(usize, f64)>, Option<String>) {
         let prof = &self.clauses[ci];
+        let common = &all[ci];
         let w = prof.weight.max(1e-9);
         // Candidates by coverage, with the heading context as a tie-breaker.
+        let ctx_of = |cj: usize, pi: usize| {
+            let q = &self.clauses[cj];
+            if q.context_weight > 0.0 {
+                doc.context[pi]
+                    .iter()
+                    .filter(|b| contains(&q.context, **b))
+                    .map(|b| self.idf[*b as usize])
+                    .sum::<f64>()
+                    / q.context_weight
+            } else {
+                0.0
+            }
+        };
         let mut cands: Vec<(f64, f64, usize)> = common
             .iter()
             .enumerate()
             .filter(|(_, v)| **v / w >= 0.1)
             .map(|(pi, v)| {
                 let cov = v / w;
-                let ctx = if prof.context_weight > 0.0 {
-                    doc.context[pi]
-                        .iter()
-                        .filter(|b| contains(&prof.context, **b))
-                        .map(|b| self.idf[*b as usize])
-                        .sum::<f64>()
-                        / prof.context_weight
-                } else {
-                    0.0
-                };
+                let ctx = ctx_of(ci, pi);
                 // Precision: how much of the provision this clause explains.
                 let prec = v / doc.weight[pi].max(1e-9);
                 (cov + 0.12 * ctx + 0.08 * prec.min(1.0), cov, pi)
@@ -540,11 +575,41 @@ impl<'a> Analyzer<'a> {
         };
         let mut chosen = vec![(best, best_cov)];
         let mut set: HashSet<u32> = doc.ids[best].iter().copied().collect();
-        let mut covered = coverage(&prof.bigrams, w, &set, &self.idf);
-        let near =
-            |a: usize, b: usize| provisions[a].parent == provisions[b].parent || a.abs_diff(b) <= 3;
-        for &(_, cov, pi) in cands.iter().skip(1) {
-            if chosen.len() >= 4 || !near(pi, best) {
+        // Other provisions add to the first when they are near it (its siblings, its items,
+        // the next few) and are not some other clause's: a clause split over neighbouring
+        // provisions, or a list the document writes as items. A fragment that this clause
+        // explains almost entirely counts even when another clause contains it too.
+        let is_descendant = |mut a: usize| {
+            let mut hops = 0;
+            while let Some(p) = provisions[a].parent {
+                if p == best {
+                    return true;
+                }
+                a = p;
+                hops += 1;
+                if hops > 8 {
+                    break;
+                }
+            }
+            false
+        };
+        let from = best.saturating_sub(3);
+        let to = (best + 16).min(provisions.len());
+        let mut extra: Vec<(f64, usize)> = (from..to)
+            .filter(|&pi| pi != best)
+            .filter(|&pi| {
+                provisions[pi].parent == provisions[best].parent
+                    || pi.abs_diff(best) <= 3
+                    || is_descendant(pi)
+            })
+            .map(|pi| (common[pi] / w, pi))
+            .filter(|(cov, _)| *cov > 0.0)
+            .collect();
+        extra.sort_by(|a, b| b.0.total_cmp(&a.0));
+        for (cov, pi) in extra {
+            let (oc, ocov) = owner[pi];
+            let precision = common[pi] / doc.weight[pi].max(1e-9);
+            if chosen.len() >= 10 || (oc != ci && ocov - cov > 0.05 && precision < 0.75) {
                 continue;
             }
             let gain: f64 = doc.ids[pi]
@@ -553,22 +618,33 @@ impl<'a> Analyzer<'a> {
                 .map(|b| self.idf[*b as usize])
                 .sum::<f64>()
                 / w;
-            if gain >= 0.08 {
+            if gain >= 0.08 || (gain >= 0.03 && precision >= 0.5) {
                 set.extend(doc.ids[pi].iter().copied());
-                covered += gain;
                 chosen.push((pi, cov));
             }
         }
+        let found = chained(&prof.seq, &set);
+        let covered = coverage(&prof.bigrams, w, &found, &self.idf);
         // When the provision is another clause's rather than this one's (that clause is covered
         // by it clearly better), only what sets this clause apart from its neighbours counts.
-        let contested = owner[best].0 != ci && owner[best].1 - best_cov > 0.05;
-        let distinct = if contested && prof.distinct_weight >= 0.05 * prof.weight {
-            Some(coverage(
-                &prof.distinct,
-                prof.distinct_weight,
-                &set,
-                &self.idf,
-            ))
+        // When the texts are near the same (the same duty for two roles), the headings above
+        // decide whose it is.
+        let (oc, ocov) = owner[best];
+        let by_text = oc != ci && ocov - best_cov > 0.05;
+        let by_context = {
+            let own_ctx = ctx_of(ci, best);
+            all.iter().enumerate().any(|(cj, row)| {
+                cj != ci
+                    && row[best] / self.clauses[cj].weight.max(1e-9) >= best_cov - 0.05
+                    && ctx_of(cj, best) > own_ctx + 0.05
+            })
+        };
+        let has_distinct = prof.distinct_weight >= 0.05 * prof.weight;
+        let distinct_cov = || coverage(&prof.distinct, prof.distinct_weight, &found, &self.idf);
+        let distinct = if by_text && has_distinct {
+            Some(distinct_cov())
+        } else if by_context {
+            Some(if has_distinct { distinct_cov() } else { 0.0 })
         } else {
             None
         };
@@ -584,7 +660,10 @@ impl<'a> Analyzer<'a> {
         let missing_elements: Vec<&Element> = prof
             .elements
             .iter()
-            .filter(|e| coverage(&e.bigrams, e.weight, &set, &self.idf) < t.element_present)
+            .filter(|e| {
+                let f = chained(&e.seq, &set);
+                coverage(&e.bigrams, e.weight, &f, &self.idf) < t.element_present
+            })
             .collect();
         if missing_elements.is_empty() && score >= t.covered_from {
             return (Status::Covered, score, chosen, None);

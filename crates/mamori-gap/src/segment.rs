@@ -100,7 +100,7 @@ fn patterns() -> Option<&'static Patterns> {
             right_paren: Regex::new(r"^([0-9]{1,2})\)\s*(.*)$").ok()?,
             circled: Regex::new(r"^([①-⑳])\s*(.*)$").ok()?,
             kana_paren: Regex::new(r"^\(\s*([ア-ン])\s*\)\s*(.*)$").ok()?,
-            kana: Regex::new(r"^([アイウエオカキクケコサシスセソタチツテトナニヌネノハヒフヘホマミムメモヤユヨラリルレロワヲン])(?:\s+|[\.、\)]\s*)(.+)$").ok()?,
+            kana: Regex::new(r"^([アイウエオカキクケコサシスセソタチツテトナニヌネノハヒフヘホマミムメモヤユヨラリルレロワヲン])(?:\s+(.+)|[\.、\)]\s*(.*))$").ok()?,
         })
     })
     .as_ref()
@@ -263,9 +263,11 @@ fn marker_of(folded: &str) -> Option<Marker> {
         });
     }
     if let Some((l, r)) = cap2(&p.num)
-        && !r.is_empty()
-        && !starts_with_unit(&r)
-        && !r.starts_with(|c: char| c.is_ascii_digit())
+        && if r.is_empty() {
+            folded.ends_with('.')
+        } else {
+            !starts_with_unit(&r) && !r.starts_with(|c: char| c.is_ascii_digit())
+        }
     {
         return Some(Marker {
             kind: Kind::Num,
@@ -287,11 +289,16 @@ fn marker_of(folded: &str) -> Option<Marker> {
             rest: r,
         });
     }
-    if let Some((l, r)) = cap2(&p.kana) {
+    if let Some(c) = p.kana.captures(folded) {
+        let rest = c
+            .get(2)
+            .or_else(|| c.get(3))
+            .map(|m| m.as_str())
+            .unwrap_or("");
         return Some(Marker {
             kind: Kind::Kana,
-            label: l,
-            rest: r,
+            label: c.get(1).map(|m| m.as_str()).unwrap_or("").to_owned(),
+            rest: rest.trim().to_owned(),
         });
     }
     None
@@ -304,7 +311,9 @@ fn ends_sentence(s: &str) -> bool {
 
 fn is_bare_heading(text: &str) -> bool {
     let n = text.chars().count();
+    // Table rows come out as cells separated by spaces; headings have none.
     (2..=24).contains(&n)
+        && !text.contains(char::is_whitespace)
         && !text.contains('。')
         && !text.contains('、')
         && !text.contains('，')
