@@ -763,14 +763,23 @@ impl<'a> Analyzer<'a> {
         }
         let mut out = Vec::new();
         for (pi, p) in provisions.iter().enumerate() {
-            if used.contains(&pi) || doc.chars[pi].len() < 12 {
+            if used.contains(&pi) || doc.chars[pi].len() < 5 {
                 continue;
             }
             if has_children[pi] && p.text.is_empty() {
                 continue; // a heading
             }
             let w = doc.weight[pi].max(1e-9);
-            let best = common.iter().map(|row| row[pi] / w).fold(0.0, f64::max);
+            // A counterpart states most of the provision and is not a mere word of it: a short
+            // provision is contained in many clauses without being any of them.
+            let best = common
+                .iter()
+                .enumerate()
+                .filter(|(ci, row)| {
+                    row[pi] / self.clauses[*ci].weight.max(1e-9) >= 0.15 || row[pi] >= 25.0
+                })
+                .map(|(_, row)| row[pi] / w)
+                .fold(0.0, f64::max);
             let heading = self
                 .sections
                 .iter()

@@ -127,11 +127,21 @@ impl Metrics {
     }
     /// One line of figures.
     pub fn line(&self) -> String {
+        let omitted = if self.omitted_tp + self.omitted_fn == 0 {
+            format!(
+                "omitted 正解なし（規定なしと誤判定 {} 件）",
+                self.omitted_fp
+            )
+        } else {
+            format!(
+                "omitted P {:.3} R {:.3} F1 {:.3}",
+                self.omitted_precision(),
+                self.omitted_recall(),
+                self.omitted_f1()
+            )
+        };
         format!(
-            "omitted P {:.3} R {:.3} F1 {:.3} | 3値正解率 {:.3} | 位置正解率 {:.3} | 独自規定 P {:.3} R {:.3} | 条項 {}",
-            self.omitted_precision(),
-            self.omitted_recall(),
-            self.omitted_f1(),
+            "{omitted} | 3値正解率 {:.3} | 位置正解率 {:.3} | 独自規定 P {:.3} R {:.3} | 条項 {}",
             self.status_accuracy(),
             self.location_accuracy(),
             self.additions_precision(),
@@ -883,4 +893,43 @@ pub fn bench_text(catalog: &Catalog, lines: usize) -> String {
         seed += 1;
     }
     text.lines().take(lines).collect::<Vec<_>>().join("\n")
+}
+
+/// Timing of the analysis of one policy.
+#[derive(Debug, Clone, Copy)]
+pub struct Timing {
+    /// Lines of the policy.
+    pub lines: usize,
+    /// Provisions found in it.
+    pub provisions: usize,
+    /// Preparing the catalog (once per process), seconds.
+    pub prepare: f64,
+    /// Reading, cutting and aligning the policy, mean seconds per run.
+    pub analyze: f64,
+}
+
+/// Times the analysis of a synthetic policy of about `lines` lines, on the calling thread.
+pub fn bench(catalog: &Catalog, lines: usize, runs: u32) -> Timing {
+    use std::time::Instant;
+    let text = bench_text(catalog, lines);
+    let started = Instant::now();
+    let analyzer = Analyzer::new(catalog);
+    let prepare = started.elapsed().as_secs_f64();
+    let runs = runs.max(1);
+    let mut total = 0.0;
+    let mut provisions = 0;
+    for _ in 0..runs {
+        let t = Instant::now();
+        if let Ok(doc) = Document::from_text(&text) {
+            let report = analyzer.analyze(&doc.title, doc.lines, &doc.provisions);
+            provisions = report.document.provisions;
+        }
+        total += t.elapsed().as_secs_f64();
+    }
+    Timing {
+        lines: text.lines().count(),
+        provisions,
+        prepare,
+        analyze: total / f64::from(runs),
+    }
 }

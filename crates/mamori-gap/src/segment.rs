@@ -377,7 +377,8 @@ pub fn segment(lines: &[Line]) -> Vec<Provision> {
                     parent: None,
                 }),
             }
-            prev_closed = ends_sentence(&line.text);
+            // A short line ends a paragraph, or is a heading or a table cell.
+            prev_closed = ends_sentence(&line.text) || line.text.trim().chars().count() <= 30;
             continue;
         };
         // Where the new provision goes.

@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use anyhow::Context;
 use clap::{Subcommand, ValueEnum};
-use mamori_gap::{Analyzer, Document};
+use mamori_gap::Document;
 
 /// Where the 入間市 基本方針 lies when run from the repository root.
 const IRUMA_DEFAULT: &str = "../shared/seeds/002_592f045dcc33169d.txt";
@@ -138,20 +138,7 @@ pub fn run(command: GapCommand) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         GapCommand::Bench { lines, runs } => {
-            let text = mamori_gap::eval::bench_text(&catalog, lines);
-            let prepared = Instant::now();
-            let analyzer = Analyzer::new(&catalog);
-            let prepare = prepared.elapsed();
-            let runs = runs.max(1);
-            let mut total = 0.0;
-            let mut provisions = 0;
-            for _ in 0..runs {
-                let t = Instant::now();
-                let doc = Document::from_text(&text)?;
-                let report = analyzer.analyze(&doc.title, doc.lines, &doc.provisions);
-                total += t.elapsed().as_secs_f64();
-                provisions = report.document.provisions;
-            }
+            let t = mamori_gap::eval::bench(&catalog, lines, runs);
             let build = if cfg!(debug_assertions) {
                 "デバッグビルド"
             } else {
@@ -159,10 +146,7 @@ pub fn run(command: GapCommand) -> anyhow::Result<ExitCode> {
             };
             println!(
                 "{} 行・{} 条項の文書の分析（{build}、1スレッド）: 平均 {:.3} 秒（カタログの準備 {:.3} 秒、初回のみ）",
-                text.lines().count(),
-                provisions,
-                total / f64::from(runs),
-                prepare.as_secs_f64()
+                t.lines, t.provisions, t.analyze, t.prepare
             );
             Ok(ExitCode::SUCCESS)
         }
