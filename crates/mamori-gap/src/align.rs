@@ -79,8 +79,8 @@ pub struct Analyzer<'a> {
     idf: Vec<f64>,
     max_idf: f64,
     clauses: Vec<ClauseProfile>,
-    /// Headings and lead-ins (柱書) of the catalog: a provision that states one is no local
-    /// addition. Sorted bigram ids.
+    /// Headings, lead-ins (柱書) and editorial notes of the catalog: a provision that states
+    /// one is no local addition. Sorted bigram ids.
     sections: Vec<Vec<u32>>,
     /// (clause index, role name as the clause writes it, text between を and the name).
     role_slots: Vec<(usize, String, String)>,
@@ -313,9 +313,10 @@ impl<'a> Analyzer<'a> {
             .iter()
             .filter_map(|sec| {
                 let text = format!(
-                    "{}\n{}",
+                    "{}\n{}\n{}",
                     sec.title.as_deref().unwrap_or(""),
-                    sec.lead_in.as_deref().unwrap_or("")
+                    sec.lead_in.as_deref().unwrap_or(""),
+                    sec.note.as_deref().unwrap_or("")
                 );
                 let ids = sorted_ids(&comparable(&text), &vocab);
                 (!ids.is_empty()).then_some(ids)

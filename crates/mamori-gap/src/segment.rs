@@ -79,6 +79,8 @@ struct Patterns {
     right_paren: Regex,
     circled: Regex,
     kana_paren: Regex,
+    kanji: Regex,
+    caption: Regex,
     kana: Regex,
 }
 
@@ -99,6 +101,8 @@ fn patterns() -> Option<&'static Patterns> {
             paren: Regex::new(r"^\(\s*([0-9]{1,3})\s*\)\s*(.*)$").ok()?,
             right_paren: Regex::new(r"^([0-9]{1,2})\)\s*(.*)$").ok()?,
             circled: Regex::new(r"^([①-⑳])\s*(.*)$").ok()?,
+            kanji: Regex::new(r"^([一二三四五六七八九十]{1,3})\s+(\S.*)$").ok()?,
+            caption: Regex::new(r"^\(([^()0-9]{1,20})\)$").ok()?,
             kana_paren: Regex::new(r"^\(\s*([ア-ン])\s*\)\s*(.*)$").ok()?,
             kana: Regex::new(r"^([アイウエオカキクケコサシスセソタチツテトナニヌネノハヒフヘホマミムメモヤユヨラリルレロワヲン])(?:\s+(.+)|[\.、\)]\s*(.*))$").ok()?,
         })
@@ -205,6 +209,8 @@ enum Kind {
     KanaParen,
     /// ア
     Kana,
+    /// 一, 二 (号 of an article)
+    Kanji,
 }
 
 struct Marker {
@@ -275,6 +281,13 @@ fn marker_of(folded: &str) -> Option<Marker> {
             rest: r,
         });
     }
+    if let Some((l, r)) = cap2(&p.kanji) {
+        return Some(Marker {
+            kind: Kind::Kanji,
+            label: l,
+            rest: r,
+        });
+    }
     if let Some((l, r)) = cap2(&p.circled) {
         return Some(Marker {
             kind: Kind::Circled,
@@ -328,8 +341,20 @@ pub fn segment(lines: &[Line]) -> Vec<Provision> {
     let mut stack: Vec<(Kind, usize)> = Vec::new();
     // Whether the previous line closed a sentence or was a heading.
     let mut prev_closed = true;
+    // The input line of each text line of each provision.
+    let mut text_lines: Vec<Vec<usize>> = Vec::new();
+    // A caption line 「（目的）」 waiting for the article it names.
+    let mut caption: Option<&Line> = None;
+    let patterns = patterns();
     for line in lines {
         let mut folded = fold_width(&line.text).trim().to_owned();
+        if let Some(p) = patterns
+            && caption.is_none()
+            && p.caption.is_match(&folded)
+        {
+            caption = Some(line);
+            continue;
+        }
         let mut md_level: Option<u8> = None;
         if folded.starts_with('#') {
             let hashes = folded.chars().take_while(|c| *c == '#').count();
@@ -355,32 +380,56 @@ pub fn segment(lines: &[Line]) -> Vec<Provision> {
                 None
             }
         });
-        let Some(marker) = marker else {
-            // Continuation of the current provision (or a preamble line before any).
-            match out.last_mut() {
-                Some(p) => {
-                    if !p.text.is_empty() {
-                        p.text.push('\n');
+        let Some(mut marker) = marker else {
+            // Continuation of the current provision (or a preamble line before any); a caption
+            // not followed by an article is text like any other.
+            for l in caption.take().into_iter().chain(std::iter::once(line)) {
+                match out.last_mut() {
+                    Some(p) => {
+                        if !p.text.is_empty() {
+                            p.text.push('\n');
+                        }
+                        p.text.push_str(l.text.trim());
+                        p.last_line = l.no;
+                        if let Some(t) = text_lines.last_mut() {
+                            t.push(l.no);
+                        }
                     }
-                    p.text.push_str(line.text.trim());
-                    p.last_line = line.no;
+                    None => {
+                        out.push(Provision {
+                            index: 0,
+                            path: String::new(),
+                            label: String::new(),
+                            title: String::new(),
+                            text: l.text.trim().to_owned(),
+                            line: l.no,
+                            last_line: l.no,
+                            depth: 0,
+                            parent: None,
+                        });
+                        text_lines.push(vec![l.no]);
+                    }
                 }
-                None => out.push(Provision {
-                    index: 0,
-                    path: String::new(),
-                    label: String::new(),
-                    title: String::new(),
-                    text: line.text.trim().to_owned(),
-                    line: line.no,
-                    last_line: line.no,
-                    depth: 0,
-                    parent: None,
-                }),
             }
-            // A short line ends a paragraph, or is a heading or a table cell.
-            prev_closed = ends_sentence(&line.text) || line.text.trim().chars().count() <= 30;
+            // Lines before the first numbered or heading line are a title block: each may be
+            // followed by a heading.
+            let preamble = out.len() == 1 && out[0].path.is_empty();
+            prev_closed = ends_sentence(&line.text) || preamble;
             continue;
         };
+        // 「（目的）」 above 「第1条 …」 is the article's title.
+        let caption_title = caption.take().map(|c| {
+            let f = fold_width(&c.text);
+            f.trim()
+                .trim_start_matches('(')
+                .trim_end_matches(')')
+                .to_owned()
+        });
+        if let Some(c) = &caption_title
+            && marker.rest.is_empty()
+        {
+            marker.rest = c.clone();
+        }
         // Where the new provision goes.
         match marker.kind {
             Kind::Ranked(r) => stack.retain(|(k, _)| matches!(k, Kind::Ranked(x) if *x < r)),
@@ -400,7 +449,10 @@ pub fn segment(lines: &[Line]) -> Vec<Provision> {
         let index = out.len();
         // A short remainder without a full stop is a heading; item markers (①, ア) more often
         // carry a sentence, so they get a shorter limit.
-        let limit = if matches!(marker.kind, Kind::Circled | Kind::Kana | Kind::KanaParen) {
+        let limit = if matches!(
+            marker.kind,
+            Kind::Circled | Kind::Kana | Kind::KanaParen | Kind::Kanji
+        ) {
             30
         } else {
             40
@@ -409,7 +461,10 @@ pub fn segment(lines: &[Line]) -> Vec<Provision> {
         {
             (marker.rest.clone(), String::new())
         } else {
-            (String::new(), marker.rest.clone())
+            (
+                caption_title.clone().unwrap_or_default(),
+                marker.rest.clone(),
+            )
         };
         let label_part = match marker.kind {
             Kind::Heading(_) | Kind::Bare => format!("「{}」", crate::text::shorten(&title, 16)),
@@ -427,6 +482,11 @@ pub fn segment(lines: &[Line]) -> Vec<Provision> {
             }
             None => label_part,
         };
+        text_lines.push(if text.is_empty() {
+            Vec::new()
+        } else {
+            vec![line.no]
+        });
         out.push(Provision {
             index,
             path,
@@ -440,6 +500,59 @@ pub fn segment(lines: &[Line]) -> Vec<Provision> {
         });
         stack.push((marker.kind, index));
         prev_closed = ends_sentence(&line.text) || out[index].text.is_empty();
+    }
+    split_paragraphs(out, &text_lines)
+}
+
+/// A long provision (a document with few numbers, or paragraphs under one heading) is cut into
+/// its paragraphs — a paragraph ends with a line that ends a sentence — so that each can be
+/// matched on its own; the paragraphs after the first become its children 「第2段落」….
+fn split_paragraphs(provisions: Vec<Provision>, text_lines: &[Vec<usize>]) -> Vec<Provision> {
+    let mut out: Vec<Provision> = Vec::with_capacity(provisions.len());
+    let mut new_index: Vec<usize> = Vec::with_capacity(provisions.len());
+    for (i, mut p) in provisions.into_iter().enumerate() {
+        let own = p.text.clone();
+        let lines: Vec<&str> = own.lines().collect();
+        let nos = text_lines.get(i).cloned().unwrap_or_default();
+        let mut paragraphs: Vec<(Vec<&str>, Vec<usize>)> = Vec::new();
+        let mut current: (Vec<&str>, Vec<usize>) = (Vec::new(), Vec::new());
+        for (k, l) in lines.iter().enumerate() {
+            current.0.push(l);
+            current.1.push(nos.get(k).copied().unwrap_or(p.line));
+            if ends_sentence(l) {
+                paragraphs.push(std::mem::take(&mut current));
+            }
+        }
+        if !current.0.is_empty() {
+            paragraphs.push(current);
+        }
+        p.parent = p.parent.and_then(|x| new_index.get(x).copied());
+        let index = out.len();
+        new_index.push(index);
+        p.index = index;
+        if paragraphs.len() < 4 || p.text.chars().count() < 300 {
+            out.push(p);
+            continue;
+        }
+        let mut rest = paragraphs.into_iter();
+        let first = rest.next().map(|(t, _)| t.join("\n")).unwrap_or_default();
+        let parent = p.clone();
+        p.text = first;
+        out.push(p);
+        for (k, (texts, nos)) in rest.enumerate() {
+            let line = nos.first().copied().unwrap_or(parent.line);
+            out.push(Provision {
+                index: out.len(),
+                path: format!("{} 第{}段落", parent.path, k + 2),
+                label: String::new(),
+                title: String::new(),
+                text: texts.join("\n"),
+                line,
+                last_line: nos.last().copied().unwrap_or(line),
+                depth: parent.depth + 1,
+                parent: Some(index),
+            });
+        }
     }
     out
 }
@@ -485,5 +598,35 @@ mod tests {
         let texts: Vec<&str> = lines.iter().map(|l| l.text.as_str()).collect();
         assert_eq!(texts, ["目 次", "分類 基準", "機密性３ 秘密文書"]);
         assert_eq!(lines[2].no, 8);
+    }
+
+    #[test]
+    fn articles_with_captions_and_kanji_items() {
+        let p = provisions(
+            "（目的）\n第1条 この方針は、情報資産を守ることを目的とする。\n（定義）\n第2条 用語の意義は、次のとおりとする。\n一 ネットワーク 通信網をいう。\n二 情報システム 仕組みをいう。\n",
+        );
+        let paths: Vec<&str> = p.iter().map(|p| p.path.as_str()).collect();
+        assert_eq!(paths, ["第1条", "第2条", "第2条 一", "第2条 二"]);
+        assert_eq!(p[0].title, "目的");
+        assert_eq!(p[0].line, 2);
+        assert!(p[0].text.starts_with("この方針は"));
+    }
+
+    #[test]
+    fn a_long_unnumbered_text_is_cut_into_paragraphs() {
+        let para = |n: usize| {
+            format!(
+                "第{n}の段落の文で、情報資産の取扱いについて十分に長く定めるものとする。ここでも同じように続けて、段落を十分な長さにする。\n"
+            )
+        };
+        let text: String = std::iter::once("# 方針\n".to_owned())
+            .chain((1..=5).map(para))
+            .collect();
+        let p = provisions(&text);
+        assert_eq!(p.len(), 5, "{p:?}");
+        assert_eq!(p[1].path, "「方針」 第2段落");
+        assert_eq!(p[1].line, 3);
+        assert_eq!(p[1].parent, Some(0));
+        assert!(p[0].text.starts_with("第1の段落"));
     }
 }
