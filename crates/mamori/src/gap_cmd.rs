@@ -125,9 +125,24 @@ pub fn run(command: GapCommand) -> anyhow::Result<ExitCode> {
                 e.synthetic_documents,
                 e.synthetic.line()
             );
+            println!(
+                "合成ポリシー（強い言い換え） {} 件: {}",
+                e.synthetic_documents,
+                e.heavy.line()
+            );
             if iruma_text.is_some() {
                 println!("入間市 基本方針（全条項）: {}", e.iruma.line());
                 println!("入間市 基本方針（B- 条項）: {}", e.iruma_basic.line());
+            }
+            println!(
+                "参考（行単位の文字bigram類似度のみ）合成: {}",
+                e.naive.line()
+            );
+            if iruma_text.is_some() {
+                println!(
+                    "参考（行単位の文字bigram類似度のみ）入間市: {}",
+                    e.naive_iruma.line()
+                );
             }
             println!("所要時間: {:.2} 秒", started.elapsed().as_secs_f64());
             if errors {
