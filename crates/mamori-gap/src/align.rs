@@ -825,42 +825,49 @@ impl<'a> Analyzer<'a> {
                 let reason = if all_omitted {
                     Some("対象の条項が文書にありません".to_owned())
                 } else {
-                    // The wording the revision adds, and the words it brings that the guideline
-                    // of this edition did not use.
+                    // The 例文 wording the revision adds must be there; otherwise the words
+                    // the revision brings that this edition's 例文 never used (「Emotet」,
+                    // 「ライフサイクル」, 「従事者名簿」): those of its title, or a good share
+                    // of those of its summary.
                     let mut added = String::new();
                     for a in &point.amendments {
-                        added.push_str(
-                            a.new_text
-                                .strip_prefix(a.replaces.as_str())
-                                .unwrap_or(&a.new_text),
-                        );
-                        added.push('\n');
+                        if a.target == mamori_catalog::AmendedText::ModelText {
+                            added.push_str(
+                                a.new_text
+                                    .strip_prefix(a.replaces.as_str())
+                                    .unwrap_or(&a.new_text),
+                            );
+                            added.push('\n');
+                        }
                     }
-                    let source = format!("{}\n{}\n{}", point.title, point.summary, added);
-                    let chars = comparable(&source);
-                    let mut new_words: Vec<(char, char)> = bigrams(&chars)
-                        .filter(|b| !self.vocab.contains_key(b))
-                        .collect();
-                    new_words.sort_unstable();
-                    new_words.dedup();
-                    let found = new_words.iter().filter(|b| doc_bigrams.contains(b)).count();
-                    let share = if new_words.is_empty() {
-                        1.0
-                    } else {
-                        found as f64 / new_words.len() as f64
+                    let new_words = |text: &str| {
+                        let chars = comparable(text);
+                        let mut v: Vec<(char, char)> = bigrams(&chars)
+                            .filter(|b| !self.vocab.contains_key(b))
+                            .collect();
+                        v.sort_unstable();
+                        v.dedup();
+                        v
                     };
+                    let share = |words: &[(char, char)]| {
+                        words.iter().filter(|b| doc_bigrams.contains(b)).count() as f64
+                            / words.len().max(1) as f64
+                    };
+                    let title_words = new_words(&point.title);
+                    let summary_words = new_words(&point.summary);
+                    let by_title = title_words.len() >= 2 && share(&title_words) >= 0.6;
+                    let by_summary = summary_words.len() >= 4 && share(&summary_words) >= 0.35;
                     let added_chars = comparable(&added);
-                    let added_share = if added_chars.len() < 2 {
-                        1.0
-                    } else {
+                    let added_ok = added_chars.len() < 2 || {
                         let all: Vec<(char, char)> = bigrams(&added_chars).collect();
                         all.iter().filter(|b| doc_bigrams.contains(b)).count() as f64
                             / all.len() as f64
+                            >= 0.6
                     };
-                    if share < 0.35 || added_share < 0.6 {
-                        Some("改定で加わった事項に当たる記述が見当たりません".to_owned())
-                    } else {
+                    if added_ok && (by_title || by_summary) {
                         None
+                    } else {
+                        Some("改定で加わった事項に当たる記述が見当たりません".to_owned())
                     }
                 };
                 if let Some(reason) = reason {

@@ -436,3 +436,50 @@ fn the_iruma_labels_name_real_clauses() {
         .count();
     assert_eq!(labelled, basic);
 }
+
+#[test]
+fn revision_points_count_as_met_when_their_new_requirements_are_written() {
+    let ids = [
+        "S-6.4.(1)③",
+        "S-6.4.(3)②",
+        "S-6.4.(3)③",
+        "S-8.1.(2)",
+        "S-8.1.(3)",
+    ];
+    let old = policy_of(&ids, |t| t.to_owned());
+    let before = analyze_text(&old);
+    let unmet = |r: &Report| -> Vec<String> {
+        r.revision_points_unmet
+            .iter()
+            .map(|u| u.point_id.clone())
+            .collect()
+    };
+    assert!(unmet(&before).contains(&"2023-01-P6".to_owned()));
+    assert!(unmet(&before).contains(&"2023-01-P1".to_owned()));
+    // The same policy after the 2023 revision: the amended 例文 of S-8.1.(2) and a line on
+    // Emotet.
+    let amended = catalog().revisions[0]
+        .points
+        .iter()
+        .flat_map(|p| &p.amendments)
+        .find(|a| a.target == mamori_catalog::AmendedText::ModelText)
+        .unwrap();
+    let new = old.replace(&amended.replaces, &amended.new_text)
+        + "(9) 職員等は、Emotet 等の感染を防ぐため、信頼できない Word 文書や Excel ファイルのマクロを実行してはならない。\n";
+    let after = analyze_text(&new);
+    assert!(
+        !unmet(&after).contains(&"2023-01-P6".to_owned()),
+        "{:?}",
+        unmet(&after)
+    );
+    assert!(
+        !unmet(&after).contains(&"2023-01-P1".to_owned()),
+        "{:?}",
+        unmet(&after)
+    );
+    // Points whose clauses are all missing stay unmet.
+    assert!(
+        unmet(&after).contains(&"2023-01-P3".to_owned())
+            || unmet(&after).contains(&"2023-01-P2".to_owned())
+    );
+}
