@@ -610,7 +610,11 @@ impl<'a> Analyzer<'a> {
         for (cov, pi) in extra {
             let (oc, ocov) = owner[pi];
             let precision = common[pi] / doc.weight[pi].max(1e-9);
-            if chosen.len() >= 10 || (oc != ci && ocov - cov > 0.05 && precision < 0.75) {
+            // Items of the same list as the first need less to be taken as this clause's.
+            let sibling =
+                provisions[pi].parent == provisions[best].parent && provisions[pi].parent.is_some();
+            let enough = if sibling { 0.5 } else { 0.75 };
+            if chosen.len() >= 10 || (oc != ci && ocov - cov > 0.05 && precision < enough) {
                 continue;
             }
             let gain: f64 = doc.ids[pi]
@@ -669,8 +673,17 @@ impl<'a> Analyzer<'a> {
         if missing_elements.is_empty() && score >= t.covered_from {
             return (Status::Covered, score, chosen, None);
         }
+        // Not one sentence of the 例文 is there: what matched are shared words, not the clause.
+        if !prof.elements.is_empty() && missing_elements.len() == prof.elements.len() {
+            return (Status::Omitted, score, chosen, None);
+        }
         let missing = if missing_elements.is_empty() {
-            missing_run(&prof.chars, &set, &self.vocab)
+            missing_run(
+                &prof.chars,
+                &set,
+                &self.vocab,
+                &self.catalog.clauses[ci].model_text,
+            )
         } else {
             missing_elements
                 .iter()
@@ -890,8 +903,14 @@ fn round2(x: f64) -> f64 {
     (x * 100.0).round() / 100.0
 }
 
-/// The longest run of the clause's characters whose bigrams the matches lack.
-fn missing_run(chars: &[char], set: &HashSet<u32>, vocab: &HashMap<(char, char), u32>) -> String {
+/// The longest run of the clause's characters whose bigrams the matches lack, in the words of
+/// the 例文 when they can be found again.
+fn missing_run(
+    chars: &[char],
+    set: &HashSet<u32>,
+    vocab: &HashMap<(char, char), u32>,
+    model_text: &str,
+) -> String {
     let present: Vec<bool> = chars
         .windows(2)
         .map(|w| vocab.get(&(w[0], w[1])).is_some_and(|id| set.contains(id)))
@@ -915,9 +934,8 @@ fn missing_run(chars: &[char], set: &HashSet<u32>, vocab: &HashMap<(char, char),
     if best_len == 0 {
         return "一部の要素".to_owned();
     }
-    let s: String = chars[best..(best + best_len + 1).min(chars.len())]
-        .iter()
-        .collect();
+    let run = &chars[best..(best + best_len + 1).min(chars.len())];
+    let s = crate::text::original_span(model_text, run).unwrap_or_else(|| run.iter().collect());
     format!("「{}」", shorten(&s, 60))
 }
 

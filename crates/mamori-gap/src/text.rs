@@ -84,6 +84,29 @@ pub fn comparable(s: &str) -> Vec<char> {
     n.chars().filter(|c| *c == 'ー' || !is_punct(*c)).collect()
 }
 
+/// The words of `original` that a run of comparable characters came from (the run found again
+/// with punctuation and spacing), or `None` when it cannot be found (a folded marker or level).
+pub fn original_span(original: &str, run: &[char]) -> Option<String> {
+    if run.is_empty() {
+        return None;
+    }
+    let mut norm: Vec<char> = Vec::new();
+    let mut at: Vec<(usize, usize)> = Vec::new();
+    for (i, ch) in original.char_indices() {
+        let end = i + ch.len_utf8();
+        for n in std::iter::once(ch).nfkc().flat_map(char::to_lowercase) {
+            if !n.is_whitespace() && (n == 'ー' || !is_punct(n)) {
+                norm.push(n);
+                at.push((i, end));
+            }
+        }
+    }
+    let pos = norm.windows(run.len()).position(|w| w == run)?;
+    let (from, _) = at[pos];
+    let (_, to) = at[pos + run.len() - 1];
+    Some(original[from..to].to_owned())
+}
+
 /// Character bigrams of a comparable text (with repeats).
 pub fn bigrams(chars: &[char]) -> impl Iterator<Item = (char, char)> + '_ {
     chars.windows(2).map(|w| (w[0], w[1]))
@@ -115,5 +138,15 @@ mod tests {
             .collect();
         assert_eq!(a, b);
         assert_eq!(a, "◇以上の情報資産を運搬する者は");
+    }
+
+    #[test]
+    fn a_run_is_found_again_in_the_original_words() {
+        let run: Vec<char> = "人事給与財務会計及".chars().collect();
+        assert_eq!(
+            original_span("人事給与、財務会計及び文書管理等", &run).as_deref(),
+            Some("人事給与、財務会計及")
+        );
+        assert_eq!(original_span("abc", &['x']), None);
     }
 }
