@@ -171,6 +171,16 @@ fn sentences(text: &str) -> Vec<String> {
     out
 }
 
+/// The provisions gathered for a clause from one first match.
+struct Gathered {
+    /// The clause's score with them.
+    score: f64,
+    /// (provision, its own coverage of the clause), the first match first.
+    chosen: Vec<(usize, f64)>,
+    /// Their bigrams.
+    set: HashSet<u32>,
+}
+
 /// One document prepared for alignment.
 struct DocProfile {
     /// Sorted known bigram ids of each provision's own text.
@@ -544,26 +554,23 @@ impl<'a> Analyzer<'a> {
         let common = &all[ci];
         let w = prof.weight.max(1e-9);
         // Candidates by coverage, with the heading context as a tie-breaker.
-        let ctx_of = |cj: usize, pi: usize| {
-            let q = &self.clauses[cj];
-            if q.context_weight > 0.0 {
-                doc.context[pi]
-                    .iter()
-                    .filter(|b| contains(&q.context, **b))
-                    .map(|b| self.idf[*b as usize])
-                    .sum::<f64>()
-                    / q.context_weight
-            } else {
-                0.0
+        // A heading over items is context, not substance: it is not a first match.
+        let mut heading = vec![false; provisions.len()];
+        for p in provisions {
+            if let Some(parent) = p.parent
+                && provisions[parent].text.is_empty()
+                && provisions[parent].title.chars().count() <= 20
+            {
+                heading[parent] = true;
             }
-        };
+        }
         let mut cands: Vec<(f64, f64, usize)> = common
             .iter()
             .enumerate()
-            .filter(|(_, v)| **v / w >= 0.1)
+            .filter(|(pi, v)| **v / w >= 0.1 && !heading[*pi])
             .map(|(pi, v)| {
                 let cov = v / w;
-                let ctx = ctx_of(ci, pi);
+                let ctx = self.context_score(ci, pi, doc);
                 // Precision: how much of the provision this clause explains.
                 let prec = v / doc.weight[pi].max(1e-9);
                 (cov + 0.12 * ctx + 0.08 * prec.min(1.0), cov, pi)
@@ -571,9 +578,77 @@ impl<'a> Analyzer<'a> {
             .collect();
         cands.sort_by(|a, b| b.0.total_cmp(&a.0));
         cands.truncate(10);
-        let Some(&(_, best_cov, best)) = cands.first() else {
+        if cands.is_empty() {
+            return (Status::Omitted, 0.0, Vec::new(), None);
+        }
+        // Each of the best few candidates is tried as the first provision (a clause split in
+        // two may have each half below another clause's provision); the best outcome counts.
+        let mut outcome: Option<Gathered> = None;
+        for &(_, best_cov, best) in cands.iter().take(4) {
+            let g = self.gather(ci, best, best_cov, provisions, doc, all, owner);
+            if outcome.as_ref().is_none_or(|o| g.score > o.score + 1e-9) {
+                outcome = Some(g);
+            }
+        }
+        let Some(Gathered { score, chosen, set }) = outcome else {
             return (Status::Omitted, 0.0, Vec::new(), None);
         };
+        let t = self.thresholds;
+        if score < t.omitted_below {
+            return (Status::Omitted, score, chosen, None);
+        }
+        let missing_elements: Vec<&Element> = prof
+            .elements
+            .iter()
+            .filter(|e| {
+                let f = chained(&e.seq, &set);
+                coverage(&e.bigrams, e.weight, &f, &self.idf) < t.element_present
+            })
+            .collect();
+        if missing_elements.is_empty() && score >= t.covered_from {
+            return (Status::Covered, score, chosen, None);
+        }
+        // Not one sentence of the 例文 is there: what matched are shared words, not the clause.
+        if !prof.elements.is_empty() && missing_elements.len() == prof.elements.len() {
+            return (Status::Omitted, score, chosen, None);
+        }
+        let missing = if missing_elements.is_empty() {
+            missing_run(
+                &prof.chars,
+                &set,
+                &self.vocab,
+                &self.catalog.clauses[ci].model_text,
+            )
+        } else {
+            missing_elements
+                .iter()
+                .map(|e| format!("「{}」", shorten(&e.text, 60)))
+                .collect::<Vec<_>>()
+                .join("、")
+        };
+        (
+            Status::Partial,
+            score,
+            chosen,
+            Some(format!("{missing}に当たる記述が見当たりません")),
+        )
+    }
+
+    /// The provisions that go with `best` for clause `ci`, and the clause's score with them.
+    #[allow(clippy::too_many_arguments)]
+    fn gather(
+        &self,
+        ci: usize,
+        best: usize,
+        best_cov: f64,
+        provisions: &[Provision],
+        doc: &DocProfile,
+        all: &[Vec<f64>],
+        owner: &[(usize, f64)],
+    ) -> Gathered {
+        let prof = &self.clauses[ci];
+        let common = &all[ci];
+        let w = prof.weight.max(1e-9);
         let mut chosen = vec![(best, best_cov)];
         let mut set: HashSet<u32> = doc.ids[best].iter().copied().collect();
         // Other provisions add to the first when they are near it (its siblings, its items,
@@ -633,71 +708,47 @@ impl<'a> Analyzer<'a> {
         // When the provision is another clause's rather than this one's (that clause is covered
         // by it clearly better), only what sets this clause apart from its neighbours counts.
         // When the texts are near the same (the same duty for two roles), the headings above
-        // decide whose it is.
+        // decide whose it is, and a clause without words of its own has no claim on it.
         let (oc, ocov) = owner[best];
         let by_text = oc != ci && ocov - best_cov > 0.05;
         let by_context = {
-            let own_ctx = ctx_of(ci, best);
+            let own_ctx = self.context_score(ci, best, doc);
             all.iter().enumerate().any(|(cj, row)| {
                 cj != ci
                     && row[best] / self.clauses[cj].weight.max(1e-9) >= best_cov - 0.05
-                    && ctx_of(cj, best) > own_ctx + 0.05
+                    && self.context_score(cj, best, doc) > own_ctx + 0.05
             })
         };
         let has_distinct = prof.distinct_weight >= 0.05 * prof.weight;
         let distinct_cov = || coverage(&prof.distinct, prof.distinct_weight, &found, &self.idf);
-        let distinct = if by_text && has_distinct {
-            Some(distinct_cov())
+        let score = if (by_text || by_context) && has_distinct {
+            0.5 * covered + 0.5 * distinct_cov()
         } else if by_context {
-            Some(if has_distinct { distinct_cov() } else { 0.0 })
+            0.0
+        } else if by_text {
+            // Nothing sets the clause apart from the clause whose provision this is: its words
+            // alone are no evidence.
+            0.5 * covered
         } else {
-            None
-        };
-        let score = match distinct {
-            Some(d) => 0.5 * covered + 0.5 * d,
-            None => covered,
+            covered
         }
         .min(1.0);
-        let t = self.thresholds;
-        if score < t.omitted_below {
-            return (Status::Omitted, score, chosen, None);
-        }
-        let missing_elements: Vec<&Element> = prof
-            .elements
-            .iter()
-            .filter(|e| {
-                let f = chained(&e.seq, &set);
-                coverage(&e.bigrams, e.weight, &f, &self.idf) < t.element_present
-            })
-            .collect();
-        if missing_elements.is_empty() && score >= t.covered_from {
-            return (Status::Covered, score, chosen, None);
-        }
-        // Not one sentence of the 例文 is there: what matched are shared words, not the clause.
-        if !prof.elements.is_empty() && missing_elements.len() == prof.elements.len() {
-            return (Status::Omitted, score, chosen, None);
-        }
-        let missing = if missing_elements.is_empty() {
-            missing_run(
-                &prof.chars,
-                &set,
-                &self.vocab,
-                &self.catalog.clauses[ci].model_text,
-            )
-        } else {
-            missing_elements
+        Gathered { score, chosen, set }
+    }
+
+    /// How well the headings above a provision match those of a clause.
+    fn context_score(&self, cj: usize, pi: usize, doc: &DocProfile) -> f64 {
+        let q = &self.clauses[cj];
+        if q.context_weight > 0.0 {
+            doc.context[pi]
                 .iter()
-                .map(|e| format!("「{}」", shorten(&e.text, 60)))
-                .collect::<Vec<_>>()
-                .join("、")
-        };
-        let _ = doc.chars.len();
-        (
-            Status::Partial,
-            score,
-            chosen,
-            Some(format!("{missing}に当たる記述が見当たりません")),
-        )
+                .filter(|b| contains(&q.context, **b))
+                .map(|b| self.idf[*b as usize])
+                .sum::<f64>()
+                / q.context_weight
+        } else {
+            0.0
+        }
     }
 
     /// Role names from the organisation provisions: for each defining clause of the guideline

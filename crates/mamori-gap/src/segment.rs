@@ -317,6 +317,30 @@ fn marker_of(folded: &str) -> Option<Marker> {
     None
 }
 
+/// The usual nesting of the numbering styles of Japanese policies, outermost first.
+fn usual_rank(k: Kind) -> Option<u8> {
+    match k {
+        Kind::Dotted(n) => Some(n.min(4)),
+        Kind::Num => Some(0),
+        Kind::Paren => Some(5),
+        Kind::RightParen => Some(6),
+        Kind::Kanji => Some(6),
+        Kind::Circled => Some(7),
+        Kind::KanaParen => Some(8),
+        Kind::Kana => Some(9),
+        Kind::Ranked(_) | Kind::Heading(_) | Kind::Bare => None,
+    }
+}
+
+/// Whether a marker label is the first of its series: 1, (1), ①, ア, (ア), 一.
+fn starts_series(label: &str) -> bool {
+    let core: String = label
+        .chars()
+        .filter(|c| !matches!(c, '(' | ')' | '.'))
+        .collect();
+    matches!(core.as_str(), "1" | "①" | "ア" | "一") || core.ends_with(".1")
+}
+
 fn ends_sentence(s: &str) -> bool {
     let t = s.trim_end();
     t.ends_with('。') || t.ends_with('.') || t.ends_with('．')
@@ -442,6 +466,16 @@ pub fn segment(lines: &[Line]) -> Vec<Provision> {
             k => {
                 if let Some(pos) = stack.iter().position(|(x, _)| *x == k) {
                     stack.truncate(pos);
+                } else if !starts_series(&marker.label) {
+                    // A style not open yet that does not start at 1 continues a series begun
+                    // higher up (its first numbers lost, or items written before it): it goes
+                    // above the styles that usually nest below it.
+                    if let Some(pos) = stack
+                        .iter()
+                        .position(|(x, _)| usual_rank(*x).is_some_and(|r| Some(r) > usual_rank(k)))
+                    {
+                        stack.truncate(pos);
+                    }
                 }
             }
         }

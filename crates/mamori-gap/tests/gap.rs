@@ -45,6 +45,23 @@ fn status(report: &Report, id: &str) -> Status {
         .status
 }
 
+/// A line without its leading item marker: （１）, (ア), ①.
+fn strip_marker(line: &str) -> &str {
+    let t = line.trim_start();
+    for (open, close) in [('（', '）'), ('(', ')')] {
+        if let Some(rest) = t.strip_prefix(open)
+            && let Some(end) = rest.find(close)
+            && rest[..end].chars().count() <= 3
+        {
+            return rest[end + close.len_utf8()..].trim_start();
+        }
+    }
+    match t.chars().next() {
+        Some(c) if ('①'..='⑳').contains(&c) => t[c.len_utf8()..].trim_start(),
+        _ => t,
+    }
+}
+
 /// A policy written from the catalog's own 例文 of some clauses, numbered 1, 2, … with
 /// (1), (2) … below, as a municipality would retype it.
 fn policy_of(ids: &[&str], edit: impl Fn(&str) -> String) -> String {
@@ -69,12 +86,7 @@ fn policy_of(ids: &[&str], edit: impl Fn(&str) -> String) -> String {
         let body: Vec<&str> = c.model_text.lines().collect();
         let text = body
             .iter()
-            .map(|l| {
-                l.trim_start_matches(|ch: char| {
-                    ('①'..='⑳').contains(&ch)
-                        || "（）()１２３４５６７８９０アイウエオカキク".contains(ch)
-                })
-            })
+            .map(|l| strip_marker(l))
             .collect::<Vec<_>>()
             .join("\n");
         out.push_str(&format!("({m}) {}\n", edit(&text)));
