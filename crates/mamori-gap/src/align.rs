@@ -966,15 +966,19 @@ fn missing_run(
         .windows(2)
         .map(|w| vocab.get(&(w[0], w[1])).is_some_and(|id| set.contains(id)))
         .collect();
+    // A character is found when a bigram it is part of is found.
+    let found: Vec<bool> = (0..chars.len())
+        .map(|j| (j > 0 && present[j - 1]) || present.get(j).copied().unwrap_or(false))
+        .collect();
     let (mut best, mut best_len) = (0, 0);
     let mut i = 0;
-    while i < present.len() {
-        if present[i] {
+    while i < found.len() {
+        if found[i] {
             i += 1;
             continue;
         }
         let start = i;
-        while i < present.len() && !present[i] {
+        while i < found.len() && !found[i] {
             i += 1;
         }
         if i - start > best_len {
@@ -982,10 +986,10 @@ fn missing_run(
             best_len = i - start;
         }
     }
-    if best_len == 0 {
+    if best_len < 2 {
         return "一部の要素".to_owned();
     }
-    let run = &chars[best..(best + best_len + 1).min(chars.len())];
+    let run = &chars[best..best + best_len];
     let s = crate::text::original_span(model_text, run).unwrap_or_else(|| run.iter().collect());
     format!("「{}」", shorten(&s, 60))
 }
