@@ -977,15 +977,21 @@ fn errors_of(name: &str, report: &Report, truth: &[Truth], out: &mut Vec<String>
     }
 }
 
-/// Runs the evaluation: `documents` synthetic policies from seeds 1…, and 入間市 from its text.
-pub fn evaluate(catalog: &Catalog, documents: usize, iruma_text: Option<&str>) -> Evaluation {
+/// Runs the evaluation: `documents` synthetic policies from seed `first_seed` on, and 入間市
+/// from its text.
+pub fn evaluate(
+    catalog: &Catalog,
+    first_seed: u64,
+    documents: usize,
+    iruma_text: Option<&str>,
+) -> Evaluation {
     let analyzer = Analyzer::new(catalog);
     let mut synthetic = Metrics::default();
     let mut naive = Metrics::default();
     let mut heavy = Metrics::default();
     let mut naive_iruma = Metrics::default();
     let mut errors = Vec::new();
-    for seed in 1..=documents as u64 {
+    for seed in first_seed..first_seed + documents as u64 {
         let s = synthesize_with(catalog, seed, true);
         if let Ok(doc) = Document::from_text(&s.text) {
             let report = analyzer.analyze(&doc.title, doc.lines, &doc.provisions);
@@ -1003,7 +1009,7 @@ pub fn evaluate(catalog: &Catalog, documents: usize, iruma_text: Option<&str>) -
             }
         }
     }
-    for seed in 1..=documents as u64 {
+    for seed in first_seed..first_seed + documents as u64 {
         let s = synthesize(catalog, seed);
         if let Ok(doc) = Document::from_text(&s.text) {
             let report = analyzer.analyze(&doc.title, doc.lines, &doc.provisions);

@@ -29,6 +29,9 @@ pub enum GapCommand {
         /// How many synthetic policies
         #[arg(long, default_value_t = 20)]
         documents: usize,
+        /// Seed of the first synthetic policy (the next ones follow)
+        #[arg(long, default_value_t = 1)]
+        first_seed: u64,
         /// The 入間市 基本方針 text
         #[arg(long, default_value = IRUMA_DEFAULT)]
         iruma: PathBuf,
@@ -105,6 +108,7 @@ pub fn run(command: GapCommand) -> anyhow::Result<ExitCode> {
         }
         GapCommand::Eval {
             documents,
+            first_seed,
             iruma,
             errors,
         } => {
@@ -119,7 +123,8 @@ pub fn run(command: GapCommand) -> anyhow::Result<ExitCode> {
                 }
             };
             let started = Instant::now();
-            let e = mamori_gap::eval::evaluate(&catalog, documents, iruma_text.as_deref());
+            let e =
+                mamori_gap::eval::evaluate(&catalog, first_seed, documents, iruma_text.as_deref());
             println!(
                 "合成ポリシー {} 件: {}",
                 e.synthetic_documents,
