@@ -274,18 +274,26 @@ fn a_dropped_sentence_is_partial_and_named() {
 }
 
 #[test]
-fn a_different_period_is_reported() {
-    let text = "1 パスワード\n(1) 職員等は、パスワードを60日ごとに変更しなければならない。\n";
-    let report = analyze_text(text);
-    let hits: Vec<_> = report
+fn a_different_number_is_reported() {
+    // The guideline asks for at least one training a year (S-5.2.(2)②); this body asks for two.
+    let text = policy_of(&["S-5.2.(2)①", "S-5.2.(2)②", "S-5.2.(2)③"], |t| {
+        t.replace("最低1回", "最低2回")
+            .replace("最低１回", "最低２回")
+    });
+    let report = analyze_text(&text);
+    let c = report
         .clauses
         .iter()
-        .filter(|c| !c.differences.is_empty())
-        .collect();
-    // Whatever clause states a period and matches, a stated 60日 differs from the guideline's.
-    for c in hits {
-        assert!(c.differences.iter().any(|d| d.document == "60日"));
-    }
+        .find(|c| c.id == "S-5.2.(2)②")
+        .unwrap();
+    assert_ne!(c.status, Status::Omitted);
+    assert!(
+        c.differences
+            .iter()
+            .any(|d| d.guideline == "1回" && d.document == "2回"),
+        "{:?}",
+        c.differences
+    );
 }
 
 #[test]
