@@ -3,6 +3,7 @@
 mod assets_cmd;
 mod authority_cmd;
 mod catalog_cmd;
+mod gap_cmd;
 mod org_cmd;
 
 use std::io::{BufRead, IsTerminal, Write};
@@ -93,6 +94,11 @@ enum Command {
     Assets {
         #[command(subcommand)]
         command: assets_cmd::AssetsCommand,
+    },
+    /// Gap analysis of an existing policy against the guideline (no database needed)
+    Gap {
+        #[command(subcommand)]
+        command: gap_cmd::GapCommand,
     },
 }
 
@@ -203,6 +209,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         // The catalog is embedded data: no settings, database or runtime needed.
         Command::Catalog { command } => return catalog_cmd::run(command),
+        Command::Gap { command } => return gap_cmd::run(command),
         _ => {}
     }
     let mut settings = Settings::load(cli.config.as_deref())?;
@@ -282,7 +289,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 let app = app_for_cli(&settings).await?;
                 assets_cmd::run(&app, command, console_actor()).await
             }
-            Command::Catalog { .. } => Ok(ExitCode::SUCCESS),
+            Command::Catalog { .. } | Command::Gap { .. } => Ok(ExitCode::SUCCESS),
         }
     })
 }

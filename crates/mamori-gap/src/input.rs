@@ -1,0 +1,440 @@
+//! Reading a policy document: plain text or Markdown (UTF-8, UTF-16 with BOM, Shift_JIS/CP932),
+//! Word (.docx: the paragraphs of `word/document.xml`) and PDF with a text layer (through the
+//! `pdftotext` program of poppler-utils).
+
+use crate::GapError;
+use std::io::Read;
+use std::path::Path;
+use std::process::Command;
+
+/// Which kind of file a name stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileKind {
+    /// .txt, .md or anything else read as text.
+    Text,
+    /// Word .docx.
+    Docx,
+    /// PDF.
+    Pdf,
+}
+
+impl FileKind {
+    /// Guesses the kind from the file name and, failing that, the first bytes.
+    pub fn detect(file_name: &str, bytes: &[u8]) -> Self {
+        let lower = file_name.to_lowercase();
+        if lower.ends_with(".docx") {
+            FileKind::Docx
+        } else if lower.ends_with(".pdf") || bytes.starts_with(b"%PDF-") {
+            FileKind::Pdf
+        } else if bytes.starts_with(b"PK\x03\x04") && lower.ends_with(".docm") {
+            FileKind::Docx
+        } else {
+            FileKind::Text
+        }
+    }
+}
+
+/// The text of a document as lines (not yet cleaned), from its bytes and file name.
+pub fn read_bytes(bytes: &[u8], file_name: &str) -> Result<String, GapError> {
+    match FileKind::detect(file_name, bytes) {
+        FileKind::Text => decode_text(bytes),
+        FileKind::Docx => docx_text(bytes),
+        FileKind::Pdf => {
+            let path = std::env::temp_dir().join(format!(
+                "mamori-gap-{}-{}.pdf",
+                std::process::id(),
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map(|d| d.as_nanos())
+                    .unwrap_or(0)
+            ));
+            std::fs::write(&path, bytes).map_err(|e| GapError::Read {
+                name: file_name.to_owned(),
+                message: e.to_string(),
+            })?;
+            let out = pdf_text(&path);
+            let _ = std::fs::remove_file(&path);
+            out
+        }
+    }
+}
+
+/// The text of the document at `path`.
+pub fn read_path(path: &Path) -> Result<String, GapError> {
+    let name = path.display().to_string();
+    let bytes = std::fs::read(path).map_err(|e| GapError::Read {
+        name: name.clone(),
+        message: e.to_string(),
+    })?;
+    match FileKind::detect(&name, &bytes) {
+        FileKind::Pdf => pdf_text(path),
+        _ => read_bytes(&bytes, &name),
+    }
+}
+
+/// Decodes text: a BOM decides; otherwise valid UTF-8, else Shift_JIS (CP932).
+pub fn decode_text(bytes: &[u8]) -> Result<String, GapError> {
+    if let Some((enc, bom)) = encoding_rs::Encoding::for_bom(bytes) {
+        let (text, had_errors) = enc.decode_without_bom_handling(&bytes[bom..]);
+        if !had_errors {
+            return Ok(text.into_owned());
+        }
+    }
+    if let Ok(s) = std::str::from_utf8(bytes) {
+        return Ok(s.to_owned());
+    }
+    let (text, _, had_errors) = encoding_rs::SHIFT_JIS.decode(bytes);
+    if !had_errors {
+        return Ok(text.into_owned());
+    }
+    let (text, _, had_errors) = encoding_rs::EUC_JP.decode(bytes);
+    if !had_errors {
+        return Ok(text.into_owned());
+    }
+    Err(GapError::Encoding)
+}
+
+/// The paragraphs of a .docx, one per line; table cells are paragraphs too, a tab becomes a space.
+/// Numbers that Word generates (自動番号: 「第1条」「(1)」「ア」 from `numbering.xml`) are written
+/// in front of their paragraphs, and paragraphs in a heading style get a Markdown `#` per level,
+/// so that the document's structure survives as text.
+pub fn docx_text(bytes: &[u8]) -> Result<String, GapError> {
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes))
+        .map_err(|e| GapError::Docx(e.to_string()))?;
+    let mut xml = String::new();
+    archive
+        .by_name("word/document.xml")
+        .map_err(|e| GapError::Docx(e.to_string()))?
+        .read_to_string(&mut xml)
+        .map_err(|e| GapError::Docx(e.to_string()))?;
+    let mut numbering_xml = String::new();
+    let numbering = match archive.by_name("word/numbering.xml") {
+        Ok(mut f) => {
+            f.read_to_string(&mut numbering_xml)
+                .map_err(|e| GapError::Docx(e.to_string()))?;
+            Numbering::parse(&numbering_xml)
+        }
+        Err(_) => Numbering::default(),
+    };
+    paragraphs_of(&xml, &numbering)
+}
+
+/// One level of a numbering definition: `numFmt` and `lvlText` (「第%1条」, 「(%2)」).
+#[derive(Debug, Clone, Default)]
+struct Level {
+    format: String,
+    text: String,
+    start: u32,
+}
+
+/// The numbering definitions of a .docx: numId → abstract definition → levels.
+#[derive(Debug, Clone, Default)]
+struct Numbering {
+    abstracts: std::collections::HashMap<String, Vec<Level>>,
+    nums: std::collections::HashMap<String, String>,
+}
+
+fn attr(e: &quick_xml::events::BytesStart<'_>, name: &[u8]) -> Option<String> {
+    e.attributes().flatten().find_map(|a| {
+        (a.key.local_name().as_ref() == name)
+            .then(|| String::from_utf8_lossy(&a.value).into_owned())
+    })
+}
+
+impl Numbering {
+    fn parse(xml: &str) -> Self {
+        use quick_xml::events::Event;
+        let mut reader = quick_xml::Reader::from_str(xml);
+        let mut n = Numbering::default();
+        let mut abstract_id: Option<String> = None;
+        let mut num_id: Option<String> = None;
+        let mut level: Option<usize> = None;
+        loop {
+            let (e, empty) = match reader.read_event() {
+                Ok(Event::Start(e)) => (e, false),
+                Ok(Event::Empty(e)) => (e, true),
+                Ok(Event::End(e)) => {
+                    match e.local_name().as_ref() {
+                        b"abstractNum" => abstract_id = None,
+                        b"num" => num_id = None,
+                        b"lvl" => level = None,
+                        _ => {}
+                    }
+                    continue;
+                }
+                Ok(Event::Eof) | Err(_) => break,
+                _ => continue,
+            };
+            match e.local_name().as_ref() {
+                b"abstractNum" if !empty => abstract_id = attr(&e, b"abstractNumId"),
+                b"num" if !empty => num_id = attr(&e, b"numId"),
+                b"lvl" if !empty => {
+                    level = attr(&e, b"ilvl").and_then(|v| v.parse().ok());
+                }
+                b"abstractNumId" => {
+                    if let (Some(num), Some(v)) = (&num_id, attr(&e, b"val")) {
+                        n.nums.insert(num.clone(), v);
+                    }
+                }
+                name @ (b"numFmt" | b"lvlText" | b"start") => {
+                    if let (Some(a), Some(l), Some(v)) = (&abstract_id, level, attr(&e, b"val")) {
+                        let levels = n.abstracts.entry(a.clone()).or_default();
+                        if levels.len() <= l {
+                            levels.resize(l + 1, Level::default());
+                        }
+                        match name {
+                            b"numFmt" => levels[l].format = v,
+                            b"lvlText" => levels[l].text = v,
+                            _ => levels[l].start = v.parse().unwrap_or(1),
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        n
+    }
+
+    fn levels(&self, num_id: &str) -> Option<&Vec<Level>> {
+        self.abstracts.get(self.nums.get(num_id)?)
+    }
+}
+
+/// A counter written in a Word number format.
+fn format_number(n: u32, format: &str) -> String {
+    const KANA: &str = "アイウエオカキクケコサシスセソタチツテトナニヌネノハヒフヘホマミムメモヤユヨラリルレロワヲン";
+    const IROHA: &str = "イロハニホヘトチリヌルヲワカヨタレソツネナラムウヰノオクヤマケフコエテアサキユメミシヱヒモセス";
+    const KANJI: [&str; 11] = [
+        "〇", "一", "二", "三", "四", "五", "六", "七", "八", "九", "十",
+    ];
+    let nth = |set: &str| {
+        set.chars()
+            .nth(n.saturating_sub(1) as usize)
+            .map(String::from)
+            .unwrap_or_else(|| n.to_string())
+    };
+    match format {
+        "aiueo" | "aiueoFullWidth" => nth(KANA),
+        "iroha" | "irohaFullWidth" => nth(IROHA),
+        "decimalEnclosedCircle" | "decimalEnclosedCircleChinese" if (1..=20).contains(&n) => {
+            char::from_u32(0x245F + n)
+                .map(String::from)
+                .unwrap_or_default()
+        }
+        "ideographDigital"
+        | "japaneseCounting"
+        | "ideographTraditional"
+        | "chineseCounting"
+        | "japaneseLegal" => {
+            if n <= 10 {
+                KANJI[n as usize].to_owned()
+            } else if n < 20 {
+                format!("十{}", KANJI[(n - 10) as usize])
+            } else {
+                n.to_string()
+            }
+        }
+        "upperLetter" => char::from_u32(0x40 + n.min(26))
+            .map(String::from)
+            .unwrap_or_default(),
+        "lowerLetter" => char::from_u32(0x60 + n.min(26))
+            .map(String::from)
+            .unwrap_or_default(),
+        "decimalFullWidth" | "decimalFullWidth2" => n
+            .to_string()
+            .chars()
+            .map(|c| char::from_u32(c as u32 + 0xFEE0).unwrap_or(c))
+            .collect(),
+        "bullet" | "none" => String::new(),
+        _ => n.to_string(),
+    }
+}
+
+fn paragraphs_of(xml: &str, numbering: &Numbering) -> Result<String, GapError> {
+    use quick_xml::events::Event;
+    let mut reader = quick_xml::Reader::from_str(xml);
+    let mut out = String::new();
+    let mut in_text = false;
+    let mut para = String::new();
+    let mut style: Option<String> = None;
+    let mut num: Option<String> = None;
+    let mut ilvl: usize = 0;
+    let mut counters: std::collections::HashMap<String, Vec<u32>> =
+        std::collections::HashMap::new();
+    loop {
+        match reader.read_event() {
+            Ok(Event::Start(e)) => match e.local_name().as_ref() {
+                b"t" => in_text = true,
+                b"p" => {
+                    para.clear();
+                    style = None;
+                    num = None;
+                    ilvl = 0;
+                }
+                _ => {}
+            },
+            Ok(Event::Empty(e)) => match e.local_name().as_ref() {
+                b"tab" => para.push(' '),
+                b"br" => para.push('\n'),
+                b"pStyle" => style = attr(&e, b"val"),
+                b"numId" => num = attr(&e, b"val"),
+                b"ilvl" => ilvl = attr(&e, b"val").and_then(|v| v.parse().ok()).unwrap_or(0),
+                _ => {}
+            },
+            Ok(Event::End(e)) => match e.local_name().as_ref() {
+                b"t" => in_text = false,
+                b"p" => {
+                    let mut prefix = String::new();
+                    if let Some(id) = num.as_deref().filter(|id| *id != "0")
+                        && let Some(levels) = numbering.levels(id)
+                    {
+                        let c = counters.entry(id.to_owned()).or_default();
+                        if c.len() <= ilvl {
+                            c.resize(ilvl + 1, 0);
+                        }
+                        c[ilvl] += 1;
+                        c.truncate(ilvl + 1);
+                        if let Some(level) = levels.get(ilvl) {
+                            let mut text = level.text.clone();
+                            for (k, value) in c.iter().enumerate() {
+                                let fmt = levels.get(k).map(|l| l.format.as_str()).unwrap_or("");
+                                let start = levels.get(k).map(|l| l.start.max(1)).unwrap_or(1);
+                                text = text.replace(
+                                    &format!("%{}", k + 1),
+                                    &format_number(value + start - 1, fmt),
+                                );
+                            }
+                            if !text.trim().is_empty() && level.format != "bullet" {
+                                prefix = format!("{text} ");
+                            }
+                        }
+                    }
+                    let heading = style.as_deref().and_then(|s| {
+                        let digits = s
+                            .strip_prefix("Heading")
+                            .or_else(|| s.strip_prefix("heading"))
+                            .unwrap_or(s);
+                        digits.parse::<usize>().ok().filter(|l| (1..=6).contains(l))
+                    });
+                    if let Some(level) = heading
+                        && prefix.is_empty()
+                        && !para.trim().is_empty()
+                    {
+                        prefix = format!("{} ", "#".repeat(level));
+                    }
+                    out.push_str(&prefix);
+                    out.push_str(&para);
+                    out.push('\n');
+                    para.clear();
+                }
+                _ => {}
+            },
+            Ok(Event::Text(t)) if in_text => {
+                let s = t
+                    .decode()
+                    .map_err(|e| GapError::Docx(e.to_string()))?
+                    .into_owned();
+                para.push_str(&unescape(&s));
+            }
+            Ok(Event::GeneralRef(r)) if in_text => {
+                let name = r.decode().map_err(|e| GapError::Docx(e.to_string()))?;
+                para.push_str(&unescape(&format!("&{name};")));
+            }
+            Ok(Event::Eof) => break,
+            Err(e) => return Err(GapError::Docx(e.to_string())),
+            _ => {}
+        }
+    }
+    Ok(out)
+}
+
+fn unescape(s: &str) -> String {
+    s.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&apos;", "'")
+        .replace("&amp;", "&")
+}
+
+/// The text layer of a PDF through `pdftotext -layout`.
+pub fn pdf_text(path: &Path) -> Result<String, GapError> {
+    let output = Command::new("pdftotext")
+        .arg("-enc")
+        .arg("UTF-8")
+        .arg(path)
+        .arg("-")
+        .output()
+        .map_err(|e| {
+            if e.kind() == std::io::ErrorKind::NotFound {
+                GapError::PdfToolMissing
+            } else {
+                GapError::Pdf(e.to_string())
+            }
+        })?;
+    if !output.status.success() {
+        return Err(GapError::Pdf(
+            String::from_utf8_lossy(&output.stderr).trim().to_owned(),
+        ));
+    }
+    let text = String::from_utf8_lossy(&output.stdout).into_owned();
+    let visible = text
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '\u{c}')
+        .count();
+    if visible < 20 {
+        return Err(GapError::NoTextLayer);
+    }
+    Ok(text)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn shift_jis_and_utf8_are_both_read() {
+        let (sjis, _, _) = encoding_rs::SHIFT_JIS.encode("情報セキュリティ基本方針\n①ネットワーク");
+        assert_eq!(
+            decode_text(&sjis).unwrap(),
+            "情報セキュリティ基本方針\n①ネットワーク"
+        );
+        assert_eq!(decode_text("目的".as_bytes()).unwrap(), "目的");
+        let mut bom = vec![0xEF, 0xBB, 0xBF];
+        bom.extend_from_slice("定義".as_bytes());
+        assert_eq!(decode_text(&bom).unwrap(), "定義");
+    }
+
+    #[test]
+    fn word_paragraphs_become_lines() {
+        let xml = r#"<w:document xmlns:w="x"><w:body><w:p><w:r><w:t>1 目的</w:t></w:r></w:p><w:p><w:r><w:t>A&amp;B</w:t><w:tab/><w:t>C</w:t></w:r></w:p></w:body></w:document>"#;
+        assert_eq!(
+            paragraphs_of(xml, &Numbering::default()).unwrap(),
+            "1 目的\nA&B C\n"
+        );
+    }
+
+    #[test]
+    fn word_automatic_numbers_and_heading_styles_are_written_out() {
+        let numbering = Numbering::parse(
+            r#"<w:numbering xmlns:w="x"><w:abstractNum w:abstractNumId="3"><w:lvl w:ilvl="0"><w:start w:val="1"/><w:numFmt w:val="decimal"/><w:lvlText w:val="第%1条"/></w:lvl><w:lvl w:ilvl="1"><w:numFmt w:val="decimalFullWidth"/><w:lvlText w:val="（%2）"/></w:lvl><w:lvl w:ilvl="2"><w:numFmt w:val="aiueoFullWidth"/><w:lvlText w:val="%3"/></w:lvl></w:abstractNum><w:num w:numId="5"><w:abstractNumId w:val="3"/></w:num></w:numbering>"#,
+        );
+        let p = |lvl: u8, text: &str| {
+            format!(
+                r#"<w:p><w:pPr><w:numPr><w:ilvl w:val="{lvl}"/><w:numId w:val="5"/></w:numPr></w:pPr><w:r><w:t>{text}</w:t></w:r></w:p>"#
+            )
+        };
+        let xml = format!(
+            r#"<w:document xmlns:w="x"><w:body><w:p><w:pPr><w:pStyle w:val="1"/></w:pPr><w:r><w:t>基本方針</w:t></w:r></w:p>{}{}{}{}{}</w:body></w:document>"#,
+            p(0, "目的"),
+            p(0, "定義"),
+            p(1, "ネットワーク"),
+            p(2, "通信網"),
+            p(1, "情報システム"),
+        );
+        assert_eq!(
+            paragraphs_of(&xml, &numbering).unwrap(),
+            "# 基本方針\n第1条 目的\n第2条 定義\n（１） ネットワーク\nア 通信網\n（２） 情報システム\n"
+        );
+    }
+}
