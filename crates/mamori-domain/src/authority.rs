@@ -152,7 +152,7 @@ pub struct Context {
 }
 
 /// Someone who may act, as found by the resolver.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Holder {
     pub person: PersonId,
     pub name: String,

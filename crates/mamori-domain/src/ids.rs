@@ -103,6 +103,11 @@ id_type!(
     AssetEventId
 );
 
+id_type!(
+    /// An application for a 許可 or 承認 (運搬, 持ち出し, 例外措置 …).
+    ApplicationId
+);
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]

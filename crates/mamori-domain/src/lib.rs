@@ -4,6 +4,7 @@
 //! callers pass the current time in. Values are built by parsing, so an invalid one cannot exist.
 
 pub mod account;
+pub mod approval;
 pub mod asset;
 pub mod audit;
 pub mod authority;

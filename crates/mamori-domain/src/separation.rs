@@ -75,7 +75,7 @@ impl SodViolation {
 }
 
 /// An exception to a rule, allowed by the profile and justified.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SodException {
     pub rule: SodRule,
     /// The case the profile allows.
