@@ -310,6 +310,10 @@ pub struct EventLine {
     pub required_roles: Vec<String>,
     pub approval: Option<String>,
     pub recorded_by: String,
+    /// While waiting: the clause whose permission the action needs (the kind to apply for).
+    pub permission_clause: Option<String>,
+    /// The application for the permission, once made.
+    pub application: Option<mamori_domain::ids::ApplicationId>,
 }
 
 /// A linked asset: `(id, 管理番号, name, classification text)`.
@@ -566,14 +570,22 @@ impl App {
             .into_iter()
             .map(|(p, name, ..)| (p, name))
             .collect();
-        let events = store::events_of(&mut conn, id)
-            .await?
-            .into_iter()
-            .map(|e| EventLine {
+        let mut events = Vec::new();
+        for e in store::events_of(&mut conn, id).await? {
+            let awaiting = e.status == EventStatus::AwaitingApproval;
+            let (permission_clause, application) = if awaiting {
+                (
+                    permission_clause(&rules, &asset, e.action)?,
+                    mamori_store::approvals::application_of_event(&mut conn, e.id).await?,
+                )
+            } else {
+                (None, None)
+            };
+            events.push(EventLine {
                 id: e.id,
                 action: e.action,
                 status: e.status.label(),
-                awaiting: e.status == EventStatus::AwaitingApproval,
+                awaiting,
                 acted_at: e.acted_at,
                 person: e.person.and_then(|p| people.get(&p).cloned()),
                 details: e.details,
@@ -585,8 +597,10 @@ impl App {
                     .collect(),
                 approval: e.approval,
                 recorded_by: e.recorded_by,
-            })
-            .collect();
+                permission_clause,
+                application,
+            });
+        }
         Ok(AssetDetail {
             asset_no: record.asset_no.clone(),
             label: asset::label_text(&rules.scheme, &asset)?,
@@ -1111,6 +1125,8 @@ impl App {
                         .collect(),
                     approval: None,
                     recorded_by: e.recorded_by,
+                    permission_clause: None,
+                    application: None,
                 },
                 LinkedAsset {
                     id: r.id,
@@ -1355,6 +1371,27 @@ pub struct FindingLine {
     pub clause: &'static str,
     pub title: &'static str,
     pub message: String,
+}
+
+/// The clause that grounds the permission an action on the asset needs (the kind of
+/// application to make), when it needs one.
+fn permission_clause(
+    rules: &AssetRules,
+    asset: &Asset,
+    action: Action,
+) -> Result<Option<String>, AppError> {
+    let ActionGate::NeedsPermission {
+        roles,
+        requirements,
+    } = asset::check_action(&rules.scheme, asset, action)?
+    else {
+        return Ok(None);
+    };
+    Ok(roles.first().and_then(|role| {
+        requirements
+            .demand(&mamori_domain::classification::Requirement::Permission { role: role.clone() })
+            .and_then(|d| d.clauses.first().cloned())
+    }))
 }
 
 /// 「情報セキュリティ管理者: 佐々木 翔太」, or the role with the gap when nobody can act.

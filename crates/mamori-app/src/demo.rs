@@ -15,8 +15,10 @@ use mamori_store::{WriteTx, accounts, audit, org, policy};
 use serde::Deserialize;
 
 use crate::access::AssetWriter;
+use crate::approvals;
 use crate::assets::{self, AssetInput};
 use crate::auth::hash_password;
+use crate::organization::ruling_profile as policy_profile_of;
 use crate::policy::{CatalogLookup, ProfileChange, default_profile, guideline};
 use crate::risks;
 use crate::roles::guideline_role_set;
@@ -40,6 +42,28 @@ struct DemoFile {
     asset_events: Vec<DemoAssetEvent>,
     #[serde(default)]
     risks: Vec<DemoRisk>,
+    #[serde(default)]
+    applications: Vec<DemoApplication>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DemoApplication {
+    kind: String,
+    by: String,
+    event: Option<DemoEventRef>,
+    emergency: Option<String>,
+    #[serde(default)]
+    fields: std::collections::BTreeMap<String, String>,
+    #[serde(default)]
+    decisions: Vec<(String, String)>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DemoEventRef {
+    asset: String,
+    action: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -570,6 +594,133 @@ impl App {
                 residual_impact: r.residual_impact.clone().unwrap_or_default(),
             };
             risks::write_risk(tx, body.id, None, &form, Actor::system("demo"), &meta, now).await?;
+        }
+        self.write_demo_applications(tx, file, body, people).await
+    }
+
+    /// Applications through the same transitions as on screen: filed by their applicant,
+    /// decided by the logins named.
+    async fn write_demo_applications(
+        &self,
+        tx: &mut WriteTx,
+        file: &DemoFile,
+        body: &Body,
+        people: &HashMap<&str, PersonId>,
+    ) -> Result<(), AppError> {
+        use mamori_domain::approval::Decision;
+        let now = self.now();
+        let today = self.today();
+        let meta = crate::RequestMeta { request_id: None };
+        let person_of = |login: &str| -> Result<PersonId, AppError> {
+            file.accounts
+                .iter()
+                .find(|a| a.login == login)
+                .and_then(|a| a.person.as_deref())
+                .and_then(|p| people.get(p).copied())
+                .ok_or_else(|| internal("applications.by")(login.to_owned()))
+        };
+        // 「today+7」 → the date; 「today-10〜today-3」 → both ends.
+        let dates = |text: &str| -> String {
+            text.split('〜')
+                .map(|part| match part.strip_prefix("today") {
+                    Some(offset) => {
+                        let days: i64 = offset.parse().unwrap_or(0);
+                        (today + chrono::Duration::days(days)).to_string()
+                    }
+                    None => part.to_owned(),
+                })
+                .collect::<Vec<_>>()
+                .join("〜")
+        };
+        let profile = policy_profile_of(tx.conn(), body.id).await?;
+        let kinds = approvals::kinds_of(profile.as_ref())?;
+        for a in &file.applications {
+            let kind = kinds
+                .iter()
+                .find(|k| k.key == a.kind)
+                .ok_or_else(|| internal("applications.kind")(a.kind.clone()))?;
+            let mut raw = std::collections::BTreeMap::new();
+            for (key, value) in &a.fields {
+                let is_assets = kind
+                    .field(key)
+                    .is_some_and(|f| matches!(f.kind, mamori_domain::approval::FieldKind::Assets));
+                let value = if is_assets {
+                    let mut ids = Vec::new();
+                    for number in value.split('、') {
+                        let r = mamori_store::assets::find_by_number(tx.conn(), body.id, number)
+                            .await?
+                            .ok_or_else(|| internal("applications.assets")(number.to_owned()))?;
+                        ids.push(r.id.to_string());
+                    }
+                    ids.join(",")
+                } else {
+                    dates(value)
+                };
+                raw.insert(key.clone(), value);
+            }
+            let event = match &a.event {
+                Some(e) => {
+                    let asset = mamori_store::assets::find_by_number(tx.conn(), body.id, &e.asset)
+                        .await?
+                        .ok_or_else(|| internal("applications.event")(e.asset.clone()))?;
+                    mamori_store::assets::events_of(tx.conn(), asset.id)
+                        .await?
+                        .into_iter()
+                        .find(|ev| ev.action.key() == e.action)
+                        .map(|ev| ev.id)
+                }
+                None => None,
+            };
+            let filing = match &a.emergency {
+                Some(day) => approvals::Filing::Emergency {
+                    acted_on: dates(day)
+                        .parse()
+                        .map_err(|_| internal("applications.emergency")(day.clone()))?,
+                },
+                None => approvals::Filing::Submit,
+            };
+            let applicant = person_of(&a.by)?;
+            let id = self
+                .apply_in(
+                    tx,
+                    body.id,
+                    applicant,
+                    Actor::system("demo"),
+                    &a.kind,
+                    &raw,
+                    filing,
+                    event,
+                    &meta,
+                    now,
+                )
+                .await?;
+            for (login, decision) in &a.decisions {
+                let decision = match decision.as_str() {
+                    "approve" => Decision::Approve,
+                    "return" => Decision::Return,
+                    _ => Decision::Reject,
+                };
+                let (app, _) = mamori_store::approvals::get_application(tx.conn(), body.id, id)
+                    .await?
+                    .ok_or_else(|| internal("applications")(a.kind.clone()))?;
+                self.decide_in(
+                    tx,
+                    body.id,
+                    person_of(login)?,
+                    Actor::system("demo"),
+                    id,
+                    mamori_domain::approval::DecisionInput {
+                        step: app.current_step,
+                        decision,
+                        comment: (decision != Decision::Approve).then(|| "デモの決裁".to_owned()),
+                        sod_reason: None,
+                    },
+                    app.version,
+                    &meta,
+                    now,
+                )
+                .await?;
+            }
         }
         Ok(())
     }

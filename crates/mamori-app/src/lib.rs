@@ -6,6 +6,7 @@
 
 pub mod access;
 pub mod accounts;
+pub mod approvals;
 pub mod asset_import;
 pub mod assets;
 pub mod audit_trail;

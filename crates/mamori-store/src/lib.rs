@@ -14,6 +14,7 @@ mod error;
 mod url;
 
 pub mod accounts;
+pub mod approvals;
 pub mod assets;
 pub mod audit;
 pub mod org;

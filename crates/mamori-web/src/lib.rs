@@ -164,6 +164,16 @@ pub fn router(app: App, config: WebConfig) -> Router {
             get(pages::assets::risks::edit).post(pages::assets::risks::update),
         )
         .route("/risks/{id}/delete", post(pages::assets::risks::delete))
+        .route(
+            "/approvals",
+            get(pages::approvals::inbox).post(pages::approvals::create),
+        )
+        .route("/approvals/new", get(pages::approvals::new_form))
+        .route("/approvals/{id}", get(pages::approvals::show_application))
+        .route("/approvals/{id}/decisions", post(pages::approvals::decide))
+        .route("/approvals/{id}/withdraw", post(pages::approvals::withdraw))
+        .route("/ledgers", get(pages::approvals::ledgers))
+        .route("/ledgers/{key}", get(pages::approvals::ledger))
         .route("/catalog", get(pages::catalog::list))
         .route("/catalog/clauses/{id}", get(pages::catalog::clause))
         .route("/catalog/search", get(pages::catalog::search))

@@ -59,6 +59,11 @@ impl Chrome {
                 href: "/assets",
                 current: current == "/assets",
             });
+            nav.push(NavItem {
+                label: "申請・承認",
+                href: "/approvals",
+                current: current == "/approvals",
+            });
         }
         if user.has(permission::AUDIT_READ) {
             nav.push(NavItem {

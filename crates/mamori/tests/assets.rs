@@ -6,6 +6,9 @@
 
 mod common;
 
+/// Fields that override the base form, the field the refusal names, a word of its message.
+type Case<'a> = (&'a [(&'static str, &'a str)], &'a str, &'a str);
+
 use common::{TestApp, alert_of, csrf_of, location};
 use mamori_app::assets::{ActionInput, ActionOutcome, AssetInput, AssetQuery};
 use mamori_app::{CurrentUser, RequestMeta};
@@ -428,7 +431,7 @@ async fn bad_input_is_refused_naming_the_field_and_nothing_is_written() {
         ("segment", "マイナンバー利用事務系".into()),
         ("classification", "機密性３・完全性２・可用性２".into()),
     ];
-    let cases: [(&[(&'static str, &str)], &str, &str); 5] = [
+    let cases: [Case; 5] = [
         (
             &[("classification", "機密性４・完全性１・可用性１")],
             "分類: 機密性: 「機密性4」は機密性の区分にありません",

@@ -671,6 +671,8 @@ struct EventRow {
     person: String,
     details: String,
     waiting_for: String,
+    permission_clause: Option<String>,
+    application: Option<String>,
 }
 
 #[derive(Template, Debug)]
@@ -762,6 +764,8 @@ async fn detail_page(
                 None => e.details.clone(),
             },
             waiting_for: e.required_roles.join("・"),
+            permission_clause: e.permission_clause.clone(),
+            application: e.application.map(|a| a.to_string()),
         })
         .collect();
     let a = &d.asset;

@@ -1,0 +1,556 @@
+//! 許可・承認の申請: the inbox (承認待ち and one's own applications), the application form
+//! generated from the kind's fields, an application with its route and history and the decision
+//! form, and each kind's 台帳. Works without JavaScript.
+
+use std::collections::BTreeMap;
+
+use askama::Template;
+use axum::extract::{Extension, Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use mamori_app::approvals::{ApplicationView, Filing};
+use mamori_app::{AppError, CurrentUser};
+use mamori_domain::approval::{Application, ApplicationKind, Decision, FieldKind, LedgerRow};
+use mamori_domain::ids::{ApplicationId, AssetEventId};
+use serde::Deserialize;
+
+use super::forms::{FormPage, Problem, form_page, refused, show};
+use crate::AppState;
+use crate::csrf::VerifiedForm;
+use crate::extract::Session;
+use crate::middleware::RequestId;
+use crate::pages::{fail, meta, render};
+use crate::view::{Chrome, NavItem, datetime_ja};
+
+fn chrome(title: impl Into<String>, user: &CurrentUser) -> Chrome {
+    Chrome::for_user(title, user, "/approvals")
+}
+
+fn sub_nav(current: &str) -> Vec<NavItem> {
+    [("承認待ち・申請", "/approvals"), ("台帳", "/ledgers")]
+        .into_iter()
+        .map(|(label, href)| NavItem {
+            label,
+            href,
+            current: href == current,
+        })
+        .collect()
+}
+
+#[derive(Debug)]
+struct Line {
+    id: String,
+    number: String,
+    kind: String,
+    applicant: String,
+    unit: String,
+    status: &'static str,
+    submitted: String,
+}
+
+fn line(a: &Application) -> Line {
+    Line {
+        id: a.id.to_string(),
+        number: a.number.clone(),
+        kind: a.kind_name.clone(),
+        applicant: a.applicant_name.clone(),
+        unit: a.unit_name.clone(),
+        status: a.status.label(),
+        submitted: a.submitted_on.map(|d| d.to_string()).unwrap_or_default(),
+    }
+}
+
+#[derive(Template, Debug)]
+#[template(path = "approvals.html")]
+struct InboxPage {
+    chrome: Chrome,
+    sub_nav: Vec<NavItem>,
+    waiting: Vec<Line>,
+    mine: Vec<Line>,
+    notice: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct InboxQuery {
+    done: String,
+}
+
+pub async fn inbox(
+    State(state): State<AppState>,
+    session: Session,
+    Extension(rid): Extension<RequestId>,
+    Query(q): Query<InboxQuery>,
+) -> Response {
+    let user = &session.user;
+    let page = async {
+        Ok::<_, AppError>(InboxPage {
+            chrome: chrome("承認待ち・申請", user),
+            sub_nav: sub_nav("/approvals"),
+            waiting: state.app.inbox(user).await?.iter().map(line).collect(),
+            mine: state
+                .app
+                .my_applications(user)
+                .await?
+                .iter()
+                .map(line)
+                .collect(),
+            notice: (q.done == "withdrawn").then(|| "申請を取り下げました。".to_owned()),
+        })
+    }
+    .await;
+    match page {
+        Ok(p) => render(StatusCode::OK, &p),
+        Err(e) => fail(&rid)(e),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// /approvals/new
+
+#[derive(Debug)]
+struct FieldView {
+    key: String,
+    label: String,
+    required: bool,
+    help: String,
+    /// `text`, `textarea`, `date`, `select`.
+    input: &'static str,
+    options: Vec<String>,
+    value: String,
+    hint: String,
+}
+
+#[derive(Template, Debug)]
+#[template(path = "approval_form.html")]
+struct NewPage {
+    chrome: Chrome,
+    sub_nav: Vec<NavItem>,
+    kind: String,
+    kind_name: String,
+    clause: String,
+    event: String,
+    fields: Vec<FieldView>,
+    problem: Problem,
+}
+
+form_page!(NewPage, DetailPage);
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct NewQuery {
+    kind: String,
+    event: String,
+    asset: String,
+}
+
+fn field_views(kind: &ApplicationKind, values: &BTreeMap<String, String>) -> Vec<FieldView> {
+    kind.fields
+        .iter()
+        .map(|f| {
+            let (input, options, hint) = match &f.kind {
+                FieldKind::Text { max } if max.is_some_and(|m| m > 200) => {
+                    ("textarea", Vec::new(), String::new())
+                }
+                FieldKind::Text { .. } => ("text", Vec::new(), String::new()),
+                FieldKind::Date => ("date", Vec::new(), String::new()),
+                FieldKind::Period => (
+                    "text",
+                    Vec::new(),
+                    "2026-04-01〜2026-04-10 のように入力".to_owned(),
+                ),
+                FieldKind::Choice { options } => ("select", options.clone(), String::new()),
+                FieldKind::Assets => ("text", Vec::new(), "情報資産のID（台帳から）".to_owned()),
+                FieldKind::People => ("text", Vec::new(), "職員のID".to_owned()),
+                FieldKind::Attachment => ("text", Vec::new(), "文書の名称・保存場所".to_owned()),
+            };
+            FieldView {
+                key: f.key.clone(),
+                label: f.label.clone(),
+                required: f.required,
+                help: f.help.clone().unwrap_or_default(),
+                input,
+                options,
+                value: values.get(&f.key).cloned().unwrap_or_default(),
+                hint,
+            }
+        })
+        .collect()
+}
+
+async fn new_page(
+    state: &AppState,
+    user: &CurrentUser,
+    kind_key: &str,
+    event: &str,
+    values: &BTreeMap<String, String>,
+    problem: Problem,
+) -> Result<NewPage, AppError> {
+    let kinds = state.app.application_kinds(user).await?;
+    let kind = kinds
+        .iter()
+        .find(|k| k.key == kind_key || k.clause == kind_key)
+        .ok_or_else(|| AppError::NotFound("申請の種類".to_owned()))?;
+    Ok(NewPage {
+        chrome: chrome(format!("{}の申請", kind.name), user),
+        sub_nav: sub_nav(""),
+        kind: kind.key.clone(),
+        kind_name: kind.name.clone(),
+        clause: kind.clause.clone(),
+        event: event.to_owned(),
+        fields: field_views(kind, values),
+        problem,
+    })
+}
+
+pub async fn new_form(
+    State(state): State<AppState>,
+    session: Session,
+    Extension(rid): Extension<RequestId>,
+    Query(q): Query<NewQuery>,
+) -> Response {
+    let mut values = BTreeMap::new();
+    if !q.asset.trim().is_empty() {
+        values.insert("assets".to_owned(), q.asset.trim().to_owned());
+    }
+    show(
+        &rid,
+        new_page(
+            &state,
+            &session.user,
+            &q.kind,
+            &q.event,
+            &values,
+            Problem::default(),
+        )
+        .await,
+    )
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    Extension(rid): Extension<RequestId>,
+    form: VerifiedForm,
+) -> Response {
+    let Some(session) = form.session.as_ref() else {
+        return fail(&rid)(AppError::Unauthenticated);
+    };
+    let user = &session.user;
+    let kind = form.get("kind").to_owned();
+    let event_raw = form.get("event").trim().to_owned();
+    let values: BTreeMap<String, String> = form
+        .fields
+        .iter()
+        .filter_map(|(k, v)| k.strip_prefix("f_").map(|k| (k.to_owned(), v.clone())))
+        .collect();
+    let result = async {
+        let event = match event_raw.as_str() {
+            "" => None,
+            e => Some(
+                e.parse::<AssetEventId>()
+                    .map_err(|_| AppError::NotFound("許可待ちの記録".to_owned()))?,
+            ),
+        };
+        state
+            .app
+            .apply(user, &kind, &values, Filing::Submit, event, &meta(&rid))
+            .await
+    }
+    .await;
+    match result {
+        Ok(id) => Redirect::to(&format!("/approvals/{id}?done=submitted")).into_response(),
+        Err(e) => match refused(e, "application-form") {
+            Ok(problem) => show(
+                &rid,
+                new_page(&state, user, &kind, &event_raw, &values, problem).await,
+            ),
+            Err(e) => fail(&rid)(e),
+        },
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// /approvals/{id}
+
+#[derive(Debug)]
+struct SeatLine {
+    step: String,
+    who: String,
+    decision: String,
+    current: bool,
+}
+
+#[derive(Debug)]
+struct HistoryLine {
+    at: String,
+    what: &'static str,
+    to: &'static str,
+    comment: String,
+}
+
+#[derive(Template, Debug)]
+#[template(path = "approval.html")]
+struct DetailPage {
+    chrome: Chrome,
+    sub_nav: Vec<NavItem>,
+    v: ApplicationView,
+    id: String,
+    status: &'static str,
+    seats: Vec<SeatLine>,
+    history: Vec<HistoryLine>,
+    notice: Option<String>,
+    problem: Problem,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct DetailQuery {
+    done: String,
+}
+
+async fn detail_page(
+    state: &AppState,
+    user: &CurrentUser,
+    id: ApplicationId,
+    notice: Option<String>,
+    problem: Problem,
+) -> Result<DetailPage, AppError> {
+    let v = state.app.application(user, id).await?;
+    let a = &v.application;
+    let mut seats = Vec::new();
+    if let Some(route) = &a.route {
+        for (i, step) in route.steps.iter().enumerate() {
+            for seat in &step.seats {
+                let names: Vec<String> = seat
+                    .candidates
+                    .iter()
+                    .map(|h| {
+                        if h.is_deputy {
+                            format!("{}（代理）", h.name)
+                        } else {
+                            h.name.clone()
+                        }
+                    })
+                    .collect();
+                seats.push(SeatLine {
+                    step: format!("第{}段階 {}", i + 1, step.label),
+                    who: format!(
+                        "{}{}: {}",
+                        seat.unit_name
+                            .as_deref()
+                            .map(|u| format!("{u} "))
+                            .unwrap_or_default(),
+                        seat.role_name,
+                        names.join("、")
+                    ),
+                    decision: seat.decision.as_ref().map_or_else(String::new, |d| {
+                        format!(
+                            "{}（{}{}、{}）{}",
+                            d.decision.label(),
+                            d.by_name,
+                            if d.by_deputy { "・代決" } else { "" },
+                            datetime_ja(d.at),
+                            d.comment
+                                .as_deref()
+                                .map(|c| format!(" 「{c}」"))
+                                .unwrap_or_default()
+                        )
+                    }),
+                    current: a.status == mamori_domain::approval::Status::Submitted
+                        && i == a.current_step,
+                });
+            }
+        }
+    }
+    let history = a
+        .history
+        .iter()
+        .map(|e| HistoryLine {
+            at: datetime_ja(e.at),
+            what: e.kind.label(),
+            to: e.to.label(),
+            comment: e.comment.clone().unwrap_or_default(),
+        })
+        .collect();
+    Ok(DetailPage {
+        chrome: chrome(format!("{} {}", a.number, a.kind_name), user),
+        sub_nav: sub_nav(""),
+        id: a.id.to_string(),
+        status: a.status.label(),
+        seats,
+        history,
+        v,
+        notice,
+        problem,
+    })
+}
+
+pub async fn show_application(
+    State(state): State<AppState>,
+    session: Session,
+    Extension(rid): Extension<RequestId>,
+    Path(id): Path<String>,
+    Query(q): Query<DetailQuery>,
+) -> Response {
+    let notice = match q.done.as_str() {
+        "submitted" => Some("申請しました。承認者の承認待ちになります。".to_owned()),
+        "decided" => Some("決裁を記録しました。".to_owned()),
+        _ => None,
+    };
+    let page = async {
+        let id = app_id(&id)?;
+        detail_page(&state, &session.user, id, notice, Problem::default()).await
+    }
+    .await;
+    show(&rid, page)
+}
+
+fn app_id(raw: &str) -> Result<ApplicationId, AppError> {
+    raw.parse()
+        .map_err(|_| AppError::NotFound("申請".to_owned()))
+}
+
+pub async fn decide(
+    State(state): State<AppState>,
+    Extension(rid): Extension<RequestId>,
+    Path(id): Path<String>,
+    form: VerifiedForm,
+) -> Response {
+    let Some(session) = form.session.as_ref() else {
+        return fail(&rid)(AppError::Unauthenticated);
+    };
+    let user = &session.user;
+    let id = match app_id(&id) {
+        Ok(id) => id,
+        Err(e) => return fail(&rid)(e),
+    };
+    let result = async {
+        let decision = match form.get("decision") {
+            "approve" => Decision::Approve,
+            "return" => Decision::Return,
+            "reject" => Decision::Reject,
+            _ => {
+                return Err(AppError::Invalid(mamori_domain::DomainError::new(
+                    "決裁",
+                    "承認・差戻し・却下のいずれかを選んでください",
+                )));
+            }
+        };
+        let step: usize = form.get("step").parse().unwrap_or(usize::MAX);
+        let seen: u32 = form.get("version").parse().unwrap_or(u32::MAX);
+        let comment = Some(form.get("comment").trim().to_owned()).filter(|c| !c.is_empty());
+        let reason = Some(form.get("sod_reason").trim().to_owned()).filter(|c| !c.is_empty());
+        state
+            .app
+            .decide_application(user, id, step, decision, comment, reason, seen, &meta(&rid))
+            .await
+    }
+    .await;
+    match result {
+        Ok(_) => Redirect::to(&format!("/approvals/{id}?done=decided")).into_response(),
+        Err(e) => match refused(e, "decision-form") {
+            Ok(problem) => show(&rid, detail_page(&state, user, id, None, problem).await),
+            Err(e) => fail(&rid)(e),
+        },
+    }
+}
+
+pub async fn withdraw(
+    State(state): State<AppState>,
+    Extension(rid): Extension<RequestId>,
+    Path(id): Path<String>,
+    form: VerifiedForm,
+) -> Response {
+    let Some(session) = form.session.as_ref() else {
+        return fail(&rid)(AppError::Unauthenticated);
+    };
+    let result = async {
+        let id = app_id(&id)?;
+        let seen: u32 = form.get("version").parse().unwrap_or(u32::MAX);
+        state
+            .app
+            .withdraw_application(&session.user, id, seen, &meta(&rid))
+            .await
+    }
+    .await;
+    match result {
+        Ok(()) => Redirect::to("/approvals?done=withdrawn").into_response(),
+        Err(e) => fail(&rid)(e),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// /ledgers
+
+#[derive(Debug)]
+struct KindLine {
+    key: String,
+    name: String,
+    clause: String,
+}
+
+#[derive(Template, Debug)]
+#[template(path = "ledgers.html")]
+struct LedgersPage {
+    chrome: Chrome,
+    sub_nav: Vec<NavItem>,
+    kinds: Vec<KindLine>,
+}
+
+pub async fn ledgers(
+    State(state): State<AppState>,
+    session: Session,
+    Extension(rid): Extension<RequestId>,
+) -> Response {
+    let user = &session.user;
+    match state.app.application_kinds(user).await {
+        Ok(kinds) => render(
+            StatusCode::OK,
+            &LedgersPage {
+                chrome: chrome("台帳", user),
+                sub_nav: sub_nav("/ledgers"),
+                kinds: kinds
+                    .into_iter()
+                    .map(|k| KindLine {
+                        key: k.key,
+                        name: k.name,
+                        clause: k.clause,
+                    })
+                    .collect(),
+            },
+        ),
+        Err(e) => fail(&rid)(e),
+    }
+}
+
+#[derive(Template, Debug)]
+#[template(path = "ledger.html")]
+struct LedgerPage {
+    chrome: Chrome,
+    sub_nav: Vec<NavItem>,
+    name: String,
+    clause: String,
+    rows: Vec<LedgerRow>,
+}
+
+pub async fn ledger(
+    State(state): State<AppState>,
+    session: Session,
+    Extension(rid): Extension<RequestId>,
+    Path(key): Path<String>,
+) -> Response {
+    let user = &session.user;
+    match state.app.ledger(user, &key).await {
+        Ok((kind, rows)) => render(
+            StatusCode::OK,
+            &LedgerPage {
+                chrome: chrome(format!("{}の台帳", kind.name), user),
+                sub_nav: sub_nav("/ledgers"),
+                name: kind.name,
+                clause: kind.clause,
+                rows,
+            },
+        ),
+        Err(e) => fail(&rid)(e),
+    }
+}
