@@ -144,6 +144,22 @@ async fn audit_last(
     Ok(())
 }
 
+/// Writes the application if nobody changed it since `seen`; else a conflict, nothing written.
+async fn save(
+    conn: &mut AnyConnection,
+    app: &Application,
+    seen: u32,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    if store::update_application(conn, app, seen, now).await? {
+        Ok(())
+    } else {
+        Err(AppError::Conflict(
+            "この申請は他の操作で更新されています。画面を読み込み直してください".to_owned(),
+        ))
+    }
+}
+
 fn field_values(kind: &ApplicationKind, app: &Application) -> Vec<(String, String)> {
     kind.fields
         .iter()
@@ -284,7 +300,7 @@ impl App {
             app = self
                 .submitted(tx.conn(), body, profile.as_ref(), kind, &app, person, now)
                 .await?;
-            store::update_application(tx.conn(), &app, seen, now).await?;
+            save(tx.conn(), &app, seen, now).await?;
             audit_last(tx, body, &app, actor.clone(), meta, now).await?;
         }
         Ok(app.id)
@@ -445,11 +461,7 @@ impl App {
                 },
             )
             .map_err(refused)?;
-        if !store::update_application(tx.conn(), &next, seen, now).await? {
-            return Err(AppError::Conflict(
-                "この申請は他の操作で更新されています。画面を読み込み直してください".to_owned(),
-            ));
-        }
+        save(tx.conn(), &next, seen, now).await?;
         audit_last(tx, body, &next, actor.clone(), meta, now).await?;
         let exception = next
             .route
@@ -557,11 +569,7 @@ impl App {
                 },
             )
             .map_err(refused)?;
-        if !store::update_application(tx.conn(), &next, seen, now).await? {
-            return Err(AppError::Conflict(
-                "この申請は他の操作で更新されています。画面を読み込み直してください".to_owned(),
-            ));
-        }
+        save(tx.conn(), &next, seen, now).await?;
         audit_last(&mut tx, body.id, &next, user.actor(), meta, now).await?;
         if let Some(event) = asset_event
             && let Some(mut e) = asset_store::get_event(tx.conn(), body.id, event).await?
