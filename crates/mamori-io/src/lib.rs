@@ -13,6 +13,7 @@ pub mod asset_table;
 pub mod catalog_text;
 pub mod docx;
 pub mod heatmap;
+pub mod ledger;
 pub mod org_table;
 pub mod oscal;
 pub mod policy_document;

@@ -17,6 +17,7 @@ use crate::extract::ApiUser;
 use crate::middleware::RequestId;
 use crate::pages::audit::{AuditQuery, action_label};
 
+mod approvals;
 mod assets;
 mod catalog;
 mod org;
@@ -34,6 +35,14 @@ pub fn routes() -> Router<AppState> {
         .route("/org/authority", get(org::authority))
         .route("/assets", get(assets::list).post(assets::create))
         .route("/assets/{id}", get(assets::detail).put(assets::update))
+        .route("/applications", axum::routing::post(approvals::create))
+        .route("/applications/{id}", get(approvals::detail))
+        .route(
+            "/applications/{id}/decisions",
+            axum::routing::post(approvals::decide),
+        )
+        .route("/inbox", get(approvals::inbox))
+        .route("/ledgers/{clause}", get(approvals::ledger))
         .route("/openapi.json", get(openapi))
         .fallback(not_found)
 }
@@ -260,19 +269,23 @@ impl Modify for SecuritySchemes {
 #[openapi(
     info(title = "mamori API", description = "地方公共団体の情報セキュリティ管理システム mamori の API。エラーは `code`（安定した識別子）と `message`（日本語）を持つ JSON で返します。"),
     paths(health, me, audit, catalog::clauses, catalog::clause, catalog::search, org::units,
-        org::people, org::authority, assets::list, assets::detail, assets::create, assets::update),
+        org::people, org::authority, assets::list, assets::detail, assets::create, assets::update,
+        approvals::create, approvals::detail, approvals::decide, approvals::inbox,
+        approvals::ledger),
     components(schemas(Health, MeDto, BodyDto, RoleDto, AuditRecordDto, AuditPageDto, ApiErrorBody,
         catalog::ClauseSummaryDto, catalog::ClauseDto, catalog::PathNodeDto, catalog::RoleMarkDto,
         catalog::ArtifactDto, catalog::CommentaryDto, catalog::FootnoteDto, catalog::RevisionRefDto,
         catalog::SearchHitDto, org::UnitDto, org::PersonDto, org::PeoplePageDto, org::HolderDto,
         org::AuthorityDto, assets::AssetSummaryDto, assets::AssetPageDto, assets::AssetDto,
         assets::SafeguardsDto, assets::HandlingDto, assets::FindingDto, assets::GateDto,
-        assets::AssetInputDto)),
+        assets::AssetInputDto, approvals::ApplicationDto, approvals::StepDto,
+        approvals::NewApplicationDto, approvals::DecisionDto, approvals::LedgerRowDto)),
     modifiers(&SecuritySchemes),
     tags((name = "system"), (name = "accounts"), (name = "audit"),
         (name = "catalog", description = "ガイドラインの条項・解説・検索"),
         (name = "org", description = "組織・職員・権限の照会"),
-        (name = "assets", description = "情報資産台帳"))
+        (name = "assets", description = "情報資産台帳"),
+        (name = "approvals", description = "許可・承認の申請と台帳"))
 )]
 struct ApiDoc;
 

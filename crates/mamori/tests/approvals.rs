@@ -257,3 +257,133 @@ async fn a_late_emergency_report_and_a_late_return_are_flagged_in_the_ledgers() 
     let (_, carried) = t.app.ledger(&kacho, "carry_out").await.unwrap();
     assert!(carried.iter().any(|r| r.overdue_return), "{carried:?}");
 }
+
+#[tokio::test]
+async fn the_api_files_decides_and_exports_the_ledger() {
+    let t = TestApp::spawn().await;
+    let shokuin = t.api_token("shokuin").await;
+    let kacho = t.api_token("kacho").await;
+    let client = reqwest::Client::new();
+
+    // The inbox of 市民課長 holds the demo's pending 運搬.
+    let inbox: serde_json::Value = client
+        .get(t.url("/api/v1/inbox"))
+        .bearer_auth(&kacho)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let pending = inbox
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["kind"] == "transport")
+        .unwrap()
+        .clone();
+    let path = format!(
+        "/api/v1/applications/{}/decisions",
+        pending["id"].as_str().unwrap()
+    );
+
+    // The applicant may not decide: 403, nothing changes.
+    let r = client
+        .post(t.url(&path))
+        .bearer_auth(&shokuin)
+        .json(&serde_json::json!({"decision": "approve"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let err: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(err["code"], "forbidden");
+
+    // A return needs a comment.
+    let r = client
+        .post(t.url(&path))
+        .bearer_auth(&kacho)
+        .json(&serde_json::json!({"decision": "return"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+
+    let r = client
+        .post(t.url(&path))
+        .bearer_auth(&kacho)
+        .json(&serde_json::json!({"decision": "approve", "comment": "了解", "version": pending["version"]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let decided: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(decided["status"], "approved");
+
+    // A decision on the version already changed is a conflict.
+    let r = client
+        .post(t.url(&path))
+        .bearer_auth(&kacho)
+        .json(&serde_json::json!({"decision": "approve", "version": pending["version"]}))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        r.status() == StatusCode::CONFLICT || r.status() == StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        r.status()
+    );
+
+    // The ledger by clause, as JSON and as a workbook with the municipal columns.
+    let clause = "S-2.(2)%E2%91%A7(%E3%82%A4)";
+    let rows: serde_json::Value = client
+        .get(t.url(&format!("/api/v1/ledgers/{clause}")))
+        .bearer_auth(&kacho)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        rows.as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["number"] == pending["number"] && r["approved_on"].is_string())
+    );
+    let bytes = client
+        .get(t.url(&format!("/api/v1/ledgers/{clause}?format=xlsx")))
+        .bearer_auth(&kacho)
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    use calamine::Reader;
+    let mut book = calamine::Xlsx::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
+    let sheet = book.worksheet_range_at(0).unwrap().unwrap();
+    let header: Vec<String> = sheet
+        .rows()
+        .next()
+        .unwrap()
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    assert_eq!(header, mamori_io::ledger::LEDGER_HEADERS);
+    assert!(
+        sheet
+            .rows()
+            .any(|row| row[0].to_string() == pending["number"].as_str().unwrap())
+    );
+
+    // Filing through the API: a required field left out is named.
+    let r = client
+        .post(t.url("/api/v1/applications"))
+        .bearer_auth(&shokuin)
+        .json(&serde_json::json!({"clause": "S-2.(2)⑧(イ)", "fields": {"destination": "北支所"}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+}

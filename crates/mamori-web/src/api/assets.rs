@@ -37,7 +37,7 @@ fn invalid(field: &str, message: impl Into<String>) -> AppError {
 }
 
 /// A session (cookie) caller must prove the request comes from the app's own pages.
-fn check_csrf(user: &CurrentUser, headers: &HeaderMap) -> Result<(), AppError> {
+pub(crate) fn check_csrf(user: &CurrentUser, headers: &HeaderMap) -> Result<(), AppError> {
     if user.method != AuthMethod::Session {
         return Ok(());
     }

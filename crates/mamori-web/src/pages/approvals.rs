@@ -528,6 +528,7 @@ pub async fn ledgers(
 struct LedgerPage {
     chrome: Chrome,
     sub_nav: Vec<NavItem>,
+    key: String,
     name: String,
     clause: String,
     rows: Vec<LedgerRow>,
@@ -546,6 +547,7 @@ pub async fn ledger(
             &LedgerPage {
                 chrome: chrome(format!("{}の台帳", kind.name), user),
                 sub_nav: sub_nav("/ledgers"),
+                key: kind.key,
                 name: kind.name,
                 clause: kind.clause,
                 rows,

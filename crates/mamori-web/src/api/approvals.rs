@@ -1,0 +1,410 @@
+//! 許可・承認 as JSON: file an application, read it, decide it, the inbox, each kind's ledger
+//! (JSON or `?format=xlsx`). A decision by someone not on the current step is a 403 and changes
+//! nothing; a decision on a version someone else changed is a 409. A browser session writing
+//! must send `X-CSRF-Token`.
+
+use std::collections::BTreeMap;
+
+use axum::Json;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{Extension, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use mamori_app::AppError;
+use mamori_app::approvals::{ApplicationView, Filing};
+use mamori_domain::DomainError;
+use mamori_domain::approval::{Application, Decision, LedgerRow};
+use mamori_domain::ids::ApplicationId;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::{IntoParams, ToSchema};
+
+use super::assets::check_csrf;
+use crate::AppState;
+use crate::error::{ApiError, ApiErrorBody};
+use crate::extract::ApiUser;
+use crate::middleware::RequestId;
+use crate::pages::meta;
+
+fn failing(rid: &RequestId) -> impl Fn(AppError) -> ApiError + '_ {
+    move |error| ApiError {
+        error,
+        request_id: Some(rid.0.clone()),
+    }
+}
+
+fn invalid(field: &str, message: impl Into<String>) -> AppError {
+    AppError::Invalid(DomainError::new(field, message))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StepDto {
+    pub label: String,
+    /// 「市民課 情報セキュリティ管理者: 佐々木 翔太」 per seat.
+    pub seats: Vec<String>,
+    /// Per seat: `approve`, `return`, `reject`, or absent while undecided.
+    pub decisions: Vec<Option<String>>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ApplicationDto {
+    pub id: String,
+    /// 受付番号
+    pub number: String,
+    pub kind: String,
+    pub kind_name: String,
+    pub clause: String,
+    /// `draft`, `submitted`, `sent_back`, `rejected`, `approved`, `in_progress`, `returned`,
+    /// `expired`, `completed`, `withdrawn`.
+    pub status: String,
+    pub status_label: String,
+    pub applicant: String,
+    pub unit: String,
+    /// Field key → value as text.
+    pub fields: BTreeMap<String, String>,
+    /// The step under decision (0-based) while `submitted`.
+    pub current_step: usize,
+    pub steps: Vec<StepDto>,
+    /// Send it back with a decision.
+    pub version: u32,
+    pub valid_until: Option<String>,
+    pub return_due: Option<String>,
+}
+
+fn decision_key(d: Decision) -> &'static str {
+    match d {
+        Decision::Approve => "approve",
+        Decision::Return => "return",
+        Decision::Reject => "reject",
+    }
+}
+
+fn dto(a: &Application) -> ApplicationDto {
+    ApplicationDto {
+        id: a.id.to_string(),
+        number: a.number.clone(),
+        kind: a.kind.clone(),
+        kind_name: a.kind_name.clone(),
+        clause: a.clause.clone(),
+        status: a.status.key().to_owned(),
+        status_label: a.status.label().to_owned(),
+        applicant: a.applicant_name.clone(),
+        unit: a.unit_name.clone(),
+        fields: a
+            .fields
+            .iter()
+            .map(|(k, v)| (k.clone(), v.display()))
+            .collect(),
+        current_step: a.current_step,
+        steps: a
+            .route
+            .iter()
+            .flat_map(|r| &r.steps)
+            .map(|s| StepDto {
+                label: s.label.clone(),
+                seats: s
+                    .seats
+                    .iter()
+                    .map(|seat| {
+                        format!(
+                            "{}{}: {}",
+                            seat.unit_name
+                                .as_deref()
+                                .map(|u| format!("{u} "))
+                                .unwrap_or_default(),
+                            seat.role_name,
+                            seat.candidates
+                                .iter()
+                                .map(|h| h.name.clone())
+                                .collect::<Vec<_>>()
+                                .join("、")
+                        )
+                    })
+                    .collect(),
+                decisions: s
+                    .seats
+                    .iter()
+                    .map(|seat| {
+                        seat.decision
+                            .as_ref()
+                            .map(|d| decision_key(d.decision).to_owned())
+                    })
+                    .collect(),
+            })
+            .collect(),
+        version: a.version,
+        valid_until: a.valid_until.map(|d| d.to_string()),
+        return_due: a.return_due.map(|d| d.to_string()),
+    }
+}
+
+/// `{"clause": "S-2.(2)⑧(イ)", "fields": {...}}`: the kind by its clause (or key), the fields
+/// by key as text (lists as arrays).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewApplicationDto {
+    pub clause: String,
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    pub fields: BTreeMap<String, Value>,
+}
+
+fn text_of(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Array(items) => items.iter().map(text_of).collect::<Vec<_>>().join(","),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+/// Files an application and submits it; the route is resolved from the applicant's unit.
+#[utoipa::path(post, path = "/api/v1/applications", tag = "approvals",
+    request_body = NewApplicationDto,
+    security(("bearer" = []), ("session" = [])),
+    responses(
+        (status = 201, description = "申請した", body = ApplicationDto),
+        (status = 401, description = "未認証", body = ApiErrorBody),
+        (status = 404, description = "その条項の申請の種類がない", body = ApiErrorBody),
+        (status = 422, description = "入力の誤り（field が項目名）", body = ApiErrorBody)
+    ))]
+pub async fn create(
+    State(state): State<AppState>,
+    Extension(rid): Extension<RequestId>,
+    headers: HeaderMap,
+    user: Result<ApiUser, ApiError>,
+    json: Result<Json<NewApplicationDto>, JsonRejection>,
+) -> Result<(StatusCode, Json<ApplicationDto>), ApiError> {
+    let fail = failing(&rid);
+    let ApiUser(user) = user?;
+    check_csrf(&user, &headers).map_err(&fail)?;
+    let Json(body) = json.map_err(|e| {
+        fail(invalid(
+            "本文",
+            format!("JSON を読み取れません（{}）", e.body_text()),
+        ))
+    })?;
+    let raw: BTreeMap<String, String> = body
+        .fields
+        .iter()
+        .map(|(k, v)| (k.clone(), text_of(v)))
+        .collect();
+    let id = state
+        .app
+        .apply(&user, &body.clause, &raw, Filing::Submit, None, &meta(&rid))
+        .await
+        .map_err(&fail)?;
+    let v = state.app.application(&user, id).await.map_err(&fail)?;
+    Ok((StatusCode::CREATED, Json(dto(&v.application))))
+}
+
+fn app_id(raw: &str) -> Result<ApplicationId, AppError> {
+    raw.parse()
+        .map_err(|_| AppError::NotFound("申請".to_owned()))
+}
+
+/// One application with its route and decisions.
+#[utoipa::path(get, path = "/api/v1/applications/{id}", tag = "approvals",
+    params(("id" = String, Path, description = "申請のID")),
+    security(("bearer" = []), ("session" = [])),
+    responses(
+        (status = 200, description = "申請", body = ApplicationDto),
+        (status = 401, description = "未認証", body = ApiErrorBody),
+        (status = 404, description = "ない", body = ApiErrorBody)
+    ))]
+pub async fn detail(
+    State(state): State<AppState>,
+    Extension(rid): Extension<RequestId>,
+    user: Result<ApiUser, ApiError>,
+    Path(id): Path<String>,
+) -> Result<Json<ApplicationDto>, ApiError> {
+    let fail = failing(&rid);
+    let ApiUser(user) = user?;
+    let id = app_id(&id).map_err(&fail)?;
+    let ApplicationView { application, .. } =
+        state.app.application(&user, id).await.map_err(&fail)?;
+    Ok(Json(dto(&application)))
+}
+
+/// `{"decision": "approve"|"return"|"reject", "comment": "…", "version": N}`; without
+/// `version`, the current one.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DecisionDto {
+    pub decision: String,
+    #[serde(default)]
+    pub comment: Option<String>,
+    #[serde(default)]
+    pub version: Option<u32>,
+    /// The reason for an exception to 兼務の禁止 the profile allows.
+    #[serde(default)]
+    pub sod_reason: Option<String>,
+}
+
+/// 承認・差戻し・却下 of the current step.
+#[utoipa::path(post, path = "/api/v1/applications/{id}/decisions", tag = "approvals",
+    params(("id" = String, Path, description = "申請のID")),
+    request_body = DecisionDto,
+    security(("bearer" = []), ("session" = [])),
+    responses(
+        (status = 200, description = "決裁後の申請", body = ApplicationDto),
+        (status = 401, description = "未認証", body = ApiErrorBody),
+        (status = 403, description = "この段階の決裁者ではない", body = ApiErrorBody),
+        (status = 409, description = "他の決裁が先に記録された", body = ApiErrorBody),
+        (status = 422, description = "入力の誤り・兼務の禁止", body = ApiErrorBody)
+    ))]
+pub async fn decide(
+    State(state): State<AppState>,
+    Extension(rid): Extension<RequestId>,
+    headers: HeaderMap,
+    user: Result<ApiUser, ApiError>,
+    Path(id): Path<String>,
+    json: Result<Json<DecisionDto>, JsonRejection>,
+) -> Result<Json<ApplicationDto>, ApiError> {
+    let fail = failing(&rid);
+    let ApiUser(user) = user?;
+    check_csrf(&user, &headers).map_err(&fail)?;
+    let id = app_id(&id).map_err(&fail)?;
+    let Json(body) = json.map_err(|e| {
+        fail(invalid(
+            "本文",
+            format!("JSON を読み取れません（{}）", e.body_text()),
+        ))
+    })?;
+    let decision = match body.decision.as_str() {
+        "approve" => Decision::Approve,
+        "return" => Decision::Return,
+        "reject" => Decision::Reject,
+        _ => {
+            return Err(fail(invalid(
+                "decision",
+                "decision は approve・return・reject のいずれかです",
+            )));
+        }
+    };
+    let current = state.app.application(&user, id).await.map_err(&fail)?;
+    let seen = body.version.unwrap_or(current.application.version);
+    let next = state
+        .app
+        .decide_application(
+            &user,
+            id,
+            current.application.current_step,
+            decision,
+            body.comment.clone(),
+            body.sod_reason.clone(),
+            seen,
+            &meta(&rid),
+        )
+        .await
+        .map_err(&fail)?;
+    Ok(Json(dto(&next)))
+}
+
+/// The applications whose current step the caller may decide.
+#[utoipa::path(get, path = "/api/v1/inbox", tag = "approvals",
+    security(("bearer" = []), ("session" = [])),
+    responses(
+        (status = 200, description = "承認待ち", body = [ApplicationDto]),
+        (status = 401, description = "未認証", body = ApiErrorBody)
+    ))]
+pub async fn inbox(
+    State(state): State<AppState>,
+    Extension(rid): Extension<RequestId>,
+    user: Result<ApiUser, ApiError>,
+) -> Result<Json<Vec<ApplicationDto>>, ApiError> {
+    let fail = failing(&rid);
+    let ApiUser(user) = user?;
+    let list = state.app.inbox(&user).await.map_err(&fail)?;
+    Ok(Json(list.iter().map(dto).collect()))
+}
+
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct LedgerQuery {
+    /// `xlsx` for the Excel workbook; JSON otherwise.
+    pub format: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LedgerRowDto {
+    pub number: String,
+    pub applied_on: Option<String>,
+    pub applicant: String,
+    pub unit: String,
+    pub content: String,
+    pub approvers: Vec<String>,
+    pub approved_on: Option<String>,
+    /// 期限 / 返却予定日
+    pub due: Option<String>,
+    pub returned_on: Option<String>,
+    pub remarks: Vec<String>,
+    pub status: String,
+    pub overdue_return: bool,
+    pub expiring: bool,
+    pub report_overdue: bool,
+}
+
+fn ledger_dto(r: &LedgerRow) -> LedgerRowDto {
+    let d = |d: Option<chrono::NaiveDate>| d.map(|d| d.to_string());
+    LedgerRowDto {
+        number: r.number.clone(),
+        applied_on: d(r.applied_on),
+        applicant: r.applicant.clone(),
+        unit: r.unit.clone(),
+        content: r.content.clone(),
+        approvers: r.approvers.clone(),
+        approved_on: d(r.approved_on),
+        due: d(r.due),
+        returned_on: d(r.returned_on),
+        remarks: r.remarks.clone(),
+        status: r.status.key().to_owned(),
+        overdue_return: r.overdue_return,
+        expiring: r.expiring,
+        report_overdue: r.report_overdue,
+    }
+}
+
+/// The 台帳 of the kind of a clause (or a kind key).
+#[utoipa::path(get, path = "/api/v1/ledgers/{clause}", tag = "approvals",
+    params(("clause" = String, Path, description = "条項ID（例: S-2.(2)⑧(イ)）または種類のキー"), LedgerQuery),
+    security(("bearer" = []), ("session" = [])),
+    responses(
+        (status = 200, description = "台帳（JSON、または format=xlsx で Excel）", body = [LedgerRowDto]),
+        (status = 401, description = "未認証", body = ApiErrorBody),
+        (status = 404, description = "その種類がない", body = ApiErrorBody)
+    ))]
+pub async fn ledger(
+    State(state): State<AppState>,
+    Extension(rid): Extension<RequestId>,
+    user: Result<ApiUser, ApiError>,
+    Path(clause): Path<String>,
+    Query(q): Query<LedgerQuery>,
+) -> Result<Response, ApiError> {
+    let fail = failing(&rid);
+    let ApiUser(user) = user?;
+    let (kind, rows) = state.app.ledger(&user, &clause).await.map_err(&fail)?;
+    if q.format.as_deref() == Some("xlsx") {
+        let bytes = mamori_io::ledger::ledger_xlsx(&kind.name, &rows)
+            .map_err(|e| fail(AppError::Internal(format!("ledger workbook: {e}"))))?;
+        let name = format!("{}台帳.xlsx", kind.name);
+        return Ok((
+            [
+                (
+                    header::CONTENT_TYPE,
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_owned(),
+                ),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!(
+                        "attachment; filename*=UTF-8''{}",
+                        crate::view::url_encode(&name)
+                    ),
+                ),
+            ],
+            bytes,
+        )
+            .into_response());
+    }
+    Ok(Json(rows.iter().map(ledger_dto).collect::<Vec<_>>()).into_response())
+}
