@@ -374,7 +374,7 @@ async fn the_api_files_decides_and_exports_the_ledger() {
     assert!(
         sheet
             .rows()
-            .any(|row| row[0].to_string() == pending["number"].as_str().unwrap())
+            .any(|row| row[0] == pending["number"].as_str().unwrap())
     );
 
     // Filing through the API: a required field left out is named.
