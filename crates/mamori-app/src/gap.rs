@@ -168,6 +168,9 @@ pub struct GapAdoption {
     pub local: Vec<(String, String)>,
     /// Clauses (not 【推奨事項】) the document omits: they keep the guideline's 例文.
     pub unaddressed: Vec<String>,
+    /// Provisions before the first one that matches a clause — the title, 前文 and 目次 — which
+    /// are not imported.
+    pub front_matter: Vec<String>,
 }
 
 /// The changes an analysis makes to a profile, in the order they are applied.
@@ -185,6 +188,7 @@ fn changes_for(
         restored: Vec::new(),
         local: Vec::new(),
         unaddressed: Vec::new(),
+        front_matter: Vec::new(),
     };
     for result in &report.clauses {
         let id = result.id.clone();
@@ -224,7 +228,23 @@ fn changes_for(
         .map(|c| c.key.clone())
         .collect();
     let mut next = 1;
+    let first_match = report
+        .clauses
+        .iter()
+        .filter(|c| c.status != Status::Omitted)
+        .flat_map(|c| c.matches.iter().map(|m| m.line))
+        .min();
     for addition in &report.additions {
+        if first_match.is_none_or(|first| addition.line < first) {
+            outcome
+                .front_matter
+                .push(if addition.provision.trim().is_empty() {
+                    format!("{}行目", addition.line)
+                } else {
+                    addition.provision.trim().to_owned()
+                });
+            continue;
+        }
         let key = loop {
             let key = format!("gap-{next}");
             next += 1;
@@ -346,7 +366,8 @@ impl App {
     /// Imports an analysed document as a new draft edition: made from the edition in force (or
     /// the guideline when the body has none), covered clauses keep the guideline's wording,
     /// partial ones take the document's, covered 【推奨事項】 are adopted, the document's own
-    /// provisions become local clauses, omitted clauses keep the guideline's 例文. One
+    /// provisions become local clauses (except the title, 前文 and 目次 before the first
+    /// provision that matches a clause), omitted clauses keep the guideline's 例文. One
     /// transaction: the edition's create record, one record of the import, the upload removed.
     pub async fn adopt_gap_analysis(
         &self,
@@ -434,6 +455,7 @@ impl App {
                     "restored": outcome.restored,
                     "local_clauses": outcome.local.iter().map(|(n, t)| format!("{n} {t}")).collect::<Vec<_>>(),
                     "unaddressed": outcome.unaddressed.len(),
+                    "front_matter": outcome.front_matter,
                 }),
             );
         }

@@ -268,7 +268,22 @@ async fn only_an_editor_imports_the_document_as_a_draft_edition() {
         .iter()
         .filter(|l| l.key.starts_with("gap-"))
         .count();
-    assert_eq!(gap_locals, report.additions.len());
+    // The title, 序 and 目次 before 第1章 1 are not imported; 4.(2)ウ 紙媒体の情報 and 6.(3)
+    // are, each after the clause matched just above it.
+    assert_eq!(gap_locals, 2);
+    assert!(html.contains("取り込まなかった題名・前文・目次等"));
+    let paper = draft
+        .profile
+        .local_clauses
+        .iter()
+        .find(|l| l.text.contains("紙媒体の情報"))
+        .unwrap();
+    assert!(
+        paper.after.as_deref().unwrap().starts_with("B-4.(2)"),
+        "{:?}",
+        paper.after
+    );
+    assert_eq!(paper.number, "第1章 4.(2)ウ");
     // Omitted clauses are neither deleted nor reworded.
     for c in report
         .clauses

@@ -436,6 +436,7 @@ struct AdoptedPage {
     restored: Vec<String>,
     local: Vec<(String, String)>,
     unaddressed: Vec<(String, String)>,
+    front_matter: Vec<String>,
 }
 
 /// Imports the analysed document as a new draft edition (policy editors).
@@ -499,6 +500,7 @@ fn adopted_page(user: &CurrentUser, outcome: GapAdoption) -> Response {
             adopted: outcome.adopted,
             restored: outcome.restored,
             local: outcome.local,
+            front_matter: outcome.front_matter,
         },
     )
 }
