@@ -15,6 +15,7 @@ pub mod catalog;
 pub mod clock;
 pub mod demo;
 pub mod error;
+pub mod gap;
 pub mod jobs;
 pub mod org_import;
 pub mod organization;

@@ -784,7 +784,7 @@ impl App {
         Ok(edition)
     }
 
-    async fn insert_edition(
+    pub(crate) async fn insert_edition(
         &self,
         tx: &mut WriteTx,
         user: &CurrentUser,
@@ -1142,7 +1142,10 @@ pub struct UnitRollup {
 /// Before and after as the audit record keeps them: [`audit_view`] of each, plus what is too long
 /// to repeat in every record and goes in only when it changes — the classification scheme's TOML —
 /// and the 差戻し (with its comment) that this change added.
-fn audit_views(before: &Edition, after: &Edition) -> (serde_json::Value, serde_json::Value) {
+pub(crate) fn audit_views(
+    before: &Edition,
+    after: &Edition,
+) -> (serde_json::Value, serde_json::Value) {
     let mut old = audit_view(before);
     let mut new = audit_view(after);
     if before.profile.classification_scheme != after.profile.classification_scheme {

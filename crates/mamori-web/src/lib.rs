@@ -55,6 +55,16 @@ pub fn router(app: App, config: WebConfig) -> Router {
         .route("/audit", get(pages::audit::list))
         .route("/policy", get(pages::policy::list))
         .route("/policy/editions", post(pages::policy::create))
+        .route(
+            "/policy/gap",
+            get(pages::gap::show)
+                .post(pages::gap::upload)
+                .layer(DefaultBodyLimit::max(UPLOAD_LIMIT)),
+        )
+        .route("/policy/gap/{id}", get(pages::gap::report))
+        .route("/policy/gap/{id}/clause", get(pages::gap::clause))
+        .route("/policy/gap/{id}/report.xlsx", get(pages::gap::workbook))
+        .route("/policy/gap/{id}/adopt", post(pages::gap::adopt))
         .route("/policy/{number}", get(pages::policy::show))
         .route(
             "/policy/{number}/actions/{action}",

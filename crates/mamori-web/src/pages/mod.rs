@@ -6,6 +6,7 @@ pub mod audit;
 pub mod catalog;
 pub mod errors;
 pub mod forms;
+pub mod gap;
 pub mod home;
 pub mod login;
 pub mod org;

@@ -1,0 +1,520 @@
+//! ギャップ分析 on screen: an existing policy document is uploaded, kept until the user leaves it
+//! (as a pending upload of kind `gap`) and analysed against the guideline on every view — the
+//! analysis is fast and pure, so no result is stored. A policy editor may import the analysed
+//! document as a new draft edition, so that the body starts from its own text.
+//!
+//! Who may use it: any member of the body may analyse (nothing changes); only a policy editor
+//! may import.
+
+use std::collections::BTreeSet;
+
+use mamori_catalog::Catalog;
+use mamori_domain::DomainError;
+use mamori_domain::audit::AuditEntry;
+use mamori_domain::policy::{Edition, EditionStatus, LocalClause, RoleSetting};
+use mamori_gap::report::{Addition, ClauseResult};
+use mamori_gap::{Document, GapError, Report, Status};
+use mamori_store::{audit, org, policy as policy_store};
+use serde_json::json;
+
+use crate::access::PolicyEditor;
+use crate::org_import::MAX_IMPORT_BYTES;
+use crate::policy::{ProfileChange, audit_views, default_profile, guideline};
+use crate::{App, AppError, CurrentUser, RequestMeta};
+
+/// The `pending_imports.kind` of a document kept for gap analysis.
+pub const PENDING_KIND: &str = "gap";
+
+/// Field name of the uploaded document on screens and in errors.
+pub const FILE: &str = "ファイル";
+
+/// Largest document accepted (the same limit as the other uploads).
+pub const MAX_GAP_BYTES: usize = MAX_IMPORT_BYTES;
+
+/// The reason recorded on a clause whose wording comes from the analysed document.
+pub const AMENDMENT_REASON: &str = "既存のポリシーの規定による（ギャップ分析からの取込）";
+
+/// An uploaded document and its analysis.
+#[derive(Debug, Clone)]
+pub struct GapAnalysis {
+    pub id: String,
+    pub file_name: String,
+    pub report: Report,
+}
+
+/// Counts of one chapter (基本方針, 対策基準 第1章 … 第9章).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChapterSummary {
+    /// `B`, `S-1` … `S-9`.
+    pub key: String,
+    pub title: String,
+    pub covered: usize,
+    pub partial: usize,
+    pub omitted: usize,
+    /// Of the omitted, 【推奨事項】.
+    pub omitted_recommended: usize,
+}
+
+impl ChapterSummary {
+    pub fn total(&self) -> usize {
+        self.covered + self.partial + self.omitted
+    }
+}
+
+/// The chapter key of a clause id: `B`, `S-1` … `S-9`.
+pub fn chapter_of(catalog: &Catalog, clause: &str) -> String {
+    catalog
+        .clause(clause)
+        .map(|c| c.id.chapter_key())
+        .unwrap_or_default()
+}
+
+/// Counts per chapter in catalog order.
+pub fn chapter_summaries(catalog: &Catalog, report: &Report) -> Vec<ChapterSummary> {
+    let mut out: Vec<ChapterSummary> = Vec::new();
+    for result in &report.clauses {
+        let key = chapter_of(catalog, &result.id);
+        let index = match out.iter().position(|c| c.key == key) {
+            Some(i) => i,
+            None => {
+                let title = catalog
+                    .section(&key)
+                    .and_then(|s| s.title.clone())
+                    .unwrap_or_default();
+                out.push(ChapterSummary {
+                    key: key.clone(),
+                    title,
+                    covered: 0,
+                    partial: 0,
+                    omitted: 0,
+                    omitted_recommended: 0,
+                });
+                out.len() - 1
+            }
+        };
+        let chapter = &mut out[index];
+        match result.status {
+            Status::Covered => chapter.covered += 1,
+            Status::Partial => chapter.partial += 1,
+            Status::Omitted => {
+                chapter.omitted += 1;
+                if result.recommended {
+                    chapter.omitted_recommended += 1;
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The document's wording for a clause: its matching provisions in document order.
+pub fn document_text(result: &ClauseResult) -> String {
+    let mut matches: Vec<_> = result.matches.iter().collect();
+    matches.sort_by_key(|m| m.line);
+    matches
+        .iter()
+        .map(|m| m.text.trim())
+        .filter(|t| !t.is_empty())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn unreadable(e: GapError) -> AppError {
+    AppError::Invalid(DomainError::new(FILE, e.to_string()))
+}
+
+/// Reads and analyses a document (CPU work, off the async threads).
+async fn analyse(file_name: &str, bytes: Vec<u8>) -> Result<Report, AppError> {
+    let catalog = guideline()?;
+    let name = file_name.to_owned();
+    tokio::task::spawn_blocking(move || {
+        let doc = Document::from_bytes(&bytes, &name).map_err(unreadable)?;
+        Ok(mamori_gap::analyze(catalog, &doc))
+    })
+    .await
+    .map_err(|e| AppError::Internal(format!("gap analysis: {e}")))?
+}
+
+fn check_upload(file_name: &str, bytes: &[u8]) -> Result<(), AppError> {
+    if bytes.is_empty() {
+        return Err(AppError::Invalid(DomainError::new(
+            FILE,
+            format!("{file_name} は空のファイルです"),
+        )));
+    }
+    if bytes.len() > MAX_GAP_BYTES {
+        return Err(AppError::Invalid(DomainError::new(
+            FILE,
+            format!(
+                "ファイルが大きすぎます（{} MB まで）",
+                MAX_GAP_BYTES / 1024 / 1024
+            ),
+        )));
+    }
+    Ok(())
+}
+
+/// What importing an analysed document wrote.
+#[derive(Debug, Clone)]
+pub struct GapAdoption {
+    pub edition: Edition,
+    /// Partial clauses whose wording is now the document's.
+    pub amended: Vec<String>,
+    /// 【推奨事項】 the document covers, now adopted.
+    pub adopted: Vec<String>,
+    /// Clauses deleted in the edition the draft was made from that the document has.
+    pub restored: Vec<String>,
+    /// The document's own provisions, now local clauses: (number, title).
+    pub local: Vec<(String, String)>,
+    /// Clauses (not 【推奨事項】) the document omits: they keep the guideline's 例文.
+    pub unaddressed: Vec<String>,
+    /// Provisions before the first one that matches a clause — the title, 前文 and 目次 — which
+    /// are not imported.
+    pub front_matter: Vec<String>,
+}
+
+/// The changes an analysis makes to a profile, in the order they are applied.
+fn changes_for(
+    report: &Report,
+    catalog: &Catalog,
+    edition: &Edition,
+) -> (Vec<ProfileChange>, GapAdoption) {
+    let profile = &edition.profile;
+    let mut changes = Vec::new();
+    let mut outcome = GapAdoption {
+        edition: edition.clone(),
+        amended: Vec::new(),
+        adopted: Vec::new(),
+        restored: Vec::new(),
+        local: Vec::new(),
+        unaddressed: Vec::new(),
+        front_matter: Vec::new(),
+    };
+    for result in &report.clauses {
+        let id = result.id.clone();
+        match result.status {
+            Status::Covered | Status::Partial => {
+                if profile.deletions.contains_key(&id) {
+                    changes.push(ProfileChange::Restore { clause: id.clone() });
+                    outcome.restored.push(id.clone());
+                }
+                if result.recommended && !profile.adopted_recommended.contains(&id) {
+                    changes.push(ProfileChange::Adopt {
+                        clause: id.clone(),
+                        adopted: true,
+                    });
+                    outcome.adopted.push(id.clone());
+                }
+                let text = document_text(result);
+                if result.status == Status::Partial && !text.is_empty() {
+                    changes.push(ProfileChange::Amend {
+                        clause: id.clone(),
+                        text,
+                        reason: Some(AMENDMENT_REASON.to_owned()),
+                    });
+                    outcome.amended.push(id);
+                }
+            }
+            Status::Omitted => {
+                if !result.recommended && !profile.deletions.contains_key(&id) {
+                    outcome.unaddressed.push(id);
+                }
+            }
+        }
+    }
+    let mut used: BTreeSet<String> = profile
+        .local_clauses
+        .iter()
+        .map(|c| c.key.clone())
+        .collect();
+    let mut next = 1;
+    let first_match = report
+        .clauses
+        .iter()
+        .filter(|c| c.status != Status::Omitted)
+        .flat_map(|c| c.matches.iter().map(|m| m.line))
+        .min();
+    for addition in &report.additions {
+        if first_match.is_none_or(|first| addition.line < first) {
+            outcome
+                .front_matter
+                .push(if addition.provision.trim().is_empty() {
+                    format!("{}行目", addition.line)
+                } else {
+                    addition.provision.trim().to_owned()
+                });
+            continue;
+        }
+        let key = loop {
+            let key = format!("gap-{next}");
+            next += 1;
+            if used.insert(key.clone()) {
+                break key;
+            }
+        };
+        let local = local_clause(key, addition, report, catalog);
+        outcome
+            .local
+            .push((local.number.clone(), local.title.clone()));
+        changes.push(ProfileChange::AddLocal(local));
+    }
+    (changes, outcome)
+}
+
+/// A local addition as a local clause, after the clause matched nearest above it.
+fn local_clause(
+    key: String,
+    addition: &Addition,
+    report: &Report,
+    catalog: &Catalog,
+) -> LocalClause {
+    let after = report
+        .clauses
+        .iter()
+        .filter(|c| c.status != Status::Omitted)
+        .flat_map(|c| c.matches.iter().map(move |m| (m.line, c.id.as_str())))
+        .filter(|(line, _)| *line <= addition.line)
+        .max_by_key(|(line, id)| (*line, catalog.clause(id).map(|c| c.order)))
+        .map(|(_, id)| id.to_owned());
+    let text = addition.text.trim().to_owned();
+    let number = if addition.provision.trim().is_empty() {
+        format!("{}行目", addition.line)
+    } else {
+        addition.provision.trim().to_owned()
+    };
+    LocalClause {
+        key,
+        number,
+        title: title_of(&text),
+        text,
+        after,
+    }
+}
+
+/// A heading for a provision that has none: its first sentence, shortened.
+fn title_of(text: &str) -> String {
+    const MAX: usize = 30;
+    let first = text
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .split('。')
+        .next()
+        .unwrap_or_default()
+        .trim();
+    let title: String = first.chars().take(MAX).collect();
+    if title.is_empty() {
+        "独自の規定".to_owned()
+    } else if first.chars().count() > MAX {
+        format!("{title}…")
+    } else {
+        title
+    }
+}
+
+impl App {
+    /// Keeps an uploaded policy document for analysis and returns its analysis. Refused at once
+    /// when the document cannot be read. Nothing in the policy changes.
+    pub async fn analyze_policy_document(
+        &self,
+        user: &CurrentUser,
+        file_name: &str,
+        bytes: &[u8],
+    ) -> Result<GapAnalysis, AppError> {
+        let body = user.body()?;
+        check_upload(file_name, bytes)?;
+        let report = analyse(file_name, bytes.to_vec()).await?;
+        let mut conn = self.store().conn().await?;
+        let id = org::put_pending_import(
+            &mut conn,
+            body.id,
+            PENDING_KIND,
+            file_name,
+            bytes,
+            &user.account.login.to_string(),
+            self.now(),
+        )
+        .await?;
+        Ok(GapAnalysis {
+            id,
+            file_name: file_name.to_owned(),
+            report,
+        })
+    }
+
+    /// The analysis of a kept document, made again.
+    pub async fn gap_analysis(
+        &self,
+        user: &CurrentUser,
+        id: &str,
+    ) -> Result<GapAnalysis, AppError> {
+        let body = user.body()?;
+        let mut conn = self.store().conn().await?;
+        let (_, file_name, bytes) = org::pending_import(&mut conn, body.id, id)
+            .await?
+            .filter(|(k, ..)| k == PENDING_KIND)
+            .ok_or_else(|| AppError::NotFound("分析した文書".to_owned()))?;
+        drop(conn);
+        let report = analyse(&file_name, bytes).await?;
+        Ok(GapAnalysis {
+            id: id.to_owned(),
+            file_name,
+            report,
+        })
+    }
+
+    /// Imports an analysed document as a new draft edition: made from the edition in force (or
+    /// the guideline when the body has none), covered clauses keep the guideline's wording,
+    /// partial ones take the document's, covered 【推奨事項】 are adopted, the document's own
+    /// provisions become local clauses (except the title, 前文 and 目次 before the first
+    /// provision that matches a clause), omitted clauses keep the guideline's 例文. One
+    /// transaction: the edition's create record, one record of the import, the upload removed.
+    pub async fn adopt_gap_analysis(
+        &self,
+        user: &CurrentUser,
+        _may: &PolicyEditor,
+        id: &str,
+        meta: &RequestMeta,
+    ) -> Result<GapAdoption, AppError> {
+        let body = user.body()?.clone();
+        let catalog = guideline()?;
+        let analysis = self.gap_analysis(user, id).await?;
+        let now = self.now();
+        let mut tx = self.store().begin_write().await?;
+        // The upload may have been imported meanwhile.
+        if pending_in(&mut tx, body.id, id).await?.is_none() {
+            return Err(AppError::NotFound("分析した文書".to_owned()));
+        }
+        let editions = policy_store::list_editions(tx.conn(), body.id).await?;
+        if let Some(open) = editions.iter().find(|e| {
+            matches!(
+                e.status,
+                EditionStatus::Draft | EditionStatus::UnderReview | EditionStatus::Decided
+            )
+        }) {
+            return Err(AppError::Conflict(format!(
+                "{}が{}です。取り込んで新しい版にするには、それが施行されるか廃止されてからにしてください",
+                open.number,
+                open.status.label()
+            )));
+        }
+        let mut edition = match editions.iter().find(|e| e.status == EditionStatus::InForce) {
+            Some(source) => {
+                let next = editions
+                    .iter()
+                    .map(|e| e.number)
+                    .max()
+                    .unwrap_or(source.number)
+                    .next();
+                source.new_draft(next, now)
+            }
+            None if editions.is_empty() => {
+                let roles = org::list_role_definitions(tx.conn(), body.id)
+                    .await?
+                    .into_iter()
+                    .map(|r| RoleSetting {
+                        key: r.key,
+                        name: r.name,
+                        post: None,
+                    })
+                    .collect();
+                let title = if analysis.report.document.title.trim().is_empty() {
+                    "情報セキュリティポリシー".to_owned()
+                } else {
+                    analysis.report.document.title.trim().to_owned()
+                };
+                Edition::first(body.id, title, default_profile(&body.name, roles)?, now)
+            }
+            None => {
+                return Err(AppError::Conflict(
+                    "施行中の版がありません。取り込むには施行中の版が必要です".to_owned(),
+                ));
+            }
+        };
+        self.insert_edition(&mut tx, user, &edition, meta).await?;
+        let before = edition.clone();
+        let (changes, mut outcome) = changes_for(&analysis.report, catalog, &edition);
+        for change in &changes {
+            change.apply(&mut edition.profile, catalog).map_err(|e| {
+                AppError::Invalid(DomainError::new(
+                    FILE,
+                    format!("{}: {}（何も変更していません）", e.field, e.message),
+                ))
+            })?;
+        }
+        policy_store::update_edition(tx.conn(), &edition, before.status, now).await?;
+        let (before_view, mut after_view) = audit_views(&before, &edition);
+        if let Some(view) = after_view.as_object_mut() {
+            view.insert(
+                "gap_import".to_owned(),
+                json!({
+                    "file_name": analysis.file_name,
+                    "document_title": analysis.report.document.title,
+                    "amended": outcome.amended,
+                    "adopted_recommended": outcome.adopted,
+                    "restored": outcome.restored,
+                    "local_clauses": outcome.local.iter().map(|(n, t)| format!("{n} {t}")).collect::<Vec<_>>(),
+                    "unaddressed": outcome.unaddressed.len(),
+                    "front_matter": outcome.front_matter,
+                }),
+            );
+        }
+        let entry = AuditEntry::new(
+            user.actor(),
+            "policy.import_gap",
+            "policy_edition",
+            edition.id,
+        )
+        .body(body.id)
+        .before(&before_view)
+        .after(&after_view)
+        .request(meta.request_id.clone());
+        audit::append(&mut tx, now, entry).await?;
+        org::delete_pending_import(tx.conn(), id).await?;
+        tx.commit().await?;
+        outcome.edition = edition;
+        Ok(outcome)
+    }
+}
+
+async fn pending_in(
+    tx: &mut mamori_store::WriteTx,
+    body: mamori_domain::ids::BodyId,
+    id: &str,
+) -> Result<Option<()>, AppError> {
+    Ok(org::pending_import(tx.conn(), body, id)
+        .await?
+        .filter(|(k, ..)| k == PENDING_KIND)
+        .map(|_| ()))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+    use super::*;
+
+    #[test]
+    fn a_title_is_the_first_sentence_shortened() {
+        assert_eq!(title_of("職員は研修を受ける。その他"), "職員は研修を受ける");
+        assert_eq!(title_of(""), "独自の規定");
+        let long = "あ".repeat(40);
+        assert_eq!(title_of(&long).chars().count(), 31);
+    }
+
+    #[test]
+    fn summaries_follow_the_chapters_of_the_catalog() {
+        let catalog = guideline().unwrap();
+        let doc = Document::from_text(
+            "情報セキュリティ基本方針\n1 目的\n本基本方針は、本市が保有する情報資産の機密性、完全性及び可用性を維持するため、本市が実施する情報セキュリティ対策について基本的な事項を定めることを目的とする。\n",
+        )
+        .unwrap();
+        let report = mamori_gap::analyze(catalog, &doc);
+        let chapters = chapter_summaries(catalog, &report);
+        assert_eq!(chapters.first().map(|c| c.key.as_str()), Some("B"));
+        assert_eq!(chapters.len(), 10);
+        let total: usize = chapters.iter().map(ChapterSummary::total).sum();
+        assert_eq!(total, report.clauses.len());
+        assert!(chapters[0].covered >= 1);
+    }
+}
