@@ -195,7 +195,7 @@ pub struct AssetInput {
 /// The 管理番号 in a list field.
 pub fn split_numbers(text: &str) -> Vec<String> {
     text.split(|c: char| matches!(c, '、' | ',' | '，' | '・' | ';' | '；') || c.is_whitespace())
-        .map(|s| fold_text(s))
+        .map(fold_text)
         .filter(|s| !s.is_empty())
         .collect()
 }
@@ -1217,12 +1217,8 @@ pub(crate) async fn act(
         }
         if changed {
             record.updated_at = now;
-            store::update_asset(
-                tx.conn(),
-                &record,
-                &rules.level_rows(&asset.classification)?,
-            )
-            .await?;
+            store::update_asset(tx.conn(), record, &rules.level_rows(&asset.classification)?)
+                .await?;
         }
     }
     let audit_action = if status == EventStatus::Completed {

@@ -139,10 +139,10 @@ fn required_band(
     record: &store::AssetRecord,
 ) -> Result<String, AppError> {
     let classification = rules.classification(record)?;
-    if ClassMarker::secret().is_met(&rules.scheme, &classification)? {
-        if let Some(lowest) = matrix.bands().first() {
-            return Ok(lowest.key.clone());
-        }
+    if ClassMarker::secret().is_met(&rules.scheme, &classification)?
+        && let Some(lowest) = matrix.bands().first()
+    {
+        return Ok(lowest.key.clone());
     }
     Ok(matrix.acceptable_band().to_owned())
 }
@@ -334,10 +334,10 @@ impl App {
         let (rules, _) = rules_of(tx.conn(), body.id).await?;
         for r in store::list_risks(tx.conn(), body.id).await? {
             let mut input = r.input.clone();
-            if let Some(asset) = r.asset_id {
-                if let Some(record) = store::get_asset(tx.conn(), body.id, asset).await? {
-                    input.required_band = Some(required_band(&rules, &matrix, &record)?);
-                }
+            if let Some(asset) = r.asset_id
+                && let Some(record) = store::get_asset(tx.conn(), body.id, asset).await?
+            {
+                input.required_band = Some(required_band(&rules, &matrix, &record)?);
             }
             let risk = Risk::assess(r.id, &input, &matrix, &threats).map_err(|e| {
                 AppError::Invalid(DomainError::new(
