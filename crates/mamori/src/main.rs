@@ -88,6 +88,11 @@ enum Command {
         #[command(subcommand)]
         command: org_cmd::OrgCommand,
     },
+    /// The 情報資産台帳: a large generated register and its timing
+    Assets {
+        #[command(subcommand)]
+        command: mamori::asset_bench::AssetsCommand,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -271,6 +276,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Command::Org { command } => {
                 let app = app_for_cli(&settings).await?;
                 org_cmd::run(&app, command, console_actor()).await
+            }
+            Command::Assets { command } => {
+                let app = app_for_cli(&settings).await?;
+                mamori::asset_bench::run(&app, command, console_actor()).await
             }
             Command::Catalog { .. } => Ok(ExitCode::SUCCESS),
         }
