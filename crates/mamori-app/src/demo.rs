@@ -222,6 +222,12 @@ fn internal(what: &str) -> impl Fn(String) -> AppError + '_ {
     move |e| AppError::Internal(format!("demo-mihon.toml: {what}: {e}"))
 }
 
+/// The demo body's code.
+pub(crate) fn demo_body_code() -> Result<String, AppError> {
+    let file: DemoFile = toml::from_str(DEMO).map_err(|e| internal("parse")(e.to_string()))?;
+    Ok(file.body.code)
+}
+
 impl App {
     /// Loads the demo body unless it is already there. One transaction: either all of it, with
     /// its audit records, or nothing.

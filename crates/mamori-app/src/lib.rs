@@ -14,6 +14,7 @@ pub mod auth;
 pub mod catalog;
 pub mod clock;
 pub mod demo;
+pub mod demo_scale;
 pub mod error;
 pub mod gap;
 pub mod jobs;

@@ -11,6 +11,8 @@ use mamori_app::org_import::ExportFormat;
 use mamori_domain::audit::Actor;
 use mamori_io::org_table::CsvEncoding;
 
+use mamori::asset_bench::AssetsCommand as BenchCommand;
+
 use crate::org_cmd::{Encoding, Format, ImportCounts, report_import};
 
 #[derive(Subcommand, Debug)]
@@ -41,6 +43,17 @@ pub enum AssetsCommand {
         encoding: Encoding,
         #[arg(long)]
         output: PathBuf,
+    },
+    /// Add N generated assets to the demo body (みほん市; loaded first when absent), for benchmarks
+    Generate {
+        #[arg(long)]
+        count: u64,
+    },
+    /// Measure the register's pages, filters and the asset page on the demo body (p50/p99/max)
+    Bench {
+        /// Measurements per query
+        #[arg(long, default_value_t = 100)]
+        pages: usize,
     },
     /// Run the rule checks over the register; exit 1 when something is found
     Check {
@@ -129,6 +142,12 @@ pub async fn run(app: &App, command: AssetsCommand, actor: Actor) -> anyhow::Res
                 output.display()
             );
             Ok(ExitCode::SUCCESS)
+        }
+        AssetsCommand::Generate { count } => {
+            mamori::asset_bench::run(app, BenchCommand::Generate { count }, actor).await
+        }
+        AssetsCommand::Bench { pages } => {
+            mamori::asset_bench::run(app, BenchCommand::Bench { pages }, actor).await
         }
         AssetsCommand::Check { body, format } => {
             let body = crate::body_for(app, body.as_deref()).await?;

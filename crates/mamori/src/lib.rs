@@ -1,6 +1,7 @@
 //! The mamori binary's library half: settings and the one startup path that `main` and the
 //! tests both use.
 
+pub mod asset_bench;
 pub mod bench;
 pub mod settings;
 pub mod startup;
