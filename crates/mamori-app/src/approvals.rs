@@ -371,8 +371,32 @@ impl App {
         let kinds = kinds_of(profile.as_ref())?;
         let kind = kind_of(&kinds, &app.kind)?.clone();
         let person = user.account.person_id;
+        // Assets and people by what people read: 管理番号 and name, the person's name.
+        let mut values = field_values(&kind, &app);
+        for (def, value) in kind.fields.iter().zip(values.iter_mut()) {
+            match app.fields.get(&def.key) {
+                Some(FieldValue::Assets(ids)) => {
+                    let records = asset_store::get_assets(&mut conn, body.id, ids).await?;
+                    value.1 = records
+                        .iter()
+                        .map(|r| format!("{} {}", r.asset_no, r.name))
+                        .collect::<Vec<_>>()
+                        .join("、");
+                }
+                Some(FieldValue::People(ids)) => {
+                    let mut names = Vec::new();
+                    for id in ids {
+                        if let Some(p) = org::find_person(&mut conn, *id).await? {
+                            names.push(p.name);
+                        }
+                    }
+                    value.1 = names.join("、");
+                }
+                _ => {}
+            }
+        }
         Ok(ApplicationView {
-            values: field_values(&kind, &app),
+            values,
             // The applicant and the people the application is about never decide it.
             may_decide: person
                 .is_some_and(|p| app.awaits(p) && p != app.applicant && !app.subjects.contains(&p)),

@@ -93,6 +93,15 @@ async fn the_pending_transport_is_decided_by_the_section_chief_and_enters_the_le
 
     let view = t.app.application(&kacho, pending.id).await.unwrap();
     assert_eq!(view.application.status, Status::Approved);
+    // The asset is named by its 管理番号 and name, not its id.
+    assert!(
+        view.values
+            .iter()
+            .any(|(label, value)| label == "運搬する情報資産"
+                && value.starts_with("IA-000005 USBメモリ")),
+        "{:?}",
+        view.values
+    );
     // The asset record it permitted has happened, with the application's number.
     let event = view.asset_event.expect("linked to the asset record");
     let mut conn = t.app.store().conn().await.unwrap();
