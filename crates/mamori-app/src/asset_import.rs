@@ -253,14 +253,14 @@ async fn plan(
     // Links must name an asset of the register or of the file; a copy and a medium must be
     // classified at least at what they inherit.
     let mut rows = Vec::new();
-    let mut numbers: HashMap<AssetId, String> = HashMap::new();
-    for record in existing.values() {
-        for id in record.derived_from.iter().chain(&record.holds) {
-            if let Some(r) = store::get_asset(conn, body, *id).await? {
-                numbers.insert(*id, r.asset_no);
-            }
-        }
-    }
+    let linked: Vec<AssetId> = existing
+        .values()
+        .flat_map(|r| r.derived_from.iter().chain(&r.holds).copied())
+        .collect();
+    let numbers: HashMap<AssetId, String> = store::numbers_of(conn, body, &linked)
+        .await?
+        .into_iter()
+        .collect();
     let mut created = 0;
     let mut changed = 0;
     let mut unchanged = 0;

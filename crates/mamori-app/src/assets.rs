@@ -26,7 +26,7 @@ use mamori_store::{AnyConnection, WriteTx, audit, org};
 use serde::Serialize;
 
 use crate::access::AssetWriter;
-use crate::organization::{authority_matrix, ruling_profile};
+use crate::organization::{authority_matrix, role_names, ruling_profile};
 use crate::{App, AppError, CurrentUser, RequestMeta};
 
 /// The clause whose 権限・責任 mark names the role that owns an asset (情報資産の管理責任).
@@ -143,19 +143,7 @@ pub(crate) async fn rules_of(
         None => ClassificationScheme::guideline()?,
     };
     let defs = org::list_role_definitions(conn, body).await?;
-    let roles = defs
-        .into_iter()
-        .map(|mut d| {
-            if let Some(name) = profile
-                .as_ref()
-                .and_then(|p| p.roles.iter().find(|r| r.key == d.key))
-                .map(|r| r.name.clone())
-            {
-                d.name = name;
-            }
-            d
-        })
-        .collect();
+    let roles = role_names(&defs, profile.as_ref());
     Ok((
         AssetRules {
             scheme,
@@ -314,6 +302,32 @@ pub struct EventLine {
     pub permission_clause: Option<String>,
     /// The application for the permission, once made.
     pub application: Option<mamori_domain::ids::ApplicationId>,
+}
+
+impl EventLine {
+    /// A stored record for the screens, the roles in the body's names; no person name, clause
+    /// or application (the asset page adds them).
+    fn of(e: AssetEvent, rules: &AssetRules) -> Self {
+        Self {
+            id: e.id,
+            action: e.action,
+            status: e.status.label(),
+            awaiting: e.status == EventStatus::AwaitingApproval,
+            acted_at: e.acted_at,
+            person: None,
+            details: e.details,
+            new_location: e.new_location,
+            required_roles: e
+                .required_roles
+                .iter()
+                .map(|k| rules.role_name(k))
+                .collect(),
+            approval: e.approval,
+            recorded_by: e.recorded_by,
+            permission_clause: None,
+            application: None,
+        }
+    }
 }
 
 /// A linked asset: `(id, 管理番号, name, classification text)`.
@@ -548,22 +562,10 @@ impl App {
             .await?
             .map(|c| c.to_string());
         let mut dependents = Vec::new();
-        for (relation, dep_id, number, name) in store::dependents(&mut conn, id).await? {
-            let classification = match store::get_asset(&mut conn, body.id, dep_id).await? {
-                Some(r) => rules
-                    .classification(&r)
-                    .map_or_else(|e| e.message, |c| c.to_string()),
-                None => String::new(),
-            };
-            dependents.push((
-                relation_label(&relation).to_owned(),
-                LinkedAsset {
-                    id: dep_id,
-                    asset_no: number,
-                    name,
-                    classification,
-                },
-            ));
+        for (relation, dep_id, ..) in store::dependents(&mut conn, id).await? {
+            if let Some(r) = store::get_asset(&mut conn, body.id, dep_id).await? {
+                dependents.push((relation_label(&relation).to_owned(), linked_one(&rules, &r)));
+            }
         }
         let people: HashMap<PersonId, String> = org::people_on(&mut conn, body.id, self.today())
             .await?
@@ -582,23 +584,10 @@ impl App {
                 (None, None)
             };
             events.push(EventLine {
-                id: e.id,
-                action: e.action,
-                status: e.status.label(),
-                awaiting,
-                acted_at: e.acted_at,
                 person: e.person.and_then(|p| people.get(&p).cloned()),
-                details: e.details,
-                new_location: e.new_location,
-                required_roles: e
-                    .required_roles
-                    .iter()
-                    .map(|r| rules.role_name(r))
-                    .collect(),
-                approval: e.approval,
-                recorded_by: e.recorded_by,
                 permission_clause,
                 application,
+                ..EventLine::of(e, &rules)
             });
         }
         Ok(AssetDetail {
@@ -1108,35 +1097,7 @@ impl App {
             let Some(r) = store::get_asset(&mut conn, body.id, e.asset_id).await? else {
                 continue;
             };
-            out.push((
-                EventLine {
-                    id: e.id,
-                    action: e.action,
-                    status: e.status.label(),
-                    awaiting: true,
-                    acted_at: e.acted_at,
-                    person: None,
-                    details: e.details,
-                    new_location: e.new_location,
-                    required_roles: e
-                        .required_roles
-                        .iter()
-                        .map(|k| rules.role_name(k))
-                        .collect(),
-                    approval: None,
-                    recorded_by: e.recorded_by,
-                    permission_clause: None,
-                    application: None,
-                },
-                LinkedAsset {
-                    id: r.id,
-                    asset_no: r.asset_no.clone(),
-                    name: r.name.clone(),
-                    classification: rules
-                        .classification(&r)
-                        .map_or_else(|e| e.message, |c| c.to_string()),
-                },
-            ));
+            out.push((EventLine::of(e, &rules), linked_one(&rules, &r)));
         }
         Ok(out)
     }
@@ -1415,17 +1376,18 @@ pub fn permitter_text(a: &Authority) -> String {
 }
 
 fn linked(rules: &AssetRules, records: Vec<AssetRecord>) -> Vec<LinkedAsset> {
-    records
-        .iter()
-        .map(|r| LinkedAsset {
-            id: r.id,
-            asset_no: r.asset_no.clone(),
-            name: r.name.clone(),
-            classification: rules
-                .classification(r)
-                .map_or_else(|e| e.message, |c| c.to_string()),
-        })
-        .collect()
+    records.iter().map(|r| linked_one(rules, r)).collect()
+}
+
+fn linked_one(rules: &AssetRules, r: &AssetRecord) -> LinkedAsset {
+    LinkedAsset {
+        id: r.id,
+        asset_no: r.asset_no.clone(),
+        name: r.name.clone(),
+        classification: rules
+            .classification(r)
+            .map_or_else(|e| e.message, |c| c.to_string()),
+    }
 }
 
 fn first_error(errors: Vec<DomainError>) -> AppError {

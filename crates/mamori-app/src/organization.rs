@@ -241,7 +241,10 @@ fn tree_of(units: &[OrgUnit], date: NaiveDate) -> OrgSnapshot {
     }
 }
 
-fn role_names(defs: &[RoleDefinition], profile: Option<&Profile>) -> Vec<RoleDefinition> {
+pub(crate) fn role_names(
+    defs: &[RoleDefinition],
+    profile: Option<&Profile>,
+) -> Vec<RoleDefinition> {
     // The profile's names win: a body that calls the 情報セキュリティ管理者 「所属長」 sees that.
     defs.iter()
         .map(|d| {

@@ -7,13 +7,11 @@ use std::time::Instant;
 use anyhow::Context;
 use clap::{Subcommand, ValueEnum};
 use mamori_app::App;
-use mamori_app::org_import::ExportFormat;
 use mamori_domain::audit::Actor;
-use mamori_io::org_table::CsvEncoding;
 
 use mamori::asset_bench::AssetsCommand as BenchCommand;
 
-use crate::org_cmd::{Encoding, Format, ImportCounts, report_import};
+use crate::org_cmd::{Encoding, Format, ImportCounts, export_format, report_import};
 
 #[derive(Subcommand, Debug)]
 pub enum AssetsCommand {
@@ -128,11 +126,7 @@ pub async fn run(app: &App, command: AssetsCommand, actor: Actor) -> anyhow::Res
             output,
         } => {
             let body = crate::body_for(app, body.as_deref()).await?;
-            let format = match (format, encoding) {
-                (Format::Xlsx, _) => ExportFormat::Xlsx,
-                (Format::Csv, Encoding::Sjis) => ExportFormat::Csv(CsvEncoding::ShiftJis),
-                (Format::Csv, Encoding::Utf8) => ExportFormat::Csv(CsvEncoding::Utf8Bom),
-            };
+            let format = export_format(format, encoding);
             let bytes = app.export_assets(body.id, format).await?;
             std::fs::write(&output, bytes)
                 .with_context(|| format!("{} に書き込めません", output.display()))?;

@@ -75,6 +75,15 @@ pub enum Encoding {
     Utf8,
 }
 
+/// The file an export writes, from the command's options.
+pub fn export_format(format: Format, encoding: Encoding) -> ExportFormat {
+    match (format, encoding) {
+        (Format::Xlsx, _) => ExportFormat::Xlsx,
+        (Format::Csv, Encoding::Sjis) => ExportFormat::Csv(CsvEncoding::ShiftJis),
+        (Format::Csv, Encoding::Utf8) => ExportFormat::Csv(CsvEncoding::Utf8Bom),
+    }
+}
+
 pub async fn run(app: &App, command: OrgCommand, actor: Actor) -> anyhow::Result<ExitCode> {
     match command {
         OrgCommand::Import {
@@ -103,11 +112,7 @@ pub async fn run(app: &App, command: OrgCommand, actor: Actor) -> anyhow::Result
             output,
         } => {
             let body = crate::body_for(app, body.as_deref()).await?;
-            let format = match (format, encoding) {
-                (Format::Xlsx, _) => ExportFormat::Xlsx,
-                (Format::Csv, Encoding::Sjis) => ExportFormat::Csv(CsvEncoding::ShiftJis),
-                (Format::Csv, Encoding::Utf8) => ExportFormat::Csv(CsvEncoding::Utf8Bom),
-            };
+            let format = export_format(format, encoding);
             let bytes = app.export_org(body.id, kind.into(), format).await?;
             std::fs::write(&output, bytes)
                 .with_context(|| format!("{} に書き込めません", output.display()))?;

@@ -116,17 +116,8 @@ async fn unit_choices(
     user: &CurrentUser,
     selected: &str,
 ) -> Result<Vec<Choice>, AppError> {
-    Ok(state
-        .app
-        .org_tree(user, state.app.today())
-        .await?
-        .iter()
-        .map(|r| Choice {
-            value: r.unit.id.to_string(),
-            label: format!("{}{}", "　".repeat(r.depth), r.unit.name),
-            selected: r.unit.id.to_string() == selected,
-        })
-        .collect())
+    let tree = state.app.org_tree(user, state.app.today()).await?;
+    Ok(super::org::unit_choices(&tree, selected))
 }
 
 fn invalid(field: &str, message: impl Into<String>) -> AppError {

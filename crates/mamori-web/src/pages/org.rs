@@ -142,7 +142,7 @@ fn not_found(what: &str) -> AppError {
 }
 
 /// The units of a tree as select options, indented by depth.
-fn unit_choices(rows: &[UnitRow], selected: &str) -> Vec<Choice> {
+pub(crate) fn unit_choices(rows: &[UnitRow], selected: &str) -> Vec<Choice> {
     rows.iter()
         .map(|r| Choice {
             value: r.unit.id.to_string(),
