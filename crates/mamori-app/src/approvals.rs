@@ -67,12 +67,61 @@ pub(crate) fn kinds_of(profile: Option<&Profile>) -> Result<Vec<ApplicationKind>
             }
         })
         .collect();
-    approval::default_kinds(&clauses).map_err(|errors| {
+    let first = |errors: Vec<mamori_domain::DomainError>| {
         errors.into_iter().next().map_or_else(
             || AppError::Internal("application kinds".to_owned()),
             AppError::Invalid,
         )
-    })
+    };
+    let mut kinds = approval::default_kinds(&clauses).map_err(first)?;
+    let own = profile.map_or("", |p| p.approval_kinds.as_str());
+    if !own.trim().is_empty() {
+        let label = mamori_domain::policy::field::APPROVAL_KINDS;
+        let own = ApplicationKind::from_toml(own).map_err(|errors| {
+            first(
+                errors
+                    .into_iter()
+                    .map(|e| mamori_domain::DomainError::new(label, e.to_string()))
+                    .collect(),
+            )
+        })?;
+        for k in &own {
+            if catalog.clause(&k.clause).is_none() {
+                return Err(AppError::Invalid(mamori_domain::DomainError::new(
+                    label,
+                    format!(
+                        "申請の種類「{}」の条項「{}」はガイドラインにありません",
+                        k.name, k.clause
+                    ),
+                )));
+            }
+        }
+        kinds = approval::merge_kinds(kinds, &own);
+        approval::validate_kinds(&kinds).map_err(|errors| {
+            first(
+                errors
+                    .into_iter()
+                    .map(|e| mamori_domain::DomainError::new(label, e.to_string()))
+                    .collect(),
+            )
+        })?;
+    }
+    // The 事後報告 deadline of an emergency is the body's parameter when it sets one.
+    if let Some(days) = profile
+        .and_then(|p| {
+            p.parameters
+                .iter()
+                .find(|x| x.key == "emergency_report_days")
+        })
+        .and_then(|x| x.value.trim().parse::<u32>().ok())
+    {
+        for k in &mut kinds {
+            if let Some(rule) = &mut k.emergency {
+                rule.report_within_days = days;
+            }
+        }
+    }
+    Ok(kinds)
 }
 
 /// What filing an application does.
@@ -99,6 +148,125 @@ pub struct ApplicationView {
     pub may_decide: bool,
     /// The signed-in person is the applicant and may still withdraw.
     pub may_withdraw: bool,
+    /// The applicant may correct a 下書き or 差戻し and 申請 it (again).
+    pub may_resubmit: bool,
+    /// 実施, 返却, 完了 the signed-in person may record now.
+    pub may_start: bool,
+    pub may_return: bool,
+    pub may_complete: bool,
+    /// The applicant of an emergency application may make the 事後報告.
+    pub may_report: bool,
+    /// The values as the form shows them (assets by 管理番号, people by 職員番号).
+    pub form: BTreeMap<String, String>,
+    /// Flags as the ledger shows them.
+    pub return_overdue: bool,
+    pub report_overdue: bool,
+    pub needs_review: bool,
+}
+
+/// Which rows of a 台帳 to show: by state, by 所属, by 申請日, or only those that need action
+/// (返却遅れ, 期限間近, 事後報告の期限超過).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LedgerFilter {
+    pub status: Option<Status>,
+    /// Part of the 所属 name.
+    pub unit: Option<String>,
+    pub applied_from: Option<chrono::NaiveDate>,
+    pub applied_to: Option<chrono::NaiveDate>,
+    pub needs_action: bool,
+}
+
+impl LedgerFilter {
+    fn keeps(&self, r: &LedgerRow) -> bool {
+        self.status.is_none_or(|s| r.status == s)
+            && self
+                .unit
+                .as_deref()
+                .map(str::trim)
+                .is_none_or(|u| u.is_empty() || r.unit.contains(u))
+            && self
+                .applied_from
+                .is_none_or(|from| r.applied_on.is_some_and(|d| d >= from))
+            && self
+                .applied_to
+                .is_none_or(|to| r.applied_on.is_some_and(|d| d <= to))
+            && (!self.needs_action || r.overdue_return || r.expiring || r.report_overdue)
+    }
+
+    /// Reads the filter from query text; what cannot be read is refused naming the field.
+    pub fn parse(
+        status: &str,
+        unit: &str,
+        from: &str,
+        to: &str,
+        needs_action: bool,
+    ) -> Result<Self, AppError> {
+        let date = |label: &str, raw: &str| -> Result<Option<chrono::NaiveDate>, AppError> {
+            let raw = raw.trim();
+            if raw.is_empty() {
+                return Ok(None);
+            }
+            chrono::NaiveDate::parse_from_str(raw, "%Y-%m-%d")
+                .map(Some)
+                .map_err(|_| {
+                    AppError::Invalid(mamori_domain::DomainError::new(
+                        label,
+                        format!("「{raw}」は日付として読めません（例: 2026-04-01）"),
+                    ))
+                })
+        };
+        let status = match status.trim() {
+            "" => None,
+            key => Some(Status::parse(key).ok_or_else(|| {
+                AppError::Invalid(mamori_domain::DomainError::new(
+                    "状態",
+                    format!("「{key}」という状態はありません"),
+                ))
+            })?),
+        };
+        Ok(Self {
+            status,
+            unit: Some(unit.trim().to_owned()).filter(|u| !u.is_empty()),
+            applied_from: date("申請日（から）", from)?,
+            applied_to: date("申請日（まで）", to)?,
+            needs_action,
+        })
+    }
+}
+
+/// What follows an approval, recorded by the applicant or someone who approved it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FollowUp {
+    /// 実施: the approved action begins.
+    Start,
+    /// 返却: the item is back on that date.
+    Return { on: chrono::NaiveDate },
+    /// 完了
+    Complete,
+    /// 事後報告 of an emergency application (applicant only): it goes to review.
+    Report,
+}
+
+/// A 例外措置 in force whose 期限 is near or past: it comes up for review.
+#[derive(Debug, Clone, Serialize)]
+pub struct ExceptionReview {
+    pub application: Application,
+    /// Days until the 期限; negative when past.
+    pub days_left: i64,
+    /// The compensating measures as entered.
+    pub measures: String,
+}
+
+/// The applicant, or someone who approved a step, records what follows an approval.
+fn may_follow_up(app: &Application, person: PersonId) -> bool {
+    person == app.applicant
+        || app.route.as_ref().is_some_and(|r| {
+            r.steps
+                .iter()
+                .flat_map(|s| &s.seats)
+                .filter_map(|s| s.decision.as_ref())
+                .any(|d| d.by == person && d.decision == Decision::Approve)
+        })
 }
 
 /// Who acts: the person behind the account.
@@ -175,6 +343,131 @@ fn field_values(kind: &ApplicationKind, app: &Application) -> Vec<(String, Strin
         .collect()
 }
 
+/// The kind's fields read from the text of a form. Assets are named by 管理番号 (or id) and
+/// people by 職員番号 (or id); each must be the body's.
+pub(crate) async fn parse_fields(
+    conn: &mut AnyConnection,
+    body: BodyId,
+    kind: &ApplicationKind,
+    raw: &BTreeMap<String, String>,
+) -> Result<FieldValues, AppError> {
+    let mut fields = FieldValues::new();
+    for def in &kind.fields {
+        let text = raw.get(&def.key).map(String::as_str).unwrap_or("");
+        let text = match def.kind {
+            approval::FieldKind::Assets => asset_ids_of(conn, body, &def.label, text).await?,
+            approval::FieldKind::People => person_ids_of(conn, body, &def.label, text).await?,
+            _ => text.to_owned(),
+        };
+        if let Some(v) = def.parse(&text)? {
+            fields.insert(def.key.clone(), v);
+        }
+    }
+    Ok(fields)
+}
+
+fn not_found_in(label: &str, missing: &[&str], what: &str) -> AppError {
+    AppError::Invalid(mamori_domain::DomainError::new(
+        label,
+        format!("「{}」という{what}はありません", missing.join("」「")),
+    ))
+}
+
+/// The ids of the assets named in `text` by 管理番号 or id, as a list the field parses.
+async fn asset_ids_of(
+    conn: &mut AnyConnection,
+    body: BodyId,
+    label: &str,
+    text: &str,
+) -> Result<String, AppError> {
+    let tokens: Vec<&str> = approval::split_list(text).collect();
+    if tokens.is_empty() {
+        return Ok(String::new());
+    }
+    let numbers: Vec<String> = tokens.iter().map(|t| (*t).to_owned()).collect();
+    let by_number = asset_store::ids_by_number(conn, body, &numbers).await?;
+    let ids: Vec<mamori_domain::ids::AssetId> =
+        tokens.iter().filter_map(|t| t.parse().ok()).collect();
+    let by_id = asset_store::numbers_of(conn, body, &ids).await?;
+    let mut out = Vec::new();
+    let mut missing = Vec::new();
+    for t in &tokens {
+        if let Some((id, _)) = by_number.iter().find(|(_, n)| n == t) {
+            out.push(id.to_string());
+        } else if let Some((id, _)) = by_id.iter().find(|(id, _)| id.to_string() == *t) {
+            out.push(id.to_string());
+        } else {
+            missing.push(*t);
+        }
+    }
+    if missing.is_empty() {
+        Ok(out.join(","))
+    } else {
+        Err(not_found_in(label, &missing, "管理番号の情報資産"))
+    }
+}
+
+/// The ids of the people named in `text` by 職員番号 or id, as a list the field parses.
+async fn person_ids_of(
+    conn: &mut AnyConnection,
+    body: BodyId,
+    label: &str,
+    text: &str,
+) -> Result<String, AppError> {
+    let tokens: Vec<&str> = approval::split_list(text).collect();
+    if tokens.is_empty() {
+        return Ok(String::new());
+    }
+    let people = org::all_people(conn, body).await?;
+    let mut out = Vec::new();
+    let mut missing = Vec::new();
+    for t in &tokens {
+        match people
+            .iter()
+            .find(|p| p.staff_number == *t || p.id.to_string() == *t)
+        {
+            Some(p) => out.push(p.id.to_string()),
+            None => missing.push(*t),
+        }
+    }
+    if missing.is_empty() {
+        Ok(out.join(","))
+    } else {
+        Err(not_found_in(label, &missing, "職員番号の職員"))
+    }
+}
+
+/// The values of `app` as the form shows them: assets by 管理番号, people by 職員番号.
+async fn form_values(
+    conn: &mut AnyConnection,
+    body: BodyId,
+    app: &Application,
+) -> Result<BTreeMap<String, String>, AppError> {
+    let mut out = BTreeMap::new();
+    for (key, value) in &app.fields {
+        let text = match value {
+            FieldValue::Assets(ids) => asset_store::numbers_of(conn, body, ids)
+                .await?
+                .into_iter()
+                .map(|(_, n)| n)
+                .collect::<Vec<_>>()
+                .join("、"),
+            FieldValue::People(ids) => {
+                let mut numbers = Vec::new();
+                for id in ids {
+                    if let Some(p) = org::find_person(conn, *id).await? {
+                        numbers.push(p.staff_number);
+                    }
+                }
+                numbers.join("、")
+            }
+            other => other.display(),
+        };
+        out.insert(key.clone(), text);
+    }
+    Ok(out)
+}
+
 impl App {
     /// The kinds of application of the body.
     pub async fn application_kinds(
@@ -185,6 +478,61 @@ impl App {
         let mut conn = self.store().conn().await?;
         let profile = ruling_profile(&mut conn, body.id).await?;
         kinds_of(profile.as_ref())
+    }
+
+    /// The kinds with their routes as people read them: 「情報セキュリティ管理者の許可 →
+    /// CISOの承認」, in the body's role names; 合議 and 専決 noted.
+    pub async fn application_kind_routes(
+        &self,
+        user: &CurrentUser,
+    ) -> Result<Vec<(ApplicationKind, String)>, AppError> {
+        let body = user.body()?;
+        let mut conn = self.store().conn().await?;
+        let profile = ruling_profile(&mut conn, body.id).await?;
+        let kinds = kinds_of(profile.as_ref())?;
+        let matrix = authority_matrix(profile.as_ref())?;
+        let name_of = |role: &str| {
+            profile
+                .as_ref()
+                .and_then(|p| p.roles.iter().find(|r| r.key == role))
+                .map_or_else(|| role.to_owned(), |r| r.name.clone())
+        };
+        Ok(kinds
+            .into_iter()
+            .map(|k| {
+                let mut steps: Vec<String> = match &k.route {
+                    approval::RouteSpec::FromMatrix => matrix
+                        .row(&k.clause)
+                        .iter()
+                        .filter(|m| m.mark.decides())
+                        .map(|m| format!("{}の{}", name_of(&m.role), m.mark.label()))
+                        .collect(),
+                    approval::RouteSpec::Steps { steps } => steps
+                        .iter()
+                        .map(|s| {
+                            let own = s.label.clone().unwrap_or_else(|| {
+                                format!("{}の{}", name_of(&s.role), s.mark.label())
+                            });
+                            match &s.consult {
+                                Some(c) => format!("{own}（合議: {}）", c.units.join("、")),
+                                None => own,
+                            }
+                        })
+                        .collect(),
+                };
+                if !k.delegation.is_empty() {
+                    steps.push(format!(
+                        "専決あり（{}）",
+                        k.delegation
+                            .iter()
+                            .map(|d| d.note.clone().unwrap_or_else(|| "専決".to_owned()))
+                            .collect::<Vec<_>>()
+                            .join("、")
+                    ));
+                }
+                (k, steps.join(" → "))
+            })
+            .collect())
     }
 
     /// 起案 and, with `submit`, 申請: the fields as typed (by field key), checked against the kind;
@@ -240,13 +588,7 @@ impl App {
         let profile = ruling_profile(tx.conn(), body).await?;
         let kinds = kinds_of(profile.as_ref())?;
         let kind = kind_of(&kinds, kind_key)?;
-        let mut fields = FieldValues::new();
-        for def in &kind.fields {
-            let text = raw.get(&def.key).map(String::as_str).unwrap_or("");
-            if let Some(v) = def.parse(text)? {
-                fields.insert(def.key.clone(), v);
-            }
-        }
+        let mut fields = parse_fields(tx.conn(), body, kind, raw).await?;
         if let Some(event) = asset_event {
             let e = asset_store::get_event(tx.conn(), body, event)
                 .await?
@@ -306,21 +648,18 @@ impl App {
         Ok(app.id)
     }
 
-    /// The application after 申請: the route resolved on today's organization.
-    #[allow(clippy::too_many_arguments)]
-    async fn submitted(
+    /// The route of `app` resolved on today's organization: the steps of the kind for the
+    /// applicant's unit, 専決 on the highest classification of the assets it names.
+    async fn route_for(
         &self,
         conn: &mut AnyConnection,
         body: BodyId,
         profile: Option<&Profile>,
         kind: &ApplicationKind,
         app: &Application,
-        person: PersonId,
-        now: DateTime<Utc>,
-    ) -> Result<Application, AppError> {
+    ) -> Result<approval::Route, AppError> {
         let snapshot = self.org_snapshot(conn, body, self.today(), profile).await?;
         let matrix = authority_matrix(profile)?;
-        // 専決 on the classification asks for the highest classification of the assets named.
         let (rules, _) = rules_of(conn, body).await?;
         let mut classes: Vec<Classification> = Vec::new();
         for v in app.fields.values() {
@@ -333,7 +672,7 @@ impl App {
             }
         }
         let highest = rules.scheme.highest(&classes)?;
-        let route = approval::resolve_route(
+        Ok(approval::resolve_route(
             kind,
             &snapshot,
             &matrix,
@@ -343,7 +682,22 @@ impl App {
             },
             &app.fields,
             highest.as_ref().map(|c| (&rules.scheme, c)),
-        )?;
+        )?)
+    }
+
+    /// The application after 申請: the route resolved on today's organization.
+    #[allow(clippy::too_many_arguments)]
+    async fn submitted(
+        &self,
+        conn: &mut AnyConnection,
+        body: BodyId,
+        profile: Option<&Profile>,
+        kind: &ApplicationKind,
+        app: &Application,
+        person: PersonId,
+        now: DateTime<Utc>,
+    ) -> Result<Application, AppError> {
+        let route = self.route_for(conn, body, profile, kind, app).await?;
         app.submit(
             kind,
             route,
@@ -395,12 +749,44 @@ impl App {
                 _ => {}
             }
         }
+        let today = self.today();
+        let applicant = person == Some(app.applicant);
+        let follows = person.is_some_and(|p| may_follow_up(&app, p));
+        let in_force = app.valid_until.is_none_or(|u| today <= u);
+        let reported = app.emergency.is_none_or(|e| e.reported_on.is_some());
+        let returned = app.return_due.is_none() || app.returned_on.is_some();
         Ok(ApplicationView {
             values,
             // The applicant and the people the application is about never decide it.
             may_decide: person
                 .is_some_and(|p| app.awaits(p) && p != app.applicant && !app.subjects.contains(&p)),
-            may_withdraw: person == Some(app.applicant) && !app.status.is_final(),
+            may_withdraw: applicant
+                && app.emergency.is_none()
+                && matches!(
+                    app.status,
+                    Status::Draft | Status::Submitted | Status::SentBack | Status::Approved
+                ),
+            may_resubmit: applicant && matches!(app.status, Status::Draft | Status::SentBack),
+            may_start: follows && app.status == Status::Approved && in_force,
+            may_return: follows
+                && app.return_due.is_some()
+                && app.returned_on.is_none()
+                && matches!(
+                    app.status,
+                    Status::Approved | Status::InProgress | Status::Expired
+                ),
+            may_complete: follows
+                && returned
+                && reported
+                && matches!(
+                    app.status,
+                    Status::Approved | Status::InProgress | Status::Returned | Status::Expired
+                ),
+            may_report: applicant && !reported && app.status == Status::InProgress,
+            form: form_values(&mut conn, body.id, &app).await?,
+            return_overdue: app.is_return_overdue(today),
+            report_overdue: app.is_report_overdue(today),
+            needs_review: app.needs_review(today, EXPIRY_WINDOW_DAYS),
             application: app,
             kind,
             asset_event,
@@ -638,11 +1024,13 @@ impl App {
             .collect())
     }
 
-    /// The 台帳 of one kind (by key or clause): one row per application that was submitted.
+    /// The 台帳 of one kind (by key or clause): one row per application that was submitted,
+    /// those `filter` keeps.
     pub async fn ledger(
         &self,
         user: &CurrentUser,
         kind_key: &str,
+        filter: &LedgerFilter,
     ) -> Result<(ApplicationKind, Vec<LedgerRow>), AppError> {
         let body = user.body()?;
         let mut conn = self.store().conn().await?;
@@ -656,7 +1044,235 @@ impl App {
             .map(|(a, _)| a)
             .filter(|a| a.kind == kind.key && a.status != Status::Draft)
             .map(|a| LedgerRow::build(&a, &kind, today, EXPIRY_WINDOW_DAYS))
+            .filter(|r| filter.keeps(r))
             .collect();
         Ok((kind, rows))
+    }
+
+    /// Corrects a 下書き or 差戻し with the values as typed and 申請 it again (applicant only),
+    /// on the route resolved on today's organization.
+    pub async fn resubmit_application(
+        &self,
+        user: &CurrentUser,
+        id: ApplicationId,
+        raw: &BTreeMap<String, String>,
+        seen: u32,
+        meta: &RequestMeta,
+    ) -> Result<Application, AppError> {
+        let body = user.body()?;
+        let person = person_of(user)?;
+        let now = self.now();
+        let mut tx = self.store().begin_write().await?;
+        let (mut app, _) = store::get_application(tx.conn(), body.id, id)
+            .await?
+            .ok_or_else(|| AppError::NotFound("申請".to_owned()))?;
+        if app.version != seen {
+            return Err(refused(ApprovalError::Stale {
+                seen,
+                current: app.version,
+            }));
+        }
+        let profile = ruling_profile(tx.conn(), body.id).await?;
+        let kinds = kinds_of(profile.as_ref())?;
+        let kind = kind_of(&kinds, &app.kind)?;
+        let fields = parse_fields(tx.conn(), body.id, kind, raw).await?;
+        if fields != app.fields {
+            let before = app.version;
+            app = app
+                .edit(
+                    kind,
+                    fields,
+                    &[],
+                    &ApprovalActor {
+                        by: person,
+                        at: now,
+                        version: seen,
+                    },
+                )
+                .map_err(refused)?;
+            save(tx.conn(), &app, before, now).await?;
+            audit_last(&mut tx, body.id, &app, user.actor(), meta, now).await?;
+        }
+        let before = app.version;
+        let next = self
+            .submitted(
+                tx.conn(),
+                body.id,
+                profile.as_ref(),
+                kind,
+                &app,
+                person,
+                now,
+            )
+            .await?;
+        save(tx.conn(), &next, before, now).await?;
+        audit_last(&mut tx, body.id, &next, user.actor(), meta, now).await?;
+        tx.commit().await?;
+        Ok(next)
+    }
+
+    /// 実施・返却・完了 by the applicant or someone who approved it, and the 事後報告 of an
+    /// emergency application by its applicant, on the version `seen`.
+    pub async fn follow_up(
+        &self,
+        user: &CurrentUser,
+        id: ApplicationId,
+        what: FollowUp,
+        seen: u32,
+        meta: &RequestMeta,
+    ) -> Result<Application, AppError> {
+        let body = user.body()?;
+        let person = person_of(user)?;
+        let now = self.now();
+        let mut tx = self.store().begin_write().await?;
+        let next = self
+            .follow_up_in(
+                &mut tx,
+                body.id,
+                person,
+                user.actor(),
+                id,
+                what,
+                seen,
+                meta,
+                now,
+            )
+            .await?;
+        tx.commit().await?;
+        Ok(next)
+    }
+
+    /// [`follow_up`](Self::follow_up) in the caller's transaction, for `person`.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn follow_up_in(
+        &self,
+        tx: &mut WriteTx,
+        body: BodyId,
+        person: PersonId,
+        actor: Actor,
+        id: ApplicationId,
+        what: FollowUp,
+        seen: u32,
+        meta: &RequestMeta,
+        now: DateTime<Utc>,
+    ) -> Result<Application, AppError> {
+        let (app, _) = store::get_application(tx.conn(), body, id)
+            .await?
+            .ok_or_else(|| AppError::NotFound("申請".to_owned()))?;
+        if what != FollowUp::Report && !may_follow_up(&app, person) {
+            return Err(AppError::Forbidden(
+                "実施・返却・完了を記録できるのは申請者と承認した人です".to_owned(),
+            ));
+        }
+        let by = ApprovalActor {
+            by: person,
+            at: now,
+            version: seen,
+        };
+        let next = match what {
+            FollowUp::Start => app.start(&by),
+            FollowUp::Return { on } => app.return_item(on, &by),
+            FollowUp::Complete => app.complete(&by),
+            FollowUp::Report => {
+                let profile = ruling_profile(tx.conn(), body).await?;
+                let kinds = kinds_of(profile.as_ref())?;
+                let kind = kind_of(&kinds, &app.kind)?;
+                let route = self
+                    .route_for(tx.conn(), body, profile.as_ref(), kind, &app)
+                    .await?;
+                app.report(kind, route, &by)
+            }
+        }
+        .map_err(refused)?;
+        save(tx.conn(), &next, seen, now).await?;
+        audit_last(tx, body, &next, actor, meta, now).await?;
+        Ok(next)
+    }
+
+    /// The daily run: approvals whose validity ended before today become 期限切れ, each in its
+    /// own transaction with its audit record. Returns how many expired.
+    pub async fn expire_due_applications(&self) -> Result<usize, AppError> {
+        let today = self.today();
+        let bodies = {
+            let mut conn = self.store().conn().await?;
+            org::list_bodies(&mut conn).await?
+        };
+        let actor = Actor::system("申請の期限切れ");
+        let meta = RequestMeta::default();
+        let mut expired = 0;
+        for body in bodies {
+            let due: Vec<Application> = {
+                let mut conn = self.store().conn().await?;
+                store::list_applications(
+                    &mut conn,
+                    body.id,
+                    None,
+                    &[Status::Approved.key(), Status::InProgress.key()],
+                )
+                .await?
+                .into_iter()
+                .map(|(a, _)| a)
+                .filter(|a| a.valid_until.is_some_and(|u| today > u))
+                .collect()
+            };
+            for a in due {
+                let now = self.now();
+                let mut tx = self.store().begin_write().await?;
+                // Re-read inside the transaction: someone may have acted meanwhile.
+                let Some((app, _)) = store::get_application(tx.conn(), body.id, a.id).await? else {
+                    continue;
+                };
+                let Ok(next) = app.expire(today, now, app.version) else {
+                    continue;
+                };
+                save(tx.conn(), &next, app.version, now).await?;
+                audit_last(&mut tx, body.id, &next, actor.clone(), &meta, now).await?;
+                tx.commit().await?;
+                expired += 1;
+            }
+        }
+        Ok(expired)
+    }
+
+    /// 例外措置 in force whose 期限 is within [`EXPIRY_WINDOW_DAYS`] or past, soonest first.
+    pub async fn exception_reviews(
+        &self,
+        user: &CurrentUser,
+    ) -> Result<Vec<ExceptionReview>, AppError> {
+        let body = user.body()?;
+        let today = self.today();
+        let mut conn = self.store().conn().await?;
+        let profile = ruling_profile(&mut conn, body.id).await?;
+        let kinds = kinds_of(profile.as_ref())?;
+        let mut out: Vec<ExceptionReview> = store::list_applications(
+            &mut conn,
+            body.id,
+            None,
+            &[Status::Approved.key(), Status::InProgress.key()],
+        )
+        .await?
+        .into_iter()
+        .map(|(a, _)| a)
+        .filter(|a| a.needs_review(today, EXPIRY_WINDOW_DAYS))
+        .map(|a| {
+            let measures = kinds
+                .iter()
+                .find(|k| k.key == a.kind)
+                .and_then(|k| k.exception.as_ref())
+                .and_then(|rule| a.fields.get(&rule.measures_field))
+                .map(FieldValue::display)
+                .unwrap_or_default();
+            let days_left = a
+                .valid_until
+                .map_or(0, |u| u.signed_duration_since(today).num_days());
+            ExceptionReview {
+                application: a,
+                days_left,
+                measures,
+            }
+        })
+        .collect();
+        out.sort_by_key(|r| r.days_left);
+        Ok(out)
     }
 }

@@ -18,7 +18,6 @@ use crate::access::AssetWriter;
 use crate::approvals;
 use crate::assets::{self, AssetInput};
 use crate::auth::hash_password;
-use crate::organization::ruling_profile as policy_profile_of;
 use crate::policy::{CatalogLookup, ProfileChange, default_profile, guideline};
 use crate::risks;
 use crate::roles::guideline_role_set;
@@ -57,6 +56,9 @@ struct DemoApplication {
     fields: std::collections::BTreeMap<String, String>,
     #[serde(default)]
     decisions: Vec<(String, String)>,
+    /// After the decisions, by the applicant: 「start」, 「return:today-1」, 「complete」.
+    #[serde(default)]
+    follow_ups: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -638,32 +640,13 @@ impl App {
                 .collect::<Vec<_>>()
                 .join("〜")
         };
-        let profile = policy_profile_of(tx.conn(), body.id).await?;
-        let kinds = approvals::kinds_of(profile.as_ref())?;
         for a in &file.applications {
-            let kind = kinds
+            // Assets are named by 管理番号 as on the form; dates relative to today.
+            let raw: std::collections::BTreeMap<String, String> = a
+                .fields
                 .iter()
-                .find(|k| k.key == a.kind)
-                .ok_or_else(|| internal("applications.kind")(a.kind.clone()))?;
-            let mut raw = std::collections::BTreeMap::new();
-            for (key, value) in &a.fields {
-                let is_assets = kind
-                    .field(key)
-                    .is_some_and(|f| matches!(f.kind, mamori_domain::approval::FieldKind::Assets));
-                let value = if is_assets {
-                    let mut ids = Vec::new();
-                    for number in value.split('、') {
-                        let r = mamori_store::assets::find_by_number(tx.conn(), body.id, number)
-                            .await?
-                            .ok_or_else(|| internal("applications.assets")(number.to_owned()))?;
-                        ids.push(r.id.to_string());
-                    }
-                    ids.join(",")
-                } else {
-                    dates(value)
-                };
-                raw.insert(key.clone(), value);
-            }
+                .map(|(key, value)| (key.clone(), dates(value)))
+                .collect();
             let event = match &a.event {
                 Some(e) => {
                     let asset = mamori_store::assets::find_by_number(tx.conn(), body.id, &e.asset)
@@ -721,6 +704,34 @@ impl App {
                         comment: (decision != Decision::Approve).then(|| "デモの決裁".to_owned()),
                         sod_reason: None,
                     },
+                    app.version,
+                    &meta,
+                    now,
+                )
+                .await?;
+            }
+            for step in &a.follow_ups {
+                let what = match step.split_once(':') {
+                    Some(("return", day)) => approvals::FollowUp::Return {
+                        on: dates(day)
+                            .parse()
+                            .map_err(|_| internal("applications.follow_ups")(step.clone()))?,
+                    },
+                    _ if step == "start" => approvals::FollowUp::Start,
+                    _ if step == "complete" => approvals::FollowUp::Complete,
+                    _ if step == "report" => approvals::FollowUp::Report,
+                    _ => return Err(internal("applications.follow_ups")(step.clone())),
+                };
+                let (app, _) = mamori_store::approvals::get_application(tx.conn(), body.id, id)
+                    .await?
+                    .ok_or_else(|| internal("applications")(a.kind.clone()))?;
+                self.follow_up_in(
+                    tx,
+                    body.id,
+                    applicant,
+                    Actor::system("demo"),
+                    id,
+                    what,
                     app.version,
                     &meta,
                     now,

@@ -158,6 +158,7 @@ pub fn default_profile(body_name: &str, roles: Vec<RoleSetting>) -> Result<Profi
         separation: SodPolicy::default(),
         organ_scope: Some(guideline_organ_scope()?),
         deleted_numbering: DeletedNumbering::default(),
+        approval_kinds: String::new(),
     })
 }
 
@@ -374,6 +375,10 @@ pub enum ProfileChange {
         rule: SodRule,
         case: Option<String>,
     },
+    /// The body's own 申請の種類 as TOML (empty: the defaults only).
+    SetApprovalKinds {
+        toml: String,
+    },
 }
 
 impl ProfileChange {
@@ -397,6 +402,7 @@ impl ProfileChange {
             Self::SetAuthorityRow { .. } => "policy.set_authority_row",
             Self::ResetAuthorityRow { .. } => "policy.reset_authority_row",
             Self::SetSeparationException { .. } => "policy.set_separation_exception",
+            Self::SetApprovalKinds { .. } => "policy.set_approval_kinds",
         }
     }
 
@@ -647,6 +653,16 @@ impl ProfileChange {
             }
             Self::SetSeparationException { rule, case } => {
                 p.set_separation_exception(*rule, case.as_deref())?;
+            }
+            Self::SetApprovalKinds { toml } => {
+                let before = std::mem::replace(&mut p.approval_kinds, toml.trim().to_owned());
+                if let Err(e) = crate::approvals::kinds_of(Some(p)) {
+                    p.approval_kinds = before;
+                    return Err(match e {
+                        AppError::Invalid(e) => e,
+                        other => DomainError::new(field::APPROVAL_KINDS, other.to_string()),
+                    });
+                }
             }
         }
         Ok(())

@@ -163,7 +163,8 @@ fn parse_date(label: &str, raw: &str) -> Result<NaiveDate, DomainError> {
         })
 }
 
-fn split_list(raw: &str) -> impl Iterator<Item = &str> {
+/// The items of a list field: separated by commas, 「、」 or spaces.
+pub fn split_list(raw: &str) -> impl Iterator<Item = &str> {
     raw.split(|c: char| c == ',' || c == '、' || c.is_whitespace())
         .map(str::trim)
         .filter(|s| !s.is_empty())
@@ -351,7 +352,38 @@ fn default_mark() -> MatrixMark {
 pub struct ConsultSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role: Option<String>,
-    pub units: Vec<OrgUnitId>,
+    /// The units consulted, by name as the organization has it on the day of 申請 (「情報政策課」)
+    /// or by id, so that a body writes its 合議 in its profile as it speaks of it.
+    pub units: Vec<String>,
+}
+
+/// The unit a 合議 names on the snapshot: by id, or by name when exactly one unit has it.
+fn consulted_unit(snapshot: &OrgSnapshot, reference: &str) -> Result<OrgUnitId, DomainError> {
+    let reference = reference.trim();
+    if let Some(u) = snapshot
+        .units
+        .values()
+        .find(|u| u.id.to_string() == reference)
+    {
+        return Ok(u.id);
+    }
+    let named: Vec<OrgUnitId> = snapshot
+        .units
+        .values()
+        .filter(|u| u.name == reference)
+        .map(|u| u.id)
+        .collect();
+    match named.as_slice() {
+        [one] => Ok(*one),
+        [] => Err(DomainError::new(
+            field::ROUTE,
+            format!("合議先の所属「{reference}」が組織にありません"),
+        )),
+        _ => Err(DomainError::new(
+            field::ROUTE,
+            format!("合議先の所属「{reference}」という名前の所属が複数あります"),
+        )),
+    }
 }
 
 /// When a 専決 rule applies.
@@ -587,8 +619,11 @@ impl ApplicationKind {
                         );
                     }
                     if let Some(c) = &s.consult {
-                        let unique: BTreeSet<&OrgUnitId> = c.units.iter().collect();
-                        if c.units.is_empty() || unique.len() != c.units.len() {
+                        let unique: BTreeSet<&str> = c.units.iter().map(|u| u.trim()).collect();
+                        if c.units.is_empty()
+                            || unique.len() != c.units.len()
+                            || unique.contains("")
+                        {
                             err(
                                 field::ROUTE,
                                 format!(
@@ -1100,8 +1135,10 @@ pub fn resolve_route(
                 if let Some(consult) = &spec.consult {
                     let role = consult.role.as_deref().unwrap_or(&spec.role);
                     for unit in &consult.units {
+                        let unit = consulted_unit(snapshot, unit)
+                            .map_err(|e| in_route(i + 1, &label, &e))?;
                         let there = Context {
-                            unit: Some(*unit),
+                            unit: Some(unit),
                             system: context.system.clone(),
                         };
                         let a = snapshot
@@ -2210,6 +2247,8 @@ impl Application {
 /// A row of a kind's 台帳 (and of its Excel export).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct LedgerRow {
+    /// The application the row records.
+    pub id: ApplicationId,
     /// 番号
     pub number: String,
     /// 申請日
@@ -2305,6 +2344,7 @@ impl LedgerRow {
                 .valid_until
                 .is_some_and(|u| today <= u && u <= add_days(today, window_days));
         Self {
+            id: app.id,
             number: app.number.clone(),
             applied_on: app.submitted_on,
             applicant: app.applicant_name.clone(),
@@ -2509,7 +2549,7 @@ mod tests {
                     mark: MatrixMark::Approves,
                     consult: consult.then(|| ConsultSpec {
                         role: None,
-                        units: vec![w.other_ka],
+                        units: vec![w.other_ka.to_string()],
                     }),
                 },
                 StepSpec {
@@ -2971,6 +3011,39 @@ mod tests {
             resolve_route(&k, &w.snap, &w.matrix, &ctx(&w), &FieldValues::new(), None).unwrap_err();
         assert!(e.message.contains("第1段階「課長」"), "{}", e.message);
         assert!(e.message.contains("情報政策課"), "{}", e.message);
+    }
+
+    #[test]
+    fn a_consulted_unit_is_named_as_the_organization_names_it() {
+        let w = world();
+        let with_consulted = |name: &str| {
+            let mut k = staged(&w, true);
+            if let RouteSpec::Steps { steps } = &mut k.route
+                && let Some(c) = steps[0].consult.as_mut()
+            {
+                c.units = vec![name.into()];
+            }
+            k
+        };
+        let k = with_consulted("情報政策課");
+        let route =
+            resolve_route(&k, &w.snap, &w.matrix, &ctx(&w), &FieldValues::new(), None).unwrap();
+        assert_eq!(route.steps[0].seats.len(), 2);
+        assert!(
+            route.steps[0].seats[1]
+                .candidates
+                .iter()
+                .any(|h| h.person == w.other_kacho)
+        );
+        let k = with_consulted("総務課");
+        let e =
+            resolve_route(&k, &w.snap, &w.matrix, &ctx(&w), &FieldValues::new(), None).unwrap_err();
+        assert!(
+            e.message
+                .contains("合議先の所属「総務課」が組織にありません"),
+            "{}",
+            e.message
+        );
     }
 
     // -- transitions --------------------------------------------------------------------------

@@ -319,6 +319,10 @@ pub struct Profile {
     /// How the document numbers deleted guideline clauses.
     #[serde(default)]
     pub deleted_numbering: DeletedNumbering,
+    /// The body's own 申請の種類 (routes with 合議, 専決, forms of its own), TOML in the format of
+    /// the shipped kinds: a kind replaces the default with the same key, a new key is added.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub approval_kinds: String,
 }
 
 /// Answers about the guideline catalog, which the caller has and this crate does not.
@@ -348,6 +352,7 @@ pub mod field {
     pub const SEND_BACK_COMMENT: &str = "差戻しの理由";
     pub const CLAUSE: &str = "条項";
     pub const AUTHORITY: &str = "権限・責任等一覧表の調整";
+    pub const APPROVAL_KINDS: &str = "申請の種類（TOML）";
 
     /// The case in which the profile allows an exception to a rule of 兼務の禁止:
     /// 「例外を認める場合（S-1.(8)①）」.
@@ -991,6 +996,7 @@ mod tests {
             separation: SodPolicy::default(),
             organ_scope: None,
             deleted_numbering: DeletedNumbering::default(),
+            approval_kinds: String::new(),
         }
     }
 

@@ -17,7 +17,7 @@ use crate::extract::ApiUser;
 use crate::middleware::RequestId;
 use crate::pages::audit::{AuditQuery, action_label};
 
-mod approvals;
+pub(crate) mod approvals;
 mod assets;
 mod catalog;
 mod org;

@@ -182,6 +182,12 @@ pub fn router(app: App, config: WebConfig) -> Router {
         .route("/approvals/{id}", get(pages::approvals::show_application))
         .route("/approvals/{id}/decisions", post(pages::approvals::decide))
         .route("/approvals/{id}/withdraw", post(pages::approvals::withdraw))
+        .route("/approvals/{id}/resubmit", post(pages::approvals::resubmit))
+        .route(
+            "/approvals/{id}/follow-up",
+            post(pages::approvals::follow_up),
+        )
+        .route("/approvals/exceptions", get(pages::approvals::exceptions))
         .route("/ledgers", get(pages::approvals::ledgers))
         .route("/ledgers/{key}", get(pages::approvals::ledger))
         .route("/catalog", get(pages::catalog::list))

@@ -326,7 +326,8 @@ async fn serve(settings: Settings, demo: bool) -> anyhow::Result<ExitCode> {
     } else {
         host
     };
-    // 人事異動 confirmed ahead take effect on their date: check at start and every hour.
+    // 人事異動 confirmed ahead take effect on their date, and approvals past their validity
+    // become 期限切れ: check at start and every hour.
     let app = application.app().clone();
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
@@ -336,6 +337,11 @@ async fn serve(settings: Settings, demo: bool) -> anyhow::Result<ExitCode> {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(applied = n, "人事異動を適用しました"),
                 Err(e) => tracing::error!(error = %e, "人事異動を適用できません"),
+            }
+            match app.expire_due_applications().await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(expired = n, "有効期限を過ぎた承認を期限切れにしました"),
+                Err(e) => tracing::error!(error = %e, "承認の期限切れを記録できません"),
             }
         }
     });

@@ -117,7 +117,11 @@ async fn the_pending_transport_is_decided_by_the_section_chief_and_enters_the_le
     );
 
     // The ledger lists it with its approver.
-    let (_, rows) = t.app.ledger(&kacho, "transport").await.unwrap();
+    let (_, rows) = t
+        .app
+        .ledger(&kacho, "transport", &Default::default())
+        .await
+        .unwrap();
     let row = rows
         .iter()
         .find(|r| r.number == view.application.number)
@@ -248,7 +252,11 @@ async fn nobody_decides_their_own_application() {
 async fn a_late_emergency_report_and_a_late_return_are_flagged_in_the_ledgers() {
     let t = TestApp::spawn().await;
     let kacho = user(&t, "kacho").await;
-    let (_, exceptions) = t.app.ledger(&kacho, "exception").await.unwrap();
+    let (_, exceptions) = t
+        .app
+        .ledger(&kacho, "exception", &Default::default())
+        .await
+        .unwrap();
     assert!(
         exceptions.iter().any(|r| r.report_overdue),
         "the demo's emergency exception: {exceptions:?}"
@@ -263,7 +271,11 @@ async fn a_late_emergency_report_and_a_late_return_are_flagged_in_the_ledgers() 
             .iter()
             .any(|a| a.kind == "exception")
     );
-    let (_, carried) = t.app.ledger(&kacho, "carry_out").await.unwrap();
+    let (_, carried) = t
+        .app
+        .ledger(&kacho, "carry_out", &Default::default())
+        .await
+        .unwrap();
     assert!(carried.iter().any(|r| r.overdue_return), "{carried:?}");
 }
 

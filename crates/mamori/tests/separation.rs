@@ -8,66 +8,25 @@ mod common;
 use common::TestApp;
 use mamori_app::organization::SodCase;
 use mamori_app::policy::ProfileChange;
-use mamori_app::{AppError, CurrentUser, RequestMeta};
+use mamori_app::{AppError, CurrentUser};
 use mamori_domain::authority::{Authority, Context, MatrixMark, RoleMarkEntry};
 use mamori_domain::ids::PersonId;
-use mamori_domain::policy::{EditionNumber, EditionStatus};
+use mamori_domain::policy::EditionNumber;
 use mamori_domain::separation::{SodException, SodRule};
 
 const TRANSPORT: &str = "S-2.(2)⑧(イ)";
 const CASE: &str = "承認権者が一人しかおらず、代わる者がいない場合";
 
 async fn user(t: &TestApp, login: &str) -> CurrentUser {
-    let token = t.api_token(login).await;
-    t.app.token_user(&token).await.unwrap().unwrap()
+    t.user(login).await
 }
 
-/// A new draft from the edition in force, with `changes`. Returns its number.
 async fn draft(t: &TestApp, changes: Vec<ProfileChange>) -> EditionNumber {
-    let editor = user(t, "tokatsu").await;
-    let may = editor.policy_editor().unwrap();
-    let meta = RequestMeta::default();
-    let in_force = t
-        .app
-        .policy_editions(&editor)
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|e| e.status == EditionStatus::InForce)
-        .unwrap()
-        .number;
-    let n = t
-        .app
-        .new_policy_draft(&editor, &may, in_force, &meta)
-        .await
-        .unwrap()
-        .number;
-    for change in changes {
-        t.app
-            .change_policy_profile(&editor, &may, n, change, &meta)
-            .await
-            .unwrap();
-    }
-    n
+    t.policy_draft(changes).await
 }
 
-/// 審議, 決裁 by the CISO and 施行 today of the draft `n`.
 async fn bring_into_force(t: &TestApp, n: EditionNumber) {
-    let editor = user(t, "tokatsu").await;
-    let may = editor.policy_editor().unwrap();
-    let meta = RequestMeta::default();
-    t.app
-        .submit_policy_edition(&editor, &may, n, &meta)
-        .await
-        .unwrap();
-    let ciso = user(t, "ciso").await;
-    t.app.decide_policy_edition(&ciso, n, &meta).await.unwrap();
-    let e = t
-        .app
-        .enforce_policy_edition(&editor, &may, n, t.app.today(), &meta)
-        .await
-        .unwrap();
-    assert_eq!(e.status, EditionStatus::InForce);
+    t.bring_into_force(n).await;
 }
 
 async fn who_may_transport(t: &TestApp, user: &CurrentUser) -> Vec<Authority> {

@@ -324,6 +324,28 @@ pub async fn inbox(
 pub struct LedgerQuery {
     /// `xlsx` for the Excel workbook; JSON otherwise.
     pub format: Option<String>,
+    /// Only rows in this state (`approved`, `in_progress`, `expired` …).
+    pub status: Option<String>,
+    /// Only rows whose 所属 contains this text.
+    pub unit: Option<String>,
+    /// 申請日 from (YYYY-MM-DD).
+    pub from: Option<String>,
+    /// 申請日 to (YYYY-MM-DD).
+    pub to: Option<String>,
+    /// `1`: only rows that need action (返却遅れ, 期限間近, 事後報告の期限超過).
+    pub attention: Option<String>,
+}
+
+impl LedgerQuery {
+    pub(crate) fn filter(&self) -> Result<mamori_app::approvals::LedgerFilter, AppError> {
+        mamori_app::approvals::LedgerFilter::parse(
+            self.status.as_deref().unwrap_or(""),
+            self.unit.as_deref().unwrap_or(""),
+            self.from.as_deref().unwrap_or(""),
+            self.to.as_deref().unwrap_or(""),
+            self.attention.as_deref() == Some("1"),
+        )
+    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -383,7 +405,12 @@ pub async fn ledger(
 ) -> Result<Response, ApiError> {
     let fail = failing(&rid);
     let ApiUser(user) = user?;
-    let (kind, rows) = state.app.ledger(&user, &clause).await.map_err(&fail)?;
+    let filter = q.filter().map_err(&fail)?;
+    let (kind, rows) = state
+        .app
+        .ledger(&user, &clause, &filter)
+        .await
+        .map_err(&fail)?;
     if q.format.as_deref() == Some("xlsx") {
         let bytes = mamori_io::ledger::ledger_xlsx(&kind.name, &rows)
             .map_err(|e| fail(AppError::Internal(format!("ledger workbook: {e}"))))?;

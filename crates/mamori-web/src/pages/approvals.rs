@@ -8,7 +8,7 @@ use askama::Template;
 use axum::extract::{Extension, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use mamori_app::approvals::{ApplicationView, Filing};
+use mamori_app::approvals::{ApplicationView, ExceptionReview, Filing, FollowUp};
 use mamori_app::{AppError, CurrentUser};
 use mamori_domain::approval::{Application, ApplicationKind, Decision, FieldKind, LedgerRow};
 use mamori_domain::ids::{ApplicationId, AssetEventId};
@@ -27,14 +27,19 @@ fn chrome(title: impl Into<String>, user: &CurrentUser) -> Chrome {
 }
 
 fn sub_nav(current: &str) -> Vec<NavItem> {
-    [("承認待ち・申請", "/approvals"), ("台帳", "/ledgers")]
-        .into_iter()
-        .map(|(label, href)| NavItem {
-            label,
-            href,
-            current: href == current,
-        })
-        .collect()
+    [
+        ("承認待ち・申請", "/approvals"),
+        ("新しく申請", "/approvals/new"),
+        ("例外措置の見直し", "/approvals/exceptions"),
+        ("台帳", "/ledgers"),
+    ]
+    .into_iter()
+    .map(|(label, href)| NavItem {
+        label,
+        href,
+        current: href == current,
+    })
+    .collect()
 }
 
 #[derive(Debug)]
@@ -129,6 +134,8 @@ struct NewPage {
     kind: String,
     kind_name: String,
     clause: String,
+    /// The route as people read it.
+    route: String,
     event: String,
     fields: Vec<FieldView>,
     problem: Problem,
@@ -160,8 +167,16 @@ fn field_views(kind: &ApplicationKind, values: &BTreeMap<String, String>) -> Vec
                     "2026-04-01〜2026-04-10 のように入力".to_owned(),
                 ),
                 FieldKind::Choice { options } => ("select", options.clone(), String::new()),
-                FieldKind::Assets => ("text", Vec::new(), "情報資産のID（台帳から）".to_owned()),
-                FieldKind::People => ("text", Vec::new(), "職員のID".to_owned()),
+                FieldKind::Assets => (
+                    "text",
+                    Vec::new(),
+                    "管理番号（例: IA-000001）。複数は「、」で区切る".to_owned(),
+                ),
+                FieldKind::People => (
+                    "text",
+                    Vec::new(),
+                    "職員番号。複数は「、」で区切る".to_owned(),
+                ),
                 FieldKind::Attachment => ("text", Vec::new(), "文書の名称・保存場所".to_owned()),
             };
             FieldView {
@@ -186,14 +201,15 @@ async fn new_page(
     values: &BTreeMap<String, String>,
     problem: Problem,
 ) -> Result<NewPage, AppError> {
-    let kinds = state.app.application_kinds(user).await?;
-    let kind = kinds
+    let kinds = state.app.application_kind_routes(user).await?;
+    let (kind, route) = kinds
         .iter()
-        .find(|k| k.key == kind_key || k.clause == kind_key)
+        .find(|(k, _)| k.key == kind_key || k.clause == kind_key)
         .ok_or_else(|| AppError::NotFound("申請の種類".to_owned()))?;
     Ok(NewPage {
         chrome: chrome(format!("{}の申請", kind.name), user),
-        sub_nav: sub_nav(""),
+        sub_nav: sub_nav("/approvals/new"),
+        route: route.clone(),
         kind: kind.key.clone(),
         kind_name: kind.name.clone(),
         clause: kind.clause.clone(),
@@ -203,12 +219,35 @@ async fn new_page(
     })
 }
 
+#[derive(Template, Debug)]
+#[template(path = "approval_kinds.html")]
+struct KindsPage {
+    chrome: Chrome,
+    sub_nav: Vec<NavItem>,
+    /// Kinds with a form of their own first, then the generic ones.
+    kinds: Vec<KindLine>,
+}
+
 pub async fn new_form(
     State(state): State<AppState>,
     session: Session,
     Extension(rid): Extension<RequestId>,
     Query(q): Query<NewQuery>,
 ) -> Response {
+    if q.kind.trim().is_empty() {
+        let user = &session.user;
+        return match state.app.application_kind_routes(user).await {
+            Ok(kinds) => render(
+                StatusCode::OK,
+                &KindsPage {
+                    chrome: chrome("新しく申請", user),
+                    sub_nav: sub_nav("/approvals/new"),
+                    kinds: kind_lines(kinds),
+                },
+            ),
+            Err(e) => fail(&rid)(e),
+        };
+    }
     let mut values = BTreeMap::new();
     if !q.asset.trim().is_empty() {
         values.insert("assets".to_owned(), q.asset.trim().to_owned());
@@ -300,6 +339,10 @@ struct DetailPage {
     history: Vec<HistoryLine>,
     notice: Option<String>,
     problem: Problem,
+    /// The fields of the correction form (下書き・差戻し).
+    fields: Vec<FieldView>,
+    /// Today, the default 返却日.
+    today: String,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -314,8 +357,10 @@ async fn detail_page(
     id: ApplicationId,
     notice: Option<String>,
     problem: Problem,
+    typed: Option<&BTreeMap<String, String>>,
 ) -> Result<DetailPage, AppError> {
     let v = state.app.application(user, id).await?;
+    let fields = field_views(&v.kind, typed.unwrap_or(&v.form));
     let a = &v.application;
     let mut seats = Vec::new();
     if let Some(route) = &a.route {
@@ -382,6 +427,8 @@ async fn detail_page(
         v,
         notice,
         problem,
+        fields,
+        today: state.app.today().to_string(),
     })
 }
 
@@ -395,11 +442,15 @@ pub async fn show_application(
     let notice = match q.done.as_str() {
         "submitted" => Some("申請しました。承認者の承認待ちになります。".to_owned()),
         "decided" => Some("決裁を記録しました。".to_owned()),
+        "started" => Some("実施を記録しました。".to_owned()),
+        "returned" => Some("返却を記録しました。".to_owned()),
+        "completed" => Some("完了にしました。".to_owned()),
+        "reported" => Some("事後報告をしました。決裁者の確認待ちになります。".to_owned()),
         _ => None,
     };
     let page = async {
         let id = app_id(&id)?;
-        detail_page(&state, &session.user, id, notice, Problem::default()).await
+        detail_page(&state, &session.user, id, notice, Problem::default(), None).await
     }
     .await;
     show(&rid, page)
@@ -449,7 +500,10 @@ pub async fn decide(
     match result {
         Ok(_) => Redirect::to(&format!("/approvals/{id}?done=decided")).into_response(),
         Err(e) => match refused(e, "decision-form") {
-            Ok(problem) => show(&rid, detail_page(&state, user, id, None, problem).await),
+            Ok(problem) => show(
+                &rid,
+                detail_page(&state, user, id, None, problem, None).await,
+            ),
             Err(e) => fail(&rid)(e),
         },
     }
@@ -479,6 +533,162 @@ pub async fn withdraw(
     }
 }
 
+/// 下書き・差戻し corrected and 申請 (again).
+pub async fn resubmit(
+    State(state): State<AppState>,
+    Extension(rid): Extension<RequestId>,
+    Path(id): Path<String>,
+    form: VerifiedForm,
+) -> Response {
+    let Some(session) = form.session.as_ref() else {
+        return fail(&rid)(AppError::Unauthenticated);
+    };
+    let user = &session.user;
+    let id = match app_id(&id) {
+        Ok(id) => id,
+        Err(e) => return fail(&rid)(e),
+    };
+    let values: BTreeMap<String, String> = form
+        .fields
+        .iter()
+        .filter_map(|(k, v)| k.strip_prefix("f_").map(|k| (k.to_owned(), v.clone())))
+        .collect();
+    let seen: u32 = form.get("version").parse().unwrap_or(u32::MAX);
+    match state
+        .app
+        .resubmit_application(user, id, &values, seen, &meta(&rid))
+        .await
+    {
+        Ok(_) => Redirect::to(&format!("/approvals/{id}?done=submitted")).into_response(),
+        Err(e) => match refused(e, "application-form") {
+            Ok(problem) => show(
+                &rid,
+                detail_page(&state, user, id, None, problem, Some(&values)).await,
+            ),
+            Err(e) => fail(&rid)(e),
+        },
+    }
+}
+
+/// 実施・返却・完了 and the 事後報告 of an emergency application.
+pub async fn follow_up(
+    State(state): State<AppState>,
+    Extension(rid): Extension<RequestId>,
+    Path(id): Path<String>,
+    form: VerifiedForm,
+) -> Response {
+    let Some(session) = form.session.as_ref() else {
+        return fail(&rid)(AppError::Unauthenticated);
+    };
+    let user = &session.user;
+    let id = match app_id(&id) {
+        Ok(id) => id,
+        Err(e) => return fail(&rid)(e),
+    };
+    let result = async {
+        let (what, done) = match form.get("what") {
+            "start" => (FollowUp::Start, "started"),
+            "complete" => (FollowUp::Complete, "completed"),
+            "report" => (FollowUp::Report, "reported"),
+            "return" => {
+                let on = chrono::NaiveDate::parse_from_str(form.get("on").trim(), "%Y-%m-%d")
+                    .map_err(|_| {
+                        AppError::Invalid(mamori_domain::DomainError::new(
+                            mamori_domain::approval::field::FOLLOW_UP,
+                            "返却日を 2026-04-01 のように入力してください",
+                        ))
+                    })?;
+                (FollowUp::Return { on }, "returned")
+            }
+            _ => {
+                return Err(AppError::Invalid(mamori_domain::DomainError::new(
+                    mamori_domain::approval::field::STATUS,
+                    "実施・返却・完了・事後報告のいずれかを選んでください",
+                )));
+            }
+        };
+        let seen: u32 = form.get("version").parse().unwrap_or(u32::MAX);
+        state
+            .app
+            .follow_up(user, id, what, seen, &meta(&rid))
+            .await?;
+        Ok(done)
+    }
+    .await;
+    match result {
+        Ok(done) => Redirect::to(&format!("/approvals/{id}?done={done}")).into_response(),
+        Err(e) => match refused(e, "follow-up-form") {
+            Ok(problem) => show(
+                &rid,
+                detail_page(&state, user, id, None, problem, None).await,
+            ),
+            Err(e) => fail(&rid)(e),
+        },
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// /approvals/exceptions
+
+#[derive(Debug)]
+struct ReviewLine {
+    id: String,
+    number: String,
+    applicant: String,
+    unit: String,
+    content: String,
+    measures: String,
+    until: String,
+    left: String,
+}
+
+#[derive(Template, Debug)]
+#[template(path = "approval_exceptions.html")]
+struct ExceptionsPage {
+    chrome: Chrome,
+    sub_nav: Vec<NavItem>,
+    window: u32,
+    reviews: Vec<ReviewLine>,
+}
+
+fn review_line(r: ExceptionReview) -> ReviewLine {
+    let a = &r.application;
+    ReviewLine {
+        id: a.id.to_string(),
+        number: a.number.clone(),
+        applicant: a.applicant_name.clone(),
+        unit: a.unit_name.clone(),
+        content: a.kind_name.clone(),
+        measures: r.measures.clone(),
+        until: a.valid_until.map(|d| d.to_string()).unwrap_or_default(),
+        left: match r.days_left {
+            d if d < 0 => format!("{}日超過", -d),
+            0 => "本日まで".to_owned(),
+            d => format!("あと{d}日"),
+        },
+    }
+}
+
+pub async fn exceptions(
+    State(state): State<AppState>,
+    session: Session,
+    Extension(rid): Extension<RequestId>,
+) -> Response {
+    let user = &session.user;
+    match state.app.exception_reviews(user).await {
+        Ok(reviews) => render(
+            StatusCode::OK,
+            &ExceptionsPage {
+                chrome: chrome("例外措置の見直し", user),
+                sub_nav: sub_nav("/approvals/exceptions"),
+                window: mamori_app::approvals::EXPIRY_WINDOW_DAYS,
+                reviews: reviews.into_iter().map(review_line).collect(),
+            },
+        ),
+        Err(e) => fail(&rid)(e),
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // /ledgers
 
@@ -487,6 +697,22 @@ struct KindLine {
     key: String,
     name: String,
     clause: String,
+    /// The deciding roles, in route order.
+    route: String,
+}
+
+/// The kinds, those with a form of their own (a key other than the clause) first.
+fn kind_lines(mut kinds: Vec<(ApplicationKind, String)>) -> Vec<KindLine> {
+    kinds.sort_by_key(|(k, _)| k.key == k.clause);
+    kinds
+        .into_iter()
+        .map(|(k, route)| KindLine {
+            route,
+            key: k.key,
+            name: k.name,
+            clause: k.clause,
+        })
+        .collect()
 }
 
 #[derive(Template, Debug)]
@@ -503,20 +729,13 @@ pub async fn ledgers(
     Extension(rid): Extension<RequestId>,
 ) -> Response {
     let user = &session.user;
-    match state.app.application_kinds(user).await {
+    match state.app.application_kind_routes(user).await {
         Ok(kinds) => render(
             StatusCode::OK,
             &LedgersPage {
                 chrome: chrome("台帳", user),
                 sub_nav: sub_nav("/ledgers"),
-                kinds: kinds
-                    .into_iter()
-                    .map(|k| KindLine {
-                        key: k.key,
-                        name: k.name,
-                        clause: k.clause,
-                    })
-                    .collect(),
+                kinds: kind_lines(kinds),
             },
         ),
         Err(e) => fail(&rid)(e),
@@ -532,6 +751,12 @@ struct LedgerPage {
     name: String,
     clause: String,
     rows: Vec<LedgerRow>,
+    q: crate::api::approvals::LedgerQuery,
+    /// The filter as a query string, for the Excel link.
+    query: String,
+    /// (key, label) of the states, for the filter.
+    statuses: Vec<(&'static str, &'static str)>,
+    problem: Problem,
 }
 
 pub async fn ledger(
@@ -539,20 +764,50 @@ pub async fn ledger(
     session: Session,
     Extension(rid): Extension<RequestId>,
     Path(key): Path<String>,
+    Query(q): Query<crate::api::approvals::LedgerQuery>,
 ) -> Response {
     let user = &session.user;
-    match state.app.ledger(user, &key).await {
-        Ok((kind, rows)) => render(
-            StatusCode::OK,
-            &LedgerPage {
+    let (filter, problem) = match q.filter() {
+        Ok(f) => (f, Problem::default()),
+        Err(e) => match refused(e, "ledger-filter") {
+            Ok(problem) => (Default::default(), problem),
+            Err(e) => return fail(&rid)(e),
+        },
+    };
+    let query = [
+        ("status", &q.status),
+        ("unit", &q.unit),
+        ("from", &q.from),
+        ("to", &q.to),
+        ("attention", &q.attention),
+    ]
+    .into_iter()
+    .filter_map(|(k, v)| {
+        v.as_deref()
+            .filter(|v| !v.trim().is_empty())
+            .map(|v| format!("&{k}={}", crate::view::url_encode(v)))
+    })
+    .collect::<String>();
+    match state.app.ledger(user, &key, &filter).await {
+        Ok((kind, rows)) => {
+            let page = LedgerPage {
                 chrome: chrome(format!("{}の台帳", kind.name), user),
                 sub_nav: sub_nav("/ledgers"),
                 key: kind.key,
                 name: kind.name,
                 clause: kind.clause,
                 rows,
-            },
-        ),
+                q,
+                query,
+                statuses: mamori_domain::approval::Status::ALL
+                    .into_iter()
+                    .filter(|s| *s != mamori_domain::approval::Status::Draft)
+                    .map(|s| (s.key(), s.label()))
+                    .collect(),
+                problem,
+            };
+            render(page.problem.status(), &page)
+        }
         Err(e) => fail(&rid)(e),
     }
 }

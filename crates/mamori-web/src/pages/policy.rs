@@ -248,6 +248,7 @@ struct Typed {
     row_marks: Option<BTreeMap<String, String>>,
     /// (rule key, case) of a 兼務 exception form.
     separation: Option<(String, String)>,
+    approval_kinds: Option<String>,
 }
 
 /// A refused change, shown on the edition page with the status of the error.
@@ -305,6 +306,8 @@ struct EditionPage {
     scheme: String,
     /// The scheme's TOML, for the editor (what was typed, after a refusal).
     scheme_toml: String,
+    /// The body's own 申請の種類 (TOML), for the editor (what was typed, after a refusal).
+    approval_kinds: String,
     /// Whether the scheme is one of the shipped ones, unchanged.
     scheme_is_preset: bool,
     body_term: String,
@@ -595,6 +598,9 @@ fn edition_page(
         scheme_toml: typed
             .scheme
             .unwrap_or_else(|| p.classification_scheme.clone()),
+        approval_kinds: typed
+            .approval_kinds
+            .unwrap_or_else(|| p.approval_kinds.clone()),
         scheme_is_preset: preset.is_some(),
         body_term: p.body_term.clone(),
         schemes: SCHEME_PRESETS
@@ -752,6 +758,7 @@ fn typed_of(form: &VerifiedForm) -> Typed {
         row_marks: Some(posted_marks(form)).filter(|_| op == "set-authority-row"),
         separation: Some((form.get("rule").to_owned(), form.get("case").to_owned()))
             .filter(|_| op == "set-separation-exception"),
+        approval_kinds: Some(form.get("toml").to_owned()).filter(|_| op == "set-approval-kinds"),
         ..Typed::default()
     }
 }
@@ -824,6 +831,9 @@ pub async fn change(
             preset: form.get("preset").to_owned(),
         },
         "define-scheme" => ProfileChange::DefineScheme {
+            toml: form.get("toml").to_owned(),
+        },
+        "set-approval-kinds" => ProfileChange::SetApprovalKinds {
             toml: form.get("toml").to_owned(),
         },
         "set-organs" => ProfileChange::SetOrgans {

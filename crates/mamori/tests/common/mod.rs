@@ -146,6 +146,67 @@ impl TestApp {
             .unwrap()
     }
 
+    /// The signed-in user behind `login`, as the use cases see them.
+    pub async fn user(&self, login: &str) -> mamori_app::CurrentUser {
+        let token = self.api_token(login).await;
+        self.app.token_user(&token).await.unwrap().unwrap()
+    }
+
+    /// A new policy draft from the edition in force with `changes`, by the 統括 (`tokatsu`).
+    pub async fn policy_draft(
+        &self,
+        changes: Vec<mamori_app::policy::ProfileChange>,
+    ) -> mamori_domain::policy::EditionNumber {
+        use mamori_domain::policy::EditionStatus;
+        let editor = self.user("tokatsu").await;
+        let may = editor.policy_editor().unwrap();
+        let meta = mamori_app::RequestMeta::default();
+        let in_force = self
+            .app
+            .policy_editions(&editor)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|e| e.status == EditionStatus::InForce)
+            .unwrap()
+            .number;
+        let n = self
+            .app
+            .new_policy_draft(&editor, &may, in_force, &meta)
+            .await
+            .unwrap()
+            .number;
+        for change in changes {
+            self.app
+                .change_policy_profile(&editor, &may, n, change, &meta)
+                .await
+                .unwrap();
+        }
+        n
+    }
+
+    /// 審議, 決裁 by the CISO and 施行 today of the draft `n`.
+    pub async fn bring_into_force(&self, n: mamori_domain::policy::EditionNumber) {
+        let editor = self.user("tokatsu").await;
+        let may = editor.policy_editor().unwrap();
+        let meta = mamori_app::RequestMeta::default();
+        self.app
+            .submit_policy_edition(&editor, &may, n, &meta)
+            .await
+            .unwrap();
+        let ciso = self.user("ciso").await;
+        self.app
+            .decide_policy_edition(&ciso, n, &meta)
+            .await
+            .unwrap();
+        let e = self
+            .app
+            .enforce_policy_edition(&editor, &may, n, self.app.today(), &meta)
+            .await
+            .unwrap();
+        assert_eq!(e.status, mamori_domain::policy::EditionStatus::InForce);
+    }
+
     pub async fn audit_count(&self) -> i64 {
         let mut conn = self.app.store().conn().await.unwrap();
         mamori_store::audit::count(&mut conn).await.unwrap()

@@ -1,0 +1,665 @@
+//! What follows an approval and what the body adjusts: 実施・返却・完了 with an audit record per
+//! transition, the daily 期限切れ run, the 事後報告 of an emergency 例外措置 and its review, a
+//! 差戻し corrected and filed again, assets and people named by 管理番号 and 職員番号, the
+//! ledger's filters, and the body's own kinds in its profile — 合議 with another unit and 専決 —
+//! once the edition that defines them is in force.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use std::collections::BTreeMap;
+
+use chrono::Duration;
+use common::{DEMO_PASSWORD, TestApp};
+use mamori_app::approvals::{Filing, FollowUp, LedgerFilter};
+use mamori_app::policy::ProfileChange;
+use mamori_app::{AppError, CurrentUser, RequestMeta};
+use mamori_domain::approval::{Decision, Status};
+use mamori_domain::ids::ApplicationId;
+
+fn fields(pairs: &[(&str, String)]) -> BTreeMap<String, String> {
+    pairs
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), v.clone()))
+        .collect()
+}
+
+fn day(t: &TestApp, offset: i64) -> String {
+    (t.app.today() + Duration::days(offset)).to_string()
+}
+
+/// The actions of the audit records of one application, oldest first.
+async fn audit_of(t: &TestApp, id: ApplicationId) -> Vec<(String, String)> {
+    let mut conn = t.app.store().conn().await.unwrap();
+    let mut rows: Vec<(String, String)> =
+        mamori_store::audit::list(&mut conn, &Default::default(), 100_000)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|r| r.entry.target_id == id.to_string())
+            .map(|r| (r.entry.action.clone(), format!("{:?}", r.entry.actor)))
+            .collect();
+    rows.reverse();
+    rows
+}
+
+async fn approve(t: &TestApp, who: &CurrentUser, id: ApplicationId) {
+    let a = t.app.application(who, id).await.unwrap().application;
+    t.app
+        .decide_application(
+            who,
+            id,
+            a.current_step,
+            Decision::Approve,
+            None,
+            None,
+            a.version,
+            &RequestMeta::default(),
+        )
+        .await
+        .unwrap();
+}
+
+async fn follow(
+    t: &TestApp,
+    who: &CurrentUser,
+    id: ApplicationId,
+    what: FollowUp,
+) -> Result<Status, AppError> {
+    let v = t
+        .app
+        .application(who, id)
+        .await
+        .unwrap()
+        .application
+        .version;
+    t.app
+        .follow_up(who, id, what, v, &RequestMeta::default())
+        .await
+        .map(|a| a.status)
+}
+
+#[tokio::test]
+async fn a_carry_out_is_started_returned_and_completed_with_an_audit_record_for_each_step() {
+    let t = TestApp::spawn().await;
+    let shokuin = t.user("shokuin").await;
+    let kacho = t.user("kacho").await;
+    let ciso = t.user("ciso").await;
+    let meta = RequestMeta::default();
+    let mut raw = fields(&[
+        ("devices", "IA-000005".to_owned()),
+        ("destination", "市民会館".to_owned()),
+        ("purpose", "出張窓口".to_owned()),
+        ("period", format!("{}〜{}", day(&t, 0), day(&t, 2))),
+        ("companions", "999999".to_owned()),
+    ]);
+
+    // A 職員番号 that is nobody's is refused naming the field, and nothing is written.
+    let before = t.audit_count().await;
+    let err = t
+        .app
+        .apply(&shokuin, "carry_out", &raw, Filing::Submit, None, &meta)
+        .await
+        .unwrap_err();
+    let AppError::Invalid(e) = err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(e.field, "同行する職員");
+    assert!(e.message.contains("999999"), "{}", e.message);
+    assert_eq!(t.audit_count().await, before);
+
+    // The device by its 管理番号; no companion.
+    raw.remove("companions");
+    let id = t
+        .app
+        .apply(&shokuin, "carry_out", &raw, Filing::Submit, None, &meta)
+        .await
+        .unwrap();
+    let view = t.app.application(&shokuin, id).await.unwrap();
+    assert_eq!(
+        view.form.get("devices").map(String::as_str),
+        Some("IA-000005")
+    );
+    assert!(!view.may_start, "not before the approval");
+    approve(&t, &kacho, id).await;
+
+    // Someone who neither applied nor approved records nothing.
+    let err = follow(&t, &ciso, id, FollowUp::Start).await.unwrap_err();
+    assert!(matches!(err, AppError::Forbidden(_)), "{err:?}");
+    let view = t.app.application(&shokuin, id).await.unwrap();
+    assert!(view.may_start && view.may_return);
+    assert!(!view.may_complete, "not before the 返却 it expects");
+    assert_eq!(
+        follow(&t, &shokuin, id, FollowUp::Start).await.unwrap(),
+        Status::InProgress
+    );
+    // Not 完了 before the 返却 it expects.
+    let err = follow(&t, &shokuin, id, FollowUp::Complete)
+        .await
+        .unwrap_err();
+    let AppError::Invalid(e) = err else {
+        panic!("{err:?}")
+    };
+    assert!(e.message.contains("返却"), "{}", e.message);
+    // A 返却 in the future is refused.
+    let tomorrow = t.app.today() + Duration::days(1);
+    assert!(
+        follow(&t, &shokuin, id, FollowUp::Return { on: tomorrow })
+            .await
+            .is_err()
+    );
+    // The approver confirms the 返却; the applicant closes it.
+    let today = t.app.today();
+    assert_eq!(
+        follow(&t, &kacho, id, FollowUp::Return { on: today })
+            .await
+            .unwrap(),
+        Status::Returned
+    );
+    assert_eq!(
+        follow(&t, &shokuin, id, FollowUp::Complete).await.unwrap(),
+        Status::Completed
+    );
+
+    // One audit record per transition, in order, and as many as the history has.
+    let actions: Vec<String> = audit_of(&t, id).await.into_iter().map(|(a, _)| a).collect();
+    assert_eq!(
+        actions,
+        [
+            "application.create",
+            "application.submit",
+            "application.approve",
+            "application.start",
+            "application.return_item",
+            "application.complete",
+        ]
+    );
+    let app = t.app.application(&kacho, id).await.unwrap().application;
+    assert_eq!(app.history.len(), actions.len());
+    assert_eq!(app.returned_on, Some(today));
+
+    // The ledger shows the 返却日; the filter on the state finds it, another state does not.
+    let completed = LedgerFilter::parse("completed", "市民", "", "", false).unwrap();
+    let (_, rows) = t.app.ledger(&kacho, "carry_out", &completed).await.unwrap();
+    let row = rows.iter().find(|r| r.id == id).expect("in the ledger");
+    assert_eq!(row.returned_on, Some(today));
+    let expired = LedgerFilter::parse("expired", "", "", "", false).unwrap();
+    let (_, rows) = t.app.ledger(&kacho, "carry_out", &expired).await.unwrap();
+    assert!(rows.iter().all(|r| r.id != id));
+    assert!(LedgerFilter::parse("", "", "2026-13-01", "", false).is_err());
+}
+
+#[tokio::test]
+async fn the_daily_run_ends_approvals_past_their_validity_once() {
+    let t = TestApp::spawn().await;
+    let shokuin = t.user("shokuin").await;
+    let kacho = t.user("kacho").await;
+    let raw = fields(&[
+        ("assets", "IA-000004".to_owned()),
+        ("destination", "北支所".to_owned()),
+        ("transport_on", day(&t, 1)),
+        ("method", "職員による手渡し".to_owned()),
+        ("safeguards", "鍵付きケース".to_owned()),
+    ]);
+    let id = t
+        .app
+        .apply(
+            &shokuin,
+            "transport",
+            &raw,
+            Filing::Submit,
+            None,
+            &RequestMeta::default(),
+        )
+        .await
+        .unwrap();
+    approve(&t, &kacho, id).await;
+    // Within its validity the run leaves it.
+    t.app.expire_due_applications().await.unwrap();
+    let a = t.app.application(&kacho, id).await.unwrap().application;
+    assert_eq!(a.status, Status::Approved);
+
+    t.clock.advance(Duration::days(2));
+    assert!(t.app.expire_due_applications().await.unwrap() >= 1);
+    let view = t.app.application(&shokuin, id).await.unwrap();
+    assert_eq!(view.application.status, Status::Expired);
+    assert!(!view.may_start, "an expired approval is not acted on");
+    assert!(view.may_complete, "but it can be closed");
+    let audit = audit_of(&t, id).await;
+    let (action, actor) = audit.last().unwrap();
+    assert_eq!(action, "application.expire");
+    assert!(
+        actor.contains("system:申請の期限切れ"),
+        "the run acts as the system: {actor}"
+    );
+    // A second run finds nothing more to end.
+    assert_eq!(t.app.expire_due_applications().await.unwrap(), 0);
+}
+
+#[tokio::test]
+async fn an_emergency_exception_is_reported_late_then_reviewed_by_the_ciso() {
+    let t = TestApp::spawn().await;
+    let kacho = t.user("kacho").await;
+    let ciso = t.user("ciso").await;
+    let meta = RequestMeta::default();
+    let raw = fields(&[
+        ("rule", "S-2.(2)⑧(イ) 運搬の事前許可".to_owned()),
+        ("ground", "緊急で通常の手続をとる時間がない".to_owned()),
+        ("reason", "停電".to_owned()),
+        ("measures", "暗号化した媒体を2名で運搬".to_owned()),
+        ("expires_on", day(&t, 30)),
+    ]);
+    let acted_on = t.app.today() - Duration::days(1);
+    let id = t
+        .app
+        .apply(
+            &kacho,
+            "exception",
+            &raw,
+            Filing::Emergency { acted_on },
+            None,
+            &meta,
+        )
+        .await
+        .unwrap();
+    let view = t.app.application(&kacho, id).await.unwrap();
+    assert_eq!(view.application.status, Status::InProgress);
+    assert!(view.may_report && !view.report_overdue);
+    assert!(!view.may_complete, "not closed before the 事後報告");
+    assert!(!view.may_withdraw, "what was done cannot be withdrawn");
+    // The profile's deadline (3 days) passes.
+    t.clock.advance(Duration::days(5));
+    let view = t.app.application(&kacho, id).await.unwrap();
+    assert!(view.report_overdue);
+    let (_, rows) = t
+        .app
+        .ledger(
+            &kacho,
+            "exception",
+            &LedgerFilter::parse("", "", "", "", true).unwrap(),
+        )
+        .await
+        .unwrap();
+    assert!(rows.iter().any(|r| r.id == id && r.report_overdue));
+
+    // Only the applicant reports; the report goes to the CISO's inbox.
+    assert!(follow(&t, &ciso, id, FollowUp::Report).await.is_err());
+    assert_eq!(
+        follow(&t, &kacho, id, FollowUp::Report).await.unwrap(),
+        Status::Submitted
+    );
+    assert!(t.app.inbox(&ciso).await.unwrap().iter().any(|a| a.id == id));
+    approve(&t, &ciso, id).await;
+    let view = t.app.application(&kacho, id).await.unwrap();
+    assert_eq!(view.application.status, Status::InProgress);
+    assert!(view.report_overdue, "a late report stays flagged");
+    assert!(view.may_complete);
+    assert_eq!(
+        follow(&t, &kacho, id, FollowUp::Complete).await.unwrap(),
+        Status::Completed
+    );
+    let actions: Vec<String> = audit_of(&t, id).await.into_iter().map(|(a, _)| a).collect();
+    assert_eq!(
+        actions,
+        [
+            "application.act_in_emergency",
+            "application.report",
+            "application.approve",
+            "application.complete",
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_returned_application_is_corrected_and_filed_again_on_the_version_read() {
+    let t = TestApp::spawn().await;
+    let shokuin = t.user("shokuin").await;
+    let kacho = t.user("kacho").await;
+    let meta = RequestMeta::default();
+    let mut raw = fields(&[
+        ("assets", "IA-000004".to_owned()),
+        ("destination", "北支所".to_owned()),
+        ("transport_on", day(&t, 3)),
+        ("method", "職員による手渡し".to_owned()),
+        ("safeguards", "鍵付きケース".to_owned()),
+    ]);
+    let id = t
+        .app
+        .apply(&shokuin, "transport", &raw, Filing::Submit, None, &meta)
+        .await
+        .unwrap();
+    let a = t.app.application(&kacho, id).await.unwrap().application;
+    t.app
+        .decide_application(
+            &kacho,
+            id,
+            0,
+            Decision::Return,
+            Some("運搬先の窓口名を書いてください".to_owned()),
+            None,
+            a.version,
+            &meta,
+        )
+        .await
+        .unwrap();
+    let view = t.app.application(&shokuin, id).await.unwrap();
+    assert_eq!(view.application.status, Status::SentBack);
+    assert!(view.may_resubmit);
+    let seen = view.application.version;
+
+    // An unknown 管理番号 is refused naming the field; nothing changes.
+    raw.insert("assets".into(), "IA-999999".into());
+    let err = t
+        .app
+        .resubmit_application(&shokuin, id, &raw, seen, &meta)
+        .await
+        .unwrap_err();
+    let AppError::Invalid(e) = err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(e.field, "運搬する情報資産");
+    assert!(e.message.contains("IA-999999"));
+    assert_eq!(
+        t.app
+            .application(&shokuin, id)
+            .await
+            .unwrap()
+            .application
+            .version,
+        seen
+    );
+
+    raw.insert("assets".into(), "IA-000004".into());
+    raw.insert("destination".into(), "北支所 市民窓口".into());
+    // Someone else's correction, or one on an old version, is refused.
+    assert!(
+        t.app
+            .resubmit_application(&kacho, id, &raw, seen, &meta)
+            .await
+            .is_err()
+    );
+    let err = t
+        .app
+        .resubmit_application(&shokuin, id, &raw, seen - 1, &meta)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, AppError::Conflict(_)), "{err:?}");
+
+    let next = t
+        .app
+        .resubmit_application(&shokuin, id, &raw, seen, &meta)
+        .await
+        .unwrap();
+    assert_eq!(next.status, Status::Submitted);
+    assert_eq!(next.current_step, 0);
+    let actions: Vec<String> = audit_of(&t, id).await.into_iter().map(|(a, _)| a).collect();
+    assert_eq!(
+        actions[actions.len() - 3..],
+        [
+            "application.send_back",
+            "application.edit",
+            "application.submit"
+        ]
+    );
+    assert!(
+        t.app
+            .inbox(&kacho)
+            .await
+            .unwrap()
+            .iter()
+            .any(|a| a.id == id)
+    );
+}
+
+/// The body's kinds: 外部提供 needs 情報政策課 in 合議 at the 所属長's step, then the CISO;
+/// 運搬 by hand ends with the 所属長 (専決).
+const BODY_KINDS: &str = r#"
+[[kind]]
+key = "provision"
+clause = "S-2.(2)⑨(イ)"
+name = "情報資産の外部への提供"
+summary_field = "recipient"
+validity = { type = "field", field = "provide_on" }
+
+[kind.route]
+type = "steps"
+
+[[kind.route.steps]]
+role = "security_manager"
+label = "所属長の承認"
+consult = { units = ["情報政策課"] }
+
+[[kind.route.steps]]
+role = "ciso"
+mark = "permits"
+
+[[kind.fields]]
+key = "assets"
+label = "提供する情報資産"
+type = "assets"
+required = true
+
+[[kind.fields]]
+key = "recipient"
+label = "提供先"
+type = "text"
+max = 200
+required = true
+
+[[kind.fields]]
+key = "provide_on"
+label = "提供日"
+type = "date"
+required = true
+
+[[kind]]
+key = "transport"
+clause = "S-2.(2)⑧(イ)"
+name = "情報資産の運搬"
+summary_field = "destination"
+validity = { type = "field", field = "transport_on" }
+
+[kind.route]
+type = "steps"
+
+[[kind.route.steps]]
+role = "security_manager"
+
+[[kind.route.steps]]
+role = "ciso"
+mark = "permits"
+
+[[kind.delegation]]
+when = { type = "choice", field = "method", values = ["職員による手渡し"] }
+end_after = 1
+note = "所属長専決（職員による手渡し）"
+
+[[kind.fields]]
+key = "assets"
+label = "運搬する情報資産"
+type = "assets"
+required = true
+
+[[kind.fields]]
+key = "destination"
+label = "運搬先"
+type = "text"
+required = true
+
+[[kind.fields]]
+key = "transport_on"
+label = "運搬日"
+type = "date"
+required = true
+
+[[kind.fields]]
+key = "method"
+label = "運搬の方法"
+type = "choice"
+options = ["職員による手渡し", "運送事業者"]
+required = true
+"#;
+
+#[tokio::test]
+async fn the_bodys_kinds_route_through_a_consulted_unit_and_end_early_by_delegation() {
+    let t = TestApp::spawn().await;
+    let meta = RequestMeta::default();
+
+    // A kind that cannot be read is refused naming the field, and the draft keeps its kinds.
+    let editor = t.user("tokatsu").await;
+    let may = editor.policy_editor().unwrap();
+    let n = t.policy_draft(vec![]).await;
+    let err = t
+        .app
+        .change_policy_profile(
+            &editor,
+            &may,
+            n,
+            ProfileChange::SetApprovalKinds {
+                toml: "[[kind]]\nkey = \"x\"\nclause = \"S-99\"\nname = \"架空\"\n".into(),
+            },
+            &meta,
+        )
+        .await
+        .unwrap_err();
+    let AppError::Invalid(e) = err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(e.field, "申請の種類（TOML）");
+    assert!(e.message.contains("S-99"), "{}", e.message);
+    // The emergency deadline comes from the body's parameter.
+    for change in [
+        ProfileChange::SetApprovalKinds {
+            toml: BODY_KINDS.into(),
+        },
+        ProfileChange::SetParameter {
+            key: "emergency_report_days".into(),
+            value: "1".into(),
+        },
+    ] {
+        t.app
+            .change_policy_profile(&editor, &may, n, change, &meta)
+            .await
+            .unwrap();
+    }
+    t.bring_into_force(n).await;
+
+    let shokuin = t.user("shokuin").await;
+    let kacho = t.user("kacho").await;
+    let ciso = t.user("ciso").await;
+
+    // 専決: a 運搬 by hand ends with 市民課長.
+    let by_hand = fields(&[
+        ("assets", "IA-000004".to_owned()),
+        ("destination", "北支所".to_owned()),
+        ("transport_on", day(&t, 2)),
+        ("method", "職員による手渡し".to_owned()),
+    ]);
+    let id = t
+        .app
+        .apply(&shokuin, "transport", &by_hand, Filing::Submit, None, &meta)
+        .await
+        .unwrap();
+    let route = t
+        .app
+        .application(&kacho, id)
+        .await
+        .unwrap()
+        .application
+        .route
+        .unwrap();
+    assert_eq!(route.steps.len(), 1);
+    assert_eq!(
+        route.delegation.as_ref().map(|d| d.note.as_str()),
+        Some("所属長専決（職員による手渡し）")
+    );
+    approve(&t, &kacho, id).await;
+    let (_, rows) = t
+        .app
+        .ledger(&kacho, "transport", &LedgerFilter::default())
+        .await
+        .unwrap();
+    let row = rows.iter().find(|r| r.id == id).unwrap();
+    assert_eq!(row.status, Status::Approved);
+    assert!(row.remarks.iter().any(|r| r.contains("専決")), "{row:?}");
+    // Otherwise the route goes on to the CISO.
+    let mut by_carrier = by_hand.clone();
+    by_carrier.insert("method".into(), "運送事業者".into());
+    let id = t
+        .app
+        .apply(
+            &shokuin,
+            "transport",
+            &by_carrier,
+            Filing::Submit,
+            None,
+            &meta,
+        )
+        .await
+        .unwrap();
+    let a = t.app.application(&kacho, id).await.unwrap().application;
+    assert_eq!(a.route.unwrap().steps.len(), 2);
+
+    // 合議: the 外部提供 waits for 情報政策課長 as well as 市民課長 before the CISO.
+    let provide = fields(&[
+        ("assets", "IA-000004".to_owned()),
+        ("recipient", "県 市町村課".to_owned()),
+        ("provide_on", day(&t, 5)),
+    ]);
+    let id = t
+        .app
+        .apply(&shokuin, "provision", &provide, Filing::Submit, None, &meta)
+        .await
+        .unwrap();
+    let a = t.app.application(&kacho, id).await.unwrap().application;
+    let first = &a.route.as_ref().unwrap().steps[0];
+    assert!(first.is_consultation());
+    assert_eq!(first.seats.len(), 2);
+    let consulted = first.seats.iter().find(|s| s.consulted).unwrap();
+    assert!(
+        consulted.candidates.iter().any(|h| h.name == "吉田 修"),
+        "{consulted:?}"
+    );
+    approve(&t, &kacho, id).await;
+    let a = t.app.application(&kacho, id).await.unwrap().application;
+    assert_eq!(a.current_step, 0, "the consulted unit has not approved yet");
+    assert!(!t.app.inbox(&ciso).await.unwrap().iter().any(|x| x.id == id));
+    // 情報政策課長 gets a login and approves; the CISO's step is next.
+    let org_editor = t.user("tokatsu").await;
+    let may_org = org_editor.org_editor().unwrap();
+    let yoshida = consulted
+        .candidates
+        .iter()
+        .find(|h| h.name == "吉田 修")
+        .unwrap()
+        .person;
+    t.app
+        .create_person_account(
+            &org_editor,
+            &may_org,
+            yoshida,
+            "yoshida",
+            DEMO_PASSWORD,
+            &meta,
+        )
+        .await
+        .unwrap();
+    let yoshida = t.user("yoshida").await;
+    assert!(
+        t.app
+            .inbox(&yoshida)
+            .await
+            .unwrap()
+            .iter()
+            .any(|x| x.id == id)
+    );
+    approve(&t, &yoshida, id).await;
+    let a = t.app.application(&kacho, id).await.unwrap().application;
+    assert_eq!(a.current_step, 1);
+    assert!(t.app.inbox(&ciso).await.unwrap().iter().any(|x| x.id == id));
+
+    // The body's emergency deadline: 1 day.
+    let kinds = t.app.application_kinds(&kacho).await.unwrap();
+    let exception = kinds.iter().find(|k| k.key == "exception").unwrap();
+    assert_eq!(exception.emergency.as_ref().unwrap().report_within_days, 1);
+}
