@@ -41,6 +41,10 @@ pub fn routes() -> Router<AppState> {
             "/applications/{id}/decisions",
             axum::routing::post(approvals::decide),
         )
+        .route(
+            "/applications/{id}/follow-ups",
+            axum::routing::post(approvals::follow_up),
+        )
         .route("/inbox", get(approvals::inbox))
         .route("/ledgers/{clause}", get(approvals::ledger))
         .route("/openapi.json", get(openapi))
@@ -270,7 +274,7 @@ impl Modify for SecuritySchemes {
     info(title = "mamori API", description = "地方公共団体の情報セキュリティ管理システム mamori の API。エラーは `code`（安定した識別子）と `message`（日本語）を持つ JSON で返します。"),
     paths(health, me, audit, catalog::clauses, catalog::clause, catalog::search, org::units,
         org::people, org::authority, assets::list, assets::detail, assets::create, assets::update,
-        approvals::create, approvals::detail, approvals::decide, approvals::inbox,
+        approvals::create, approvals::detail, approvals::decide, approvals::follow_up, approvals::inbox,
         approvals::ledger),
     components(schemas(Health, MeDto, BodyDto, RoleDto, AuditRecordDto, AuditPageDto, ApiErrorBody,
         catalog::ClauseSummaryDto, catalog::ClauseDto, catalog::PathNodeDto, catalog::RoleMarkDto,
@@ -279,7 +283,8 @@ impl Modify for SecuritySchemes {
         org::AuthorityDto, assets::AssetSummaryDto, assets::AssetPageDto, assets::AssetDto,
         assets::SafeguardsDto, assets::HandlingDto, assets::FindingDto, assets::GateDto,
         assets::AssetInputDto, approvals::ApplicationDto, approvals::StepDto,
-        approvals::NewApplicationDto, approvals::DecisionDto, approvals::LedgerRowDto)),
+        approvals::NewApplicationDto, approvals::DecisionDto, approvals::FollowUpDto,
+        approvals::LedgerRowDto)),
     modifiers(&SecuritySchemes),
     tags((name = "system"), (name = "accounts"), (name = "audit"),
         (name = "catalog", description = "ガイドラインの条項・解説・検索"),

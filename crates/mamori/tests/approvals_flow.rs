@@ -663,3 +663,154 @@ async fn the_bodys_kinds_route_through_a_consulted_unit_and_end_early_by_delegat
     let exception = kinds.iter().find(|k| k.key == "exception").unwrap();
     assert_eq!(exception.emergency.as_ref().unwrap().report_within_days, 1);
 }
+
+#[tokio::test]
+async fn the_api_records_what_follows_an_approval_and_refuses_the_others() {
+    let t = TestApp::spawn().await;
+    let kacho = t.user("kacho").await;
+    // The demo's 例外措置 that the CISO permitted, by 市民課長.
+    let reviews = t.app.exception_reviews(&kacho).await.unwrap();
+    let approved = reviews
+        .iter()
+        .find(|r| r.application.status == Status::Approved)
+        .expect("an approved exception comes up for review");
+    assert!(approved.days_left >= 0 && approved.days_left <= 30);
+    let url = t.url(&format!(
+        "/api/v1/applications/{}/follow-ups",
+        approved.application.id
+    ));
+    let client = reqwest::Client::new();
+
+    // The 職員 neither applied nor approved: 403, nothing changes.
+    let shokuin = t.api_token("shokuin").await;
+    let r = client
+        .post(&url)
+        .bearer_auth(&shokuin)
+        .json(&serde_json::json!({"action": "complete"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), reqwest::StatusCode::FORBIDDEN);
+    let token = t.api_token("kacho").await;
+    let r = client
+        .post(&url)
+        .bearer_auth(&token)
+        .json(&serde_json::json!({"action": "fly"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), reqwest::StatusCode::UNPROCESSABLE_ENTITY);
+    let err: serde_json::Value = r.json().await.unwrap();
+    assert!(err["message"].as_str().unwrap().contains("action"), "{err}");
+    // A stale version is a conflict.
+    let r = client
+        .post(&url)
+        .bearer_auth(&token)
+        .json(&serde_json::json!({"action": "complete", "version": 1}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), reqwest::StatusCode::CONFLICT);
+    let r = client
+        .post(&url)
+        .bearer_auth(&token)
+        .json(&serde_json::json!({"action": "complete"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), reqwest::StatusCode::OK);
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(body["status"], "completed");
+    // Closed, it no longer comes up for review.
+    assert!(
+        !t.app
+            .exception_reviews(&kacho)
+            .await
+            .unwrap()
+            .iter()
+            .any(|r| r.application.id == approved.application.id)
+    );
+}
+
+#[tokio::test]
+async fn the_screens_choose_a_kind_review_exceptions_filter_a_ledger_and_record_a_return() {
+    let t = TestApp::spawn().await;
+    let browser = t.signed_in("shokuin").await;
+
+    // Every kind, with its route in the body's role names.
+    let (status, page) = t.page(&browser, "/approvals/new").await;
+    assert_eq!(status, reqwest::StatusCode::OK);
+    assert!(page.contains("/approvals/new?kind=carry_out"));
+    assert!(page.contains("情報セキュリティ管理者の許可"), "route shown");
+    let (_, page) = t.page(&browser, "/approvals/exceptions").await;
+    assert!(page.contains("代替措置"));
+    assert!(page.contains("あと"), "days left shown");
+
+    // A date the filter cannot read is named; the ledger still shows.
+    let (status, page) = t.page(&browser, "/ledgers/carry_out?from=2026-99-01").await;
+    assert_eq!(status, reqwest::StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("申請日（から）"));
+    let (status, page) = t.page(&browser, "/ledgers/carry_out?attention=1").await;
+    assert_eq!(status, reqwest::StatusCode::OK);
+    assert!(page.contains("返却遅れ"));
+    assert!(
+        page.contains("format=xlsx&#38;attention=1"),
+        "the export keeps the filter"
+    );
+
+    // The demo's 持ち出し is past its 返却予定日: its applicant records the 返却 on the form.
+    let shokuin = t.user("shokuin").await;
+    let (_, rows) = t
+        .app
+        .ledger(&shokuin, "carry_out", &LedgerFilter::default())
+        .await
+        .unwrap();
+    let late = rows
+        .iter()
+        .find(|r| r.overdue_return)
+        .expect("a late return");
+    let (_, page) = t.page(&browser, &format!("/approvals/{}", late.id)).await;
+    assert!(page.contains("返却を記録する"));
+    let version = t
+        .app
+        .application(&shokuin, late.id)
+        .await
+        .unwrap()
+        .application
+        .version;
+    let today = t.app.today().to_string();
+    let r = browser
+        .post(t.url(&format!("/approvals/{}/follow-up", late.id)))
+        .form(&[
+            ("_csrf", common::csrf_of(&page).as_str()),
+            ("what", "return"),
+            ("on", "昨日"),
+            ("version", &version.to_string()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), reqwest::StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("返却日を 2026-04-01 のように")
+    );
+    let r = browser
+        .post(t.url(&format!("/approvals/{}/follow-up", late.id)))
+        .form(&[
+            ("_csrf", common::csrf_of(&page).as_str()),
+            ("what", "return"),
+            ("on", today.as_str()),
+            ("version", &version.to_string()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), reqwest::StatusCode::SEE_OTHER);
+    let view = t.app.application(&shokuin, late.id).await.unwrap();
+    assert_eq!(view.application.status, Status::Returned);
+    assert!(!view.return_overdue);
+    assert!(view.may_complete);
+}

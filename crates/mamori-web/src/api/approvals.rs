@@ -11,7 +11,7 @@ use axum::extract::{Extension, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use mamori_app::AppError;
-use mamori_app::approvals::{ApplicationView, Filing};
+use mamori_app::approvals::{ApplicationView, Filing, FollowUp};
 use mamori_domain::DomainError;
 use mamori_domain::approval::{Application, Decision, LedgerRow};
 use mamori_domain::ids::ApplicationId;
@@ -296,6 +296,90 @@ pub async fn decide(
             seen,
             &meta(&rid),
         )
+        .await
+        .map_err(&fail)?;
+    Ok(Json(dto(&next)))
+}
+
+/// `{"action": "start"|"return"|"complete"|"report", "on": "2026-04-01", "version": N}`: `on`
+/// is the 返却日 of a `return`; without `version`, the current one.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FollowUpDto {
+    pub action: String,
+    #[serde(default)]
+    pub on: Option<String>,
+    #[serde(default)]
+    pub version: Option<u32>,
+}
+
+/// 実施・返却・完了 (the applicant or someone who approved it) and the 事後報告 of an
+/// emergency application (its applicant).
+#[utoipa::path(post, path = "/api/v1/applications/{id}/follow-ups", tag = "approvals",
+    params(("id" = String, Path, description = "申請のID")),
+    request_body = FollowUpDto,
+    security(("bearer" = []), ("session" = [])),
+    responses(
+        (status = 200, description = "記録後の申請", body = ApplicationDto),
+        (status = 401, description = "未認証", body = ApiErrorBody),
+        (status = 403, description = "申請者でも承認した人でもない", body = ApiErrorBody),
+        (status = 409, description = "他の操作が先に記録された", body = ApiErrorBody),
+        (status = 422, description = "入力の誤り・その状態ではできない", body = ApiErrorBody)
+    ))]
+pub async fn follow_up(
+    State(state): State<AppState>,
+    Extension(rid): Extension<RequestId>,
+    headers: HeaderMap,
+    user: Result<ApiUser, ApiError>,
+    Path(id): Path<String>,
+    json: Result<Json<FollowUpDto>, JsonRejection>,
+) -> Result<Json<ApplicationDto>, ApiError> {
+    let fail = failing(&rid);
+    let ApiUser(user) = user?;
+    check_csrf(&user, &headers).map_err(&fail)?;
+    let id = app_id(&id).map_err(&fail)?;
+    let Json(body) = json.map_err(|e| {
+        fail(invalid(
+            "本文",
+            format!("JSON を読み取れません（{}）", e.body_text()),
+        ))
+    })?;
+    let what = match body.action.as_str() {
+        "start" => FollowUp::Start,
+        "complete" => FollowUp::Complete,
+        "report" => FollowUp::Report,
+        "return" => {
+            let raw = body.on.as_deref().unwrap_or("").trim();
+            let on = chrono::NaiveDate::parse_from_str(raw, "%Y-%m-%d").map_err(|_| {
+                fail(invalid(
+                    "on",
+                    "返却日 on を 2026-04-01 のように指定してください",
+                ))
+            })?;
+            FollowUp::Return { on }
+        }
+        _ => {
+            return Err(fail(invalid(
+                "action",
+                "action は start・return・complete・report のいずれかです",
+            )));
+        }
+    };
+    let seen = match body.version {
+        Some(v) => v,
+        None => {
+            state
+                .app
+                .application(&user, id)
+                .await
+                .map_err(&fail)?
+                .application
+                .version
+        }
+    };
+    let next = state
+        .app
+        .follow_up(&user, id, what, seen, &meta(&rid))
         .await
         .map_err(&fail)?;
     Ok(Json(dto(&next)))
