@@ -295,6 +295,7 @@ impl App {
         .map_err(refused)?;
         store::insert_application(tx.conn(), body, &app, asset_event, now).await?;
         audit_last(tx, body, &app, actor.clone(), meta, now).await?;
+        self.notify_application(tx, body, &app, now).await?;
         if filing == Filing::Submit {
             let seen = app.version;
             app = self
@@ -302,6 +303,7 @@ impl App {
                 .await?;
             save(tx.conn(), &app, seen, now).await?;
             audit_last(tx, body, &app, actor.clone(), meta, now).await?;
+            self.notify_application(tx, body, &app, now).await?;
         }
         Ok(app.id)
     }
@@ -487,6 +489,7 @@ impl App {
             .map_err(refused)?;
         save(tx.conn(), &next, seen, now).await?;
         audit_last(tx, body, &next, actor.clone(), meta, now).await?;
+        self.notify_application(tx, body, &next, now).await?;
         let exception = next
             .route
             .as_ref()
@@ -595,6 +598,8 @@ impl App {
             .map_err(refused)?;
         save(tx.conn(), &next, seen, now).await?;
         audit_last(&mut tx, body.id, &next, user.actor(), meta, now).await?;
+        self.notify_application(&mut tx, body.id, &next, now)
+            .await?;
         if let Some(event) = asset_event
             && let Some(mut e) = asset_store::get_event(tx.conn(), body.id, event).await?
             && e.status == EventStatus::AwaitingApproval
