@@ -182,6 +182,11 @@ pub fn router(app: App, config: WebConfig) -> Router {
         .route("/approvals/{id}", get(pages::approvals::show_application))
         .route("/approvals/{id}/decisions", post(pages::approvals::decide))
         .route("/approvals/{id}/withdraw", post(pages::approvals::withdraw))
+        .route("/notifications", get(pages::notifications::list))
+        .route(
+            "/notifications/{id}/read",
+            post(pages::notifications::mark_read),
+        )
         .route("/ledgers", get(pages::approvals::ledgers))
         .route("/ledgers/{key}", get(pages::approvals::ledger))
         .route("/catalog", get(pages::catalog::list))
