@@ -135,7 +135,8 @@ impl App {
 
     /// Tells the people concerned about the application's last transition (see
     /// [`application_notices`]), in the caller's transaction. Called right after the transition
-    /// is audited.
+    /// is audited. What the actor was told about the application counts as read: they have
+    /// acted on it.
     pub(crate) async fn notify_application(
         &self,
         tx: &mut WriteTx,
@@ -143,6 +144,9 @@ impl App {
         app: &Application,
         now: DateTime<Utc>,
     ) -> Result<(), AppError> {
+        if let (Some(by), Some(path)) = (app.history.last().and_then(|e| e.by), link(app)) {
+            store::mark_read_by_link(tx.conn(), body, by, &path, now).await?;
+        }
         for notice in application_notices(app) {
             self.notify_in(tx, body, &notice, now).await?;
         }
@@ -202,15 +206,24 @@ impl App {
             return Ok(run);
         }
         let transport = transport(&mail);
+        // Once the server cannot be reached, the rest of the run fails the same way without
+        // waiting for a time-out each.
+        let mut unreachable: Option<String> = None;
         for m in pending {
-            let outcome = match (&transport, message(&mail, &m)) {
-                (Ok(t), Ok(msg)) => t
-                    .send(msg)
-                    .await
-                    .map(|_| ())
-                    .map_err(|e| (e.is_permanent(), e.to_string())),
-                (Err(e), _) => Err((false, e.clone())),
-                (_, Err(e)) => Err((true, e)),
+            let outcome = match (&unreachable, &transport, message(&mail, &m)) {
+                (Some(e), _, _) => Err((false, e.clone())),
+                (None, Err(e), _) => Err((false, e.clone())),
+                (None, _, Err(e)) => Err((true, e)),
+                (None, Ok(t), Ok(msg)) => match t.send(msg).await {
+                    Ok(_) => Ok(()),
+                    Err(e) if e.is_permanent() => Err((true, e.to_string())),
+                    Err(e) if e.is_transient() || e.is_client() => Err((false, e.to_string())),
+                    Err(e) => {
+                        let error = format!("SMTP サーバーに接続できません: {e}");
+                        unreachable = Some(error.clone());
+                        Err((false, error))
+                    }
+                },
             };
             let mut conn = self.store().conn().await?;
             match outcome {

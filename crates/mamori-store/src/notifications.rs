@@ -161,6 +161,28 @@ pub async fn mark_read(
     Ok(done.rows_affected() == 1)
 }
 
+/// Marks read the person's unread notifications that link to `link` (what they were told about
+/// something they have now acted on). Returns how many.
+pub async fn mark_read_by_link(
+    conn: &mut AnyConnection,
+    body: BodyId,
+    person: PersonId,
+    link: &str,
+    at: DateTime<Utc>,
+) -> Result<u64, StoreError> {
+    let done = sqlx::query(
+        "UPDATE notifications SET read_at = $4 \
+         WHERE person_id = $1 AND read_at IS NULL AND body_id = $2 AND link = $3",
+    )
+    .bind(person.to_string())
+    .bind(body.to_string())
+    .bind(link)
+    .bind(time::text(at))
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected())
+}
+
 pub async fn insert_mail(conn: &mut AnyConnection, m: &OutboxMail) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO mail_outbox (id, body_id, notification_id, to_address, subject, text, \
