@@ -50,6 +50,9 @@ pub struct CurrentUser {
     /// The session's CSRF token (absent for API tokens, which need none).
     #[serde(skip)]
     pub csrf_token: Option<String>,
+    /// Unread お知らせ of the person, for the header of every screen (0 for API tokens).
+    #[serde(skip)]
+    pub unread_notifications: usize,
 }
 
 #[derive(Debug, Clone, Serialize)]

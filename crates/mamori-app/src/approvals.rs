@@ -469,6 +469,22 @@ async fn form_values(
 }
 
 impl App {
+    /// After each transition, in its transaction: the audit record of the application's last
+    /// event and the notifications it sends.
+    #[allow(clippy::too_many_arguments)]
+    async fn transitioned(
+        &self,
+        tx: &mut WriteTx,
+        body: BodyId,
+        app: &Application,
+        actor: Actor,
+        meta: &RequestMeta,
+        now: DateTime<Utc>,
+    ) -> Result<(), AppError> {
+        audit_last(tx, body, app, actor, meta, now).await?;
+        self.notify_application(tx, body, app, now).await
+    }
+
     /// The kinds of application of the body.
     pub async fn application_kinds(
         &self,
@@ -636,14 +652,16 @@ impl App {
         }
         .map_err(refused)?;
         store::insert_application(tx.conn(), body, &app, asset_event, now).await?;
-        audit_last(tx, body, &app, actor.clone(), meta, now).await?;
+        self.transitioned(tx, body, &app, actor.clone(), meta, now)
+            .await?;
         if filing == Filing::Submit {
             let seen = app.version;
             app = self
                 .submitted(tx.conn(), body, profile.as_ref(), kind, &app, person, now)
                 .await?;
             save(tx.conn(), &app, seen, now).await?;
-            audit_last(tx, body, &app, actor.clone(), meta, now).await?;
+            self.transitioned(tx, body, &app, actor.clone(), meta, now)
+                .await?;
         }
         Ok(app.id)
     }
@@ -872,7 +890,8 @@ impl App {
             )
             .map_err(refused)?;
         save(tx.conn(), &next, seen, now).await?;
-        audit_last(tx, body, &next, actor.clone(), meta, now).await?;
+        self.transitioned(tx, body, &next, actor.clone(), meta, now)
+            .await?;
         let exception = next
             .route
             .as_ref()
@@ -980,7 +999,8 @@ impl App {
             )
             .map_err(refused)?;
         save(tx.conn(), &next, seen, now).await?;
-        audit_last(&mut tx, body.id, &next, user.actor(), meta, now).await?;
+        self.transitioned(&mut tx, body.id, &next, user.actor(), meta, now)
+            .await?;
         if let Some(event) = asset_event
             && let Some(mut e) = asset_store::get_event(tx.conn(), body.id, event).await?
             && e.status == EventStatus::AwaitingApproval
@@ -1091,7 +1111,8 @@ impl App {
                 )
                 .map_err(refused)?;
             save(tx.conn(), &app, before, now).await?;
-            audit_last(&mut tx, body.id, &app, user.actor(), meta, now).await?;
+            self.transitioned(&mut tx, body.id, &app, user.actor(), meta, now)
+                .await?;
         }
         let before = app.version;
         let next = self
@@ -1106,7 +1127,8 @@ impl App {
             )
             .await?;
         save(tx.conn(), &next, before, now).await?;
-        audit_last(&mut tx, body.id, &next, user.actor(), meta, now).await?;
+        self.transitioned(&mut tx, body.id, &next, user.actor(), meta, now)
+            .await?;
         tx.commit().await?;
         Ok(next)
     }
@@ -1185,7 +1207,7 @@ impl App {
         }
         .map_err(refused)?;
         save(tx.conn(), &next, seen, now).await?;
-        audit_last(tx, body, &next, actor, meta, now).await?;
+        self.transitioned(tx, body, &next, actor, meta, now).await?;
         Ok(next)
     }
 
@@ -1226,7 +1248,8 @@ impl App {
                     continue;
                 };
                 save(tx.conn(), &next, app.version, now).await?;
-                audit_last(&mut tx, body.id, &next, actor.clone(), &meta, now).await?;
+                self.transitioned(&mut tx, body.id, &next, actor.clone(), &meta, now)
+                    .await?;
                 tx.commit().await?;
                 expired += 1;
             }

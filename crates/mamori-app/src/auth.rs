@@ -13,7 +13,7 @@ use chrono::{DateTime, Duration, Utc};
 use mamori_domain::account::{Account, Login};
 use mamori_domain::audit::{Actor, AuditEntry};
 use mamori_store::accounts::{self, Throttle};
-use mamori_store::{audit, org, sessions};
+use mamori_store::{audit, notifications, org, sessions};
 use rand::RngCore;
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -322,6 +322,13 @@ impl App {
             .iter()
             .flat_map(|r| r.grants.iter().cloned())
             .collect();
+        // Screens show the count in their header; API calls need not pay for it.
+        let unread_notifications = match (method, &body, account.person_id) {
+            (AuthMethod::Session, Some(b), Some(person)) => {
+                usize::try_from(notifications::unread_count(conn, b.id, person).await?).unwrap_or(0)
+            }
+            _ => 0,
+        };
         Ok(CurrentUser {
             account,
             body,
@@ -330,6 +337,7 @@ impl App {
             permissions,
             method,
             csrf_token,
+            unread_notifications,
         })
     }
 }

@@ -189,6 +189,8 @@ struct DemoPerson {
     unit: String,
     title: String,
     employment_kind: String,
+    #[serde(default)]
+    email: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -355,7 +357,7 @@ impl App {
                 unit_id: unit_of(&p.unit)?,
                 title: p.title.clone(),
                 employment_kind: p.employment_kind.clone(),
-                email: None,
+                email: p.email.clone(),
                 status: PersonStatus::Active,
             };
             org::insert_person(tx.conn(), &person, since, "登録", now).await?;

@@ -18,6 +18,7 @@ pub mod demo_scale;
 pub mod error;
 pub mod gap;
 pub mod jobs;
+pub mod notify;
 pub mod org_import;
 pub mod organization;
 pub mod policy;

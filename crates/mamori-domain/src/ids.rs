@@ -108,6 +108,16 @@ id_type!(
     ApplicationId
 );
 
+id_type!(
+    /// An お知らせ to one person.
+    NotificationId
+);
+
+id_type!(
+    /// An e-mail in the outbox.
+    MailId
+);
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]

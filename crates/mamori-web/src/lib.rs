@@ -188,6 +188,11 @@ pub fn router(app: App, config: WebConfig) -> Router {
             post(pages::approvals::follow_up),
         )
         .route("/approvals/exceptions", get(pages::approvals::exceptions))
+        .route("/notifications", get(pages::notifications::list))
+        .route(
+            "/notifications/{id}/read",
+            post(pages::notifications::mark_read),
+        )
         .route("/ledgers", get(pages::approvals::ledgers))
         .route("/ledgers/{key}", get(pages::approvals::ledger))
         .route("/catalog", get(pages::catalog::list))

@@ -24,6 +24,10 @@ pub struct Chrome {
     pub csrf: String,
     pub nav: Vec<NavItem>,
     pub asset_version: &'static str,
+    /// The 「お知らせ」 link in the header: shown to a person of a body.
+    pub notifications_link: bool,
+    /// The person's unread お知らせ, shown beside the link.
+    pub unread: usize,
 }
 
 impl Chrome {
@@ -89,6 +93,8 @@ impl Chrome {
             csrf: user.csrf_token.clone().unwrap_or_default(),
             nav,
             asset_version: ASSET_VERSION,
+            notifications_link: user.body.is_some() && user.account.person_id.is_some(),
+            unread: user.unread_notifications,
         }
     }
 
@@ -102,6 +108,8 @@ impl Chrome {
             csrf,
             nav: Vec::new(),
             asset_version: ASSET_VERSION,
+            notifications_link: false,
+            unread: 0,
         }
     }
 }

@@ -149,6 +149,7 @@ async fn bench_user(app: &App) -> anyhow::Result<CurrentUser> {
         permissions: BTreeSet::new(),
         method: AuthMethod::ApiToken,
         csrf_token: None,
+        unread_notifications: 0,
     })
 }
 

@@ -345,6 +345,24 @@ async fn serve(settings: Settings, demo: bool) -> anyhow::Result<ExitCode> {
             }
         }
     });
+    // お知らせ by e-mail: the outbox is sent every 30 seconds; a failure waits for the next run.
+    if let Some(mail) = &application.app().settings().mail {
+        tracing::info!(host = %mail.host, port = mail.port, tls = mail.tls.key(), "メールの送信を有効にしました");
+        let app = application.app().clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(std::time::Duration::from_secs(30));
+            loop {
+                tick.tick().await;
+                match app.send_pending_mail().await {
+                    Ok(run) if run.sent == 0 && run.failed == 0 => {}
+                    Ok(run) => {
+                        tracing::info!(sent = run.sent, failed = run.failed, "メールを送信しました")
+                    }
+                    Err(e) => tracing::error!(error = %e, "メールの送信を開始できません"),
+                }
+            }
+        });
+    }
     println!("mamori を起動しました: http://{host}:{port}/  （停止は Ctrl+C）");
     application.run_until(shutdown_signal()).await?;
     Ok(ExitCode::SUCCESS)

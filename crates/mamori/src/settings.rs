@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 use mamori_app::AppSettings;
+use mamori_app::settings::{MailSettings, redacted_smtp_url};
 use mamori_store::DatabaseUrl;
 use serde::{Deserialize, Serialize};
 
@@ -29,6 +30,13 @@ pub struct Settings {
     pub lockout_base_minutes: i64,
     pub lockout_max_minutes: i64,
     pub password_min_length: usize,
+    /// SMTP server for the お知らせ by e-mail:
+    /// `smtp://USER:PASSWORD@HOST:PORT?tls=none|starttls|tls` (or `smtps://`); empty: no mail.
+    pub smtp_url: String,
+    /// The sender of the mail.
+    pub mail_from: String,
+    /// Where people open mamori (`https://…`); links in mail start with it.
+    pub public_url: String,
 }
 
 impl Default for Settings {
@@ -45,20 +53,25 @@ impl Default for Settings {
             lockout_base_minutes: app.lockout_base_minutes,
             lockout_max_minutes: app.lockout_max_minutes,
             password_min_length: app.password_min_length,
+            smtp_url: String::new(),
+            mail_from: String::new(),
+            public_url: String::new(),
         }
     }
 }
 
-/// The database password never reaches a log line.
+/// The database and mail passwords never reach a log line.
 impl std::fmt::Debug for Settings {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let mut shown = self.clone();
-        shown.database_url = redacted_url(&self.database_url);
+        let shown = self.redacted();
         f.debug_struct("Settings")
             .field("bind", &shown.bind)
             .field("database_url", &shown.database_url)
             .field("secure_cookies", &shown.secure_cookies)
             .field("log", &shown.log)
+            .field("smtp_url", &shown.smtp_url)
+            .field("mail_from", &shown.mail_from)
+            .field("public_url", &shown.public_url)
             .finish_non_exhaustive()
     }
 }
@@ -143,6 +156,10 @@ impl Settings {
             lockout_base_minutes: self.lockout_base_minutes,
             lockout_max_minutes: self.lockout_max_minutes,
             password_min_length: self.password_min_length,
+            // A mail setting with problems is refused at start (`problems`); none here means off.
+            mail: MailSettings::parse(&self.smtp_url, &self.mail_from, &self.public_url)
+                .ok()
+                .flatten(),
         }
     }
 
@@ -156,6 +173,11 @@ impl Settings {
         if let Err(e) = DatabaseUrl::parse(&self.database_url) {
             out.push(format!("database_url: {e}"));
         }
+        if let Err(problems) =
+            MailSettings::parse(&self.smtp_url, &self.mail_from, &self.public_url)
+        {
+            out.extend(problems);
+        }
         if self.bind.parse::<std::net::SocketAddr>().is_err() {
             out.push(format!(
                 "bind: 「{}」はアドレスとポートの形式ではありません（例: 127.0.0.1:8080）",
@@ -165,11 +187,16 @@ impl Settings {
         out
     }
 
-    /// The settings as the TOML `config check` prints, with the database password hidden.
+    /// The settings as the TOML `config check` prints, with the passwords hidden.
     pub fn to_redacted_toml(&self) -> String {
+        toml::to_string(&self.redacted()).unwrap_or_default()
+    }
+
+    fn redacted(&self) -> Self {
         let mut shown = self.clone();
         shown.database_url = redacted_url(&self.database_url);
-        toml::to_string(&shown).unwrap_or_default()
+        shown.smtp_url = redacted_smtp_url(&self.smtp_url);
+        shown
     }
 }
 
@@ -204,6 +231,18 @@ lockout_max_minutes = {lm}
 
 # 新しいパスワードの最小文字数
 password_min_length = {pw}
+
+# 申請・承認のお知らせをメールでも送るときの SMTP サーバー（空欄ならメールは送らず、画面のお知らせだけ）
+#   smtp://ユーザー:パスワード@ホスト:ポート?tls=starttls（既定。ポートの既定は 587）
+#   smtps://ユーザー:パスワード@ホスト（TLS、ポートの既定は 465）
+#   smtp://ホスト:25?tls=none（暗号化なし。同じ庁内の中継サーバー向け、パスワードは送れません）
+# ユーザー名・パスワードの記号は %40（@）のように書きます。送信に失敗したメールは 30 秒ごとに
+# 最大 5 回まで送り直します。
+smtp_url = ""
+# 送信者のアドレス（例: mamori@city.example.lg.jp または "mamori <mamori@city.example.lg.jp>"）
+mail_from = ""
+# 職員が mamori を開く URL。メールのリンクはこれで始まります（例: https://mamori.city.example.lg.jp）
+public_url = ""
 "#,
         bind = d.bind,
         db = d.database_url,
@@ -300,5 +339,44 @@ mod tests {
         };
         assert!(!format!("{s:?}").contains("hunter2"));
         assert!(!s.to_redacted_toml().contains("hunter2"));
+    }
+
+    #[test]
+    fn mail_is_off_by_default_and_on_with_the_three_keys() {
+        assert_eq!(Settings::default().app_settings().mail, None);
+        let s = Settings::load_from(
+            None,
+            &env(&[
+                (
+                    "MAMORI_SMTP_URL",
+                    "smtp://mamori:hunter2@mail.example?tls=starttls",
+                ),
+                ("MAMORI_MAIL_FROM", "mamori@city.example.lg.jp"),
+                ("MAMORI_PUBLIC_URL", "https://mamori.city.example.lg.jp"),
+            ]),
+        )
+        .unwrap();
+        assert!(s.problems().is_empty(), "{:?}", s.problems());
+        let mail = s.app_settings().mail.unwrap();
+        assert_eq!((mail.host.as_str(), mail.port), ("mail.example", 587));
+        assert_eq!(mail.password.as_deref(), Some("hunter2"));
+        assert!(!format!("{s:?}").contains("hunter2"));
+        assert!(!s.to_redacted_toml().contains("hunter2"));
+        assert!(
+            s.to_redacted_toml()
+                .contains("smtp://mamori:***@mail.example")
+        );
+    }
+
+    #[test]
+    fn a_mail_setting_left_out_is_named() {
+        let s = Settings {
+            smtp_url: "smtp://mail.example".into(),
+            ..Settings::default()
+        };
+        let problems = s.problems().join("\n");
+        assert!(problems.contains("mail_from"), "{problems}");
+        assert!(problems.contains("public_url"), "{problems}");
+        assert_eq!(s.app_settings().mail, None);
     }
 }

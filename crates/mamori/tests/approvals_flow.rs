@@ -232,6 +232,18 @@ async fn the_daily_run_ends_approvals_past_their_validity_once() {
         actor.contains("system:申請の期限切れ"),
         "the run acts as the system: {actor}"
     );
+    // The applicant is told, in the app.
+    let number = view.application.number.clone();
+    let link = format!("/approvals/{id}");
+    assert!(
+        t.app
+            .notifications(&shokuin)
+            .await
+            .unwrap()
+            .iter()
+            .any(|n| n.subject.contains(&number) && n.link.as_deref() == Some(link.as_str())),
+        "the applicant hears of the 期限切れ"
+    );
     // A second run finds nothing more to end.
     assert_eq!(t.app.expire_due_applications().await.unwrap(), 0);
 }
@@ -289,6 +301,22 @@ async fn an_emergency_exception_is_reported_late_then_reviewed_by_the_ciso() {
         Status::Submitted
     );
     assert!(t.app.inbox(&ciso).await.unwrap().iter().any(|a| a.id == id));
+    let number = t
+        .app
+        .application(&ciso, id)
+        .await
+        .unwrap()
+        .application
+        .number;
+    assert!(
+        t.app
+            .notifications(&ciso)
+            .await
+            .unwrap()
+            .iter()
+            .any(|n| n.subject.contains(&number)),
+        "the report asks the CISO"
+    );
     approve(&t, &ciso, id).await;
     let view = t.app.application(&kacho, id).await.unwrap();
     assert_eq!(view.application.status, Status::InProgress);

@@ -520,6 +520,7 @@ async fn cookies_are_secure_when_configured_for_tls() {
     let t = TestApp::spawn_with(Options {
         demo: true,
         secure_cookies: true,
+        ..Options::default()
     })
     .await;
     let r = t.browser().get(t.url("/login")).send().await.unwrap();

@@ -9,6 +9,7 @@ pub mod forms;
 pub mod gap;
 pub mod home;
 pub mod login;
+pub mod notifications;
 pub mod org;
 pub mod policy;
 

@@ -32,6 +32,8 @@ impl Drop for TestApp {
 pub struct Options {
     pub demo: bool,
     pub secure_cookies: bool,
+    /// Mail through this SMTP server (`smtp://127.0.0.1:PORT?tls=none`); `None`: no mail.
+    pub smtp_url: Option<String>,
 }
 
 impl Default for Options {
@@ -39,9 +41,14 @@ impl Default for Options {
         Self {
             demo: true,
             secure_cookies: false,
+            smtp_url: None,
         }
     }
 }
+
+/// The sender and public URL of the tests' mail settings.
+pub const MAIL_FROM: &str = "mamori@city.mihon.example";
+pub const PUBLIC_URL: &str = "https://mamori.city.mihon.example";
 
 impl TestApp {
     /// The application with the demo body loaded.
@@ -55,6 +62,9 @@ impl TestApp {
             bind: "127.0.0.1:0".into(),
             database_url: db.url_string(),
             secure_cookies: options.secure_cookies,
+            smtp_url: options.smtp_url.clone().unwrap_or_default(),
+            mail_from: MAIL_FROM.into(),
+            public_url: PUBLIC_URL.into(),
             ..Settings::default()
         };
         // A fixed day inside a fiscal year: 令和8年6月1日 10:00 JST.
