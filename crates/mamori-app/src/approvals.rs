@@ -257,6 +257,21 @@ pub struct ExceptionReview {
     pub measures: String,
 }
 
+/// What waits for one person in 申請・承認, for the home page.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct ApprovalSummary {
+    /// Applications whose current step the person may decide.
+    pub to_decide: usize,
+    /// The person's own applications sent back to them.
+    pub sent_back: usize,
+    /// The person's own items not back by their 返却予定日.
+    pub overdue_returns: usize,
+    /// The person's own emergency applications whose 事後報告 is still to be made.
+    pub reports_due: usize,
+    /// 例外措置 of the body that come up for review.
+    pub reviews: usize,
+}
+
 /// The applicant, or someone who approved a step, records what follows an approval.
 fn may_follow_up(app: &Application, person: PersonId) -> bool {
     person == app.applicant
@@ -1027,6 +1042,49 @@ impl App {
                 .filter(|a| a.awaits(person))
                 .collect(),
         )
+    }
+
+    /// What waits for the signed-in person: to decide, sent back, late returns, reports due,
+    /// and the body's 例外措置 up for review.
+    pub async fn approval_summary(&self, user: &CurrentUser) -> Result<ApprovalSummary, AppError> {
+        let body = user.body()?;
+        let Some(person) = user.account.person_id else {
+            return Ok(ApprovalSummary::default());
+        };
+        let today = self.today();
+        let mut conn = self.store().conn().await?;
+        let open: Vec<Application> = store::list_applications(
+            &mut conn,
+            body.id,
+            None,
+            &[
+                Status::Submitted.key(),
+                Status::SentBack.key(),
+                Status::Approved.key(),
+                Status::InProgress.key(),
+                Status::Expired.key(),
+            ],
+        )
+        .await?
+        .into_iter()
+        .map(|(a, _)| a)
+        .collect();
+        let mine = || open.iter().filter(|a| a.applicant == person);
+        Ok(ApprovalSummary {
+            to_decide: open.iter().filter(|a| a.awaits(person)).count(),
+            sent_back: mine().filter(|a| a.status == Status::SentBack).count(),
+            overdue_returns: mine().filter(|a| a.is_return_overdue(today)).count(),
+            reports_due: mine()
+                .filter(|a| {
+                    a.status == Status::InProgress
+                        && a.emergency.is_some_and(|e| e.reported_on.is_none())
+                })
+                .count(),
+            reviews: open
+                .iter()
+                .filter(|a| a.needs_review(today, EXPIRY_WINDOW_DAYS))
+                .count(),
+        })
     }
 
     /// The signed-in person's own applications, newest first.

@@ -765,6 +765,17 @@ async fn the_screens_choose_a_kind_review_exceptions_filter_a_ledger_and_record_
     let t = TestApp::spawn().await;
     let browser = t.signed_in("shokuin").await;
 
+    // The home page says what waits: 市民課長 decides the USB memory's 運搬 and still owes the
+    // 事後報告 of the emergency 例外措置.
+    let chief = t.signed_in("kacho").await;
+    let (_, home) = t.page(&chief, "/").await;
+    assert!(home.contains("あなたの承認待ち 1件"), "{home}");
+    assert!(home.contains("事後報告がまだの緊急時の実施 1件"));
+    assert!(home.contains("見直しの時期の例外措置 2件"));
+    let (_, home) = t.page(&browser, "/").await;
+    assert!(home.contains("あなたの承認待ちはありません"));
+    assert!(home.contains("返却予定日を過ぎた持ち出し等 1件"));
+
     // Every kind, with its route in the body's role names.
     let (status, page) = t.page(&browser, "/approvals/new").await;
     assert_eq!(status, reqwest::StatusCode::OK);

@@ -21,6 +21,7 @@ struct HomePage {
     fiscal_year: String,
     can_read_audit: bool,
     policy: Option<PolicyCard>,
+    approvals: Option<mamori_app::approvals::ApprovalSummary>,
 }
 
 /// The policy card: the edition in force and whether this person still has to confirm it.
@@ -72,6 +73,10 @@ pub async fn show(State(state): State<AppState>, session: Session) -> Response {
             }),
         None => None,
     };
+    let approvals = match user.body {
+        Some(_) => state.app.approval_summary(user).await.ok(),
+        None => None,
+    };
     let page = HomePage {
         chrome: Chrome::for_user("ホーム", user, "/"),
         name: user.name().to_owned(),
@@ -81,6 +86,7 @@ pub async fn show(State(state): State<AppState>, session: Session) -> Response {
         fiscal_year: mamori_domain::fiscal_year::FiscalYear::of(today).to_string(),
         can_read_audit: user.has(mamori_app::access::permission::AUDIT_READ),
         policy,
+        approvals,
     };
     render(StatusCode::OK, &page)
 }
