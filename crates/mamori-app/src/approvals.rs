@@ -284,6 +284,16 @@ fn may_follow_up(app: &Application, person: PersonId) -> bool {
         })
 }
 
+/// Who acts in a transaction, in which body and when: what every transition records.
+#[derive(Debug, Clone)]
+pub(crate) struct Acting<'a> {
+    pub body: BodyId,
+    pub person: PersonId,
+    pub actor: Actor,
+    pub meta: &'a RequestMeta,
+    pub now: DateTime<Utc>,
+}
+
 /// Who acts: the person behind the account.
 fn person_of(user: &CurrentUser) -> Result<PersonId, AppError> {
     user.account.person_id.ok_or_else(|| {
@@ -484,6 +494,21 @@ async fn form_values(
 }
 
 impl App {
+    /// The signed-in person acting now.
+    fn acting<'a>(
+        &self,
+        user: &CurrentUser,
+        meta: &'a RequestMeta,
+    ) -> Result<Acting<'a>, AppError> {
+        Ok(Acting {
+            body: user.body()?.id,
+            person: person_of(user)?,
+            actor: user.actor(),
+            meta,
+            now: self.now(),
+        })
+    }
+
     /// After each transition, in its transaction: the audit record of the application's last
     /// event and the notifications it sends.
     #[allow(clippy::too_many_arguments)]
@@ -578,43 +603,27 @@ impl App {
         asset_event: Option<AssetEventId>,
         meta: &RequestMeta,
     ) -> Result<ApplicationId, AppError> {
-        let body = user.body()?;
-        let person = person_of(user)?;
-        let now = self.now();
+        let by = self.acting(user, meta)?;
         let mut tx = self.store().begin_write().await?;
         let id = self
-            .apply_in(
-                &mut tx,
-                body.id,
-                person,
-                user.actor(),
-                kind_key,
-                raw,
-                filing,
-                asset_event,
-                meta,
-                now,
-            )
+            .apply_in(&mut tx, &by, kind_key, raw, filing, asset_event)
             .await?;
         tx.commit().await?;
         Ok(id)
     }
 
     /// [`apply`](Self::apply) in the caller's transaction, for `person`.
-    #[allow(clippy::too_many_arguments)]
     pub(crate) async fn apply_in(
         &self,
         tx: &mut WriteTx,
-        body: BodyId,
-        person: PersonId,
-        actor: Actor,
+        by: &Acting<'_>,
         kind_key: &str,
         raw: &BTreeMap<String, String>,
         filing: Filing,
         asset_event: Option<AssetEventId>,
-        meta: &RequestMeta,
-        now: DateTime<Utc>,
     ) -> Result<ApplicationId, AppError> {
+        let (body, person, actor, meta, now) =
+            (by.body, by.person, by.actor.clone(), by.meta, by.now);
         let today = self.today();
         let profile = ruling_profile(tx.conn(), body).await?;
         let kinds = kinds_of(profile.as_ref())?;
@@ -841,46 +850,30 @@ impl App {
         seen: u32,
         meta: &RequestMeta,
     ) -> Result<Application, AppError> {
-        let body = user.body()?;
-        let person = person_of(user)?;
-        let now = self.now();
+        let by = self.acting(user, meta)?;
+        let input = DecisionInput {
+            step,
+            decision,
+            comment,
+            sod_reason,
+        };
         let mut tx = self.store().begin_write().await?;
-        let next = self
-            .decide_in(
-                &mut tx,
-                body.id,
-                person,
-                user.actor(),
-                id,
-                DecisionInput {
-                    step,
-                    decision,
-                    comment,
-                    sod_reason,
-                },
-                seen,
-                meta,
-                now,
-            )
-            .await?;
+        let next = self.decide_in(&mut tx, &by, id, input, seen).await?;
         tx.commit().await?;
         Ok(next)
     }
 
     /// [`decide_application`](Self::decide_application) in the caller's transaction.
-    #[allow(clippy::too_many_arguments)]
     pub(crate) async fn decide_in(
         &self,
         tx: &mut WriteTx,
-        body: BodyId,
-        person: PersonId,
-        actor: Actor,
+        by: &Acting<'_>,
         id: ApplicationId,
         input: DecisionInput,
         seen: u32,
-        meta: &RequestMeta,
-        now: DateTime<Utc>,
     ) -> Result<Application, AppError> {
+        let (body, person, actor, meta, now) =
+            (by.body, by.person, by.actor.clone(), by.meta, by.now);
         let step = input.step;
         let (app, asset_event) = store::get_application(tx.conn(), body, id)
             .await?
@@ -1201,41 +1194,24 @@ impl App {
         seen: u32,
         meta: &RequestMeta,
     ) -> Result<Application, AppError> {
-        let body = user.body()?;
-        let person = person_of(user)?;
-        let now = self.now();
+        let by = self.acting(user, meta)?;
         let mut tx = self.store().begin_write().await?;
-        let next = self
-            .follow_up_in(
-                &mut tx,
-                body.id,
-                person,
-                user.actor(),
-                id,
-                what,
-                seen,
-                meta,
-                now,
-            )
-            .await?;
+        let next = self.follow_up_in(&mut tx, &by, id, what, seen).await?;
         tx.commit().await?;
         Ok(next)
     }
 
     /// [`follow_up`](Self::follow_up) in the caller's transaction, for `person`.
-    #[allow(clippy::too_many_arguments)]
     pub(crate) async fn follow_up_in(
         &self,
         tx: &mut WriteTx,
-        body: BodyId,
-        person: PersonId,
-        actor: Actor,
+        by: &Acting<'_>,
         id: ApplicationId,
         what: FollowUp,
         seen: u32,
-        meta: &RequestMeta,
-        now: DateTime<Utc>,
     ) -> Result<Application, AppError> {
+        let (body, person, actor, meta, now) =
+            (by.body, by.person, by.actor.clone(), by.meta, by.now);
         let (app, _) = store::get_application(tx.conn(), body, id)
             .await?
             .ok_or_else(|| AppError::NotFound("申請".to_owned()))?;

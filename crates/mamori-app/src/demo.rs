@@ -671,20 +671,14 @@ impl App {
                 None => approvals::Filing::Submit,
             };
             let applicant = person_of(&a.by)?;
-            let id = self
-                .apply_in(
-                    tx,
-                    body.id,
-                    applicant,
-                    Actor::system("demo"),
-                    &a.kind,
-                    &raw,
-                    filing,
-                    event,
-                    &meta,
-                    now,
-                )
-                .await?;
+            let by = approvals::Acting {
+                body: body.id,
+                person: applicant,
+                actor: Actor::system("demo"),
+                meta: &meta,
+                now,
+            };
+            let id = self.apply_in(tx, &by, &a.kind, &raw, filing, event).await?;
             for (login, decision) in &a.decisions {
                 let decision = match decision.as_str() {
                     "approve" => Decision::Approve,
@@ -694,11 +688,13 @@ impl App {
                 let (app, _) = mamori_store::approvals::get_application(tx.conn(), body.id, id)
                     .await?
                     .ok_or_else(|| internal("applications")(a.kind.clone()))?;
+                let decider = approvals::Acting {
+                    person: person_of(login)?,
+                    ..by.clone()
+                };
                 self.decide_in(
                     tx,
-                    body.id,
-                    person_of(login)?,
-                    Actor::system("demo"),
+                    &decider,
                     id,
                     mamori_domain::approval::DecisionInput {
                         step: app.current_step,
@@ -707,8 +703,6 @@ impl App {
                         sod_reason: None,
                     },
                     app.version,
-                    &meta,
-                    now,
                 )
                 .await?;
             }
@@ -727,18 +721,7 @@ impl App {
                 let (app, _) = mamori_store::approvals::get_application(tx.conn(), body.id, id)
                     .await?
                     .ok_or_else(|| internal("applications")(a.kind.clone()))?;
-                self.follow_up_in(
-                    tx,
-                    body.id,
-                    applicant,
-                    Actor::system("demo"),
-                    id,
-                    what,
-                    app.version,
-                    &meta,
-                    now,
-                )
-                .await?;
+                self.follow_up_in(tx, &by, id, what, app.version).await?;
             }
         }
         Ok(())

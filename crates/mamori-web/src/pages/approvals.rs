@@ -461,18 +461,43 @@ fn app_id(raw: &str) -> Result<ApplicationId, AppError> {
         .map_err(|_| AppError::NotFound("申請".to_owned()))
 }
 
+/// The signed-in person and the application of a form posted to `/approvals/{id}/…`.
+fn posted<'f>(
+    form: &'f VerifiedForm,
+    id: &str,
+) -> Result<(&'f CurrentUser, ApplicationId), AppError> {
+    let session = form.session.as_ref().ok_or(AppError::Unauthenticated)?;
+    Ok((&session.user, app_id(id)?))
+}
+
+/// A refused change shown on the application page with the message at `form` (and what was
+/// typed into the correction form); other errors as their page.
+async fn on_detail(
+    state: &AppState,
+    rid: &RequestId,
+    user: &CurrentUser,
+    id: ApplicationId,
+    error: AppError,
+    form: &str,
+    typed: Option<&BTreeMap<String, String>>,
+) -> Response {
+    match refused(error, form) {
+        Ok(problem) => show(
+            rid,
+            detail_page(state, user, id, None, problem, typed).await,
+        ),
+        Err(e) => fail(rid)(e),
+    }
+}
+
 pub async fn decide(
     State(state): State<AppState>,
     Extension(rid): Extension<RequestId>,
     Path(id): Path<String>,
     form: VerifiedForm,
 ) -> Response {
-    let Some(session) = form.session.as_ref() else {
-        return fail(&rid)(AppError::Unauthenticated);
-    };
-    let user = &session.user;
-    let id = match app_id(&id) {
-        Ok(id) => id,
+    let (user, id) = match posted(&form, &id) {
+        Ok(posted) => posted,
         Err(e) => return fail(&rid)(e),
     };
     let result = async {
@@ -499,13 +524,7 @@ pub async fn decide(
     .await;
     match result {
         Ok(_) => Redirect::to(&format!("/approvals/{id}?done=decided")).into_response(),
-        Err(e) => match refused(e, "decision-form") {
-            Ok(problem) => show(
-                &rid,
-                detail_page(&state, user, id, None, problem, None).await,
-            ),
-            Err(e) => fail(&rid)(e),
-        },
+        Err(e) => on_detail(&state, &rid, user, id, e, "decision-form", None).await,
     }
 }
 
@@ -540,12 +559,8 @@ pub async fn resubmit(
     Path(id): Path<String>,
     form: VerifiedForm,
 ) -> Response {
-    let Some(session) = form.session.as_ref() else {
-        return fail(&rid)(AppError::Unauthenticated);
-    };
-    let user = &session.user;
-    let id = match app_id(&id) {
-        Ok(id) => id,
+    let (user, id) = match posted(&form, &id) {
+        Ok(posted) => posted,
         Err(e) => return fail(&rid)(e),
     };
     let values: BTreeMap<String, String> = form
@@ -560,13 +575,7 @@ pub async fn resubmit(
         .await
     {
         Ok(_) => Redirect::to(&format!("/approvals/{id}?done=submitted")).into_response(),
-        Err(e) => match refused(e, "application-form") {
-            Ok(problem) => show(
-                &rid,
-                detail_page(&state, user, id, None, problem, Some(&values)).await,
-            ),
-            Err(e) => fail(&rid)(e),
-        },
+        Err(e) => on_detail(&state, &rid, user, id, e, "application-form", Some(&values)).await,
     }
 }
 
@@ -577,12 +586,8 @@ pub async fn follow_up(
     Path(id): Path<String>,
     form: VerifiedForm,
 ) -> Response {
-    let Some(session) = form.session.as_ref() else {
-        return fail(&rid)(AppError::Unauthenticated);
-    };
-    let user = &session.user;
-    let id = match app_id(&id) {
-        Ok(id) => id,
+    let (user, id) = match posted(&form, &id) {
+        Ok(posted) => posted,
         Err(e) => return fail(&rid)(e),
     };
     let result = async {
@@ -617,13 +622,7 @@ pub async fn follow_up(
     .await;
     match result {
         Ok(done) => Redirect::to(&format!("/approvals/{id}?done={done}")).into_response(),
-        Err(e) => match refused(e, "follow-up-form") {
-            Ok(problem) => show(
-                &rid,
-                detail_page(&state, user, id, None, problem, None).await,
-            ),
-            Err(e) => fail(&rid)(e),
-        },
+        Err(e) => on_detail(&state, &rid, user, id, e, "follow-up-form", None).await,
     }
 }
 
