@@ -22,6 +22,31 @@ mod assets;
 mod catalog;
 mod org;
 
+/// Turns a use-case error into the API's JSON error with the request id.
+pub(crate) fn failing(rid: &RequestId) -> impl Fn(mamori_app::AppError) -> ApiError + '_ {
+    move |error| ApiError {
+        error,
+        request_id: Some(rid.0.clone()),
+    }
+}
+
+/// An input error naming the field.
+pub(crate) fn invalid(field: &str, message: impl Into<String>) -> mamori_app::AppError {
+    mamori_app::AppError::Invalid(mamori_domain::DomainError::new(field, message))
+}
+
+/// The JSON body, or an error naming 本文 with what could not be read.
+pub(crate) fn json_body<T>(
+    json: Result<Json<T>, axum::extract::rejection::JsonRejection>,
+) -> Result<T, mamori_app::AppError> {
+    json.map(|Json(b)| b).map_err(|e| {
+        invalid(
+            "本文",
+            format!("JSON を読み取れません（{}）", e.body_text()),
+        )
+    })
+}
+
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/health", get(health))

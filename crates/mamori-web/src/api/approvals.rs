@@ -12,7 +12,6 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use mamori_app::AppError;
 use mamori_app::approvals::{ApplicationView, Filing, FollowUp};
-use mamori_domain::DomainError;
 use mamori_domain::approval::{Application, Decision, LedgerRow};
 use mamori_domain::ids::ApplicationId;
 use serde::{Deserialize, Serialize};
@@ -20,22 +19,12 @@ use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 
 use super::assets::check_csrf;
+use super::{failing, invalid, json_body};
 use crate::AppState;
 use crate::error::{ApiError, ApiErrorBody};
 use crate::extract::ApiUser;
 use crate::middleware::RequestId;
 use crate::pages::meta;
-
-fn failing(rid: &RequestId) -> impl Fn(AppError) -> ApiError + '_ {
-    move |error| ApiError {
-        error,
-        request_id: Some(rid.0.clone()),
-    }
-}
-
-fn invalid(field: &str, message: impl Into<String>) -> AppError {
-    AppError::Invalid(DomainError::new(field, message))
-}
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct StepDto {
@@ -178,12 +167,7 @@ pub async fn create(
     let fail = failing(&rid);
     let ApiUser(user) = user?;
     check_csrf(&user, &headers).map_err(&fail)?;
-    let Json(body) = json.map_err(|e| {
-        fail(invalid(
-            "本文",
-            format!("JSON を読み取れません（{}）", e.body_text()),
-        ))
-    })?;
+    let body = json_body(json).map_err(&fail)?;
     let raw: BTreeMap<String, String> = body
         .fields
         .iter()
@@ -265,12 +249,7 @@ pub async fn decide(
     let ApiUser(user) = user?;
     check_csrf(&user, &headers).map_err(&fail)?;
     let id = app_id(&id).map_err(&fail)?;
-    let Json(body) = json.map_err(|e| {
-        fail(invalid(
-            "本文",
-            format!("JSON を読み取れません（{}）", e.body_text()),
-        ))
-    })?;
+    let body = json_body(json).map_err(&fail)?;
     let decision = match body.decision.as_str() {
         "approve" => Decision::Approve,
         "return" => Decision::Return,
@@ -338,12 +317,7 @@ pub async fn follow_up(
     let ApiUser(user) = user?;
     check_csrf(&user, &headers).map_err(&fail)?;
     let id = app_id(&id).map_err(&fail)?;
-    let Json(body) = json.map_err(|e| {
-        fail(invalid(
-            "本文",
-            format!("JSON を読み取れません（{}）", e.body_text()),
-        ))
-    })?;
+    let body = json_body(json).map_err(&fail)?;
     let what = match body.action.as_str() {
         "start" => FollowUp::Start,
         "complete" => FollowUp::Complete,

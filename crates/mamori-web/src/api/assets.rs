@@ -13,28 +13,17 @@ use axum::http::{HeaderMap, StatusCode};
 use mamori_app::access::AuthMethod;
 use mamori_app::assets::{AssetDetail, AssetInput, AssetQuery, permitter_text};
 use mamori_app::{AppError, CurrentUser};
-use mamori_domain::DomainError;
 use mamori_domain::asset::{ActionGate, AssetKind, AssetStatus, NetworkSegment, Retention};
 use mamori_domain::ids::{AssetId, OrgUnitId};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use super::{failing, invalid, json_body};
 use crate::AppState;
 use crate::error::{ApiError, ApiErrorBody};
 use crate::extract::ApiUser;
 use crate::middleware::RequestId;
 use crate::pages::meta;
-
-fn failing(rid: &RequestId) -> impl Fn(AppError) -> ApiError + '_ {
-    move |error| ApiError {
-        error,
-        request_id: Some(rid.0.clone()),
-    }
-}
-
-fn invalid(field: &str, message: impl Into<String>) -> AppError {
-    AppError::Invalid(DomainError::new(field, message))
-}
 
 /// A session (cookie) caller must prove the request comes from the app's own pages.
 pub(crate) fn check_csrf(user: &CurrentUser, headers: &HeaderMap) -> Result<(), AppError> {
@@ -446,15 +435,6 @@ impl AssetInputDto {
     }
 }
 
-fn body_of(json: Result<Json<AssetInputDto>, JsonRejection>) -> Result<AssetInputDto, AppError> {
-    json.map(|Json(b)| b).map_err(|e| {
-        invalid(
-            "本文",
-            format!("JSON を読み取れません（{}）", e.body_text()),
-        )
-    })
-}
-
 /// Registers an asset. The classification is checked against the body's scheme, links by
 /// 管理番号, and a copy or a medium must be classified at least at what it inherits.
 #[utoipa::path(post, path = "/api/v1/assets", tag = "assets",
@@ -477,7 +457,7 @@ pub async fn create(
     let ApiUser(user) = user?;
     check_csrf(&user, &headers).map_err(&fail)?;
     let writer = user.asset_writer().map_err(&fail)?;
-    let input = body_of(json).and_then(|b| b.input()).map_err(&fail)?;
+    let input = json_body(json).and_then(|b| b.input()).map_err(&fail)?;
     let id = state
         .app
         .register_asset(&user, &writer, &input, &meta(&rid))
@@ -512,7 +492,7 @@ pub async fn update(
     check_csrf(&user, &headers).map_err(&fail)?;
     let writer = user.asset_writer().map_err(&fail)?;
     let id = asset_id(&id).map_err(&fail)?;
-    let input = body_of(json).and_then(|b| b.input()).map_err(&fail)?;
+    let input = json_body(json).and_then(|b| b.input()).map_err(&fail)?;
     state
         .app
         .update_asset(&user, &writer, id, &input, &meta(&rid))

@@ -13,17 +13,11 @@ use mamori_domain::ids::OrgUnitId;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use super::failing;
 use crate::AppState;
 use crate::error::{ApiError, ApiErrorBody};
 use crate::extract::ApiUser;
 use crate::middleware::RequestId;
-
-fn failing(rid: &RequestId) -> impl Fn(AppError) -> ApiError + '_ {
-    move |error| ApiError {
-        error,
-        request_id: Some(rid.0.clone()),
-    }
-}
 
 fn query<T>(q: Result<Query<T>, QueryRejection>) -> Result<T, AppError> {
     q.map(|Query(q)| q).map_err(|e| {
