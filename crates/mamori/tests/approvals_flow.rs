@@ -853,3 +853,162 @@ async fn the_screens_choose_a_kind_review_exceptions_filter_a_ledger_and_record_
     assert!(!view.return_overdue);
     assert!(view.may_complete);
 }
+
+#[tokio::test]
+async fn a_step_nobody_holds_is_named_and_nothing_is_filed() {
+    let t = TestApp::spawn().await;
+    let meta = RequestMeta::default();
+    let shokuin = t.user("shokuin").await;
+    let kacho = t.user("kacho").await;
+    // 市民課長's role as 情報セキュリティ管理者 ended yesterday; nobody holds it now.
+    let editor = t.user("tokatsu").await;
+    let may = editor.org_editor().unwrap();
+    let held = t
+        .app
+        .role_assignments(&editor, Some(t.app.today()))
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|v| {
+            v.assignment.role_key == "security_manager"
+                && Some(v.assignment.person_id) == kacho.account.person_id
+                && !v.assignment.is_deputy
+        })
+        .expect("市民課長 holds the role");
+    let yesterday = t.app.today() - Duration::days(1);
+    t.app
+        .end_role(&editor, &may, held.assignment.id, yesterday, &meta)
+        .await
+        .unwrap();
+    let raw = fields(&[
+        ("assets", "IA-000004".to_owned()),
+        ("destination", "北支所".to_owned()),
+        ("transport_on", day(&t, 1)),
+        ("method", "職員による手渡し".to_owned()),
+        ("safeguards", "鍵付きケース".to_owned()),
+    ]);
+    let before = t.audit_count().await;
+    let mine = t.app.my_applications(&shokuin).await.unwrap().len();
+    let err = t
+        .app
+        .apply(&shokuin, "transport", &raw, Filing::Submit, None, &meta)
+        .await
+        .unwrap_err();
+    let AppError::Invalid(e) = err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(e.field, "承認経路");
+    assert!(e.message.contains("第1段階"), "{}", e.message);
+    assert!(
+        e.message.contains("情報セキュリティ管理者"),
+        "{}",
+        e.message
+    );
+    assert_eq!(t.audit_count().await, before, "nothing is written");
+    assert_eq!(t.app.my_applications(&shokuin).await.unwrap().len(), mine);
+}
+
+#[tokio::test]
+async fn a_rejection_and_a_withdrawal_are_audited_and_end_the_application() {
+    let t = TestApp::spawn().await;
+    let shokuin = t.user("shokuin").await;
+    let kacho = t.user("kacho").await;
+    let meta = RequestMeta::default();
+    let raw = fields(&[
+        ("assets", "IA-000004".to_owned()),
+        ("destination", "北支所".to_owned()),
+        ("transport_on", day(&t, 1)),
+        ("method", "運送事業者".to_owned()),
+        ("safeguards", "鍵付きケース".to_owned()),
+    ]);
+    let rejected = t
+        .app
+        .apply(&shokuin, "transport", &raw, Filing::Submit, None, &meta)
+        .await
+        .unwrap();
+    let v = t
+        .app
+        .application(&kacho, rejected)
+        .await
+        .unwrap()
+        .application;
+    // 却下 needs its reason.
+    let err = t
+        .app
+        .decide_application(
+            &kacho,
+            rejected,
+            0,
+            Decision::Reject,
+            None,
+            None,
+            v.version,
+            &meta,
+        )
+        .await
+        .unwrap_err();
+    let AppError::Invalid(e) = err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(e.field, "コメント");
+    t.app
+        .decide_application(
+            &kacho,
+            rejected,
+            0,
+            Decision::Reject,
+            Some("運送事業者による運搬は認めません".into()),
+            None,
+            v.version,
+            &meta,
+        )
+        .await
+        .unwrap();
+    let view = t.app.application(&shokuin, rejected).await.unwrap();
+    assert_eq!(view.application.status, Status::Rejected);
+    assert!(!view.may_withdraw && !view.may_resubmit && !view.may_complete);
+
+    let withdrawn = t
+        .app
+        .apply(&shokuin, "transport", &raw, Filing::Submit, None, &meta)
+        .await
+        .unwrap();
+    let v = t
+        .app
+        .application(&shokuin, withdrawn)
+        .await
+        .unwrap()
+        .application;
+    // Only the applicant withdraws.
+    assert!(
+        t.app
+            .withdraw_application(&kacho, withdrawn, v.version, &meta)
+            .await
+            .is_err()
+    );
+    t.app
+        .withdraw_application(&shokuin, withdrawn, v.version, &meta)
+        .await
+        .unwrap();
+    assert!(
+        !t.app
+            .inbox(&kacho)
+            .await
+            .unwrap()
+            .iter()
+            .any(|a| a.id == withdrawn)
+    );
+    for (id, last) in [
+        (rejected, "application.reject"),
+        (withdrawn, "application.withdraw"),
+    ] {
+        let actions: Vec<String> = audit_of(&t, id).await.into_iter().map(|(a, _)| a).collect();
+        assert_eq!(actions.last().map(String::as_str), Some(last));
+        let app = t.app.application(&shokuin, id).await.unwrap().application;
+        assert_eq!(
+            actions.len(),
+            app.history.len(),
+            "one record per transition"
+        );
+    }
+}
