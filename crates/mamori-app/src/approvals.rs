@@ -30,8 +30,11 @@ use crate::organization::{authority_matrix, ruling_profile};
 use crate::policy::guideline;
 use crate::{App, AppError, CurrentUser, RequestMeta};
 
-/// Days before its 期限 that an application counts as expiring in the ledgers.
-pub const EXPIRY_WINDOW_DAYS: u32 = 30;
+/// Days before its 期限 that an approval counts as expiring (期限間近, 見直し): the body's
+/// parameter `expiry_notice_days`.
+pub(crate) fn expiry_window(profile: Option<&Profile>) -> Result<u32, AppError> {
+    crate::policy::parameter_number(profile, "expiry_notice_days")
+}
 
 fn refused(e: ApprovalError) -> AppError {
     match e {
@@ -106,19 +109,11 @@ pub(crate) fn kinds_of(profile: Option<&Profile>) -> Result<Vec<ApplicationKind>
             )
         })?;
     }
-    // The 事後報告 deadline of an emergency is the body's parameter when it sets one.
-    if let Some(days) = profile
-        .and_then(|p| {
-            p.parameters
-                .iter()
-                .find(|x| x.key == "emergency_report_days")
-        })
-        .and_then(|x| x.value.trim().parse::<u32>().ok())
-    {
-        for k in &mut kinds {
-            if let Some(rule) = &mut k.emergency {
-                rule.report_within_days = days;
-            }
+    // The 事後報告 deadline of an emergency is the body's parameter.
+    let days = crate::policy::parameter_number(profile, "emergency_report_days")?;
+    for k in &mut kinds {
+        if let Some(rule) = &mut k.emergency {
+            rule.report_within_days = days;
         }
     }
     Ok(kinds)
@@ -828,7 +823,7 @@ impl App {
             form: form_values(&mut conn, body.id, &app).await?,
             return_overdue: app.is_return_overdue(today),
             report_overdue: app.is_report_overdue(today),
-            needs_review: app.needs_review(today, EXPIRY_WINDOW_DAYS),
+            needs_review: app.needs_review(today, expiry_window(profile.as_ref())?),
             application: app,
             kind,
             asset_event,
@@ -1046,6 +1041,7 @@ impl App {
         };
         let today = self.today();
         let mut conn = self.store().conn().await?;
+        let window = expiry_window(ruling_profile(&mut conn, body.id).await?.as_ref())?;
         let open: Vec<Application> = store::list_applications(
             &mut conn,
             body.id,
@@ -1075,7 +1071,7 @@ impl App {
                 .count(),
             reviews: open
                 .iter()
-                .filter(|a| a.needs_review(today, EXPIRY_WINDOW_DAYS))
+                .filter(|a| a.needs_review(today, window))
                 .count(),
         })
     }
@@ -1109,12 +1105,13 @@ impl App {
         let kinds = kinds_of(profile.as_ref())?;
         let kind = kind_of(&kinds, kind_key)?.clone();
         let today = self.today();
+        let window = expiry_window(profile.as_ref())?;
         let rows = store::list_applications(&mut conn, body.id, Some(&kind.clause), &[])
             .await?
             .into_iter()
             .map(|(a, _)| a)
             .filter(|a| a.kind == kind.key && a.status != Status::Draft)
-            .map(|a| LedgerRow::build(&a, &kind, today, EXPIRY_WINDOW_DAYS))
+            .map(|a| LedgerRow::build(&a, &kind, today, window))
             .filter(|r| filter.keeps(r))
             .collect();
         Ok((kind, rows))
@@ -1291,16 +1288,18 @@ impl App {
         Ok(expired)
     }
 
-    /// 例外措置 in force whose 期限 is within [`EXPIRY_WINDOW_DAYS`] or past, soonest first.
+    /// 例外措置 in force whose 期限 is within the body's `expiry_notice_days` or past, soonest
+    /// first, with that number of days.
     pub async fn exception_reviews(
         &self,
         user: &CurrentUser,
-    ) -> Result<Vec<ExceptionReview>, AppError> {
+    ) -> Result<(u32, Vec<ExceptionReview>), AppError> {
         let body = user.body()?;
         let today = self.today();
         let mut conn = self.store().conn().await?;
         let profile = ruling_profile(&mut conn, body.id).await?;
         let kinds = kinds_of(profile.as_ref())?;
+        let window = expiry_window(profile.as_ref())?;
         let mut out: Vec<ExceptionReview> = store::list_applications(
             &mut conn,
             body.id,
@@ -1310,7 +1309,7 @@ impl App {
         .await?
         .into_iter()
         .map(|(a, _)| a)
-        .filter(|a| a.needs_review(today, EXPIRY_WINDOW_DAYS))
+        .filter(|a| a.needs_review(today, window))
         .map(|a| {
             let measures = kinds
                 .iter()
@@ -1330,6 +1329,6 @@ impl App {
         })
         .collect();
         out.sort_by_key(|r| r.days_left);
-        Ok(out)
+        Ok((window, out))
     }
 }

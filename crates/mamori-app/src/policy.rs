@@ -127,6 +127,30 @@ fn parameter_file() -> Result<ParameterFile, AppError> {
         .map_err(|e| AppError::Internal(format!("guideline-parameters.toml: {e}")))
 }
 
+/// A whole-number parameter of the body's profile (a period in days, months …), or the
+/// guideline's default when the profile does not set it (profiles from before it existed) or
+/// there is no profile yet.
+pub(crate) fn parameter_number(profile: Option<&Profile>, key: &str) -> Result<u32, AppError> {
+    let own = profile
+        .and_then(|p| p.parameters.iter().find(|x| x.key == key))
+        .map(|x| x.value.clone());
+    let raw = match own {
+        Some(v) => v,
+        None => parameter_file()?
+            .parameters
+            .into_iter()
+            .find(|x| x.key == key)
+            .map(|x| x.value)
+            .ok_or_else(|| AppError::Internal(format!("parameter {key}")))?,
+    };
+    raw.trim().parse().map_err(|_| {
+        AppError::Invalid(DomainError::new(
+            field::PARAMETERS,
+            format!("「{key}」の値「{raw}」は0以上の整数ではありません"),
+        ))
+    })
+}
+
 /// The guideline's 行政機関の範囲: the 例文's organs, as a profile starts with them.
 pub fn guideline_organ_scope() -> Result<OrganScope, AppError> {
     let organs = parameter_file()?.organ_scope;

@@ -564,6 +564,10 @@ async fn the_bodys_kinds_route_through_a_consulted_unit_and_end_early_by_delegat
             key: "emergency_report_days".into(),
             value: "1".into(),
         },
+        ProfileChange::SetParameter {
+            key: "expiry_notice_days".into(),
+            value: "5".into(),
+        },
     ] {
         t.app
             .change_policy_profile(&editor, &may, n, change, &meta)
@@ -686,6 +690,12 @@ async fn the_bodys_kinds_route_through_a_consulted_unit_and_end_early_by_delegat
     assert_eq!(a.current_step, 1);
     assert!(t.app.inbox(&ciso).await.unwrap().iter().any(|x| x.id == id));
 
+    // The body's notice period: the demo's exceptions, 7 and 12 days from their 期限, are not
+    // up for review yet.
+    let (window, reviews) = t.app.exception_reviews(&kacho).await.unwrap();
+    assert_eq!(window, 5);
+    assert!(reviews.is_empty(), "{reviews:?}");
+
     // The body's emergency deadline: 1 day.
     let kinds = t.app.application_kinds(&kacho).await.unwrap();
     let exception = kinds.iter().find(|k| k.key == "exception").unwrap();
@@ -697,7 +707,8 @@ async fn the_api_records_what_follows_an_approval_and_refuses_the_others() {
     let t = TestApp::spawn().await;
     let kacho = t.user("kacho").await;
     // The demo's 例外措置 that the CISO permitted, by 市民課長.
-    let reviews = t.app.exception_reviews(&kacho).await.unwrap();
+    let (window, reviews) = t.app.exception_reviews(&kacho).await.unwrap();
+    assert_eq!(window, 30, "the guideline's default");
     let approved = reviews
         .iter()
         .find(|r| r.application.status == Status::Approved)
@@ -755,6 +766,7 @@ async fn the_api_records_what_follows_an_approval_and_refuses_the_others() {
             .exception_reviews(&kacho)
             .await
             .unwrap()
+            .1
             .iter()
             .any(|r| r.application.id == approved.application.id)
     );

@@ -675,12 +675,12 @@ pub async fn exceptions(
 ) -> Response {
     let user = &session.user;
     match state.app.exception_reviews(user).await {
-        Ok(reviews) => render(
+        Ok((window, reviews)) => render(
             StatusCode::OK,
             &ExceptionsPage {
                 chrome: chrome("例外措置の見直し", user),
                 sub_nav: sub_nav("/approvals/exceptions"),
-                window: mamori_app::approvals::EXPIRY_WINDOW_DAYS,
+                window,
                 reviews: reviews.into_iter().map(review_line).collect(),
             },
         ),
