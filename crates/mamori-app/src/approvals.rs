@@ -22,6 +22,7 @@ use mamori_domain::ids::{ApplicationId, AssetEventId, BodyId, PersonId};
 use mamori_domain::policy::Profile;
 use mamori_store::approvals as store;
 use mamori_store::assets::{self as asset_store, EventStatus};
+use mamori_store::notifications as notify_store;
 use mamori_store::{AnyConnection, WriteTx, audit, org};
 use serde::Serialize;
 
@@ -1286,6 +1287,69 @@ impl App {
             }
         }
         Ok(expired)
+    }
+
+    /// The daily run's reminder: each 例外措置 that has come up for review is brought, once, to
+    /// its applicant and to those who permitted it. Returns how many were brought up.
+    pub async fn remind_exception_reviews(&self) -> Result<usize, AppError> {
+        let today = self.today();
+        let bodies = {
+            let mut conn = self.store().conn().await?;
+            org::list_bodies(&mut conn).await?
+        };
+        let mut reminded = 0;
+        for body in bodies {
+            let mut tx = self.store().begin_write().await?;
+            let window = expiry_window(ruling_profile(tx.conn(), body.id).await?.as_ref())?;
+            let due: Vec<Application> = store::list_applications(
+                tx.conn(),
+                body.id,
+                None,
+                &[Status::Approved.key(), Status::InProgress.key()],
+            )
+            .await?
+            .into_iter()
+            .map(|(a, _)| a)
+            .filter(|a| a.needs_review(today, window))
+            .collect();
+            for a in due {
+                let link = format!("/approvals/{}", a.id);
+                let until = a.valid_until.map(|d| d.to_string()).unwrap_or_default();
+                let subject = format!(
+                    "例外措置の見直し: {} {}（期限 {until}）",
+                    a.number, a.kind_name
+                );
+                if notify_store::was_told(tx.conn(), body.id, a.applicant, &link, &subject).await? {
+                    continue;
+                }
+                let mut recipients = vec![a.applicant];
+                recipients.extend(
+                    a.route
+                        .iter()
+                        .flat_map(|r| &r.steps)
+                        .flat_map(|s| &s.seats)
+                        .filter_map(|s| s.decision.as_ref())
+                        .filter(|d| d.decision == Decision::Approve)
+                        .map(|d| d.by),
+                );
+                let notice = crate::notify::Notice {
+                    recipients,
+                    subject,
+                    text: format!(
+                        "{} {}（申請者 {}）の期限 {until} が近づいています。\n\
+                         代替措置が続いているか、例外措置をやめられるかを確かめ、やめるときは完了に、\
+                         続けるときは新しく申請してください。",
+                        a.number, a.kind_name, a.applicant_name
+                    ),
+                    link: Some(link),
+                };
+                self.notify_in(&mut tx, body.id, &notice, self.now())
+                    .await?;
+                reminded += 1;
+            }
+            tx.commit().await?;
+        }
+        Ok(reminded)
     }
 
     /// 例外措置 in force whose 期限 is within the body's `expiry_notice_days` or past, soonest

@@ -183,6 +183,28 @@ pub async fn mark_read_by_link(
     Ok(done.rows_affected())
 }
 
+/// Whether the person was already told something under `subject` about `link` (so that a
+/// reminder of the daily run goes out once).
+pub async fn was_told(
+    conn: &mut AnyConnection,
+    body: BodyId,
+    person: PersonId,
+    link: &str,
+    subject: &str,
+) -> Result<bool, StoreError> {
+    let found: Option<String> = sqlx::query_scalar(
+        "SELECT id FROM notifications \
+         WHERE person_id = $1 AND body_id = $2 AND link = $3 AND subject = $4 LIMIT 1",
+    )
+    .bind(person.to_string())
+    .bind(body.to_string())
+    .bind(link)
+    .bind(subject)
+    .fetch_optional(conn)
+    .await?;
+    Ok(found.is_some())
+}
+
 pub async fn insert_mail(conn: &mut AnyConnection, m: &OutboxMail) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO mail_outbox (id, body_id, notification_id, to_address, subject, text, \

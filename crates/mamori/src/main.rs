@@ -343,6 +343,11 @@ async fn serve(settings: Settings, demo: bool) -> anyhow::Result<ExitCode> {
                 Ok(n) => tracing::info!(expired = n, "有効期限を過ぎた承認を期限切れにしました"),
                 Err(e) => tracing::error!(error = %e, "承認の期限切れを記録できません"),
             }
+            match app.remind_exception_reviews().await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(reminded = n, "見直しの時期の例外措置を知らせました"),
+                Err(e) => tracing::error!(error = %e, "例外措置の見直しを知らせられません"),
+            }
         }
     });
     // お知らせ by e-mail: the outbox is sent every 30 seconds; a failure waits for the next run.

@@ -1024,3 +1024,33 @@ async fn a_rejection_and_a_withdrawal_are_audited_and_end_the_application() {
         );
     }
 }
+
+#[tokio::test]
+async fn exceptions_up_for_review_are_brought_once_to_the_applicant_and_the_permitter() {
+    let t = TestApp::spawn().await;
+    let kacho = t.user("kacho").await;
+    let ciso = t.user("ciso").await;
+    let (_, reviews) = t.app.exception_reviews(&kacho).await.unwrap();
+    assert_eq!(
+        t.app.remind_exception_reviews().await.unwrap(),
+        reviews.len()
+    );
+    let told = |list: Vec<mamori_app::notify::Notification>| {
+        list.into_iter()
+            .filter(|n| n.subject.starts_with("例外措置の見直し"))
+            .count()
+    };
+    assert_eq!(
+        told(t.app.notifications(&kacho).await.unwrap()),
+        reviews.len(),
+        "the applicant hears of each"
+    );
+    // The CISO permitted one of them (the other was an emergency, not yet reviewed).
+    assert_eq!(told(t.app.notifications(&ciso).await.unwrap()), 1);
+    // Once only.
+    assert_eq!(t.app.remind_exception_reviews().await.unwrap(), 0);
+    assert_eq!(
+        told(t.app.notifications(&kacho).await.unwrap()),
+        reviews.len()
+    );
+}
