@@ -268,6 +268,34 @@ pub struct ApprovalSummary {
     pub reviews: usize,
 }
 
+/// The body's 例外措置 in force that come up for review on `today`, with the notice period.
+async fn up_for_review(
+    conn: &mut AnyConnection,
+    body: BodyId,
+    profile: Option<&Profile>,
+    today: chrono::NaiveDate,
+) -> Result<(u32, Vec<Application>), AppError> {
+    let window = expiry_window(profile)?;
+    let due = store::list_applications(
+        conn,
+        body,
+        None,
+        &[Status::Approved.key(), Status::InProgress.key()],
+    )
+    .await?
+    .into_iter()
+    .map(|(a, _)| a)
+    .filter(|a| a.needs_review(today, window))
+    .collect();
+    Ok((window, due))
+}
+
+/// Every body, for the daily runs.
+async fn all_bodies(app: &App) -> Result<Vec<mamori_domain::org::Body>, AppError> {
+    let mut conn = app.store().conn().await?;
+    Ok(org::list_bodies(&mut conn).await?)
+}
+
 /// The applicant, or someone who approved a step, records what follows an approval.
 fn may_follow_up(app: &Application, person: PersonId) -> bool {
     person == app.applicant
@@ -1247,10 +1275,7 @@ impl App {
     /// own transaction with its audit record. Returns how many expired.
     pub async fn expire_due_applications(&self) -> Result<usize, AppError> {
         let today = self.today();
-        let bodies = {
-            let mut conn = self.store().conn().await?;
-            org::list_bodies(&mut conn).await?
-        };
+        let bodies = all_bodies(self).await?;
         let actor = Actor::system("申請の期限切れ");
         let meta = RequestMeta::default();
         let mut expired = 0;
@@ -1293,25 +1318,12 @@ impl App {
     /// its applicant and to those who permitted it. Returns how many were brought up.
     pub async fn remind_exception_reviews(&self) -> Result<usize, AppError> {
         let today = self.today();
-        let bodies = {
-            let mut conn = self.store().conn().await?;
-            org::list_bodies(&mut conn).await?
-        };
+        let bodies = all_bodies(self).await?;
         let mut reminded = 0;
         for body in bodies {
             let mut tx = self.store().begin_write().await?;
-            let window = expiry_window(ruling_profile(tx.conn(), body.id).await?.as_ref())?;
-            let due: Vec<Application> = store::list_applications(
-                tx.conn(),
-                body.id,
-                None,
-                &[Status::Approved.key(), Status::InProgress.key()],
-            )
-            .await?
-            .into_iter()
-            .map(|(a, _)| a)
-            .filter(|a| a.needs_review(today, window))
-            .collect();
+            let profile = ruling_profile(tx.conn(), body.id).await?;
+            let (_, due) = up_for_review(tx.conn(), body.id, profile.as_ref(), today).await?;
             for a in due {
                 let link = format!("/approvals/{}", a.id);
                 let until = a.valid_until.map(|d| d.to_string()).unwrap_or_default();
@@ -1363,35 +1375,27 @@ impl App {
         let mut conn = self.store().conn().await?;
         let profile = ruling_profile(&mut conn, body.id).await?;
         let kinds = kinds_of(profile.as_ref())?;
-        let window = expiry_window(profile.as_ref())?;
-        let mut out: Vec<ExceptionReview> = store::list_applications(
-            &mut conn,
-            body.id,
-            None,
-            &[Status::Approved.key(), Status::InProgress.key()],
-        )
-        .await?
-        .into_iter()
-        .map(|(a, _)| a)
-        .filter(|a| a.needs_review(today, window))
-        .map(|a| {
-            let measures = kinds
-                .iter()
-                .find(|k| k.key == a.kind)
-                .and_then(|k| k.exception.as_ref())
-                .and_then(|rule| a.fields.get(&rule.measures_field))
-                .map(FieldValue::display)
-                .unwrap_or_default();
-            let days_left = a
-                .valid_until
-                .map_or(0, |u| u.signed_duration_since(today).num_days());
-            ExceptionReview {
-                application: a,
-                days_left,
-                measures,
-            }
-        })
-        .collect();
+        let (window, due) = up_for_review(&mut conn, body.id, profile.as_ref(), today).await?;
+        let mut out: Vec<ExceptionReview> = due
+            .into_iter()
+            .map(|a| {
+                let measures = kinds
+                    .iter()
+                    .find(|k| k.key == a.kind)
+                    .and_then(|k| k.exception.as_ref())
+                    .and_then(|rule| a.fields.get(&rule.measures_field))
+                    .map(FieldValue::display)
+                    .unwrap_or_default();
+                let days_left = a
+                    .valid_until
+                    .map_or(0, |u| u.signed_duration_since(today).num_days());
+                ExceptionReview {
+                    application: a,
+                    days_left,
+                    measures,
+                }
+            })
+            .collect();
         out.sort_by_key(|r| r.days_left);
         Ok((window, out))
     }
