@@ -18,7 +18,7 @@ use mamori_domain::approval::{
 use mamori_domain::audit::{Actor, AuditEntry};
 use mamori_domain::authority::Context;
 use mamori_domain::classification::Classification;
-use mamori_domain::ids::{ApplicationId, AssetEventId, BodyId, PersonId};
+use mamori_domain::ids::{ApplicationFileId, ApplicationId, AssetEventId, BodyId, PersonId};
 use mamori_domain::policy::Profile;
 use mamori_store::approvals as store;
 use mamori_store::assets::{self as asset_store, EventStatus};
@@ -27,6 +27,7 @@ use mamori_store::{AnyConnection, WriteTx, audit, org};
 use serde::Serialize;
 
 use crate::assets::rules_of;
+use crate::attachments::{self, Upload};
 use crate::organization::{authority_matrix, ruling_profile};
 use crate::policy::guideline;
 use crate::{App, AppError, CurrentUser, RequestMeta};
@@ -154,6 +155,9 @@ pub struct ApplicationView {
     pub may_report: bool,
     /// The values as the form shows them (assets by 管理番号, people by 職員番号).
     pub form: BTreeMap<String, String>,
+    /// 添付資料, for their download links.
+    #[serde(skip)]
+    pub files: Vec<mamori_store::approvals::ApplicationFile>,
     /// Flags as the ledger shows them.
     pub return_overdue: bool,
     pub report_overdue: bool,
@@ -510,7 +514,7 @@ async fn form_values(
                 }
                 numbers.join("、")
             }
-            other => other.display(),
+            other => attachments::typed_references(other).unwrap_or_else(|| other.display()),
         };
         out.insert(key.clone(), text);
     }
@@ -627,32 +631,53 @@ impl App {
         asset_event: Option<AssetEventId>,
         meta: &RequestMeta,
     ) -> Result<ApplicationId, AppError> {
+        self.apply_with_files(user, kind_key, raw, &[], filing, asset_event, meta)
+            .await
+    }
+
+    /// [`apply`](Self::apply) with files for the kind's attachment fields (添付資料).
+    #[allow(clippy::too_many_arguments)]
+    pub async fn apply_with_files(
+        &self,
+        user: &CurrentUser,
+        kind_key: &str,
+        raw: &BTreeMap<String, String>,
+        uploads: &[Upload],
+        filing: Filing,
+        asset_event: Option<AssetEventId>,
+        meta: &RequestMeta,
+    ) -> Result<ApplicationId, AppError> {
         let by = self.acting(user, meta)?;
         let mut tx = self.store().begin_write().await?;
         let id = self
-            .apply_in(&mut tx, &by, kind_key, raw, filing, asset_event)
+            .apply_in(&mut tx, &by, kind_key, raw, uploads, filing, asset_event)
             .await?;
         tx.commit().await?;
         Ok(id)
     }
 
     /// [`apply`](Self::apply) in the caller's transaction, for `person`.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) async fn apply_in(
         &self,
         tx: &mut WriteTx,
         by: &Acting<'_>,
         kind_key: &str,
         raw: &BTreeMap<String, String>,
+        uploads: &[Upload],
         filing: Filing,
         asset_event: Option<AssetEventId>,
     ) -> Result<ApplicationId, AppError> {
         let (body, person, actor, meta, now) =
             (by.body, by.person, by.actor.clone(), by.meta, by.now);
+        let id = ApplicationId::new();
         let today = self.today();
         let profile = ruling_profile(tx.conn(), body).await?;
         let kinds = kinds_of(profile.as_ref())?;
         let kind = kind_of(&kinds, kind_key)?;
-        let mut fields = parse_fields(tx.conn(), body, kind, raw).await?;
+        let (raw, staged) =
+            attachments::stage(kind, raw, uploads, &BTreeMap::new(), id, person, now)?;
+        let mut fields = parse_fields(tx.conn(), body, kind, &raw).await?;
         if let Some(event) = asset_event {
             let e = asset_store::get_event(tx.conn(), body, event)
                 .await?
@@ -683,7 +708,7 @@ impl App {
         let year = mamori_domain::fiscal_year::FiscalYear::of(today).year();
         let number = store::next_application_number(tx.conn(), body, year).await?;
         let new = NewApplication {
-            id: ApplicationId::new(),
+            id,
             number,
             applicant: person,
             applicant_name: me.name.clone(),
@@ -702,6 +727,7 @@ impl App {
         store::insert_application(tx.conn(), body, &app, asset_event, now).await?;
         self.transitioned(tx, body, &app, actor.clone(), meta, now)
             .await?;
+        staged.save(tx, body, &actor, meta, now).await?;
         if filing == Filing::Submit {
             let seen = app.version;
             app = self
@@ -791,6 +817,7 @@ impl App {
         let kinds = kinds_of(profile.as_ref())?;
         let kind = kind_of(&kinds, &app.kind)?.clone();
         let person = user.account.person_id;
+        let files = store::files_of(&mut conn, body.id, id).await?;
         // Assets and people by what people read: 管理番号 and name, the person's name.
         let mut values = field_values(&kind, &app);
         for (def, value) in kind.fields.iter().zip(values.iter_mut()) {
@@ -802,6 +829,9 @@ impl App {
                         .map(|r| format!("{} {}", r.asset_no, r.name))
                         .collect::<Vec<_>>()
                         .join("、");
+                }
+                Some(v @ FieldValue::Attachment(_)) => {
+                    value.1 = attachments::display(v, &files).unwrap_or_default();
                 }
                 Some(FieldValue::People(ids)) => {
                     let mut names = Vec::new();
@@ -850,6 +880,7 @@ impl App {
                 ),
             may_report: applicant && !reported && app.status == Status::InProgress,
             form: form_values(&mut conn, body.id, &app).await?,
+            files,
             return_overdue: app.is_return_overdue(today),
             report_overdue: app.is_report_overdue(today),
             needs_review: app.needs_review(today, expiry_window(profile.as_ref())?),
@@ -1153,6 +1184,7 @@ impl App {
         user: &CurrentUser,
         id: ApplicationId,
         raw: &BTreeMap<String, String>,
+        uploads: &[Upload],
         seen: u32,
         meta: &RequestMeta,
     ) -> Result<Application, AppError> {
@@ -1172,7 +1204,18 @@ impl App {
         let profile = ruling_profile(tx.conn(), body.id).await?;
         let kinds = kinds_of(profile.as_ref())?;
         let kind = kind_of(&kinds, &app.kind)?;
-        let fields = parse_fields(tx.conn(), body.id, kind, raw).await?;
+        // Files already attached stay; new ones are added.
+        let kept: BTreeMap<String, Vec<ApplicationFileId>> = app
+            .fields
+            .iter()
+            .map(|(k, v)| (k.clone(), attachments::file_ids(v)))
+            .filter(|(_, ids)| !ids.is_empty())
+            .collect();
+        let (raw, staged) = attachments::stage(kind, raw, uploads, &kept, id, person, now)?;
+        let fields = parse_fields(tx.conn(), body.id, kind, &raw).await?;
+        staged
+            .save(&mut tx, body.id, &user.actor(), meta, now)
+            .await?;
         if fields != app.fields {
             let before = app.version;
             app = app

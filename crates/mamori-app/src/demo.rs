@@ -678,7 +678,9 @@ impl App {
                 meta: &meta,
                 now,
             };
-            let id = self.apply_in(tx, &by, &a.kind, &raw, filing, event).await?;
+            let id = self
+                .apply_in(tx, &by, &a.kind, &raw, &[], filing, event)
+                .await?;
             for (login, decision) in &a.decisions {
                 let decision = match decision.as_str() {
                     "approve" => Decision::Approve,

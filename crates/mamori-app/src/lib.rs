@@ -9,6 +9,7 @@ pub mod accounts;
 pub mod approvals;
 pub mod asset_import;
 pub mod assets;
+pub mod attachments;
 pub mod audit_trail;
 pub mod auth;
 pub mod catalog;

@@ -99,6 +99,11 @@ id_type!(
 );
 
 id_type!(
+    /// A file attached to an application (添付資料).
+    ApplicationFileId
+);
+
+id_type!(
     /// A lifecycle record of an asset (作成, 運搬, 廃棄 …).
     AssetEventId
 );

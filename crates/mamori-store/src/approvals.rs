@@ -2,10 +2,10 @@
 
 use chrono::{DateTime, Utc};
 use mamori_domain::approval::Application;
-use mamori_domain::ids::{ApplicationId, AssetEventId, BodyId};
+use mamori_domain::ids::{ApplicationFileId, ApplicationId, AssetEventId, BodyId, PersonId};
 use sqlx::{AnyConnection, Row};
 
-use crate::org::opt_id;
+use crate::org::{id, opt_id};
 use crate::{StoreError, time};
 
 fn json(app: &Application) -> Result<String, StoreError> {
@@ -168,4 +168,103 @@ pub async fn next_application_number(
         .await?;
     }
     Ok(format!("{year}-{next:04}"))
+}
+
+/// A file attached to an application, without its bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApplicationFile {
+    pub id: ApplicationFileId,
+    pub application_id: ApplicationId,
+    /// The attachment field it was given in.
+    pub field_key: String,
+    pub file_name: String,
+    pub content_type: String,
+    pub size_bytes: i64,
+    /// Hex SHA-256 of the content, recorded in the audit trail.
+    pub sha256: String,
+    pub uploaded_by: PersonId,
+    pub uploaded_at: DateTime<Utc>,
+}
+
+const FILE_COLUMNS: &str = "id, application_id, field_key, file_name, content_type, size_bytes, \
+     sha256, uploaded_by, uploaded_at";
+
+fn file_from_row(r: &sqlx::any::AnyRow) -> Result<ApplicationFile, StoreError> {
+    let at: String = r.try_get("uploaded_at")?;
+    Ok(ApplicationFile {
+        id: id(r, "id")?,
+        application_id: id(r, "application_id")?,
+        field_key: r.try_get("field_key")?,
+        file_name: r.try_get("file_name")?,
+        content_type: r.try_get("content_type")?,
+        size_bytes: r.try_get("size_bytes")?,
+        sha256: r.try_get("sha256")?,
+        uploaded_by: id(r, "uploaded_by")?,
+        uploaded_at: time::parse("application_files.uploaded_at", &at)?,
+    })
+}
+
+/// Saves an attached file (the application must exist).
+pub async fn insert_file(
+    conn: &mut AnyConnection,
+    body: BodyId,
+    file: &ApplicationFile,
+    content: &[u8],
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO application_files (id, body_id, application_id, field_key, file_name, \
+         content_type, size_bytes, sha256, content, uploaded_by, uploaded_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+    )
+    .bind(file.id.to_string())
+    .bind(body.to_string())
+    .bind(file.application_id.to_string())
+    .bind(&file.field_key)
+    .bind(&file.file_name)
+    .bind(&file.content_type)
+    .bind(file.size_bytes)
+    .bind(&file.sha256)
+    .bind(content.to_vec())
+    .bind(file.uploaded_by.to_string())
+    .bind(time::text(file.uploaded_at))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// The files attached to an application, oldest first.
+pub async fn files_of(
+    conn: &mut AnyConnection,
+    body: BodyId,
+    application: ApplicationId,
+) -> Result<Vec<ApplicationFile>, StoreError> {
+    let rows = sqlx::query(&format!(
+        "SELECT {FILE_COLUMNS} FROM application_files \
+         WHERE body_id = $1 AND application_id = $2 ORDER BY id"
+    ))
+    .bind(body.to_string())
+    .bind(application.to_string())
+    .fetch_all(conn)
+    .await?;
+    rows.iter().map(file_from_row).collect()
+}
+
+/// One attached file of an application, with its bytes.
+pub async fn file_content(
+    conn: &mut AnyConnection,
+    body: BodyId,
+    application: ApplicationId,
+    file: ApplicationFileId,
+) -> Result<Option<(ApplicationFile, Vec<u8>)>, StoreError> {
+    let row = sqlx::query(&format!(
+        "SELECT {FILE_COLUMNS}, content FROM application_files \
+         WHERE body_id = $1 AND application_id = $2 AND id = $3"
+    ))
+    .bind(body.to_string())
+    .bind(application.to_string())
+    .bind(file.to_string())
+    .fetch_optional(conn)
+    .await?;
+    row.map(|r| Ok((file_from_row(&r)?, r.try_get("content")?)))
+        .transpose()
 }

@@ -118,6 +118,8 @@ pub struct VerifiedUpload {
     pub fields: HashMap<String, String>,
     /// (file name, content) of the field `file`, when one was chosen.
     pub file: Option<(String, Vec<u8>)>,
+    /// Every other file chosen: (field name, file name, content).
+    pub files: Vec<(String, String, Vec<u8>)>,
     pub session: Option<Session>,
 }
 
@@ -155,20 +157,25 @@ impl FromRequest<AppState> for VerifiedUpload {
             .map_err(|_| unreadable(request_id.clone()))?;
         let mut fields = HashMap::new();
         let mut file = None;
+        let mut files = Vec::new();
         while let Some(field) = multipart
             .next_field()
             .await
             .map_err(|_| unreadable(request_id.clone()))?
         {
             let name = field.name().unwrap_or_default().to_owned();
-            if name == "file" {
+            if name == "file" || field.file_name().is_some() {
                 let file_name = field.file_name().unwrap_or_default().to_owned();
                 let bytes = field
                     .bytes()
                     .await
                     .map_err(|_| unreadable(request_id.clone()))?;
-                if !file_name.is_empty() || !bytes.is_empty() {
+                if file_name.is_empty() && bytes.is_empty() {
+                    // A file input left empty.
+                } else if name == "file" {
                     file = Some((file_name, bytes.to_vec()));
+                } else {
+                    files.push((name, file_name, bytes.to_vec()));
                 }
             } else {
                 let text = field
@@ -184,6 +191,7 @@ impl FromRequest<AppState> for VerifiedUpload {
         Ok(Self {
             fields,
             file,
+            files,
             session,
         })
     }

@@ -176,13 +176,19 @@ pub fn router(app: App, config: WebConfig) -> Router {
         .route("/risks/{id}/delete", post(pages::assets::risks::delete))
         .route(
             "/approvals",
-            get(pages::approvals::inbox).post(pages::approvals::create),
+            get(pages::approvals::inbox)
+                .post(pages::approvals::create)
+                .layer(DefaultBodyLimit::max(UPLOAD_LIMIT)),
         )
         .route("/approvals/new", get(pages::approvals::new_form))
         .route("/approvals/{id}", get(pages::approvals::show_application))
         .route("/approvals/{id}/decisions", post(pages::approvals::decide))
         .route("/approvals/{id}/withdraw", post(pages::approvals::withdraw))
-        .route("/approvals/{id}/resubmit", post(pages::approvals::resubmit))
+        .route(
+            "/approvals/{id}/resubmit",
+            post(pages::approvals::resubmit).layer(DefaultBodyLimit::max(UPLOAD_LIMIT)),
+        )
+        .route("/approvals/{id}/files/{file}", get(pages::approvals::file))
         .route(
             "/approvals/{id}/follow-up",
             post(pages::approvals::follow_up),

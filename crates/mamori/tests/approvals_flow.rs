@@ -379,7 +379,7 @@ async fn a_returned_application_is_corrected_and_filed_again_on_the_version_read
     raw.insert("assets".into(), "IA-999999".into());
     let err = t
         .app
-        .resubmit_application(&shokuin, id, &raw, seen, &meta)
+        .resubmit_application(&shokuin, id, &raw, &[], seen, &meta)
         .await
         .unwrap_err();
     let AppError::Invalid(e) = err else {
@@ -402,20 +402,20 @@ async fn a_returned_application_is_corrected_and_filed_again_on_the_version_read
     // Someone else's correction, or one on an old version, is refused.
     assert!(
         t.app
-            .resubmit_application(&kacho, id, &raw, seen, &meta)
+            .resubmit_application(&kacho, id, &raw, &[], seen, &meta)
             .await
             .is_err()
     );
     let err = t
         .app
-        .resubmit_application(&shokuin, id, &raw, seen - 1, &meta)
+        .resubmit_application(&shokuin, id, &raw, &[], seen - 1, &meta)
         .await
         .unwrap_err();
     assert!(matches!(err, AppError::Conflict(_)), "{err:?}");
 
     let next = t
         .app
-        .resubmit_application(&shokuin, id, &raw, seen, &meta)
+        .resubmit_application(&shokuin, id, &raw, &[], seen, &meta)
         .await
         .unwrap();
     assert_eq!(next.status, Status::Submitted);
@@ -1053,4 +1053,177 @@ async fn exceptions_up_for_review_are_brought_once_to_the_applicant_and_the_perm
         told(t.app.notifications(&kacho).await.unwrap()),
         reviews.len()
     );
+}
+
+#[tokio::test]
+async fn a_file_attached_on_the_form_is_kept_with_the_application_and_read_back() {
+    use reqwest::multipart::{Form, Part};
+    let t = TestApp::spawn().await;
+    let browser = t.signed_in("shokuin").await;
+    let (_, page) = t.page(&browser, "/approvals/new?kind=provision").await;
+    assert!(page.contains("enctype=\"multipart/form-data\""));
+    assert!(page.contains("name=\"u_agreement\""));
+    let csrf = common::csrf_of(&page);
+    let pdf = "%PDF-1.4\n% 取決め書\n".as_bytes().to_vec();
+    let form = |file: Part| {
+        Form::new()
+            .text("_csrf", csrf.clone())
+            .text("kind", "provision")
+            .text("event", "")
+            .text("f_assets", "IA-000004")
+            .text("f_recipient", "県 市町村課")
+            .text("f_purpose", "統計調査への回答")
+            .text("f_provide_on", day(&t, 3))
+            .text("f_method", "電子メール")
+            .text("f_safeguards", "パスワード付きで送付")
+            .text("f_agreement", "契約書第12条")
+            .part("u_agreement", file)
+    };
+
+    // A file over the limit is refused naming the field; nothing is filed.
+    let before = t.audit_count().await;
+    let big = Part::bytes(vec![
+        b'x';
+        mamori_app::attachments::MAX_ATTACHMENT_BYTES + 1
+    ])
+    .file_name("大きすぎる.pdf");
+    let r = browser
+        .post(t.url("/approvals"))
+        .multipart(form(big))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), reqwest::StatusCode::UNPROCESSABLE_ENTITY);
+    let body = r.text().await.unwrap();
+    assert!(
+        body.contains("大きすぎる.pdf") && body.contains("10MB"),
+        "{body}"
+    );
+    assert_eq!(t.audit_count().await, before);
+
+    let r = browser
+        .post(t.url("/approvals"))
+        .multipart(form(
+            Part::bytes(pdf.clone()).file_name("C:\\文書\\取決め書.pdf"),
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), reqwest::StatusCode::SEE_OTHER);
+    let location = common::location(&r);
+    let id: ApplicationId = location
+        .trim_start_matches("/approvals/")
+        .split('?')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let shokuin = t.user("shokuin").await;
+    let view = t.app.application(&shokuin, id).await.unwrap();
+    assert_eq!(view.files.len(), 1);
+    let file = &view.files[0];
+    assert_eq!(file.file_name, "取決め書.pdf", "the folders are dropped");
+    assert_eq!(file.content_type, "application/pdf");
+    let shown = view
+        .values
+        .iter()
+        .find(|(label, _)| label == "取決め・契約書")
+        .unwrap();
+    assert_eq!(shown.1, "契約書第12条、取決め書.pdf");
+    // The form shows what was typed, not the file's id.
+    assert_eq!(
+        view.form.get("agreement").map(String::as_str),
+        Some("契約書第12条")
+    );
+    // Its audit record names the file and its digest.
+    let mut conn = t.app.store().conn().await.unwrap();
+    let attached = mamori_store::audit::list(&mut conn, &Default::default(), 100_000)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|r| {
+            r.entry.action == "application.attach_file" && r.entry.target_id == id.to_string()
+        })
+        .expect("audited");
+    let after = attached.entry.after.unwrap().to_string();
+    assert!(after.contains(&file.sha256), "{after}");
+
+    // The approver downloads it as it was given.
+    let chief = t.signed_in("kacho").await;
+    let (_, page) = t.page(&chief, &format!("/approvals/{id}")).await;
+    let href = format!("/approvals/{id}/files/{}", file.id);
+    assert!(page.contains(&href));
+    let r = chief.get(t.url(&href)).send().await.unwrap();
+    assert_eq!(r.status(), reqwest::StatusCode::OK);
+    assert_eq!(
+        r.headers()["content-type"].to_str().unwrap(),
+        "application/pdf"
+    );
+    assert!(
+        r.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains("filename*=UTF-8''")
+    );
+    assert_eq!(r.bytes().await.unwrap().to_vec(), pdf);
+    // Not another application's file.
+    let other = t
+        .app
+        .inbox(&kacho_of(&t).await)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|a| a.id != id)
+        .unwrap()
+        .id;
+    let r = chief
+        .get(t.url(&format!("/approvals/{other}/files/{}", file.id)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), reqwest::StatusCode::NOT_FOUND);
+
+    // Sent back and corrected, the file stays and a new one is added.
+    let kacho = kacho_of(&t).await;
+    let v = t.app.application(&kacho, id).await.unwrap().application;
+    t.app
+        .decide_application(
+            &kacho,
+            id,
+            0,
+            Decision::Return,
+            Some("提供先との取決めの写しも添付してください".into()),
+            None,
+            v.version,
+            &RequestMeta::default(),
+        )
+        .await
+        .unwrap();
+    let v = t.app.application(&shokuin, id).await.unwrap();
+    let mut raw = v.form.clone();
+    raw.insert("recipient".into(), "県 市町村課 統計係".into());
+    let again = t
+        .app
+        .resubmit_application(
+            &shokuin,
+            id,
+            &raw,
+            &[mamori_app::attachments::Upload {
+                field: "agreement".into(),
+                file_name: "覚書.docx".into(),
+                content: b"PK\x03\x04".to_vec(),
+            }],
+            v.application.version,
+            &RequestMeta::default(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(again.status, Status::Submitted);
+    let view = t.app.application(&shokuin, id).await.unwrap();
+    let names: Vec<&str> = view.files.iter().map(|f| f.file_name.as_str()).collect();
+    assert_eq!(names, ["取決め書.pdf", "覚書.docx"]);
+}
+
+async fn kacho_of(t: &TestApp) -> CurrentUser {
+    t.user("kacho").await
 }

@@ -6,9 +6,10 @@ use std::collections::BTreeMap;
 
 use askama::Template;
 use axum::extract::{Extension, Path, Query, State};
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use mamori_app::approvals::{ApplicationView, ExceptionReview, Filing, FollowUp};
+use mamori_app::attachments::Upload;
 use mamori_app::{AppError, CurrentUser};
 use mamori_domain::approval::{Application, ApplicationKind, Decision, FieldKind, LedgerRow};
 use mamori_domain::ids::{ApplicationId, AssetEventId};
@@ -16,7 +17,7 @@ use serde::Deserialize;
 
 use super::forms::{FormPage, Problem, form_page, refused, show};
 use crate::AppState;
-use crate::csrf::VerifiedForm;
+use crate::csrf::{VerifiedForm, VerifiedUpload};
 use crate::extract::Session;
 use crate::middleware::RequestId;
 use crate::pages::{fail, meta, render};
@@ -119,7 +120,7 @@ struct FieldView {
     label: String,
     required: bool,
     help: String,
-    /// `text`, `textarea`, `date`, `select`.
+    /// `text`, `textarea`, `date`, `select`, `attachment` (references and files).
     input: &'static str,
     options: Vec<String>,
     value: String,
@@ -177,7 +178,12 @@ fn field_views(kind: &ApplicationKind, values: &BTreeMap<String, String>) -> Vec
                     Vec::new(),
                     "職員番号。複数は「、」で区切る".to_owned(),
                 ),
-                FieldKind::Attachment => ("text", Vec::new(), "文書の名称・保存場所".to_owned()),
+                FieldKind::Attachment => (
+                    "attachment",
+                    Vec::new(),
+                    "ファイルを添付するか、文書の名称・保存場所を入力（1ファイル10MBまで）"
+                        .to_owned(),
+                ),
             };
             FieldView {
                 key: f.key.clone(),
@@ -266,10 +272,31 @@ pub async fn new_form(
     )
 }
 
+/// The typed values (`f_<key>`) and the files (`u_<key>`) of an application form.
+fn posted_values(form: &VerifiedUpload) -> (BTreeMap<String, String>, Vec<Upload>) {
+    let values = form
+        .fields
+        .iter()
+        .filter_map(|(k, v)| k.strip_prefix("f_").map(|k| (k.to_owned(), v.clone())))
+        .collect();
+    let uploads = form
+        .files
+        .iter()
+        .filter_map(|(field, name, content)| {
+            field.strip_prefix("u_").map(|key| Upload {
+                field: key.to_owned(),
+                file_name: name.clone(),
+                content: content.clone(),
+            })
+        })
+        .collect();
+    (values, uploads)
+}
+
 pub async fn create(
     State(state): State<AppState>,
     Extension(rid): Extension<RequestId>,
-    form: VerifiedForm,
+    form: VerifiedUpload,
 ) -> Response {
     let Some(session) = form.session.as_ref() else {
         return fail(&rid)(AppError::Unauthenticated);
@@ -277,11 +304,7 @@ pub async fn create(
     let user = &session.user;
     let kind = form.get("kind").to_owned();
     let event_raw = form.get("event").trim().to_owned();
-    let values: BTreeMap<String, String> = form
-        .fields
-        .iter()
-        .filter_map(|(k, v)| k.strip_prefix("f_").map(|k| (k.to_owned(), v.clone())))
-        .collect();
+    let (values, uploads) = posted_values(&form);
     let result = async {
         let event = match event_raw.as_str() {
             "" => None,
@@ -292,7 +315,15 @@ pub async fn create(
         };
         state
             .app
-            .apply(user, &kind, &values, Filing::Submit, event, &meta(&rid))
+            .apply_with_files(
+                user,
+                &kind,
+                &values,
+                &uploads,
+                Filing::Submit,
+                event,
+                &meta(&rid),
+            )
             .await
     }
     .await;
@@ -557,25 +588,63 @@ pub async fn resubmit(
     State(state): State<AppState>,
     Extension(rid): Extension<RequestId>,
     Path(id): Path<String>,
-    form: VerifiedForm,
+    form: VerifiedUpload,
 ) -> Response {
-    let (user, id) = match posted(&form, &id) {
-        Ok(posted) => posted,
+    let Some(session) = form.session.as_ref() else {
+        return fail(&rid)(AppError::Unauthenticated);
+    };
+    let user = &session.user;
+    let id = match app_id(&id) {
+        Ok(id) => id,
         Err(e) => return fail(&rid)(e),
     };
-    let values: BTreeMap<String, String> = form
-        .fields
-        .iter()
-        .filter_map(|(k, v)| k.strip_prefix("f_").map(|k| (k.to_owned(), v.clone())))
-        .collect();
+    let (values, uploads) = posted_values(&form);
     let seen: u32 = form.get("version").parse().unwrap_or(u32::MAX);
     match state
         .app
-        .resubmit_application(user, id, &values, seen, &meta(&rid))
+        .resubmit_application(user, id, &values, &uploads, seen, &meta(&rid))
         .await
     {
         Ok(_) => Redirect::to(&format!("/approvals/{id}?done=submitted")).into_response(),
         Err(e) => on_detail(&state, &rid, user, id, e, "application-form", Some(&values)).await,
+    }
+}
+
+/// An attached file, as it was given.
+pub async fn file(
+    State(state): State<AppState>,
+    session: Session,
+    Extension(rid): Extension<RequestId>,
+    Path((id, file)): Path<(String, String)>,
+) -> Response {
+    let result = async {
+        let id = app_id(&id)?;
+        let file = file
+            .parse()
+            .map_err(|_| AppError::NotFound("添付資料".to_owned()))?;
+        state.app.application_file(&session.user, id, file).await
+    }
+    .await;
+    match result {
+        Ok((f, content)) => (
+            [
+                (header::CONTENT_TYPE, f.content_type.clone()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!(
+                        "attachment; filename*=UTF-8''{}",
+                        crate::view::url_encode(&f.file_name)
+                    ),
+                ),
+                (
+                    header::HeaderName::from_static("x-content-type-options"),
+                    "nosniff".to_owned(),
+                ),
+            ],
+            content,
+        )
+            .into_response(),
+        Err(e) => fail(&rid)(e),
     }
 }
 
