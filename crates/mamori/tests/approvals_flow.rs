@@ -1227,3 +1227,49 @@ async fn a_file_attached_on_the_form_is_kept_with_the_application_and_read_back(
 async fn kacho_of(t: &TestApp) -> CurrentUser {
     t.user("kacho").await
 }
+
+#[tokio::test]
+async fn the_edition_page_sets_the_bodys_kinds_and_keeps_what_was_typed_when_refused() {
+    let t = TestApp::spawn().await;
+    let n = t.policy_draft(vec![]).await;
+    let browser = t.signed_in("tokatsu").await;
+    let path = format!("/policy/{}", n.get());
+    let (_, page) = t.page(&browser, &path).await;
+    assert!(page.contains("申請の種類（TOML）"));
+    let broken = "[[kind]]\nkey = \"provision\"\nclause = \"S-2.(2)⑨(イ)\"\n";
+    let r = browser
+        .post(t.url(&format!("{path}/profile")))
+        .form(&[
+            ("_csrf", common::csrf_of(&page).as_str()),
+            ("op", "set-approval-kinds"),
+            ("toml", broken),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), reqwest::StatusCode::UNPROCESSABLE_ENTITY);
+    let refused = r.text().await.unwrap();
+    assert!(refused.contains("申請の種類（TOML）"));
+    assert!(
+        refused.contains("aria-invalid=\"true\""),
+        "the editor is marked"
+    );
+    assert!(
+        refused.contains("key = &#34;provision&#34;")
+            || refused.contains("key = &quot;provision&quot;"),
+        "what was typed is kept"
+    );
+    let r = browser
+        .post(t.url(&format!("{path}/profile")))
+        .form(&[
+            ("_csrf", common::csrf_of(&page).as_str()),
+            ("op", "set-approval-kinds"),
+            ("toml", BODY_KINDS),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), reqwest::StatusCode::SEE_OTHER);
+    let (_, page) = t.page(&browser, &path).await;
+    assert!(page.contains("本団体で定めた種類があります"));
+}
