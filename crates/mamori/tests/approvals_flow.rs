@@ -1273,3 +1273,89 @@ async fn the_edition_page_sets_the_bodys_kinds_and_keeps_what_was_typed_when_ref
     let (_, page) = t.page(&browser, &path).await;
     assert!(page.contains("本団体で定めた種類があります"));
 }
+
+#[tokio::test]
+async fn a_waiting_asset_record_is_applied_for_from_the_asset_page_and_done_when_approved() {
+    use reqwest::multipart::Form;
+    let t = TestApp::spawn().await;
+    let shokuin = t.user("shokuin").await;
+    let writer = shokuin.asset_writer().unwrap();
+    let meta = RequestMeta::default();
+    let mut conn = t.app.store().conn().await.unwrap();
+    let body = shokuin.body().unwrap().id;
+    let asset = mamori_store::assets::find_by_number(&mut conn, body, "IA-000004")
+        .await
+        .unwrap()
+        .unwrap();
+    drop(conn);
+    let outcome = t
+        .app
+        .record_asset_action(
+            &shokuin,
+            &writer,
+            asset.id,
+            mamori_domain::classification::Action::Transport,
+            &mamori_app::assets::ActionInput {
+                details: "北支所へ運搬".into(),
+                ..Default::default()
+            },
+            &meta,
+        )
+        .await
+        .unwrap();
+    let mamori_app::assets::ActionOutcome::AwaitingApproval { event, .. } = outcome else {
+        panic!("{outcome:?}")
+    };
+
+    // The asset page links to the form with the asset by its 管理番号 and the record.
+    let browser = t.signed_in("shokuin").await;
+    let (_, page) = t.page(&browser, &format!("/assets/{}", asset.id)).await;
+    let start = page
+        .find("/approvals/new?kind=")
+        .expect("the link to apply");
+    let link = page[start..]
+        .split('"')
+        .next()
+        .unwrap()
+        .replace("&amp;", "&");
+    assert!(
+        link.ends_with(&format!("&event={event}&asset=IA-000004")),
+        "{link}"
+    );
+    let (_, form_page) = t.page(&browser, &link).await;
+    assert!(
+        form_page.contains("value=\"IA-000004\""),
+        "prefilled by 管理番号"
+    );
+    let form = Form::new()
+        .text("_csrf", common::csrf_of(&form_page))
+        .text("kind", "transport")
+        .text("event", event.to_string())
+        .text("f_assets", "IA-000004")
+        .text("f_destination", "北支所")
+        .text("f_transport_on", day(&t, 1))
+        .text("f_method", "職員による手渡し")
+        .text("f_safeguards", "鍵付きケース");
+    let r = browser
+        .post(t.url("/approvals"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), reqwest::StatusCode::SEE_OTHER);
+    let id: ApplicationId = common::location(&r)
+        .trim_start_matches("/approvals/")
+        .split('?')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let kacho = t.user("kacho").await;
+    approve(&t, &kacho, id).await;
+    let mut conn = t.app.store().conn().await.unwrap();
+    let e = mamori_store::assets::get_event(&mut conn, body, event)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(e.status, mamori_store::assets::EventStatus::Completed);
+}
