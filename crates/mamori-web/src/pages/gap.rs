@@ -19,7 +19,7 @@ use crate::csrf::{VerifiedForm, VerifiedUpload};
 use crate::extract::Session;
 use crate::middleware::RequestId;
 use crate::pages::forms::Problem;
-use crate::pages::org::import::download;
+use crate::pages::imports::download;
 use crate::pages::{fail, meta, render};
 use crate::view::Chrome;
 

@@ -8,6 +8,7 @@ pub mod errors;
 pub mod forms;
 pub mod gap;
 pub mod home;
+pub mod imports;
 pub mod login;
 pub mod notifications;
 pub mod org;

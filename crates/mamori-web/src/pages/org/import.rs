@@ -2,22 +2,23 @@
 //! and column), apply it with progress, and download the same layout.
 
 use askama::Template;
-use axum::extract::{Extension, Path, Query, State};
+use axum::extract::{Extension, Path, State};
 use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
+use mamori_app::access::OrgEditor;
 use mamori_app::jobs::JobStatus;
-use mamori_app::org_import::{ChangeLine, ExportFormat, ImportKind, ImportPreview, ProblemLine};
-use mamori_app::{AppError, CurrentUser};
-use mamori_io::org_table::{CsvEncoding, PEOPLE_HEADERS, UNIT_HEADERS};
-use serde::Deserialize;
+use mamori_app::org_import::{ExportFormat, ImportKind, ImportPreview};
+use mamori_app::{App, AppError, CurrentUser};
+use mamori_io::org_table::{PEOPLE_HEADERS, UNIT_HEADERS};
 
 use super::{Problem, chrome, not_found, sub_nav};
 use crate::AppState;
-use crate::csrf::{VerifiedForm, VerifiedUpload};
+use crate::csrf::VerifiedUpload;
 use crate::extract::Session;
 use crate::middleware::RequestId;
+use crate::pages::imports::{self, StagedImport};
 use crate::pages::{fail, render};
-use crate::view::{Chrome, NavItem, url_encode};
+use crate::view::{Chrome, NavItem};
 
 #[derive(Template)]
 #[template(path = "org_import.html")]
@@ -29,30 +30,6 @@ struct ImportPage {
     people_headers: String,
     unit_headers: String,
     kind: String,
-}
-
-/// The preview of a staged file, for the organization's and the asset register's imports.
-#[derive(Template)]
-#[template(path = "import_preview.html")]
-pub(crate) struct PreviewPage {
-    pub(crate) chrome: Chrome,
-    pub(crate) sub_nav: Vec<NavItem>,
-    pub(crate) menu_label: &'static str,
-    pub(crate) problem: Problem,
-    /// The import screen: `/org/import`, `/assets/import`.
-    pub(crate) base: &'static str,
-    pub(crate) kind_label: &'static str,
-    /// The heading of the key column: 職員番号, 組織コード, 管理番号.
-    pub(crate) key_label: &'static str,
-    pub(crate) id: String,
-    pub(crate) file_name: String,
-    pub(crate) rows: usize,
-    pub(crate) created: usize,
-    pub(crate) changed: usize,
-    pub(crate) unchanged: usize,
-    pub(crate) problems: Vec<ProblemLine>,
-    pub(crate) changes: Vec<ChangeLine>,
-    pub(crate) shown: usize,
 }
 
 #[derive(Template)]
@@ -92,139 +69,109 @@ fn kind_of(raw: &str) -> Result<ImportKind, AppError> {
     })
 }
 
-/// Stages the uploaded file and shows its preview.
-pub async fn upload(
-    State(state): State<AppState>,
-    Extension(rid): Extension<RequestId>,
-    form: VerifiedUpload,
-) -> Response {
-    let Some(session) = form.session.as_ref() else {
-        return fail(&rid)(AppError::Unauthenticated);
-    };
-    let user = &session.user;
-    let result = async {
-        let may = user.org_editor()?;
-        let kind = kind_of(form.get("kind"))?;
-        let (name, bytes) = form.file.as_ref().ok_or_else(|| {
-            AppError::Invalid(mamori_domain::DomainError::new(
-                "取込ファイル",
-                "ファイルを選んでください",
-            ))
-        })?;
-        state.app.stage_import(user, &may, kind, name, bytes).await
-    }
-    .await;
-    match result {
-        Ok(preview) => Redirect::to(&format!("/org/import/{}", preview.id)).into_response(),
-        Err(AppError::Invalid(e)) => {
-            import_page(user, Problem::new(&e, "upload"), form.get("kind"))
-        }
-        Err(e) => fail(&rid)(e),
-    }
-}
+/// The organization's import: people (by 職員番号) or units (by 組織コード).
+pub(crate) struct OrgImport;
 
-fn preview_page(user: &CurrentUser, preview: ImportPreview, problem: Problem) -> Response {
-    let status = problem.status();
-    render(
-        status,
-        &PreviewPage {
-            chrome: chrome("取込の確認", user),
-            sub_nav: sub_nav("/org/import"),
-            menu_label: "組織のメニュー",
-            problem,
-            base: "/org/import",
-            kind_label: preview.kind.label(),
-            key_label: match preview.kind {
-                ImportKind::People => "職員番号",
-                ImportKind::Units => "組織コード",
-            },
-            shown: preview.changes.len().min(SHOWN),
-            id: preview.id,
-            file_name: preview.file_name,
-            rows: preview.rows,
-            created: preview.created,
-            changed: preview.changed,
-            unchanged: preview.unchanged,
-            problems: preview.problems,
-            changes: preview.changes,
-        },
-    )
-}
+impl StagedImport for OrgImport {
+    type May = OrgEditor;
+    type Choice = ImportKind;
+    type Preview = ImportPreview;
 
-/// Rows of the changes table shown on the page (the counts cover all of them).
-pub(crate) const SHOWN: usize = 500;
+    const BASE: &'static str = "/org/import";
+    const MENU_LABEL: &'static str = "組織のメニュー";
+    const FAILED: &'static str = "import failed";
 
-pub async fn preview(
-    State(state): State<AppState>,
-    Extension(rid): Extension<RequestId>,
-    Session { user, .. }: Session,
-    Path(id): Path<String>,
-) -> Response {
-    let may = match user.org_editor() {
-        Ok(may) => may,
-        Err(e) => return fail(&rid)(e),
-    };
-    match state.app.import_preview(&user, &may, &id).await {
-        Ok(p) => preview_page(&user, p, Problem::default()),
-        Err(e) => fail(&rid)(e),
+    fn may(user: &CurrentUser) -> Result<OrgEditor, AppError> {
+        user.org_editor()
     }
-}
 
-/// Applies the staged file as a background job and sends the user to its progress page.
-pub async fn apply(
-    State(state): State<AppState>,
-    Extension(rid): Extension<RequestId>,
-    Path(id): Path<String>,
-    form: VerifiedForm,
-) -> Response {
-    let Some(session) = form.session.as_ref() else {
-        return fail(&rid)(AppError::Unauthenticated);
-    };
-    let user = session.user.clone();
-    let may = match user.org_editor() {
-        Ok(may) => may,
-        Err(e) => return fail(&rid)(e),
-    };
-    let skip = form.get("skip_invalid") == "1";
-    let preview = match state.app.import_preview(&user, &may, &id).await {
-        Ok(p) => p,
-        Err(e) => return fail(&rid)(e),
-    };
-    if !preview.is_clean() && !skip {
-        let problem = Problem::new(
-            &mamori_domain::DomainError::new(
-                "誤りのある行",
-                "誤りのある行があります。ファイルを直して取り込み直すか、「誤りのある行を除いて取り込む」を選んでください（何も変更していません）",
-            ),
-            "apply",
-        );
-        return preview_page(&user, preview, problem);
+    fn frame(title: &str, user: &CurrentUser) -> (Chrome, Vec<NavItem>) {
+        (chrome(title, user), sub_nav(Self::BASE))
     }
-    let kind = preview.kind;
-    let job = state
-        .app
-        .jobs()
-        .start(&format!("{}の取込（{}）", kind.label(), preview.file_name));
-    let app = state.app.clone();
-    let handle = job.clone();
-    let request = rid.0.clone();
-    tokio::spawn(async move {
-        let Ok(may) = user.org_editor() else { return };
-        let progress = |done: usize, total: usize| handle.progress(done, total);
-        let next = match kind {
+
+    fn choice(form: &VerifiedUpload) -> Result<ImportKind, AppError> {
+        kind_of(form.get("kind"))
+    }
+
+    async fn stage(
+        app: &App,
+        user: &CurrentUser,
+        may: &OrgEditor,
+        kind: ImportKind,
+        name: &str,
+        bytes: &[u8],
+    ) -> Result<ImportPreview, AppError> {
+        app.stage_import(user, may, kind, name, bytes).await
+    }
+
+    async fn refused_upload(
+        _: &AppState,
+        _: &RequestId,
+        user: &CurrentUser,
+        problem: Problem,
+        form: &VerifiedUpload,
+    ) -> Response {
+        import_page(user, problem, form.get("kind"))
+    }
+
+    async fn preview(
+        app: &App,
+        user: &CurrentUser,
+        may: &OrgEditor,
+        id: &str,
+    ) -> Result<ImportPreview, AppError> {
+        app.import_preview(user, may, id).await
+    }
+
+    fn labels(preview: &ImportPreview) -> (&'static str, &'static str) {
+        let key_label = match preview.kind {
+            ImportKind::People => "職員番号",
+            ImportKind::Units => "組織コード",
+        };
+        (preview.kind.label(), key_label)
+    }
+
+    fn subject(preview: &ImportPreview) -> &'static str {
+        preview.kind.label()
+    }
+
+    fn done(preview: &ImportPreview) -> &'static str {
+        match preview.kind {
             ImportKind::People => "/org/people",
             ImportKind::Units => "/org",
-        };
-        match app.apply_import(&user, &may, &id, skip, &progress).await {
-            Ok((kind, outcome)) => handle.finish(Ok(outcome.summary(kind)), Some(next.to_owned())),
-            Err(e) => {
-                tracing::warn!(request_id = %request, error = %e, "import failed");
-                handle.finish(Err(e.to_string()), Some(format!("/org/import/{id}")));
-            }
         }
-    });
-    Redirect::to(&format!("/jobs/{}", job.id())).into_response()
+    }
+
+    async fn apply(
+        app: &App,
+        user: &CurrentUser,
+        may: &OrgEditor,
+        id: &str,
+        skip_invalid: bool,
+        progress: &(dyn Fn(usize, usize) + Send + Sync),
+    ) -> Result<String, AppError> {
+        app.apply_import(user, may, id, skip_invalid, progress)
+            .await
+            .map(|(kind, outcome)| outcome.summary(kind))
+    }
+
+    /// People or units; personal data, so editors only.
+    async fn export(
+        app: &App,
+        user: &CurrentUser,
+        kind: Option<&str>,
+        format: ExportFormat,
+    ) -> Result<(Vec<u8>, String), AppError> {
+        user.org_editor()?;
+        let body = user.body()?;
+        let kind = kind_of(kind.unwrap_or("people"))?;
+        let bytes = app.export_org(body.id, kind, format).await?;
+        let name = format!("{}_{}一覧_{}", body.name, kind.label(), app.today());
+        Ok((bytes, name))
+    }
 }
+
+imports::handlers!(OrgImport);
 
 /// The progress of a job; the page refreshes itself until the job ends.
 pub async fn job(
@@ -249,79 +196,4 @@ pub async fn job(
         header::HeaderValue::from_static("no-store"),
     );
     response
-}
-
-#[derive(Debug, Deserialize)]
-pub struct ExportQuery {
-    kind: Option<String>,
-    format: Option<String>,
-    encoding: Option<String>,
-}
-
-/// People or units in the import layout, as a download. Personal data: editors only.
-pub async fn export(
-    State(state): State<AppState>,
-    Extension(rid): Extension<RequestId>,
-    Session { user, .. }: Session,
-    Query(q): Query<ExportQuery>,
-) -> Response {
-    let result = async {
-        user.org_editor()?;
-        let body = user.body()?;
-        let kind = kind_of(q.kind.as_deref().unwrap_or("people"))?;
-        let (format, ext, mime) = export_format(q.format.as_deref(), q.encoding.as_deref());
-        let bytes = state.app.export_org(body.id, kind, format).await?;
-        let name = format!(
-            "{}_{}一覧_{}.{ext}",
-            body.name,
-            kind.label(),
-            state.app.today()
-        );
-        Ok::<_, AppError>((bytes, name, mime))
-    }
-    .await;
-    match result {
-        Ok((bytes, name, mime)) => download(bytes, &name, mime),
-        Err(e) => fail(&rid)(e),
-    }
-}
-
-/// The file kind an export asks for (`format=csv&encoding=utf8`; Shift_JIS is the CSV default,
-/// as Excel writes it), with the file extension and MIME type.
-pub(crate) fn export_format(
-    format: Option<&str>,
-    encoding: Option<&str>,
-) -> (ExportFormat, &'static str, &'static str) {
-    match (format, encoding) {
-        (Some("csv"), Some("utf8")) => (
-            ExportFormat::Csv(CsvEncoding::Utf8Bom),
-            "csv",
-            "text/csv; charset=utf-8",
-        ),
-        (Some("csv"), _) => (
-            ExportFormat::Csv(CsvEncoding::ShiftJis),
-            "csv",
-            "text/csv; charset=shift_jis",
-        ),
-        _ => (
-            ExportFormat::Xlsx,
-            "xlsx",
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        ),
-    }
-}
-
-/// A file to save, named in Japanese.
-pub(crate) fn download(bytes: Vec<u8>, name: &str, mime: &str) -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, mime.to_owned()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename*=UTF-8''{}", url_encode(name)),
-            ),
-        ],
-        bytes,
-    )
-        .into_response()
 }
