@@ -1180,21 +1180,27 @@ pub struct UnitRollup {
 }
 
 /// Before and after as the audit record keeps them: [`audit_view`] of each, plus what is too long
-/// to repeat in every record and goes in only when it changes — the classification scheme's TOML —
-/// and the 差戻し (with its comment) that this change added.
+/// to repeat in every record and goes in only when it changes — the classification scheme's and
+/// the 申請の種類' TOML — and the 差戻し (with its comment) that this change added.
 pub(crate) fn audit_views(
     before: &Edition,
     after: &Edition,
 ) -> (serde_json::Value, serde_json::Value) {
     let mut old = audit_view(before);
     let mut new = audit_view(after);
-    if before.profile.classification_scheme != after.profile.classification_scheme {
+    let long_texts: [(&str, fn(&Edition) -> &String); 2] = [
+        ("classification_scheme", |e| {
+            &e.profile.classification_scheme
+        }),
+        ("approval_kinds", |e| &e.profile.approval_kinds),
+    ];
+    for (key, text) in long_texts {
+        if text(before) == text(after) {
+            continue;
+        }
         for (view, e) in [(&mut old, before), (&mut new, after)] {
             if let Some(profile) = view.get_mut("profile").and_then(|p| p.as_object_mut()) {
-                profile.insert(
-                    "classification_scheme".to_owned(),
-                    json!(e.profile.classification_scheme),
-                );
+                profile.insert(key.to_owned(), json!(text(e)));
             }
         }
     }

@@ -1272,6 +1272,16 @@ async fn the_edition_page_sets_the_bodys_kinds_and_keeps_what_was_typed_when_ref
     assert_eq!(r.status(), reqwest::StatusCode::SEE_OTHER);
     let (_, page) = t.page(&browser, &path).await;
     assert!(page.contains("本団体で定めた種類があります"));
+    // The audit record keeps the kinds as set.
+    let mut conn = t.app.store().conn().await.unwrap();
+    let record = mamori_store::audit::list(&mut conn, &Default::default(), 100_000)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|r| r.entry.action == "policy.set_approval_kinds")
+        .expect("audited");
+    let after = record.entry.after.unwrap().to_string();
+    assert!(after.contains("所属長専決（職員による手渡し）"), "{after}");
 }
 
 #[tokio::test]
