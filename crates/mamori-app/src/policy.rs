@@ -1188,19 +1188,20 @@ pub(crate) fn audit_views(
 ) -> (serde_json::Value, serde_json::Value) {
     let mut old = audit_view(before);
     let mut new = audit_view(after);
-    let long_texts: [(&str, fn(&Edition) -> &String); 2] = [
-        ("classification_scheme", |e| {
-            &e.profile.classification_scheme
-        }),
-        ("approval_kinds", |e| &e.profile.approval_kinds),
-    ];
-    for (key, text) in long_texts {
-        if text(before) == text(after) {
+    /// A long text of the profile, by its key in the audit view.
+    fn long_text<'e>(e: &'e Edition, key: &str) -> &'e str {
+        match key {
+            "classification_scheme" => &e.profile.classification_scheme,
+            _ => &e.profile.approval_kinds,
+        }
+    }
+    for key in ["classification_scheme", "approval_kinds"] {
+        if long_text(before, key) == long_text(after, key) {
             continue;
         }
         for (view, e) in [(&mut old, before), (&mut new, after)] {
             if let Some(profile) = view.get_mut("profile").and_then(|p| p.as_object_mut()) {
-                profile.insert(key.to_owned(), json!(text(e)));
+                profile.insert(key.to_owned(), json!(long_text(e, key)));
             }
         }
     }
