@@ -300,6 +300,58 @@ async fn all_bodies(app: &App) -> Result<Vec<mamori_domain::org::Body>, AppError
     Ok(org::list_bodies(&mut conn).await?)
 }
 
+/// Who may read which applications: those who permit or approve some kind in the body (the
+/// roles of the matrix rows and kind routes — 情報セキュリティ管理者 and above) read all of them;
+/// everyone else reads those they applied for, are the subject of, or are on the route of.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Viewer {
+    person: Option<PersonId>,
+    overseer: bool,
+}
+
+impl Viewer {
+    pub(crate) fn of(
+        user: &CurrentUser,
+        kinds: &[ApplicationKind],
+        profile: Option<&Profile>,
+    ) -> Result<Self, AppError> {
+        let matrix = authority_matrix(profile)?;
+        let held = user.role_keys();
+        let decides = |role: &str| held.iter().any(|h| h == role);
+        let overseer = kinds.iter().any(|k| match &k.route {
+            approval::RouteSpec::FromMatrix => matrix
+                .row(&k.clause)
+                .iter()
+                .any(|m| m.mark.decides() && decides(&m.role)),
+            approval::RouteSpec::Steps { steps } => steps.iter().any(|s| {
+                decides(&s.role)
+                    || s.consult
+                        .as_ref()
+                        .and_then(|c| c.role.as_deref())
+                        .is_some_and(decides)
+            }),
+        });
+        Ok(Self {
+            person: user.account.person_id,
+            overseer,
+        })
+    }
+
+    pub(crate) fn sees(&self, app: &Application) -> bool {
+        self.overseer
+            || self.person.is_some_and(|p| {
+                p == app.applicant
+                    || app.subjects.contains(&p)
+                    || app.route.as_ref().is_some_and(|r| {
+                        r.steps.iter().flat_map(|s| &s.seats).any(|seat| {
+                            seat.candidates.iter().any(|h| h.person == p)
+                                || seat.decision.as_ref().is_some_and(|d| d.by == p)
+                        })
+                    })
+            })
+    }
+}
+
 /// The applicant, or someone who approved a step, records what follows an approval.
 fn may_follow_up(app: &Application, person: PersonId) -> bool {
     person == app.applicant
@@ -815,6 +867,10 @@ impl App {
             .ok_or_else(|| AppError::NotFound("申請".to_owned()))?;
         let profile = ruling_profile(&mut conn, body.id).await?;
         let kinds = kinds_of(profile.as_ref())?;
+        if !Viewer::of(user, &kinds, profile.as_ref())?.sees(&app) {
+            // Not told that it exists.
+            return Err(AppError::NotFound("申請".to_owned()));
+        }
         let kind = kind_of(&kinds, &app.kind)?.clone();
         let person = user.account.person_id;
         let files = store::files_of(&mut conn, body.id, id).await?;
@@ -1101,7 +1157,9 @@ impl App {
         };
         let today = self.today();
         let mut conn = self.store().conn().await?;
-        let window = expiry_window(ruling_profile(&mut conn, body.id).await?.as_ref())?;
+        let profile = ruling_profile(&mut conn, body.id).await?;
+        let window = expiry_window(profile.as_ref())?;
+        let viewer = Viewer::of(user, &kinds_of(profile.as_ref())?, profile.as_ref())?;
         let open: Vec<Application> = store::list_applications(
             &mut conn,
             body.id,
@@ -1131,7 +1189,7 @@ impl App {
                 .count(),
             reviews: open
                 .iter()
-                .filter(|a| a.needs_review(today, window))
+                .filter(|a| a.needs_review(today, window) && viewer.sees(a))
                 .count(),
         })
     }
@@ -1166,11 +1224,12 @@ impl App {
         let kind = kind_of(&kinds, kind_key)?.clone();
         let today = self.today();
         let window = expiry_window(profile.as_ref())?;
+        let viewer = Viewer::of(user, &kinds, profile.as_ref())?;
         let rows = store::list_applications(&mut conn, body.id, Some(&kind.clause), &[])
             .await?
             .into_iter()
             .map(|(a, _)| a)
-            .filter(|a| a.kind == kind.key && a.status != Status::Draft)
+            .filter(|a| a.kind == kind.key && a.status != Status::Draft && viewer.sees(a))
             .map(|a| LedgerRow::build(&a, &kind, today, window))
             .filter(|r| filter.keeps(r))
             .collect();
@@ -1419,8 +1478,10 @@ impl App {
         let profile = ruling_profile(&mut conn, body.id).await?;
         let kinds = kinds_of(profile.as_ref())?;
         let (window, due) = up_for_review(&mut conn, body.id, profile.as_ref(), today).await?;
+        let viewer = Viewer::of(user, &kinds, profile.as_ref())?;
         let mut out: Vec<ExceptionReview> = due
             .into_iter()
+            .filter(|a| viewer.sees(a))
             .map(|a| {
                 let measures = kinds
                     .iter()

@@ -235,6 +235,8 @@ impl App {
         application: ApplicationId,
         file: ApplicationFileId,
     ) -> Result<(ApplicationFile, Vec<u8>), AppError> {
+        // Readable by whoever may read the application.
+        self.application(user, application).await?;
         let body = user.body()?;
         let mut conn = self.store().conn().await?;
         store::file_content(&mut conn, body.id, application, file)

@@ -720,11 +720,22 @@ async fn the_api_records_what_follows_an_approval_and_refuses_the_others() {
     ));
     let client = reqwest::Client::new();
 
-    // The 職員 neither applied nor approved: 403, nothing changes.
+    // The 職員 neither applied nor approved: not even told it exists, nothing changes.
     let shokuin = t.api_token("shokuin").await;
     let r = client
         .post(&url)
         .bearer_auth(&shokuin)
+        .json(&serde_json::json!({"action": "complete"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), reqwest::StatusCode::NOT_FOUND);
+    // 市民部長 reads every application (he permits some kinds) but, not having permitted this
+    // one, records nothing: 403.
+    let bucho = t.api_token("bucho").await;
+    let r = client
+        .post(&url)
+        .bearer_auth(&bucho)
         .json(&serde_json::json!({"action": "complete"}))
         .send()
         .await
@@ -793,9 +804,21 @@ async fn the_screens_choose_a_kind_review_exceptions_filter_a_ledger_and_record_
     assert_eq!(status, reqwest::StatusCode::OK);
     assert!(page.contains("/approvals/new?kind=carry_out"));
     assert!(page.contains("情報セキュリティ管理者の許可"), "route shown");
-    let (_, page) = t.page(&browser, "/approvals/exceptions").await;
+    // 例外措置 up for review: 市民課長's, not shown to a 職員 who has no part in them.
+    let (_, page) = t.page(&chief, "/approvals/exceptions").await;
     assert!(page.contains("代替措置"));
     assert!(page.contains("あと"), "days left shown");
+    let (_, page) = t.page(&browser, "/approvals/exceptions").await;
+    assert!(page.contains("見直しの時期が来た例外措置はありません"));
+    let kacho = t.user("kacho").await;
+    let (_, reviews) = t.app.exception_reviews(&kacho).await.unwrap();
+    let (status, _) = t
+        .page(
+            &browser,
+            &format!("/approvals/{}", reviews[0].application.id),
+        )
+        .await;
+    assert_eq!(status, reqwest::StatusCode::NOT_FOUND);
 
     // A date the filter cannot read is named; the ledger still shows.
     let (status, page) = t.page(&browser, "/ledgers/carry_out?from=2026-99-01").await;
