@@ -1201,12 +1201,7 @@ impl App {
             return Ok(Vec::new());
         };
         let mut conn = self.store().conn().await?;
-        Ok(store::list_applications(&mut conn, body.id, None, &[])
-            .await?
-            .into_iter()
-            .map(|(a, _)| a)
-            .filter(|a| a.applicant == person)
-            .collect())
+        Ok(store::applications_of(&mut conn, body.id, person).await?)
     }
 
     /// The 台帳 of one kind (by key or clause): one row per application that was submitted,

@@ -117,6 +117,23 @@ pub async fn list_applications(
     rows.iter().map(from_row).collect()
 }
 
+/// One person's applications in the body, newest number first (on the applicant index).
+pub async fn applications_of(
+    conn: &mut AnyConnection,
+    body: BodyId,
+    applicant: PersonId,
+) -> Result<Vec<Application>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT data, asset_event_id FROM applications \
+         WHERE applicant_id = $1 AND body_id = $2 ORDER BY number DESC",
+    )
+    .bind(applicant.to_string())
+    .bind(body.to_string())
+    .fetch_all(conn)
+    .await?;
+    rows.iter().map(|r| from_row(r).map(|(a, _)| a)).collect()
+}
+
 /// The application that waits for the permission of an asset record, if any.
 pub async fn application_of_event(
     conn: &mut AnyConnection,
