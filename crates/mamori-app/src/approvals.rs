@@ -352,6 +352,39 @@ impl Viewer {
     }
 }
 
+/// An application the user may read, with what reading it needed.
+pub(crate) struct Readable {
+    pub app: Application,
+    pub asset_event: Option<AssetEventId>,
+    pub profile: Option<Profile>,
+    pub kinds: Vec<ApplicationKind>,
+}
+
+/// The application `id` of the user's body if [`Viewer`] lets the user read it; otherwise not
+/// found, so that nobody learns it exists.
+pub(crate) async fn readable(
+    conn: &mut AnyConnection,
+    user: &CurrentUser,
+    id: ApplicationId,
+) -> Result<Readable, AppError> {
+    let body = user.body()?;
+    let not_found = || AppError::NotFound("申請".to_owned());
+    let (app, asset_event) = store::get_application(conn, body.id, id)
+        .await?
+        .ok_or_else(not_found)?;
+    let profile = ruling_profile(conn, body.id).await?;
+    let kinds = kinds_of(profile.as_ref())?;
+    if !Viewer::of(user, &kinds, profile.as_ref())?.sees(&app) {
+        return Err(not_found());
+    }
+    Ok(Readable {
+        app,
+        asset_event,
+        profile,
+        kinds,
+    })
+}
+
 /// The applicant, or someone who approved a step, records what follows an approval.
 fn may_follow_up(app: &Application, person: PersonId) -> bool {
     person == app.applicant
@@ -862,15 +895,12 @@ impl App {
     ) -> Result<ApplicationView, AppError> {
         let body = user.body()?;
         let mut conn = self.store().conn().await?;
-        let (app, asset_event) = store::get_application(&mut conn, body.id, id)
-            .await?
-            .ok_or_else(|| AppError::NotFound("申請".to_owned()))?;
-        let profile = ruling_profile(&mut conn, body.id).await?;
-        let kinds = kinds_of(profile.as_ref())?;
-        if !Viewer::of(user, &kinds, profile.as_ref())?.sees(&app) {
-            // Not told that it exists.
-            return Err(AppError::NotFound("申請".to_owned()));
-        }
+        let Readable {
+            app,
+            asset_event,
+            profile,
+            kinds,
+        } = readable(&mut conn, user, id).await?;
         let kind = kind_of(&kinds, &app.kind)?.clone();
         let person = user.account.person_id;
         let files = store::files_of(&mut conn, body.id, id).await?;

@@ -235,10 +235,10 @@ impl App {
         application: ApplicationId,
         file: ApplicationFileId,
     ) -> Result<(ApplicationFile, Vec<u8>), AppError> {
-        // Readable by whoever may read the application.
-        self.application(user, application).await?;
         let body = user.body()?;
         let mut conn = self.store().conn().await?;
+        // Readable by whoever may read the application.
+        crate::approvals::readable(&mut conn, user, application).await?;
         store::file_content(&mut conn, body.id, application, file)
             .await?
             .ok_or_else(|| AppError::NotFound("添付資料".to_owned()))

@@ -682,11 +682,8 @@ impl App {
                 .apply_in(tx, &by, &a.kind, &raw, &[], filing, event)
                 .await?;
             for (login, decision) in &a.decisions {
-                let decision = match decision.as_str() {
-                    "approve" => Decision::Approve,
-                    "return" => Decision::Return,
-                    _ => Decision::Reject,
-                };
+                let decision = Decision::parse(decision)
+                    .ok_or_else(|| internal("applications.decisions")(decision.clone()))?;
                 let (app, _) = mamori_store::approvals::get_application(tx.conn(), body.id, id)
                     .await?
                     .ok_or_else(|| internal("applications")(a.kind.clone()))?;

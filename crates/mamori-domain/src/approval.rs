@@ -940,12 +940,27 @@ pub enum Decision {
 }
 
 impl Decision {
+    pub const ALL: [Decision; 3] = [Self::Approve, Self::Return, Self::Reject];
+
     pub fn label(self) -> &'static str {
         match self {
             Self::Approve => "承認",
             Self::Return => "差戻し",
             Self::Reject => "却下",
         }
+    }
+
+    /// `approve`, `return`, `reject`: as forms, the API and stored JSON name it.
+    pub fn key(self) -> &'static str {
+        match self {
+            Self::Approve => "approve",
+            Self::Return => "return",
+            Self::Reject => "reject",
+        }
+    }
+
+    pub fn parse(key: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|d| d.key() == key.trim())
     }
 }
 
@@ -3044,6 +3059,15 @@ mod tests {
             "{}",
             e.message
         );
+    }
+
+    #[test]
+    fn a_decision_is_named_as_it_is_stored() {
+        for d in Decision::ALL {
+            assert_eq!(Decision::parse(d.key()), Some(d));
+            assert_eq!(serde_json::to_value(d).unwrap(), d.key());
+        }
+        assert_eq!(Decision::parse("approved"), None);
     }
 
     // -- transitions --------------------------------------------------------------------------

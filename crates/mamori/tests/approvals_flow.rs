@@ -719,53 +719,39 @@ async fn the_api_records_what_follows_an_approval_and_refuses_the_others() {
         approved.application.id
     ));
     let client = reqwest::Client::new();
+    let post = |token: &str, body: serde_json::Value| {
+        client.post(&url).bearer_auth(token).json(&body).send()
+    };
 
     // The 職員 neither applied nor approved: not even told it exists, nothing changes.
     let shokuin = t.api_token("shokuin").await;
-    let r = client
-        .post(&url)
-        .bearer_auth(&shokuin)
-        .json(&serde_json::json!({"action": "complete"}))
-        .send()
+    let r = post(&shokuin, serde_json::json!({"action": "complete"}))
         .await
         .unwrap();
     assert_eq!(r.status(), reqwest::StatusCode::NOT_FOUND);
     // 市民部長 reads every application (he permits some kinds) but, not having permitted this
     // one, records nothing: 403.
     let bucho = t.api_token("bucho").await;
-    let r = client
-        .post(&url)
-        .bearer_auth(&bucho)
-        .json(&serde_json::json!({"action": "complete"}))
-        .send()
+    let r = post(&bucho, serde_json::json!({"action": "complete"}))
         .await
         .unwrap();
     assert_eq!(r.status(), reqwest::StatusCode::FORBIDDEN);
     let token = t.api_token("kacho").await;
-    let r = client
-        .post(&url)
-        .bearer_auth(&token)
-        .json(&serde_json::json!({"action": "fly"}))
-        .send()
+    let r = post(&token, serde_json::json!({"action": "fly"}))
         .await
         .unwrap();
     assert_eq!(r.status(), reqwest::StatusCode::UNPROCESSABLE_ENTITY);
     let err: serde_json::Value = r.json().await.unwrap();
     assert!(err["message"].as_str().unwrap().contains("action"), "{err}");
     // A stale version is a conflict.
-    let r = client
-        .post(&url)
-        .bearer_auth(&token)
-        .json(&serde_json::json!({"action": "complete", "version": 1}))
-        .send()
-        .await
-        .unwrap();
+    let r = post(
+        &token,
+        serde_json::json!({"action": "complete", "version": 1}),
+    )
+    .await
+    .unwrap();
     assert_eq!(r.status(), reqwest::StatusCode::CONFLICT);
-    let r = client
-        .post(&url)
-        .bearer_auth(&token)
-        .json(&serde_json::json!({"action": "complete"}))
-        .send()
+    let r = post(&token, serde_json::json!({"action": "complete"}))
         .await
         .unwrap();
     assert_eq!(r.status(), reqwest::StatusCode::OK);

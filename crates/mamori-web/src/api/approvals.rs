@@ -13,7 +13,6 @@ use axum::response::{IntoResponse, Response};
 use mamori_app::AppError;
 use mamori_app::approvals::{ApplicationView, Filing, FollowUp};
 use mamori_domain::approval::{Application, Decision, LedgerRow};
-use mamori_domain::ids::ApplicationId;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
@@ -24,6 +23,7 @@ use crate::AppState;
 use crate::error::{ApiError, ApiErrorBody};
 use crate::extract::ApiUser;
 use crate::middleware::RequestId;
+use crate::pages::approvals::app_id;
 use crate::pages::meta;
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -182,11 +182,6 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(dto(&v.application))))
 }
 
-fn app_id(raw: &str) -> Result<ApplicationId, AppError> {
-    raw.parse()
-        .map_err(|_| AppError::NotFound("申請".to_owned()))
-}
-
 /// One application with its route and decisions.
 #[utoipa::path(get, path = "/api/v1/applications/{id}", tag = "approvals",
     params(("id" = String, Path, description = "申請のID")),
@@ -250,17 +245,12 @@ pub async fn decide(
     check_csrf(&user, &headers).map_err(&fail)?;
     let id = app_id(&id).map_err(&fail)?;
     let body = json_body(json).map_err(&fail)?;
-    let decision = match body.decision.as_str() {
-        "approve" => Decision::Approve,
-        "return" => Decision::Return,
-        "reject" => Decision::Reject,
-        _ => {
-            return Err(fail(invalid(
-                "decision",
-                "decision は approve・return・reject のいずれかです",
-            )));
-        }
-    };
+    let decision = Decision::parse(&body.decision).ok_or_else(|| {
+        fail(invalid(
+            "decision",
+            "decision は approve・return・reject のいずれかです",
+        ))
+    })?;
     let current = state.app.application(&user, id).await.map_err(&fail)?;
     let seen = body.version.unwrap_or(current.application.version);
     let next = state

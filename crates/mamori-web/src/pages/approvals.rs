@@ -487,17 +487,18 @@ pub async fn show_application(
     show(&rid, page)
 }
 
-fn app_id(raw: &str) -> Result<ApplicationId, AppError> {
+/// The application named in a path; what is not an id is not found.
+pub(crate) fn app_id(raw: &str) -> Result<ApplicationId, AppError> {
     raw.parse()
         .map_err(|_| AppError::NotFound("申請".to_owned()))
 }
 
 /// The signed-in person and the application of a form posted to `/approvals/{id}/…`.
 fn posted<'f>(
-    form: &'f VerifiedForm,
+    session: Option<&'f Session>,
     id: &str,
 ) -> Result<(&'f CurrentUser, ApplicationId), AppError> {
-    let session = form.session.as_ref().ok_or(AppError::Unauthenticated)?;
+    let session = session.ok_or(AppError::Unauthenticated)?;
     Ok((&session.user, app_id(id)?))
 }
 
@@ -527,22 +528,17 @@ pub async fn decide(
     Path(id): Path<String>,
     form: VerifiedForm,
 ) -> Response {
-    let (user, id) = match posted(&form, &id) {
+    let (user, id) = match posted(form.session.as_ref(), &id) {
         Ok(posted) => posted,
         Err(e) => return fail(&rid)(e),
     };
     let result = async {
-        let decision = match form.get("decision") {
-            "approve" => Decision::Approve,
-            "return" => Decision::Return,
-            "reject" => Decision::Reject,
-            _ => {
-                return Err(AppError::Invalid(mamori_domain::DomainError::new(
-                    "決裁",
-                    "承認・差戻し・却下のいずれかを選んでください",
-                )));
-            }
-        };
+        let decision = Decision::parse(form.get("decision")).ok_or_else(|| {
+            AppError::Invalid(mamori_domain::DomainError::new(
+                "決裁",
+                "承認・差戻し・却下のいずれかを選んでください",
+            ))
+        })?;
         let step: usize = form.get("step").parse().unwrap_or(usize::MAX);
         let seen: u32 = form.get("version").parse().unwrap_or(u32::MAX);
         let comment = Some(form.get("comment").trim().to_owned()).filter(|c| !c.is_empty());
@@ -590,12 +586,8 @@ pub async fn resubmit(
     Path(id): Path<String>,
     form: VerifiedUpload,
 ) -> Response {
-    let Some(session) = form.session.as_ref() else {
-        return fail(&rid)(AppError::Unauthenticated);
-    };
-    let user = &session.user;
-    let id = match app_id(&id) {
-        Ok(id) => id,
+    let (user, id) = match posted(form.session.as_ref(), &id) {
+        Ok(posted) => posted,
         Err(e) => return fail(&rid)(e),
     };
     let (values, uploads) = posted_values(&form);
@@ -655,7 +647,7 @@ pub async fn follow_up(
     Path(id): Path<String>,
     form: VerifiedForm,
 ) -> Response {
-    let (user, id) = match posted(&form, &id) {
+    let (user, id) = match posted(form.session.as_ref(), &id) {
         Ok(posted) => posted,
         Err(e) => return fail(&rid)(e),
     };
