@@ -91,6 +91,31 @@ struct ClauseRow {
     differences: Vec<String>,
 }
 
+impl ClauseRow {
+    fn of(c: &mamori_gap::report::ClauseResult) -> Self {
+        Self {
+            id: c.id.clone(),
+            title: c.title.clone(),
+            status: c.status.label(),
+            status_key: c.status.key(),
+            recommended: c.recommended,
+            score: (c.score * 100.0).round().clamp(0.0, 100.0) as u32,
+            found: found_text(c),
+            missing: c.missing.clone().unwrap_or_default(),
+            differences: c
+                .differences
+                .iter()
+                .map(|d| {
+                    format!(
+                        "ガイドライン {} ／ 文書 {}（{}）",
+                        d.guideline, d.document, d.provision
+                    )
+                })
+                .collect(),
+        }
+    }
+}
+
 /// A chapter of the summary, with its heading.
 struct ChapterRow {
     summary: ChapterSummary,
@@ -188,26 +213,7 @@ fn report_page(
         .filter(|c| status.is_none_or(|s| c.status == s))
         .filter(|c| chapter.is_empty() || gap::chapter_of(catalog, &c.id) == chapter)
         .filter(|c| !recommended_only || c.recommended)
-        .map(|c| ClauseRow {
-            id: c.id.clone(),
-            title: c.title.clone(),
-            status: c.status.label(),
-            status_key: c.status.key(),
-            recommended: c.recommended,
-            score: (c.score * 100.0).round().clamp(0.0, 100.0) as u32,
-            found: found_text(c),
-            missing: c.missing.clone().unwrap_or_default(),
-            differences: c
-                .differences
-                .iter()
-                .map(|d| {
-                    format!(
-                        "ガイドライン {} ／ 文書 {}（{}）",
-                        d.guideline, d.document, d.provision
-                    )
-                })
-                .collect(),
-        })
+        .map(ClauseRow::of)
         .collect();
     let statuses = [Status::Covered, Status::Partial, Status::Omitted]
         .into_iter()
@@ -299,15 +305,8 @@ struct ClausePage {
     chrome: Chrome,
     id: String,
     file_name: String,
-    clause: String,
-    title: String,
-    status: &'static str,
-    status_key: &'static str,
-    recommended: bool,
-    score: u32,
-    found: String,
-    missing: String,
-    differences: Vec<String>,
+    /// The clause's verdict, as the report's table shows it.
+    c: ClauseRow,
     left: Vec<Piece>,
     right: Vec<Piece>,
     has_match: bool,
@@ -368,24 +367,7 @@ pub async fn clause(
                 chrome: chrome(format!("ギャップ分析: {}", c.id), &user),
                 id: analysis.id.clone(),
                 file_name: analysis.file_name.clone(),
-                clause: c.id.clone(),
-                title: c.title.clone(),
-                status: c.status.label(),
-                status_key: c.status.key(),
-                recommended: c.recommended,
-                score: (c.score * 100.0).round().clamp(0.0, 100.0) as u32,
-                found: found_text(c),
-                missing: c.missing.clone().unwrap_or_default(),
-                differences: c
-                    .differences
-                    .iter()
-                    .map(|d| {
-                        format!(
-                            "ガイドライン {} ／ 文書 {}（{}）",
-                            d.guideline, d.document, d.provision
-                        )
-                    })
-                    .collect(),
+                c: ClauseRow::of(c),
                 has_match: !document.is_empty(),
                 left,
                 right,
