@@ -1011,6 +1011,14 @@ fn seat_gap(seat: &Seat, gap: Option<&str>) -> String {
 }
 
 impl Seat {
+    /// Who sits here, as screens and the API write it: 「市民課 情報セキュリティ管理者」.
+    pub fn place(&self) -> String {
+        match &self.unit_name {
+            Some(unit) => format!("{unit} {}", self.role_name),
+            None => self.role_name.clone(),
+        }
+    }
+
     fn approved(&self) -> bool {
         self.decision
             .as_ref()

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Extension, Path, Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use mamori_app::AppError;
 use mamori_app::approvals::{ApplicationView, Filing, FollowUp};
@@ -24,6 +24,7 @@ use crate::error::{ApiError, ApiErrorBody};
 use crate::extract::ApiUser;
 use crate::middleware::RequestId;
 use crate::pages::approvals::app_id;
+use crate::pages::imports::download;
 use crate::pages::meta;
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -96,12 +97,8 @@ fn dto(a: &Application) -> ApplicationDto {
                     .iter()
                     .map(|seat| {
                         format!(
-                            "{}{}: {}",
-                            seat.unit_name
-                                .as_deref()
-                                .map(|u| format!("{u} "))
-                                .unwrap_or_default(),
-                            seat.role_name,
+                            "{}: {}",
+                            seat.place(),
                             seat.candidates
                                 .iter()
                                 .map(|h| h.name.clone())
@@ -463,23 +460,11 @@ pub async fn ledger(
         let bytes = mamori_io::ledger::ledger_xlsx(&kind.name, &rows)
             .map_err(|e| fail(AppError::Internal(format!("ledger workbook: {e}"))))?;
         let name = format!("{}台帳.xlsx", kind.name);
-        return Ok((
-            [
-                (
-                    header::CONTENT_TYPE,
-                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_owned(),
-                ),
-                (
-                    header::CONTENT_DISPOSITION,
-                    format!(
-                        "attachment; filename*=UTF-8''{}",
-                        crate::view::url_encode(&name)
-                    ),
-                ),
-            ],
+        return Ok(download(
             bytes,
-        )
-            .into_response());
+            &name,
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        ));
     }
     Ok(Json(rows.iter().map(ledger_dto).collect::<Vec<_>>()).into_response())
 }

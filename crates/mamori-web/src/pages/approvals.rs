@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use askama::Template;
 use axum::extract::{Extension, Path, Query, State};
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use mamori_app::approvals::{ApplicationView, ExceptionReview, Filing, FollowUp};
 use mamori_app::attachments::Upload;
@@ -16,6 +16,7 @@ use mamori_domain::ids::{ApplicationId, AssetEventId};
 use serde::Deserialize;
 
 use super::forms::{FormPage, Problem, form_page, refused, show};
+use super::imports::download;
 use crate::AppState;
 use crate::csrf::{VerifiedForm, VerifiedUpload};
 use crate::extract::Session;
@@ -410,15 +411,7 @@ async fn detail_page(
                     .collect();
                 seats.push(SeatLine {
                     step: format!("第{}段階 {}", i + 1, step.label),
-                    who: format!(
-                        "{}{}: {}",
-                        seat.unit_name
-                            .as_deref()
-                            .map(|u| format!("{u} "))
-                            .unwrap_or_default(),
-                        seat.role_name,
-                        names.join("、")
-                    ),
+                    who: format!("{}: {}", seat.place(), names.join("、")),
                     decision: seat.decision.as_ref().map_or_else(String::new, |d| {
                         format!(
                             "{}（{}{}、{}）{}",
@@ -618,24 +611,7 @@ pub async fn file(
     }
     .await;
     match result {
-        Ok((f, content)) => (
-            [
-                (header::CONTENT_TYPE, f.content_type.clone()),
-                (
-                    header::CONTENT_DISPOSITION,
-                    format!(
-                        "attachment; filename*=UTF-8''{}",
-                        crate::view::url_encode(&f.file_name)
-                    ),
-                ),
-                (
-                    header::HeaderName::from_static("x-content-type-options"),
-                    "nosniff".to_owned(),
-                ),
-            ],
-            content,
-        )
-            .into_response(),
+        Ok((f, content)) => download(content, &f.file_name, &f.content_type),
         Err(e) => fail(&rid)(e),
     }
 }
