@@ -881,7 +881,13 @@ fn generic_kind(clause: &ApprovalClause) -> ApplicationKind {
 /// order of `clauses`. Clauses without a deciding role (no 許・承 in the row) get no kind: the
 /// body defines a route for them with [`merge_kinds`]. An error means the shipped data is broken.
 pub fn default_kinds(clauses: &[ApprovalClause]) -> Result<Vec<ApplicationKind>, Vec<DomainError>> {
-    let common = ApplicationKind::from_toml(COMMON_KINDS_TOML)?;
+    // The shipped forms are read once; every request that needs the kinds starts from them.
+    static COMMON: std::sync::OnceLock<Result<Vec<ApplicationKind>, Vec<DomainError>>> =
+        std::sync::OnceLock::new();
+    let common = COMMON
+        .get_or_init(|| ApplicationKind::from_toml(COMMON_KINDS_TOML))
+        .as_ref()
+        .map_err(Clone::clone)?;
     let kinds: Vec<ApplicationKind> = clauses
         .iter()
         .filter(|c| !c.deciding_roles.is_empty())
