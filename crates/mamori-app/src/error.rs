@@ -23,8 +23,14 @@ pub enum AppError {
     NotFound(String),
     #[error("{0}")]
     Conflict(String),
+    /// The request or a file in it is larger than the limit it names.
+    #[error("{0}")]
+    TooLarge(String),
+    /// A store failure that is not the person's doing (the driver, a corrupt value). A missing
+    /// row or a refused uniqueness rule is the person's request and becomes `NotFound` /
+    /// `Conflict` in `From<StoreError>`.
     #[error("内部エラーが発生しました")]
-    Store(#[from] StoreError),
+    Store(StoreError),
     #[error("内部エラーが発生しました")]
     Internal(String),
 }
@@ -40,6 +46,7 @@ impl AppError {
             Self::Forbidden(_) => "forbidden",
             Self::NotFound(_) => "not_found",
             Self::Conflict(_) => "conflict",
+            Self::TooLarge(_) => "too_large",
             Self::Store(_) | Self::Internal(_) => "internal",
         }
     }
@@ -54,6 +61,25 @@ impl AppError {
 
     pub fn is_internal(&self) -> bool {
         matches!(self, Self::Store(_) | Self::Internal(_))
+    }
+}
+
+impl From<StoreError> for AppError {
+    /// A row asked for by id that is not there (e.g. an id of another kind of import) is a
+    /// 404, and a write the database's uniqueness or reference rules refuse is a 409 — never
+    /// a generic 500.
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound => Self::NotFound("指定されたデータ".to_owned()),
+            StoreError::Conflict(cause) => {
+                tracing::info!(%cause, "the database refused a write");
+                Self::Conflict(
+                    "同じ内容のデータがすでにあるか、関連するデータと合わないため保存できませんでした。画面を読み込み直してからもう一度お試しください"
+                        .to_owned(),
+                )
+            }
+            other => Self::Store(other),
+        }
     }
 }
 

@@ -623,11 +623,11 @@ impl App {
     ) -> Result<ImportPreview, AppError> {
         let body = user.body()?;
         let mut conn = self.store().conn().await?;
+        // A staged file of another importer (assets, gap analysis) is not this one's.
         let (kind, file_name, bytes) = org::pending_import(&mut conn, body.id, id)
             .await?
+            .and_then(|(kind, name, bytes)| Some((ImportKind::parse(&kind)?, name, bytes)))
             .ok_or_else(|| AppError::NotFound("取込ファイル".to_owned()))?;
-        let kind = ImportKind::parse(&kind)
-            .ok_or_else(|| AppError::Internal(format!("pending_imports.kind {kind}")))?;
         Ok(plan(
             &mut conn,
             body.id,
@@ -655,11 +655,11 @@ impl App {
         let today = self.today();
         let now = self.now();
         let mut tx = self.store().begin_write().await?;
+        // A staged file of another importer (assets, gap analysis) is not this one's.
         let (kind, file_name, bytes) = org::pending_import(tx.conn(), body.id, id)
             .await?
+            .and_then(|(kind, name, bytes)| Some((ImportKind::parse(&kind)?, name, bytes)))
             .ok_or_else(|| AppError::NotFound("取込ファイル".to_owned()))?;
-        let kind = ImportKind::parse(&kind)
-            .ok_or_else(|| AppError::Internal(format!("pending_imports.kind {kind}")))?;
         let plan = plan(
             tx.conn(),
             body.id,

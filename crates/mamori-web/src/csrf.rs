@@ -83,11 +83,15 @@ impl FromRequest<AppState> for VerifiedForm {
         let request = Request::from_parts(parts, body);
         let bytes = Bytes::from_request(request, state)
             .await
-            .map_err(|_| PageError {
-                error: AppError::Invalid(mamori_domain::DomainError::new(
-                    "フォーム",
-                    "送信内容が大きすぎるか、読み取れません",
-                )),
+            .map_err(|rejection| PageError {
+                error: if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                    crate::middleware::too_large_error()
+                } else {
+                    AppError::Invalid(mamori_domain::DomainError::new(
+                        "フォーム",
+                        "送信内容を読み取れません",
+                    ))
+                },
                 request_id: request_id.clone(),
             })?;
         let fields: HashMap<String, String> = if is_form {

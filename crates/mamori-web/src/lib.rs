@@ -25,6 +25,10 @@ use tower_http::limit::RequestBodyLimitLayer;
 
 /// The largest request: an import file plus the form around it.
 const UPLOAD_LIMIT: usize = mamori_app::org_import::MAX_IMPORT_BYTES + 64 * 1024;
+/// The limit of an import file as the refusal names it.
+const UPLOAD_LIMIT_MB: usize = mamori_app::org_import::MAX_IMPORT_BYTES / 1024 / 1024;
+/// The largest request without a file.
+const FORM_LIMIT: usize = 1024 * 1024;
 
 pub use api::openapi_json;
 pub use document::render_policy_document;
@@ -222,11 +226,14 @@ pub fn router(app: App, config: WebConfig) -> Router {
         .route("/static/{*path}", get(assets::serve))
         .nest("/api/v1", api::routes())
         .fallback(pages::errors::not_found)
-        .layer(axum::middleware::from_fn(middleware::security_headers))
         // Forms are small; only the import upload takes more (its own limit above).
-        .layer(DefaultBodyLimit::max(1024 * 1024))
+        .layer(DefaultBodyLimit::max(FORM_LIMIT))
         .layer(RequestBodyLimitLayer::new(UPLOAD_LIMIT))
+        // Outside the limits and the panic catcher, so their answers are Japanese pages with
+        // the same security headers as every other.
+        .layer(axum::middleware::from_fn(middleware::too_large))
         .layer(CatchPanicLayer::custom(middleware::panic_response))
+        .layer(axum::middleware::from_fn(middleware::security_headers))
         .layer(axum::middleware::from_fn(middleware::request_id))
         .with_state(state)
 }

@@ -70,3 +70,35 @@ pub fn panic_response(_err: Box<dyn Any + Send + 'static>) -> Response<Body> {
     tracing::error!("handler panicked");
     ErrorPage::internal(None).into_response()
 }
+
+/// The refusal of a request over the limits, naming them.
+pub fn too_large_error() -> mamori_app::AppError {
+    mamori_app::AppError::TooLarge(format!(
+        "送信されたデータが上限を超えています。取り込むファイルは {} MB まで、そのほかの入力は {} MB までです。ファイルを分けるか小さくしてから、もう一度お試しください",
+        crate::UPLOAD_LIMIT_MB,
+        crate::FORM_LIMIT / 1024 / 1024
+    ))
+}
+
+/// A request larger than a limit is refused by the body-limit layers and the extractors with
+/// an English plain-text 413. It becomes the Japanese error page (or the API's JSON error)
+/// like every other refusal; the security headers are added outside this layer.
+pub async fn too_large(request: Request, next: Next) -> Response<Body> {
+    let api = request.uri().path().starts_with("/api/");
+    let request_id = request.extensions().get::<RequestId>().map(|r| r.0.clone());
+    let response = next.run(request).await;
+    let already_ours = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html") || v.starts_with("application/json"));
+    if response.status() != axum::http::StatusCode::PAYLOAD_TOO_LARGE || already_ours {
+        return response;
+    }
+    let error = too_large_error();
+    if api {
+        crate::error::ApiError { error, request_id }.into_response()
+    } else {
+        crate::error::PageError { error, request_id }.into_response()
+    }
+}

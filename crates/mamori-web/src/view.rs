@@ -138,11 +138,57 @@ pub fn url_encode(s: &str) -> String {
     out
 }
 
-/// A redirect target taken from the query must stay on this site.
+/// The longest redirect target taken from a request; anything longer goes home.
+const MAX_NEXT_LEN: usize = 2048;
+
+/// A redirect target taken from a request must stay on this site: only an absolute path of
+/// this origin (`/…`, not `//host` nor `/\host`), of printable ASCII only — no control
+/// characters (browsers drop tabs and line breaks, so `/\t/evil.example` would become
+/// `//evil.example`), no spaces, no backslashes (read as `/` by browsers), nothing a header
+/// cannot carry — and a valid URI path. Anything else goes home.
 pub fn safe_next(next: &str) -> &str {
-    if next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\") {
-        next
-    } else {
-        "/"
+    let on_this_site = next.len() <= MAX_NEXT_LEN
+        && next.starts_with('/')
+        && !next.starts_with("//")
+        && next.bytes().all(|b| b.is_ascii_graphic() && b != b'\\')
+        && next.split('#').next().is_some_and(|path| {
+            path.parse::<axum::http::uri::PathAndQuery>()
+                .is_ok_and(|p| p.as_str() == path)
+        });
+    if on_this_site { next } else { "/" }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn a_redirect_target_stays_on_this_site() {
+        for ok in [
+            "/",
+            "/assets?page=2",
+            "/approvals/0190a1b2-c3d4",
+            "/org/people#p1",
+        ] {
+            assert_eq!(safe_next(ok), ok, "{ok:?} is a path of this site");
+        }
+        for bad in [
+            "",
+            "https://evil.example/",
+            "//evil.example",
+            "/\\evil.example",
+            "/\t/evil.example/phish",
+            "/\n/evil.example",
+            "/\r/evil.example",
+            "/\u{b}/evil.example",
+            "/\u{c}/evil.example",
+            "/a\\b",
+            "/a b",
+            "/\u{202e}txt",
+            "evil.example",
+        ] {
+            assert_eq!(safe_next(bad), "/", "{bad:?} must go home");
+        }
+        assert_eq!(safe_next(&format!("/{}", "a".repeat(3000))), "/");
     }
 }

@@ -52,6 +52,7 @@ impl ErrorPage {
             StatusCode::UNPROCESSABLE_ENTITY => "入力内容に誤りがあります",
             StatusCode::CONFLICT => "処理できませんでした",
             StatusCode::TOO_MANY_REQUESTS => "しばらくお待ちください",
+            StatusCode::PAYLOAD_TOO_LARGE => "送信されたデータが大きすぎます",
             _ => return Self::internal(request_id),
         };
         Self::new(status, heading, error.to_string(), request_id)
