@@ -57,14 +57,7 @@ fn content_type_of(name: &str) -> &'static str {
 
 /// The file's own name, without the folders some browsers send.
 fn base_name(raw: &str) -> String {
-    raw.rsplit(['/', '\\'])
-        .next()
-        .unwrap_or(raw)
-        .trim()
-        .chars()
-        .filter(|c| !c.is_control())
-        .take(200)
-        .collect()
+    mamori_domain::text::cleaned_name(raw.rsplit(['/', '\\']).next().unwrap_or(raw), 200)
 }
 
 /// The ids of the files a field's value names.

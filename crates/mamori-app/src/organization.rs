@@ -170,12 +170,17 @@ fn invalid(field: &str, message: impl Into<String>) -> AppError {
     AppError::Invalid(DomainError::new(field, message))
 }
 
+/// The longest name, code or number of the organization (units, people, kinds).
+const ORG_TEXT_MAX_CHARS: usize = 200;
+
+/// A required single-line value of the organization: trimmed, not empty, at most
+/// [`ORG_TEXT_MAX_CHARS`], no control or bidirectional characters.
 fn required(field: &str, value: &str) -> Result<String, AppError> {
-    let v = value.trim();
+    let v = mamori_domain::text::single_line(field, value, ORG_TEXT_MAX_CHARS)?;
     if v.is_empty() {
         return Err(invalid(field, "入力してください"));
     }
-    Ok(v.to_owned())
+    Ok(v)
 }
 
 /// The body's profile that rules today: the edition in force, else the newest edition.

@@ -24,6 +24,14 @@ use serde_json::json;
 
 use crate::access::PolicyEditor;
 use crate::{App, AppError, CurrentUser, RequestMeta};
+use mamori_domain::text;
+
+/// The longest text of one provision (an amended clause or a local clause), in characters.
+const CLAUSE_TEXT_MAX_CHARS: usize = 20_000;
+/// The longest number of a local clause (e.g. 「第5条の2」).
+const LOCAL_NUMBER_MAX_CHARS: usize = 30;
+/// The longest heading of a local clause.
+const LOCAL_TITLE_MAX_CHARS: usize = 200;
 
 const GUIDELINE_PARAMETERS: &str = include_str!("../data/guideline-parameters.toml");
 
@@ -462,12 +470,7 @@ impl ProfileChange {
                 if text.is_empty() {
                     return Err(DomainError::new("条項の文言", "入力してください"));
                 }
-                if text.chars().count() > 20_000 {
-                    return Err(DomainError::new(
-                        "条項の文言",
-                        "20,000文字以下で入力してください",
-                    ));
-                }
+                text::check("条項の文言", text, CLAUSE_TEXT_MAX_CHARS, true)?;
                 if p.deletions.contains_key(clause) {
                     return Err(DomainError::new(
                         "条項の文言",
@@ -501,6 +504,24 @@ impl ProfileChange {
                 p.deletions.remove(clause);
             }
             Self::AddLocal(local) => {
+                text::check(
+                    "独自の条項の番号",
+                    local.number.trim(),
+                    LOCAL_NUMBER_MAX_CHARS,
+                    false,
+                )?;
+                text::check(
+                    "独自の条項の見出し",
+                    local.title.trim(),
+                    LOCAL_TITLE_MAX_CHARS,
+                    false,
+                )?;
+                text::check(
+                    "独自の条項の本文",
+                    local.text.trim(),
+                    CLAUSE_TEXT_MAX_CHARS,
+                    true,
+                )?;
                 if local.number.trim().is_empty() {
                     return Err(DomainError::new("独自の条項の番号", "入力してください"));
                 }

@@ -44,15 +44,37 @@ pub struct MoveInput {
     pub to_status: String,
 }
 
+/// Whether a batch moves the user's person.
+fn concerns(moves: &[Move], user: &CurrentUser) -> bool {
+    user.account
+        .person_id
+        .is_some_and(|me| moves.iter().any(|m| m.person == me))
+}
+
 fn invalid(field: &str, message: impl Into<String>) -> AppError {
     AppError::Invalid(DomainError::new(field, message))
 }
 
 impl App {
+    /// The batches the user may see: all of them for an org editor; for everyone else the
+    /// applied ones and, of those not yet in force (drafts included), only the ones that move
+    /// the user — a planned 人事異動 is personnel information until it takes effect.
     pub async fn transfers(&self, user: &CurrentUser) -> Result<Vec<Transfer>, AppError> {
         let body = user.body()?;
         let mut conn = self.store().conn().await?;
-        Ok(transfers::list_transfers(&mut conn, body.id).await?)
+        let all = transfers::list_transfers(&mut conn, body.id).await?;
+        if user.org_editor().is_ok() {
+            return Ok(all);
+        }
+        let mut visible = Vec::new();
+        for t in all {
+            if t.status == TransferStatus::Applied
+                || concerns(&transfers::moves(&mut conn, t.id).await?, user)
+            {
+                visible.push(t);
+            }
+        }
+        Ok(visible)
     }
 
     pub async fn transfer(
@@ -66,6 +88,15 @@ impl App {
             .await?
             .filter(|t| t.body_id == body.id)
             .ok_or_else(|| AppError::NotFound("人事異動".to_owned()))?;
+        // Before it takes effect, a batch shows a person who does not edit the organization
+        // only their own move; a batch that does not move them is not theirs to see.
+        let mut stored = transfers::moves(&mut conn, id).await?;
+        if transfer.status != TransferStatus::Applied && user.org_editor().is_err() {
+            stored.retain(|m| Some(m.person) == user.account.person_id);
+            if stored.is_empty() {
+                return Err(AppError::NotFound("人事異動".to_owned()));
+            }
+        }
         let units: HashMap<OrgUnitId, String> = org::all_units(&mut conn, body.id)
             .await?
             .into_iter()
@@ -89,8 +120,7 @@ impl App {
             .map(|p| (p.id, (p.staff_number, p.name)))
             .collect();
         let unit_name = |id: &OrgUnitId| units.get(id).cloned().unwrap_or_default();
-        let moves = transfers::moves(&mut conn, id)
-            .await?
+        let moves = stored
             .into_iter()
             .map(|m| {
                 let (staff_number, name) = people.get(&m.person).cloned().unwrap_or_default();
@@ -120,7 +150,7 @@ impl App {
         meta: &RequestMeta,
     ) -> Result<Transfer, AppError> {
         let body = user.body()?;
-        let title = title.trim();
+        let title = mamori_domain::text::single_line("件名", title, 200)?;
         if title.is_empty() {
             return Err(invalid("件名", "入力してください"));
         }

@@ -121,15 +121,7 @@ impl DisplayName {
         if value.is_empty() {
             return Err(DomainError::new(Self::FIELD, "入力してください"));
         }
-        if value.chars().count() > 100 {
-            return Err(DomainError::new(
-                Self::FIELD,
-                "100文字以下で入力してください",
-            ));
-        }
-        if value.chars().any(char::is_control) {
-            return Err(DomainError::new(Self::FIELD, "制御文字は使えません"));
-        }
+        crate::text::check(Self::FIELD, &value, 100, false)?;
         Ok(Self(value))
     }
 

@@ -401,21 +401,7 @@ fn text_field(field: &str, input: &str, max: usize, required: bool) -> Result<St
             format!("{field}を入力してください"),
         ));
     }
-    if text.chars().count() > max {
-        return Err(DomainError::new(
-            field,
-            format!("{field}は{max}文字以内で入力してください"),
-        ));
-    }
-    if text
-        .chars()
-        .any(|c| c.is_control() && c != '\n' && c != '\t')
-    {
-        return Err(DomainError::new(
-            field,
-            format!("{field}に制御文字は使えません"),
-        ));
-    }
+    crate::text::check(field, text, max, true)?;
     Ok(text.to_owned())
 }
 

@@ -17,6 +17,7 @@ pub mod org;
 pub mod policy;
 pub mod risk;
 pub mod separation;
+pub mod text;
 pub mod transfer;
 pub mod wareki;
 
