@@ -26,6 +26,10 @@ pub mod permission {
     /// Keep the asset register of every unit and the risk register (a person without it keeps
     /// the assets of their own unit).
     pub const ASSET_MANAGE: &str = "asset.manage";
+    /// Read the whole risk register — threats and vulnerabilities of every unit, which the
+    /// guideline asks to keep under strict control (the CISO and the 統括 by default). Without
+    /// it a person reads the risks of their own unit's assets only.
+    pub const RISK_READ: &str = "risk.read";
 }
 
 /// How the user proved who they are.
@@ -140,6 +144,27 @@ impl CurrentUser {
         }
     }
 
+    /// Reading the risk register: all of it with `risk.read` or `asset.manage` (who keeps it),
+    /// else the risks of the assets of the person's own unit. An account without a person
+    /// reads none.
+    pub fn risk_reader(&self) -> Result<RiskReader, AppError> {
+        if self.permissions.contains(permission::RISK_READ)
+            || self.permissions.contains(permission::ASSET_MANAGE)
+        {
+            return Ok(RiskReader {
+                all_units: true,
+                person: self.account.person_id,
+            });
+        }
+        match self.account.person_id {
+            Some(person) => Ok(RiskReader {
+                all_units: false,
+                person: Some(person),
+            }),
+            None => Err(AppError::Forbidden("リスク台帳の閲覧".to_owned())),
+        }
+    }
+
     pub fn audit_reader(&self) -> Result<AuditReader, AppError> {
         if self.has(permission::AUDIT_READ) {
             Ok(AuditReader(()))
@@ -185,6 +210,26 @@ impl AssetWriter {
     }
 
     /// The person acting, whose unit bounds a writer without `asset.manage`.
+    pub fn person(&self) -> Option<mamori_domain::ids::PersonId> {
+        self.person
+    }
+}
+
+/// Permission to read the risk register: all of it, or the risks of the person's own unit.
+/// Only `CurrentUser::risk_reader` makes one.
+#[derive(Debug)]
+pub struct RiskReader {
+    all_units: bool,
+    person: Option<mamori_domain::ids::PersonId>,
+}
+
+impl RiskReader {
+    /// Whether the reader sees the risks of every unit.
+    pub fn all_units(&self) -> bool {
+        self.all_units
+    }
+
+    /// The person whose unit bounds a reader without `risk.read`.
     pub fn person(&self) -> Option<mamori_domain::ids::PersonId> {
         self.person
     }

@@ -20,7 +20,7 @@ use mamori_store::assets::{self as store, RiskRecord};
 use mamori_store::{AnyConnection, WriteTx, audit, org};
 use serde::Serialize;
 
-use crate::access::RiskEditor;
+use crate::access::{RiskEditor, RiskReader};
 use crate::assets::{AssetRules, rules_of, split_numbers};
 use crate::{App, AppError, CurrentUser, RequestMeta};
 
@@ -147,6 +147,37 @@ fn required_band(
     Ok(matrix.acceptable_band().to_owned())
 }
 
+/// The risks a reader may see: all with `risk.read`, else those of assets owned by the
+/// reader's own unit today (a risk of an asset group names no unit, so only the former).
+async fn visible_to(
+    conn: &mut AnyConnection,
+    body: BodyId,
+    reader: &RiskReader,
+    records: Vec<RiskRecord>,
+) -> Result<Vec<RiskRecord>, AppError> {
+    if reader.all_units() {
+        return Ok(records);
+    }
+    let own = match reader.person() {
+        Some(person) => org::find_person(conn, person).await?.map(|p| p.unit_id),
+        None => None,
+    };
+    let Some(own) = own else {
+        return Ok(Vec::new());
+    };
+    let mut visible = Vec::new();
+    for r in records {
+        if let Some(asset) = r.asset_id
+            && store::get_asset(conn, body, asset)
+                .await?
+                .is_some_and(|a| a.owner_unit == Some(own))
+        {
+            visible.push(r);
+        }
+    }
+    Ok(visible)
+}
+
 impl App {
     /// The body's matrix and threat catalogue.
     pub async fn risk_setup(&self, user: &CurrentUser) -> Result<RiskSetup, AppError> {
@@ -155,25 +186,32 @@ impl App {
         setup_of(&mut conn, body.id).await
     }
 
-    /// The risk register, with the inherent and current heat maps.
-    pub async fn risk_register(&self, user: &CurrentUser) -> Result<RiskRegister, AppError> {
+    /// The risk register the reader may see, with the inherent and current heat maps.
+    pub async fn risk_register(
+        &self,
+        user: &CurrentUser,
+        reader: &RiskReader,
+    ) -> Result<RiskRegister, AppError> {
         let body = user.body()?;
         let mut conn = self.store().conn().await?;
         let setup = setup_of(&mut conn, body.id).await?;
         let records = store::list_risks(&mut conn, body.id).await?;
+        let records = visible_to(&mut conn, body.id, reader, records).await?;
         self.register_of(&mut conn, body.id, setup, records).await
     }
 
-    /// The risks concerning one asset.
+    /// The risks concerning one asset that the reader may see.
     pub async fn asset_risks(
         &self,
         user: &CurrentUser,
+        reader: &RiskReader,
         asset: AssetId,
     ) -> Result<Vec<RiskRow>, AppError> {
         let body = user.body()?;
         let mut conn = self.store().conn().await?;
         let setup = setup_of(&mut conn, body.id).await?;
         let records = store::risks_of_asset(&mut conn, asset).await?;
+        let records = visible_to(&mut conn, body.id, reader, records).await?;
         Ok(self
             .register_of(&mut conn, body.id, setup, records)
             .await?

@@ -40,7 +40,11 @@ async fn risk_audit(t: &TestApp) -> usize {
 
 async fn rows(t: &TestApp) -> Vec<RiskRow> {
     let u = user(t, "tokatsu").await;
-    t.app.risk_register(&u).await.unwrap().rows
+    t.app
+        .risk_register(&u, &u.risk_reader().unwrap())
+        .await
+        .unwrap()
+        .rows
 }
 
 async fn row(t: &TestApp, vulnerability: &str) -> RiskRow {
@@ -143,9 +147,10 @@ async fn risks_are_scored_on_the_three_by_three_matrix() {
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("リスクの分布（対応前）") && html.contains("リスクの分布（対応後）"));
     assert!(html.contains("<svg"));
+    let tokatsu = user(&t, "tokatsu").await;
     let register = t
         .app
-        .risk_register(&user(&t, "tokatsu").await)
+        .risk_register(&tokatsu, &tokatsu.risk_reader().unwrap())
         .await
         .unwrap();
     let high = |counts: &[mamori_domain::risk::BandCount]| {

@@ -705,7 +705,12 @@ async fn detail_page(
     action: &str,
 ) -> Result<DetailPage, AppError> {
     let d = state.app.asset(user, id).await?;
-    let risks = state.app.asset_risks(user, id).await?;
+    // Threats and vulnerabilities are shown only to who may read them (the asset page is not
+    // refused for it).
+    let risks = match user.risk_reader() {
+        Ok(reader) => state.app.asset_risks(user, &reader, id).await?,
+        Err(_) => Vec::new(),
+    };
     let can_edit = match user.asset_writer() {
         Ok(w) => w.all_units() || state.app.own_unit(user, &w).await? == d.asset.owner_unit,
         Err(_) => false,

@@ -221,7 +221,7 @@ async fn register_page(
     notice: Option<String>,
     problem: Problem,
 ) -> Result<RegisterPage, AppError> {
-    let r = state.app.risk_register(user).await?;
+    let r = state.app.risk_register(user, &user.risk_reader()?).await?;
     let c = choices_for(state, user, &r, &f).await?;
     let bands = r
         .setup
@@ -334,7 +334,7 @@ async fn edit_page(
     f: Option<RiskFields>,
     problem: Problem,
 ) -> Result<EditPage, AppError> {
-    let r = state.app.risk_register(user).await?;
+    let r = state.app.risk_register(user, &user.risk_reader()?).await?;
     let row = r
         .rows
         .iter()
@@ -425,6 +425,7 @@ async fn settings_page(
     typed: Option<(String, String)>,
     problem: Problem,
 ) -> Result<SettingsPage, AppError> {
+    user.risk_reader()?;
     let setup = state.app.risk_setup(user).await?;
     let (matrix, threats) = typed.unwrap_or((setup.matrix_toml, setup.threats_toml));
     Ok(SettingsPage {
