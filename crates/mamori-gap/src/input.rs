@@ -2,10 +2,46 @@
 //! Word (.docx: the paragraphs of `word/document.xml`) and PDF with a text layer (through the
 //! `pdftotext` program of poppler-utils).
 
+//!
+//! A document is outside input, so every step is bounded before it materialises anything: the
+//! parts of a .docx are read up to [`MAX_DOCX_PART_BYTES`] as they expand (not by their declared
+//! sizes), `pdftotext` runs under a memory, CPU and wall-clock limit with its output cut at a
+//! bound, and the text itself may have at most [`MAX_TEXT_CHARS`] characters and [`MAX_LINES`]
+//! lines (a policy's 対策基準 is a few hundred thousand characters; the whole guideline with its
+//! commentary is about 180,000).
+
 use crate::GapError;
 use std::io::Read;
-use std::path::Path;
-use std::process::Command;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// Characters a document's text may have.
+pub const MAX_TEXT_CHARS: usize = 1_000_000;
+/// Lines a document's text may have.
+pub const MAX_LINES: usize = 40_000;
+/// What one part of a .docx (`word/document.xml`, `word/numbering.xml`) may expand to.
+pub const MAX_DOCX_PART_BYTES: u64 = 32 * 1024 * 1024;
+/// Address space `pdftotext` may use.
+pub const PDF_MEMORY_BYTES: u64 = 1024 * 1024 * 1024;
+/// Seconds (CPU and wall clock) `pdftotext` may take.
+pub const PDF_SECONDS: u64 = 30;
+/// Bytes of text a character may take at most in any encoding read here.
+const MAX_BYTES_PER_CHAR: usize = 4;
+
+/// Refuses a text over [`MAX_TEXT_CHARS`] characters or [`MAX_LINES`] lines.
+pub fn check_text(text: &str) -> Result<(), GapError> {
+    if text.len() > MAX_TEXT_CHARS * MAX_BYTES_PER_CHAR || text.chars().count() > MAX_TEXT_CHARS
+    {
+        return Err(GapError::TextTooLong {
+            limit: MAX_TEXT_CHARS,
+        });
+    }
+    if text.lines().count() > MAX_LINES {
+        return Err(GapError::TooManyLines { limit: MAX_LINES });
+    }
+    Ok(())
+}
 
 /// Which kind of file a name stands for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,18 +98,40 @@ pub fn read_bytes(bytes: &[u8], file_name: &str) -> Result<String, GapError> {
 /// The text of the document at `path`.
 pub fn read_path(path: &Path) -> Result<String, GapError> {
     let name = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|e| GapError::Read {
+    let failed = |message: String| GapError::Read {
         name: name.clone(),
-        message: e.to_string(),
-    })?;
+        message,
+    };
+    let file = std::fs::File::open(path).map_err(|e| failed(e.to_string()))?;
+    // A PDF or .docx compresses its text, so its own size says little; this bound only keeps a
+    // device or a never-ending pipe from being read whole.
+    let max = MAX_READ_BYTES;
+    let mut bytes = Vec::new();
+    file.take(max + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| failed(e.to_string()))?;
+    if bytes.len() as u64 > max {
+        return Err(failed(format!(
+            "ファイルが大きすぎます（上限 {} MB）",
+            max / 1024 / 1024
+        )));
+    }
     match FileKind::detect(&name, &bytes) {
         FileKind::Pdf => pdf_text(path),
         _ => read_bytes(&bytes, &name),
     }
 }
 
+/// Bytes of a file read from a path.
+const MAX_READ_BYTES: u64 = 64 * 1024 * 1024;
+
 /// Decodes text: a BOM decides; otherwise valid UTF-8, else Shift_JIS (CP932).
 pub fn decode_text(bytes: &[u8]) -> Result<String, GapError> {
+    if bytes.len() > MAX_TEXT_CHARS * MAX_BYTES_PER_CHAR {
+        return Err(GapError::TextTooLong {
+            limit: MAX_TEXT_CHARS,
+        });
+    }
     if let Some((enc, bom)) = encoding_rs::Encoding::for_bom(bytes) {
         let (text, had_errors) = enc.decode_without_bom_handling(&bytes[bom..]);
         if !had_errors {
@@ -101,22 +159,32 @@ pub fn decode_text(bytes: &[u8]) -> Result<String, GapError> {
 pub fn docx_text(bytes: &[u8]) -> Result<String, GapError> {
     let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes))
         .map_err(|e| GapError::Docx(e.to_string()))?;
-    let mut xml = String::new();
-    archive
-        .by_name("word/document.xml")
-        .map_err(|e| GapError::Docx(e.to_string()))?
-        .read_to_string(&mut xml)
-        .map_err(|e| GapError::Docx(e.to_string()))?;
-    let mut numbering_xml = String::new();
+    let xml = docx_part(
+        archive
+            .by_name("word/document.xml")
+            .map_err(|e| GapError::Docx(e.to_string()))?,
+        "word/document.xml",
+    )?;
     let numbering = match archive.by_name("word/numbering.xml") {
-        Ok(mut f) => {
-            f.read_to_string(&mut numbering_xml)
-                .map_err(|e| GapError::Docx(e.to_string()))?;
-            Numbering::parse(&numbering_xml)
-        }
+        Ok(f) => Numbering::parse(&docx_part(f, "word/numbering.xml")?),
         Err(_) => Numbering::default(),
     };
     paragraphs_of(&xml, &numbering)
+}
+
+/// A part of a .docx as text, read up to [`MAX_DOCX_PART_BYTES`] as it expands.
+fn docx_part(part: impl Read, name: &'static str) -> Result<String, GapError> {
+    let mut bytes = Vec::new();
+    part.take(MAX_DOCX_PART_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| GapError::Docx(e.to_string()))?;
+    if bytes.len() as u64 > MAX_DOCX_PART_BYTES {
+        return Err(GapError::DocxPartTooLarge {
+            part: name,
+            limit_mb: MAX_DOCX_PART_BYTES / 1024 / 1024,
+        });
+    }
+    String::from_utf8(bytes).map_err(|e| GapError::Docx(e.to_string()))
 }
 
 /// One level of a numbering definition: `numFmt` and `lvlText` (「第%1条」, 「(%2)」).
@@ -326,6 +394,11 @@ fn paragraphs_of(xml: &str, numbering: &Numbering) -> Result<String, GapError> {
                     out.push_str(&para);
                     out.push('\n');
                     para.clear();
+                    if out.len() > MAX_TEXT_CHARS * MAX_BYTES_PER_CHAR {
+                        return Err(GapError::TextTooLong {
+                            limit: MAX_TEXT_CHARS,
+                        });
+                    }
                 }
                 _ => {}
             },
@@ -356,27 +429,89 @@ fn unescape(s: &str) -> String {
         .replace("&amp;", "&")
 }
 
-/// The text layer of a PDF through `pdftotext -layout`.
+/// The text layer of a PDF through `pdftotext`, run under `prlimit` (util-linux) with
+/// [`PDF_MEMORY_BYTES`] of address space and [`PDF_SECONDS`] of CPU, stopped after
+/// [`PDF_SECONDS`] of wall clock, its output read up to the bound of a text.
 pub fn pdf_text(path: &Path) -> Result<String, GapError> {
-    let output = Command::new("pdftotext")
+    let pdftotext = in_path("pdftotext").ok_or(GapError::PdfToolMissing)?;
+    let mut command = match in_path("prlimit") {
+        Some(prlimit) => {
+            let mut c = Command::new(prlimit);
+            c.arg(format!("--as={PDF_MEMORY_BYTES}"))
+                .arg(format!("--cpu={PDF_SECONDS}"))
+                .arg("--")
+                .arg(pdftotext);
+            c
+        }
+        None => Command::new(pdftotext),
+    };
+    let mut child = command
         .arg("-enc")
         .arg("UTF-8")
         .arg(path)
         .arg("-")
-        .output()
-        .map_err(|e| {
-            if e.kind() == std::io::ErrorKind::NotFound {
-                GapError::PdfToolMissing
-            } else {
-                GapError::Pdf(e.to_string())
-            }
-        })?;
-    if !output.status.success() {
-        return Err(GapError::Pdf(
-            String::from_utf8_lossy(&output.stderr).trim().to_owned(),
-        ));
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| GapError::Pdf(e.to_string()))?;
+    let max_bytes = (MAX_TEXT_CHARS * MAX_BYTES_PER_CHAR) as u64;
+    let stdout = child.stdout.take();
+    let stderr = child.stderr.take();
+    // Read on threads so that neither pipe fills and blocks the program; the output reader
+    // stops at its bound.
+    let reader = std::thread::spawn(move || {
+        let mut out = Vec::new();
+        if let Some(s) = stdout {
+            let _ = s.take(max_bytes + 1).read_to_end(&mut out);
+        }
+        out
+    });
+    let errors = std::thread::spawn(move || {
+        let mut err = Vec::new();
+        if let Some(s) = stderr {
+            let _ = s.take(64 * 1024).read_to_end(&mut err);
+        }
+        err
+    });
+    let deadline = Instant::now() + Duration::from_secs(PDF_SECONDS);
+    let status = loop {
+        if let Some(status) = child.try_wait().map_err(|e| GapError::Pdf(e.to_string()))? {
+            break Some(status);
+        }
+        // Past the deadline (a program whose output passed its bound waits on the full pipe
+        // until then).
+        if Instant::now() >= deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let output = reader.join().unwrap_or_default();
+    let stderr = errors.join().unwrap_or_default();
+    if output.len() as u64 > max_bytes {
+        return Err(GapError::TextTooLong {
+            limit: MAX_TEXT_CHARS,
+        });
     }
-    let text = String::from_utf8_lossy(&output.stdout).into_owned();
+    let Some(status) = status else {
+        return Err(GapError::PdfTooHeavy {
+            seconds: PDF_SECONDS,
+        });
+    };
+    if !status.success() {
+        // Killed by its CPU limit, or out of its address space.
+        use std::os::unix::process::ExitStatusExt;
+        let stderr = String::from_utf8_lossy(&stderr);
+        if status.signal().is_some() || stderr.contains("alloc") || stderr.contains("memory") {
+            return Err(GapError::PdfTooHeavy {
+                seconds: PDF_SECONDS,
+            });
+        }
+        return Err(GapError::Pdf(stderr.trim().to_owned()));
+    }
+    let text = String::from_utf8_lossy(&output).into_owned();
     let visible = text
         .chars()
         .filter(|c| !c.is_whitespace() && *c != '\u{c}')
@@ -385,6 +520,13 @@ pub fn pdf_text(path: &Path) -> Result<String, GapError> {
         return Err(GapError::NoTextLayer);
     }
     Ok(text)
+}
+
+/// A program by its name in the directories of `PATH`.
+fn in_path(program: &str) -> Option<PathBuf> {
+    std::env::split_paths(&std::env::var_os("PATH")?)
+        .map(|dir| dir.join(program))
+        .find(|p| p.is_file())
 }
 
 #[cfg(test)]

@@ -58,6 +58,36 @@ pub enum GapError {
     /// Nothing to analyse.
     #[error("文書に条項が見つかりません。")]
     Empty,
+    /// The text passes [`input::MAX_TEXT_CHARS`].
+    #[error(
+        "文書の本文が長すぎます（上限 {limit} 文字）。対策基準の本文だけのファイルにして取り込んでください。"
+    )]
+    TextTooLong {
+        /// The limit.
+        limit: usize,
+    },
+    /// The text passes [`input::MAX_LINES`].
+    #[error("文書の行数が多すぎます（上限 {limit} 行）。対策基準の本文だけのファイルにして取り込んでください。")]
+    TooManyLines {
+        /// The limit.
+        limit: usize,
+    },
+    /// A part of a .docx expands past [`input::MAX_DOCX_PART_BYTES`].
+    #[error("Word 文書の {part} を展開すると上限（{limit_mb} MB）を超えます。")]
+    DocxPartTooLarge {
+        /// The part's name in the archive.
+        part: &'static str,
+        /// The limit in MB.
+        limit_mb: u64,
+    },
+    /// pdftotext passed its time or memory limit.
+    #[error(
+        "PDF の読み取りが制限（{seconds} 秒、メモリ 1 GB）内に終わりませんでした。Word かテキストに変換してから取り込んでください。"
+    )]
+    PdfTooHeavy {
+        /// The time limit.
+        seconds: u64,
+    },
     /// The workbook cannot be written.
     #[error("Excel ファイルを作成できません: {0}")]
     Xlsx(String),
@@ -77,6 +107,7 @@ pub struct Document {
 impl Document {
     /// Cleans and segments a text.
     pub fn from_text(text: &str) -> Result<Self, GapError> {
+        input::check_text(text)?;
         let lines = segment::clean(text);
         let provisions = segment::segment(&lines);
         if provisions.is_empty() {

@@ -77,8 +77,7 @@ pub async fn run(app: &App, command: AssetsCommand, actor: Actor) -> anyhow::Res
             dry_run,
         } => {
             let body = crate::body_for(app, body.as_deref()).await?;
-            let bytes =
-                std::fs::read(&file).with_context(|| format!("{} を読めません", file.display()))?;
+            let bytes = crate::read_input(&file, mamori_app::org_import::MAX_IMPORT_BYTES)?;
             let name = file
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())

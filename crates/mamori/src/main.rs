@@ -512,6 +512,27 @@ async fn bench(records: u64, into: Option<String>) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// The bytes of an input file, refused before anything is read when it is larger than `max`
+/// (a file the user names is outside input like an upload; it may also be a device or a pipe
+/// that never ends, hence the bounded read).
+pub(crate) fn read_input(path: &std::path::Path, max: usize) -> anyhow::Result<Vec<u8>> {
+    use std::io::Read;
+    let shown = path.display();
+    let too_large = || anyhow::anyhow!("{shown} は大きすぎます（上限 {} MB）", max / 1024 / 1024);
+    let file = std::fs::File::open(path).with_context(|| format!("{shown} を読めません"))?;
+    if file.metadata().is_ok_and(|m| m.len() > max as u64) {
+        return Err(too_large());
+    }
+    let mut bytes = Vec::new();
+    file.take(max as u64 + 1)
+        .read_to_end(&mut bytes)
+        .with_context(|| format!("{shown} を読めません"))?;
+    if bytes.len() > max {
+        return Err(too_large());
+    }
+    Ok(bytes)
+}
+
 /// The body a command works on: the one named, or the only one.
 pub(crate) async fn body_for(
     app: &App,

@@ -142,7 +142,7 @@ async fn import(
     actor: Actor,
 ) -> anyhow::Result<ExitCode> {
     let body = crate::body_for(app, body).await?;
-    let bytes = std::fs::read(file).with_context(|| format!("{} を読めません", file.display()))?;
+    let bytes = crate::read_input(file, mamori_app::org_import::MAX_IMPORT_BYTES)?;
     let name = file
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())

@@ -393,3 +393,107 @@ async fn a_planned_transfer_is_shown_to_org_editors_and_to_the_people_it_moves_o
             .any(|x| x.id == batch.id)
     );
 }
+
+/// A workbook of two cells, at A1 and at the sheet's last cell XFD1048576, declaring the whole
+/// sheet as its dimension: under 2 KB, and a rectangle of 17 billion cells to a naive reader.
+fn corner_to_corner_workbook() -> Vec<u8> {
+    use std::io::Write;
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default();
+    let ns = "http://schemas.openxmlformats.org";
+    let parts = [
+        (
+            "[Content_Types].xml",
+            format!(
+                r#"<?xml version="1.0" encoding="UTF-8"?><Types xmlns="{ns}/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>"#
+            ),
+        ),
+        (
+            "_rels/.rels",
+            format!(
+                r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="{ns}/package/2006/relationships"><Relationship Id="rId1" Type="{ns}/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>"#
+            ),
+        ),
+        (
+            "xl/workbook.xml",
+            format!(
+                r#"<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="{ns}/spreadsheetml/2006/main" xmlns:r="{ns}/officeDocument/2006/relationships"><sheets><sheet name="Sheet1" sheetId="1" r:id="rId1"/></sheets></workbook>"#
+            ),
+        ),
+        (
+            "xl/_rels/workbook.xml.rels",
+            format!(
+                r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="{ns}/package/2006/relationships"><Relationship Id="rId1" Type="{ns}/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>"#
+            ),
+        ),
+        (
+            "xl/worksheets/sheet1.xml",
+            format!(
+                r#"<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="{ns}/spreadsheetml/2006/main"><dimension ref="A1:XFD1048576"/><sheetData><row r="1"><c r="A1"><v>1</v></c></row><row r="1048576"><c r="XFD1048576"><v>1</v></c></row></sheetData></worksheet>"#
+            ),
+        ),
+    ];
+    for (name, text) in parts {
+        zip.start_file(name, options).unwrap();
+        zip.write_all(text.as_bytes()).unwrap();
+    }
+    zip.finish().unwrap().into_inner()
+}
+
+#[tokio::test]
+async fn a_two_cell_workbook_spanning_the_sheet_is_refused_by_every_importer_and_the_server_lives()
+{
+    let t = TestApp::spawn().await;
+    let book = corner_to_corner_workbook();
+    assert!(book.len() < 2048, "{}", book.len());
+    let b = t.signed_in("tokatsu").await;
+    let transfer: String = {
+        let mut conn = t.app.store().conn().await.unwrap();
+        sqlx::query_scalar("SELECT id FROM transfers ORDER BY id")
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap()
+    };
+    let before = t.audit_count().await;
+    for (path, kind) in [
+        ("/org/import".to_owned(), Some("people")),
+        ("/org/import".to_owned(), Some("units")),
+        ("/assets/import".to_owned(), None),
+        (format!("/org/transfers/{transfer}/import"), None),
+    ] {
+        let (_, page) = t.page(&b, "/").await;
+        let mut form = reqwest::multipart::Form::new().text("_csrf", csrf_of(&page));
+        if let Some(kind) = kind {
+            form = form.text("kind", kind);
+        }
+        let form = form.part(
+            "file",
+            reqwest::multipart::Part::bytes(book.clone()).file_name("職員.xlsx"),
+        );
+        let r = b.post(t.url(&path)).multipart(form).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{path}");
+        let html = r.text().await.unwrap();
+        assert!(
+            html.contains("1048576 行目の 16384 列目") && html.contains("200 列目まで"),
+            "{path}: {:?}",
+            alert_of(&html)
+        );
+    }
+    assert_eq!(t.audit_count().await, before, "nothing was written");
+    let (status, _) = t.page(&b, "/").await;
+    assert_eq!(status, StatusCode::OK, "the server still answers");
+
+    // The command line: a clear error and exit code 1, not an abort.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("職員.xlsx");
+    std::fs::write(&file, &book).unwrap();
+    for args in [
+        vec!["org", "import", file.to_str().unwrap(), "--dry-run"],
+        vec!["assets", "import", file.to_str().unwrap(), "--dry-run"],
+    ] {
+        let out = t.cli(&args, None);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {stderr}");
+        assert!(stderr.contains("200 列目まで"), "{args:?}: {stderr}");
+    }
+}
