@@ -31,8 +31,7 @@ const MAX_BYTES_PER_CHAR: usize = 4;
 
 /// Refuses a text over [`MAX_TEXT_CHARS`] characters or [`MAX_LINES`] lines.
 pub fn check_text(text: &str) -> Result<(), GapError> {
-    if text.len() > MAX_TEXT_CHARS * MAX_BYTES_PER_CHAR || text.chars().count() > MAX_TEXT_CHARS
-    {
+    if text.len() > MAX_TEXT_CHARS * MAX_BYTES_PER_CHAR || text.chars().count() > MAX_TEXT_CHARS {
         return Err(GapError::TextTooLong {
             limit: MAX_TEXT_CHARS,
         });

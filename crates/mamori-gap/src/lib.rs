@@ -67,7 +67,9 @@ pub enum GapError {
         limit: usize,
     },
     /// The text passes [`input::MAX_LINES`].
-    #[error("文書の行数が多すぎます（上限 {limit} 行）。対策基準の本文だけのファイルにして取り込んでください。")]
+    #[error(
+        "文書の行数が多すぎます（上限 {limit} 行）。対策基準の本文だけのファイルにして取り込んでください。"
+    )]
     TooManyLines {
         /// The limit.
         limit: usize,

@@ -717,3 +717,46 @@ fn a_workbook_with_a_merged_title_above_the_header_reads_from_the_header_row() {
     assert_eq!(parsed.rows[0].staff_number, "00123");
     assert_eq!(parsed.rows[0].line, 4, "the row number Excel shows");
 }
+
+#[test]
+fn a_cell_that_would_run_as_a_formula_is_written_inert_and_reads_back_unchanged() {
+    let mut people = org_sample::people(7);
+    let payloads = [
+        "=cmd|' /C calc'!A0",
+        "+SUM(1)",
+        "-2+3",
+        "@SUM(1)",
+        "=HYPERLINK(\"http://evil.example\")",
+        "'=already quoted",
+    ];
+    for (person, payload) in people.iter_mut().zip(payloads) {
+        person.title = payload.to_owned();
+    }
+    for encoding in [CsvEncoding::Utf8Bom, CsvEncoding::ShiftJis] {
+        let bytes = people_csv(&people, encoding).unwrap();
+        let (text, _, _) = encoding_rs::SHIFT_JIS.decode(&bytes);
+        let text = if encoding == CsvEncoding::Utf8Bom {
+            String::from_utf8(bytes[3..].to_vec()).unwrap()
+        } else {
+            text.into_owned()
+        };
+        // No field starts with a formula lead: each got its apostrophe.
+        for record in text.lines().skip(1) {
+            for field in record.split(',') {
+                let field = field.trim_start_matches('"');
+                assert!(
+                    !field.starts_with(['=', '+', '-', '@', '\t', '\r']),
+                    "{field} in {record}"
+                );
+            }
+        }
+        assert!(text.contains("'=cmd|' /C calc'!A0"), "{text}");
+        assert!(text.contains("''=already quoted"), "{text}");
+        assert_eq!(read_people("職員.csv", &bytes), people, "{encoding:?}");
+    }
+    // The workbook writes them as text cells, which no spreadsheet runs, and reads them back.
+    assert_eq!(
+        read_people("職員.xlsx", &people_xlsx(&people).unwrap()),
+        people
+    );
+}

@@ -27,6 +27,30 @@ pub(crate) fn trim_cell(s: &str) -> &str {
     s.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}' || c == '\u{200b}')
 }
 
+/// The characters that make a spreadsheet read a cell as a formula when they lead it (OWASP's
+/// list for CSV injection).
+const FORMULA_LEADS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// A text as a CSV cell that no spreadsheet runs: one that would start a formula gets a leading
+/// apostrophe (`=cmd|' /C calc'!A0` → `'=cmd|' /C calc'!A0`). [`formula_unguarded`] undoes it on
+/// import, so an exported file reads back unchanged (a text that itself starts with an
+/// apostrophe and a lead gets a second one, for the same reason).
+pub(crate) fn formula_guarded(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.trim_start_matches('\'').starts_with(FORMULA_LEADS) {
+        format!("'{s}").into()
+    } else {
+        s.into()
+    }
+}
+
+/// A cell as read, without the apostrophe [`formula_guarded`] put in front of a formula lead.
+pub(crate) fn formula_unguarded(s: &str) -> &str {
+    match s.strip_prefix('\'') {
+        Some(rest) if rest.trim_start_matches('\'').starts_with(FORMULA_LEADS) => rest,
+        _ => s,
+    }
+}
+
 /// A code (職員番号, 組織コード) as stored: trimmed, full-width letters and digits made
 /// half-width (NFKC), so 「００１２３」 and 「00123」 are the same number. Use it on the caller's
 /// side too when matching a 所属 by code.

@@ -4,6 +4,7 @@
 use mamori_domain::org::UnitKind;
 use rust_xlsxwriter::{Color, DocProperties, Format, FormatBorder, Workbook};
 
+use super::columns::formula_guarded;
 use super::people::{PEOPLE_HEADERS, PersonStatus};
 use super::read::csv_records;
 use super::units::UNIT_HEADERS;
@@ -264,7 +265,11 @@ pub(crate) fn csv_file<S: AsRef<str>, const N: usize>(
     writer.write_record(headers).map_err(failed)?;
     for cells in rows {
         writer
-            .write_record(cells.iter().map(|c| c.as_ref()))
+            .write_record(
+                cells
+                    .iter()
+                    .map(|c| formula_guarded(c.as_ref()).into_owned()),
+            )
             .map_err(failed)?;
     }
     let text = writer

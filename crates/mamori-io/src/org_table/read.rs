@@ -12,7 +12,7 @@ use std::io::{Cursor, Read};
 
 use calamine::{Data, DataRef, Reader, Xlsx};
 
-use super::columns::trim_cell;
+use super::columns::{formula_unguarded, trim_cell};
 use super::{Table, TableRow};
 
 /// Rows with content a table may have (the header included).
@@ -185,21 +185,24 @@ fn read_csv(bytes: &[u8]) -> Result<Table, TableError> {
         return Err(TableError::Empty);
     }
     let mut rows = Rows::default();
-    each_csv_field(&text, |line, column, field| rows.put(line, column, field))?;
+    // A CSV cell has no type: the apostrophe the exports put in front of a formula lead is
+    // taken off again (a workbook's text cells need none).
+    each_csv_field(&text, |line, column, field| {
+        rows.put(line, column, formula_unguarded(trim_cell(field)))
+    })?;
     rows.into_table()
 }
 
 /// The records of a CSV text (one the program wrote itself: nothing is bounded here).
 pub(super) fn csv_records(text: &str) -> Vec<Vec<String>> {
     let mut records: Vec<Vec<String>> = Vec::new();
-    let outcome: Result<(), std::convert::Infallible> =
-        each_csv_field(text, |line, _, field| {
-            if records.len() < line {
-                records.resize_with(line, Vec::new);
-            }
-            records[line - 1].push(field.to_owned());
-            Ok(())
-        });
+    let outcome: Result<(), std::convert::Infallible> = each_csv_field(text, |line, _, field| {
+        if records.len() < line {
+            records.resize_with(line, Vec::new);
+        }
+        records[line - 1].push(field.to_owned());
+        Ok(())
+    });
     match outcome {
         Ok(()) => records,
     }
@@ -510,8 +513,13 @@ mod tests {
     #[test]
     fn empty_cells_however_many_take_no_room() {
         // Formatted but empty cells (as Excel writes them for a styled column) are skipped.
-        let empties: String = (1..=5000).map(|r| format!(r#"<row r="{r}"><c r="XFD{r}" s="1"/></row>"#)).collect();
-        let book = workbook("A1:XFD5000", &format!(r#"<row r="1">{}</row>{empties}"#, inline("A1", "氏名")));
+        let empties: String = (1..=5000)
+            .map(|r| format!(r#"<row r="{r}"><c r="XFD{r}" s="1"/></row>"#))
+            .collect();
+        let book = workbook(
+            "A1:XFD5000",
+            &format!(r#"<row r="1">{}</row>{empties}"#, inline("A1", "氏名")),
+        );
         let table = read_table("職員.xlsx", &book).unwrap();
         assert_eq!(table.headers, ["氏名"]);
         assert!(table.rows.is_empty());
