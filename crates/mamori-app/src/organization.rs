@@ -25,6 +25,7 @@ use mamori_store::{AnyConnection, WriteTx, audit, org, policy};
 use serde::Serialize;
 
 use crate::access::OrgEditor;
+use crate::notify::Notice;
 use crate::policy::guideline;
 use crate::{App, AppError, CurrentUser, RequestMeta};
 
@@ -194,6 +195,21 @@ pub(crate) async fn ruling_profile(
         .find(|e| e.status == EditionStatus::InForce)
         .or_else(|| editions.first())
         .map(|e| e.profile.clone()))
+}
+
+/// Refuses a change by which an organization editor would move themselves: a post carries its
+/// roles to whoever holds it (`transfers::pass_posts`), so moving oneself into a post is naming
+/// oneself to its roles. Another editor (or the setup of the body) does it.
+pub(crate) fn refuse_moving_oneself(
+    user: &CurrentUser,
+    mut moved: impl Iterator<Item = PersonId>,
+) -> Result<(), AppError> {
+    match user.account.person_id {
+        Some(me) if moved.any(|p| p == me) => Err(AppError::Forbidden(
+            "自分自身の所属・職名・在職状況の変更（別の組織編集者が行います）".to_owned(),
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// The guideline's 権限・責任等一覧表 with the profile's adjustments.
@@ -1025,6 +1041,9 @@ impl App {
                     || before.title != person.title
                     || before.status != person.status;
                 if moved {
+                    refuse_moving_oneself(user, std::iter::once(id))?;
+                }
+                if moved {
                     crate::transfers::pass_posts(&mut tx, body.id, effective, &user.actor(), now)
                         .await?;
                 }
@@ -1068,6 +1087,13 @@ impl App {
             .await?
             .filter(|p| p.body_id == body.id)
             .ok_or_else(|| invalid(field::PERSON, "職員を選んでください"))?;
+        // Authority is never self-granted: another editor (or the setup of the body) names
+        // the editor to a role.
+        if user.account.person_id == Some(person.id) {
+            return Err(AppError::Forbidden(
+                "自分自身への役割の任命（任命は別の組織編集者が行います）".to_owned(),
+            ));
+        }
         if input.valid_to.is_some_and(|to| to < input.valid_from) {
             return Err(invalid(field::VALID_TO, "終了日は開始日以後にしてください"));
         }
@@ -1146,6 +1172,32 @@ impl App {
         .after(&assignment)
         .request(meta.request_id.clone());
         audit::append(&mut tx, now, entry).await?;
+        // A role that decides (the profile's deciding role) or gives permissions (the CISO, the
+        // 統括, …) is told to those who hold it now, so that a new holder is never a surprise.
+        let deciding = ruling_profile(tx.conn(), body.id)
+            .await?
+            .map_or_else(|| "ciso".to_owned(), |p| p.deciding_role);
+        if def.key == deciding || !def.grants.is_empty() {
+            let holders: Vec<PersonId> = existing
+                .iter()
+                .filter(|a| a.role_key == def.key && a.person_id != person.id)
+                .map(|a| a.person_id)
+                .collect();
+            let notice = Notice {
+                recipients: holders,
+                subject: format!("役割の任命: {}", def.name),
+                text: format!(
+                    "{}さんが{}さんを{}に任命しました（{}から）。\n\
+                     心当たりのない任命は、情報セキュリティの担当にすぐに知らせてください。",
+                    user.name(),
+                    person.name,
+                    def.name,
+                    mamori_domain::wareki::format_gregorian_as_wareki(input.valid_from),
+                ),
+                link: Some("/org/roles".to_owned()),
+            };
+            self.notify_in(&mut tx, body.id, &notice, now).await?;
+        }
         tx.commit().await?;
         Ok(assignment)
     }

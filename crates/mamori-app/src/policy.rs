@@ -17,7 +17,7 @@ use mamori_domain::policy::{
     HistoryLine, LocalClause, OrganScope, Parameter, Profile, RoleSetting, field, revision_history,
     scope_problems,
 };
-use mamori_domain::separation::{SodPolicy, SodRule};
+use mamori_domain::separation::{SodPolicy, SodRule, SodViolation};
 use mamori_store::{WriteTx, audit, org, policy};
 use serde::Deserialize;
 use serde_json::json;
@@ -731,6 +731,8 @@ pub struct EditionView {
     pub edition: Edition,
     pub published_at: Option<chrono::DateTime<chrono::Utc>>,
     pub acknowledged_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// The case in which the profile in force lets a drafter decide (兼務の禁止 ①'s exception).
+    pub decide_exception: Option<String>,
 }
 
 impl App {
@@ -767,10 +769,19 @@ impl App {
             Some(person) => policy::acknowledged_at(&mut conn, edition.id, person).await?,
             None => None,
         };
+        let decide_exception = crate::organization::ruling_profile(&mut conn, body.id)
+            .await?
+            .and_then(|p| {
+                p.separation
+                    .exceptions
+                    .get(&SodRule::ApplicantApprover)
+                    .cloned()
+            });
         Ok(EditionView {
             edition,
             published_at,
             acknowledged_at,
+            decide_exception,
         })
     }
 
@@ -932,20 +943,57 @@ impl App {
     }
 
     /// 審議中 → 決裁済, by the holder of the profile's deciding role, dated today.
+    ///
+    /// Whoever drafted or submitted the edition (any record of theirs on it other than a
+    /// decision or a 差戻し) may not decide it: 兼務の禁止 ①, the applicant is not the approver.
+    /// The profile's exception for that rule lets it pass with `sod_reason`, which is recorded.
     pub async fn decide_policy_edition(
         &self,
         user: &CurrentUser,
         number: EditionNumber,
+        sod_reason: Option<&str>,
         meta: &RequestMeta,
     ) -> Result<Edition, AppError> {
         let person = user
             .account
             .person_id
             .ok_or_else(|| AppError::Forbidden("決裁は職員のアカウントで行います".to_owned()))?;
+        let body = user.body()?;
+        let exception = {
+            let mut conn = self.store().conn().await?;
+            let edition = policy::find_edition(&mut conn, body.id, number)
+                .await?
+                .ok_or_else(|| AppError::NotFound(format!("{number}")))?;
+            // Who does not hold the deciding role is refused by the edition itself, naming it.
+            let decider = user.role_keys().contains(&edition.profile.deciding_role);
+            let drafted = decider
+                && audit::has_acted(
+                    &mut conn,
+                    &user.actor().id,
+                    ("policy_edition", &edition.id.to_string()),
+                    "policy.",
+                    &["policy.decide", "policy.send_back"],
+                )
+                .await?;
+            if drafted {
+                let violation = SodViolation::new(
+                    SodRule::ApplicantApprover,
+                    "この版を起案・審議に提出した人は決裁できません",
+                );
+                // The exception is the body's rule in force, never one the draft gives itself.
+                let ruling = crate::organization::ruling_profile(&mut conn, body.id)
+                    .await?
+                    .unwrap_or_else(|| edition.profile.clone());
+                Some(ruling.separation.excuse(&violation, sod_reason)?)
+            } else {
+                None
+            }
+        };
         let roles = user.role_keys();
         let name = user.name().to_owned();
         let today = self.today();
-        self.transition(user, number, "policy.decide", meta, |e| {
+        let note = exception.map(|x| json!({ "separation_exception": x }));
+        self.transition_noted(user, number, "policy.decide", note, meta, |e| {
             let decision = Decision {
                 by_person: person,
                 by_name: name,
@@ -1153,6 +1201,20 @@ impl App {
         meta: &RequestMeta,
         change: impl FnOnce(&mut Edition) -> Result<(), DomainError>,
     ) -> Result<Edition, AppError> {
+        self.transition_noted(user, number, action, None, meta, change)
+            .await
+    }
+
+    /// [`Self::transition`] with `note` (an object) merged into the audit record's after-view.
+    async fn transition_noted(
+        &self,
+        user: &CurrentUser,
+        number: EditionNumber,
+        action: &str,
+        note: Option<serde_json::Value>,
+        meta: &RequestMeta,
+        change: impl FnOnce(&mut Edition) -> Result<(), DomainError>,
+    ) -> Result<Edition, AppError> {
         let body = user.body()?.clone();
         let now = self.now();
         let mut tx = self.store().begin_write().await?;
@@ -1162,7 +1224,12 @@ impl App {
         let before = edition.clone();
         change(&mut edition)?;
         policy::update_edition(tx.conn(), &edition, before.status, now).await?;
-        let (before_view, after_view) = audit_views(&before, &edition);
+        let (before_view, mut after_view) = audit_views(&before, &edition);
+        if let (Some(serde_json::Value::Object(note)), serde_json::Value::Object(view)) =
+            (note, &mut after_view)
+        {
+            view.extend(note);
+        }
         let entry = AuditEntry::new(user.actor(), action, "policy_edition", edition.id)
             .body(body.id)
             .before(&before_view)

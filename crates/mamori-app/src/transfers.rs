@@ -209,6 +209,7 @@ impl App {
             .into_iter()
             .find(|p| p.staff_number == number)
             .ok_or_else(|| invalid("職員番号", format!("職員番号「{number}」の職員はいません")))?;
+        crate::organization::refuse_moving_oneself(user, std::iter::once(person.id))?;
         let units = org::units_on(tx.conn(), body.id, transfer.effective_date).await?;
         let unit = input
             .to_unit
@@ -303,6 +304,7 @@ impl App {
         if moves.is_empty() {
             return Err(invalid("異動の一覧", "異動する職員の行がありません"));
         }
+        crate::organization::refuse_moving_oneself(user, moves.iter().map(|m| m.person))?;
         for m in &moves {
             transfers::put_move(tx.conn(), id, m).await?;
         }

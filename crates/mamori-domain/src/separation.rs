@@ -66,7 +66,7 @@ pub struct SodViolation {
 }
 
 impl SodViolation {
-    fn new(rule: SodRule, detail: &str) -> Self {
+    pub fn new(rule: SodRule, detail: &str) -> Self {
         Self {
             rule,
             message: format!("{}（{}）に反します: {detail}", rule.label(), rule.clause()),

@@ -145,6 +145,53 @@ pub async fn batch_after(
     rows.iter().map(record_from_row).collect()
 }
 
+/// Whether the actor `actor_id` wrote a record on the target whose action starts with
+/// `action_prefix` and is none of `except` (e.g. who drafted an edition: `policy.` but not
+/// `policy.decide`).
+pub async fn has_acted(
+    conn: &mut AnyConnection,
+    actor_id: &str,
+    target: (&str, &str),
+    action_prefix: &str,
+    except: &[&str],
+) -> Result<bool, StoreError> {
+    let mut sql = "SELECT COUNT(*) AS n FROM audit_log WHERE actor_id = $1 AND target_type = $2 \
+                   AND target_id = $3 AND action LIKE $4"
+        .to_owned();
+    for i in 0..except.len() {
+        sql.push_str(&format!(" AND action <> ${}", i + 5));
+    }
+    let mut query = sqlx::query(&sql)
+        .bind(actor_id)
+        .bind(target.0)
+        .bind(target.1)
+        .bind(format!("{}%", action_prefix.replace('%', "")));
+    for action in except {
+        query = query.bind(*action);
+    }
+    let row = query.fetch_one(conn).await?;
+    let n: i64 = row.try_get("n")?;
+    Ok(n > 0)
+}
+
+/// Records of `action` by the actor labelled `actor_label` since `since`.
+pub async fn count_since(
+    conn: &mut AnyConnection,
+    action: &str,
+    actor_label: &str,
+    since: DateTime<Utc>,
+) -> Result<i64, StoreError> {
+    let row = sqlx::query(
+        "SELECT COUNT(*) AS n FROM audit_log WHERE action = $1 AND actor_label = $2 AND at >= $3",
+    )
+    .bind(action)
+    .bind(actor_label)
+    .bind(time::text(since))
+    .fetch_one(conn)
+    .await?;
+    Ok(row.try_get("n")?)
+}
+
 pub async fn count(conn: &mut AnyConnection) -> Result<i64, StoreError> {
     let row = sqlx::query("SELECT COUNT(*) AS n FROM audit_log")
         .fetch_one(conn)

@@ -281,6 +281,8 @@ struct EditionPage {
     can_submit: bool,
     can_send_back: bool,
     can_decide: bool,
+    /// The case in which the profile lets the drafter decide (兼務の禁止 ①'s exception).
+    decide_exception: Option<String>,
     can_enforce: bool,
     can_publish: bool,
     can_abolish: bool,
@@ -522,6 +524,7 @@ fn edition_page(
         can_submit: editor && e.status == EditionStatus::Draft,
         can_send_back: (editor || decider) && e.status == EditionStatus::UnderReview,
         can_decide: decider && e.status == EditionStatus::UnderReview,
+        decide_exception: view.decide_exception.clone(),
         can_enforce: editor && e.status == EditionStatus::Decided,
         can_publish: editor && e.status == EditionStatus::InForce && view.published_at.is_none(),
         can_abolish: editor && e.status == EditionStatus::InForce,
@@ -700,7 +703,10 @@ pub async fn act(
             .send_back_policy_edition(user, n, form.get("comment"), &m)
             .await
             .map(drop),
-        "decide" => app.decide_policy_edition(user, n, &m).await.map(drop),
+        "decide" => app
+            .decide_policy_edition(user, n, Some(form.get("sod_reason")), &m)
+            .await
+            .map(drop),
         "enforce" => match (
             user.policy_editor(),
             parse_date("施行日", form.get("effective_from")),

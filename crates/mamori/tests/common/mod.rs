@@ -206,7 +206,7 @@ impl TestApp {
             .unwrap();
         let ciso = self.user("ciso").await;
         self.app
-            .decide_policy_edition(&ciso, n, &meta)
+            .decide_policy_edition(&ciso, n, None, &meta)
             .await
             .unwrap();
         let e = self
