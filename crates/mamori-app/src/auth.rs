@@ -28,6 +28,15 @@ pub fn random_secret() -> String {
     hex::encode(bytes)
 }
 
+/// The start of the login key under which failures with a name no account has are counted.
+const UNKNOWN_LOGIN_PREFIX: &str = "?";
+/// The actor label of their audit records.
+pub const UNKNOWN_LOGIN_LABEL: &str = "存在しないログインID";
+/// Audit records of failures with unknown names per hour, at most.
+pub const MAX_UNKNOWN_LOGIN_RECORDS_PER_HOUR: i64 = 100;
+/// Failure counts kept for unknown names (each a day at most).
+const MAX_UNKNOWN_LOGINS_KEPT: i64 = 10_000;
+
 /// Tokens are stored only as their SHA-256: they are long random secrets, so a fast hash is
 /// enough and lets the lookup be an index hit.
 pub(crate) fn token_hash(token: &str) -> String {
@@ -92,13 +101,19 @@ impl App {
         previous_session: Option<&str>,
         meta: &RequestMeta,
     ) -> Result<NewSession, AppError> {
-        // A malformed login cannot exist, but the answer must not say so.
-        let login_key = Login::parse(raw_login)
-            .map(|l| l.as_str().to_owned())
-            .unwrap_or_else(|_| raw_login.trim().chars().take(64).collect());
         let now = self.now();
-
         let mut conn = self.store().conn().await?;
+        let found = match Login::parse(raw_login) {
+            Ok(login) => accounts::find_with_hash(&mut conn, &login).await?,
+            Err(_) => None,
+        };
+        // Failures are counted per login name whether or not an account has it, so the answer
+        // never tells which logins are real; a name no account has is kept only as a keyed
+        // hash (it may be a password typed into the wrong field).
+        let login_key = match &found {
+            Some((account, _)) => account.login.as_str().to_owned(),
+            None => self.unknown_login_key(&mut conn, raw_login).await?,
+        };
         let throttle = accounts::throttle(&mut conn, &login_key).await?;
         if let Some(until) = throttle.locked_until.filter(|u| *u > now) {
             drop(conn);
@@ -108,10 +123,6 @@ impl App {
                 minutes: minutes_until(now, until),
             });
         }
-        let found = match Login::parse(raw_login) {
-            Ok(login) => accounts::find_with_hash(&mut conn, &login).await?,
-            Err(_) => None,
-        };
         drop(conn);
 
         let (account, hash) = match found {
@@ -203,12 +214,44 @@ impl App {
                 locked_until,
             },
         };
+        let unknown = login_key.starts_with(UNKNOWN_LOGIN_PREFIX);
         let mut tx = self.store().begin_write().await?;
-        accounts::set_throttle(tx.conn(), login_key, &next, now).await?;
+        // Counts that lock nothing are forgotten after a day, and names no account has are
+        // counted only up to a bound, so anonymous requests cannot grow the table without end.
+        accounts::purge_throttle(tx.conn(), now, now - Duration::days(1)).await?;
+        let counted = !unknown
+            || before.failures > 0
+            || accounts::count_throttle(tx.conn(), UNKNOWN_LOGIN_PREFIX).await?
+                < MAX_UNKNOWN_LOGINS_KEPT;
+        if counted {
+            accounts::set_throttle(tx.conn(), login_key, &next, now).await?;
+        }
+        // Records of names no account has are bounded per hour: past the bound the failure is
+        // still counted and answered the same, and logged, but not written to the trail.
+        if unknown
+            && audit::count_since(
+                tx.conn(),
+                "auth.login_failed",
+                UNKNOWN_LOGIN_LABEL,
+                now - Duration::hours(1),
+            )
+            .await?
+                >= MAX_UNKNOWN_LOGIN_RECORDS_PER_HOUR
+        {
+            tx.commit().await?;
+            tracing::warn!(
+                "存在しないログインIDでのログイン失敗が多いため、監査記録を省略しました"
+            );
+            return Ok(next);
+        }
         let entry = AuditEntry::new(
             Actor {
                 id: "anonymous".to_owned(),
-                label: login_key.to_owned(),
+                label: if unknown {
+                    UNKNOWN_LOGIN_LABEL.to_owned()
+                } else {
+                    login_key.to_owned()
+                },
             },
             "auth.login_failed",
             "login",
@@ -223,6 +266,24 @@ impl App {
         audit::append(&mut tx, now, entry).await?;
         tx.commit().await?;
         Ok(next)
+    }
+
+    /// The key a login name no account has is counted under: `?` and a keyed SHA-256 of the
+    /// name as typed (trimmed, case folded), so the same name meets the same count and the text
+    /// itself is kept nowhere.
+    async fn unknown_login_key(
+        &self,
+        conn: &mut mamori_store::AnyConnection,
+        raw_login: &str,
+    ) -> Result<String, AppError> {
+        let key =
+            accounts::installation_secret(conn, "unknown_login_key", &random_secret()).await?;
+        let mut hasher = Sha256::new();
+        hasher.update(key.as_bytes());
+        hasher.update([0]);
+        hasher.update(raw_login.trim().to_lowercase().as_bytes());
+        let digest = hex::encode(hasher.finalize());
+        Ok(format!("{UNKNOWN_LOGIN_PREFIX}{}", &digest[..32]))
     }
 
     /// Ends a session.

@@ -223,6 +223,53 @@ pub async fn set_throttle(
     Ok(())
 }
 
+/// Forgets failure counts that lock nothing and are older than `before`.
+pub async fn purge_throttle(
+    conn: &mut AnyConnection,
+    now: DateTime<Utc>,
+    before: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "DELETE FROM login_throttle WHERE last_failure_at < $1 \
+         AND (locked_until IS NULL OR locked_until < $2)",
+    )
+    .bind(time::text(before))
+    .bind(time::text(now))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Failure counts kept for login keys starting with `prefix`.
+pub async fn count_throttle(conn: &mut AnyConnection, prefix: &str) -> Result<i64, StoreError> {
+    let row = sqlx::query("SELECT COUNT(*) AS n FROM login_throttle WHERE login LIKE $1")
+        .bind(format!("{prefix}%"))
+        .fetch_one(conn)
+        .await?;
+    Ok(row.try_get("n")?)
+}
+
+/// The installation's secret `name`, made (32 random bytes, hex) on first use.
+pub async fn installation_secret(
+    conn: &mut AnyConnection,
+    name: &str,
+    fresh: &str,
+) -> Result<String, StoreError> {
+    sqlx::query(
+        "INSERT INTO installation_secrets (name, value) VALUES ($1, $2) \
+         ON CONFLICT (name) DO NOTHING",
+    )
+    .bind(name)
+    .bind(fresh)
+    .execute(&mut *conn)
+    .await?;
+    let row = sqlx::query("SELECT value FROM installation_secrets WHERE name = $1")
+        .bind(name)
+        .fetch_one(conn)
+        .await?;
+    Ok(row.try_get("value")?)
+}
+
 pub async fn clear_throttle(conn: &mut AnyConnection, login: &str) -> Result<(), StoreError> {
     sqlx::query("DELETE FROM login_throttle WHERE login = $1")
         .bind(login)

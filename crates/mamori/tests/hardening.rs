@@ -497,3 +497,282 @@ async fn a_two_cell_workbook_spanning_the_sheet_is_refused_by_every_importer_and
         assert!(stderr.contains("200 列目まで"), "{args:?}: {stderr}");
     }
 }
+
+/// The staff number of the person behind a demo login.
+async fn staff_number_of(t: &TestApp, login: &str) -> String {
+    let mut conn = t.app.store().conn().await.unwrap();
+    sqlx::query_scalar(
+        "SELECT p.staff_number FROM accounts a JOIN people p ON p.id = a.person_id WHERE a.login = $1",
+    )
+    .bind(login)
+    .fetch_one(&mut *conn)
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn an_organization_editor_cannot_name_himself_ciso_nor_move_himself_into_a_post() {
+    let t = TestApp::spawn().await;
+    let b = t.signed_in("tokatsu").await;
+    let me = staff_number_of(&t, "tokatsu").await;
+    let editor = t.user("tokatsu").await;
+    let mine = editor.account.person_id.unwrap();
+    let before = t.audit_count().await;
+    let (_, page) = t.page(&b, "/org/roles").await;
+    let today = t.app.today().to_string();
+    let assign = |person: String| {
+        vec![
+            ("_csrf".to_owned(), csrf_of(&page)),
+            ("role".to_owned(), "ciso".to_owned()),
+            ("person".to_owned(), person),
+            ("unit".to_owned(), String::new()),
+            ("system".to_owned(), String::new()),
+            ("valid_from".to_owned(), today.clone()),
+            ("valid_to".to_owned(), String::new()),
+        ]
+    };
+    let r = b
+        .post(t.url("/org/roles"))
+        .form(&assign(me.clone()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert!(r.text().await.unwrap().contains("自分自身への役割の任命"));
+    assert_eq!(t.audit_count().await, before, "nothing changed");
+
+    // Moving oneself into another post (which would pass its roles on) is refused too, on the
+    // form and in a 人事異動 list.
+    let (_, form) = t.page(&b, &format!("/org/people/{mine}")).await;
+    assert!(form.contains("name=\"title\""), "{form}");
+    let person = t.app.person(&editor, mine).await.unwrap();
+    let r = b
+        .post(t.url(&format!("/org/people/{mine}")))
+        .form(&[
+            ("_csrf", csrf_of(&form).as_str()),
+            ("staff_number", me.as_str()),
+            ("name", person.person.name.as_str()),
+            ("name_kana", ""),
+            ("unit", person.person.unit_id.to_string().as_str()),
+            ("title", "課長"),
+            ("employment_kind", person.person.employment_kind.as_str()),
+            ("email", ""),
+            ("status", "在職"),
+            ("effective", ""),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert_eq!(t.audit_count().await, before, "nothing changed");
+    let tokatsu = t.user("tokatsu").await;
+    assert!(!tokatsu.role_keys().contains(&"ciso".to_owned()));
+
+    // Naming someone else to the CISO role is allowed, and the current CISO is told.
+    let kacho = staff_number_of(&t, "kacho").await;
+    let r = b
+        .post(t.url("/org/roles"))
+        .form(&assign(kacho))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let ciso = t.user("ciso").await;
+    let told = t.app.notifications(&ciso).await.unwrap();
+    assert!(
+        told.iter()
+            .any(|n| n.subject.starts_with("役割の任命") && n.text.contains("任命しました")),
+        "{told:?}"
+    );
+}
+
+/// The CISO also becomes 統括 (named by the 統括, not by himself), so he may draft.
+async fn ciso_made_an_editor(t: &TestApp) -> mamori_app::CurrentUser {
+    use mamori_app::organization::AssignmentInput;
+    let tokatsu = t.user("tokatsu").await;
+    let ciso_person = t.user("ciso").await.account.person_id.unwrap();
+    t.app
+        .assign_role(
+            &tokatsu,
+            &tokatsu.org_editor().unwrap(),
+            AssignmentInput {
+                role: "chief_security_officer".to_owned(),
+                person: ciso_person,
+                unit: None,
+                system: None,
+                is_deputy: false,
+                valid_from: t.app.today(),
+                valid_to: None,
+                tie_to_post: false,
+            },
+            &RequestMeta::default(),
+        )
+        .await
+        .unwrap();
+    t.user("ciso").await
+}
+
+#[tokio::test]
+async fn whoever_drafted_an_edition_cannot_decide_it() {
+    let t = TestApp::spawn().await;
+    let meta = RequestMeta::default();
+    let ciso = ciso_made_an_editor(&t).await;
+    let may = ciso.policy_editor().unwrap();
+    let tokatsu = t.user("tokatsu").await;
+    let n = t.policy_draft(Vec::new()).await;
+    t.app
+        .change_policy_profile(
+            &ciso,
+            &may,
+            n,
+            ProfileChange::SetParameter {
+                key: "password_min_length".to_owned(),
+                value: "12".to_owned(),
+            },
+            &meta,
+        )
+        .await
+        .unwrap();
+    t.app
+        .submit_policy_edition(&tokatsu, &tokatsu.policy_editor().unwrap(), n, &meta)
+        .await
+        .unwrap();
+    let before = t.audit_count().await;
+    let err = t
+        .app
+        .decide_policy_edition(&ciso, n, Some("急ぐため"), &meta)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("S-1.(8)①") && err.contains("例外が認められていません"),
+        "{err}"
+    );
+    assert_eq!(t.audit_count().await, before);
+    let (_, page) = t
+        .page(&t.signed_in("ciso").await, &format!("/policy/{}", n.get()))
+        .await;
+    assert!(
+        !page.contains("sod_reason"),
+        "no exception in force, no reason field"
+    );
+}
+
+#[tokio::test]
+async fn a_drafter_decides_with_a_reason_only_where_the_profile_in_force_allows_it() {
+    use mamori_domain::separation::SodRule;
+    let t = TestApp::spawn().await;
+    let meta = RequestMeta::default();
+    // The profile in force allows the exception (a draft cannot grant it to itself).
+    let allowing = t
+        .policy_draft(vec![ProfileChange::SetSeparationException {
+            rule: SodRule::ApplicantApprover,
+            case: Some("決裁者のほかに起案できる者がいない場合".to_owned()),
+        }])
+        .await;
+    t.bring_into_force(allowing).await;
+    let ciso = ciso_made_an_editor(&t).await;
+    let may = ciso.policy_editor().unwrap();
+    let n = t.policy_draft(Vec::new()).await;
+    t.app
+        .submit_policy_edition(&ciso, &may, n, &meta)
+        .await
+        .unwrap();
+    let (_, page) = t
+        .page(&t.signed_in("ciso").await, &format!("/policy/{}", n.get()))
+        .await;
+    assert!(page.contains("name=\"sod_reason\""), "{page}");
+    let err = t
+        .app
+        .decide_policy_edition(&ciso, n, None, &meta)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("理由を入力してください"), "{err}");
+    let e = t
+        .app
+        .decide_policy_edition(&ciso, n, Some("起案できる者が他にいないため"), &meta)
+        .await
+        .unwrap();
+    assert_eq!(e.status, mamori_domain::policy::EditionStatus::Decided);
+    let mut conn = t.app.store().conn().await.unwrap();
+    let after: String = sqlx::query_scalar(
+        "SELECT after_json FROM audit_log WHERE action = 'policy.decide' ORDER BY seq DESC",
+    )
+    .fetch_one(&mut *conn)
+    .await
+    .unwrap();
+    assert!(after.contains("起案できる者が他にいないため"), "{after}");
+}
+
+#[tokio::test]
+async fn a_login_name_no_account_has_is_kept_only_as_a_keyed_hash_and_its_records_are_bounded() {
+    let t = TestApp::spawn().await;
+    let typed = "Tr0ub4dor&3-typed-in-the-login-field";
+    let b = t.browser();
+    for _ in 0..2 {
+        let r = t.post_login(&b, typed, "whatever").await;
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    }
+    let mut conn = t.app.store().conn().await.unwrap();
+    let rows: Vec<(String, String, Option<String>)> = sqlx::query_as(
+        "SELECT actor_label, target_id, after_json FROM audit_log WHERE action = 'auth.login_failed'",
+    )
+    .fetch_all(&mut *conn)
+    .await
+    .unwrap();
+    assert_eq!(rows.len(), 2);
+    for (label, target, after) in &rows {
+        assert_eq!(label, mamori_app::auth::UNKNOWN_LOGIN_LABEL);
+        assert!(
+            target.starts_with('?') && !target.contains("Tr0ub4dor"),
+            "{target}"
+        );
+        assert!(!after.clone().unwrap_or_default().contains("Tr0ub4dor"));
+    }
+    // The same name meets the same count; the typed text is in no table.
+    assert_eq!(rows[0].1, rows[1].1);
+    let failures: i64 = sqlx::query_scalar("SELECT failures FROM login_throttle WHERE login = $1")
+        .bind(&rows[0].1)
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+    assert_eq!(failures, 2);
+    let kept: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM login_throttle WHERE login LIKE '%Tr0ub4dor%'")
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap();
+    assert_eq!(kept, 0);
+    drop(conn);
+
+    // A known login's failure is still recorded under its name.
+    let r = t.post_login(&b, "kacho", "wrong password").await;
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    let mut conn = t.app.store().conn().await.unwrap();
+    let known: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM audit_log WHERE action = 'auth.login_failed' AND actor_label = 'kacho'",
+    )
+    .fetch_one(&mut *conn)
+    .await
+    .unwrap();
+    assert_eq!(known, 1);
+    drop(conn);
+
+    // Anonymous requests with ever new names write at most the hourly bound of records.
+    let bound = mamori_app::auth::MAX_UNKNOWN_LOGIN_RECORDS_PER_HOUR;
+    let meta = RequestMeta::default();
+    for i in 0..bound + 5 {
+        let name = format!("nobody{i}");
+        assert!(t.app.login(&name, "x", None, &meta).await.is_err());
+    }
+    let mut conn = t.app.store().conn().await.unwrap();
+    let recorded: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM audit_log WHERE action = 'auth.login_failed' AND actor_label = $1",
+    )
+    .bind(mamori_app::auth::UNKNOWN_LOGIN_LABEL)
+    .fetch_one(&mut *conn)
+    .await
+    .unwrap();
+    assert_eq!(recorded, bound);
+}
