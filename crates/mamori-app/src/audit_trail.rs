@@ -1,6 +1,6 @@
 //! Reading and verifying the audit trail.
 
-use mamori_domain::audit::{AuditRecord, ChainBreak, ChainVerifier};
+use mamori_domain::audit::{AuditAnchor, AuditRecord, ChainBreak, ChainVerifier};
 use mamori_store::audit;
 pub use mamori_store::audit::AuditFilter;
 
@@ -49,6 +49,15 @@ impl App {
     /// Walks the chain from the first record, in batches, and compares its end with the head.
     /// Runs without an actor: it changes nothing and is what an operator runs from the console.
     pub async fn verify_audit_trail(&self) -> Result<Verification, AppError> {
+        self.verify_audit_trail_against(None).await
+    }
+
+    /// [`Self::verify_audit_trail`], and the chain must extend `anchor`: reach its sequence
+    /// number with its hash there.
+    pub async fn verify_audit_trail_against(
+        &self,
+        anchor: Option<&AuditAnchor>,
+    ) -> Result<Verification, AppError> {
         let mut conn = self.store().conn().await?;
         let (head_seq, head_hash) = audit::head(&mut conn).await?;
         let mut verifier = ChainVerifier::new();
@@ -58,15 +67,33 @@ impl App {
             let Some(last) = batch.last() else { break };
             after = last.seq;
             for record in &batch {
-                if let Err(broken) = verifier.push(record) {
+                let checked = verifier
+                    .push(record)
+                    .and_then(|()| anchor.map_or(Ok(()), |a| a.check(record)));
+                if let Err(broken) = checked {
                     return Ok(Verification::Broken(broken));
                 }
             }
         }
         let head = (head_seq > 0).then_some((head_seq, head_hash.as_str()));
-        match verifier.finish(head) {
+        let finished = verifier.finish(head).and_then(|records| {
+            anchor.map_or(Ok(()), |a| a.reached(head_seq))?;
+            Ok(records)
+        });
+        match finished {
             Ok(records) => Ok(Verification::Intact { records, head_hash }),
             Err(broken) => Ok(Verification::Broken(broken)),
         }
+    }
+
+    /// The chain's head now, to be written down outside the database.
+    pub async fn audit_anchor(&self) -> Result<AuditAnchor, AppError> {
+        let mut conn = self.store().conn().await?;
+        let (seq, hash) = audit::head(&mut conn).await?;
+        Ok(AuditAnchor {
+            seq,
+            hash,
+            at: self.now(),
+        })
     }
 }

@@ -6,7 +6,7 @@
 //! walk that finds the first broken link. Storage and transactions live in the store.
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 /// The `prev_hash` of the first record.
@@ -176,14 +176,82 @@ pub enum ChainBreak {
         "記録の末尾が一致しません: 最終記録は {expected_seq} のはずが {found_seq} です — 末尾の記録の削除または追加"
     )]
     HeadMismatch { expected_seq: i64, found_seq: i64 },
+    #[error(
+        "記録が控え（アンカー）より短くなっています: 控えは {anchor_seq} 件目まで、今の記録は {found_seq} 件目まで — 末尾の記録の削除（巻き戻し）"
+    )]
+    BehindAnchor { anchor_seq: i64, found_seq: i64 },
+    #[error(
+        "記録 {seq}: 控え（アンカー）のハッシュと一致しません — 控えを取った後に記録が作り直されました"
+    )]
+    AnchorMismatch { seq: i64 },
 }
 
 impl ChainBreak {
     pub fn seq(&self) -> i64 {
         match self {
             Self::Gap { seq, .. } | Self::PrevMismatch { seq } | Self::HashMismatch { seq } => *seq,
-            Self::HeadMismatch { found_seq, .. } => *found_seq,
+            Self::HeadMismatch { found_seq, .. } | Self::BehindAnchor { found_seq, .. } => {
+                *found_seq
+            }
+            Self::AnchorMismatch { seq } => *seq,
         }
+    }
+}
+
+/// The head of the chain written down outside the database (a file next to the backups, a 決裁
+/// record): a later chain must extend it. A trail cut short and its head rewound still verifies
+/// on its own; against an anchor it does not.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditAnchor {
+    pub seq: i64,
+    pub hash: String,
+    pub at: DateTime<Utc>,
+}
+
+impl AuditAnchor {
+    /// Largest anchor file read: it holds three short values.
+    pub const MAX_BYTES: usize = 4096;
+
+    /// An anchor file's text (JSON as [`AuditAnchor::to_text`] writes it).
+    pub fn parse(text: &str) -> Result<Self, String> {
+        if text.len() > Self::MAX_BYTES {
+            return Err(format!(
+                "控え（アンカー）のファイルが大きすぎます（上限 {} バイト）",
+                Self::MAX_BYTES
+            ));
+        }
+        let anchor: Self = serde_json::from_str(text)
+            .map_err(|e| format!("控え（アンカー）のファイルを読めません: {e}"))?;
+        let hex = anchor.hash.len() == 64 && anchor.hash.bytes().all(|b| b.is_ascii_hexdigit());
+        if anchor.seq < 0 || !hex {
+            return Err("控え（アンカー）の通し番号またはハッシュが正しくありません".to_owned());
+        }
+        Ok(anchor)
+    }
+
+    pub fn to_text(&self) -> String {
+        let mut text = serde_json::to_string_pretty(self).unwrap_or_default();
+        text.push('\n');
+        text
+    }
+
+    /// Checks a record against the anchor as the chain is walked.
+    pub fn check(&self, record: &AuditRecord) -> Result<(), ChainBreak> {
+        if record.seq == self.seq && record.hash != self.hash {
+            return Err(ChainBreak::AnchorMismatch { seq: record.seq });
+        }
+        Ok(())
+    }
+
+    /// After the walk: the chain reached the anchor.
+    pub fn reached(&self, last_seq: i64) -> Result<(), ChainBreak> {
+        if last_seq < self.seq {
+            return Err(ChainBreak::BehindAnchor {
+                anchor_seq: self.seq,
+                found_seq: last_seq,
+            });
+        }
+        Ok(())
     }
 }
 

@@ -177,7 +177,18 @@ enum ConfigCommand {
 #[derive(Subcommand, Debug)]
 enum AuditCommand {
     /// Walk the hash chain; exit 0 when intact, 1 naming the first broken record
-    Verify,
+    Verify {
+        /// An anchor file written earlier (`audit anchor`, or by the server): the chain must
+        /// extend it, so a trail cut short and rewound is caught
+        #[arg(long)]
+        anchor: Option<std::path::PathBuf>,
+    },
+    /// Write the chain's head (sequence number, hash, time) to an anchor file, kept outside the
+    /// database (next to the backups); `serve` also writes `audit_anchor_file` daily
+    Anchor {
+        #[arg(long)]
+        output: std::path::PathBuf,
+    },
     /// Measure the audit-trail queries on a scratch database filled with N records
     Bench {
         #[arg(long, default_value_t = 1_000_000)]
@@ -254,8 +265,21 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 command: ConfigCommand::PrintDefault,
             } => Ok(ExitCode::SUCCESS),
             Command::Audit {
-                command: AuditCommand::Verify,
-            } => verify(settings).await,
+                command: AuditCommand::Verify { anchor },
+            } => verify(settings, anchor.as_deref()).await,
+            Command::Audit {
+                command: AuditCommand::Anchor { output },
+            } => {
+                let app = app_for_cli(&settings).await?;
+                let anchor = write_anchor(&app, &output).await?;
+                println!(
+                    "控え（アンカー）を書きました: {}（通し番号 {}、ハッシュ {}）",
+                    output.display(),
+                    anchor.seq,
+                    anchor.hash
+                );
+                Ok(ExitCode::SUCCESS)
+            }
             Command::Audit {
                 command: AuditCommand::Bench { records, into },
             } => bench(records, into).await,
@@ -350,6 +374,23 @@ async fn serve(settings: Settings, demo: bool) -> anyhow::Result<ExitCode> {
             }
         }
     });
+    // The chain's head outside the database: at start and every day.
+    if !settings.audit_anchor_file.trim().is_empty() {
+        let app = application.app().clone();
+        let path = std::path::PathBuf::from(settings.audit_anchor_file.trim());
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(std::time::Duration::from_secs(24 * 3600));
+            loop {
+                tick.tick().await;
+                match write_anchor(&app, &path).await {
+                    Ok(a) => {
+                        tracing::info!(seq = a.seq, file = %path.display(), "監査証跡の控えを書きました")
+                    }
+                    Err(e) => tracing::error!(error = %e, "監査証跡の控えを書けません"),
+                }
+            }
+        });
+    }
     // お知らせ by e-mail: the outbox is sent every 30 seconds; a failure waits for the next run.
     if let Some(mail) = &application.app().settings().mail {
         tracing::info!(host = %mail.host, port = mail.port, tls = mail.tls.key(), "メールの送信を有効にしました");
@@ -661,11 +702,42 @@ async fn policy_diff(
     Ok(ExitCode::SUCCESS)
 }
 
-async fn verify(settings: Settings) -> anyhow::Result<ExitCode> {
+/// Writes the chain's head to `path` (through a temporary file, so a reader never sees half).
+pub(crate) async fn write_anchor(
+    app: &App,
+    path: &std::path::Path,
+) -> anyhow::Result<mamori_domain::audit::AuditAnchor> {
+    let anchor = app.audit_anchor().await?;
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).with_context(|| format!("{} を作れません", dir.display()))?;
+    }
+    let temporary = path.with_extension("tmp");
+    std::fs::write(&temporary, anchor.to_text())
+        .with_context(|| format!("{} に書き込めません", temporary.display()))?;
+    std::fs::rename(&temporary, path)
+        .with_context(|| format!("{} に書き込めません", path.display()))?;
+    Ok(anchor)
+}
+
+async fn verify(settings: Settings, anchor: Option<&std::path::Path>) -> anyhow::Result<ExitCode> {
+    let anchor = match anchor {
+        Some(path) => {
+            let bytes = read_input(path, mamori_domain::audit::AuditAnchor::MAX_BYTES)?;
+            let text = String::from_utf8_lossy(&bytes);
+            Some(
+                mamori_domain::audit::AuditAnchor::parse(&text)
+                    .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?,
+            )
+        }
+        None => None,
+    };
     let app = app_for_cli(&settings).await?;
-    match app.verify_audit_trail().await? {
+    match app.verify_audit_trail_against(anchor.as_ref()).await? {
         Verification::Intact { records, head_hash } => {
             println!("監査証跡は完全です: {records} 件、最終ハッシュ {head_hash}");
+            if let Some(a) = &anchor {
+                println!("控え（アンカー）の通し番号 {} から続いています", a.seq);
+            }
             Ok(ExitCode::SUCCESS)
         }
         Verification::Broken(broken) => {

@@ -37,6 +37,9 @@ pub struct Settings {
     pub mail_from: String,
     /// Where people open mamori (`https://…`); links in mail start with it.
     pub public_url: String,
+    /// The file `serve` writes the audit chain's head to at start and daily (keep it, or copies
+    /// of it, outside the database, next to the backups); empty: not written.
+    pub audit_anchor_file: String,
 }
 
 impl Default for Settings {
@@ -56,6 +59,7 @@ impl Default for Settings {
             smtp_url: String::new(),
             mail_from: String::new(),
             public_url: String::new(),
+            audit_anchor_file: "./mamori-data/audit-anchor.json".to_owned(),
         }
     }
 }
@@ -72,6 +76,7 @@ impl std::fmt::Debug for Settings {
             .field("smtp_url", &shown.smtp_url)
             .field("mail_from", &shown.mail_from)
             .field("public_url", &shown.public_url)
+            .field("audit_anchor_file", &shown.audit_anchor_file)
             .finish_non_exhaustive()
     }
 }
@@ -243,7 +248,13 @@ smtp_url = ""
 mail_from = ""
 # 職員が mamori を開く URL。メールのリンクはこれで始まります（例: https://mamori.city.example.lg.jp）
 public_url = ""
+
+# 監査証跡の末尾（通し番号・ハッシュ・時刻）の控え（アンカー）を起動時と毎日書くファイル。
+# データベースとは別の場所（バックアップと同じ場所など）にも写しを取っておくと、記録の末尾を
+# 削って巻き戻されても `mamori audit verify --anchor ファイル` が見つけます。空欄なら書きません。
+audit_anchor_file = "{anchor}"
 "#,
+        anchor = d.audit_anchor_file,
         bind = d.bind,
         db = d.database_url,
         secure = d.secure_cookies,

@@ -396,3 +396,74 @@ async fn policy_export_writes_a_pdf() {
     let bytes = std::fs::read(&file).unwrap();
     assert!(bytes.starts_with(b"%PDF"), "not a PDF");
 }
+
+#[tokio::test]
+async fn an_anchor_catches_a_trail_cut_short_and_rewound_which_the_chain_alone_cannot() {
+    let t = TestApp::spawn().await;
+    let dir = tempfile::tempdir().unwrap();
+    let anchor = dir.path().join("控え").join("audit-anchor.json");
+    let out = t.cli(
+        &["audit", "anchor", "--output", anchor.to_str().unwrap()],
+        None,
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let last = t.audit_count().await;
+    let text = std::fs::read_to_string(&anchor).unwrap();
+    assert!(text.contains(&format!("\"seq\": {last}")), "{text}");
+
+    // Intact and extended: passes against the anchor.
+    t.signed_in("kacho").await;
+    let with_anchor = |t: &TestApp| {
+        t.cli(
+            &["audit", "verify", "--anchor", anchor.to_str().unwrap()],
+            None,
+        )
+    };
+    let out = with_anchor(&t);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains(&format!("通し番号 {last} から続いています")));
+
+    // Cut the last ten records and rewind the head to the new end: alone, the chain verifies.
+    let cut = last - 10;
+    tamper(
+        &t,
+        &format!(
+            "DELETE FROM audit_log WHERE seq > {cut}; \
+             UPDATE audit_head SET seq = {cut}, hash = (SELECT hash FROM audit_log WHERE seq = {cut});"
+        ),
+    )
+    .await;
+    assert!(verify(&t).status.success(), "the chain alone cannot tell");
+    let out = with_anchor(&t);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("控え（アンカー）より短く")
+            && stderr(&out).contains(&format!("控えは {last} 件目まで")),
+        "{}",
+        stderr(&out)
+    );
+
+    // A broken anchor file is a clear error, not a pass.
+    std::fs::write(&anchor, "{\"seq\": 1}").unwrap();
+    let out = with_anchor(&t);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("控え（アンカー）のファイルを読めません"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[tokio::test]
+async fn the_audit_screen_shows_the_head_to_write_down() {
+    let t = TestApp::spawn().await;
+    let b = t.signed_in("tokatsu").await;
+    let (status, html) = t.page(&b, "/audit").await;
+    assert_eq!(status, reqwest::StatusCode::OK);
+    let seq = t.audit_count().await;
+    assert!(html.contains("現在の末尾（控え）"), "{html}");
+    assert!(
+        html.contains(&format!("<dt>通し番号</dt><dd>{seq}</dd>")),
+        "{html}"
+    );
+}

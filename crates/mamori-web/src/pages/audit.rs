@@ -238,6 +238,15 @@ struct AuditPage {
     results: AuditResults,
     f: FilterForm,
     error: Option<String>,
+    /// The chain's head now (通し番号, ハッシュ, 時刻), to be written into a 決裁 record.
+    head: Option<HeadRow>,
+}
+
+#[derive(Debug)]
+struct HeadRow {
+    seq: i64,
+    hash: String,
+    at: String,
 }
 
 #[derive(Template, Debug)]
@@ -304,6 +313,7 @@ pub async fn list(
                 },
                 error: Some(AppError::Invalid(e).to_string()),
                 f: FilterForm::from(&q),
+                head: None,
             };
             return render(StatusCode::UNPROCESSABLE_ENTITY, &page);
         }
@@ -326,6 +336,14 @@ pub async fn list(
     vary_on_htmx(if is_htmx(&headers) {
         render(StatusCode::OK, &results)
     } else {
+        let head = match state.app.audit_anchor().await {
+            Ok(a) => HeadRow {
+                seq: a.seq,
+                hash: a.hash,
+                at: crate::view::datetime_ja(a.at),
+            },
+            Err(e) => return page_error(e),
+        };
         render(
             StatusCode::OK,
             &AuditPage {
@@ -333,6 +351,7 @@ pub async fn list(
                 results,
                 f: FilterForm::from(&q),
                 error: None,
+                head: Some(head),
             },
         )
     })
