@@ -6,7 +6,8 @@
 //! Who may use it: any member of the body may analyse (nothing changes); only a policy editor
 //! may import.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet, VecDeque};
+use std::sync::{Arc, Mutex};
 
 use mamori_catalog::Catalog;
 use mamori_domain::DomainError;
@@ -121,6 +122,90 @@ pub fn document_text(result: &ClauseResult) -> String {
 
 fn unreadable(e: GapError) -> AppError {
     AppError::Invalid(DomainError::new(FILE, e.to_string()))
+}
+
+/// Analyses kept for the reports' screens, and who is analysing now.
+///
+/// An analysis takes seconds of CPU: it is made once per upload and kept (the catalog is built
+/// into the program, so a result holds until the program changes); one person runs one at a
+/// time and the installation [`MAX_RUNNING`] at once, so reloading a report or sending many
+/// files cannot tie the server up.
+#[derive(Clone, Default)]
+pub(crate) struct Analyses {
+    inner: Arc<Mutex<AnalysesInner>>,
+}
+
+#[derive(Default)]
+struct AnalysesInner {
+    /// Newest last, at most [`KEPT_REPORTS`].
+    reports: VecDeque<(String, Arc<Report>)>,
+    running: HashSet<String>,
+}
+
+/// Analyses running at once in the installation.
+pub const MAX_RUNNING: usize = 2;
+/// Reports kept in memory.
+const KEPT_REPORTS: usize = 16;
+/// Analysed documents one person may keep waiting for import.
+pub const MAX_PENDING_PER_PERSON: i64 = 5;
+/// How long an upload waits for its import before it is removed.
+pub const PENDING_HOURS: i64 = 24;
+
+/// While alive, the person's analysis counts as running.
+struct Running {
+    analyses: Analyses,
+    who: String,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if let Ok(mut inner) = self.analyses.inner.lock() {
+            inner.running.remove(&self.who);
+        }
+    }
+}
+
+impl Analyses {
+    fn start(&self, who: &str) -> Result<Running, AppError> {
+        let mut inner = self
+            .inner
+            .lock()
+            .map_err(|_| AppError::Internal("gap analyses lock".to_owned()))?;
+        if inner.running.contains(who) {
+            return Err(AppError::Conflict(
+                "分析中の文書があります。終わってから次の文書を送ってください".to_owned(),
+            ));
+        }
+        if inner.running.len() >= MAX_RUNNING {
+            return Err(AppError::Conflict(
+                "ほかの分析が実行中です。しばらくしてからもう一度送ってください".to_owned(),
+            ));
+        }
+        inner.running.insert(who.to_owned());
+        Ok(Running {
+            analyses: self.clone(),
+            who: who.to_owned(),
+        })
+    }
+
+    fn kept(&self, id: &str) -> Option<Arc<Report>> {
+        let inner = self.inner.lock().ok()?;
+        inner
+            .reports
+            .iter()
+            .find(|(k, _)| k == id)
+            .map(|(_, r)| Arc::clone(r))
+    }
+
+    fn keep(&self, id: &str, report: Arc<Report>) {
+        if let Ok(mut inner) = self.inner.lock() {
+            inner.reports.retain(|(k, _)| k != id);
+            if inner.reports.len() >= KEPT_REPORTS {
+                inner.reports.pop_front();
+            }
+            inner.reports.push_back((id.to_owned(), report));
+        }
+    }
 }
 
 /// Reads and analyses a document (CPU work, off the async threads).
@@ -315,31 +400,89 @@ fn title_of(text: &str) -> String {
 impl App {
     /// Keeps an uploaded policy document for analysis and returns its analysis. Refused at once
     /// when the document cannot be read. Nothing in the policy changes.
+    ///
+    /// One person runs one analysis at a time and keeps at most [`MAX_PENDING_PER_PERSON`]
+    /// analysed documents; the upload is audited, and removed (audited) after
+    /// [`PENDING_HOURS`] if nobody imports it.
     pub async fn analyze_policy_document(
         &self,
         user: &CurrentUser,
         file_name: &str,
         bytes: &[u8],
+        meta: &RequestMeta,
     ) -> Result<GapAnalysis, AppError> {
         let body = user.body()?;
         check_upload(file_name, bytes)?;
-        let report = analyse(file_name, bytes.to_vec()).await?;
-        let mut conn = self.store().conn().await?;
+        self.expire_pending_imports().await?;
+        let who = user.account.login.to_string();
+        {
+            let mut conn = self.store().conn().await?;
+            if org::count_pending_imports(&mut conn, PENDING_KIND, &who).await?
+                >= MAX_PENDING_PER_PERSON
+            {
+                return Err(AppError::Conflict(format!(
+                    "取り込んでいない分析結果が {MAX_PENDING_PER_PERSON} 件あります。取り込むか、{PENDING_HOURS} 時間たって消えてから送ってください"
+                )));
+            }
+        }
+        let running = self.analyses.start(&who)?;
+        let report = Arc::new(analyse(file_name, bytes.to_vec()).await?);
+        drop(running);
+        let now = self.now();
+        let mut tx = self.store().begin_write().await?;
         let id = org::put_pending_import(
-            &mut conn,
+            tx.conn(),
             body.id,
             PENDING_KIND,
             file_name,
             bytes,
-            &user.account.login.to_string(),
-            self.now(),
+            &who,
+            now,
         )
         .await?;
+        let entry = AuditEntry::new(user.actor(), "gap.upload", "pending_import", &id)
+            .body(body.id)
+            .after(&json!({
+                "file": file_name,
+                "bytes": bytes.len(),
+                "clauses": report.clauses.len(),
+            }))
+            .request(meta.request_id.clone());
+        audit::append(&mut tx, now, entry).await?;
+        tx.commit().await?;
+        self.analyses.keep(&id, Arc::clone(&report));
         Ok(GapAnalysis {
             id,
             file_name: file_name.to_owned(),
-            report,
+            report: Arc::unwrap_or_clone(report),
         })
+    }
+
+    /// Removes uploads kept for a preview longer than [`PENDING_HOURS`] (every importer's), one
+    /// audit record each. Called before each upload and by the server every hour.
+    pub async fn expire_pending_imports(&self) -> Result<usize, AppError> {
+        let now = self.now();
+        let mut tx = self.store().begin_write().await?;
+        let stale =
+            org::expire_pending_imports(tx.conn(), now - chrono::Duration::hours(PENDING_HOURS))
+                .await?;
+        for s in &stale {
+            let mut entry = AuditEntry::new(
+                mamori_domain::audit::Actor::system("expiry"),
+                "import.expired",
+                "pending_import",
+                &s.id,
+            )
+            .before(&json!({
+                "kind": s.kind,
+                "file": s.file_name,
+                "by": s.created_by,
+            }));
+            entry.body_id = Some(s.body_id.clone());
+            audit::append(&mut tx, now, entry).await?;
+        }
+        tx.commit().await?;
+        Ok(stale.len())
     }
 
     /// The analysis of a kept document, made again.
@@ -355,11 +498,20 @@ impl App {
             .filter(|(k, ..)| k == PENDING_KIND)
             .ok_or_else(|| AppError::NotFound("分析した文書".to_owned()))?;
         drop(conn);
-        let report = analyse(&file_name, bytes).await?;
+        let report = match self.analyses.kept(id) {
+            Some(report) => report,
+            None => {
+                let running = self.analyses.start(&user.account.login.to_string())?;
+                let report = Arc::new(analyse(&file_name, bytes).await?);
+                drop(running);
+                self.analyses.keep(id, Arc::clone(&report));
+                report
+            }
+        };
         Ok(GapAnalysis {
             id: id.to_owned(),
             file_name,
-            report,
+            report: Arc::unwrap_or_clone(report),
         })
     }
 

@@ -44,6 +44,7 @@ pub struct App {
     clock: Arc<dyn Clock>,
     settings: Arc<AppSettings>,
     jobs: jobs::Jobs,
+    analyses: gap::Analyses,
 }
 
 impl std::fmt::Debug for App {
@@ -61,6 +62,7 @@ impl App {
             clock,
             settings: Arc::new(settings),
             jobs: jobs::Jobs::default(),
+            analyses: gap::Analyses::default(),
         }
     }
 

@@ -533,6 +533,55 @@ mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
 
+    fn docx_with(document_xml: &[u8]) -> Vec<u8> {
+        use std::io::Write;
+        let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        zip.start_file(
+            "word/document.xml",
+            zip::write::SimpleFileOptions::default(),
+        )
+        .unwrap();
+        zip.write_all(document_xml).unwrap();
+        zip.finish().unwrap().into_inner()
+    }
+
+    #[test]
+    fn a_docx_part_that_expands_past_its_bound_is_refused_as_it_expands() {
+        let spaces = vec![b' '; MAX_DOCX_PART_BYTES as usize + 1];
+        let docx = docx_with(&spaces);
+        assert!(docx.len() < 256 * 1024, "{}", docx.len());
+        let err = docx_text(&docx).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                GapError::DocxPartTooLarge {
+                    part: "word/document.xml",
+                    limit_mb: 32
+                }
+            ),
+            "{err:?}"
+        );
+        assert!(err.to_string().contains("上限（32 MB）"));
+    }
+
+    #[test]
+    fn a_text_past_its_characters_or_lines_is_refused_by_name() {
+        let long = "あ".repeat(MAX_TEXT_CHARS + 1);
+        assert!(matches!(
+            crate::Document::from_text(&long),
+            Err(GapError::TextTooLong { .. })
+        ));
+        let lines = "第1条 a\n".repeat(MAX_LINES + 1);
+        let err = crate::Document::from_text(&lines).unwrap_err();
+        assert!(err.to_string().contains("40000 行"), "{err}");
+        // A file whose bytes alone pass the bound is refused before it is decoded.
+        let bytes = vec![b'a'; MAX_TEXT_CHARS * MAX_BYTES_PER_CHAR + 1];
+        assert!(matches!(
+            decode_text(&bytes),
+            Err(GapError::TextTooLong { .. })
+        ));
+    }
+
     #[test]
     fn shift_jis_and_utf8_are_both_read() {
         let (sjis, _, _) = encoding_rs::SHIFT_JIS.encode("情報セキュリティ基本方針\n①ネットワーク");

@@ -862,6 +862,61 @@ pub async fn pending_import(
     .transpose()
 }
 
+/// An upload kept for its preview that nobody imported: (id, body, kind, file name, created by).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StalePendingImport {
+    pub id: String,
+    pub body_id: String,
+    pub kind: String,
+    pub file_name: String,
+    pub created_by: String,
+}
+
+/// Removes the uploads kept since before `before` and returns what they were.
+pub async fn expire_pending_imports(
+    conn: &mut AnyConnection,
+    before: DateTime<Utc>,
+) -> Result<Vec<StalePendingImport>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT id, body_id, kind, file_name, created_by FROM pending_imports \
+         WHERE created_at < $1 ORDER BY created_at",
+    )
+    .bind(time::text(before))
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut stale = Vec::with_capacity(rows.len());
+    for row in &rows {
+        stale.push(StalePendingImport {
+            id: row.try_get("id")?,
+            body_id: row.try_get("body_id")?,
+            kind: row.try_get("kind")?,
+            file_name: row.try_get("file_name")?,
+            created_by: row.try_get("created_by")?,
+        });
+    }
+    sqlx::query("DELETE FROM pending_imports WHERE created_at < $1")
+        .bind(time::text(before))
+        .execute(conn)
+        .await?;
+    Ok(stale)
+}
+
+/// Uploads of `kind` kept for `created_by`.
+pub async fn count_pending_imports(
+    conn: &mut AnyConnection,
+    kind: &str,
+    created_by: &str,
+) -> Result<i64, StoreError> {
+    let row = sqlx::query(
+        "SELECT COUNT(*) AS n FROM pending_imports WHERE kind = $1 AND created_by = $2",
+    )
+    .bind(kind)
+    .bind(created_by)
+    .fetch_one(conn)
+    .await?;
+    Ok(row.try_get("n")?)
+}
+
 pub async fn delete_pending_import(conn: &mut AnyConnection, id: &str) -> Result<(), StoreError> {
     sqlx::query("DELETE FROM pending_imports WHERE id = $1")
         .bind(id)

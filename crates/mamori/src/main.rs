@@ -367,6 +367,13 @@ async fn serve(settings: Settings, demo: bool) -> anyhow::Result<ExitCode> {
                 Ok(n) => tracing::info!(expired = n, "有効期限を過ぎた承認を期限切れにしました"),
                 Err(e) => tracing::error!(error = %e, "承認の期限切れを記録できません"),
             }
+            match app.expire_pending_imports().await {
+                Ok(0) => {}
+                Ok(n) => {
+                    tracing::info!(expired = n, "取り込まれなかったアップロードを削除しました")
+                }
+                Err(e) => tracing::error!(error = %e, "古いアップロードを削除できません"),
+            }
             match app.remind_exception_reviews().await {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(reminded = n, "見直しの時期の例外措置を知らせました"),

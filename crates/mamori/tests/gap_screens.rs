@@ -100,9 +100,9 @@ async fn any_member_analyses_a_policy_and_reads_it_per_chapter_and_clause() {
         s_omitted > 10 * s_covered,
         "対策基準: {s_covered} covered, {s_omitted} omitted"
     );
-    // A member only reads: no import form, nothing written.
+    // A member only reads: no import form, nothing written but the record of the upload.
     assert!(!html.contains("/adopt\""));
-    assert_eq!(t.audit_count().await, before);
+    assert_eq!(t.audit_count().await, before + 1);
 
     // Filters: status and chapter narrow the table; 推奨 only lists 推奨事項.
     let (_, html) = t
@@ -313,4 +313,71 @@ async fn only_an_editor_imports_the_document_as_a_draft_edition() {
         .unwrap();
     assert_eq!(r.status(), StatusCode::CONFLICT);
     assert_eq!(t.audit_count().await, before);
+}
+
+#[tokio::test]
+async fn an_analysis_is_made_once_audited_bounded_per_person_and_expires_audited() {
+    let t = TestApp::spawn().await;
+    let b = t.signed_in("shokuin").await;
+    let path = analysed(&t, &b).await;
+    let id = path.trim_start_matches("/policy/gap/").to_owned();
+    let mut conn = t.app.store().conn().await.unwrap();
+    let uploads: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM audit_log WHERE action = 'gap.upload' AND target_id = $1",
+    )
+    .bind(&id)
+    .fetch_one(&mut *conn)
+    .await
+    .unwrap();
+    assert_eq!(uploads, 1, "the upload is in the trail");
+    // The report is kept: with the stored file made unreadable, the page still shows it, so
+    // it is not analysed again on each view.
+    sqlx::query("UPDATE pending_imports SET content = $1 WHERE id = $2")
+        .bind(vec![0xffu8, 0xfe, 0x00, 0xd8])
+        .bind(&id)
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    drop(conn);
+    let (status, html) = t.page(&b, &path).await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(html.contains("iruma.txt"), "{html}");
+
+    // One person keeps at most five analysed documents waiting.
+    for _ in 1..mamori_app::gap::MAX_PENDING_PER_PERSON {
+        assert_eq!(
+            upload(&t, &b, "iruma.txt", iruma()).await.status(),
+            StatusCode::SEE_OTHER
+        );
+    }
+    let r = upload(&t, &b, "iruma.txt", iruma()).await;
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("取り込んでいない分析結果が 5 件あります")
+    );
+
+    // After a day they are removed, each with a record; the page is then gone.
+    let mut conn = t.app.store().conn().await.unwrap();
+    sqlx::query("UPDATE pending_imports SET created_at = '2000-01-01T00:00:00.000000Z'")
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    drop(conn);
+    assert_eq!(t.app.expire_pending_imports().await.unwrap(), 5);
+    let mut conn = t.app.store().conn().await.unwrap();
+    let expired: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'import.expired'")
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap();
+    assert_eq!(expired, 5);
+    drop(conn);
+    assert_eq!(t.page(&b, &path).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(
+        upload(&t, &b, "iruma.txt", iruma()).await.status(),
+        StatusCode::SEE_OTHER
+    );
 }

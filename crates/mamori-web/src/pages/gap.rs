@@ -67,7 +67,10 @@ pub async fn upload(
             .file
             .as_ref()
             .ok_or_else(|| AppError::Invalid(DomainError::new(FILE, "ファイルを選んでください")))?;
-        state.app.analyze_policy_document(user, name, bytes).await
+        state
+            .app
+            .analyze_policy_document(user, name, bytes, &super::meta(&rid))
+            .await
     }
     .await;
     match result {
