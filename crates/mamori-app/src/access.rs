@@ -57,6 +57,9 @@ pub struct CurrentUser {
     /// Unread お知らせ of the person, for the header of every screen (0 for API tokens).
     #[serde(skip)]
     pub unread_notifications: usize,
+    /// The password was set by someone else: the screens ask for a new one before anything else.
+    #[serde(skip)]
+    pub must_change_password: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]

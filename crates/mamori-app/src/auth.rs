@@ -56,7 +56,7 @@ pub(crate) async fn hash_password(password: String) -> Result<String, AppError> 
     .map_err(|e| AppError::Internal(format!("hash task: {e}")))?
 }
 
-async fn verify_password(password: String, hash: String) -> Result<bool, AppError> {
+pub(crate) async fn verify_password(password: String, hash: String) -> Result<bool, AppError> {
     tokio::task::spawn_blocking(move || {
         let parsed = PasswordHash::new(&hash)
             .map_err(|e| AppError::Internal(format!("stored hash: {e}")))?;
@@ -343,7 +343,7 @@ impl App {
     pub async fn token_user(&self, token: &str) -> Result<Option<CurrentUser>, AppError> {
         let hash = token_hash(token);
         let mut conn = self.store().conn().await?;
-        let Some(account) = accounts::find_by_api_token(&mut conn, &hash).await? else {
+        let Some(account) = accounts::find_by_api_token(&mut conn, &hash, self.now()).await? else {
             return Ok(None);
         };
         if account.disabled {
@@ -390,6 +390,8 @@ impl App {
             }
             _ => 0,
         };
+        let must_change_password = method == AuthMethod::Session
+            && accounts::must_change_password(conn, account.id).await?;
         Ok(CurrentUser {
             account,
             body,
@@ -399,6 +401,7 @@ impl App {
             method,
             csrf_token,
             unread_notifications,
+            must_change_password,
         })
     }
 }

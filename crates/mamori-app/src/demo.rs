@@ -251,7 +251,13 @@ impl App {
             return Ok(summary);
         }
         // Hash before writing anything else; argon2 is the slow part.
-        let password = NewPassword::parse(&file.password, self.settings().password_min_length)?;
+        let password = NewPassword::parse(
+            &file.password,
+            &mamori_domain::account::PasswordRule {
+                min_len: self.settings().password_min_length,
+                login: None,
+            },
+        )?;
         let hash = hash_password(password.expose().to_owned()).await?;
         self.write_demo(&mut tx, &file, &hash).await?;
         tx.commit().await?;

@@ -23,6 +23,9 @@ pub enum AppError {
     NotFound(String),
     #[error("{0}")]
     Conflict(String),
+    /// The password was set by someone else and is to be changed before anything else.
+    #[error("パスワードを変更してください（ほかの人が設定したパスワードのままです）")]
+    PasswordChangeRequired,
     /// The request or a file in it is larger than the limit it names.
     #[error("{0}")]
     TooLarge(String),
@@ -44,6 +47,7 @@ impl AppError {
             Self::LockedOut { .. } => "locked_out",
             Self::Unauthenticated => "unauthenticated",
             Self::Forbidden(_) => "forbidden",
+            Self::PasswordChangeRequired => "password_change_required",
             Self::NotFound(_) => "not_found",
             Self::Conflict(_) => "conflict",
             Self::TooLarge(_) => "too_large",

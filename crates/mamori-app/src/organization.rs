@@ -1509,10 +1509,17 @@ impl App {
         password: &str,
         meta: &RequestMeta,
     ) -> Result<mamori_domain::account::Account, AppError> {
-        use mamori_domain::account::{Account, DisplayName, Login, NewPassword};
+        use mamori_domain::account::{Account, DisplayName, Login, NewPassword, PasswordRule};
         let body = user.body()?;
         let login = Login::parse(login)?;
-        let password = NewPassword::parse(password, self.settings().password_min_length)?;
+        let min_len = self.password_min_length(Some(body.id)).await?;
+        let password = NewPassword::parse(
+            password,
+            &PasswordRule {
+                min_len,
+                login: Some(login.as_str()),
+            },
+        )?;
         let now = self.now();
         let hash = crate::auth::hash_password(password.expose().to_owned()).await?;
         let mut tx = self.store().begin_write().await?;
@@ -1555,6 +1562,8 @@ impl App {
             created_at: now,
         };
         mamori_store::accounts::insert(tx.conn(), &account, &hash).await?;
+        // The editor chose this password: the person sets their own at the first sign-in.
+        mamori_store::accounts::set_must_change(tx.conn(), account.id, true).await?;
         let entry = AuditEntry::new(user.actor(), "account.create", "account", account.id)
             .body(body.id)
             .after(&account)

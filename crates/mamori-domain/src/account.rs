@@ -69,15 +69,38 @@ impl fmt::Display for Login {
     }
 }
 
-/// A new password as chosen by a person. The minimum length comes from the caller (settings now,
-/// the body's profile later), never from a constant here. The value is never printed.
+/// What a new password must satisfy: the minimum length comes from the caller (the body's
+/// profile parameter 「パスワードの最小文字数」, else the installation's setting), never from a
+/// constant here; the login, when given, may not be part of it.
+#[derive(Debug, Clone, Copy)]
+pub struct PasswordRule<'a> {
+    pub min_len: usize,
+    pub login: Option<&'a str>,
+}
+
+const COMMON_PASSWORDS: &str = include_str!("../data/common-passwords.txt");
+
+/// Whether `raw` is one of the embedded common passwords, as typed or with the digits and
+/// symbols at its end taken off.
+fn is_common(raw: &str) -> bool {
+    let lower = raw.to_lowercase();
+    let base = lower.trim_end_matches(|c: char| !c.is_alphabetic());
+    COMMON_PASSWORDS
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .any(|common| common == lower || (!base.is_empty() && common == base))
+}
+
+/// A new password as chosen by a person. The value is never printed.
 #[derive(Clone)]
 pub struct NewPassword(String);
 
 impl NewPassword {
     pub const FIELD: &'static str = "パスワード";
 
-    pub fn parse(raw: &str, min_len: usize) -> Result<Self, DomainError> {
+    pub fn parse(raw: &str, rule: &PasswordRule<'_>) -> Result<Self, DomainError> {
+        let min_len = rule.min_len;
         let len = raw.chars().count();
         if len < min_len {
             return Err(DomainError::new(
@@ -93,6 +116,29 @@ impl NewPassword {
         }
         if raw.chars().any(char::is_control) {
             return Err(DomainError::new(Self::FIELD, "制御文字は使えません"));
+        }
+        let mut chars = raw.chars();
+        let first = chars.next();
+        if chars.all(|c| Some(c) == first) {
+            return Err(DomainError::new(
+                Self::FIELD,
+                "同じ文字だけのパスワードは使えません",
+            ));
+        }
+        if let Some(login) = rule.login.map(str::to_lowercase)
+            && login.chars().count() >= 3
+            && raw.to_lowercase().contains(&login)
+        {
+            return Err(DomainError::new(
+                Self::FIELD,
+                "ログインIDを含むパスワードは使えません",
+            ));
+        }
+        if is_common(raw) {
+            return Err(DomainError::new(
+                Self::FIELD,
+                "よく使われるパスワード（password、12345678、qwerty などとその末尾に数字を付けたもの）は使えません",
+            ));
         }
         Ok(Self(raw.to_owned()))
     }
@@ -163,13 +209,48 @@ mod tests {
 
     #[test]
     fn password_length_comes_from_the_caller() {
-        assert!(NewPassword::parse("short", 8).is_err());
-        assert!(NewPassword::parse("short", 5).is_ok());
-        let err = NewPassword::parse("1234567", 12).unwrap_err();
+        let rule = |min_len| PasswordRule {
+            min_len,
+            login: None,
+        };
+        assert!(NewPassword::parse("shortz", &rule(8)).is_err());
+        assert!(NewPassword::parse("shortz", &rule(5)).is_ok());
+        let err = NewPassword::parse("1234567", &rule(12)).unwrap_err();
         assert!(err.message.contains("12文字以上"));
         assert_eq!(
-            format!("{:?}", NewPassword::parse("secret-pass", 8).unwrap()),
+            format!(
+                "{:?}",
+                NewPassword::parse("kumo-no-ue-7", &rule(8)).unwrap()
+            ),
             "NewPassword(***)"
         );
+    }
+
+    #[test]
+    fn common_repeated_and_login_bearing_passwords_are_refused_whatever_their_length() {
+        let rule = PasswordRule {
+            min_len: 10,
+            login: Some("tokatsu"),
+        };
+        for (raw, why) in [
+            ("aaaaaaaaaa", "同じ文字だけ"),
+            ("password12", "よく使われる"),
+            ("Password2026!", "よく使われる"),
+            ("1234567890", "よく使われる"),
+            ("qwertyuiop", "よく使われる"),
+            ("tokatsu2026", "ログインID"),
+            ("my-TOKATSU-pw", "ログインID"),
+        ] {
+            let err = NewPassword::parse(raw, &rule).unwrap_err();
+            assert!(err.to_string().contains(why), "{raw}: {err}");
+            assert_eq!(err.field, NewPassword::FIELD);
+        }
+        assert!(NewPassword::parse("kawa-no-nagare-9", &rule).is_ok());
+        // Without a login to compare, only the other rules apply.
+        let rule = PasswordRule {
+            min_len: 10,
+            login: None,
+        };
+        assert!(NewPassword::parse("tokatsu2026", &rule).is_ok());
     }
 }

@@ -119,6 +119,52 @@ pub(crate) fn from_row(row: &sqlx::any::AnyRow) -> Result<Account, StoreError> {
     })
 }
 
+/// A new password hash; `must_change` when someone else chose it.
+pub async fn set_password(
+    conn: &mut AnyConnection,
+    id: AccountId,
+    password_hash: &str,
+    must_change: bool,
+    at: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE accounts SET password_hash = $1, must_change_password = $2, \
+         password_changed_at = $3 WHERE id = $4",
+    )
+    .bind(password_hash)
+    .bind(i64::from(must_change))
+    .bind(time::text(at))
+    .bind(id.to_string())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Marks the password as one someone else chose, to be changed at the next sign-in.
+pub async fn set_must_change(
+    conn: &mut AnyConnection,
+    id: AccountId,
+    must_change: bool,
+) -> Result<(), StoreError> {
+    sqlx::query("UPDATE accounts SET must_change_password = $1 WHERE id = $2")
+        .bind(i64::from(must_change))
+        .bind(id.to_string())
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn must_change_password(
+    conn: &mut AnyConnection,
+    id: AccountId,
+) -> Result<bool, StoreError> {
+    let row = sqlx::query("SELECT must_change_password FROM accounts WHERE id = $1")
+        .bind(id.to_string())
+        .fetch_one(conn)
+        .await?;
+    Ok(row.try_get::<i64, _>("must_change_password")? != 0)
+}
+
 /// An API token as stored: only the SHA-256 of the secret is kept.
 pub async fn insert_api_token(
     conn: &mut AnyConnection,
@@ -127,29 +173,106 @@ pub async fn insert_api_token(
     token_hash: &str,
     label: &str,
     at: DateTime<Utc>,
+    expires_at: Option<DateTime<Utc>>,
 ) -> Result<(), StoreError> {
     sqlx::query(
-        "INSERT INTO api_tokens (id, account_id, token_hash, label, created_at, revoked) \
-         VALUES ($1, $2, $3, $4, $5, 0)",
+        "INSERT INTO api_tokens (id, account_id, token_hash, label, created_at, revoked, expires_at) \
+         VALUES ($1, $2, $3, $4, $5, 0, $6)",
     )
     .bind(id)
     .bind(account.to_string())
     .bind(token_hash)
     .bind(label)
     .bind(time::text(at))
+    .bind(expires_at.map(time::text))
     .execute(conn)
     .await?;
     Ok(())
 }
 
-/// The account owning a live (not revoked) API token.
+/// An API token as listed: never its secret.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiToken {
+    pub id: String,
+    pub login: String,
+    pub label: String,
+    pub created_at: DateTime<Utc>,
+    pub last_used_at: Option<DateTime<Utc>>,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub revoked: bool,
+}
+
+/// The tokens of one account, or of every account with `None`, newest first.
+pub async fn list_api_tokens(
+    conn: &mut AnyConnection,
+    account: Option<AccountId>,
+) -> Result<Vec<ApiToken>, StoreError> {
+    let mut sql = "SELECT t.id, a.login, t.label, t.created_at, t.last_used_at, t.expires_at, \
+                   t.revoked FROM api_tokens t JOIN accounts a ON a.id = t.account_id"
+        .to_owned();
+    if account.is_some() {
+        sql.push_str(" WHERE t.account_id = $1");
+    }
+    sql.push_str(" ORDER BY t.created_at DESC, t.id DESC");
+    let mut query = sqlx::query(&sql);
+    if let Some(account) = account {
+        query = query.bind(account.to_string());
+    }
+    let rows = query.fetch_all(conn).await?;
+    let at = |row: &sqlx::any::AnyRow, column: &str| -> Result<Option<DateTime<Utc>>, StoreError> {
+        let text: Option<String> = row.try_get(column)?;
+        text.map(|t| time::parse("api_tokens", &t)).transpose()
+    };
+    rows.iter()
+        .map(|row| {
+            let created: String = row.try_get("created_at")?;
+            Ok(ApiToken {
+                id: row.try_get("id")?,
+                login: row.try_get("login")?,
+                label: row.try_get("label")?,
+                created_at: time::parse("api_tokens.created_at", &created)?,
+                last_used_at: at(row, "last_used_at")?,
+                expires_at: at(row, "expires_at")?,
+                revoked: row.try_get::<i64, _>("revoked")? != 0,
+            })
+        })
+        .collect()
+}
+
+/// Revokes a token (of `account` only, when given); false when there is no such live token.
+pub async fn revoke_api_token(
+    conn: &mut AnyConnection,
+    id: &str,
+    account: Option<AccountId>,
+) -> Result<bool, StoreError> {
+    let done = match account {
+        Some(account) => sqlx::query(
+            "UPDATE api_tokens SET revoked = 1 WHERE id = $1 AND account_id = $2 AND revoked = 0",
+        )
+        .bind(id)
+        .bind(account.to_string())
+        .execute(conn)
+        .await?,
+        None => {
+            sqlx::query("UPDATE api_tokens SET revoked = 1 WHERE id = $1 AND revoked = 0")
+                .bind(id)
+                .execute(conn)
+                .await?
+        }
+    };
+    Ok(done.rows_affected() > 0)
+}
+
+/// The account owning a live (not revoked, not expired) API token.
 pub async fn find_by_api_token(
     conn: &mut AnyConnection,
     token_hash: &str,
+    now: DateTime<Utc>,
 ) -> Result<Option<Account>, StoreError> {
     let sql = format!(
         "SELECT {} FROM accounts a JOIN api_tokens t ON t.account_id = a.id \
-         WHERE t.token_hash = $1 AND t.revoked = 0",
+         WHERE t.token_hash = $1 AND t.revoked = 0 \
+         AND (t.expires_at IS NULL OR t.expires_at > $2)",
         COLUMNS
             .split(", ")
             .map(|c| format!("a.{c}"))
@@ -158,6 +281,7 @@ pub async fn find_by_api_token(
     );
     let row = sqlx::query(&sql)
         .bind(token_hash)
+        .bind(time::text(now))
         .fetch_optional(conn)
         .await?;
     row.as_ref().map(from_row).transpose()

@@ -78,6 +78,21 @@ pub async fn delete(conn: &mut AnyConnection, token_hash: &str) -> Result<bool, 
     Ok(done.rows_affected() > 0)
 }
 
+/// Ends every session of an account but the one whose hash is `keep` (after a password change:
+/// whoever else was signed in with the old password is signed out).
+pub async fn delete_for_account(
+    conn: &mut AnyConnection,
+    account: mamori_domain::ids::AccountId,
+    keep: Option<&str>,
+) -> Result<u64, StoreError> {
+    let done = sqlx::query("DELETE FROM sessions WHERE account_id = $1 AND token_hash <> $2")
+        .bind(account.to_string())
+        .bind(keep.unwrap_or(""))
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected())
+}
+
 /// Removes sessions idle since before `idle_before` or created before `created_before`.
 pub async fn purge_expired(
     conn: &mut AnyConnection,

@@ -15,7 +15,7 @@ pub fn status_of(err: &AppError) -> StatusCode {
         AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
         AppError::BadCredentials | AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
         AppError::LockedOut { .. } => StatusCode::TOO_MANY_REQUESTS,
-        AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+        AppError::Forbidden(_) | AppError::PasswordChangeRequired => StatusCode::FORBIDDEN,
         AppError::NotFound(_) => StatusCode::NOT_FOUND,
         AppError::Conflict(_) => StatusCode::CONFLICT,
         AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
@@ -40,6 +40,10 @@ pub struct PageError {
 
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
+        if matches!(self.error, AppError::PasswordChangeRequired) {
+            return axum::response::Redirect::to(crate::pages::account::PASSWORD_PATH)
+                .into_response();
+        }
         log(&self.error, self.request_id.as_deref());
         ErrorPage::for_error(&self.error, self.request_id).into_response()
     }

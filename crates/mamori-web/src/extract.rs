@@ -70,6 +70,16 @@ impl OptionalFromRequestParts<AppState> for Session {
                 error,
                 request_id: request_meta(parts).request_id,
             })?;
+        // A password someone else set is changed before anything else is done: every screen
+        // but the change itself and signing out sends there.
+        if user.as_ref().is_some_and(|u| u.must_change_password)
+            && !crate::pages::account::open_while_password_must_change(parts.uri.path())
+        {
+            return Err(PageError {
+                error: AppError::PasswordChangeRequired,
+                request_id: request_meta(parts).request_id,
+            });
+        }
         Ok(user.map(|user| Session { user, token }))
     }
 }

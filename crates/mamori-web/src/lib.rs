@@ -198,6 +198,15 @@ pub fn router(app: App, config: WebConfig) -> Router {
             post(pages::approvals::follow_up),
         )
         .route("/approvals/exceptions", get(pages::approvals::exceptions))
+        .route(
+            "/account/password",
+            get(pages::account::password).post(pages::account::change_password),
+        )
+        .route("/account/tokens", get(pages::account::tokens))
+        .route(
+            "/account/tokens/{id}/revoke",
+            post(pages::account::revoke_token),
+        )
         .route("/notifications", get(pages::notifications::list))
         .route(
             "/notifications/{id}/read",

@@ -150,6 +150,7 @@ async fn bench_user(app: &App) -> anyhow::Result<CurrentUser> {
         method: AuthMethod::ApiToken,
         csrf_token: None,
         unread_notifications: 0,
+        must_change_password: false,
     })
 }
 

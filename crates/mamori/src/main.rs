@@ -163,7 +163,50 @@ enum AdminCommand {
         /// What the token is for, kept with it
         #[arg(long, default_value = "CLI")]
         label: String,
+        /// How long it lives: 90d, 12h or 30m (default: until revoked)
+        #[arg(long, value_parser = parse_lifetime)]
+        expires_in: Option<chrono::Duration>,
     },
+    /// List or revoke API tokens
+    Tokens {
+        #[command(subcommand)]
+        command: TokensCommand,
+    },
+    /// Set a new password for an account (read from the terminal or stdin); its sessions end and
+    /// the person must change it at the next sign-in
+    ResetPassword {
+        #[arg(long)]
+        login: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum TokensCommand {
+    /// Every token: id, login, label, created, last used, expiry, state (never the secret)
+    List,
+    /// Revoke a token by its id
+    Revoke { id: String },
+}
+
+/// 「90d」「12h」「30m」 as a duration.
+fn parse_lifetime(raw: &str) -> Result<chrono::Duration, String> {
+    let raw = raw.trim();
+    let (number, unit) = raw.split_at(raw.len().saturating_sub(1));
+    let n: i64 = number
+        .parse()
+        .ok()
+        .filter(|n| (1..=3650 * 24 * 60).contains(n))
+        .ok_or_else(|| {
+            format!("「{raw}」: 90d、12h、30m のように数と単位（d, h, m）で指定してください")
+        })?;
+    match unit {
+        "d" if n <= 3650 => Ok(chrono::Duration::days(n)),
+        "h" if n <= 3650 * 24 => Ok(chrono::Duration::hours(n)),
+        "m" => Ok(chrono::Duration::minutes(n)),
+        _ => Err(format!(
+            "「{raw}」: 90d、12h、30m のように数と単位（d, h, m）で、10年以内で指定してください"
+        )),
+    }
 }
 
 #[derive(Subcommand, Debug)]
@@ -494,13 +537,73 @@ async fn admin(settings: Settings, command: AdminCommand) -> anyhow::Result<Exit
             eprintln!("システム管理者「{}」を作成しました。", account.login);
             Ok(ExitCode::SUCCESS)
         }
-        AdminCommand::Token { login, label } => {
+        AdminCommand::Token {
+            login,
+            label,
+            expires_in,
+        } => {
             let app = app_for_cli(&settings).await?;
             let token = app
-                .issue_api_token(&login, &label, console_actor(), &RequestMeta::default())
+                .issue_api_token(
+                    &login,
+                    &label,
+                    expires_in,
+                    console_actor(),
+                    &RequestMeta::default(),
+                )
                 .await?;
             println!("{token}");
             let _ = std::io::stdout().flush();
+            Ok(ExitCode::SUCCESS)
+        }
+        AdminCommand::Tokens {
+            command: TokensCommand::List,
+        } => {
+            let app = app_for_cli(&settings).await?;
+            let now = app.now();
+            println!("ID\tログインID\tラベル\t作成\t最終利用\t有効期限\t状態");
+            for t in app.all_api_tokens().await? {
+                let state = if t.revoked {
+                    "失効"
+                } else if t.expires_at.is_some_and(|e| e <= now) {
+                    "期限切れ"
+                } else {
+                    "有効"
+                };
+                let at = |t: Option<chrono::DateTime<chrono::Utc>>| {
+                    t.map_or_else(|| "-".to_owned(), |t| t.to_rfc3339())
+                };
+                println!(
+                    "{}\t{}\t{}\t{}\t{}\t{}\t{state}",
+                    t.id,
+                    t.login,
+                    t.label,
+                    t.created_at.to_rfc3339(),
+                    at(t.last_used_at),
+                    at(t.expires_at),
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        AdminCommand::Tokens {
+            command: TokensCommand::Revoke { id },
+        } => {
+            let app = app_for_cli(&settings).await?;
+            app.revoke_api_token(None, &id, console_actor(), &RequestMeta::default())
+                .await?;
+            eprintln!("API トークン {id} を失効させました。");
+            Ok(ExitCode::SUCCESS)
+        }
+        AdminCommand::ResetPassword { login } => {
+            let password = read_password()?;
+            let app = app_for_cli(&settings).await?;
+            let account = app
+                .reset_password(&login, &password, console_actor())
+                .await?;
+            eprintln!(
+                "「{}」のパスワードを設定しました。次のログインで本人が変更します。",
+                account.login
+            );
             Ok(ExitCode::SUCCESS)
         }
     }

@@ -10,7 +10,7 @@ mod common;
 use std::collections::BTreeMap;
 
 use chrono::Duration;
-use common::{DEMO_PASSWORD, TestApp};
+use common::TestApp;
 use mamori_app::approvals::{Filing, FollowUp, LedgerFilter};
 use mamori_app::policy::ProfileChange;
 use mamori_app::{AppError, CurrentUser, RequestMeta};
@@ -671,7 +671,7 @@ async fn the_bodys_kinds_route_through_a_consulted_unit_and_end_early_by_delegat
             &may_org,
             yoshida,
             "yoshida",
-            DEMO_PASSWORD,
+            "kaze-no-oto-2026-b",
             &meta,
         )
         .await

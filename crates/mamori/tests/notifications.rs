@@ -678,7 +678,14 @@ async fn a_decision_by_the_deputy_is_reported_to_the_absent_holder() {
         .await
         .unwrap();
     t.app
-        .create_person_account(&editor, &may, deputy.id, "dairi", "dairi-password-1", &meta)
+        .create_person_account(
+            &editor,
+            &may,
+            deputy.id,
+            "dairi",
+            "kaze-no-oto-2026-a",
+            &meta,
+        )
         .await
         .unwrap();
     let dairi = user(&t, "dairi").await;

@@ -1,5 +1,6 @@
 //! Screens, one module each.
 
+pub mod account;
 pub mod approvals;
 pub mod assets;
 pub mod audit;

@@ -149,6 +149,7 @@ impl TestApp {
             .issue_api_token(
                 login,
                 "test",
+                None,
                 mamori_domain::audit::Actor::system("test"),
                 &Default::default(),
             )
