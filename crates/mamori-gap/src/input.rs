@@ -186,6 +186,10 @@ fn docx_part(part: impl Read, name: &'static str) -> Result<String, GapError> {
     String::from_utf8(bytes).map_err(|e| GapError::Docx(e.to_string()))
 }
 
+/// Levels of a Word numbering (`w:ilvl` 0 to 8); a file's larger number is read as level 0, never
+/// as the size of a table to allocate.
+const MAX_LEVELS: usize = 9;
+
 /// One level of a numbering definition: `numFmt` and `lvlText` (「第%1条」, 「(%2)」).
 #[derive(Debug, Clone, Default)]
 struct Level {
@@ -236,7 +240,9 @@ impl Numbering {
                 b"abstractNum" if !empty => abstract_id = attr(&e, b"abstractNumId"),
                 b"num" if !empty => num_id = attr(&e, b"numId"),
                 b"lvl" if !empty => {
-                    level = attr(&e, b"ilvl").and_then(|v| v.parse().ok());
+                    level = attr(&e, b"ilvl")
+                        .and_then(|v| v.parse().ok())
+                        .filter(|l| *l < MAX_LEVELS);
                 }
                 b"abstractNumId" => {
                     if let (Some(num), Some(v)) = (&num_id, attr(&e, b"val")) {
@@ -345,7 +351,12 @@ fn paragraphs_of(xml: &str, numbering: &Numbering) -> Result<String, GapError> {
                 b"br" => para.push('\n'),
                 b"pStyle" => style = attr(&e, b"val"),
                 b"numId" => num = attr(&e, b"val"),
-                b"ilvl" => ilvl = attr(&e, b"val").and_then(|v| v.parse().ok()).unwrap_or(0),
+                b"ilvl" => {
+                    ilvl = attr(&e, b"val")
+                        .and_then(|v| v.parse().ok())
+                        .filter(|l| *l < MAX_LEVELS)
+                        .unwrap_or(0);
+                }
                 _ => {}
             },
             Ok(Event::End(e)) => match e.local_name().as_ref() {
@@ -359,7 +370,7 @@ fn paragraphs_of(xml: &str, numbering: &Numbering) -> Result<String, GapError> {
                         if c.len() <= ilvl {
                             c.resize(ilvl + 1, 0);
                         }
-                        c[ilvl] += 1;
+                        c[ilvl] = c[ilvl].saturating_add(1);
                         c.truncate(ilvl + 1);
                         if let Some(level) = levels.get(ilvl) {
                             let mut text = level.text.clone();
@@ -368,7 +379,7 @@ fn paragraphs_of(xml: &str, numbering: &Numbering) -> Result<String, GapError> {
                                 let start = levels.get(k).map(|l| l.start.max(1)).unwrap_or(1);
                                 text = text.replace(
                                     &format!("%{}", k + 1),
-                                    &format_number(value + start - 1, fmt),
+                                    &format_number(value.saturating_add(start - 1), fmt),
                                 );
                             }
                             if !text.trim().is_empty() && level.format != "bullet" {

@@ -279,6 +279,17 @@ fn read_xlsx(bytes: &[u8]) -> Result<Table, TableError> {
         return Err(TableError::ProtectedOrLegacy);
     }
     check_expansion(bytes, MAX_EXPANDED_BYTES)?;
+    // The workbook library can panic on a malformed cell reference (an arithmetic overflow,
+    // found by fuzzing); a panic there is a broken file, not a broken program.
+    std::panic::catch_unwind(|| read_sheets(bytes)).unwrap_or_else(|_| {
+        Err(TableError::Xlsx(
+            "ファイルの内容が壊れています（セルの位置を読み取れません）".to_owned(),
+        ))
+    })
+}
+
+/// The first sheet with content of a workbook already measured by [`check_expansion`].
+fn read_sheets(bytes: &[u8]) -> Result<Table, TableError> {
     let mut book: Xlsx<_> =
         Xlsx::new(Cursor::new(bytes)).map_err(|e| TableError::Xlsx(e.to_string()))?;
     for name in book.sheet_names() {
