@@ -673,12 +673,10 @@ impl App {
         refuse_problems(&plan, skip_invalid)?;
         crate::organization::refuse_moving_oneself(
             user,
-            plan.people.iter().filter_map(|(before, after)| {
-                let moved = before.as_ref().is_some_and(|b| {
-                    b.unit_id != after.unit_id || b.title != after.title || b.status != after.status
-                });
-                moved.then_some(after.id)
-            }),
+            plan.people
+                .iter()
+                .filter(|(before, after)| before.as_ref().is_some_and(|b| after.moved_from(b)))
+                .map(|(_, after)| after.id),
         )?;
         let outcome = write(&mut tx, &plan, body, &user.actor(), today, now, progress).await?;
         org::delete_pending_import(tx.conn(), id).await?;

@@ -1037,13 +1037,8 @@ impl App {
                     .ok_or_else(|| AppError::NotFound("職員".to_owned()))?;
                 person.id = before.id;
                 org::update_person(tx.conn(), &person, effective, "変更", self.today()).await?;
-                let moved = before.unit_id != person.unit_id
-                    || before.title != person.title
-                    || before.status != person.status;
-                if moved {
+                if person.moved_from(&before) {
                     refuse_moving_oneself(user, std::iter::once(id))?;
-                }
-                if moved {
                     crate::transfers::pass_posts(&mut tx, body.id, effective, &user.actor(), now)
                         .await?;
                 }

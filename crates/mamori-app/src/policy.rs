@@ -959,13 +959,14 @@ impl App {
             .person_id
             .ok_or_else(|| AppError::Forbidden("決裁は職員のアカウントで行います".to_owned()))?;
         let body = user.body()?;
+        let roles = user.role_keys();
         let exception = {
             let mut conn = self.store().conn().await?;
             let edition = policy::find_edition(&mut conn, body.id, number)
                 .await?
                 .ok_or_else(|| AppError::NotFound(format!("{number}")))?;
             // Who does not hold the deciding role is refused by the edition itself, naming it.
-            let decider = user.role_keys().contains(&edition.profile.deciding_role);
+            let decider = roles.contains(&edition.profile.deciding_role);
             let drafted = decider
                 && audit::has_acted(
                     &mut conn,
@@ -989,7 +990,6 @@ impl App {
                 None
             }
         };
-        let roles = user.role_keys();
         let name = user.name().to_owned();
         let today = self.today();
         let note = exception.map(|x| json!({ "separation_exception": x }));

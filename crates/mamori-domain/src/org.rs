@@ -211,6 +211,14 @@ pub struct Person {
     pub status: PersonStatus,
 }
 
+impl Person {
+    /// Whether the person's post (所属, 職名 or 在職状況) differs from `before`'s: the change by
+    /// which roles tied to a post pass to its new holder.
+    pub fn moved_from(&self, before: &Person) -> bool {
+        self.unit_id != before.unit_id || self.title != before.title || self.status != before.status
+    }
+}
+
 /// Where a person was, with which 職名, employment and status, from a date on.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PersonVersion {

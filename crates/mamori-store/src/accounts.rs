@@ -373,12 +373,22 @@ pub async fn count_throttle(conn: &mut AnyConnection, prefix: &str) -> Result<i6
     Ok(row.try_get("n")?)
 }
 
-/// The installation's secret `name`, made (32 random bytes, hex) on first use.
+/// The installation's secret `name`, made from `fresh` on first use (read first, so only the
+/// first use writes).
 pub async fn installation_secret(
     conn: &mut AnyConnection,
     name: &str,
     fresh: &str,
 ) -> Result<String, StoreError> {
+    let select = "SELECT value FROM installation_secrets WHERE name = $1";
+    if let Some(row) = sqlx::query(select)
+        .bind(name)
+        .fetch_optional(&mut *conn)
+        .await?
+    {
+        return Ok(row.try_get("value")?);
+    }
+    // Two first uses at once: the one inserted first wins, both read it back.
     sqlx::query(
         "INSERT INTO installation_secrets (name, value) VALUES ($1, $2) \
          ON CONFLICT (name) DO NOTHING",
@@ -387,10 +397,7 @@ pub async fn installation_secret(
     .bind(fresh)
     .execute(&mut *conn)
     .await?;
-    let row = sqlx::query("SELECT value FROM installation_secrets WHERE name = $1")
-        .bind(name)
-        .fetch_one(conn)
-        .await?;
+    let row = sqlx::query(select).bind(name).fetch_one(conn).await?;
     Ok(row.try_get("value")?)
 }
 
