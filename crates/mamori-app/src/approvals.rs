@@ -30,6 +30,7 @@ use crate::assets::rules_of;
 use crate::attachments::{self, Upload};
 use crate::organization::{authority_matrix, ruling_profile};
 use crate::policy::guideline;
+use crate::reads::{Exported, Read};
 use crate::{App, AppError, CurrentUser, RequestMeta};
 
 /// Days before its 期限 that an approval counts as expiring (期限間近, 見直し): the body's
@@ -1259,6 +1260,23 @@ impl App {
             .filter(|r| filter.keeps(r))
             .collect();
         Ok((kind, rows))
+    }
+
+    /// The ledger as an Excel workbook, with its file name; the export is recorded in the audit
+    /// trail.
+    pub async fn ledger_workbook(
+        &self,
+        user: &CurrentUser,
+        kind_key: &str,
+        filter: &LedgerFilter,
+        meta: &RequestMeta,
+    ) -> Result<(Vec<u8>, String), AppError> {
+        let (kind, rows) = self.ledger(user, kind_key, filter).await?;
+        let bytes = mamori_io::ledger::ledger_xlsx(&kind.name, &rows)
+            .map_err(|e| AppError::Internal(format!("ledger workbook: {e}")))?;
+        let read = Read::export(Exported::Ledger, Some(&kind.name), "xlsx", rows.len());
+        self.record_read(user, read, meta).await?;
+        Ok((bytes, format!("{}台帳.xlsx", kind.name)))
     }
 
     /// Corrects a 下書き or 差戻し with the values as typed and 申請 it again (applicant only),

@@ -23,7 +23,8 @@ use serde::Serialize;
 use crate::access::AssetWriter;
 use crate::assets::{AssetRules, NUMBER_PREFIX, rules_of};
 use crate::org_import::{ChangeLine, ExportFormat, MAX_IMPORT_BYTES, ProblemLine};
-use crate::{App, AppError, CurrentUser};
+use crate::reads::{Exported, Read};
+use crate::{App, AppError, CurrentUser, RequestMeta};
 
 const FILE: &str = "取込ファイル";
 /// The `pending_imports.kind` of an asset register file.
@@ -787,6 +788,15 @@ impl App {
         body: BodyId,
         format: ExportFormat,
     ) -> Result<Vec<u8>, AppError> {
+        Ok(self.export_assets_counted(body, format).await?.0)
+    }
+
+    /// The file and its number of rows.
+    async fn export_assets_counted(
+        &self,
+        body: BodyId,
+        format: ExportFormat,
+    ) -> Result<(Vec<u8>, usize), AppError> {
         let mut conn = self.store().conn().await?;
         let (rules, _) = rules_of(&mut conn, body).await?;
         let units = Units::new(&org::units_on(&mut conn, body, self.today()).await?);
@@ -815,15 +825,21 @@ impl App {
             ExportFormat::Xlsx => asset_table::assets_xlsx(&rows),
             ExportFormat::Csv(enc) => asset_table::assets_csv(&rows, enc),
         }
+        .map(|bytes| (bytes, rows.len()))
         .map_err(export_err)
     }
 
-    /// The export for a signed-in user of the body.
+    /// The export for a signed-in user of the body, recorded in the audit trail as a read of
+    /// the whole register.
     pub async fn export_assets_for(
         &self,
         user: &CurrentUser,
         format: ExportFormat,
+        meta: &RequestMeta,
     ) -> Result<Vec<u8>, AppError> {
-        self.export_assets(user.body()?.id, format).await
+        let (bytes, rows) = self.export_assets_counted(user.body()?.id, format).await?;
+        let read = Read::export(Exported::Assets, None, format.key(), rows);
+        self.record_read(user, read, meta).await?;
+        Ok(bytes)
     }
 }

@@ -27,6 +27,7 @@ use serde::Serialize;
 
 use crate::access::AssetWriter;
 use crate::organization::{authority_matrix, role_names, ruling_profile};
+use crate::reads::Read;
 use crate::{App, AppError, CurrentUser, RequestMeta};
 
 /// The clause whose 権限・責任 mark names the role that owns an asset (情報資産の管理責任).
@@ -360,6 +361,9 @@ pub struct AssetDetail {
     pub events: Vec<EventLine>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Opening the asset is recorded in the audit trail: the scheme's 閲覧の記録 level
+    /// (「機密性３」), when it is.
+    pub read_recorded: Option<String>,
 }
 
 /// The result of asking to record an action.
@@ -512,7 +516,13 @@ impl App {
     }
 
     /// One asset with its derived handling, label, findings, gates, links and records.
-    pub async fn asset(&self, user: &CurrentUser, id: AssetId) -> Result<AssetDetail, AppError> {
+    /// The asset's page. Opening one at or above the scheme's read-log level is recorded.
+    pub async fn asset(
+        &self,
+        user: &CurrentUser,
+        id: AssetId,
+        meta: &RequestMeta,
+    ) -> Result<AssetDetail, AppError> {
         let body = user.body()?;
         let mut conn = self.store().conn().await?;
         let record = store::get_asset(&mut conn, body.id, id)
@@ -590,6 +600,20 @@ impl App {
                 ..EventLine::of(e, &rules)
             });
         }
+        drop(conn);
+        let read_recorded = rules
+            .scheme
+            .read_is_recorded(&asset.classification)?
+            .then(|| rules.scheme.read_log_label());
+        if read_recorded.is_some() {
+            let read = Read::asset(
+                id,
+                &record.asset_no,
+                &asset.name,
+                &asset.classification.to_string(),
+            );
+            self.record_read(user, read, meta).await?;
+        }
         Ok(AssetDetail {
             asset_no: record.asset_no.clone(),
             label: asset::label_text(&rules.scheme, &asset)?,
@@ -605,6 +629,7 @@ impl App {
             events,
             created_at: record.created_at,
             updated_at: record.updated_at,
+            read_recorded,
             asset,
         })
     }

@@ -1,11 +1,16 @@
 //! Reading and verifying the audit trail.
 
-use mamori_domain::audit::{AuditAnchor, AuditRecord, ChainBreak, ChainVerifier};
+use std::collections::HashMap;
+
+use mamori_domain::audit::{
+    AuditAnchor, AuditRecord, ChainBreak, ChainVerifier, blob_hash, blob_refs,
+};
 use mamori_store::audit;
-pub use mamori_store::audit::AuditFilter;
+pub use mamori_store::audit::{AuditFilter, RecordKind};
 
 use crate::access::AuditReader;
-use crate::{App, AppError};
+use crate::reads::Read;
+use crate::{App, AppError, CurrentUser, RequestMeta};
 
 /// One page of the trail, newest first, and the cursor for the next page.
 #[derive(Debug)]
@@ -24,11 +29,14 @@ pub enum Verification {
 const VERIFY_BATCH: i64 = 2000;
 
 impl App {
+    /// One page of the trail. Reading it is itself recorded, with the filters used.
     pub async fn audit_page(
         &self,
+        user: &CurrentUser,
         _may: &AuditReader,
         filter: &AuditFilter,
         page_size: i64,
+        meta: &RequestMeta,
     ) -> Result<AuditPage, AppError> {
         let mut conn = self.store().conn().await?;
         let page_size = page_size.clamp(1, 500);
@@ -40,6 +48,9 @@ impl App {
         } else {
             None
         };
+        drop(conn);
+        let read = Read::audit_trail(described(filter), records.len());
+        self.record_read(user, read, meta).await?;
         Ok(AuditPage {
             records,
             next_before_seq,
@@ -66,10 +77,12 @@ impl App {
             let batch = audit::batch_after(&mut conn, after, VERIFY_BATCH).await?;
             let Some(last) = batch.last() else { break };
             after = last.seq;
+            let texts = stored_texts(&mut conn, &batch).await?;
             for record in &batch {
                 let checked = verifier
                     .push(record)
-                    .and_then(|()| anchor.map_or(Ok(()), |a| a.check(record)));
+                    .and_then(|()| anchor.map_or(Ok(()), |a| a.check(record)))
+                    .and_then(|()| texts_intact(record, &texts));
                 if let Err(broken) = checked {
                     return Ok(Verification::Broken(broken));
                 }
@@ -96,4 +109,68 @@ impl App {
             at: self.now(),
         })
     }
+}
+
+/// The filters of a read of the trail, for its own record: only those given.
+fn described(filter: &AuditFilter) -> serde_json::Value {
+    let mut out = serde_json::Map::new();
+    let mut put = |key: &str, value: Option<String>| {
+        if let Some(v) = value {
+            out.insert(key.to_owned(), serde_json::Value::String(v));
+        }
+    };
+    put("actor", filter.actor.clone());
+    put("target_type", filter.target_type.clone());
+    put("target_id", filter.target_id.clone());
+    put("action", filter.action.clone());
+    put("from", filter.from.map(|t| t.to_rfc3339()));
+    put("until", filter.until.map(|t| t.to_rfc3339()));
+    put("before_seq", filter.before_seq.map(|s| s.to_string()));
+    put(
+        "kind",
+        filter.kind.map(|k| {
+            match k {
+                audit::RecordKind::Changes => "changes",
+                audit::RecordKind::Reads => "reads",
+            }
+            .to_owned()
+        }),
+    );
+    serde_json::Value::Object(out)
+}
+
+/// The long texts the records of a batch refer to, as stored.
+async fn stored_texts(
+    conn: &mut mamori_store::AnyConnection,
+    batch: &[AuditRecord],
+) -> Result<HashMap<String, String>, AppError> {
+    let mut hashes: Vec<String> = batch.iter().flat_map(references).collect();
+    if hashes.is_empty() {
+        return Ok(HashMap::new());
+    }
+    hashes.sort();
+    hashes.dedup();
+    Ok(audit::blobs(conn, &hashes).await?)
+}
+
+fn references(record: &AuditRecord) -> Vec<String> {
+    [&record.entry.before, &record.entry.after]
+        .into_iter()
+        .flatten()
+        .flat_map(|state| blob_refs(state))
+        .collect()
+}
+
+/// Every long text the record refers to is stored and still has its hash. The record's chain
+/// hash covers the reference, so this carries the chain over to the text.
+fn texts_intact(record: &AuditRecord, texts: &HashMap<String, String>) -> Result<(), ChainBreak> {
+    for hash in references(record) {
+        if texts.get(&hash).map(|t| blob_hash(t)).as_deref() != Some(hash.as_str()) {
+            return Err(ChainBreak::BlobMismatch {
+                seq: record.seq,
+                hash,
+            });
+        }
+    }
+    Ok(())
 }

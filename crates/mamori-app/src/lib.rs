@@ -23,6 +23,7 @@ pub mod notify;
 pub mod org_import;
 pub mod organization;
 pub mod policy;
+pub mod reads;
 pub mod risks;
 pub mod roles;
 pub mod settings;

@@ -20,7 +20,8 @@ use mamori_store::{AnyConnection, WriteTx, audit, org};
 use serde::Serialize;
 
 use crate::access::OrgEditor;
-use crate::{App, AppError, CurrentUser};
+use crate::reads::{Exported, Read};
+use crate::{App, AppError, CurrentUser, RequestMeta};
 
 /// What a file holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -731,6 +732,38 @@ impl App {
         kind: ImportKind,
         format: ExportFormat,
     ) -> Result<Vec<u8>, AppError> {
+        Ok(self.export_org_counted(body, kind, format).await?.0)
+    }
+
+    /// The export for an editor of the organization, recorded in the audit trail as a read of
+    /// the staff list (or of the units).
+    pub async fn export_org_for(
+        &self,
+        user: &CurrentUser,
+        _may: &OrgEditor,
+        kind: ImportKind,
+        format: ExportFormat,
+        meta: &RequestMeta,
+    ) -> Result<Vec<u8>, AppError> {
+        let (bytes, rows) = self
+            .export_org_counted(user.body()?.id, kind, format)
+            .await?;
+        let what = match kind {
+            ImportKind::People => Exported::People,
+            ImportKind::Units => Exported::Units,
+        };
+        let read = Read::export(what, None, format.key(), rows);
+        self.record_read(user, read, meta).await?;
+        Ok(bytes)
+    }
+
+    /// The file and its number of rows.
+    async fn export_org_counted(
+        &self,
+        body: BodyId,
+        kind: ImportKind,
+        format: ExportFormat,
+    ) -> Result<(Vec<u8>, usize), AppError> {
         let mut conn = self.store().conn().await?;
         let today = self.today();
         let units = org::units_on(&mut conn, body, today).await?;
@@ -761,6 +794,7 @@ impl App {
                     ExportFormat::Xlsx => org_table::people_xlsx(&rows),
                     ExportFormat::Csv(enc) => org_table::people_csv(&rows, enc),
                 }
+                .map(|bytes| (bytes, rows.len()))
                 .map_err(export_err)
             }
             ImportKind::Units => {
@@ -781,6 +815,7 @@ impl App {
                     ExportFormat::Xlsx => org_table::units_xlsx(&rows),
                     ExportFormat::Csv(enc) => org_table::units_csv(&rows, enc),
                 }
+                .map(|bytes| (bytes, rows.len()))
                 .map_err(export_err)
             }
         }
@@ -792,4 +827,14 @@ impl App {
 pub enum ExportFormat {
     Xlsx,
     Csv(CsvEncoding),
+}
+
+impl ExportFormat {
+    /// `xlsx` or `csv`, for the record of the export.
+    pub fn key(self) -> &'static str {
+        match self {
+            ExportFormat::Xlsx => "xlsx",
+            ExportFormat::Csv(_) => "csv",
+        }
+    }
 }

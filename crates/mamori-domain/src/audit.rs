@@ -12,6 +12,11 @@ use sha2::{Digest, Sha256};
 /// The `prev_hash` of the first record.
 pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
+/// The action prefix of a read: opening or taking away what the policy protects (`read.asset`,
+/// `read.export`, `read.audit`, `read.attachment`). Reads share the chain with the changes, so
+/// deleting one is detected the same way.
+pub const READ_PREFIX: &str = "read.";
+
 /// Who caused a change: an account, or the system itself (start-up, demo loading, migrations).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Actor {
@@ -83,6 +88,11 @@ impl AuditEntry {
     pub fn request(mut self, request_id: Option<String>) -> Self {
         self.request_id = request_id;
         self
+    }
+
+    /// Whether the record is of a read rather than a change.
+    pub fn is_read(&self) -> bool {
+        self.action.starts_with(READ_PREFIX)
     }
 }
 
@@ -163,6 +173,123 @@ impl AuditRecord {
     }
 }
 
+// ---------------------------------------------------------------------------------------------
+// Long texts of a recorded state, stored once
+
+/// A string of a recorded state at least this long (in bytes) is stored once, apart from the
+/// record, and the record keeps `{"$blob": "<sha256>"}` in its place. An unchanged clause text
+/// is then not written again by every later transition of its edition.
+pub const BLOB_MIN_BYTES: usize = 1024;
+
+/// The key of a reference to a stored text. No recorded state has a field of this name.
+pub const BLOB_KEY: &str = "$blob";
+
+/// The SHA-256 of a stored text, hex: its key.
+pub fn blob_hash(content: &str) -> String {
+    hex::encode(Sha256::digest(content.as_bytes()))
+}
+
+/// A recorded state with its long strings taken out: the JSON text to record and the texts to
+/// store once, by hash. A text that is not JSON, or holds no long string, is returned as it is.
+pub fn compact_state(json: &str) -> (String, Vec<(String, String)>) {
+    if json.len() < BLOB_MIN_BYTES {
+        return (json.to_owned(), Vec::new());
+    }
+    let Ok(mut value) = serde_json::from_str::<serde_json::Value>(json) else {
+        return (json.to_owned(), Vec::new());
+    };
+    let mut blobs = Vec::new();
+    take_long_strings(&mut value, &mut blobs);
+    if blobs.is_empty() {
+        return (json.to_owned(), blobs);
+    }
+    (
+        serde_json::to_string(&value).unwrap_or_else(|_| json.to_owned()),
+        blobs,
+    )
+}
+
+fn take_long_strings(value: &mut serde_json::Value, blobs: &mut Vec<(String, String)>) {
+    use serde_json::Value;
+    match value {
+        Value::String(s) if s.len() >= BLOB_MIN_BYTES => {
+            let content = std::mem::take(s);
+            let hash = blob_hash(&content);
+            *value = serde_json::json!({ BLOB_KEY: hash });
+            if !blobs.iter().any(|(h, _)| *h == hash) {
+                blobs.push((hash, content));
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(|v| take_long_strings(v, blobs)),
+        Value::Object(map) => map.values_mut().for_each(|v| take_long_strings(v, blobs)),
+        _ => {}
+    }
+}
+
+/// The hashes of the stored texts a recorded state refers to.
+pub fn blob_refs(json: &str) -> Vec<String> {
+    if !json.contains(BLOB_KEY) {
+        return Vec::new();
+    }
+    let Ok(value) = serde_json::from_str::<serde_json::Value>(json) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    walk_refs(&value, &mut |hash| {
+        if !out.iter().any(|h| h == hash) {
+            out.push(hash.to_owned());
+        }
+    });
+    out
+}
+
+/// The recorded state with each reference replaced by its text (`texts` gives the text of a
+/// hash; a reference without one is left as it is).
+pub fn expand_state(json: &str, texts: &dyn Fn(&str) -> Option<String>) -> String {
+    if !json.contains(BLOB_KEY) {
+        return json.to_owned();
+    }
+    let Ok(mut value) = serde_json::from_str::<serde_json::Value>(json) else {
+        return json.to_owned();
+    };
+    put_back(&mut value, texts);
+    serde_json::to_string(&value).unwrap_or_else(|_| json.to_owned())
+}
+
+fn reference(value: &serde_json::Value) -> Option<&str> {
+    let map = value.as_object()?;
+    if map.len() != 1 {
+        return None;
+    }
+    map.get(BLOB_KEY)?
+        .as_str()
+        .filter(|h| h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+fn walk_refs(value: &serde_json::Value, found: &mut dyn FnMut(&str)) {
+    if let Some(hash) = reference(value) {
+        found(hash);
+        return;
+    }
+    match value {
+        serde_json::Value::Array(items) => items.iter().for_each(|v| walk_refs(v, found)),
+        serde_json::Value::Object(map) => map.values().for_each(|v| walk_refs(v, found)),
+        _ => {}
+    }
+}
+
+fn put_back(value: &mut serde_json::Value, texts: &dyn Fn(&str) -> Option<String>) {
+    if let Some(text) = reference(value).and_then(texts) {
+        *value = serde_json::Value::String(text);
+        return;
+    }
+    match value {
+        serde_json::Value::Array(items) => items.iter_mut().for_each(|v| put_back(v, texts)),
+        serde_json::Value::Object(map) => map.values_mut().for_each(|v| put_back(v, texts)),
+        _ => {}
+    }
+}
+
 /// Why the chain is broken at a record.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ChainBreak {
@@ -184,6 +311,10 @@ pub enum ChainBreak {
         "記録 {seq}: 控え（アンカー）のハッシュと一致しません — 控えを取った後に記録が作り直されました"
     )]
     AnchorMismatch { seq: i64 },
+    #[error(
+        "記録 {seq}: 別に保存した長い文（{hash}）がないか、ハッシュと一致しません — 保存した文の削除または改ざん"
+    )]
+    BlobMismatch { seq: i64, hash: String },
 }
 
 impl ChainBreak {
@@ -193,7 +324,7 @@ impl ChainBreak {
             Self::HeadMismatch { found_seq, .. } | Self::BehindAnchor { found_seq, .. } => {
                 *found_seq
             }
-            Self::AnchorMismatch { seq } => *seq,
+            Self::AnchorMismatch { seq } | Self::BlobMismatch { seq, .. } => *seq,
         }
     }
 }
@@ -322,6 +453,46 @@ mod tests {
             out.push(rec);
         }
         out
+    }
+
+    #[test]
+    fn a_long_text_is_taken_out_once_and_put_back_unchanged() {
+        let clause = "第五条 情報資産の取扱い。".repeat(200);
+        let state = serde_json::json!({
+            "status": "draft",
+            "clauses": [{"id": "L-1", "text": clause}, {"id": "L-2", "text": clause}],
+            "title": "短い文",
+        })
+        .to_string();
+        let (compact, blobs) = compact_state(&state);
+        // One text, stored once, though it appears twice.
+        assert_eq!(blobs.len(), 1);
+        assert_eq!(blobs[0].1, clause);
+        assert_eq!(blobs[0].0, blob_hash(&clause));
+        assert!(compact.len() < 300, "{compact}");
+        assert!(compact.contains("短い文"));
+        assert_eq!(blob_refs(&compact), [blobs[0].0.clone()]);
+        let back = expand_state(&compact, &|h| {
+            blobs.iter().find(|(k, _)| k == h).map(|(_, t)| t.clone())
+        });
+        let a: serde_json::Value = serde_json::from_str(&back).unwrap();
+        let b: serde_json::Value = serde_json::from_str(&state).unwrap();
+        assert_eq!(a, b);
+        // The next transition's state shares the text: the same reference.
+        let next = state.replace("\"draft\"", "\"submitted\"");
+        let (_, again) = compact_state(&next);
+        assert_eq!(again[0].0, blobs[0].0);
+    }
+
+    #[test]
+    fn a_short_state_or_text_that_is_not_json_is_recorded_as_it_is() {
+        let short = r#"{"name":"市民課"}"#;
+        assert_eq!(compact_state(short), (short.to_owned(), Vec::new()));
+        let not_json = "x".repeat(BLOB_MIN_BYTES * 2);
+        assert_eq!(compact_state(&not_json), (not_json.clone(), Vec::new()));
+        assert!(blob_refs(short).is_empty());
+        // An object that merely looks like a reference but holds no hash is not one.
+        assert!(blob_refs(r#"{"$blob":"not-a-hash"}"#).is_empty());
     }
 
     fn verify(records: &[AuditRecord], head: Option<(i64, &str)>) -> Result<u64, ChainBreak> {

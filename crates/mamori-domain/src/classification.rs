@@ -572,6 +572,19 @@ pub struct ClassificationScheme {
     name: String,
     axes: Vec<Axis>,
     rules: Vec<HandlingRule>,
+    read_log: ReadLog,
+}
+
+/// From which level on opening an asset is written into the audit trail (「閲覧の記録」): by
+/// default the highest level of the first axis (機密性３, 重要性分類Ⅰ).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ReadLog {
+    pub axis: String,
+    pub at_or_above: String,
+    #[serde(skip)]
+    axis_index: usize,
+    #[serde(skip)]
+    threshold: usize,
 }
 
 /// A classification under a scheme: one level per axis. Built only by
@@ -682,17 +695,39 @@ impl ClassificationScheme {
         &self.rules
     }
 
+    /// From which level on reads are recorded.
+    pub fn read_log(&self) -> &ReadLog {
+        &self.read_log
+    }
+
+    /// Whether opening an asset of this classification is written into the audit trail.
+    pub fn read_is_recorded(&self, classification: &Classification) -> Result<bool, DomainError> {
+        let ranks = self.ranks(classification)?;
+        Ok(ranks
+            .get(self.read_log.axis_index)
+            .is_some_and(|&rank| rank >= self.read_log.threshold))
+    }
+
+    /// The condition of the read log in words: 「機密性３」, 「重要性分類Ⅱ以上」.
+    pub fn read_log_label(&self) -> String {
+        self.condition_words(self.read_log.axis_index, self.read_log.threshold)
+    }
+
     /// The condition of a rule in words: 「機密性２以上」, 「重要性分類Ⅰ」, 「全ての情報資産」.
     pub fn condition_label(&self, rule: &HandlingRule) -> String {
-        let Some(axis) = self.axes.get(rule.axis_index) else {
+        self.condition_words(rule.axis_index, rule.threshold)
+    }
+
+    fn condition_words(&self, axis_index: usize, threshold: usize) -> String {
+        let Some(axis) = self.axes.get(axis_index) else {
             return String::new();
         };
-        let Some(level) = axis.levels.get(rule.threshold) else {
+        let Some(level) = axis.levels.get(threshold) else {
             return String::new();
         };
-        if rule.threshold == 0 {
+        if threshold == 0 {
             "全ての情報資産".to_owned()
-        } else if rule.threshold + 1 == axis.levels.len() {
+        } else if threshold + 1 == axis.levels.len() {
             level.name.clone()
         } else {
             format!("{}以上", level.name)
@@ -1040,6 +1075,16 @@ struct RawScheme {
     axes: Vec<RawAxis>,
     #[serde(default)]
     rules: Vec<RawRule>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    read_log: Option<RawReadLog>,
+}
+
+/// `[read_log] axis = "confidentiality", at_or_above = "3"`.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawReadLog {
+    axis: String,
+    at_or_above: String,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -1126,6 +1171,10 @@ impl From<&ClassificationScheme> for RawScheme {
                     as_needed: r.as_needed,
                 })
                 .collect(),
+            read_log: Some(RawReadLog {
+                axis: scheme.read_log.axis.clone(),
+                at_or_above: scheme.read_log.at_or_above.clone(),
+            }),
         }
     }
 }
@@ -1211,13 +1260,49 @@ impl RawScheme {
         for (i, raw) in self.rules.into_iter().enumerate() {
             rules.push(raw.validate(i + 1, &axes)?);
         }
+        let read_log = read_log_of(self.read_log, &axes)?;
         Ok(ClassificationScheme {
             id: self.id.trim().to_owned(),
             name: self.name.trim().to_owned(),
             axes,
             rules,
+            read_log,
         })
     }
+}
+
+/// The scheme's `[read_log]`, or the highest level of its first axis when it has none.
+fn read_log_of(raw: Option<RawReadLog>, axes: &[Axis]) -> Result<ReadLog, DomainError> {
+    let field = "閲覧の記録（read_log）";
+    let Some(raw) = raw else {
+        let (axis, top) = axes
+            .first()
+            .and_then(|a| a.levels.last().map(|l| (a, l)))
+            .ok_or_else(|| DomainError::new("軸", "軸を一つ以上定めてください"))?;
+        return Ok(ReadLog {
+            axis: axis.key.clone(),
+            at_or_above: top.key.clone(),
+            axis_index: 0,
+            threshold: axis.levels.len() - 1,
+        });
+    };
+    let (axis_index, axis) = axes
+        .iter()
+        .enumerate()
+        .find(|(_, a)| a.key == raw.axis)
+        .ok_or_else(|| DomainError::new(field, format!("軸「{}」がありません", raw.axis)))?;
+    let threshold = axis.rank(&raw.at_or_above).ok_or_else(|| {
+        DomainError::new(
+            field,
+            format!("区分「{}」は{}にありません", raw.at_or_above, axis.name),
+        )
+    })?;
+    Ok(ReadLog {
+        axis: raw.axis,
+        at_or_above: raw.at_or_above,
+        axis_index,
+        threshold,
+    })
 }
 
 impl RawAxis {
@@ -1954,6 +2039,62 @@ clause = "S-2.(2)⑧(イ)"
                 assert_eq!(s.parse_classification(&c.to_string()).unwrap(), c);
             }
         }
+    }
+
+    #[test]
+    fn reads_are_recorded_from_the_level_the_scheme_names() {
+        let g = guideline();
+        let recorded = |s: &ClassificationScheme, text: &str| {
+            s.read_is_recorded(&s.parse_classification(text).unwrap())
+                .unwrap()
+        };
+        assert!(recorded(&g, "機密性３・完全性１・可用性１"));
+        // The highest integrity and availability do not make a read worth recording.
+        assert!(!recorded(&g, "機密性２・完全性２・可用性２"));
+        assert_eq!(g.read_log_label(), "機密性３");
+        let i = importance();
+        assert!(recorded(&i, "重要性分類Ⅰ"));
+        assert!(!recorded(&i, "重要性分類Ⅱ"));
+        assert_eq!(i.read_log_label(), "重要性分類Ⅰ");
+        // The body may lower the threshold; a written scheme keeps it.
+        let lowered = IMPORTANCE_FOUR_TOML.replace(
+            "at_or_above = \"I\"\n\n[[axes]]",
+            "at_or_above = \"II\"\n\n[[axes]]",
+        );
+        let lowered = ClassificationScheme::from_toml(&lowered).unwrap();
+        assert!(recorded(&lowered, "重要性分類Ⅱ"));
+        assert!(!recorded(&lowered, "重要性分類Ⅲ"));
+        assert_eq!(lowered.read_log_label(), "重要性分類Ⅱ以上");
+        let again = ClassificationScheme::from_toml(&lowered.to_toml().unwrap()).unwrap();
+        assert_eq!(again.read_log(), lowered.read_log());
+    }
+
+    #[test]
+    fn a_scheme_without_a_read_log_records_its_first_axis_highest_level() {
+        let text = GUIDELINE_TOML.replace(
+            "[read_log]\naxis = \"confidentiality\"\nat_or_above = \"3\"\n",
+            "",
+        );
+        assert_ne!(text, GUIDELINE_TOML);
+        let s = ClassificationScheme::from_toml(&text).unwrap();
+        assert_eq!(s.read_log(), guideline().read_log());
+    }
+
+    #[test]
+    fn a_read_log_naming_no_level_is_refused_with_the_field() {
+        let text = GUIDELINE_TOML.replace(
+            "at_or_above = \"3\"\n\n[[axes]]",
+            "at_or_above = \"9\"\n\n[[axes]]",
+        );
+        let e = ClassificationScheme::from_toml(&text).unwrap_err();
+        assert_eq!(e.field, "閲覧の記録（read_log）");
+        assert!(e.message.contains("「9」"), "{}", e.message);
+        let text = GUIDELINE_TOML.replace(
+            "axis = \"confidentiality\"\nat_or_above",
+            "axis = \"secrecy\"\nat_or_above",
+        );
+        let e = ClassificationScheme::from_toml(&text).unwrap_err();
+        assert!(e.message.contains("secrecy"), "{}", e.message);
     }
 
     // -- properties over randomly generated schemes -------------------------------------------

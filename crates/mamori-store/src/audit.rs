@@ -2,7 +2,11 @@
 //! in order for verification.
 
 use chrono::{DateTime, Utc};
-use mamori_domain::audit::{Actor, AuditEntry, AuditRecord};
+use std::collections::HashMap;
+
+use mamori_domain::audit::{
+    Actor, AuditEntry, AuditRecord, READ_PREFIX, blob_refs, compact_state, expand_state,
+};
 use sqlx::{AnyConnection, Row};
 
 use crate::{StoreError, WriteTx, time};
@@ -16,6 +20,9 @@ pub async fn append(
 ) -> Result<AuditRecord, StoreError> {
     let (seq, hash) = head(tx.conn()).await?;
     let prev = (seq > 0).then_some((seq, hash.as_str()));
+    let mut entry = entry;
+    entry.before = store_long_texts(tx, entry.before.take()).await?;
+    entry.after = store_long_texts(tx, entry.after.take()).await?;
     let record = AuditRecord::seal(prev, at, entry);
     let e = &record.entry;
     sqlx::query(
@@ -46,6 +53,76 @@ pub async fn append(
     Ok(record)
 }
 
+/// Takes the long texts out of a recorded state into `audit_blobs` (each text once, whatever
+/// number of records refer to it) and returns the state to record.
+async fn store_long_texts(
+    tx: &mut WriteTx,
+    state: Option<String>,
+) -> Result<Option<String>, StoreError> {
+    let Some(state) = state else { return Ok(None) };
+    let (compact, blobs) = compact_state(&state);
+    for (hash, content) in blobs {
+        sqlx::query(
+            "INSERT INTO audit_blobs (hash, content) VALUES ($1, $2) ON CONFLICT (hash) DO NOTHING",
+        )
+        .bind(&hash)
+        .bind(&content)
+        .execute(tx.conn())
+        .await?;
+    }
+    Ok(Some(compact))
+}
+
+/// The stored texts of these hashes (a hash not stored is absent).
+pub async fn blobs(
+    conn: &mut AnyConnection,
+    hashes: &[String],
+) -> Result<HashMap<String, String>, StoreError> {
+    let mut out = HashMap::new();
+    for chunk in hashes.chunks(200) {
+        let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "SELECT hash, content FROM audit_blobs WHERE hash IN ({})",
+            marks.join(", ")
+        );
+        let mut query = sqlx::query(&sql);
+        for hash in chunk {
+            query = query.bind(hash);
+        }
+        for row in query.fetch_all(&mut *conn).await? {
+            out.insert(row.try_get("hash")?, row.try_get("content")?);
+        }
+    }
+    Ok(out)
+}
+
+/// Puts the stored texts back into the states of records read for display. Such a record no
+/// longer hashes to its chain hash: the verifier reads the chain with [`batch_after`] instead.
+async fn expand(conn: &mut AnyConnection, records: &mut [AuditRecord]) -> Result<(), StoreError> {
+    let mut hashes: Vec<String> = Vec::new();
+    for r in records.iter() {
+        for state in [&r.entry.before, &r.entry.after].into_iter().flatten() {
+            hashes.extend(blob_refs(state));
+        }
+    }
+    if hashes.is_empty() {
+        return Ok(());
+    }
+    hashes.sort();
+    hashes.dedup();
+    let texts = blobs(conn, &hashes).await?;
+    let lookup = |h: &str| texts.get(h).cloned();
+    for r in records.iter_mut() {
+        for state in [&mut r.entry.before, &mut r.entry.after]
+            .into_iter()
+            .flatten()
+        {
+            *state = expand_state(state, &lookup);
+        }
+    }
+    Ok(())
+}
+
 /// The chain head: the last sequence number (0 when empty) and its hash.
 pub async fn head(conn: &mut AnyConnection) -> Result<(i64, String), StoreError> {
     let row = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
@@ -68,12 +145,21 @@ pub struct AuditFilter {
     pub until: Option<DateTime<Utc>>,
     /// Keyset cursor: only records with a smaller `seq` (the next page, newest first).
     pub before_seq: Option<i64>,
+    /// Changes only, or reads only.
+    pub kind: Option<RecordKind>,
+}
+
+/// Changes (and sign-ins) or reads ([`mamori_domain::audit::READ_PREFIX`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RecordKind {
+    Changes,
+    Reads,
 }
 
 const COLUMNS: &str = "seq, at, actor_id, actor_label, body_id, action, target_type, target_id, \
                        before_json, after_json, request_id, prev_hash, hash";
 
-/// Newest first, at most `limit` records. Paging by `seq` (keyset) keeps every page as fast as
+/// Newest first, at most `limit` records, with their long texts put back. Paging by `seq` (keyset) keeps every page as fast as
 /// the first, however long the trail grows.
 pub async fn list(
     conn: &mut AnyConnection,
@@ -104,6 +190,12 @@ pub async fn list(
     if let Some(v) = filter.until {
         push("at < ?", time::text(v));
     }
+    let reads = format!("{READ_PREFIX}%");
+    match filter.kind {
+        Some(RecordKind::Reads) => push("action LIKE ?", reads),
+        Some(RecordKind::Changes) => push("action NOT LIKE ?", reads),
+        None => {}
+    }
     let mut sql = format!("SELECT {COLUMNS} FROM audit_log");
     let mut conditions = clauses;
     let seq_bind = binds.len() + 1;
@@ -125,12 +217,18 @@ pub async fn list(
     if let Some(seq) = filter.before_seq {
         query = query.bind(seq);
     }
-    let rows = query.fetch_all(conn).await?;
-    rows.iter().map(record_from_row).collect()
+    let rows = query.fetch_all(&mut *conn).await?;
+    let mut records = rows
+        .iter()
+        .map(record_from_row)
+        .collect::<Result<Vec<_>, _>>()?;
+    expand(conn, &mut records).await?;
+    Ok(records)
 }
 
-/// Records with `seq` greater than `after`, oldest first: the verifier reads the chain in
-/// batches of this, so memory stays flat at millions of rows.
+/// Records with `seq` greater than `after`, oldest first, as chained (long texts as their
+/// references): the verifier reads the chain in batches of this, so memory stays flat at
+/// millions of rows.
 pub async fn batch_after(
     conn: &mut AnyConnection,
     after: i64,

@@ -234,7 +234,7 @@ async fn audit(
     let filter = q.to_filter().map_err(|e| fail(e.into()))?;
     let page = state
         .app
-        .audit_page(&reader, &filter, 100)
+        .audit_page(&user, &reader, &filter, 100, &crate::pages::meta(&rid))
         .await
         .map_err(fail)?;
     let parse = |json: &Option<String>| json.as_deref().and_then(|t| serde_json::from_str(t).ok());

@@ -302,7 +302,8 @@ pub async fn bench(app: &App, samples: usize) -> anyhow::Result<Vec<Figure>> {
     let detail = time_each(samples, move |i| {
         let id: AssetId = pick(i + 1);
         async move {
-            app.asset(user, id).await?;
+            app.asset(user, id, &mamori_app::RequestMeta::default())
+                .await?;
             Ok(1)
         }
     })

@@ -1175,6 +1175,25 @@ async fn a_file_attached_on_the_form_is_kept_with_the_application_and_read_back(
             .contains("filename*=UTF-8''")
     );
     assert_eq!(r.bytes().await.unwrap().to_vec(), pdf);
+    // The download is in the audit trail: who took which file of which application.
+    let reads = mamori_store::audit::list(
+        &mut conn,
+        &mamori_store::audit::AuditFilter {
+            action: Some("read.attachment".into()),
+            ..Default::default()
+        },
+        10,
+    )
+    .await
+    .unwrap();
+    assert_eq!(reads.len(), 1);
+    assert_eq!(reads[0].entry.actor.label, "kacho");
+    assert_eq!(reads[0].entry.target_id, file.id.to_string());
+    let detail = reads[0].entry.after.as_deref().unwrap();
+    assert!(
+        detail.contains("取決め書.pdf") && detail.contains(&id.to_string()),
+        "{detail}"
+    );
     // Not another application's file.
     let other = t
         .app

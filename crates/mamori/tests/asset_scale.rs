@@ -62,7 +62,11 @@ async fn generated_register_pages_through_once_and_class_filter_keeps_to_the_sch
     let mut kinds = HashSet::new();
     let mut linked = 0;
     for id in &all {
-        let detail = t.app.asset(&user, *id).await.unwrap();
+        let detail = t
+            .app
+            .asset(&user, *id, &mamori_app::RequestMeta::default())
+            .await
+            .unwrap();
         kinds.insert(detail.asset.kind);
         linked += detail.derived_from.len() + detail.holds.len();
         classes.insert(*id, detail.asset.classification);

@@ -89,6 +89,15 @@ async fn audited(t: &TestApp, target: &str) -> Vec<String> {
     actions
 }
 
+/// How many times opening the asset was recorded (`read.asset`).
+async fn opened(t: &TestApp, id: &str) -> usize {
+    audited(t, id)
+        .await
+        .iter()
+        .filter(|a| *a == "read.asset")
+        .count()
+}
+
 /// How many records of the register (asset.*) the audit trail holds: sign-ins and tokens the
 /// test itself makes are left out.
 async fn asset_audit(t: &TestApp) -> usize {
@@ -270,7 +279,11 @@ async fn transport_of_a_confidential_medium_waits_for_permission_and_changes_not
     let after = by_id(&t, id).await;
     assert_eq!(after, before);
     let u = user(&t, "shokuin").await;
-    let detail = t.app.asset(&u, id).await.unwrap();
+    let detail = t
+        .app
+        .asset(&u, id, &mamori_app::RequestMeta::default())
+        .await
+        .unwrap();
     assert_eq!(detail.events.len(), 1);
     assert!(detail.events[0].awaiting);
     assert_eq!(detail.events[0].action, Action::Transport);
@@ -811,7 +824,7 @@ async fn keyset_pages_cover_every_asset_exactly_once() {
 async fn checks_on(t: &TestApp, id: AssetId) -> Vec<&'static str> {
     let u = user(t, "tokatsu").await;
     t.app
-        .asset(&u, id)
+        .asset(&u, id, &mamori_app::RequestMeta::default())
         .await
         .unwrap()
         .findings
@@ -1035,7 +1048,12 @@ async fn the_single_axis_scheme_with_one_highest_works_end_to_end() {
     .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let medium = asset_of(&r);
+    // Opening it is recorded: Ⅰ is the read-log level of this scheme; Ⅱ is not recorded.
+    let (status, _) = t.page(&shokuin, &format!("/assets/{}", second.id)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(opened(&t, &second.id.to_string()).await, 0);
     let (_, html) = t.page(&shokuin, &format!("/assets/{medium}")).await;
+    assert_eq!(opened(&t, &medium.to_string()).await, 1);
     assert!(html.contains("引き継ぐ分類: 重要性分類Ⅰ"), "{html}");
     let label_start = html.find(r#"<p class="asset-label">"#).unwrap() + 23;
     let label = &html[label_start..label_start + html[label_start..].find("</p>").unwrap()];

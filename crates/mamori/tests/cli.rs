@@ -16,7 +16,7 @@ fn stderr(o: &std::process::Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
-/// Changes the audit table behind the application's back, as someone with database access
+/// Changes the audit tables behind the application's back, as someone with database access
 /// could: first removing the append-only triggers, then running `sql`.
 async fn tamper(t: &TestApp, sql: &str) {
     let mut conn = AnyConnection::connect(&t.db.url_string()).await.unwrap();
@@ -27,6 +27,13 @@ async fn tamper(t: &TestApp, sql: &str) {
         DatabaseUrl::Postgres(_) => "DROP TRIGGER IF EXISTS audit_log_no_update ON audit_log;",
     };
     conn.execute(drop_triggers).await.unwrap();
+    let drop_blob_triggers = match &t.db.url {
+        DatabaseUrl::Sqlite(_) => {
+            "DROP TRIGGER IF EXISTS audit_blobs_no_update; DROP TRIGGER IF EXISTS audit_blobs_no_delete;"
+        }
+        DatabaseUrl::Postgres(_) => "DROP TRIGGER IF EXISTS audit_blobs_no_update ON audit_blobs;",
+    };
+    conn.execute(drop_blob_triggers).await.unwrap();
     conn.execute(sql).await.unwrap();
     conn.close().await.unwrap();
 }
@@ -145,6 +152,98 @@ async fn audit_verify_names_an_edited_row() {
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("通し番号 7"), "{}", stderr(&out));
     assert!(stderr(&out).contains("改ざん"));
+}
+
+#[tokio::test]
+async fn a_long_text_is_recorded_once_and_verify_catches_it_edited_or_removed() {
+    use mamori_app::RequestMeta;
+    use mamori_app::policy::ProfileChange;
+    use mamori_domain::policy::LocalClause;
+    let t = TestApp::spawn().await;
+    let n = t.policy_draft(vec![]).await;
+    let editor = t.user("tokatsu").await;
+    let may = editor.policy_editor().unwrap();
+    let first = t.audit_count().await;
+    // A provision at the length limit, then four more changes of the same edition: each records
+    // the edition's state before and after, with the long provision in both.
+    let long = "情報資産を庁外へ持ち出すときは、所属長の許可を得なければならない。".repeat(600);
+    let long: String = long.chars().take(20_000).collect();
+    let clause = |key: &str, number: &str, text: String| LocalClause {
+        key: key.into(),
+        number: number.into(),
+        title: "独自の規定".into(),
+        text,
+        after: None,
+    };
+    let change = |c: ProfileChange| {
+        let (t, editor, may) = (&t, &editor, &may);
+        async move {
+            t.app
+                .change_policy_profile(editor, may, n, c, &RequestMeta::default())
+                .await
+                .unwrap();
+        }
+    };
+    change(ProfileChange::AddLocal(clause(
+        "local-long",
+        "6.9",
+        long.clone(),
+    )))
+    .await;
+    for i in 0..4 {
+        let number = format!("7.{i}");
+        change(ProfileChange::AddLocal(clause(
+            &format!("local-{i}"),
+            &number,
+            "短い規定。".into(),
+        )))
+        .await;
+    }
+    let mut conn = t.app.store().conn().await.unwrap();
+    let stored: i64 = sqlx::query_scalar(
+        "SELECT CAST(COALESCE(SUM(LENGTH(before_json)), 0) + COALESCE(SUM(LENGTH(after_json)), 0) AS BIGINT) FROM audit_log WHERE seq > $1",
+    )
+    .bind(first)
+    .fetch_one(&mut *conn)
+    .await
+    .unwrap();
+    let blobs: Vec<String> = sqlx::query_scalar("SELECT content FROM audit_blobs")
+        .fetch_all(&mut *conn)
+        .await
+        .unwrap();
+    // Nine states hold the provision (the first record's after, then before and after of four),
+    // yet its text is stored once.
+    assert_eq!(blobs, std::slice::from_ref(&long));
+    assert!(
+        stored < 2 * 20_000,
+        "the records hold references, less than two copies of the text where there were nine: \
+         {stored} characters"
+    );
+    // Read back for the screen, the text is in place.
+    let newest = mamori_store::audit::list(&mut conn, &Default::default(), 1)
+        .await
+        .unwrap();
+    assert!(newest[0].entry.after.as_deref().unwrap().contains(&long));
+    drop(conn);
+    let out = verify(&t);
+    assert!(out.status.success(), "{}", stderr(&out));
+
+    // The text edited behind the application's back: the first record referring to it is named.
+    let first_ref = first + 1;
+    tamper(&t, "UPDATE audit_blobs SET content = 'すり替えた規定'").await;
+    let out = verify(&t);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains(&format!("通し番号 {first_ref}")),
+        "{}",
+        stderr(&out)
+    );
+    assert!(stderr(&out).contains("長い文"), "{}", stderr(&out));
+    // And removed.
+    tamper(&t, "DELETE FROM audit_blobs").await;
+    let out = verify(&t);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("長い文"), "{}", stderr(&out));
 }
 
 #[tokio::test]

@@ -392,6 +392,11 @@ async fn both_classification_schemes_answer_the_handling_questions_in_the_bodys_
     .await;
     let (_, html) = t.page(&tokatsu, "/policy/3").await;
     assert!(html.contains("重要性による分類"));
+    // Reads are recorded from the scheme's own highest level.
+    assert!(
+        html.contains("閲覧の記録: <strong>重要性分類Ⅰ</strong>"),
+        "{html}"
+    );
     assert!(handling_row(&html, "重要性分類Ⅰ")[TRANSPORT].contains("所属長の許可"));
     assert!(handling_row(&html, "重要性分類Ⅱ")[TRANSPORT].contains("所属長の許可"));
     assert!(!handling_row(&html, "重要性分類Ⅲ")[TRANSPORT].contains("許可"));

@@ -451,20 +451,22 @@ pub async fn ledger(
     let fail = failing(&rid);
     let ApiUser(user) = user?;
     let filter = q.filter().map_err(&fail)?;
-    let (kind, rows) = state
-        .app
-        .ledger(&user, &clause, &filter)
-        .await
-        .map_err(&fail)?;
     if q.format.as_deref() == Some("xlsx") {
-        let bytes = mamori_io::ledger::ledger_xlsx(&kind.name, &rows)
-            .map_err(|e| fail(AppError::Internal(format!("ledger workbook: {e}"))))?;
-        let name = format!("{}台帳.xlsx", kind.name);
+        let (bytes, name) = state
+            .app
+            .ledger_workbook(&user, &clause, &filter, &meta(&rid))
+            .await
+            .map_err(&fail)?;
         return Ok(download(
             bytes,
             &name,
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         ));
     }
+    let (_, rows) = state
+        .app
+        .ledger(&user, &clause, &filter)
+        .await
+        .map_err(&fail)?;
     Ok(Json(rows.iter().map(ledger_dto).collect::<Vec<_>>()).into_response())
 }

@@ -360,7 +360,11 @@ pub async fn detail(
     let fail = failing(&rid);
     let ApiUser(user) = user?;
     let id = asset_id(&id).map_err(&fail)?;
-    let d = state.app.asset(&user, id).await.map_err(&fail)?;
+    let d = state
+        .app
+        .asset(&user, id, &meta(&rid))
+        .await
+        .map_err(&fail)?;
     Ok(Json(dto(d)))
 }
 
@@ -463,7 +467,11 @@ pub async fn create(
         .register_asset(&user, &writer, &input, &meta(&rid))
         .await
         .map_err(&fail)?;
-    let d = state.app.asset(&user, id).await.map_err(&fail)?;
+    let d = state
+        .app
+        .asset(&user, id, &meta(&rid))
+        .await
+        .map_err(&fail)?;
     Ok((StatusCode::CREATED, Json(dto(d))))
 }
 
@@ -498,6 +506,10 @@ pub async fn update(
         .update_asset(&user, &writer, id, &input, &meta(&rid))
         .await
         .map_err(&fail)?;
-    let d = state.app.asset(&user, id).await.map_err(&fail)?;
+    let d = state
+        .app
+        .asset(&user, id, &meta(&rid))
+        .await
+        .map_err(&fail)?;
     Ok(Json(dto(d)))
 }

@@ -607,7 +607,10 @@ pub async fn file(
         let file = file
             .parse()
             .map_err(|_| AppError::NotFound("添付資料".to_owned()))?;
-        state.app.application_file(&session.user, id, file).await
+        state
+            .app
+            .application_file(&session.user, id, file, &meta(&rid))
+            .await
     }
     .await;
     match result {

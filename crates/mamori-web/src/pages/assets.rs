@@ -584,7 +584,7 @@ pub async fn edit_form(
     let page = async {
         let id = asset_id(&id)?;
         let writer = user.asset_writer()?;
-        let detail = state.app.asset(user, id).await?;
+        let detail = state.app.asset(user, id, &meta(&rid)).await?;
         form_page(
             &state,
             user,
@@ -698,13 +698,14 @@ pub struct DetailQuery {
 
 async fn detail_page(
     state: &AppState,
+    rid: &RequestId,
     user: &CurrentUser,
     id: AssetId,
     notice: Option<String>,
     problem: Problem,
     action: &str,
 ) -> Result<DetailPage, AppError> {
-    let d = state.app.asset(user, id).await?;
+    let d = state.app.asset(user, id, &meta(rid)).await?;
     // Threats and vulnerabilities are shown only to who may read them (the asset page is not
     // refused for it).
     let risks = match user.risk_reader() {
@@ -833,7 +834,7 @@ pub async fn show_asset(
     };
     let page = async {
         let id = asset_id(&id)?;
-        detail_page(&state, user, id, notice, Problem::default(), "").await
+        detail_page(&state, &rid, user, id, notice, Problem::default(), "").await
     }
     .await;
     show(&rid, page)
@@ -906,7 +907,7 @@ pub async fn record_action(
         Err(e) => match refused(e, "action-form") {
             Ok(problem) => show(
                 &rid,
-                detail_page(&state, user, id, None, problem, f.action.trim()).await,
+                detail_page(&state, &rid, user, id, None, problem, f.action.trim()).await,
             ),
             Err(e) => fail(&rid)(e),
         },

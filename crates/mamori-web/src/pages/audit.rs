@@ -7,7 +7,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, NaiveDate, Utc};
 use mamori_app::AppError;
-use mamori_app::audit_trail::AuditFilter;
+use mamori_app::audit_trail::{AuditFilter, RecordKind};
 use mamori_domain::DomainError;
 use mamori_domain::audit::AuditRecord;
 use serde::Deserialize;
@@ -38,6 +38,8 @@ pub struct AuditQuery {
     pub to: Option<String>,
     /// Cursor: show records older than this sequence number.
     pub before: Option<i64>,
+    /// `changes` (changes and sign-ins) or `reads` (閲覧・持ち出しの記録); all when absent.
+    pub kind: Option<String>,
 }
 
 fn non_empty(v: &Option<String>) -> Option<String> {
@@ -85,7 +87,19 @@ impl AuditQuery {
                 "開始日以降の日付を入力してください",
             ));
         }
+        let kind = match non_empty(&self.kind).as_deref() {
+            None => None,
+            Some("changes") => Some(RecordKind::Changes),
+            Some("reads") => Some(RecordKind::Reads),
+            Some(other) => {
+                return Err(DomainError::new(
+                    "記録の種類",
+                    format!("「{other}」は記録の種類ではありません（changes か reads です）"),
+                ));
+            }
+        };
         Ok(AuditFilter {
+            kind,
             actor: non_empty(&self.actor),
             target_type: non_empty(&self.target_type),
             target_id: non_empty(&self.target_id),
@@ -106,6 +120,7 @@ impl AuditQuery {
             ("action", &self.action),
             ("from", &self.from),
             ("to", &self.to),
+            ("kind", &self.kind),
         ] {
             if let Some(v) = non_empty(v) {
                 parts.push(format!("{k}={}", url_encode(&v)));
@@ -132,7 +147,14 @@ const ACTIONS: &[(&str, &str)] = &[
     ("role_assignment.create", "役割の割当て"),
     ("role_assignment.end", "役割の割当ての終了"),
     ("separation.exception", "兼務禁止の例外"),
+    ("read.asset", "情報資産の閲覧"),
+    ("read.export", "一覧の書き出し"),
+    ("read.audit", "監査証跡の閲覧"),
+    ("read.attachment", "添付資料のダウンロード"),
 ];
+
+/// The kinds of record of the filter: changes, or reads.
+const KINDS: &[(&str, &str)] = &[("changes", "変更・ログイン"), ("reads", "閲覧・書き出し")];
 
 /// Japanese names of the target kinds.
 const TARGETS: &[(&str, &str)] = &[
@@ -144,6 +166,11 @@ const TARGETS: &[(&str, &str)] = &[
     ("org_unit", "組織"),
     ("person", "職員"),
     ("role_assignment", "役割の割当て"),
+    ("asset", "情報資産"),
+    ("export", "一覧"),
+    ("audit_log", "監査証跡"),
+    ("application_file", "添付資料"),
+    ("application", "申請"),
 ];
 
 fn label<'a>(table: &[(&str, &'a str)], code: &'a str) -> &'a str {
@@ -260,6 +287,7 @@ struct AuditResults {
 /// The filter fields as typed, to show them again in the form.
 #[derive(Debug)]
 struct FilterForm {
+    kinds: Vec<Choice>,
     actor: String,
     actions: Vec<Choice>,
     target_types: Vec<Choice>,
@@ -272,6 +300,7 @@ impl From<&AuditQuery> for FilterForm {
     fn from(q: &AuditQuery) -> Self {
         let v = |o: &Option<String>| o.clone().unwrap_or_default();
         Self {
+            kinds: choices(KINDS, &v(&q.kind)),
             actor: v(&q.actor),
             actions: choices(ACTIONS, &v(&q.action)),
             target_types: choices(TARGETS, &v(&q.target_type)),
@@ -323,8 +352,19 @@ pub async fn list(
         || filter.target_id.is_some()
         || filter.action.is_some()
         || filter.from.is_some()
-        || filter.until.is_some();
-    let result = match state.app.audit_page(&reader, &filter, PAGE_SIZE).await {
+        || filter.until.is_some()
+        || filter.kind.is_some();
+    let result = match state
+        .app
+        .audit_page(
+            &session.user,
+            &reader,
+            &filter,
+            PAGE_SIZE,
+            &super::meta(&request_id),
+        )
+        .await
+    {
         Ok(r) => r,
         Err(e) => return page_error(e),
     };

@@ -102,6 +102,7 @@ pub(crate) trait StagedImport {
         user: &CurrentUser,
         kind: Option<&str>,
         format: ExportFormat,
+        meta: &mamori_app::RequestMeta,
     ) -> impl Future<Output = Result<(Vec<u8>, String), AppError>> + Send;
 }
 
@@ -369,7 +370,15 @@ pub(crate) async fn export<I: StagedImport>(
     Query(q): Query<ExportQuery>,
 ) -> Response {
     let (format, ext, mime) = export_format(q.format.as_deref(), q.encoding.as_deref());
-    match I::export(&state.app, &user, q.kind.as_deref(), format).await {
+    match I::export(
+        &state.app,
+        &user,
+        q.kind.as_deref(),
+        format,
+        &super::meta(&rid),
+    )
+    .await
+    {
         Ok((bytes, stem)) => download(bytes, &format!("{stem}.{ext}"), mime),
         Err(e) => fail(&rid)(e),
     }

@@ -306,6 +306,8 @@ struct EditionPage {
     roles: Vec<RoleRow>,
     params: Vec<ParamRow>,
     scheme: String,
+    /// From which classification on opening an asset is recorded (「機密性３」).
+    read_log: String,
     /// The scheme's TOML, for the editor (what was typed, after a refusal).
     scheme_toml: String,
     /// The body's own 申請の種類 (TOML), for the editor (what was typed, after a refusal).
@@ -467,9 +469,9 @@ fn edition_page(
             .clause(id)
             .map_or_else(String::new, |c| c.title.clone())
     };
-    let scheme = ClassificationScheme::from_toml(&p.classification_scheme)
-        .map(|s| s.name().to_owned())
-        .unwrap_or_else(|e| format!("（読み込めません: {e}）"));
+    let (scheme, read_log) = ClassificationScheme::from_toml(&p.classification_scheme)
+        .map(|s| (s.name().to_owned(), s.read_log_label()))
+        .unwrap_or_else(|e| (format!("（読み込めません: {e}）"), String::new()));
     let (error, error_field, typed) = match refusal {
         Some(r) => (Some(r.message), r.field, r.typed),
         None => (None, String::new(), Typed::default()),
@@ -598,6 +600,7 @@ fn edition_page(
             })
             .collect(),
         scheme,
+        read_log,
         scheme_toml: typed
             .scheme
             .unwrap_or_else(|| p.classification_scheme.clone()),

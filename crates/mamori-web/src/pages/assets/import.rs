@@ -146,9 +146,10 @@ impl StagedImport for AssetImport {
         user: &CurrentUser,
         _: Option<&str>,
         format: ExportFormat,
+        meta: &mamori_app::RequestMeta,
     ) -> Result<(Vec<u8>, String), AppError> {
         let body = user.body()?;
-        let bytes = app.export_assets_for(user, format).await?;
+        let bytes = app.export_assets_for(user, format, meta).await?;
         let name = format!("{}_情報資産台帳_{}", body.name, app.today());
         Ok((bytes, name))
     }

@@ -161,11 +161,12 @@ impl StagedImport for OrgImport {
         user: &CurrentUser,
         kind: Option<&str>,
         format: ExportFormat,
+        meta: &mamori_app::RequestMeta,
     ) -> Result<(Vec<u8>, String), AppError> {
-        user.org_editor()?;
+        let may = user.org_editor()?;
         let body = user.body()?;
         let kind = kind_of(kind.unwrap_or("people"))?;
-        let bytes = app.export_org(body.id, kind, format).await?;
+        let bytes = app.export_org_for(user, &may, kind, format, meta).await?;
         let name = format!("{}_{}一覧_{}", body.name, kind.label(), app.today());
         Ok((bytes, name))
     }
