@@ -26,7 +26,7 @@ use mamori_store::{AnyConnection, WriteTx, audit, org};
 use serde::Serialize;
 
 use crate::access::AssetWriter;
-use crate::organization::{authority_matrix, role_names, ruling_profile};
+use crate::organization::{authority_matrix, role_names};
 use crate::reads::Read;
 use crate::{App, AppError, CurrentUser, RequestMeta};
 
@@ -138,11 +138,9 @@ pub(crate) async fn rules_of(
     conn: &mut AnyConnection,
     body: BodyId,
 ) -> Result<(AssetRules, Option<Profile>), AppError> {
-    let profile = ruling_profile(conn, body).await?;
-    let scheme = match &profile {
-        Some(p) => ClassificationScheme::from_toml(&p.classification_scheme)?,
-        None => ClassificationScheme::guideline()?,
-    };
+    let ruling = crate::ruling::ruling(conn, body).await?;
+    let scheme = ruling.scheme()?.clone();
+    let profile = ruling.profile.clone();
     let defs = org::list_role_definitions(conn, body).await?;
     let roles = role_names(&defs, profile.as_ref());
     Ok((

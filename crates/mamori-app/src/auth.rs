@@ -343,13 +343,18 @@ impl App {
     pub async fn token_user(&self, token: &str) -> Result<Option<CurrentUser>, AppError> {
         let hash = token_hash(token);
         let mut conn = self.store().conn().await?;
-        let Some(account) = accounts::find_by_api_token(&mut conn, &hash, self.now()).await? else {
+        let now = self.now();
+        let Some((account, last_used)) = accounts::find_by_api_token(&mut conn, &hash, now).await?
+        else {
             return Ok(None);
         };
         if account.disabled {
             return Ok(None);
         }
-        accounts::touch_api_token(&mut conn, &hash, self.now()).await?;
+        // Kept to the minute: a write on every request would make each API read a write.
+        if last_used.is_none_or(|t| now - t >= chrono::Duration::minutes(1) || t > now) {
+            accounts::touch_api_token(&mut conn, &hash, now).await?;
+        }
         let user = self
             .load_user(&mut conn, account, AuthMethod::ApiToken, None)
             .await?;

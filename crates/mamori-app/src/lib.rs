@@ -26,6 +26,7 @@ pub mod policy;
 pub mod reads;
 pub mod risks;
 pub mod roles;
+mod ruling;
 pub mod settings;
 pub mod transfers;
 

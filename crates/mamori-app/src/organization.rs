@@ -11,17 +11,16 @@ use chrono::NaiveDate;
 use mamori_domain::DomainError;
 use mamori_domain::audit::AuditEntry;
 use mamori_domain::authority::{
-    ActiveAssignment, Authority, AuthorityMatrix, Context, MatrixMark, OrgSnapshot, Power,
-    RoleMarkEntry, UnitNode,
+    ActiveAssignment, Authority, AuthorityMatrix, Context, MatrixMark, OrgSnapshot, Power, UnitNode,
 };
 use mamori_domain::ids::{BodyId, OrgUnitId, PersonId, RoleAssignmentId};
 use mamori_domain::org::{
     OrgChangeKind, OrgUnit, Person, PersonStatus, PersonVersion, Post, RoleAssignment,
     RoleDefinition, RoleScope, UnitKind,
 };
-use mamori_domain::policy::{EditionStatus, Profile};
+use mamori_domain::policy::Profile;
 use mamori_domain::separation::{self, SodException, SodRule};
-use mamori_store::{AnyConnection, WriteTx, audit, org, policy};
+use mamori_store::{AnyConnection, WriteTx, audit, org};
 use serde::Serialize;
 
 use crate::access::OrgEditor;
@@ -189,12 +188,7 @@ pub(crate) async fn ruling_profile(
     conn: &mut AnyConnection,
     body: BodyId,
 ) -> Result<Option<Profile>, AppError> {
-    let editions = policy::list_editions(conn, body).await?;
-    Ok(editions
-        .iter()
-        .find(|e| e.status == EditionStatus::InForce)
-        .or_else(|| editions.first())
-        .map(|e| e.profile.clone()))
+    Ok(crate::ruling::ruling(conn, body).await?.profile.clone())
 }
 
 /// Refuses a change by which an organization editor would move themselves: a post carries its
@@ -212,32 +206,12 @@ pub(crate) fn refuse_moving_oneself(
     }
 }
 
-/// The guideline's 権限・責任等一覧表 with the profile's adjustments.
-pub fn authority_matrix(profile: Option<&Profile>) -> Result<AuthorityMatrix, AppError> {
-    let catalog = guideline()?;
-    let mut matrix = AuthorityMatrix::new();
-    for clause in &catalog.clauses {
-        let marks = clause
-            .roles
-            .iter()
-            .map(|m| RoleMarkEntry {
-                role: m.role.key().to_owned(),
-                mark: match m.mark {
-                    mamori_catalog::model::Mark::Holds => MatrixMark::Holds,
-                    mamori_catalog::model::Mark::Mentioned => MatrixMark::Mentioned,
-                    mamori_catalog::model::Mark::Permits => MatrixMark::Permits,
-                    mamori_catalog::model::Mark::Approves => MatrixMark::Approves,
-                },
-            })
-            .collect();
-        matrix.set_row(clause.id.to_string(), marks);
-    }
-    if let Some(profile) = profile {
-        for (clause, row) in &profile.authority_overrides {
-            matrix.set_row(clause.clone(), row.clone());
-        }
-    }
-    Ok(matrix)
+/// The guideline's 権限・責任等一覧表 with the profile's adjustments (built once per set of
+/// adjustments).
+pub fn authority_matrix(
+    profile: Option<&Profile>,
+) -> Result<std::sync::Arc<AuthorityMatrix>, AppError> {
+    crate::ruling::matrix(profile)
 }
 
 /// The units of a date as the resolver's tree, without roles or assignments.
@@ -1314,7 +1288,7 @@ impl App {
         let snapshot = self
             .org_snapshot(&mut conn, body.id, on, profile.as_ref())
             .await?;
-        Ok(snapshot.what_may(&authority_matrix(profile.as_ref())?, person))
+        Ok(snapshot.what_may(&*authority_matrix(profile.as_ref())?, person))
     }
 
     /// The clauses with 許 or 承 in the body's matrix, with titles, for the resolver screen.

@@ -219,10 +219,6 @@ pub async fn list_api_tokens(
         query = query.bind(account.to_string());
     }
     let rows = query.fetch_all(conn).await?;
-    let at = |row: &sqlx::any::AnyRow, column: &str| -> Result<Option<DateTime<Utc>>, StoreError> {
-        let text: Option<String> = row.try_get(column)?;
-        text.map(|t| time::parse("api_tokens", &t)).transpose()
-    };
     rows.iter()
         .map(|row| {
             let created: String = row.try_get("created_at")?;
@@ -263,14 +259,22 @@ pub async fn revoke_api_token(
     Ok(done.rows_affected() > 0)
 }
 
-/// The account owning a live (not revoked, not expired) API token.
+/// A time column of `api_tokens` that may be empty.
+fn at(row: &sqlx::any::AnyRow, column: &str) -> Result<Option<DateTime<Utc>>, StoreError> {
+    let text: Option<String> = row.try_get(column)?;
+    text.map(|t| time::parse("api_tokens", &t)).transpose()
+}
+
+/// The account owning a live (not revoked, not expired) API token, and when the token was last
+/// used.
 pub async fn find_by_api_token(
     conn: &mut AnyConnection,
     token_hash: &str,
     now: DateTime<Utc>,
-) -> Result<Option<Account>, StoreError> {
+) -> Result<Option<(Account, Option<DateTime<Utc>>)>, StoreError> {
     let sql = format!(
-        "SELECT {} FROM accounts a JOIN api_tokens t ON t.account_id = a.id \
+        "SELECT {}, t.last_used_at AS last_used_at FROM accounts a \
+         JOIN api_tokens t ON t.account_id = a.id \
          WHERE t.token_hash = $1 AND t.revoked = 0 \
          AND (t.expires_at IS NULL OR t.expires_at > $2)",
         COLUMNS
@@ -284,7 +288,9 @@ pub async fn find_by_api_token(
         .bind(time::text(now))
         .fetch_optional(conn)
         .await?;
-    row.as_ref().map(from_row).transpose()
+    row.as_ref()
+        .map(|r| Ok((from_row(r)?, at(r, "last_used_at")?)))
+        .transpose()
 }
 
 pub async fn touch_api_token(

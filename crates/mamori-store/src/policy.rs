@@ -151,6 +151,27 @@ pub async fn list_editions(
     rows.iter().map(from_row).collect()
 }
 
+/// The profile text of the edition that rules the body: the one in force, else the newest. One
+/// indexed row, unparsed, so a caller can tell whether what it derived from it still holds.
+pub async fn ruling_profile_json(
+    conn: &mut AnyConnection,
+    body: BodyId,
+) -> Result<Option<String>, StoreError> {
+    let row = sqlx::query(
+        "SELECT profile_json FROM policy_editions WHERE body_id = $1 \
+         ORDER BY CASE WHEN status = 'in_force' THEN 0 ELSE 1 END, number DESC LIMIT 1",
+    )
+    .bind(body.to_string())
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.map(|r| r.try_get("profile_json")).transpose()?)
+}
+
+/// A profile as stored.
+pub fn parse_profile(json: &str) -> Result<Profile, StoreError> {
+    serde_json::from_str::<Profile>(json).map_err(|e| corrupt("profile_json", e))
+}
+
 fn from_row(row: &sqlx::any::AnyRow) -> Result<Edition, StoreError> {
     let id: String = row.try_get("id")?;
     let body_id: String = row.try_get("body_id")?;
@@ -192,8 +213,7 @@ fn from_row(row: &sqlx::any::AnyRow) -> Result<Edition, StoreError> {
             .map(|d| d.parse::<NaiveDate>())
             .transpose()
             .map_err(|e| corrupt("effective_from", e))?,
-        profile: serde_json::from_str::<Profile>(&profile)
-            .map_err(|e| corrupt("profile_json", e))?,
+        profile: parse_profile(&profile)?,
         created_at: time::parse("policy_editions.created_at", &created_at)?,
     })
 }

@@ -131,9 +131,9 @@ fn figure(what: &str, mut times: Vec<Duration>, rows: usize) -> Figure {
 
 /// The demo account the bench reads as, as the screens see it (only its body matters to the
 /// register's reads).
-async fn bench_user(app: &App) -> anyhow::Result<CurrentUser> {
+pub(crate) async fn bench_user(app: &App, login: &str) -> anyhow::Result<CurrentUser> {
     let mut conn = app.store().conn().await?;
-    let login = Login::parse(BENCH_LOGIN).map_err(|e| anyhow::anyhow!("{}", e.message))?;
+    let login = Login::parse(login).map_err(|e| anyhow::anyhow!("{}", e.message))?;
     let account = accounts::find_by_login(&mut conn, &login)
         .await?
         .context("デモ団体がありません（mamori assets generate で作成できます）")?;
@@ -156,7 +156,7 @@ async fn bench_user(app: &App) -> anyhow::Result<CurrentUser> {
 
 /// Measures each query `samples` times; deep pages start after ids spread over the register.
 pub async fn bench(app: &App, samples: usize) -> anyhow::Result<Vec<Figure>> {
-    let user = bench_user(app).await?;
+    let user = bench_user(app, BENCH_LOGIN).await?;
     let user = &user;
     let body = user.body()?.id;
     let (total, cursors) = {

@@ -3,6 +3,7 @@
 
 pub mod asset_bench;
 pub mod bench;
+pub mod http_bench;
 pub mod settings;
 pub mod startup;
 

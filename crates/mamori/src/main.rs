@@ -100,6 +100,25 @@ enum Command {
         #[command(subcommand)]
         command: gap_cmd::GapCommand,
     },
+    /// Benchmarks that print figures
+    Bench {
+        #[command(subcommand)]
+        command: BenchCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum BenchCommand {
+    /// Serve the demo body with N more assets on a scratch SQLite database and load a few API
+    /// requests with C clients for S seconds each: requests/s, p50 and p99 side by side
+    Http {
+        #[arg(long, default_value_t = 1000)]
+        assets: u64,
+        #[arg(long, default_value_t = 8)]
+        clients: usize,
+        #[arg(long, default_value_t = 5)]
+        seconds: u64,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -356,6 +375,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 let app = app_for_cli(&settings).await?;
                 assets_cmd::run(&app, command, console_actor()).await
             }
+            Command::Bench {
+                command:
+                    BenchCommand::Http {
+                        assets,
+                        clients,
+                        seconds,
+                    },
+            } => http_bench(assets, clients, seconds).await,
             Command::Catalog { .. } | Command::Gap { .. } => Ok(ExitCode::SUCCESS),
         }
     })
@@ -658,6 +685,26 @@ async fn bench(records: u64, into: Option<String>) -> anyhow::Result<ExitCode> {
             f.what,
             f.time.as_secs_f64() * 1000.0,
             f.rows
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn http_bench(assets: u64, clients: usize, seconds: u64) -> anyhow::Result<ExitCode> {
+    let figures = mamori::http_bench::run(assets, clients.max(1), seconds.max(1)).await?;
+    println!(
+        "{:<32} {:>10} {:>9} {:>9} {:>8} {:>7}",
+        "request", "req/s", "p50 ms", "p99 ms", "n", "errors"
+    );
+    for f in &figures {
+        println!(
+            "{:<32} {:>10.0} {:>9.2} {:>9.2} {:>8} {:>7}",
+            f.what,
+            f.per_second,
+            f.p50.as_secs_f64() * 1000.0,
+            f.p99.as_secs_f64() * 1000.0,
+            f.requests,
+            f.errors
         );
     }
     Ok(ExitCode::SUCCESS)

@@ -566,3 +566,39 @@ async fn the_audit_screen_shows_the_head_to_write_down() {
         "{html}"
     );
 }
+
+#[test]
+fn bench_http_serves_the_demo_and_every_request_of_it_succeeds() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_mamori"))
+        .args([
+            "bench",
+            "http",
+            "--assets",
+            "20",
+            "--clients",
+            "2",
+            "--seconds",
+            "1",
+        ])
+        .env_remove("MAMORI_DATABASE_URL")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let table = stdout(&out);
+    for request in [
+        "GET /api/v1/health",
+        "GET /api/v1/me",
+        "GET /api/v1/assets/{id}",
+        "GET /api/v1/assets?limit=100",
+        "POST /api/v1/assets",
+    ] {
+        let row = table
+            .lines()
+            .find(|l| l.starts_with(request))
+            .unwrap_or_else(|| panic!("{request} missing:\n{table}"));
+        let cells: Vec<&str> = row[request.len()..].split_whitespace().collect();
+        // req/s, p50, p99, n, errors: some requests answered, none failed.
+        assert!(cells[3].parse::<u64>().unwrap() > 0, "{row}");
+        assert_eq!(cells[4], "0", "{row}");
+    }
+}
