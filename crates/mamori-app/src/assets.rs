@@ -529,9 +529,14 @@ impl App {
         let (rules, profile) = rules_of(&mut conn, body.id).await?;
         let asset = rules.asset(&record)?;
         let snapshot = self
-            .org_snapshot(&mut conn, body.id, self.today(), profile.as_ref())
+            .org_snapshot_named(&mut conn, body.id, self.today(), rules.roles.clone())
             .await?;
-        let units = self.unit_names(&mut conn, body.id).await?;
+        // The units of today, as the snapshot has them.
+        let units: HashMap<OrgUnitId, String> = snapshot
+            .units
+            .values()
+            .map(|u| (u.id, u.name.clone()))
+            .collect();
         let context = Context {
             unit: asset.owner_unit.filter(|u| units.contains_key(u)),
             system: None,

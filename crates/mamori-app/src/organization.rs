@@ -264,8 +264,21 @@ impl App {
         on: NaiveDate,
         profile: Option<&Profile>,
     ) -> Result<OrgSnapshot, AppError> {
-        let units = org::units_on(conn, body, on).await?;
         let defs = org::list_role_definitions(conn, body).await?;
+        self.org_snapshot_named(conn, body, on, role_names(&defs, profile))
+            .await
+    }
+
+    /// [`Self::org_snapshot`] with the role names already derived (`role_names`), for a use
+    /// case that has them.
+    pub(crate) async fn org_snapshot_named(
+        &self,
+        conn: &mut AnyConnection,
+        body: BodyId,
+        on: NaiveDate,
+        roles: Vec<RoleDefinition>,
+    ) -> Result<OrgSnapshot, AppError> {
+        let units = org::units_on(conn, body, on).await?;
         let people: HashMap<PersonId, (String, OrgUnitId, PersonStatus)> =
             org::people_on(conn, body, on)
                 .await?
@@ -290,7 +303,7 @@ impl App {
             })
             .collect();
         Ok(OrgSnapshot {
-            roles: role_names(&defs, profile),
+            roles,
             assignments,
             ..tree_of(&units, on)
         })
