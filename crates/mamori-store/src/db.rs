@@ -1,5 +1,6 @@
 //! Opening the database, applying migrations, and the two kinds of transaction.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
@@ -31,7 +32,15 @@ pub struct Store {
     pool: AnyPool,
     backend: Backend,
     url: DatabaseUrl,
+    /// On SQLite, the writers of this process queue here, in order, before they take the
+    /// database's write lock: waiting in SQLite's busy handler means sleeping in growing steps (up
+    /// to 100 ms each), which made the slowest writes of a busy server ten times the typical one.
+    /// Writers of another process (the CLI) still meet the busy timeout.
+    write_gate: Option<Arc<tokio::sync::Mutex<()>>>,
 }
+
+/// How long a writer waits for its turn in this process, as long as the busy timeout.
+const WRITE_GATE_WAIT: Duration = Duration::from_secs(30);
 
 impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -76,6 +85,7 @@ impl Store {
             pool,
             backend,
             url: url.clone(),
+            write_gate: (backend == Backend::Sqlite).then(Default::default),
         })
     }
 
@@ -106,11 +116,19 @@ impl Store {
     /// statement locks the chain head: on PostgreSQL a row lock, on SQLite the write lock, so
     /// concurrent writers append one after another and the chain never forks.
     pub async fn begin_write(&self) -> Result<WriteTx, StoreError> {
+        let turn = match &self.write_gate {
+            Some(gate) => Some(
+                tokio::time::timeout(WRITE_GATE_WAIT, gate.clone().lock_owned())
+                    .await
+                    .map_err(|_| StoreError::Database(sqlx::Error::PoolTimedOut))?,
+            ),
+            None => None,
+        };
         let mut tx = self.pool.begin().await?;
         sqlx::query("UPDATE audit_head SET seq = seq WHERE id = 1")
             .execute(&mut *tx)
             .await?;
-        Ok(WriteTx { tx })
+        Ok(WriteTx { tx, _turn: turn })
     }
 
     /// Checks that the database answers.
@@ -127,6 +145,8 @@ impl Store {
 /// A write transaction holding the audit chain lock. Nothing is kept unless `commit` is called.
 pub struct WriteTx {
     tx: sqlx::Transaction<'static, Any>,
+    /// This process's turn to write (SQLite), given back when the transaction ends.
+    _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
 }
 
 impl WriteTx {
