@@ -1,17 +1,16 @@
 //! The リスク台帳: risks scored on the body's matrix (the 3×3 and the 5×5 presets), the band a risk
 //! must reach derived from its asset's classification, settings that would strand a risk refused,
 //! and only the 統括 edits.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
+use crate::common;
 
 use common::{TestApp, alert_of, csrf_of};
 use mamori_app::risks::{RiskForm, RiskRow};
 use mamori_app::{CurrentUser, RequestMeta};
 use reqwest::{Client, StatusCode};
 
-const MATRIX_3X3: &str = include_str!("../../mamori-domain/data/risk-3x3.toml");
-const MATRIX_5X5: &str = include_str!("../../mamori-domain/data/risk-5x5.toml");
+const MATRIX_3X3: &str = include_str!("../../../mamori-domain/data/risk-3x3.toml");
+const MATRIX_5X5: &str = include_str!("../../../mamori-domain/data/risk-5x5.toml");
 
 async fn user(t: &TestApp, login: &str) -> CurrentUser {
     let token = t.api_token(login).await;

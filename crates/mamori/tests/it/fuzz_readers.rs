@@ -4,7 +4,6 @@
 //! error — never panic, never hang — and the crafted files of the probe are kept as regression
 //! inputs. The mutations come from a fixed seed, so a failure repeats; set `MAMORI_FUZZ_SEED`
 //! and `MAMORI_FUZZ_ROUNDS` to explore further. The peak memory of the run is printed.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::io::{Read, Write};
 
@@ -232,11 +231,11 @@ fn mutated_profile_toml_gives_a_value_or_japanese_errors() {
     use mamori_domain::risk::{RiskMatrix, ThreatCatalogue};
     let mut rng = rng();
     let seeds = [
-        include_str!("../../mamori-domain/data/guideline.toml"),
-        include_str!("../../mamori-domain/data/importance-4.toml"),
-        include_str!("../../mamori-domain/data/approval-kinds.toml"),
-        include_str!("../../mamori-domain/data/risk-5x5.toml"),
-        include_str!("../../mamori-domain/data/threats.toml"),
+        include_str!("../../../mamori-domain/data/guideline.toml"),
+        include_str!("../../../mamori-domain/data/importance-4.toml"),
+        include_str!("../../../mamori-domain/data/approval-kinds.toml"),
+        include_str!("../../../mamori-domain/data/risk-5x5.toml"),
+        include_str!("../../../mamori-domain/data/threats.toml"),
     ];
     for _ in 0..rounds() {
         for seed in seeds {

@@ -1,7 +1,6 @@
 //! The guideline catalog screens and exports, driven like a browser, and the `catalog` commands.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
+use crate::common;
 
 use std::io::Cursor;
 

@@ -2,9 +2,8 @@
 //! login, not a common password), a forced change after someone else set the password, one's own
 //! change ending the other sessions, and tokens with a label and an expiry that their owner lists
 //! and revokes.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
+use crate::common;
 
 use common::{TestApp, alert_of, csrf_of, location};
 use reqwest::StatusCode;

@@ -1,8 +1,7 @@
 //! The body's policy editions through the screens: drafting, 決裁, 施行, 周知 and acknowledgement,
 //! and the refusals that keep an edition in force unchanged.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
+use crate::common;
 
 use common::{TestApp, alert_of, csrf_of, location};
 use reqwest::{Client, StatusCode};

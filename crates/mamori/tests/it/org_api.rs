@@ -1,7 +1,6 @@
 //! The organization API: units on a date, people, and the authority resolver as JSON.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
+use crate::common;
 
 use common::TestApp;
 use reqwest::StatusCode;

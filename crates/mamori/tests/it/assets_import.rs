@@ -1,9 +1,8 @@
 //! Importing and exporting the 情報資産台帳: every problem named by line and column, nothing changed
 //! while a row is wrong unless the user skips it, and an exported register that imports back
 //! unchanged.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
+use crate::common;
 
 use common::{TestApp, csrf_of, location};
 use mamori_app::assets::AssetQuery;

@@ -3,9 +3,8 @@
 //! 差戻し corrected and filed again, assets and people named by 管理番号 and 職員番号, the
 //! ledger's filters, and the body's own kinds in its profile — 合議 with another unit and 専決 —
 //! once the edition that defines them is in force.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 

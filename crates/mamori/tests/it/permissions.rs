@@ -1,8 +1,7 @@
 //! A table of the policy's state-changing routes against the roles that lack `policy.edit`:
 //! each is refused with 403 and nothing is written.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
+use crate::common;
 
 use common::{TestApp, csrf_of, location};
 use reqwest::{Client, StatusCode};

@@ -1,9 +1,8 @@
 //! The body's adjustments to the 権限・責任等一覧表 and its exceptions to 兼務の禁止 rule once
 //! the edition that makes them is in force: the resolver follows the body's row, and a decision by
 //! its own applicant goes ahead only where the profile allows it, with a reason, audited.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
+use crate::common;
 
 use common::TestApp;
 use mamori_app::organization::SodCase;

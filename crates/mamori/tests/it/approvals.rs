@@ -2,9 +2,8 @@
 //! for its applicant; approving it completes the asset record and enters the 運搬 ledger; two
 //! approvers deciding one step at once — one wins; the applicant never decides their own; an
 //! emergency 例外措置 whose report is late is flagged; every transition is audited.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
+use crate::common;
 
 use common::{TestApp, csrf_of};
 use mamori_app::{AppError, CurrentUser};

@@ -1,9 +1,7 @@
 //! ギャップ分析 on screen: upload the 入間市 基本方針, read the summary and the clause table,
 //! compare a clause, download the workbook, and import it as a draft edition.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
-mod common;
+use crate::common;
 
 use std::io::Cursor;
 use std::path::PathBuf;

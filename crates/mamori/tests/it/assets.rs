@@ -2,9 +2,8 @@
 //! three axes and the single axis where Ⅰ is the highest), inheritance to copies and media, the
 //! permission gate on lifecycle actions, the rule checks, the filters and keyset pages, and an
 //! audit record for every change.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
+use crate::common;
 
 /// Fields that override the base form, the field the refusal names, a word of its message.
 type Case<'a> = (&'a [(&'static str, &'a str)], &'a str, &'a str);
@@ -610,7 +609,7 @@ async fn enforce_draft_with(t: &TestApp, change: &[(&str, &str)]) {
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
 }
 
-const GUIDELINE_TOML: &str = include_str!("../../mamori-domain/data/guideline.toml");
+const GUIDELINE_TOML: &str = include_str!("../../../mamori-domain/data/guideline.toml");
 const DISPOSAL_PERMISSION: &str = "[[rules]]
 axis = \"confidentiality\"
 at_or_above = \"1\"

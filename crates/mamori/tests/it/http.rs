@@ -1,7 +1,6 @@
 //! Screens and API driven like a browser and an API client would.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
+use crate::common;
 
 use chrono::Duration;
 use common::{DEMO_PASSWORD, Options, TestApp, alert_of, csrf_of, location};

@@ -1,9 +1,8 @@
 //! The organization through the screens: the unit tree on a date, renames that keep the past,
 //! people with the checks that keep the register clean, role assignments and the authority
 //! resolver that names who may permit or approve, and the refusals for users without org.edit.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
+use crate::common;
 
 use common::{TestApp, alert_of, csrf_of, location};
 use reqwest::{Client, StatusCode};

@@ -1,7 +1,6 @@
 //! The `mamori` command line, run as the real binary against a test database.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
+use crate::common;
 
 use common::{Options, TestApp};
 use mamori_store::DatabaseUrl;

@@ -4,9 +4,8 @@
 //! without mail settings, and a mail server that is down fails the mail — retried, then given
 //! up — never the user's action. The header shows the unread count; a notification is marked read
 //! with a plain form, and only by its owner.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};

@@ -2,9 +2,8 @@
 //! changes: opening an asset at the scheme's read-log level (機密性３ here), exporting the
 //! register, the staff list or a ledger, reading the trail itself. The trail's screen filters
 //! them apart from the changes.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
+use crate::common;
 
 use common::TestApp;
 use mamori_domain::audit::AuditRecord;

@@ -1,8 +1,7 @@
 //! The asset register API: list with filters and a cursor, detail with what the classification
 //! derives, create and update with the screens' checks and permissions, and the CLI commands.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
+use crate::common;
 
 use common::TestApp;
 use reqwest::StatusCode;

@@ -1,8 +1,7 @@
 //! Importing people and units from the files municipalities keep: a preview that names every
 //! problem, nothing changed while a row is wrong unless the user skips it, and a lossless export.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
+use crate::common;
 
 use common::TestApp;
 use mamori_app::org_import::{ExportFormat, ImportKind};

@@ -1,6 +1,6 @@
 //! The HTTP test harness: the real application, built by the same startup path as `main`, on
 //! port 0, with a fresh database per test and a clock the test moves.
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(dead_code)]
 
 use std::sync::Arc;
 

@@ -1,7 +1,5 @@
 //! `mamori gap …` from the command line: no database or settings needed.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
 use std::path::PathBuf;
 
 fn mamori(args: &[&str]) -> std::process::Output {

@@ -13,9 +13,8 @@
 //!
 //! `MAMORI_MATRIX_PRINT=1 cargo test -p mamori --test authorization_matrix -- --nocapture`
 //! prints the statuses observed in the table's layout, for review when a route is added.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
+use crate::common;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -34,8 +33,8 @@ const MATRIX: &str = include_str!("authorization_matrix.txt");
 fn routes_in_source() -> BTreeSet<(String, String)> {
     let mut routes = BTreeSet::new();
     for (source, prefix) in [
-        (include_str!("../../mamori-web/src/lib.rs"), ""),
-        (include_str!("../../mamori-web/src/api.rs"), "/api/v1"),
+        (include_str!("../../../mamori-web/src/lib.rs"), ""),
+        (include_str!("../../../mamori-web/src/api.rs"), "/api/v1"),
     ] {
         for chunk in source.split(".route(").skip(1) {
             let path = chunk.split('"').nth(1).unwrap();

@@ -1,8 +1,7 @@
 //! The scale generator: a generated register the screens can page through completely, whose class
 //! filter keeps to the scheme, with one audit record per generation; and the CLI commands.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
+use crate::common;
 
 use std::collections::{HashMap, HashSet};
 

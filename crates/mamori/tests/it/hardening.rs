@@ -2,9 +2,8 @@
 //! this site, a wrong id is 404 not 500, oversized requests get the Japanese page with the
 //! security headers, display-reordering characters and oversized text are refused, and the risk
 //! register and planned 人事異動 are shown only to who may see them.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
+use crate::common;
 
 use common::{TestApp, alert_of, csrf_of, location};
 use mamori_app::RequestMeta;

@@ -1,8 +1,7 @@
 //! The organization's import and 人事異動 screens as an editor uses them: upload, preview with
 //! row-level problems, apply with progress, and a transfer batch confirmed and applied.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
+use crate::common;
 
 use common::{TestApp, csrf_of, location};
 use reqwest::multipart::{Form, Part};

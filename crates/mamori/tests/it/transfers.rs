@@ -1,8 +1,7 @@
 //! 人事異動: people move on the effective date, roles tied to a post pass to the successor, and
 //! the organization of any earlier date still answers who held what.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
+use crate::common;
 
 use chrono::NaiveDate;
 use common::TestApp;

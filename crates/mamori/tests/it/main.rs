@@ -1,0 +1,34 @@
+//! The integration tests of the mamori binary, in one test binary: the real application over
+//! HTTP and the CLI, on a fresh database per test (SQLite, or PostgreSQL with
+//! `MAMORI_TEST_POSTGRES_URL`). One module per capability; run one with
+//! `cargo test -p mamori --test it -- policy::`.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+mod accounts;
+mod approvals;
+mod approvals_flow;
+mod asset_scale;
+mod assets;
+mod assets_api;
+mod assets_import;
+mod authorization_matrix;
+mod catalog;
+mod cli;
+mod fuzz_readers;
+mod gap;
+mod gap_screens;
+mod hardening;
+mod http;
+mod notifications;
+mod org;
+mod org_api;
+mod org_import;
+mod org_screens;
+mod permissions;
+mod policy;
+mod read_log;
+mod risks;
+mod separation;
+mod transfers;
