@@ -98,8 +98,10 @@ impl App {
             return Ok(fallback);
         };
         let mut conn = self.store().conn().await?;
-        let profile = crate::organization::ruling_profile(&mut conn, body).await?;
-        Ok(profile
+        let ruling = crate::ruling::ruling(&mut conn, body).await?;
+        Ok(ruling
+            .profile
+            .as_ref()
             .and_then(|p| {
                 p.parameters
                     .iter()

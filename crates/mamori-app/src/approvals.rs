@@ -8,12 +8,12 @@
 //! that permits a waiting asset record completes that record when it is approved.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use mamori_catalog::model::ArtifactKind;
 use mamori_domain::approval::{
-    self, Actor as ApprovalActor, Application, ApplicationKind, ApprovalClause, ApprovalError,
-    Decision, DecisionInput, FieldValue, FieldValues, LedgerRow, NewApplication, Status,
+    self, Actor as ApprovalActor, Application, ApplicationKind, ApprovalError, Decision,
+    DecisionInput, FieldValue, FieldValues, LedgerRow, NewApplication, Status,
 };
 use mamori_domain::audit::{Actor, AuditEntry};
 use mamori_domain::authority::Context;
@@ -28,9 +28,9 @@ use serde::Serialize;
 
 use crate::assets::rules_of;
 use crate::attachments::{self, Upload};
-use crate::organization::{authority_matrix, ruling_profile};
-use crate::policy::guideline;
+use crate::organization::authority_matrix;
 use crate::reads::{Exported, Read};
+use crate::ruling::Ruling;
 use crate::{App, AppError, CurrentUser, RequestMeta};
 
 /// Days before its 期限 that an approval counts as expiring (期限間近, 見直し): the body's
@@ -48,78 +48,6 @@ fn refused(e: ApprovalError) -> AppError {
         ApprovalError::Forbidden(e) => AppError::Forbidden(e.message),
         stale @ ApprovalError::Stale { .. } => AppError::Conflict(stale.to_string()),
     }
-}
-
-/// The body's kinds: one per APPROVAL clause of the catalog that has a deciding role in the
-/// body's matrix.
-pub(crate) fn kinds_of(profile: Option<&Profile>) -> Result<Vec<ApplicationKind>, AppError> {
-    let catalog = guideline()?;
-    let matrix = authority_matrix(profile)?;
-    let clauses: Vec<ApprovalClause> = catalog
-        .clauses
-        .iter()
-        .filter(|c| c.artifacts.iter().any(|a| a.kind == ArtifactKind::Approval))
-        .map(|c| {
-            let id = c.id.to_string();
-            ApprovalClause {
-                deciding_roles: matrix
-                    .row(&id)
-                    .iter()
-                    .filter(|m| m.mark.decides())
-                    .map(|m| m.role.clone())
-                    .collect(),
-                id,
-                title: c.title.clone(),
-            }
-        })
-        .collect();
-    let first = |errors: Vec<mamori_domain::DomainError>| {
-        errors.into_iter().next().map_or_else(
-            || AppError::Internal("application kinds".to_owned()),
-            AppError::Invalid,
-        )
-    };
-    let mut kinds = approval::default_kinds(&clauses).map_err(first)?;
-    let own = profile.map_or("", |p| p.approval_kinds.as_str());
-    if !own.trim().is_empty() {
-        let label = mamori_domain::policy::field::APPROVAL_KINDS;
-        let own = ApplicationKind::from_toml(own).map_err(|errors| {
-            first(
-                errors
-                    .into_iter()
-                    .map(|e| mamori_domain::DomainError::new(label, e.to_string()))
-                    .collect(),
-            )
-        })?;
-        for k in &own {
-            if catalog.clause(&k.clause).is_none() {
-                return Err(AppError::Invalid(mamori_domain::DomainError::new(
-                    label,
-                    format!(
-                        "申請の種類「{}」の条項「{}」はガイドラインにありません",
-                        k.name, k.clause
-                    ),
-                )));
-            }
-        }
-        kinds = approval::merge_kinds(kinds, &own);
-        approval::validate_kinds(&kinds).map_err(|errors| {
-            first(
-                errors
-                    .into_iter()
-                    .map(|e| mamori_domain::DomainError::new(label, e.to_string()))
-                    .collect(),
-            )
-        })?;
-    }
-    // The 事後報告 deadline of an emergency is the body's parameter.
-    let days = crate::policy::parameter_number(profile, "emergency_report_days")?;
-    for k in &mut kinds {
-        if let Some(rule) = &mut k.emergency {
-            rule.report_within_days = days;
-        }
-    }
-    Ok(kinds)
 }
 
 /// What filing an application does.
@@ -357,8 +285,8 @@ impl Viewer {
 pub(crate) struct Readable {
     pub app: Application,
     pub asset_event: Option<AssetEventId>,
-    pub profile: Option<Profile>,
-    pub kinds: Vec<ApplicationKind>,
+    /// The body's rules it was read under.
+    pub ruling: Arc<Ruling>,
 }
 
 /// The application `id` of the user's body if [`Viewer`] lets the user read it; otherwise not
@@ -373,16 +301,14 @@ pub(crate) async fn readable(
     let (app, asset_event) = store::get_application(conn, body.id, id)
         .await?
         .ok_or_else(not_found)?;
-    let profile = ruling_profile(conn, body.id).await?;
-    let kinds = kinds_of(profile.as_ref())?;
-    if !Viewer::of(user, &kinds, profile.as_ref())?.sees(&app) {
+    let ruling = crate::ruling::ruling(conn, body.id).await?;
+    if !Viewer::of(user, ruling.kinds()?, ruling.profile.as_ref())?.sees(&app) {
         return Err(not_found());
     }
     Ok(Readable {
         app,
         asset_event,
-        profile,
-        kinds,
+        ruling,
     })
 }
 
@@ -646,8 +572,8 @@ impl App {
     ) -> Result<Vec<ApplicationKind>, AppError> {
         let body = user.body()?;
         let mut conn = self.store().conn().await?;
-        let profile = ruling_profile(&mut conn, body.id).await?;
-        kinds_of(profile.as_ref())
+        let ruling = crate::ruling::ruling(&mut conn, body.id).await?;
+        ruling.kinds().map(<[_]>::to_vec)
     }
 
     /// The kinds with their routes as people read them: 「情報セキュリティ管理者の許可 →
@@ -658,17 +584,18 @@ impl App {
     ) -> Result<Vec<(ApplicationKind, String)>, AppError> {
         let body = user.body()?;
         let mut conn = self.store().conn().await?;
-        let profile = ruling_profile(&mut conn, body.id).await?;
-        let kinds = kinds_of(profile.as_ref())?;
-        let matrix = authority_matrix(profile.as_ref())?;
+        let ruling = crate::ruling::ruling(&mut conn, body.id).await?;
+        let kinds = ruling.kinds()?;
+        let matrix = ruling.matrix.clone();
         let name_of = |role: &str| {
-            profile
+            ruling
+                .profile
                 .as_ref()
                 .and_then(|p| p.roles.iter().find(|r| r.key == role))
                 .map_or_else(|| role.to_owned(), |r| r.name.clone())
         };
         Ok(kinds
-            .into_iter()
+            .iter()
             .map(|k| {
                 let mut steps: Vec<String> = match &k.route {
                     approval::RouteSpec::FromMatrix => matrix
@@ -700,7 +627,7 @@ impl App {
                             .join("、")
                     ));
                 }
-                (k, steps.join(" → "))
+                (k.clone(), steps.join(" → "))
             })
             .collect())
     }
@@ -758,8 +685,8 @@ impl App {
             (by.body, by.person, by.actor.clone(), by.meta, by.now);
         let id = ApplicationId::new();
         let today = self.today();
-        let profile = ruling_profile(tx.conn(), body).await?;
-        let kinds = kinds_of(profile.as_ref())?;
+        let ruling = crate::ruling::ruling(tx.conn(), body).await?;
+        let kinds = ruling.kinds()?;
         let kind = kind_of(&kinds, kind_key)?;
         let (raw, staged) =
             attachments::stage(kind, raw, uploads, &BTreeMap::new(), id, person, now)?;
@@ -817,7 +744,15 @@ impl App {
         if filing == Filing::Submit {
             let seen = app.version;
             app = self
-                .submitted(tx.conn(), body, profile.as_ref(), kind, &app, person, now)
+                .submitted(
+                    tx.conn(),
+                    body,
+                    ruling.profile.as_ref(),
+                    kind,
+                    &app,
+                    person,
+                    now,
+                )
                 .await?;
             save(tx.conn(), &app, seen, now).await?;
             self.transitioned(tx, body, &app, actor.clone(), meta, now)
@@ -836,7 +771,7 @@ impl App {
         kind: &ApplicationKind,
         app: &Application,
     ) -> Result<approval::Route, AppError> {
-        let snapshot = self.org_snapshot(conn, body, self.today(), profile).await?;
+        let snapshot = self.org_snapshot(conn, body, self.today()).await?;
         let matrix = authority_matrix(profile)?;
         let (rules, _) = rules_of(conn, body).await?;
         let mut classes: Vec<Classification> = Vec::new();
@@ -859,7 +794,7 @@ impl App {
                 system: None,
             },
             &app.fields,
-            highest.as_ref().map(|c| (&rules.scheme, c)),
+            highest.as_ref().map(|c| (&*rules.scheme, c)),
         )?)
     }
 
@@ -899,10 +834,9 @@ impl App {
         let Readable {
             app,
             asset_event,
-            profile,
-            kinds,
+            ruling,
         } = readable(&mut conn, user, id).await?;
-        let kind = kind_of(&kinds, &app.kind)?.clone();
+        let kind = kind_of(ruling.kinds()?, &app.kind)?.clone();
         let person = user.account.person_id;
         let files = store::files_of(&mut conn, body.id, id).await?;
         // Assets and people by what people read: 管理番号 and name, the person's name.
@@ -970,7 +904,7 @@ impl App {
             files,
             return_overdue: app.is_return_overdue(today),
             report_overdue: app.is_report_overdue(today),
-            needs_review: app.needs_review(today, expiry_window(profile.as_ref())?),
+            needs_review: app.needs_review(today, expiry_window(ruling.profile.as_ref())?),
             application: app,
             kind,
             asset_event,
@@ -1020,10 +954,11 @@ impl App {
         let (app, asset_event) = store::get_application(tx.conn(), body, id)
             .await?
             .ok_or_else(|| AppError::NotFound("申請".to_owned()))?;
-        let profile = ruling_profile(tx.conn(), body).await?;
-        let kinds = kinds_of(profile.as_ref())?;
+        let ruling = crate::ruling::ruling(tx.conn(), body).await?;
+        let kinds = ruling.kinds()?;
         let kind = kind_of(&kinds, &app.kind)?;
-        let sod = profile
+        let sod = ruling
+            .profile
             .as_ref()
             .map(|p| p.separation.clone())
             .unwrap_or_default();
@@ -1188,9 +1123,9 @@ impl App {
         };
         let today = self.today();
         let mut conn = self.store().conn().await?;
-        let profile = ruling_profile(&mut conn, body.id).await?;
-        let window = expiry_window(profile.as_ref())?;
-        let viewer = Viewer::of(user, &kinds_of(profile.as_ref())?, profile.as_ref())?;
+        let ruling = crate::ruling::ruling(&mut conn, body.id).await?;
+        let window = expiry_window(ruling.profile.as_ref())?;
+        let viewer = Viewer::of(user, &ruling.kinds()?, ruling.profile.as_ref())?;
         let open: Vec<Application> = store::list_applications(
             &mut conn,
             body.id,
@@ -1245,12 +1180,12 @@ impl App {
     ) -> Result<(ApplicationKind, Vec<LedgerRow>), AppError> {
         let body = user.body()?;
         let mut conn = self.store().conn().await?;
-        let profile = ruling_profile(&mut conn, body.id).await?;
-        let kinds = kinds_of(profile.as_ref())?;
+        let ruling = crate::ruling::ruling(&mut conn, body.id).await?;
+        let kinds = ruling.kinds()?;
         let kind = kind_of(&kinds, kind_key)?.clone();
         let today = self.today();
-        let window = expiry_window(profile.as_ref())?;
-        let viewer = Viewer::of(user, &kinds, profile.as_ref())?;
+        let window = expiry_window(ruling.profile.as_ref())?;
+        let viewer = Viewer::of(user, &kinds, ruling.profile.as_ref())?;
         let rows = store::list_applications(&mut conn, body.id, Some(&kind.clause), &[])
             .await?
             .into_iter()
@@ -1303,8 +1238,8 @@ impl App {
                 current: app.version,
             }));
         }
-        let profile = ruling_profile(tx.conn(), body.id).await?;
-        let kinds = kinds_of(profile.as_ref())?;
+        let ruling = crate::ruling::ruling(tx.conn(), body.id).await?;
+        let kinds = ruling.kinds()?;
         let kind = kind_of(&kinds, &app.kind)?;
         // Files already attached stay; new ones are added.
         let kept: BTreeMap<String, Vec<ApplicationFileId>> = app
@@ -1341,7 +1276,7 @@ impl App {
             .submitted(
                 tx.conn(),
                 body.id,
-                profile.as_ref(),
+                ruling.profile.as_ref(),
                 kind,
                 &app,
                 person,
@@ -1401,11 +1336,11 @@ impl App {
             FollowUp::Return { on } => app.return_item(on, &by),
             FollowUp::Complete => app.complete(&by),
             FollowUp::Report => {
-                let profile = ruling_profile(tx.conn(), body).await?;
-                let kinds = kinds_of(profile.as_ref())?;
+                let ruling = crate::ruling::ruling(tx.conn(), body).await?;
+                let kinds = ruling.kinds()?;
                 let kind = kind_of(&kinds, &app.kind)?;
                 let route = self
-                    .route_for(tx.conn(), body, profile.as_ref(), kind, &app)
+                    .route_for(tx.conn(), body, ruling.profile.as_ref(), kind, &app)
                     .await?;
                 app.report(kind, route, &by)
             }
@@ -1467,8 +1402,9 @@ impl App {
         let mut reminded = 0;
         for body in bodies {
             let mut tx = self.store().begin_write().await?;
-            let profile = ruling_profile(tx.conn(), body.id).await?;
-            let (_, due) = up_for_review(tx.conn(), body.id, profile.as_ref(), today).await?;
+            let ruling = crate::ruling::ruling(tx.conn(), body.id).await?;
+            let (_, due) =
+                up_for_review(tx.conn(), body.id, ruling.profile.as_ref(), today).await?;
             for a in due {
                 let link = format!("/approvals/{}", a.id);
                 let until = a.valid_until.map(|d| d.to_string()).unwrap_or_default();
@@ -1518,10 +1454,11 @@ impl App {
         let body = user.body()?;
         let today = self.today();
         let mut conn = self.store().conn().await?;
-        let profile = ruling_profile(&mut conn, body.id).await?;
-        let kinds = kinds_of(profile.as_ref())?;
-        let (window, due) = up_for_review(&mut conn, body.id, profile.as_ref(), today).await?;
-        let viewer = Viewer::of(user, &kinds, profile.as_ref())?;
+        let ruling = crate::ruling::ruling(&mut conn, body.id).await?;
+        let kinds = ruling.kinds()?;
+        let (window, due) =
+            up_for_review(&mut conn, body.id, ruling.profile.as_ref(), today).await?;
+        let viewer = Viewer::of(user, &kinds, ruling.profile.as_ref())?;
         let mut out: Vec<ExceptionReview> = due
             .into_iter()
             .filter(|a| viewer.sees(a))

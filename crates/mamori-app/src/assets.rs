@@ -8,6 +8,7 @@
 //! compares levels: the scheme answers.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use mamori_domain::DomainError;
@@ -26,8 +27,9 @@ use mamori_store::{AnyConnection, WriteTx, audit, org};
 use serde::Serialize;
 
 use crate::access::AssetWriter;
-use crate::organization::{authority_matrix, role_names};
+use crate::organization::authority_matrix;
 use crate::reads::Read;
+use crate::ruling::Ruling;
 use crate::{App, AppError, CurrentUser, RequestMeta};
 
 /// The clause whose 権限・責任 mark names the role that owns an asset (情報資産の管理責任).
@@ -40,13 +42,22 @@ pub const MAX_PAGE: i64 = 200;
 /// What the register screens need to know about the body's rules.
 #[derive(Debug, Clone)]
 pub struct AssetRules {
-    pub scheme: ClassificationScheme,
+    pub scheme: Arc<ClassificationScheme>,
     /// The role set with the profile's names.
     pub roles: Vec<RoleDefinition>,
     pub checks: CheckContext,
 }
 
 impl AssetRules {
+    /// What the register needs of the body's ruling.
+    pub(crate) fn of(ruling: &Ruling) -> Result<Self, AppError> {
+        Ok(Self {
+            scheme: ruling.shared_scheme()?,
+            roles: ruling.roles.clone(),
+            checks: CheckContext::default(),
+        })
+    }
+
     /// A stored classification under the scheme, or an error naming 「分類」 when the scheme in
     /// force no longer has it.
     pub fn classification(&self, record: &AssetRecord) -> Result<Classification, DomainError> {
@@ -139,18 +150,7 @@ pub(crate) async fn rules_of(
     body: BodyId,
 ) -> Result<(AssetRules, Option<Profile>), AppError> {
     let ruling = crate::ruling::ruling(conn, body).await?;
-    let scheme = ruling.scheme()?.clone();
-    let profile = ruling.profile.clone();
-    let defs = org::list_role_definitions(conn, body).await?;
-    let roles = role_names(&defs, profile.as_ref());
-    Ok((
-        AssetRules {
-            scheme,
-            roles,
-            checks: CheckContext::default(),
-        },
-        profile,
-    ))
+    Ok((AssetRules::of(&ruling)?, ruling.profile.clone()))
 }
 
 /// An asset as typed on the form or sent to the API: texts, with links by 管理番号.
@@ -423,7 +423,9 @@ impl App {
     ) -> Result<AssetPage, AppError> {
         let body = user.body()?;
         let mut conn = self.store().conn().await?;
-        let (rules, _) = rules_of(&mut conn, body.id).await?;
+        let (ruling, today) =
+            crate::ruling::ruling_and_org(&mut conn, body.id, self.today()).await?;
+        let rules = AssetRules::of(&ruling)?;
         let limit = limit.clamp(1, MAX_PAGE);
         let filter = AssetFilter {
             unit: query.unit,
@@ -441,7 +443,6 @@ impl App {
         } else {
             None
         };
-        let units = self.unit_names(&mut conn, body.id).await?;
         let rows = records
             .iter()
             .map(|r| {
@@ -459,7 +460,9 @@ impl App {
                     asset_no: r.asset_no.clone(),
                     name: r.name.clone(),
                     kind: r.kind,
-                    unit: r.owner_unit.and_then(|u| units.get(&u).cloned()),
+                    unit: r
+                        .owner_unit
+                        .and_then(|u| today.units.get(&u).map(|n| n.name.clone())),
                     segment: r.segment,
                     classification,
                     status: r.status,
@@ -526,11 +529,11 @@ impl App {
         let record = store::get_asset(&mut conn, body.id, id)
             .await?
             .ok_or_else(|| AppError::NotFound("情報資産".to_owned()))?;
-        let (rules, profile) = rules_of(&mut conn, body.id).await?;
+        let (ruling, snapshot) =
+            crate::ruling::ruling_and_org(&mut conn, body.id, self.today()).await?;
+        let rules = AssetRules::of(&ruling)?;
+        let profile = ruling.profile.as_ref();
         let asset = rules.asset(&record)?;
-        let snapshot = self
-            .org_snapshot_named(&mut conn, body.id, self.today(), rules.roles.clone())
-            .await?;
         // The units of today, as the snapshot has them.
         let units: HashMap<OrgUnitId, String> = snapshot
             .units
@@ -541,7 +544,7 @@ impl App {
             unit: asset.owner_unit.filter(|u| units.contains_key(u)),
             system: None,
         };
-        let owner = match (owner_role(profile.as_ref())?, context.unit) {
+        let owner = match (owner_role(profile)?, context.unit) {
             (Some(role), Some(_)) => Some(snapshot.holders_of(&role, &context)?),
             _ => None,
         };
@@ -580,11 +583,7 @@ impl App {
                 dependents.push((relation_label(&relation).to_owned(), linked_one(&rules, &r)));
             }
         }
-        let people: HashMap<PersonId, String> = org::people_on(&mut conn, body.id, self.today())
-            .await?
-            .into_iter()
-            .map(|(p, name, ..)| (p, name))
-            .collect();
+        let people = &snapshot.people;
         let mut events = Vec::new();
         for e in store::events_of(&mut conn, id).await? {
             let awaiting = e.status == EventStatus::AwaitingApproval;
@@ -597,7 +596,7 @@ impl App {
                 (None, None)
             };
             events.push(EventLine {
-                person: e.person.and_then(|p| people.get(&p).cloned()),
+                person: e.person.and_then(|p| people.get(&p).map(|p| p.0.clone())),
                 permission_clause,
                 application,
                 ..EventLine::of(e, &rules)
@@ -1143,7 +1142,7 @@ pub(crate) async fn reindex_levels(
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
     let rules = AssetRules {
-        scheme: scheme.clone(),
+        scheme: Arc::new(scheme.clone()),
         roles: Vec::new(),
         checks: CheckContext::default(),
     };

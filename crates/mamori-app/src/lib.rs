@@ -22,6 +22,7 @@ pub mod jobs;
 pub mod notify;
 pub mod org_import;
 pub mod organization;
+mod parameters;
 pub mod policy;
 pub mod reads;
 pub mod risks;

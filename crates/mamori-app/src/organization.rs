@@ -6,13 +6,12 @@
 //! date. Every feature that needs to know who may permit or approve something asks here.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 use mamori_domain::DomainError;
 use mamori_domain::audit::AuditEntry;
-use mamori_domain::authority::{
-    ActiveAssignment, Authority, AuthorityMatrix, Context, MatrixMark, OrgSnapshot, Power, UnitNode,
-};
+use mamori_domain::authority::{Authority, AuthorityMatrix, Context, MatrixMark, Power};
 use mamori_domain::ids::{BodyId, OrgUnitId, PersonId, RoleAssignmentId};
 use mamori_domain::org::{
     OrgChangeKind, OrgUnit, Person, PersonStatus, PersonVersion, Post, RoleAssignment,
@@ -26,6 +25,8 @@ use serde::Serialize;
 use crate::access::OrgEditor;
 use crate::notify::Notice;
 use crate::policy::guideline;
+pub(crate) use crate::ruling::role_names;
+use crate::ruling::{OrgView, tree_of};
 use crate::{App, AppError, CurrentUser, RequestMeta};
 
 /// Field names as the organization screens label them.
@@ -214,99 +215,15 @@ pub fn authority_matrix(
     crate::ruling::matrix(profile)
 }
 
-/// The units of a date as the resolver's tree, without roles or assignments.
-fn tree_of(units: &[OrgUnit], date: NaiveDate) -> OrgSnapshot {
-    OrgSnapshot {
-        date,
-        units: units
-            .iter()
-            .map(|u| {
-                (
-                    u.id,
-                    UnitNode {
-                        id: u.id,
-                        parent: u.parent_id,
-                        name: u.name.clone(),
-                    },
-                )
-            })
-            .collect(),
-        roles: Vec::new(),
-        assignments: Vec::new(),
-    }
-}
-
-pub(crate) fn role_names(
-    defs: &[RoleDefinition],
-    profile: Option<&Profile>,
-) -> Vec<RoleDefinition> {
-    // The profile's names win: a body that calls the 情報セキュリティ管理者 「所属長」 sees that.
-    defs.iter()
-        .map(|d| {
-            let mut d = d.clone();
-            if let Some(name) = profile
-                .and_then(|p| p.roles.iter().find(|r| r.key == d.key))
-                .map(|r| r.name.clone())
-            {
-                d.name = name;
-            }
-            d
-        })
-        .collect()
-}
-
 impl App {
-    /// The organization on `on`, as the resolver needs it.
+    /// The organization on `on`, as the resolver needs it (kept per rule stamp).
     pub(crate) async fn org_snapshot(
         &self,
         conn: &mut AnyConnection,
         body: BodyId,
         on: NaiveDate,
-        profile: Option<&Profile>,
-    ) -> Result<OrgSnapshot, AppError> {
-        let defs = org::list_role_definitions(conn, body).await?;
-        self.org_snapshot_named(conn, body, on, role_names(&defs, profile))
-            .await
-    }
-
-    /// [`Self::org_snapshot`] with the role names already derived (`role_names`), for a use
-    /// case that has them.
-    pub(crate) async fn org_snapshot_named(
-        &self,
-        conn: &mut AnyConnection,
-        body: BodyId,
-        on: NaiveDate,
-        roles: Vec<RoleDefinition>,
-    ) -> Result<OrgSnapshot, AppError> {
-        let units = org::units_on(conn, body, on).await?;
-        let people: HashMap<PersonId, (String, OrgUnitId, PersonStatus)> =
-            org::people_on(conn, body, on)
-                .await?
-                .into_iter()
-                .map(|(id, name, unit, _, status)| (id, (name, unit, status)))
-                .collect();
-        let assignments = org::assignments(conn, body, Some(on))
-            .await?
-            .into_iter()
-            .map(|a| {
-                let person = people.get(&a.person_id);
-                ActiveAssignment {
-                    role: a.role_key,
-                    person: a.person_id,
-                    person_name: person.map(|p| p.0.clone()).unwrap_or_default(),
-                    person_unit: person.map(|p| p.1),
-                    unit: a.unit_id,
-                    system: a.system_name,
-                    is_deputy: a.is_deputy,
-                    in_service: person.is_some_and(|p| p.2.can_act()),
-                }
-            })
-            .collect();
-        Ok(OrgSnapshot {
-            roles,
-            assignments,
-            ..tree_of(&units, on)
-        })
+    ) -> Result<Arc<OrgView>, AppError> {
+        Ok(crate::ruling::ruling_and_org(conn, body, on).await?.1)
     }
 
     /// The units of the user's body on `on`, as a tree in display order (depth-first).
@@ -317,11 +234,8 @@ impl App {
     ) -> Result<Vec<UnitRow>, AppError> {
         let body = user.body()?;
         let mut conn = self.store().conn().await?;
-        let profile = ruling_profile(&mut conn, body.id).await?;
         let units = org::units_on(&mut conn, body.id, on).await?;
-        let snapshot = self
-            .org_snapshot(&mut conn, body.id, on, profile.as_ref())
-            .await?;
+        let snapshot = self.org_snapshot(&mut conn, body.id, on).await?;
         let mut people_per_unit: HashMap<OrgUnitId, usize> = HashMap::new();
         for (_, _, unit, _, status) in org::people_on(&mut conn, body.id, on).await? {
             if status != PersonStatus::Retired {
@@ -856,7 +770,7 @@ impl App {
             .await?
             .filter(|p| p.body_id == body.id)
             .ok_or_else(|| AppError::NotFound("職員".to_owned()))?;
-        let profile = ruling_profile(&mut conn, body.id).await?;
+        let ruling = crate::ruling::ruling(&mut conn, body.id).await?;
         let names: HashMap<OrgUnitId, String> = org::all_units(&mut conn, body.id)
             .await?
             .into_iter()
@@ -872,12 +786,10 @@ impl App {
             .collect();
         let held = org::assignments_of(&mut conn, id).await?;
         let assignments = self
-            .assignment_views(&mut conn, body.id, held, profile.as_ref())
+            .assignment_views(&mut conn, body.id, held, ruling.profile.as_ref())
             .await?;
-        let snapshot = self
-            .org_snapshot(&mut conn, body.id, today, profile.as_ref())
-            .await?;
-        let matrix = authority_matrix(profile.as_ref())?;
+        let snapshot = self.org_snapshot(&mut conn, body.id, today).await?;
+        let matrix = ruling.matrix.clone();
         Ok(PersonDetail {
             unit_name: names.get(&person.unit_id).cloned().unwrap_or_default(),
             powers: snapshot.what_may(&matrix, id),
@@ -941,9 +853,9 @@ impl App {
     ) -> Result<Vec<AssignmentView>, AppError> {
         let body = user.body()?;
         let mut conn = self.store().conn().await?;
-        let profile = ruling_profile(&mut conn, body.id).await?;
+        let ruling = crate::ruling::ruling(&mut conn, body.id).await?;
         let list = org::assignments(&mut conn, body.id, on).await?;
-        self.assignment_views(&mut conn, body.id, list, profile.as_ref())
+        self.assignment_views(&mut conn, body.id, list, ruling.profile.as_ref())
             .await
     }
 
@@ -951,10 +863,10 @@ impl App {
     pub async fn role_set(&self, user: &CurrentUser) -> Result<Vec<RoleDefinition>, AppError> {
         let body = user.body()?;
         let mut conn = self.store().conn().await?;
-        let profile = ruling_profile(&mut conn, body.id).await?;
+        let ruling = crate::ruling::ruling(&mut conn, body.id).await?;
         Ok(role_names(
             &org::list_role_definitions(&mut conn, body.id).await?,
-            profile.as_ref(),
+            ruling.profile.as_ref(),
         ))
     }
 
@@ -1256,11 +1168,9 @@ impl App {
             ));
         }
         let mut conn = self.store().conn().await?;
-        let profile = ruling_profile(&mut conn, body).await?;
-        let snapshot = self
-            .org_snapshot(&mut conn, body, on, profile.as_ref())
-            .await?;
-        let matrix = authority_matrix(profile.as_ref())?;
+        let ruling = crate::ruling::ruling(&mut conn, body).await?;
+        let snapshot = self.org_snapshot(&mut conn, body, on).await?;
+        let matrix = ruling.matrix.clone();
         Ok(snapshot.who_may(&matrix, clause, context)?)
     }
 
@@ -1297,11 +1207,9 @@ impl App {
     ) -> Result<Vec<Power>, AppError> {
         let body = user.body()?;
         let mut conn = self.store().conn().await?;
-        let profile = ruling_profile(&mut conn, body.id).await?;
-        let snapshot = self
-            .org_snapshot(&mut conn, body.id, on, profile.as_ref())
-            .await?;
-        Ok(snapshot.what_may(&*authority_matrix(profile.as_ref())?, person))
+        let ruling = crate::ruling::ruling(&mut conn, body.id).await?;
+        let snapshot = self.org_snapshot(&mut conn, body.id, on).await?;
+        Ok(snapshot.what_may(&*ruling.matrix.clone(), person))
     }
 
     /// The clauses with 許 or 承 in the body's matrix, with titles, for the resolver screen.
@@ -1311,8 +1219,8 @@ impl App {
     ) -> Result<Vec<DecidingClause>, AppError> {
         let body = user.body()?;
         let mut conn = self.store().conn().await?;
-        let profile = ruling_profile(&mut conn, body.id).await?;
-        let matrix = authority_matrix(profile.as_ref())?;
+        let ruling = crate::ruling::ruling(&mut conn, body.id).await?;
+        let matrix = ruling.matrix.clone();
         let catalog = guideline()?;
         let mut out: Vec<(u32, DecidingClause)> = matrix
             .deciding_clauses()
@@ -1364,10 +1272,7 @@ impl App {
         case: &SodCase<'_>,
     ) -> Result<Option<SodException>, AppError> {
         let body = user.body()?;
-        let profile = ruling_profile(tx.conn(), body.id).await?;
-        let snapshot = self
-            .org_snapshot(tx.conn(), body.id, on, profile.as_ref())
-            .await?;
+        let snapshot = self.org_snapshot(tx.conn(), body.id, on).await?;
         let auditor_unit = org::people_on(tx.conn(), body.id, on)
             .await?
             .into_iter()
@@ -1413,13 +1318,14 @@ impl App {
     ) -> Result<Vec<(SodRule, Option<String>)>, AppError> {
         let body = user.body()?;
         let mut conn = self.store().conn().await?;
-        let profile = ruling_profile(&mut conn, body.id).await?;
+        let ruling = crate::ruling::ruling(&mut conn, body.id).await?;
         Ok(SodRule::ALL
             .into_iter()
             .map(|r| {
                 (
                     r,
-                    profile
+                    ruling
+                        .profile
                         .as_ref()
                         .and_then(|p| p.separation.exceptions.get(&r).cloned()),
                 )

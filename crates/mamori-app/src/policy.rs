@@ -14,15 +14,16 @@ use mamori_domain::authority::RoleMarkEntry;
 use mamori_domain::classification::{ClassificationScheme, Requirement};
 use mamori_domain::policy::{
     Amendment, ClauseLookup, Decision, DeletedNumbering, Edition, EditionNumber, EditionStatus,
-    HistoryLine, LocalClause, OrganScope, Parameter, Profile, RoleSetting, field, revision_history,
+    HistoryLine, LocalClause, OrganScope, Profile, RoleSetting, field, revision_history,
     scope_problems,
 };
 use mamori_domain::separation::{SodPolicy, SodRule, SodViolation};
 use mamori_store::{WriteTx, audit, org, policy};
-use serde::Deserialize;
 use serde_json::json;
 
 use crate::access::PolicyEditor;
+use crate::parameters::parameter_file;
+pub(crate) use crate::parameters::parameter_number;
 use crate::{App, AppError, CurrentUser, RequestMeta};
 use mamori_domain::text;
 
@@ -32,8 +33,6 @@ const CLAUSE_TEXT_MAX_CHARS: usize = 20_000;
 const LOCAL_NUMBER_MAX_CHARS: usize = 30;
 /// The longest heading of a local clause.
 const LOCAL_TITLE_MAX_CHARS: usize = 200;
-
-const GUIDELINE_PARAMETERS: &str = include_str!("../data/guideline-parameters.toml");
 
 /// The embedded guideline catalog (shared with the catalog screens, parsed once per process).
 pub fn guideline() -> Result<&'static Catalog, AppError> {
@@ -117,55 +116,13 @@ pub fn matrix_columns(profile: &Profile) -> Result<Vec<MatrixColumn>, AppError> 
     Ok(out)
 }
 
-#[derive(Deserialize)]
-struct ParameterFile {
-    parameters: Vec<Parameter>,
-    organ_scope: GuidelineOrgans,
-}
-
-/// The organs the guideline's 例文 lists and the clause that lists them.
-#[derive(Deserialize)]
-struct GuidelineOrgans {
-    clause: String,
-    organs: Vec<String>,
-}
-
-fn parameter_file() -> Result<ParameterFile, AppError> {
-    toml::from_str::<ParameterFile>(GUIDELINE_PARAMETERS)
-        .map_err(|e| AppError::Internal(format!("guideline-parameters.toml: {e}")))
-}
-
-/// A whole-number parameter of the body's profile (a period in days, months …), or the
-/// guideline's default when the profile does not set it (profiles from before it existed) or
-/// there is no profile yet.
-pub(crate) fn parameter_number(profile: Option<&Profile>, key: &str) -> Result<u32, AppError> {
-    let own = profile
-        .and_then(|p| p.parameters.iter().find(|x| x.key == key))
-        .map(|x| x.value.clone());
-    let raw = match own {
-        Some(v) => v,
-        None => parameter_file()?
-            .parameters
-            .into_iter()
-            .find(|x| x.key == key)
-            .map(|x| x.value)
-            .ok_or_else(|| AppError::Internal(format!("parameter {key}")))?,
-    };
-    raw.trim().parse().map_err(|_| {
-        AppError::Invalid(DomainError::new(
-            field::PARAMETERS,
-            format!("「{key}」の値「{raw}」は0以上の整数ではありません"),
-        ))
-    })
-}
-
 /// The guideline's 行政機関の範囲: the 例文's organs, as a profile starts with them.
 pub fn guideline_organ_scope() -> Result<OrganScope, AppError> {
-    let organs = parameter_file()?.organ_scope;
+    let organs = &parameter_file()?.organ_scope;
     Ok(OrganScope {
-        clause: organs.clause,
+        clause: organs.clause.clone(),
         guideline: organs.organs.clone(),
-        organs: organs.organs,
+        organs: organs.organs.clone(),
     })
 }
 
@@ -173,7 +130,7 @@ pub fn guideline_organ_scope() -> Result<OrganScope, AppError> {
 /// periods, the 例文's 行政機関の範囲 and the guideline's classification scheme.
 pub fn default_profile(body_name: &str, roles: Vec<RoleSetting>) -> Result<Profile, AppError> {
     let catalog = guideline()?;
-    let parameters = parameter_file()?.parameters;
+    let parameters = parameter_file()?.parameters.clone();
     Ok(Profile {
         guideline_edition: catalog.edition.id.clone(),
         body_name: body_name.to_owned(),
@@ -701,7 +658,11 @@ impl ProfileChange {
             }
             Self::SetApprovalKinds { toml } => {
                 let before = std::mem::replace(&mut p.approval_kinds, toml.trim().to_owned());
-                if let Err(e) = crate::approvals::kinds_of(Some(p)) {
+                let matrix = crate::ruling::matrix(Some(p)).map_err(|e| match e {
+                    AppError::Invalid(e) => e,
+                    other => DomainError::new(field::APPROVAL_KINDS, other.to_string()),
+                })?;
+                if let Err(e) = crate::ruling::kinds_of(Some(p), &matrix) {
                     p.approval_kinds = before;
                     return Err(match e {
                         AppError::Invalid(e) => e,
@@ -1054,7 +1015,7 @@ impl App {
         audit::append(&mut tx, now, entry).await?;
         // A new classification scheme: the register's class filter follows it.
         let scheme = ClassificationScheme::from_toml(&edition.profile.classification_scheme)?;
-        if scheme != before_rules.scheme {
+        if scheme != *before_rules.scheme {
             crate::assets::reindex_levels(&mut tx, body.id, &scheme, user.actor(), meta, now)
                 .await?;
         }

@@ -1,80 +1,211 @@
-//! The body's rules derived once per profile text: the ruling profile (parsed), its
-//! classification scheme (read from TOML and validated) and its 権限・責任等一覧表 (the
-//! guideline's rows with the profile's overrides).
+//! The body's rules, derived once and passed down: the ruling profile (parsed), its
+//! classification scheme, the role names, the 権限・責任等一覧表 (the guideline's rows with
+//! the profile's overrides), the 申請の種類, and the organization of a date as the resolver
+//! needs it.
 //!
-//! Every request used to derive these again, several times. Now the ruling edition's profile
-//! text is read (one indexed row, through the caller's connection or transaction, so a change not
-//! yet committed is seen) and compared with the text the cached values were derived from; only a
-//! different text derives them again. A cache entry can therefore never be stale, whichever
-//! database or transaction asks. The caches are bounded.
+//! A use case asks for them once, at its start ([`ruling`], or [`ruling_and_org`] when it needs
+//! the organization too), and passes the [`Ruling`] to what it calls. What is derived is kept per
+//! body and stamped with the database's rule stamp (migration 0015), which every write to the
+//! policy editions or the organization changes in the writing transaction. A request reads the
+//! stamp (one row) and derives again only when it differs, so a kept value is never stale,
+//! whichever database, process or transaction asks; a transaction that changed the organization
+//! sees its own stamp and its own state. The caches are bounded.
 
 use std::collections::HashMap;
 use std::sync::{Arc, LazyLock, Mutex};
 
+use chrono::NaiveDate;
+use mamori_catalog::model::ArtifactKind;
 use mamori_domain::DomainError;
-use mamori_domain::authority::{AuthorityMatrix, MatrixMark, RoleMarkEntry};
+use mamori_domain::approval::{self, ApplicationKind, ApprovalClause};
+use mamori_domain::authority::{
+    ActiveAssignment, AuthorityMatrix, MatrixMark, OrgSnapshot, RoleMarkEntry, UnitNode,
+};
 use mamori_domain::classification::ClassificationScheme;
-use mamori_domain::ids::BodyId;
+use mamori_domain::ids::{BodyId, OrgUnitId, PersonId};
+use mamori_domain::org::{OrgUnit, PersonStatus, RoleDefinition};
 use mamori_domain::policy::Profile;
-use mamori_store::{AnyConnection, policy};
+use mamori_store::{AnyConnection, org, policy};
 
 use crate::AppError;
-use crate::policy::guideline;
 
-/// What the ruling profile makes of the body's rules.
+fn guideline() -> Result<&'static mamori_catalog::Catalog, AppError> {
+    crate::catalog::GuidelineCatalog::embedded().map(|g| g.data())
+}
+
+/// The body's effective policy, derived once per rule stamp.
 #[derive(Debug)]
 pub(crate) struct Ruling {
+    /// The profile of the edition in force (else of the newest draft); none before the first.
     pub profile: Option<Profile>,
     /// The profile's scheme (the guideline's without a profile); an error when its TOML does not
     /// read, which only the callers that need the scheme report.
-    scheme: Result<ClassificationScheme, DomainError>,
+    scheme: Result<Arc<ClassificationScheme>, DomainError>,
+    /// The body's role set with the profile's names.
+    pub roles: Vec<RoleDefinition>,
+    /// The 権限・責任等一覧表 with the profile's overrides.
+    pub matrix: Arc<AuthorityMatrix>,
+    /// The 申請の種類, or why they do not read.
+    kinds: Result<Vec<ApplicationKind>, AppError>,
+    /// The organization of the dates asked for so far.
+    org: Mutex<HashMap<NaiveDate, Arc<OrgView>>>,
+}
+
+/// The organization on one date: the resolver's snapshot and who is in it.
+#[derive(Debug)]
+pub(crate) struct OrgView {
+    pub snapshot: OrgSnapshot,
+    /// Everyone on the date: name, unit, status.
+    pub people: HashMap<PersonId, (String, OrgUnitId, PersonStatus)>,
+}
+
+impl std::ops::Deref for OrgView {
+    type Target = OrgSnapshot;
+    fn deref(&self) -> &OrgSnapshot {
+        &self.snapshot
+    }
 }
 
 impl Ruling {
-    fn derive(json: Option<&str>) -> Result<Self, AppError> {
-        let profile = json.map(policy::parse_profile).transpose()?;
+    async fn derive(conn: &mut AnyConnection, body: BodyId) -> Result<Self, AppError> {
+        let json = policy::ruling_profile_json(conn, body).await?;
+        let profile = json.as_deref().map(policy::parse_profile).transpose()?;
         let scheme = match &profile {
             Some(p) => ClassificationScheme::from_toml(&p.classification_scheme),
             None => ClassificationScheme::guideline(),
-        };
-        Ok(Self { profile, scheme })
+        }
+        .map(Arc::new);
+        let defs = org::list_role_definitions(conn, body).await?;
+        let roles = role_names(&defs, profile.as_ref());
+        let matrix = matrix(profile.as_ref())?;
+        let kinds = kinds_of(profile.as_ref(), &matrix);
+        Ok(Self {
+            profile,
+            scheme,
+            roles,
+            matrix,
+            kinds,
+            org: Mutex::new(HashMap::new()),
+        })
     }
 
-    pub fn scheme(&self) -> Result<&ClassificationScheme, AppError> {
+    /// The scheme, shared (for values that keep it).
+    pub fn shared_scheme(&self) -> Result<Arc<ClassificationScheme>, AppError> {
         self.scheme
-            .as_ref()
+            .clone()
             .map_err(|e| AppError::Invalid(e.clone()))
+    }
+
+    /// The body's 申請の種類.
+    pub fn kinds(&self) -> Result<&[ApplicationKind], AppError> {
+        match &self.kinds {
+            Ok(k) => Ok(k),
+            Err(AppError::Invalid(e)) => Err(AppError::Invalid(e.clone())),
+            Err(e) => Err(AppError::Internal(e.to_string())),
+        }
     }
 }
 
-/// At most this many bodies' rulings (and override sets' matrices) are kept; past it, the cache
-/// starts again empty.
+/// At most this many bodies' rulings (and override sets' matrices, and dates of one ruling's
+/// organization) are kept; past it, the cache starts again empty.
 const CACHED: usize = 256;
+const CACHED_DATES: usize = 8;
 
-type Entry = (Option<String>, Arc<Ruling>);
+type Entry = (String, Arc<Ruling>);
 
 static RULINGS: LazyLock<Mutex<HashMap<BodyId, Entry>>> = LazyLock::new(Default::default);
 static MATRICES: LazyLock<Mutex<HashMap<String, Arc<AuthorityMatrix>>>> =
     LazyLock::new(Default::default);
 
-/// The body's ruling, derived again only when the ruling profile's text changed.
+/// The body's ruling, derived again only when the rule stamp changed.
 pub(crate) async fn ruling(
     conn: &mut AnyConnection,
     body: BodyId,
 ) -> Result<Arc<Ruling>, AppError> {
-    let json = policy::ruling_profile_json(conn, body).await?;
-    if let Some((text, ruling)) = lock(&RULINGS).get(&body)
-        && *text == json
+    let stamp = policy::rule_stamp(conn).await?;
+    ruling_at(conn, body, stamp).await
+}
+
+async fn ruling_at(
+    conn: &mut AnyConnection,
+    body: BodyId,
+    stamp: String,
+) -> Result<Arc<Ruling>, AppError> {
+    if let Some((kept, ruling)) = lock(&RULINGS).get(&body)
+        && *kept == stamp
     {
         return Ok(ruling.clone());
     }
-    let ruling = Arc::new(Ruling::derive(json.as_deref())?);
+    let ruling = Arc::new(Ruling::derive(conn, body).await?);
     let mut cache = lock(&RULINGS);
     if cache.len() >= CACHED {
         cache.clear();
     }
-    cache.insert(body, (json, ruling.clone()));
+    cache.insert(body, (stamp, ruling.clone()));
     Ok(ruling)
+}
+
+/// The body's ruling and its organization on `on`, both from one reading of the stamp.
+pub(crate) async fn ruling_and_org(
+    conn: &mut AnyConnection,
+    body: BodyId,
+    on: NaiveDate,
+) -> Result<(Arc<Ruling>, Arc<OrgView>), AppError> {
+    let stamp = policy::rule_stamp(conn).await?;
+    let ruling = ruling_at(conn, body, stamp).await?;
+    if let Some(view) = lock(&ruling.org).get(&on) {
+        return Ok((ruling.clone(), view.clone()));
+    }
+    let view = Arc::new(load_org(conn, body, on, ruling.roles.clone()).await?);
+    {
+        let mut dates = lock(&ruling.org);
+        if dates.len() >= CACHED_DATES {
+            dates.clear();
+        }
+        dates.insert(on, view.clone());
+    }
+    Ok((ruling, view))
+}
+
+/// The organization on `on` as stored, with `roles` as the body names them.
+async fn load_org(
+    conn: &mut AnyConnection,
+    body: BodyId,
+    on: NaiveDate,
+    roles: Vec<RoleDefinition>,
+) -> Result<OrgView, AppError> {
+    let units = org::units_on(conn, body, on).await?;
+    let people: HashMap<PersonId, (String, OrgUnitId, PersonStatus)> =
+        org::people_on(conn, body, on)
+            .await?
+            .into_iter()
+            .map(|(id, name, unit, _, status)| (id, (name, unit, status)))
+            .collect();
+    let assignments = org::assignments(conn, body, Some(on))
+        .await?
+        .into_iter()
+        .map(|a| {
+            let person = people.get(&a.person_id);
+            ActiveAssignment {
+                role: a.role_key,
+                person: a.person_id,
+                person_name: person.map(|p| p.0.clone()).unwrap_or_default(),
+                person_unit: person.map(|p| p.1),
+                unit: a.unit_id,
+                system: a.system_name,
+                is_deputy: a.is_deputy,
+                in_service: person.is_some_and(|p| p.2.can_act()),
+            }
+        })
+        .collect();
+    Ok(OrgView {
+        snapshot: OrgSnapshot {
+            roles,
+            assignments,
+            ..tree_of(&units, on)
+        },
+        people,
+    })
 }
 
 /// The guideline's 権限・責任等一覧表 with the profile's overrides, built once per set of
@@ -122,6 +253,121 @@ fn build_matrix(profile: Option<&Profile>) -> Result<AuthorityMatrix, AppError> 
         }
     }
     Ok(matrix)
+}
+
+/// The units of a date as the resolver's tree, without roles or assignments.
+pub(crate) fn tree_of(units: &[OrgUnit], date: NaiveDate) -> OrgSnapshot {
+    OrgSnapshot {
+        date,
+        units: units
+            .iter()
+            .map(|u| {
+                (
+                    u.id,
+                    UnitNode {
+                        id: u.id,
+                        parent: u.parent_id,
+                        name: u.name.clone(),
+                    },
+                )
+            })
+            .collect(),
+        roles: Vec::new(),
+        assignments: Vec::new(),
+    }
+}
+
+pub(crate) fn role_names(
+    defs: &[RoleDefinition],
+    profile: Option<&Profile>,
+) -> Vec<RoleDefinition> {
+    // The profile's names win: a body that calls the 情報セキュリティ管理者 「所属長」 sees that.
+    defs.iter()
+        .map(|d| {
+            let mut d = d.clone();
+            if let Some(name) = profile
+                .and_then(|p| p.roles.iter().find(|r| r.key == d.key))
+                .map(|r| r.name.clone())
+            {
+                d.name = name;
+            }
+            d
+        })
+        .collect()
+}
+
+/// The body's kinds: one per APPROVAL clause of the catalog that has a deciding role in the
+/// body's matrix.
+pub(crate) fn kinds_of(
+    profile: Option<&Profile>,
+    matrix: &AuthorityMatrix,
+) -> Result<Vec<ApplicationKind>, AppError> {
+    let catalog = guideline()?;
+    let clauses: Vec<ApprovalClause> = catalog
+        .clauses
+        .iter()
+        .filter(|c| c.artifacts.iter().any(|a| a.kind == ArtifactKind::Approval))
+        .map(|c| {
+            let id = c.id.to_string();
+            ApprovalClause {
+                deciding_roles: matrix
+                    .row(&id)
+                    .iter()
+                    .filter(|m| m.mark.decides())
+                    .map(|m| m.role.clone())
+                    .collect(),
+                id,
+                title: c.title.clone(),
+            }
+        })
+        .collect();
+    let first = |errors: Vec<mamori_domain::DomainError>| {
+        errors.into_iter().next().map_or_else(
+            || AppError::Internal("application kinds".to_owned()),
+            AppError::Invalid,
+        )
+    };
+    let mut kinds = approval::default_kinds(&clauses).map_err(first)?;
+    let own = profile.map_or("", |p| p.approval_kinds.as_str());
+    if !own.trim().is_empty() {
+        let label = mamori_domain::policy::field::APPROVAL_KINDS;
+        let own = ApplicationKind::from_toml(own).map_err(|errors| {
+            first(
+                errors
+                    .into_iter()
+                    .map(|e| mamori_domain::DomainError::new(label, e.to_string()))
+                    .collect(),
+            )
+        })?;
+        for k in &own {
+            if catalog.clause(&k.clause).is_none() {
+                return Err(AppError::Invalid(mamori_domain::DomainError::new(
+                    label,
+                    format!(
+                        "申請の種類「{}」の条項「{}」はガイドラインにありません",
+                        k.name, k.clause
+                    ),
+                )));
+            }
+        }
+        kinds = approval::merge_kinds(kinds, &own);
+        approval::validate_kinds(&kinds).map_err(|errors| {
+            first(
+                errors
+                    .into_iter()
+                    .map(|e| mamori_domain::DomainError::new(label, e.to_string()))
+                    .collect(),
+            )
+        })?;
+    }
+    // The 事後報告 deadline of an emergency is the body's parameter.
+    let days = crate::parameters::parameter_number(profile, "emergency_report_days")?;
+    for k in &mut kinds {
+        if let Some(rule) = &mut k.emergency {
+            rule.report_within_days = days;
+        }
+    }
+    Ok(kinds)
 }
 
 /// A poisoned lock only means another request panicked while holding it; the map is still

@@ -151,6 +151,16 @@ pub async fn list_editions(
     rows.iter().map(from_row).collect()
 }
 
+/// The stamp of what the body's rules are derived from (migration 0015): it changes with every
+/// write to the policy editions and the organization, in the writing transaction. Equal stamps
+/// mean nothing of it changed in between.
+pub async fn rule_stamp(conn: &mut AnyConnection) -> Result<String, StoreError> {
+    let row = sqlx::query("SELECT stamp FROM rule_stamps WHERE scope = 'rules'")
+        .fetch_one(conn)
+        .await?;
+    Ok(row.try_get("stamp")?)
+}
+
 /// The profile text of the edition that rules the body: the one in force, else the newest. One
 /// indexed row, unparsed, so a caller can tell whether what it derived from it still holds.
 pub async fn ruling_profile_json(
