@@ -403,3 +403,50 @@ async fn an_edition_keeps_its_decision_and_send_backs_and_reads_rows_of_the_olde
     assert_eq!(stored.decision, Some(decision));
     assert!(stored.send_backs.is_empty());
 }
+
+/// What the application derived from the policy and the organization it keeps while the rule
+/// stamp stays the same; the stamp must therefore change with every such write (in the writing
+/// transaction, so the writer sees its own state), and a rolled-back write must not leave a
+/// stamp that a later write could meet again.
+#[tokio::test]
+async fn the_rule_stamp_changes_with_every_write_to_the_rules_and_not_with_others() {
+    use mamori_domain::ids::BodyId;
+    use mamori_domain::org::Body;
+    use mamori_store::{org, policy};
+    let (store, _db) = store().await;
+    let mut conn = store.conn().await.unwrap();
+    let start = policy::rule_stamp(&mut conn).await.unwrap();
+    assert_eq!(start, policy::rule_stamp(&mut conn).await.unwrap());
+
+    // A write elsewhere (an account, the audit trail) leaves it.
+    let mut tx = store.begin_write().await.unwrap();
+    accounts::insert(tx.conn(), &account("aside"), "x")
+        .await
+        .unwrap();
+    append_in(&mut tx).await;
+    tx.commit().await.unwrap();
+    assert_eq!(start, policy::rule_stamp(&mut conn).await.unwrap());
+
+    // A write to the organization changes it, inside the transaction already.
+    let body = Body {
+        id: BodyId::new(),
+        code: "stamp".to_owned(),
+        name: "みほん市".to_owned(),
+        created_at: t0(),
+    };
+    let mut tx = store.begin_write().await.unwrap();
+    org::insert_body(tx.conn(), &body).await.unwrap();
+    let inside = policy::rule_stamp(tx.conn()).await.unwrap();
+    assert_ne!(inside, start);
+    drop(tx);
+    // Rolled back: the stamp is the committed one again.
+    assert_eq!(start, policy::rule_stamp(&mut conn).await.unwrap());
+
+    let mut tx = store.begin_write().await.unwrap();
+    org::insert_body(tx.conn(), &body).await.unwrap();
+    tx.commit().await.unwrap();
+    let committed = policy::rule_stamp(&mut conn).await.unwrap();
+    assert_ne!(committed, start);
+    // The rolled-back write's stamp does not come again.
+    assert_ne!(committed, inside);
+}
