@@ -1484,3 +1484,27 @@ impl App {
         Ok((window, out))
     }
 }
+
+impl App {
+    /// One attached file of an application of the user's body, with its bytes.
+    /// The download is recorded in the audit trail.
+    pub async fn application_file(
+        &self,
+        user: &CurrentUser,
+        application: ApplicationId,
+        file: ApplicationFileId,
+        meta: &RequestMeta,
+    ) -> Result<(store::ApplicationFile, Vec<u8>), AppError> {
+        let body = user.body()?;
+        let mut conn = self.store().conn().await?;
+        // Readable by whoever may read the application.
+        readable(&mut conn, user, application).await?;
+        let found = store::file_content(&mut conn, body.id, application, file)
+            .await?
+            .ok_or_else(|| AppError::NotFound("添付資料".to_owned()))?;
+        drop(conn);
+        let read = Read::attachment(application, file, &found.0.file_name);
+        self.record_read(user, read, meta).await?;
+        Ok(found)
+    }
+}

@@ -14,8 +14,7 @@ use mamori_store::approvals::{self as store, ApplicationFile};
 use mamori_store::{WriteTx, audit};
 use sha2::{Digest, Sha256};
 
-use crate::reads::Read;
-use crate::{App, AppError, CurrentUser, RequestMeta};
+use crate::{AppError, RequestMeta};
 
 /// The largest file one attachment may be.
 pub const MAX_ATTACHMENT_BYTES: usize = 10 * 1024 * 1024;
@@ -218,29 +217,5 @@ impl Staged {
             audit::append(tx, now, entry).await?;
         }
         Ok(())
-    }
-}
-
-impl App {
-    /// One attached file of an application of the user's body, with its bytes.
-    /// The download is recorded in the audit trail.
-    pub async fn application_file(
-        &self,
-        user: &CurrentUser,
-        application: ApplicationId,
-        file: ApplicationFileId,
-        meta: &RequestMeta,
-    ) -> Result<(ApplicationFile, Vec<u8>), AppError> {
-        let body = user.body()?;
-        let mut conn = self.store().conn().await?;
-        // Readable by whoever may read the application.
-        crate::approvals::readable(&mut conn, user, application).await?;
-        let found = store::file_content(&mut conn, body.id, application, file)
-            .await?
-            .ok_or_else(|| AppError::NotFound("添付資料".to_owned()))?;
-        drop(conn);
-        let read = Read::attachment(application, file, &found.0.file_name);
-        self.record_read(user, read, meta).await?;
-        Ok(found)
     }
 }

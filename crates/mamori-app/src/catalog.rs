@@ -666,3 +666,8 @@ mod tests {
         assert!(matches!(catalog().search("  "), Err(AppError::Invalid(_))));
     }
 }
+
+/// The embedded guideline catalog (shared with the catalog screens, parsed once per process).
+pub fn guideline() -> Result<&'static mamori_catalog::Catalog, AppError> {
+    GuidelineCatalog::embedded().map(|g| g.data())
+}

@@ -24,6 +24,7 @@ pub mod org_import;
 pub mod organization;
 mod parameters;
 pub mod policy;
+mod posts;
 pub mod reads;
 pub mod risks;
 pub mod roles;

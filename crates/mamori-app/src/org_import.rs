@@ -524,12 +524,12 @@ async fn write(
         })
         .map(|(_, after)| after.id)
         .collect();
-    crate::organization::disable_accounts_of_leavers(tx, body.id, &leavers, actor, now).await?;
+    crate::posts::disable_accounts_of_leavers(tx, body.id, &leavers, actor, now).await?;
     // People who moved take their posts' roles with them to the successor.
     let (role_changes, vacancies) = if plan.people.is_empty() {
         (Vec::new(), Vec::new())
     } else {
-        crate::transfers::pass_posts(tx, body.id, today, actor, now).await?
+        crate::posts::pass_posts(tx, body.id, today, actor, now).await?
     };
     progress(total, total);
     Ok(ImportOutcome {
@@ -672,7 +672,7 @@ impl App {
         )
         .await?;
         refuse_problems(&plan, skip_invalid)?;
-        crate::organization::refuse_moving_oneself(
+        crate::posts::refuse_moving_oneself(
             user,
             plan.people
                 .iter()

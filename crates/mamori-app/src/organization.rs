@@ -23,8 +23,8 @@ use mamori_store::{AnyConnection, WriteTx, audit, org};
 use serde::Serialize;
 
 use crate::access::OrgEditor;
+use crate::catalog::guideline;
 use crate::notify::Notice;
-use crate::policy::guideline;
 pub(crate) use crate::ruling::role_names;
 use crate::ruling::{OrgView, tree_of};
 use crate::{App, AppError, CurrentUser, RequestMeta};
@@ -190,21 +190,6 @@ pub(crate) async fn ruling_profile(
     body: BodyId,
 ) -> Result<Option<Profile>, AppError> {
     Ok(crate::ruling::ruling(conn, body).await?.profile.clone())
-}
-
-/// Refuses a change by which an organization editor would move themselves: a post carries its
-/// roles to whoever holds it (`transfers::pass_posts`), so moving oneself into a post is naming
-/// oneself to its roles. Another editor (or the setup of the body) does it.
-pub(crate) fn refuse_moving_oneself(
-    user: &CurrentUser,
-    mut moved: impl Iterator<Item = PersonId>,
-) -> Result<(), AppError> {
-    match user.account.person_id {
-        Some(me) if moved.any(|p| p == me) => Err(AppError::Forbidden(
-            "自分自身の所属・職名・在職状況の変更（別の組織編集者が行います）".to_owned(),
-        )),
-        _ => Ok(()),
-    }
 }
 
 /// The guideline's 権限・責任等一覧表 with the profile's adjustments (built once per set of
@@ -570,7 +555,7 @@ impl App {
             }
         }
         let (passed, vacancies) =
-            crate::transfers::pass_posts(&mut tx, body, effective, &actor, now).await?;
+            crate::posts::pass_posts(&mut tx, body, effective, &actor, now).await?;
         notes.extend(passed);
         notes.extend(vacancies);
         org::abolish_unit(
@@ -937,14 +922,20 @@ impl App {
                 person.id = before.id;
                 org::update_person(tx.conn(), &person, effective, "変更", self.today()).await?;
                 if person.moved_from(&before) {
-                    refuse_moving_oneself(user, std::iter::once(id))?;
-                    crate::transfers::pass_posts(&mut tx, body.id, effective, &user.actor(), now)
+                    crate::posts::refuse_moving_oneself(user, std::iter::once(id))?;
+                    crate::posts::pass_posts(&mut tx, body.id, effective, &user.actor(), now)
                         .await?;
                 }
                 if person.status == PersonStatus::Retired && before.status != PersonStatus::Retired
                 {
-                    disable_accounts_of_leavers(&mut tx, body.id, &[person.id], &user.actor(), now)
-                        .await?;
+                    crate::posts::disable_accounts_of_leavers(
+                        &mut tx,
+                        body.id,
+                        &[person.id],
+                        &user.actor(),
+                        now,
+                    )
+                    .await?;
                 }
                 AuditEntry::new(user.actor(), "person.change", "person", person.id)
                     .before(&before)
@@ -1356,33 +1347,6 @@ pub fn valid_email(s: &str) -> bool {
         }
         _ => false,
     }
-}
-
-/// Disables the login accounts of people who have left (退職), as the guideline asks of unused
-/// user IDs (対策基準 6.2), each with its audit record in `tx`. Returns the logins disabled.
-pub(crate) async fn disable_accounts_of_leavers(
-    tx: &mut WriteTx,
-    body: BodyId,
-    people: &[PersonId],
-    actor: &mamori_domain::audit::Actor,
-    now: chrono::DateTime<chrono::Utc>,
-) -> Result<Vec<String>, AppError> {
-    let mut disabled = Vec::new();
-    for person in people {
-        for account in mamori_store::accounts::find_by_person(tx.conn(), *person).await? {
-            if account.disabled {
-                continue;
-            }
-            mamori_store::accounts::set_disabled(tx.conn(), account.id, true).await?;
-            let entry = AuditEntry::new(actor.clone(), "account.disable", "account", account.id)
-                .body(body)
-                .before(&serde_json::json!({ "disabled": false }))
-                .after(&serde_json::json!({ "disabled": true, "reason": "退職" }));
-            audit::append(tx, now, entry).await?;
-            disabled.push(account.login.to_string());
-        }
-    }
-    Ok(disabled)
 }
 
 impl App {

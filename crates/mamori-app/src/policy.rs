@@ -34,10 +34,7 @@ const LOCAL_NUMBER_MAX_CHARS: usize = 30;
 /// The longest heading of a local clause.
 const LOCAL_TITLE_MAX_CHARS: usize = 200;
 
-/// The embedded guideline catalog (shared with the catalog screens, parsed once per process).
-pub fn guideline() -> Result<&'static Catalog, AppError> {
-    crate::catalog::GuidelineCatalog::embedded().map(|g| g.data())
-}
+pub use crate::catalog::guideline;
 
 /// The catalog as the domain asks about it.
 pub struct CatalogLookup<'a>(pub &'a Catalog);
@@ -645,7 +642,7 @@ impl ProfileChange {
                 });
                 p.set_authority_row(clause, marks.clone(), &CatalogLookup(catalog))?;
                 // The guideline's own row again is no adjustment.
-                let guideline = crate::organization::authority_matrix(None).map_err(as_field)?;
+                let guideline = crate::ruling::matrix(None).map_err(as_field)?;
                 if same_marks(&marks, guideline.row(clause.trim())) {
                     p.reset_authority_row(clause);
                 }
@@ -730,8 +727,10 @@ impl App {
             Some(person) => policy::acknowledged_at(&mut conn, edition.id, person).await?,
             None => None,
         };
-        let decide_exception = crate::organization::ruling_profile(&mut conn, body.id)
+        let decide_exception = crate::ruling::ruling(&mut conn, body.id)
             .await?
+            .profile
+            .as_ref()
             .and_then(|p| {
                 p.separation
                     .exceptions
@@ -943,10 +942,9 @@ impl App {
                     "この版を起案・審議に提出した人は決裁できません",
                 );
                 // The exception is the body's rule in force, never one the draft gives itself.
-                let ruling = crate::organization::ruling_profile(&mut conn, body.id)
-                    .await?
-                    .unwrap_or_else(|| edition.profile.clone());
-                Some(ruling.separation.excuse(&violation, sod_reason)?)
+                let ruling = crate::ruling::ruling(&mut conn, body.id).await?;
+                let profile = ruling.profile.as_ref().unwrap_or(&edition.profile);
+                Some(profile.separation.excuse(&violation, sod_reason)?)
             } else {
                 None
             }

@@ -28,10 +28,7 @@ use mamori_domain::policy::Profile;
 use mamori_store::{AnyConnection, org, policy};
 
 use crate::AppError;
-
-fn guideline() -> Result<&'static mamori_catalog::Catalog, AppError> {
-    crate::catalog::GuidelineCatalog::embedded().map(|g| g.data())
-}
+use crate::catalog::guideline;
 
 /// The body's effective policy, derived once per rule stamp.
 #[derive(Debug)]

@@ -7,11 +7,9 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 use mamori_domain::DomainError;
 use mamori_domain::audit::{Actor, AuditEntry};
-use mamori_domain::ids::{BodyId, OrgUnitId, PersonId, RoleAssignmentId, TransferId};
-use mamori_domain::org::{PersonStatus, Post, RoleAssignment};
-use mamori_domain::transfer::{
-    Move, Position, Transfer, TransferReport, TransferStatus, succession,
-};
+use mamori_domain::ids::{OrgUnitId, PersonId, TransferId};
+use mamori_domain::org::PersonStatus;
+use mamori_domain::transfer::{Move, Position, Transfer, TransferReport, TransferStatus};
 use mamori_store::{WriteTx, audit, org, transfers};
 use serde::Serialize;
 
@@ -209,7 +207,7 @@ impl App {
             .into_iter()
             .find(|p| p.staff_number == number)
             .ok_or_else(|| invalid("職員番号", format!("職員番号「{number}」の職員はいません")))?;
-        crate::organization::refuse_moving_oneself(user, std::iter::once(person.id))?;
+        crate::posts::refuse_moving_oneself(user, std::iter::once(person.id))?;
         let units = org::units_on(tx.conn(), body.id, transfer.effective_date).await?;
         let unit = input
             .to_unit
@@ -304,7 +302,7 @@ impl App {
         if moves.is_empty() {
             return Err(invalid("異動の一覧", "異動する職員の行がありません"));
         }
-        crate::organization::refuse_moving_oneself(user, moves.iter().map(|m| m.person))?;
+        crate::posts::refuse_moving_oneself(user, moves.iter().map(|m| m.person))?;
         for m in &moves {
             transfers::put_move(tx.conn(), id, m).await?;
         }
@@ -460,8 +458,8 @@ async fn apply(
         .filter(|m| m.to.status == PersonStatus::Retired)
         .map(|m| m.person)
         .collect();
-    crate::organization::disable_accounts_of_leavers(tx, body, &leavers, actor, now).await?;
-    let (role_changes, vacancies) = pass_posts(tx, body, date, actor, now).await?;
+    crate::posts::disable_accounts_of_leavers(tx, body, &leavers, actor, now).await?;
+    let (role_changes, vacancies) = crate::posts::pass_posts(tx, body, date, actor, now).await?;
     let report = TransferReport {
         moved: moves.len(),
         role_changes,
@@ -474,109 +472,4 @@ async fn apply(
         .after(&transfer.report);
     audit::append(tx, now, entry).await?;
     Ok(())
-}
-
-/// Passes roles tied to a post to whoever holds the post from `date` on (after a 人事異動, an
-/// import or an edit moved people): ends the leaver's assignment the day before and starts the
-/// successor's, each audited. Returns the role changes and the posts left without a holder, in
-/// Japanese.
-pub(crate) async fn pass_posts(
-    tx: &mut WriteTx,
-    body: BodyId,
-    date: NaiveDate,
-    actor: &Actor,
-    now: chrono::DateTime<chrono::Utc>,
-) -> Result<(Vec<String>, Vec<String>), AppError> {
-    let people: HashMap<PersonId, mamori_domain::org::Person> = org::all_people(tx.conn(), body)
-        .await?
-        .into_iter()
-        .map(|p| (p.id, p))
-        .collect();
-    let after: HashMap<PersonId, Position> = org::people_on(tx.conn(), body, date)
-        .await?
-        .into_iter()
-        .map(|(id, _, unit_id, title, status)| {
-            (
-                id,
-                Position {
-                    unit_id,
-                    title,
-                    status,
-                },
-            )
-        })
-        .collect();
-    let units: HashMap<OrgUnitId, String> = org::all_units(tx.conn(), body)
-        .await?
-        .into_iter()
-        .map(|u| (u.id, u.name))
-        .collect();
-    let valid = org::assignments(tx.conn(), body, Some(date)).await?;
-    let defs = org::list_role_definitions(tx.conn(), body).await?;
-    let describe = |post: &Post| {
-        format!(
-            "{} {}",
-            units.get(&post.unit_id).cloned().unwrap_or_default(),
-            post.title
-        )
-    };
-    let plan = succession(&valid, &after, describe);
-    let by_id: HashMap<RoleAssignmentId, &RoleAssignment> =
-        valid.iter().map(|a| (a.id, a)).collect();
-    let name_of = |id: PersonId| people.get(&id).map(|p| p.name.clone()).unwrap_or_default();
-    let role_label = |a: &RoleAssignment| {
-        let name = defs
-            .iter()
-            .find(|d| d.key == a.role_key)
-            .map_or_else(|| a.role_key.clone(), |d| d.name.clone());
-        match a.unit_id.and_then(|u| units.get(&u)) {
-            Some(unit) => format!("{name}（{unit}）"),
-            None => a
-                .system_name
-                .as_ref()
-                .map_or(name.clone(), |s| format!("{name}（{s}）")),
-        }
-    };
-    let last_day = date.pred_opt().unwrap_or(date);
-    let mut role_changes = Vec::new();
-    let mut vacancies = Vec::new();
-    for id in &plan.ended {
-        org::end_assignment(tx.conn(), *id, last_day).await?;
-        let entry = AuditEntry::new(actor.clone(), "role_assignment.end", "role_assignment", id)
-            .body(body)
-            .after(&serde_json::json!({ "valid_to": last_day }));
-        audit::append(tx, now, entry).await?;
-    }
-    for (ended, successor) in &plan.started {
-        let Some(old) = by_id.get(ended) else {
-            continue;
-        };
-        let new = RoleAssignment {
-            id: RoleAssignmentId::new(),
-            person_id: *successor,
-            valid_from: date,
-            ..(*old).clone()
-        };
-        org::insert_assignment(tx.conn(), &new, now).await?;
-        let entry = AuditEntry::new(
-            actor.clone(),
-            "role_assignment.create",
-            "role_assignment",
-            new.id,
-        )
-        .body(body)
-        .after(&new);
-        audit::append(tx, now, entry).await?;
-        role_changes.push(format!(
-            "{}: {} → {}",
-            role_label(old),
-            name_of(old.person_id),
-            name_of(*successor)
-        ));
-    }
-    for (ended, why) in &plan.vacancies {
-        let label = by_id.get(ended).map(|a| role_label(a)).unwrap_or_default();
-        vacancies.push(format!("{label}: {why}"));
-    }
-    Ok((role_changes, vacancies))
 }
