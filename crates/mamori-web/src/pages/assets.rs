@@ -10,7 +10,7 @@ pub mod import;
 pub mod risks;
 
 use askama::Template;
-use axum::extract::{Extension, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{NaiveDateTime, TimeZone};
@@ -20,7 +20,7 @@ use mamori_app::assets::{
     permitter_text,
 };
 use mamori_app::risks::RiskRow;
-use mamori_app::{AppError, CurrentUser};
+use mamori_app::{AppError, CurrentUser, RequestMeta};
 use mamori_domain::DomainError;
 use mamori_domain::asset::{
     ActionGate, AssetKind, AssetStatus, DocumentType, LIFECYCLE_ACTIONS, NetworkSegment,
@@ -32,9 +32,9 @@ use serde::Deserialize;
 use super::forms::{Choice, FormPage, Problem, form_page, refused, show, show_or_part, unreadable};
 use crate::AppState;
 use crate::csrf::VerifiedForm;
+use crate::error::PageError;
+use crate::extract::Meta;
 use crate::extract::Session;
-use crate::middleware::RequestId;
-use crate::pages::{fail, meta};
 use crate::view::{Chrome, NavItem, datetime_ja, url_encode};
 
 /// Rows on a page of the register.
@@ -248,10 +248,9 @@ form_page!(RegisterPage, FormPageView, DetailPage);
 pub async fn list(
     State(state): State<AppState>,
     session: Session,
-    Extension(rid): Extension<RequestId>,
     headers: HeaderMap,
     Query(q): Query<RegisterQuery>,
-) -> Response {
+) -> Result<Response, PageError> {
     let user = &session.user;
     let page = async {
         let rules = state.app.asset_rules(user).await?;
@@ -322,7 +321,7 @@ pub async fn list(
         })
     }
     .await;
-    show_or_part(&rid, &headers, page, |p| &p.results)
+    show_or_part(&headers, page, |p| &p.results)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -526,8 +525,7 @@ fn writer_of(form: &VerifiedForm) -> Result<(&CurrentUser, AssetWriter), AppErro
 pub async fn new_form(
     State(state): State<AppState>,
     session: Session,
-    Extension(rid): Extension<RequestId>,
-) -> Response {
+) -> Result<Response, PageError> {
     let user = &session.user;
     let page = async {
         let writer = user.asset_writer()?;
@@ -540,36 +538,25 @@ pub async fn new_form(
         form_page(&state, user, &writer, None, f, Problem::default()).await
     }
     .await;
-    show(&rid, page)
+    show(page)
 }
 
 pub async fn create(
     State(state): State<AppState>,
-    Extension(rid): Extension<RequestId>,
+    Meta(meta): Meta,
     form: VerifiedForm,
-) -> Response {
-    let (user, writer) = match writer_of(&form) {
-        Ok(v) => v,
-        Err(e) => return fail(&rid)(e),
-    };
+) -> Result<Response, PageError> {
+    let (user, writer) = writer_of(&form)?;
     let f = AssetFields::of(&form);
     let result = match f.input() {
-        Ok(input) => {
-            state
-                .app
-                .register_asset(user, &writer, &input, &meta(&rid))
-                .await
-        }
+        Ok(input) => state.app.register_asset(user, &writer, &input, &meta).await,
         Err(e) => Err(e),
     };
     match result {
-        Ok(id) => Redirect::to(&format!("/assets/{id}?saved=1")).into_response(),
+        Ok(id) => Ok(Redirect::to(&format!("/assets/{id}?saved=1")).into_response()),
         Err(e) => match refused(e, "asset-form") {
-            Ok(problem) => show(
-                &rid,
-                form_page(&state, user, &writer, None, f, problem).await,
-            ),
-            Err(e) => fail(&rid)(e),
+            Ok(problem) => show(form_page(&state, user, &writer, None, f, problem).await),
+            Err(e) => Err(e.into()),
         },
     }
 }
@@ -577,14 +564,14 @@ pub async fn create(
 pub async fn edit_form(
     State(state): State<AppState>,
     session: Session,
-    Extension(rid): Extension<RequestId>,
+    Meta(meta): Meta,
     Path(id): Path<String>,
-) -> Response {
+) -> Result<Response, PageError> {
     let user = &session.user;
     let page = async {
         let id = asset_id(&id)?;
         let writer = user.asset_writer()?;
-        let detail = state.app.asset(user, id, &meta(&rid)).await?;
+        let detail = state.app.asset(user, id, &meta).await?;
         form_page(
             &state,
             user,
@@ -596,41 +583,32 @@ pub async fn edit_form(
         .await
     }
     .await;
-    show(&rid, page)
+    show(page)
 }
 
 pub async fn update(
     State(state): State<AppState>,
-    Extension(rid): Extension<RequestId>,
+    Meta(meta): Meta,
     Path(id): Path<String>,
     form: VerifiedForm,
-) -> Response {
-    let (user, writer) = match writer_of(&form) {
-        Ok(v) => v,
-        Err(e) => return fail(&rid)(e),
-    };
-    let id = match asset_id(&id) {
-        Ok(id) => id,
-        Err(e) => return fail(&rid)(e),
-    };
+) -> Result<Response, PageError> {
+    let (user, writer) = writer_of(&form)?;
+    let id = asset_id(&id)?;
     let f = AssetFields::of(&form);
     let result = match f.input() {
         Ok(input) => {
             state
                 .app
-                .update_asset(user, &writer, id, &input, &meta(&rid))
+                .update_asset(user, &writer, id, &input, &meta)
                 .await
         }
         Err(e) => Err(e),
     };
     match result {
-        Ok(()) => Redirect::to(&format!("/assets/{id}?saved=1")).into_response(),
+        Ok(()) => Ok(Redirect::to(&format!("/assets/{id}?saved=1")).into_response()),
         Err(e) => match refused(e, "asset-form") {
-            Ok(problem) => show(
-                &rid,
-                form_page(&state, user, &writer, Some(id), f, problem).await,
-            ),
-            Err(e) => fail(&rid)(e),
+            Ok(problem) => show(form_page(&state, user, &writer, Some(id), f, problem).await),
+            Err(e) => Err(e.into()),
         },
     }
 }
@@ -698,14 +676,14 @@ pub struct DetailQuery {
 
 async fn detail_page(
     state: &AppState,
-    rid: &RequestId,
+    meta: &RequestMeta,
     user: &CurrentUser,
     id: AssetId,
     notice: Option<String>,
     problem: Problem,
     action: &str,
 ) -> Result<DetailPage, AppError> {
-    let d = state.app.asset(user, id, &meta(rid)).await?;
+    let d = state.app.asset(user, id, meta).await?;
     // Threats and vulnerabilities are shown only to who may read them (the asset page is not
     // refused for it).
     let risks = match user.risk_reader() {
@@ -813,11 +791,11 @@ async fn detail_page(
 
 pub async fn show_asset(
     State(state): State<AppState>,
+    Meta(meta): Meta,
     session: Session,
-    Extension(rid): Extension<RequestId>,
     Path(id): Path<String>,
     Query(q): Query<DetailQuery>,
-) -> Response {
+) -> Result<Response, PageError> {
     let user = &session.user;
     let notice = if !q.saved.is_empty() {
         Some("保存しました。".to_owned())
@@ -834,10 +812,10 @@ pub async fn show_asset(
     };
     let page = async {
         let id = asset_id(&id)?;
-        detail_page(&state, &rid, user, id, notice, Problem::default(), "").await
+        detail_page(&state, &meta, user, id, notice, Problem::default(), "").await
     }
     .await;
-    show(&rid, page)
+    show(page)
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -868,18 +846,12 @@ fn local_time(raw: &str) -> Result<Option<chrono::DateTime<chrono::Utc>>, AppErr
 
 pub async fn record_action(
     State(state): State<AppState>,
-    Extension(rid): Extension<RequestId>,
+    Meta(meta): Meta,
     Path(id): Path<String>,
     form: VerifiedForm,
-) -> Response {
-    let (user, writer) = match writer_of(&form) {
-        Ok(v) => v,
-        Err(e) => return fail(&rid)(e),
-    };
-    let id = match asset_id(&id) {
-        Ok(id) => id,
-        Err(e) => return fail(&rid)(e),
-    };
+) -> Result<Response, PageError> {
+    let (user, writer) = writer_of(&form)?;
+    let id = asset_id(&id)?;
     let f: ActionFields = super::forms::typed(&form);
     let result = async {
         let action = Action::parse(f.action.trim())
@@ -893,37 +865,33 @@ pub async fn record_action(
         };
         state
             .app
-            .record_asset_action(user, &writer, id, action, &input, &meta(&rid))
+            .record_asset_action(user, &writer, id, action, &input, &meta)
             .await
     }
     .await;
     match result {
         Ok(ActionOutcome::Recorded { .. }) => {
-            Redirect::to(&format!("/assets/{id}?recorded=done#records")).into_response()
+            Ok(Redirect::to(&format!("/assets/{id}?recorded=done#records")).into_response())
         }
         Ok(ActionOutcome::AwaitingApproval { .. }) => {
-            Redirect::to(&format!("/assets/{id}?recorded=awaiting#records")).into_response()
+            Ok(Redirect::to(&format!("/assets/{id}?recorded=awaiting#records")).into_response())
         }
         Err(e) => match refused(e, "action-form") {
-            Ok(problem) => show(
-                &rid,
-                detail_page(&state, &rid, user, id, None, problem, f.action.trim()).await,
-            ),
-            Err(e) => fail(&rid)(e),
+            Ok(problem) => {
+                show(detail_page(&state, &meta, user, id, None, problem, f.action.trim()).await)
+            }
+            Err(e) => Err(e.into()),
         },
     }
 }
 
 pub async fn withdraw_action(
     State(state): State<AppState>,
-    Extension(rid): Extension<RequestId>,
+    Meta(meta): Meta,
     Path((id, event)): Path<(String, String)>,
     form: VerifiedForm,
-) -> Response {
-    let (user, writer) = match writer_of(&form) {
-        Ok(v) => v,
-        Err(e) => return fail(&rid)(e),
-    };
+) -> Result<Response, PageError> {
+    let (user, writer) = writer_of(&form)?;
     let result = async {
         let id = asset_id(&id)?;
         let event: AssetEventId = event
@@ -931,14 +899,16 @@ pub async fn withdraw_action(
             .map_err(|_| AppError::NotFound("記録".to_owned()))?;
         state
             .app
-            .withdraw_asset_action(user, &writer, event, &meta(&rid))
+            .withdraw_asset_action(user, &writer, event, &meta)
             .await?;
         Ok::<_, AppError>(id)
     }
     .await;
     match result {
-        Ok(id) => Redirect::to(&format!("/assets/{id}?recorded=withdrawn#records")).into_response(),
-        Err(e) => fail(&rid)(e),
+        Ok(id) => {
+            Ok(Redirect::to(&format!("/assets/{id}?recorded=withdrawn#records")).into_response())
+        }
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -957,11 +927,10 @@ struct FindingsPage {
 pub async fn findings(
     State(state): State<AppState>,
     session: Session,
-    Extension(rid): Extension<RequestId>,
-) -> Response {
+) -> Result<Response, PageError> {
     let user = &session.user;
     match state.app.asset_findings(user).await {
-        Ok(units) => crate::pages::render(
+        Ok(units) => Ok(crate::pages::render(
             axum::http::StatusCode::OK,
             &FindingsPage {
                 chrome: chrome("情報資産の点検結果", user),
@@ -969,8 +938,8 @@ pub async fn findings(
                 total: units.iter().map(|u| u.findings.len()).sum(),
                 units,
             },
-        ),
-        Err(e) => fail(&rid)(e),
+        )),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -998,11 +967,10 @@ struct AwaitingPage {
 pub async fn awaiting(
     State(state): State<AppState>,
     session: Session,
-    Extension(rid): Extension<RequestId>,
-) -> Response {
+) -> Result<Response, PageError> {
     let user = &session.user;
     match state.app.awaiting_asset_actions(user).await {
-        Ok(list) => crate::pages::render(
+        Ok(list) => Ok(crate::pages::render(
             axum::http::StatusCode::OK,
             &AwaitingPage {
                 chrome: chrome("許可待ちの行為", user),
@@ -1022,7 +990,7 @@ pub async fn awaiting(
                     })
                     .collect(),
             },
-        ),
-        Err(e) => fail(&rid)(e),
+        )),
+        Err(e) => Err(e.into()),
     }
 }

@@ -5,7 +5,7 @@
 //! catalog data into plain strings for the templates; nothing here builds HTML.
 
 use askama::Template;
-use axum::extract::{Extension, FromRequestParts, Path, Query, State};
+use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -20,7 +20,6 @@ use serde::Deserialize;
 use crate::AppState;
 use crate::error::PageError;
 use crate::extract::{Session, request_meta};
-use crate::middleware::RequestId;
 use crate::pages::policy::{Piece, pieces};
 use crate::pages::{is_htmx, render, vary_on_htmx};
 use crate::view::{Chrome, url_encode};
@@ -73,14 +72,6 @@ impl FromRequestParts<AppState> for Guideline {
             .into_response()
         })
     }
-}
-
-fn page_error(error: AppError, request_id: &RequestId) -> Response {
-    PageError {
-        error,
-        request_id: Some(request_id.0.clone()),
-    }
-    .into_response()
 }
 
 /// The links between the catalog screens.
@@ -285,10 +276,9 @@ fn edition_label(catalog: &GuidelineCatalog) -> String {
 pub async fn list(
     session: Session,
     Guideline(catalog): Guideline,
-    Extension(request_id): Extension<RequestId>,
     headers: HeaderMap,
     Query(q): Query<ListQuery>,
-) -> Response {
+) -> Result<Response, PageError> {
     let listed = parse_filter(&q).and_then(|f| {
         let rows = catalog.clauses(&f)?;
         Ok((f.is_active(), rows))
@@ -310,10 +300,10 @@ pub async fn list(
             },
             Some(e.to_string()),
         ),
-        Err(e) => return page_error(e, &request_id),
+        Err(e) => return Err(e.into()),
     };
     if is_htmx(&headers) && error.is_none() {
-        return vary_on_htmx(render(status, &results));
+        return Ok(vary_on_htmx(render(status, &results)));
     }
     let page = ListPage {
         chrome: Chrome::for_user("ガイドライン", &session.user, "/catalog"),
@@ -325,7 +315,7 @@ pub async fn list(
         error,
         results,
     };
-    vary_on_htmx(render(status, &page))
+    Ok(vary_on_htmx(render(status, &page)))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -487,10 +477,9 @@ impl MatrixResults {
 pub async fn matrix(
     session: Session,
     Guideline(catalog): Guideline,
-    Extension(request_id): Extension<RequestId>,
     headers: HeaderMap,
     Query(q): Query<MatrixQuery>,
-) -> Response {
+) -> Result<Response, PageError> {
     let built = ClauseFilter::parse(None, false, None, q.role.as_deref(), q.mark.as_deref())
         .map_err(AppError::from)
         .and_then(|f| {
@@ -510,10 +499,10 @@ pub async fn matrix(
             },
             Some(e.to_string()),
         ),
-        Err(e) => return page_error(e, &request_id),
+        Err(e) => return Err(e.into()),
     };
     if is_htmx(&headers) && error.is_none() {
-        return vary_on_htmx(render(status, &results));
+        return Ok(vary_on_htmx(render(status, &results)));
     }
     let list_query = ListQuery {
         role: q.role.clone(),
@@ -529,7 +518,7 @@ pub async fn matrix(
         error,
         results,
     };
-    vary_on_htmx(render(status, &page))
+    Ok(vary_on_htmx(render(status, &page)))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -706,16 +695,18 @@ impl ClausePage {
 pub async fn clause(
     session: Session,
     Guideline(catalog): Guideline,
-    Extension(request_id): Extension<RequestId>,
     Path(id): Path<String>,
-) -> Response {
+) -> Result<Response, PageError> {
     match catalog.clause(id.trim()) {
         Ok(d) => {
             let title = format!("{} {}", d.clause.id.as_str(), d.clause.title);
             let chrome = Chrome::for_user(title, &session.user, "/catalog");
-            render(StatusCode::OK, &ClausePage::new(chrome, catalog, &d))
+            Ok(render(
+                StatusCode::OK,
+                &ClausePage::new(chrome, catalog, &d),
+            ))
         }
-        Err(e) => page_error(e, &request_id),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -790,21 +781,20 @@ impl SearchResultsView {
 pub async fn search(
     session: Session,
     Guideline(catalog): Guideline,
-    Extension(request_id): Extension<RequestId>,
     headers: HeaderMap,
     Query(q): Query<SearchQuery>,
-) -> Response {
+) -> Result<Response, PageError> {
     // No `q` at all is the first visit (the empty form); a blank `q` is a search for nothing,
     // which gets the message.
     let found = q.q.as_deref().map(|text| catalog.search(text));
     if let Some(Err(e)) = &found
         && !matches!(e, AppError::Invalid(_))
     {
-        return page_error(AppError::Internal(e.to_string()), &request_id);
+        return Err(AppError::Internal(e.to_string()).into());
     }
     let results = SearchResultsView::new(q.q.clone(), found);
     if is_htmx(&headers) {
-        return vary_on_htmx(render(StatusCode::OK, &results));
+        return Ok(vary_on_htmx(render(StatusCode::OK, &results)));
     }
     let page = SearchPage {
         chrome: Chrome::for_user("ガイドラインの検索", &session.user, "/catalog"),
@@ -812,7 +802,7 @@ pub async fn search(
         q: q.q.unwrap_or_default(),
         results,
     };
-    vary_on_htmx(render(StatusCode::OK, &page))
+    Ok(vary_on_htmx(render(StatusCode::OK, &page)))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1051,7 +1041,7 @@ struct ExportFile {
 }
 
 /// Sends a file written from the catalog as a download.
-fn download(file: Result<ExportFile, mamori_io::ExportError>, request_id: &RequestId) -> Response {
+fn download(file: Result<ExportFile, mamori_io::ExportError>) -> Result<Response, PageError> {
     match file.map_err(|e| AppError::Internal(e.to_string())) {
         Ok(f) => {
             let mut response = f.bytes.into_response();
@@ -1064,9 +1054,9 @@ fn download(file: Result<ExportFile, mamori_io::ExportError>, request_id: &Reque
                 header::CONTENT_DISPOSITION,
                 attachment(&f.ascii_name, &f.name),
             );
-            response
+            Ok(response)
         }
-        Err(e) => page_error(e, request_id),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -1074,8 +1064,7 @@ pub async fn export_oscal(
     State(state): State<AppState>,
     _session: Session,
     Guideline(c): Guideline,
-    Extension(request_id): Extension<RequestId>,
-) -> Response {
+) -> Result<Response, PageError> {
     let edition = &c.edition().id;
     let document = mamori_io::oscal::catalog(c.data(), state.app.now());
     let file = mamori_io::oscal::to_json(&document).map(|bytes| ExportFile {
@@ -1084,14 +1073,13 @@ pub async fn export_oscal(
         ascii_name: format!("guideline-catalog-{edition}-oscal.json"),
         name: format!("ガイドライン_{edition}_OSCAL.json"),
     });
-    download(file, &request_id)
+    download(file)
 }
 
 pub async fn export_xlsx(
     _session: Session,
     Guideline(c): Guideline,
-    Extension(request_id): Extension<RequestId>,
-) -> Response {
+) -> Result<Response, PageError> {
     let edition = &c.edition().id;
     let file = mamori_io::xlsx::catalog_workbook(c.data()).map(|bytes| ExportFile {
         bytes,
@@ -1099,5 +1087,5 @@ pub async fn export_xlsx(
         ascii_name: format!("guideline-catalog-{edition}.xlsx"),
         name: format!("ガイドライン条項一覧_{edition}.xlsx"),
     });
-    download(file, &request_id)
+    download(file)
 }

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use askama::Template;
-use axum::extract::{Extension, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::NaiveDate;
@@ -26,9 +26,10 @@ use serde::Deserialize;
 
 use crate::AppState;
 use crate::csrf::VerifiedForm;
+use crate::error::PageError;
+use crate::extract::Meta;
 use crate::extract::Session;
-use crate::middleware::RequestId;
-use crate::pages::{fail, meta, parse_date, render};
+use crate::pages::{parse_date, render};
 use crate::view::{Chrome, datetime_ja, url_encode};
 
 fn parse_number(raw: &str) -> Result<EditionNumber, AppError> {
@@ -81,20 +82,10 @@ struct PolicyPage {
     draft_from: Option<u32>,
 }
 
-pub async fn list(
-    State(state): State<AppState>,
-    session: Session,
-    Extension(rid): Extension<RequestId>,
-) -> Response {
+pub async fn list(State(state): State<AppState>, session: Session) -> Result<Response, PageError> {
     let user = &session.user;
-    let editions = match state.app.policy_editions(user).await {
-        Ok(e) => e,
-        Err(e) => return fail(&rid)(e),
-    };
-    let history = match state.app.policy_history(user).await {
-        Ok(h) => h,
-        Err(e) => return fail(&rid)(e),
-    };
+    let editions = state.app.policy_editions(user).await?;
+    let history = state.app.policy_history(user).await?;
     let can_edit = user.policy_editor().is_ok();
     let open = editions.iter().any(|e| {
         matches!(
@@ -114,43 +105,35 @@ pub async fn list(
         can_edit,
         draft_from,
     };
-    render(StatusCode::OK, &page)
+    Ok(render(StatusCode::OK, &page))
 }
 
 /// Starts a new draft (from the edition in force) or the first edition.
 pub async fn create(
     State(state): State<AppState>,
-    Extension(rid): Extension<RequestId>,
+    Meta(meta): Meta,
     form: VerifiedForm,
-) -> Response {
+) -> Result<Response, PageError> {
     let Some(session) = form.session.as_ref() else {
-        return fail(&rid)(AppError::Unauthenticated);
+        return Err(AppError::Unauthenticated.into());
     };
     let user = &session.user;
-    let editor = match user.policy_editor() {
-        Ok(e) => e,
-        Err(e) => return fail(&rid)(e),
-    };
+    let editor = user.policy_editor()?;
     let result = match form.get("from") {
         "" => {
             state
                 .app
-                .create_first_edition(user, &editor, form.get("title"), &meta(&rid))
+                .create_first_edition(user, &editor, form.get("title"), &meta)
                 .await
         }
         from => match parse_number(from) {
-            Ok(n) => {
-                state
-                    .app
-                    .new_policy_draft(user, &editor, n, &meta(&rid))
-                    .await
-            }
+            Ok(n) => state.app.new_policy_draft(user, &editor, n, &meta).await,
             Err(e) => Err(e),
         },
     };
     match result {
-        Ok(e) => Redirect::to(&format!("/policy/{}", e.number.get())).into_response(),
-        Err(e) => fail(&rid)(e),
+        Ok(e) => Ok(Redirect::to(&format!("/policy/{}", e.number.get())).into_response()),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -646,19 +629,13 @@ async fn show_edition(
     state: &AppState,
     user: &CurrentUser,
     number: EditionNumber,
-    rid: &RequestId,
     refusal: Option<Refusal>,
     row: Option<String>,
-) -> Response {
-    let view = match state.app.policy_edition(user, number).await {
-        Ok(v) => v,
-        Err(e) => return fail(rid)(e),
-    };
+) -> Result<Response, PageError> {
+    let view = state.app.policy_edition(user, number).await?;
     let status = refusal.as_ref().map_or(StatusCode::OK, |r| r.status);
-    match edition_page(user, &view, state.app.today(), refusal, row) {
-        Ok(page) => render(status, &page),
-        Err(e) => fail(rid)(e),
-    }
+    let page = edition_page(user, &view, state.app.today(), refusal, row)?;
+    Ok(render(status, &page))
 }
 
 #[derive(Debug, Deserialize)]
@@ -670,32 +647,31 @@ pub struct EditionQuery {
 pub async fn show(
     State(state): State<AppState>,
     session: Session,
-    Extension(rid): Extension<RequestId>,
     Path(number): Path<String>,
     Query(q): Query<EditionQuery>,
-) -> Response {
+) -> Result<Response, PageError> {
     let row = q.row.filter(|r| !r.trim().is_empty());
     match parse_number(&number) {
-        Ok(n) => show_edition(&state, &session.user, n, &rid, None, row).await,
-        Err(_) => fail(&rid)(AppError::NotFound(format!("「{number}」という版"))),
+        Ok(n) => show_edition(&state, &session.user, n, None, row).await,
+        Err(_) => Err(AppError::NotFound(format!("「{number}」という版")).into()),
     }
 }
 
 /// State changes of an edition: submit, send back, decide, enforce, publish, acknowledge.
 pub async fn act(
     State(state): State<AppState>,
-    Extension(rid): Extension<RequestId>,
+    Meta(meta): Meta,
     Path((number, action)): Path<(String, String)>,
     form: VerifiedForm,
-) -> Response {
+) -> Result<Response, PageError> {
     let Some(session) = form.session.as_ref() else {
-        return fail(&rid)(AppError::Unauthenticated);
+        return Err(AppError::Unauthenticated.into());
     };
     let user = &session.user;
     let Ok(n) = parse_number(&number) else {
-        return fail(&rid)(AppError::NotFound(format!("「{number}」という版")));
+        return Err(AppError::NotFound(format!("「{number}」という版")).into());
     };
-    let m = meta(&rid);
+    let m = meta;
     let app = &state.app;
     let result: Result<(), AppError> = match action.as_str() {
         "submit" => match user.policy_editor() {
@@ -735,7 +711,7 @@ pub async fn act(
         comment: form.get("comment").to_owned(),
         ..Typed::default()
     };
-    after_change(&state, user, n, &rid, result, typed).await
+    after_change(&state, user, n, result, typed).await
 }
 
 /// After a change: back to the edition on success (303), or the edition with the message, the
@@ -744,16 +720,15 @@ async fn after_change(
     state: &AppState,
     user: &CurrentUser,
     n: EditionNumber,
-    rid: &RequestId,
     result: Result<(), AppError>,
     typed: Typed,
-) -> Response {
+) -> Result<Response, PageError> {
     match result {
-        Ok(()) => Redirect::to(&format!("/policy/{}", n.get())).into_response(),
+        Ok(()) => Ok(Redirect::to(&format!("/policy/{}", n.get())).into_response()),
         Err(e @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
-            show_edition(state, user, n, rid, Some(Refusal::of(&e, typed)), None).await
+            show_edition(state, user, n, Some(Refusal::of(&e, typed)), None).await
         }
-        Err(e) => fail(rid)(e),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -775,21 +750,18 @@ fn typed_of(form: &VerifiedForm) -> Typed {
 /// Profile changes of a draft, from the edition page and the clause editor.
 pub async fn change(
     State(state): State<AppState>,
-    Extension(rid): Extension<RequestId>,
+    Meta(meta): Meta,
     Path(number): Path<String>,
     form: VerifiedForm,
-) -> Response {
+) -> Result<Response, PageError> {
     let Some(session) = form.session.as_ref() else {
-        return fail(&rid)(AppError::Unauthenticated);
+        return Err(AppError::Unauthenticated.into());
     };
     let user = &session.user;
     let Ok(n) = parse_number(&number) else {
-        return fail(&rid)(AppError::NotFound(format!("「{number}」という版")));
+        return Err(AppError::NotFound(format!("「{number}」という版")).into());
     };
-    let editor = match user.policy_editor() {
-        Ok(e) => e,
-        Err(e) => return fail(&rid)(e),
-    };
+    let editor = user.policy_editor()?;
     let clause = form.get("clause").to_owned();
     let optional = |k: &str| Some(form.get(k).to_owned()).filter(|s| !s.trim().is_empty());
     let op = form.get("op");
@@ -865,53 +837,50 @@ pub async fn change(
                 clause: clause.trim().to_owned(),
                 marks,
             },
-            Err(e) => return after_change(&state, user, n, &rid, Err(e), typed_of(&form)).await,
+            Err(e) => return after_change(&state, user, n, Err(e), typed_of(&form)).await,
         },
         "reset-authority-row" => ProfileChange::ResetAuthorityRow {
             clause: clause.clone(),
         },
         "set-separation-exception" | "remove-separation-exception" => {
-            match sod_rule(form.get("rule")) {
-                Ok(rule) => ProfileChange::SetSeparationException {
-                    rule,
-                    case: (op == "set-separation-exception").then(|| form.get("case").to_owned()),
-                },
-                Err(e) => return fail(&rid)(e),
+            ProfileChange::SetSeparationException {
+                rule: sod_rule(form.get("rule"))?,
+                case: (op == "set-separation-exception").then(|| form.get("case").to_owned()),
             }
         }
         other => {
-            return fail(&rid)(AppError::Invalid(DomainError::new(
+            return Err(AppError::Invalid(DomainError::new(
                 "操作",
                 format!("「{other}」という操作はありません"),
-            )));
+            ))
+            .into());
         }
     };
     let from_clause_editor = form.get("back") == "clause";
     let result = state
         .app
-        .change_policy_profile(user, &editor, n, change, &meta(&rid))
+        .change_policy_profile(user, &editor, n, change, &meta)
         .await
         .map(drop);
     match (result, from_clause_editor) {
-        (Ok(()), true) => Redirect::to(&format!(
+        (Ok(()), true) => Ok(Redirect::to(&format!(
             "/policy/{}/clause?id={}",
             n.get(),
             url_encode(&clause)
         ))
-        .into_response(),
+        .into_response()),
         (Err(e @ AppError::Invalid(_)), true) => {
             clause_editor(
                 &state,
                 user,
                 n,
                 &clause,
-                &rid,
                 Some(e.to_string()),
                 Some(form.get("text").to_owned()),
             )
             .await
         }
-        (result, _) => after_change(&state, user, n, &rid, result, typed_of(&form)).await,
+        (result, _) => after_change(&state, user, n, result, typed_of(&form)).await,
     }
 }
 
@@ -942,14 +911,13 @@ pub struct ClauseQuery {
 pub async fn clause(
     State(state): State<AppState>,
     session: Session,
-    Extension(rid): Extension<RequestId>,
     Path(number): Path<String>,
     Query(q): Query<ClauseQuery>,
-) -> Response {
+) -> Result<Response, PageError> {
     let Ok(n) = parse_number(&number) else {
-        return fail(&rid)(AppError::NotFound(format!("「{number}」という版")));
+        return Err(AppError::NotFound(format!("「{number}」という版")).into());
     };
-    clause_editor(&state, &session.user, n, &q.id, &rid, None, None).await
+    clause_editor(&state, &session.user, n, &q.id, None, None).await
 }
 
 async fn clause_editor(
@@ -957,21 +925,14 @@ async fn clause_editor(
     user: &CurrentUser,
     n: EditionNumber,
     id: &str,
-    rid: &RequestId,
     error: Option<String>,
     typed: Option<String>,
-) -> Response {
-    let catalog = match guideline() {
-        Ok(c) => c,
-        Err(e) => return fail(rid)(e),
-    };
+) -> Result<Response, PageError> {
+    let catalog = guideline()?;
     let Some(c) = catalog.clause(id) else {
-        return fail(rid)(AppError::NotFound(format!("条項「{id}」")));
+        return Err(AppError::NotFound(format!("条項「{id}」")).into());
     };
-    let view = match state.app.policy_edition(user, n).await {
-        Ok(v) => v,
-        Err(e) => return fail(rid)(e),
-    };
+    let view = state.app.policy_edition(user, n).await?;
     let e = &view.edition;
     let amendment = e.profile.amendments.get(id);
     let status = if error.is_some() {
@@ -996,7 +957,7 @@ async fn clause_editor(
         editable: user.policy_editor().is_ok() && e.status == EditionStatus::Draft,
         error,
     };
-    render(status, &page)
+    Ok(render(status, &page))
 }
 
 #[derive(Debug)]
@@ -1023,21 +984,14 @@ struct RollupPage {
 pub async fn acknowledgements(
     State(state): State<AppState>,
     session: Session,
-    Extension(rid): Extension<RequestId>,
     Path(number): Path<String>,
-) -> Response {
+) -> Result<Response, PageError> {
     let user = &session.user;
     let Ok(n) = parse_number(&number) else {
-        return fail(&rid)(AppError::NotFound(format!("「{number}」という版")));
+        return Err(AppError::NotFound(format!("「{number}」という版")).into());
     };
-    let editor = match user.policy_editor() {
-        Ok(e) => e,
-        Err(e) => return fail(&rid)(e),
-    };
-    let units: Vec<UnitRollup> = match state.app.policy_acknowledgements(user, &editor, n).await {
-        Ok(u) => u,
-        Err(e) => return fail(&rid)(e),
-    };
+    let editor = user.policy_editor()?;
+    let units: Vec<UnitRollup> = state.app.policy_acknowledgements(user, &editor, n).await?;
     let rows: Vec<RollupRow> = units
         .into_iter()
         .filter(|u| u.staff > 0)
@@ -1072,7 +1026,7 @@ pub async fn acknowledgements(
             .sum(),
         rows,
     };
-    render(StatusCode::OK, &page)
+    Ok(render(StatusCode::OK, &page))
 }
 
 /// A piece of text in the side-by-side view: `mark` is `del`, `ins` or empty.
@@ -1144,17 +1098,13 @@ fn plain(text: Option<&str>) -> Vec<Piece> {
 pub async fn diff(
     State(state): State<AppState>,
     session: Session,
-    Extension(rid): Extension<RequestId>,
     Path(number): Path<String>,
     Query(q): Query<DiffQuery>,
-) -> Response {
+) -> Result<Response, PageError> {
     use mamori_app::policy::DiffSide;
     use mamori_domain::diff::ClauseChangeKind;
     let user = &session.user;
-    let (n, body, view, may_see_drafts) = match visible_edition(&state, user, &number).await {
-        Ok(v) => v,
-        Err(e) => return fail(&rid)(e),
-    };
+    let (n, body, view, may_see_drafts) = visible_edition(&state, user, &number).await?;
     let default_from = view
         .edition
         .based_on
@@ -1164,18 +1114,11 @@ pub async fn diff(
         .clone()
         .filter(|s| !s.is_empty())
         .unwrap_or(default_from);
-    let from = match DiffSide::parse(&from_value) {
-        Ok(f) => f,
-        Err(e) => return fail(&rid)(e.into()),
-    };
-    let result = match state
+    let from = DiffSide::parse(&from_value).map_err(AppError::from)?;
+    let result = state
         .app
         .policy_diff(body, from, DiffSide::Edition(n), may_see_drafts)
-        .await
-    {
-        Ok(d) => d,
-        Err(e) => return fail(&rid)(e),
-    };
+        .await?;
     let show_all = q.all.as_deref() == Some("1");
     let rows = result
         .changes
@@ -1248,7 +1191,7 @@ pub async fn diff(
         unchanged: s.unchanged,
         show_all,
     };
-    render(StatusCode::OK, &page)
+    Ok(render(StatusCode::OK, &page))
 }
 
 /// The document of an edition the user may see.
@@ -1273,16 +1216,14 @@ async fn build_document(
 pub async fn document(
     State(state): State<AppState>,
     session: Session,
-    Extension(rid): Extension<RequestId>,
     Path(number): Path<String>,
-) -> Response {
-    let doc = match build_document(&state, &session.user, &number).await {
-        Ok(d) => d,
-        Err(e) => return fail(&rid)(e),
-    };
+) -> Result<Response, PageError> {
+    let doc = build_document(&state, &session.user, &number).await?;
     match crate::document::render_policy_document(&doc, false) {
-        Ok(html) => axum::response::Html(html).into_response(),
-        Err(e) => fail(&rid)(AppError::Internal(format!("document template: {e}"))),
+        Ok(html) => Ok(axum::response::Html(html).into_response()),
+        Err(e) => Err(PageError::from(AppError::Internal(format!(
+            "document template: {e}"
+        )))),
     }
 }
 
@@ -1290,21 +1231,17 @@ pub async fn document(
 pub async fn document_docx(
     State(state): State<AppState>,
     session: Session,
-    Extension(rid): Extension<RequestId>,
     Path(number): Path<String>,
-) -> Response {
-    let doc = match build_document(&state, &session.user, &number).await {
-        Ok(d) => d,
-        Err(e) => return fail(&rid)(e),
-    };
+) -> Result<Response, PageError> {
+    let doc = build_document(&state, &session.user, &number).await?;
     match mamori_io::docx::policy_docx(&doc) {
-        Ok(bytes) => download(
+        Ok(bytes) => Ok(download(
             &doc,
             bytes,
             "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
             "docx",
-        ),
-        Err(e) => fail(&rid)(AppError::Internal(e.to_string())),
+        )),
+        Err(e) => Err(PageError::from(AppError::Internal(e.to_string()))),
     }
 }
 
@@ -1312,22 +1249,20 @@ pub async fn document_docx(
 pub async fn document_pdf(
     State(state): State<AppState>,
     session: Session,
-    Extension(rid): Extension<RequestId>,
     Path(number): Path<String>,
-) -> Response {
-    let doc = match build_document(&state, &session.user, &number).await {
-        Ok(d) => d,
-        Err(e) => return fail(&rid)(e),
-    };
+) -> Result<Response, PageError> {
+    let doc = build_document(&state, &session.user, &number).await?;
     // Typesetting takes a CPU for a second or more: keep it off the async workers.
     let typeset = {
         let doc = doc.clone();
         tokio::task::spawn_blocking(move || mamori_pdf::policy_pdf(&doc)).await
     };
     match typeset {
-        Ok(Ok(bytes)) => download(&doc, bytes, "application/pdf", "pdf"),
-        Ok(Err(e)) => fail(&rid)(AppError::Internal(e.to_string())),
-        Err(e) => fail(&rid)(AppError::Internal(format!("PDF の組版が中断しました: {e}"))),
+        Ok(Ok(bytes)) => Ok(download(&doc, bytes, "application/pdf", "pdf")),
+        Ok(Err(e)) => Err(PageError::from(AppError::Internal(e.to_string()))),
+        Err(e) => Err(PageError::from(AppError::Internal(format!(
+            "PDF の組版が中断しました: {e}"
+        )))),
     }
 }
 
