@@ -27,7 +27,7 @@ pub fn current_request_id() -> Option<String> {
 }
 
 /// Runs `future` as the answer to the request `id`: [`current_request_id`] gives `id` inside it.
-pub fn with_request_id<F: Future>(id: String, future: F) -> impl Future<Output = F::Output> {
+fn with_request_id<F: Future>(id: String, future: F) -> impl Future<Output = F::Output> {
     CURRENT_REQUEST_ID.scope(id, future)
 }
 

@@ -21,8 +21,7 @@ use super::assets::check_csrf;
 use super::{invalid, json_body};
 use crate::AppState;
 use crate::error::{ApiError, ApiErrorBody};
-use crate::extract::ApiUser;
-use crate::extract::Meta;
+use crate::extract::{ApiUser, Meta};
 use crate::pages::approvals::app_id;
 use crate::pages::imports::download;
 

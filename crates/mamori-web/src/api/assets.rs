@@ -21,8 +21,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::{invalid, json_body};
 use crate::AppState;
 use crate::error::{ApiError, ApiErrorBody};
-use crate::extract::ApiUser;
-use crate::extract::Meta;
+use crate::extract::{ApiUser, Meta};
 
 /// A session (cookie) caller must prove the request comes from the app's own pages.
 pub(crate) fn check_csrf(user: &CurrentUser, headers: &HeaderMap) -> Result<(), AppError> {

@@ -20,8 +20,7 @@ use super::imports::download;
 use crate::AppState;
 use crate::csrf::{VerifiedForm, VerifiedUpload};
 use crate::error::PageError;
-use crate::extract::Meta;
-use crate::extract::Session;
+use crate::extract::{Meta, Session};
 use crate::pages::render;
 use crate::view::{Chrome, NavItem, datetime_ja};
 

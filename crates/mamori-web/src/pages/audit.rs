@@ -14,8 +14,7 @@ use serde::Deserialize;
 
 use crate::AppState;
 use crate::error::PageError;
-use crate::extract::Meta;
-use crate::extract::Session;
+use crate::extract::{Meta, Session};
 use crate::pages::{is_htmx, render, vary_on_htmx};
 use crate::view::{Chrome, datetime_ja, url_encode};
 

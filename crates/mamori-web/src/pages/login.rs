@@ -11,8 +11,7 @@ use serde::Deserialize;
 use crate::AppState;
 use crate::csrf::VerifiedForm;
 use crate::error::{PageError, status_of};
-use crate::extract::Meta;
-use crate::extract::{ANON_CSRF_COOKIE, SESSION_COOKIE, Session, cookie, set_cookie};
+use crate::extract::{ANON_CSRF_COOKIE, Meta, SESSION_COOKIE, Session, cookie, set_cookie};
 use crate::pages::render;
 use crate::view::{Chrome, safe_next};
 

@@ -16,8 +16,7 @@ use super::{chrome, sub_nav};
 use crate::AppState;
 use crate::csrf::VerifiedForm;
 use crate::error::PageError;
-use crate::extract::Meta;
-use crate::extract::Session;
+use crate::extract::{Meta, Session};
 use crate::pages::forms::{Choice, FormPage, Problem, form_page, refused, show, typed};
 use crate::view::{Chrome, NavItem};
 

@@ -3,8 +3,7 @@
 use crate::AppState;
 use crate::csrf::VerifiedForm;
 use crate::error::PageError;
-use crate::extract::Meta;
-use crate::extract::Session;
+use crate::extract::{Meta, Session};
 use crate::pages::forms::{Choice, Problem, settle, show, typed};
 use crate::view::{Chrome, NavItem};
 use askama::Template;
