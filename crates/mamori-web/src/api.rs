@@ -2,7 +2,7 @@
 //! `mamori admin token`) or the browser's session cookie. The OpenAPI document is generated from
 //! these handlers and types, so it cannot drift from them.
 
-use axum::extract::{Extension, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -13,22 +13,14 @@ use utoipa::{Modify, OpenApi, ToSchema};
 
 use crate::AppState;
 use crate::error::{ApiError, ApiErrorBody};
-use crate::extract::ApiUser;
-use crate::middleware::RequestId;
+use crate::extract::{ApiUser, Meta};
+use crate::middleware::current_request_id;
 use crate::pages::audit::{AuditQuery, action_label};
 
 pub(crate) mod approvals;
 mod assets;
 mod catalog;
 mod org;
-
-/// Turns a use-case error into the API's JSON error with the request id.
-pub(crate) fn failing(rid: &RequestId) -> impl Fn(mamori_app::AppError) -> ApiError + '_ {
-    move |error| ApiError {
-        error,
-        request_id: Some(rid.0.clone()),
-    }
-}
 
 /// An input error naming the field.
 pub(crate) fn invalid(field: &str, message: impl Into<String>) -> mamori_app::AppError {
@@ -89,7 +81,7 @@ pub struct Health {
         (status = 200, description = "正常", body = Health),
         (status = 503, description = "データベースに接続できない", body = ApiErrorBody)
     ))]
-async fn health(State(state): State<AppState>, Extension(rid): Extension<RequestId>) -> Response {
+async fn health(State(state): State<AppState>) -> Response {
     match state.app.health().await {
         Ok(()) => Json(Health {
             status: "ok".to_owned(),
@@ -97,14 +89,15 @@ async fn health(State(state): State<AppState>, Extension(rid): Extension<Request
         })
         .into_response(),
         Err(e) => {
-            tracing::error!(request_id = %rid.0, error = ?e, "health check failed");
+            let request_id = current_request_id();
+            tracing::error!(request_id = request_id.as_deref(), error = ?e, "health check failed");
             (
                 StatusCode::SERVICE_UNAVAILABLE,
                 Json(ApiErrorBody {
                     code: "unavailable".to_owned(),
                     message: "データベースに接続できません".to_owned(),
                     field: None,
-                    request_id: Some(rid.0),
+                    request_id,
                 }),
             )
                 .into_response()
@@ -216,27 +209,22 @@ pub struct AuditPageDto {
     ))]
 async fn audit(
     State(state): State<AppState>,
-    Extension(rid): Extension<RequestId>,
+    Meta(meta): Meta,
     user: Result<ApiUser, ApiError>,
     query: Result<Query<AuditQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<AuditPageDto>, ApiError> {
-    let fail = |error| ApiError {
-        error,
-        request_id: Some(rid.0.clone()),
-    };
     let ApiUser(user) = user?;
-    let reader = user.audit_reader().map_err(fail)?;
+    let reader = user.audit_reader()?;
     let Query(q) = query.map_err(|e| {
-        fail(mamori_app::AppError::Invalid(
+        ApiError::from(mamori_app::AppError::Invalid(
             mamori_domain::DomainError::new("クエリ", format!("条件を読み取れません（{e}）")),
         ))
     })?;
-    let filter = q.to_filter().map_err(|e| fail(e.into()))?;
+    let filter = q.to_filter().map_err(mamori_app::AppError::from)?;
     let page = state
         .app
-        .audit_page(&user, &reader, &filter, 100, &crate::pages::meta(&rid))
-        .await
-        .map_err(fail)?;
+        .audit_page(&user, &reader, &filter, 100, &meta)
+        .await?;
     let parse = |json: &Option<String>| json.as_deref().and_then(|t| serde_json::from_str(t).ok());
     Ok(Json(AuditPageDto {
         records: page
@@ -263,14 +251,14 @@ async fn audit(
     }))
 }
 
-async fn not_found(Extension(rid): Extension<RequestId>) -> Response {
+async fn not_found() -> Response {
     (
         StatusCode::NOT_FOUND,
         Json(ApiErrorBody {
             code: "not_found".to_owned(),
             message: "APIが見つかりません".to_owned(),
             field: None,
-            request_id: Some(rid.0),
+            request_id: current_request_id(),
         }),
     )
         .into_response()

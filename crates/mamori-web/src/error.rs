@@ -8,6 +8,7 @@ use mamori_app::AppError;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::middleware::current_request_id;
 use crate::pages::errors::ErrorPage;
 
 pub fn status_of(err: &AppError) -> StatusCode {
@@ -31,11 +32,21 @@ fn log(err: &AppError, request_id: Option<&str>) {
     }
 }
 
-/// An error on a screen.
+/// An error on a screen. Without a request id of its own it shows the id of the request being
+/// answered.
 #[derive(Debug)]
 pub struct PageError {
     pub error: AppError,
     pub request_id: Option<String>,
+}
+
+impl From<AppError> for PageError {
+    fn from(error: AppError) -> Self {
+        Self {
+            error,
+            request_id: current_request_id(),
+        }
+    }
 }
 
 impl IntoResponse for PageError {
@@ -44,8 +55,9 @@ impl IntoResponse for PageError {
             return axum::response::Redirect::to(crate::pages::account::PASSWORD_PATH)
                 .into_response();
         }
-        log(&self.error, self.request_id.as_deref());
-        ErrorPage::for_error(&self.error, self.request_id).into_response()
+        let request_id = self.request_id.or_else(current_request_id);
+        log(&self.error, request_id.as_deref());
+        ErrorPage::for_error(&self.error, request_id).into_response()
     }
 }
 
@@ -62,20 +74,32 @@ pub struct ApiErrorBody {
     pub request_id: Option<String>,
 }
 
+/// An error of the API. Without a request id of its own it names the id of the request being
+/// answered.
 #[derive(Debug)]
 pub struct ApiError {
     pub error: AppError,
     pub request_id: Option<String>,
 }
 
+impl From<AppError> for ApiError {
+    fn from(error: AppError) -> Self {
+        Self {
+            error,
+            request_id: current_request_id(),
+        }
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        log(&self.error, self.request_id.as_deref());
+        let request_id = self.request_id.or_else(current_request_id);
+        log(&self.error, request_id.as_deref());
         let body = ApiErrorBody {
             code: self.error.code().to_owned(),
             message: self.error.to_string(),
             field: self.error.field().map(str::to_owned),
-            request_id: self.request_id,
+            request_id,
         };
         (status_of(&self.error), Json(body)).into_response()
     }

@@ -43,6 +43,18 @@ pub fn request_meta(parts: &Parts) -> RequestMeta {
     }
 }
 
+/// The request's metadata for the audit records of a change (its id).
+#[derive(Debug, Clone)]
+pub struct Meta(pub RequestMeta);
+
+impl<S: Send + Sync> FromRequestParts<S> for Meta {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Ok(Meta(request_meta(parts)))
+    }
+}
+
 /// The session user of a screen request, if any, with the raw session token (for logout and for
 /// rotating the session at sign-in).
 #[derive(Debug, Clone)]

@@ -1,12 +1,14 @@
 //! Layers every request passes through: a request id, and the security headers.
 
 use std::any::Any;
+use std::future::Future;
 
 use axum::body::Body;
 use axum::extract::Request;
 use axum::http::{HeaderName, HeaderValue, Response, header};
 use axum::middleware::Next;
 use axum::response::IntoResponse;
+use tracing::Instrument;
 
 use crate::pages::errors::ErrorPage;
 
@@ -14,12 +16,33 @@ use crate::pages::errors::ErrorPage;
 #[derive(Debug, Clone)]
 pub struct RequestId(pub String);
 
+tokio::task_local! {
+    /// The id of the request being answered, for the errors that render without the request.
+    static CURRENT_REQUEST_ID: String;
+}
+
+/// The id of the request being answered, when called while answering one.
+pub fn current_request_id() -> Option<String> {
+    CURRENT_REQUEST_ID.try_with(Clone::clone).ok()
+}
+
+/// Runs `future` as the answer to the request `id`: [`current_request_id`] gives `id` inside it.
+fn with_request_id<F: Future>(id: String, future: F) -> impl Future<Output = F::Output> {
+    CURRENT_REQUEST_ID.scope(id, future)
+}
+
+/// Gives every request its id: in the request (for the extractors), for the errors rendered
+/// while answering it, in the log span of everything it does, and in the `x-request-id` header
+/// of the answer.
 pub async fn request_id(mut request: Request, next: Next) -> Response<Body> {
     let id = uuid::Uuid::now_v7().to_string();
     request.extensions_mut().insert(RequestId(id.clone()));
     let method = request.method().clone();
     let path = request.uri().path().to_owned();
-    let mut response = next.run(request).await;
+    let span = tracing::info_span!("request", request_id = %id, method = %method, path = %path);
+    let mut response = with_request_id(id.clone(), next.run(request))
+        .instrument(span)
+        .await;
     if let Ok(value) = HeaderValue::from_str(&id) {
         response
             .headers_mut()

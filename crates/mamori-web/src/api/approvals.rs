@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{Extension, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use mamori_app::AppError;
@@ -18,14 +18,12 @@ use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 
 use super::assets::check_csrf;
-use super::{failing, invalid, json_body};
+use super::{invalid, json_body};
 use crate::AppState;
 use crate::error::{ApiError, ApiErrorBody};
-use crate::extract::ApiUser;
-use crate::middleware::RequestId;
+use crate::extract::{ApiUser, Meta};
 use crate::pages::approvals::app_id;
 use crate::pages::imports::download;
-use crate::pages::meta;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct StepDto {
@@ -156,15 +154,14 @@ fn text_of(v: &Value) -> String {
     ))]
 pub async fn create(
     State(state): State<AppState>,
-    Extension(rid): Extension<RequestId>,
+    Meta(meta): Meta,
     headers: HeaderMap,
     user: Result<ApiUser, ApiError>,
     json: Result<Json<NewApplicationDto>, JsonRejection>,
 ) -> Result<(StatusCode, Json<ApplicationDto>), ApiError> {
-    let fail = failing(&rid);
     let ApiUser(user) = user?;
-    check_csrf(&user, &headers).map_err(&fail)?;
-    let body = json_body(json).map_err(&fail)?;
+    check_csrf(&user, &headers)?;
+    let body = json_body(json)?;
     let raw: BTreeMap<String, String> = body
         .fields
         .iter()
@@ -172,10 +169,9 @@ pub async fn create(
         .collect();
     let id = state
         .app
-        .apply(&user, &body.clause, &raw, Filing::Submit, None, &meta(&rid))
-        .await
-        .map_err(&fail)?;
-    let v = state.app.application(&user, id).await.map_err(&fail)?;
+        .apply(&user, &body.clause, &raw, Filing::Submit, None, &meta)
+        .await?;
+    let v = state.app.application(&user, id).await?;
     Ok((StatusCode::CREATED, Json(dto(&v.application))))
 }
 
@@ -190,15 +186,12 @@ pub async fn create(
     ))]
 pub async fn detail(
     State(state): State<AppState>,
-    Extension(rid): Extension<RequestId>,
     user: Result<ApiUser, ApiError>,
     Path(id): Path<String>,
 ) -> Result<Json<ApplicationDto>, ApiError> {
-    let fail = failing(&rid);
     let ApiUser(user) = user?;
-    let id = app_id(&id).map_err(&fail)?;
-    let ApplicationView { application, .. } =
-        state.app.application(&user, id).await.map_err(&fail)?;
+    let id = app_id(&id)?;
+    let ApplicationView { application, .. } = state.app.application(&user, id).await?;
     Ok(Json(dto(&application)))
 }
 
@@ -231,24 +224,23 @@ pub struct DecisionDto {
     ))]
 pub async fn decide(
     State(state): State<AppState>,
-    Extension(rid): Extension<RequestId>,
+    Meta(meta): Meta,
     headers: HeaderMap,
     user: Result<ApiUser, ApiError>,
     Path(id): Path<String>,
     json: Result<Json<DecisionDto>, JsonRejection>,
 ) -> Result<Json<ApplicationDto>, ApiError> {
-    let fail = failing(&rid);
     let ApiUser(user) = user?;
-    check_csrf(&user, &headers).map_err(&fail)?;
-    let id = app_id(&id).map_err(&fail)?;
-    let body = json_body(json).map_err(&fail)?;
+    check_csrf(&user, &headers)?;
+    let id = app_id(&id)?;
+    let body = json_body(json)?;
     let decision = Decision::parse(&body.decision).ok_or_else(|| {
-        fail(invalid(
+        ApiError::from(invalid(
             "decision",
             "decision は approve・return・reject のいずれかです",
         ))
     })?;
-    let current = state.app.application(&user, id).await.map_err(&fail)?;
+    let current = state.app.application(&user, id).await?;
     let seen = body.version.unwrap_or(current.application.version);
     let next = state
         .app
@@ -260,10 +252,9 @@ pub async fn decide(
             body.comment.clone(),
             body.sod_reason.clone(),
             seen,
-            &meta(&rid),
+            &meta,
         )
-        .await
-        .map_err(&fail)?;
+        .await?;
     Ok(Json(dto(&next)))
 }
 
@@ -294,17 +285,16 @@ pub struct FollowUpDto {
     ))]
 pub async fn follow_up(
     State(state): State<AppState>,
-    Extension(rid): Extension<RequestId>,
+    Meta(meta): Meta,
     headers: HeaderMap,
     user: Result<ApiUser, ApiError>,
     Path(id): Path<String>,
     json: Result<Json<FollowUpDto>, JsonRejection>,
 ) -> Result<Json<ApplicationDto>, ApiError> {
-    let fail = failing(&rid);
     let ApiUser(user) = user?;
-    check_csrf(&user, &headers).map_err(&fail)?;
-    let id = app_id(&id).map_err(&fail)?;
-    let body = json_body(json).map_err(&fail)?;
+    check_csrf(&user, &headers)?;
+    let id = app_id(&id)?;
+    let body = json_body(json)?;
     let what = match body.action.as_str() {
         "start" => FollowUp::Start,
         "complete" => FollowUp::Complete,
@@ -312,7 +302,7 @@ pub async fn follow_up(
         "return" => {
             let raw = body.on.as_deref().unwrap_or("").trim();
             let on = chrono::NaiveDate::parse_from_str(raw, "%Y-%m-%d").map_err(|_| {
-                fail(invalid(
+                ApiError::from(invalid(
                     "on",
                     "返却日 on を 2026-04-01 のように指定してください",
                 ))
@@ -320,7 +310,7 @@ pub async fn follow_up(
             FollowUp::Return { on }
         }
         _ => {
-            return Err(fail(invalid(
+            return Err(ApiError::from(invalid(
                 "action",
                 "action は start・return・complete・report のいずれかです",
             )));
@@ -328,21 +318,9 @@ pub async fn follow_up(
     };
     let seen = match body.version {
         Some(v) => v,
-        None => {
-            state
-                .app
-                .application(&user, id)
-                .await
-                .map_err(&fail)?
-                .application
-                .version
-        }
+        None => state.app.application(&user, id).await?.application.version,
     };
-    let next = state
-        .app
-        .follow_up(&user, id, what, seen, &meta(&rid))
-        .await
-        .map_err(&fail)?;
+    let next = state.app.follow_up(&user, id, what, seen, &meta).await?;
     Ok(Json(dto(&next)))
 }
 
@@ -355,12 +333,10 @@ pub async fn follow_up(
     ))]
 pub async fn inbox(
     State(state): State<AppState>,
-    Extension(rid): Extension<RequestId>,
     user: Result<ApiUser, ApiError>,
 ) -> Result<Json<Vec<ApplicationDto>>, ApiError> {
-    let fail = failing(&rid);
     let ApiUser(user) = user?;
-    let list = state.app.inbox(&user).await.map_err(&fail)?;
+    let list = state.app.inbox(&user).await?;
     Ok(Json(list.iter().map(dto).collect()))
 }
 
@@ -443,30 +419,24 @@ fn ledger_dto(r: &LedgerRow) -> LedgerRowDto {
     ))]
 pub async fn ledger(
     State(state): State<AppState>,
-    Extension(rid): Extension<RequestId>,
+    Meta(meta): Meta,
     user: Result<ApiUser, ApiError>,
     Path(clause): Path<String>,
     Query(q): Query<LedgerQuery>,
 ) -> Result<Response, ApiError> {
-    let fail = failing(&rid);
     let ApiUser(user) = user?;
-    let filter = q.filter().map_err(&fail)?;
+    let filter = q.filter()?;
     if q.format.as_deref() == Some("xlsx") {
         let (bytes, name) = state
             .app
-            .ledger_workbook(&user, &clause, &filter, &meta(&rid))
-            .await
-            .map_err(&fail)?;
+            .ledger_workbook(&user, &clause, &filter, &meta)
+            .await?;
         return Ok(download(
             bytes,
             &name,
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         ));
     }
-    let (_, rows) = state
-        .app
-        .ledger(&user, &clause, &filter)
-        .await
-        .map_err(&fail)?;
+    let (_, rows) = state.app.ledger(&user, &clause, &filter).await?;
     Ok(Json(rows.iter().map(ledger_dto).collect::<Vec<_>>()).into_response())
 }

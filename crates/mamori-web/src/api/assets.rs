@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use axum::Json;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
-use axum::extract::{Extension, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use mamori_app::access::AuthMethod;
 use mamori_app::assets::{AssetDetail, AssetInput, AssetQuery, permitter_text};
@@ -18,12 +18,10 @@ use mamori_domain::ids::{AssetId, OrgUnitId};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{failing, invalid, json_body};
+use super::{invalid, json_body};
 use crate::AppState;
 use crate::error::{ApiError, ApiErrorBody};
-use crate::extract::ApiUser;
-use crate::middleware::RequestId;
-use crate::pages::meta;
+use crate::extract::{ApiUser, Meta};
 
 /// A session (cookie) caller must prove the request comes from the app's own pages.
 pub(crate) fn check_csrf(user: &CurrentUser, headers: &HeaderMap) -> Result<(), AppError> {
@@ -288,23 +286,21 @@ fn filters(q: &AssetsQuery) -> Result<(AssetQuery, Option<AssetId>), AppError> {
     ))]
 pub async fn list(
     State(state): State<AppState>,
-    Extension(rid): Extension<RequestId>,
     user: Result<ApiUser, ApiError>,
     q: Result<Query<AssetsQuery>, QueryRejection>,
 ) -> Result<Json<AssetPageDto>, ApiError> {
-    let fail = failing(&rid);
     let ApiUser(user) = user?;
     let Query(q) =
-        q.map_err(|e| fail(invalid("クエリ", format!("条件を読み取れません（{e}）"))))?;
-    let (query, after) = filters(&q).map_err(&fail)?;
+        q.map_err(|e| ApiError::from(invalid("クエリ", format!("条件を読み取れません（{e}）"))))?;
+    let (query, after) = filters(&q)?;
     if let Some((axis, level)) = &query.at_least {
-        let rules = state.app.asset_rules(&user).await.map_err(&fail)?;
+        let rules = state.app.asset_rules(&user).await?;
         if !rules
             .class_filters()
             .iter()
             .any(|(a, l, _)| a == axis && l == level)
         {
-            return Err(fail(invalid(
+            return Err(ApiError::from(invalid(
                 "class",
                 format!(
                     "分類「{axis}:{level}」は分類基準にありません（最も低い区分は指定できません）"
@@ -315,8 +311,7 @@ pub async fn list(
     let page = state
         .app
         .asset_page(&user, &query, after, q.limit.unwrap_or(50))
-        .await
-        .map_err(&fail)?;
+        .await?;
     Ok(Json(AssetPageDto {
         items: page
             .rows
@@ -353,18 +348,13 @@ fn asset_id(raw: &str) -> Result<AssetId, AppError> {
     ))]
 pub async fn detail(
     State(state): State<AppState>,
-    Extension(rid): Extension<RequestId>,
+    Meta(meta): Meta,
     user: Result<ApiUser, ApiError>,
     Path(id): Path<String>,
 ) -> Result<Json<AssetDto>, ApiError> {
-    let fail = failing(&rid);
     let ApiUser(user) = user?;
-    let id = asset_id(&id).map_err(&fail)?;
-    let d = state
-        .app
-        .asset(&user, id, &meta(&rid))
-        .await
-        .map_err(&fail)?;
+    let id = asset_id(&id)?;
+    let d = state.app.asset(&user, id, &meta).await?;
     Ok(Json(dto(d)))
 }
 
@@ -452,26 +442,20 @@ impl AssetInputDto {
     ))]
 pub async fn create(
     State(state): State<AppState>,
-    Extension(rid): Extension<RequestId>,
+    Meta(meta): Meta,
     headers: HeaderMap,
     user: Result<ApiUser, ApiError>,
     json: Result<Json<AssetInputDto>, JsonRejection>,
 ) -> Result<(StatusCode, Json<AssetDto>), ApiError> {
-    let fail = failing(&rid);
     let ApiUser(user) = user?;
-    check_csrf(&user, &headers).map_err(&fail)?;
-    let writer = user.asset_writer().map_err(&fail)?;
-    let input = json_body(json).and_then(|b| b.input()).map_err(&fail)?;
+    check_csrf(&user, &headers)?;
+    let writer = user.asset_writer()?;
+    let input = json_body(json).and_then(|b| b.input())?;
     let id = state
         .app
-        .register_asset(&user, &writer, &input, &meta(&rid))
-        .await
-        .map_err(&fail)?;
-    let d = state
-        .app
-        .asset(&user, id, &meta(&rid))
-        .await
-        .map_err(&fail)?;
+        .register_asset(&user, &writer, &input, &meta)
+        .await?;
+    let d = state.app.asset(&user, id, &meta).await?;
     Ok((StatusCode::CREATED, Json(dto(d))))
 }
 
@@ -489,27 +473,21 @@ pub async fn create(
     ))]
 pub async fn update(
     State(state): State<AppState>,
-    Extension(rid): Extension<RequestId>,
+    Meta(meta): Meta,
     headers: HeaderMap,
     user: Result<ApiUser, ApiError>,
     Path(id): Path<String>,
     json: Result<Json<AssetInputDto>, JsonRejection>,
 ) -> Result<Json<AssetDto>, ApiError> {
-    let fail = failing(&rid);
     let ApiUser(user) = user?;
-    check_csrf(&user, &headers).map_err(&fail)?;
-    let writer = user.asset_writer().map_err(&fail)?;
-    let id = asset_id(&id).map_err(&fail)?;
-    let input = json_body(json).and_then(|b| b.input()).map_err(&fail)?;
+    check_csrf(&user, &headers)?;
+    let writer = user.asset_writer()?;
+    let id = asset_id(&id)?;
+    let input = json_body(json).and_then(|b| b.input())?;
     state
         .app
-        .update_asset(&user, &writer, id, &input, &meta(&rid))
-        .await
-        .map_err(&fail)?;
-    let d = state
-        .app
-        .asset(&user, id, &meta(&rid))
-        .await
-        .map_err(&fail)?;
+        .update_asset(&user, &writer, id, &input, &meta)
+        .await?;
+    let d = state.app.asset(&user, id, &meta).await?;
     Ok(Json(dto(d)))
 }

@@ -4,7 +4,7 @@
 
 use axum::Json;
 use axum::extract::rejection::{PathRejection, QueryRejection};
-use axum::extract::{Extension, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use mamori_app::AppError;
 use mamori_app::catalog::{ClauseFilter, GuidelineCatalog};
 use mamori_catalog::{Clause, Commentary, Part, RoleMark};
@@ -15,7 +15,6 @@ use utoipa::{IntoParams, ToSchema};
 use crate::AppState;
 use crate::error::{ApiError, ApiErrorBody};
 use crate::extract::ApiUser;
-use crate::middleware::RequestId;
 
 /// The filters of `/api/v1/catalog/clauses`; every one given narrows the list.
 #[derive(Debug, Default, Clone, Deserialize, IntoParams)]
@@ -218,14 +217,6 @@ fn commentary(at: &str, title: Option<&str>, c: &Commentary) -> CommentaryDto {
     }
 }
 
-/// Errors of the catalog endpoints carry the request id.
-fn failing(rid: &RequestId) -> impl Fn(AppError) -> ApiError + '_ {
-    move |error| ApiError {
-        error,
-        request_id: Some(rid.0.clone()),
-    }
-}
-
 /// The `recommended` flag as the screen's form and scripts send it.
 fn recommended_only(value: Option<&str>) -> Result<bool, DomainError> {
     match value.map(str::trim) {
@@ -253,15 +244,13 @@ fn unreadable_query(e: &QueryRejection) -> AppError {
     ))]
 pub async fn clauses(
     State(state): State<AppState>,
-    Extension(rid): Extension<RequestId>,
     user: Result<ApiUser, ApiError>,
     query: Result<Query<ClauseListQuery>, QueryRejection>,
 ) -> Result<Json<Vec<ClauseSummaryDto>>, ApiError> {
-    let fail = failing(&rid);
     user?;
-    let Query(q) = query.map_err(|e| fail(unreadable_query(&e)))?;
-    let catalog = state.app.catalog().map_err(&fail)?;
-    let recommended = recommended_only(q.recommended.as_deref()).map_err(|e| fail(e.into()))?;
+    let Query(q) = query.map_err(|e| unreadable_query(&e))?;
+    let catalog = state.app.catalog()?;
+    let recommended = recommended_only(q.recommended.as_deref()).map_err(AppError::from)?;
     let filter = ClauseFilter::parse(
         q.section.as_deref(),
         recommended,
@@ -269,8 +258,8 @@ pub async fn clauses(
         q.role.as_deref(),
         q.mark.as_deref(),
     )
-    .map_err(|e| fail(e.into()))?;
-    let listed = catalog.clauses(&filter).map_err(&fail)?;
+    .map_err(AppError::from)?;
+    let listed = catalog.clauses(&filter)?;
     Ok(Json(listed.iter().map(|c| summary(catalog, c)).collect()))
 }
 
@@ -285,17 +274,18 @@ pub async fn clauses(
     ))]
 pub async fn clause(
     State(state): State<AppState>,
-    Extension(rid): Extension<RequestId>,
     user: Result<ApiUser, ApiError>,
     id: Result<Path<String>, PathRejection>,
 ) -> Result<Json<ClauseDto>, ApiError> {
-    let fail = failing(&rid);
     user?;
     let Path(id) = id.map_err(|e| {
-        fail(DomainError::new("条項ID", format!("IDを読み取れません（{e}）")).into())
+        AppError::from(DomainError::new(
+            "条項ID",
+            format!("IDを読み取れません（{e}）"),
+        ))
     })?;
-    let catalog = state.app.catalog().map_err(&fail)?;
-    let d = catalog.clause(id.trim()).map_err(&fail)?;
+    let catalog = state.app.catalog()?;
+    let d = catalog.clause(id.trim())?;
     let c = d.clause;
     Ok(Json(ClauseDto {
         id: c.id.as_str().to_owned(),
@@ -354,17 +344,13 @@ pub async fn clause(
     ))]
 pub async fn search(
     State(state): State<AppState>,
-    Extension(rid): Extension<RequestId>,
     user: Result<ApiUser, ApiError>,
     query: Result<Query<CatalogSearchQuery>, QueryRejection>,
 ) -> Result<Json<Vec<SearchHitDto>>, ApiError> {
-    let fail = failing(&rid);
     user?;
-    let Query(q) = query.map_err(|e| fail(unreadable_query(&e)))?;
-    let catalog = state.app.catalog().map_err(&fail)?;
-    let found = catalog
-        .search(q.q.as_deref().unwrap_or_default())
-        .map_err(&fail)?;
+    let Query(q) = query.map_err(|e| unreadable_query(&e))?;
+    let catalog = state.app.catalog()?;
+    let found = catalog.search(q.q.as_deref().unwrap_or_default())?;
     Ok(Json(
         found
             .results

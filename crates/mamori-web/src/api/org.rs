@@ -4,7 +4,7 @@
 
 use axum::Json;
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{Extension, Query, State};
+use axum::extract::{Query, State};
 use chrono::NaiveDate;
 use mamori_app::AppError;
 use mamori_domain::DomainError;
@@ -13,11 +13,9 @@ use mamori_domain::ids::OrgUnitId;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::failing;
 use crate::AppState;
 use crate::error::{ApiError, ApiErrorBody};
 use crate::extract::ApiUser;
-use crate::middleware::RequestId;
 
 fn query<T>(q: Result<Query<T>, QueryRejection>) -> Result<T, AppError> {
     q.map(|Query(q)| q).map_err(|e| {
@@ -86,15 +84,13 @@ pub struct UnitDto {
     ))]
 pub async fn units(
     State(state): State<AppState>,
-    Extension(rid): Extension<RequestId>,
     user: Result<ApiUser, ApiError>,
     q: Result<Query<UnitsQuery>, QueryRejection>,
 ) -> Result<Json<Vec<UnitDto>>, ApiError> {
-    let fail = failing(&rid);
     let ApiUser(user) = user?;
-    let q = query(q).map_err(&fail)?;
-    let on = date_of(q.date.as_deref(), "date", state.app.today()).map_err(&fail)?;
-    let tree = state.app.org_tree(&user, on).await.map_err(&fail)?;
+    let q = query(q)?;
+    let on = date_of(q.date.as_deref(), "date", state.app.today())?;
+    let tree = state.app.org_tree(&user, on).await?;
     Ok(Json(
         tree.into_iter()
             .map(|r| UnitDto {
@@ -157,19 +153,16 @@ pub struct PeoplePageDto {
     ))]
 pub async fn people(
     State(state): State<AppState>,
-    Extension(rid): Extension<RequestId>,
     user: Result<ApiUser, ApiError>,
     q: Result<Query<PeopleQuery>, QueryRejection>,
 ) -> Result<Json<PeoplePageDto>, ApiError> {
-    let fail = failing(&rid);
     let ApiUser(user) = user?;
-    let q = query(q).map_err(&fail)?;
-    let unit = unit_of(q.unit.as_deref()).map_err(&fail)?;
+    let q = query(q)?;
+    let unit = unit_of(q.unit.as_deref())?;
     let page = state
         .app
         .people(&user, unit, q.q.as_deref(), q.page.unwrap_or(1))
-        .await
-        .map_err(&fail)?;
+        .await?;
     Ok(Json(PeoplePageDto {
         people: page
             .rows
@@ -243,23 +236,17 @@ pub struct AuthorityDto {
     ))]
 pub async fn authority(
     State(state): State<AppState>,
-    Extension(rid): Extension<RequestId>,
     user: Result<ApiUser, ApiError>,
     q: Result<Query<AuthorityQuery>, QueryRejection>,
 ) -> Result<Json<Vec<AuthorityDto>>, ApiError> {
-    let fail = failing(&rid);
     let ApiUser(user) = user?;
-    let q = query(q).map_err(&fail)?;
-    let on = date_of(q.date.as_deref(), "date", state.app.today()).map_err(&fail)?;
+    let q = query(q)?;
+    let on = date_of(q.date.as_deref(), "date", state.app.today())?;
     let context = Context {
-        unit: unit_of(q.unit.as_deref()).map_err(&fail)?,
+        unit: unit_of(q.unit.as_deref())?,
         system: q.system.clone(),
     };
-    let answer = state
-        .app
-        .who_may(&user, &q.clause, &context, on)
-        .await
-        .map_err(&fail)?;
+    let answer = state.app.who_may(&user, &q.clause, &context, on).await?;
     Ok(Json(
         answer
             .into_iter()

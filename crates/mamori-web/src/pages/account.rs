@@ -2,7 +2,7 @@
 //! and the API tokens issued to them, which they may revoke.
 
 use askama::Template;
-use axum::extract::{Extension, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use mamori_app::AppError;
 use mamori_app::accounts::PasswordChange;
@@ -10,10 +10,10 @@ use serde::Deserialize;
 
 use crate::AppState;
 use crate::csrf::VerifiedForm;
-use crate::extract::Session;
-use crate::middleware::RequestId;
+use crate::error::PageError;
+use crate::extract::{Meta, Session};
 use crate::pages::forms::Problem;
-use crate::pages::{fail, meta, render};
+use crate::pages::render;
 use crate::view::{Chrome, datetime_ja};
 
 pub const PASSWORD_PATH: &str = "/account/password";
@@ -63,21 +63,20 @@ async fn password_page(
 pub async fn password(
     State(state): State<AppState>,
     session: Session,
-    Extension(rid): Extension<RequestId>,
     Query(q): Query<DoneQuery>,
-) -> Response {
+) -> Result<Response, PageError> {
     password_page(&state, &session, q.done == "1", Problem::default())
         .await
-        .unwrap_or_else(fail(&rid))
+        .map_err(PageError::from)
 }
 
 pub async fn change_password(
     State(state): State<AppState>,
-    Extension(rid): Extension<RequestId>,
+    Meta(meta): Meta,
     form: VerifiedForm,
-) -> Response {
+) -> Result<Response, PageError> {
     let Some(session) = form.session.as_ref() else {
-        return fail(&rid)(AppError::Unauthenticated);
+        return Err(AppError::Unauthenticated.into());
     };
     let change = PasswordChange {
         current: form.get("current"),
@@ -86,16 +85,16 @@ pub async fn change_password(
     };
     match state
         .app
-        .change_own_password(&session.user, &change, Some(&session.token), &meta(&rid))
+        .change_own_password(&session.user, &change, Some(&session.token), &meta)
         .await
     {
-        Ok(()) => Redirect::to(&format!("{PASSWORD_PATH}?done=1")).into_response(),
+        Ok(()) => Ok(Redirect::to(&format!("{PASSWORD_PATH}?done=1")).into_response()),
         Err(AppError::Invalid(e)) => {
             password_page(&state, session, false, Problem::new(&e, "password-form"))
                 .await
-                .unwrap_or_else(fail(&rid))
+                .map_err(PageError::from)
         }
-        Err(e) => fail(&rid)(e),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -121,9 +120,8 @@ struct TokensPage {
 pub async fn tokens(
     State(state): State<AppState>,
     session: Session,
-    Extension(rid): Extension<RequestId>,
     Query(q): Query<DoneQuery>,
-) -> Response {
+) -> Result<Response, PageError> {
     let user = &session.user;
     let page = async {
         let now = state.app.now();
@@ -163,25 +161,25 @@ pub async fn tokens(
         ))
     }
     .await;
-    page.unwrap_or_else(fail(&rid))
+    page.map_err(PageError::from)
 }
 
 pub async fn revoke_token(
     State(state): State<AppState>,
-    Extension(rid): Extension<RequestId>,
+    Meta(meta): Meta,
     Path(id): Path<String>,
     form: VerifiedForm,
-) -> Response {
+) -> Result<Response, PageError> {
     let Some(session) = form.session.as_ref() else {
-        return fail(&rid)(AppError::Unauthenticated);
+        return Err(AppError::Unauthenticated.into());
     };
     let user = &session.user;
     match state
         .app
-        .revoke_api_token(Some(user), &id, user.actor(), &meta(&rid))
+        .revoke_api_token(Some(user), &id, user.actor(), &meta)
         .await
     {
-        Ok(()) => Redirect::to("/account/tokens?done=1").into_response(),
-        Err(e) => fail(&rid)(e),
+        Ok(()) => Ok(Redirect::to("/account/tokens?done=1").into_response()),
+        Err(e) => Err(e.into()),
     }
 }

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use askama::Template;
-use axum::extract::{Extension, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use mamori_app::approvals::{ApplicationView, ExceptionReview, Filing, FollowUp};
@@ -19,9 +19,9 @@ use super::forms::{FormPage, Problem, form_page, refused, show};
 use super::imports::download;
 use crate::AppState;
 use crate::csrf::{VerifiedForm, VerifiedUpload};
-use crate::extract::Session;
-use crate::middleware::RequestId;
-use crate::pages::{fail, meta, render};
+use crate::error::PageError;
+use crate::extract::{Meta, Session};
+use crate::pages::render;
 use crate::view::{Chrome, NavItem, datetime_ja};
 
 fn chrome(title: impl Into<String>, user: &CurrentUser) -> Chrome {
@@ -86,9 +86,8 @@ pub struct InboxQuery {
 pub async fn inbox(
     State(state): State<AppState>,
     session: Session,
-    Extension(rid): Extension<RequestId>,
     Query(q): Query<InboxQuery>,
-) -> Response {
+) -> Result<Response, PageError> {
     let user = &session.user;
     let page = async {
         Ok::<_, AppError>(InboxPage {
@@ -107,8 +106,8 @@ pub async fn inbox(
     }
     .await;
     match page {
-        Ok(p) => render(StatusCode::OK, &p),
-        Err(e) => fail(&rid)(e),
+        Ok(p) => Ok(render(StatusCode::OK, &p)),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -238,21 +237,20 @@ struct KindsPage {
 pub async fn new_form(
     State(state): State<AppState>,
     session: Session,
-    Extension(rid): Extension<RequestId>,
     Query(q): Query<NewQuery>,
-) -> Response {
+) -> Result<Response, PageError> {
     if q.kind.trim().is_empty() {
         let user = &session.user;
         return match state.app.application_kind_routes(user).await {
-            Ok(kinds) => render(
+            Ok(kinds) => Ok(render(
                 StatusCode::OK,
                 &KindsPage {
                     chrome: chrome("新しく申請", user),
                     sub_nav: sub_nav("/approvals/new"),
                     kinds: kind_lines(kinds),
                 },
-            ),
-            Err(e) => fail(&rid)(e),
+            )),
+            Err(e) => Err(e.into()),
         };
     }
     let mut values = BTreeMap::new();
@@ -260,7 +258,6 @@ pub async fn new_form(
         values.insert("assets".to_owned(), q.asset.trim().to_owned());
     }
     show(
-        &rid,
         new_page(
             &state,
             &session.user,
@@ -296,11 +293,11 @@ fn posted_values(form: &VerifiedUpload) -> (BTreeMap<String, String>, Vec<Upload
 
 pub async fn create(
     State(state): State<AppState>,
-    Extension(rid): Extension<RequestId>,
+    Meta(meta): Meta,
     form: VerifiedUpload,
-) -> Response {
+) -> Result<Response, PageError> {
     let Some(session) = form.session.as_ref() else {
-        return fail(&rid)(AppError::Unauthenticated);
+        return Err(AppError::Unauthenticated.into());
     };
     let user = &session.user;
     let kind = form.get("kind").to_owned();
@@ -316,26 +313,15 @@ pub async fn create(
         };
         state
             .app
-            .apply_with_files(
-                user,
-                &kind,
-                &values,
-                &uploads,
-                Filing::Submit,
-                event,
-                &meta(&rid),
-            )
+            .apply_with_files(user, &kind, &values, &uploads, Filing::Submit, event, &meta)
             .await
     }
     .await;
     match result {
-        Ok(id) => Redirect::to(&format!("/approvals/{id}?done=submitted")).into_response(),
+        Ok(id) => Ok(Redirect::to(&format!("/approvals/{id}?done=submitted")).into_response()),
         Err(e) => match refused(e, "application-form") {
-            Ok(problem) => show(
-                &rid,
-                new_page(&state, user, &kind, &event_raw, &values, problem).await,
-            ),
-            Err(e) => fail(&rid)(e),
+            Ok(problem) => show(new_page(&state, user, &kind, &event_raw, &values, problem).await),
+            Err(e) => Err(e.into()),
         },
     }
 }
@@ -459,10 +445,9 @@ async fn detail_page(
 pub async fn show_application(
     State(state): State<AppState>,
     session: Session,
-    Extension(rid): Extension<RequestId>,
     Path(id): Path<String>,
     Query(q): Query<DetailQuery>,
-) -> Response {
+) -> Result<Response, PageError> {
     let notice = match q.done.as_str() {
         "submitted" => Some("申請しました。承認者の承認待ちになります。".to_owned()),
         "decided" => Some("決裁を記録しました。".to_owned()),
@@ -477,7 +462,7 @@ pub async fn show_application(
         detail_page(&state, &session.user, id, notice, Problem::default(), None).await
     }
     .await;
-    show(&rid, page)
+    show(page)
 }
 
 /// The application named in a path; what is not an id is not found.
@@ -499,32 +484,23 @@ fn posted<'f>(
 /// typed into the correction form); other errors as their page.
 async fn on_detail(
     state: &AppState,
-    rid: &RequestId,
     user: &CurrentUser,
     id: ApplicationId,
     error: AppError,
     form: &str,
     typed: Option<&BTreeMap<String, String>>,
-) -> Response {
-    match refused(error, form) {
-        Ok(problem) => show(
-            rid,
-            detail_page(state, user, id, None, problem, typed).await,
-        ),
-        Err(e) => fail(rid)(e),
-    }
+) -> Result<Response, PageError> {
+    let problem = refused(error, form)?;
+    show(detail_page(state, user, id, None, problem, typed).await)
 }
 
 pub async fn decide(
     State(state): State<AppState>,
-    Extension(rid): Extension<RequestId>,
+    Meta(meta): Meta,
     Path(id): Path<String>,
     form: VerifiedForm,
-) -> Response {
-    let (user, id) = match posted(form.session.as_ref(), &id) {
-        Ok(posted) => posted,
-        Err(e) => return fail(&rid)(e),
-    };
+) -> Result<Response, PageError> {
+    let (user, id) = posted(form.session.as_ref(), &id)?;
     let result = async {
         let decision = Decision::parse(form.get("decision")).ok_or_else(|| {
             AppError::Invalid(mamori_domain::DomainError::new(
@@ -538,60 +514,57 @@ pub async fn decide(
         let reason = Some(form.get("sod_reason").trim().to_owned()).filter(|c| !c.is_empty());
         state
             .app
-            .decide_application(user, id, step, decision, comment, reason, seen, &meta(&rid))
+            .decide_application(user, id, step, decision, comment, reason, seen, &meta)
             .await
     }
     .await;
     match result {
-        Ok(_) => Redirect::to(&format!("/approvals/{id}?done=decided")).into_response(),
-        Err(e) => on_detail(&state, &rid, user, id, e, "decision-form", None).await,
+        Ok(_) => Ok(Redirect::to(&format!("/approvals/{id}?done=decided")).into_response()),
+        Err(e) => on_detail(&state, user, id, e, "decision-form", None).await,
     }
 }
 
 pub async fn withdraw(
     State(state): State<AppState>,
-    Extension(rid): Extension<RequestId>,
+    Meta(meta): Meta,
     Path(id): Path<String>,
     form: VerifiedForm,
-) -> Response {
+) -> Result<Response, PageError> {
     let Some(session) = form.session.as_ref() else {
-        return fail(&rid)(AppError::Unauthenticated);
+        return Err(AppError::Unauthenticated.into());
     };
     let result = async {
         let id = app_id(&id)?;
         let seen: u32 = form.get("version").parse().unwrap_or(u32::MAX);
         state
             .app
-            .withdraw_application(&session.user, id, seen, &meta(&rid))
+            .withdraw_application(&session.user, id, seen, &meta)
             .await
     }
     .await;
     match result {
-        Ok(()) => Redirect::to("/approvals?done=withdrawn").into_response(),
-        Err(e) => fail(&rid)(e),
+        Ok(()) => Ok(Redirect::to("/approvals?done=withdrawn").into_response()),
+        Err(e) => Err(e.into()),
     }
 }
 
 /// 下書き・差戻し corrected and 申請 (again).
 pub async fn resubmit(
     State(state): State<AppState>,
-    Extension(rid): Extension<RequestId>,
+    Meta(meta): Meta,
     Path(id): Path<String>,
     form: VerifiedUpload,
-) -> Response {
-    let (user, id) = match posted(form.session.as_ref(), &id) {
-        Ok(posted) => posted,
-        Err(e) => return fail(&rid)(e),
-    };
+) -> Result<Response, PageError> {
+    let (user, id) = posted(form.session.as_ref(), &id)?;
     let (values, uploads) = posted_values(&form);
     let seen: u32 = form.get("version").parse().unwrap_or(u32::MAX);
     match state
         .app
-        .resubmit_application(user, id, &values, &uploads, seen, &meta(&rid))
+        .resubmit_application(user, id, &values, &uploads, seen, &meta)
         .await
     {
-        Ok(_) => Redirect::to(&format!("/approvals/{id}?done=submitted")).into_response(),
-        Err(e) => on_detail(&state, &rid, user, id, e, "application-form", Some(&values)).await,
+        Ok(_) => Ok(Redirect::to(&format!("/approvals/{id}?done=submitted")).into_response()),
+        Err(e) => on_detail(&state, user, id, e, "application-form", Some(&values)).await,
     }
 }
 
@@ -599,9 +572,9 @@ pub async fn resubmit(
 pub async fn file(
     State(state): State<AppState>,
     session: Session,
-    Extension(rid): Extension<RequestId>,
+    Meta(meta): Meta,
     Path((id, file)): Path<(String, String)>,
-) -> Response {
+) -> Result<Response, PageError> {
     let result = async {
         let id = app_id(&id)?;
         let file = file
@@ -609,27 +582,24 @@ pub async fn file(
             .map_err(|_| AppError::NotFound("添付資料".to_owned()))?;
         state
             .app
-            .application_file(&session.user, id, file, &meta(&rid))
+            .application_file(&session.user, id, file, &meta)
             .await
     }
     .await;
     match result {
-        Ok((f, content)) => download(content, &f.file_name, &f.content_type),
-        Err(e) => fail(&rid)(e),
+        Ok((f, content)) => Ok(download(content, &f.file_name, &f.content_type)),
+        Err(e) => Err(e.into()),
     }
 }
 
 /// 実施・返却・完了 and the 事後報告 of an emergency application.
 pub async fn follow_up(
     State(state): State<AppState>,
-    Extension(rid): Extension<RequestId>,
+    Meta(meta): Meta,
     Path(id): Path<String>,
     form: VerifiedForm,
-) -> Response {
-    let (user, id) = match posted(form.session.as_ref(), &id) {
-        Ok(posted) => posted,
-        Err(e) => return fail(&rid)(e),
-    };
+) -> Result<Response, PageError> {
+    let (user, id) = posted(form.session.as_ref(), &id)?;
     let result = async {
         let (what, done) = match form.get("what") {
             "start" => (FollowUp::Start, "started"),
@@ -653,16 +623,13 @@ pub async fn follow_up(
             }
         };
         let seen: u32 = form.get("version").parse().unwrap_or(u32::MAX);
-        state
-            .app
-            .follow_up(user, id, what, seen, &meta(&rid))
-            .await?;
+        state.app.follow_up(user, id, what, seen, &meta).await?;
         Ok(done)
     }
     .await;
     match result {
-        Ok(done) => Redirect::to(&format!("/approvals/{id}?done={done}")).into_response(),
-        Err(e) => on_detail(&state, &rid, user, id, e, "follow-up-form", None).await,
+        Ok(done) => Ok(Redirect::to(&format!("/approvals/{id}?done={done}")).into_response()),
+        Err(e) => on_detail(&state, user, id, e, "follow-up-form", None).await,
     }
 }
 
@@ -711,11 +678,10 @@ fn review_line(r: ExceptionReview) -> ReviewLine {
 pub async fn exceptions(
     State(state): State<AppState>,
     session: Session,
-    Extension(rid): Extension<RequestId>,
-) -> Response {
+) -> Result<Response, PageError> {
     let user = &session.user;
     match state.app.exception_reviews(user).await {
-        Ok((window, reviews)) => render(
+        Ok((window, reviews)) => Ok(render(
             StatusCode::OK,
             &ExceptionsPage {
                 chrome: chrome("例外措置の見直し", user),
@@ -723,8 +689,8 @@ pub async fn exceptions(
                 window,
                 reviews: reviews.into_iter().map(review_line).collect(),
             },
-        ),
-        Err(e) => fail(&rid)(e),
+        )),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -765,19 +731,18 @@ struct LedgersPage {
 pub async fn ledgers(
     State(state): State<AppState>,
     session: Session,
-    Extension(rid): Extension<RequestId>,
-) -> Response {
+) -> Result<Response, PageError> {
     let user = &session.user;
     match state.app.application_kind_routes(user).await {
-        Ok(kinds) => render(
+        Ok(kinds) => Ok(render(
             StatusCode::OK,
             &LedgersPage {
                 chrome: chrome("台帳", user),
                 sub_nav: sub_nav("/ledgers"),
                 kinds: kind_lines(kinds),
             },
-        ),
-        Err(e) => fail(&rid)(e),
+        )),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -801,16 +766,15 @@ struct LedgerPage {
 pub async fn ledger(
     State(state): State<AppState>,
     session: Session,
-    Extension(rid): Extension<RequestId>,
     Path(key): Path<String>,
     Query(q): Query<crate::api::approvals::LedgerQuery>,
-) -> Response {
+) -> Result<Response, PageError> {
     let user = &session.user;
     let (filter, problem) = match q.filter() {
         Ok(f) => (f, Problem::default()),
         Err(e) => match refused(e, "ledger-filter") {
             Ok(problem) => (Default::default(), problem),
-            Err(e) => return fail(&rid)(e),
+            Err(e) => return Err(e.into()),
         },
     };
     let query = [
@@ -845,8 +809,8 @@ pub async fn ledger(
                     .collect(),
                 problem,
             };
-            render(page.problem.status(), &page)
+            Ok(render(page.problem.status(), &page))
         }
-        Err(e) => fail(&rid)(e),
+        Err(e) => Err(e.into()),
     }
 }

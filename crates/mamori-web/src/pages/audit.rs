@@ -2,9 +2,9 @@
 //! paging ("older records") so every page is as fast as the first.
 
 use askama::Template;
-use axum::extract::{Extension, Query, State};
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use chrono::{DateTime, NaiveDate, Utc};
 use mamori_app::AppError;
 use mamori_app::audit_trail::{AuditFilter, RecordKind};
@@ -14,8 +14,7 @@ use serde::Deserialize;
 
 use crate::AppState;
 use crate::error::PageError;
-use crate::extract::Session;
-use crate::middleware::RequestId;
+use crate::extract::{Meta, Session};
 use crate::pages::{is_htmx, render, vary_on_htmx};
 use crate::view::{Chrome, datetime_ja, url_encode};
 
@@ -314,21 +313,11 @@ impl From<&AuditQuery> for FilterForm {
 pub async fn list(
     State(state): State<AppState>,
     session: Session,
-    Extension(request_id): Extension<RequestId>,
+    Meta(meta): Meta,
     headers: HeaderMap,
     Query(q): Query<AuditQuery>,
-) -> Response {
-    let page_error = |error| {
-        PageError {
-            error,
-            request_id: Some(request_id.0.clone()),
-        }
-        .into_response()
-    };
-    let reader = match session.user.audit_reader() {
-        Ok(r) => r,
-        Err(e) => return page_error(e),
-    };
+) -> Result<Response, PageError> {
+    let reader = session.user.audit_reader()?;
     let chrome = Chrome::for_user("監査証跡", &session.user, "/audit");
     let filter = match q.to_filter() {
         Ok(f) => f,
@@ -344,7 +333,7 @@ pub async fn list(
                 f: FilterForm::from(&q),
                 head: None,
             };
-            return render(StatusCode::UNPROCESSABLE_ENTITY, &page);
+            return Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page));
         }
     };
     let filtered = filter.actor.is_some()
@@ -354,35 +343,23 @@ pub async fn list(
         || filter.from.is_some()
         || filter.until.is_some()
         || filter.kind.is_some();
-    let result = match state
+    let result = state
         .app
-        .audit_page(
-            &session.user,
-            &reader,
-            &filter,
-            PAGE_SIZE,
-            &super::meta(&request_id),
-        )
-        .await
-    {
-        Ok(r) => r,
-        Err(e) => return page_error(e),
-    };
+        .audit_page(&session.user, &reader, &filter, PAGE_SIZE, &meta)
+        .await?;
     let results = AuditResults {
         rows: result.records.iter().map(AuditRow::from).collect(),
         next_query: result.next_before_seq.map(|s| q.with_before(s)),
         filtered,
     };
-    vary_on_htmx(if is_htmx(&headers) {
+    Ok(vary_on_htmx(if is_htmx(&headers) {
         render(StatusCode::OK, &results)
     } else {
-        let head = match state.app.audit_anchor().await {
-            Ok(a) => HeadRow {
-                seq: a.seq,
-                hash: a.hash,
-                at: crate::view::datetime_ja(a.at),
-            },
-            Err(e) => return page_error(e),
+        let a = state.app.audit_anchor().await?;
+        let head = HeadRow {
+            seq: a.seq,
+            hash: a.hash,
+            at: crate::view::datetime_ja(a.at),
         };
         render(
             StatusCode::OK,
@@ -394,5 +371,5 @@ pub async fn list(
                 head: Some(head),
             },
         )
-    })
+    }))
 }

@@ -1,13 +1,12 @@
 //! Error pages: Japanese, with the request id to quote to the help desk, and the right status.
 
 use askama::Template;
-use axum::extract::Extension;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use mamori_app::AppError;
 
 use crate::error::status_of;
-use crate::middleware::RequestId;
+use crate::middleware::current_request_id;
 use crate::pages::render;
 use crate::view::Chrome;
 
@@ -66,12 +65,13 @@ impl IntoResponse for ErrorPage {
     }
 }
 
-pub async fn not_found(request_id: Option<Extension<RequestId>>) -> Response {
+/// The answer to a path no route has: the 404 page with the request's id.
+pub async fn not_found() -> Response {
     ErrorPage::new(
         StatusCode::NOT_FOUND,
         "ページが見つかりません",
         "お探しのページは存在しないか、移動しました。アドレスをご確認ください。".to_owned(),
-        request_id.map(|Extension(r)| r.0),
+        current_request_id(),
     )
     .into_response()
 }

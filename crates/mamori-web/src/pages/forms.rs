@@ -10,8 +10,8 @@ use serde::de::DeserializeOwned;
 use serde::de::value::MapDeserializer;
 
 use crate::csrf::VerifiedForm;
-use crate::middleware::RequestId;
-use crate::pages::{fail, is_htmx, render, vary_on_htmx};
+use crate::error::PageError;
+use crate::pages::{is_htmx, render, vary_on_htmx};
 
 /// A refused input: the message next to its field, and the whole of it in the alert above.
 #[derive(Debug, Default)]
@@ -80,24 +80,24 @@ macro_rules! form_page {
 }
 
 /// Shows a form page with the status its problem gives, or the error page.
-pub(crate) fn show(rid: &RequestId, page: Result<impl FormPage, AppError>) -> Response {
-    match page {
-        Ok(page) => render(page.problem().status(), &page),
-        Err(e) => fail(rid)(e),
-    }
+pub(crate) fn show(page: Result<impl FormPage, AppError>) -> Result<Response, PageError> {
+    let page = page?;
+    Ok(render(page.problem().status(), &page))
 }
 
 /// The full page, or only `part` of it for an htmx request.
 pub(crate) fn show_or_part<P: FormPage, R: Template>(
-    rid: &RequestId,
     headers: &HeaderMap,
     page: Result<P, AppError>,
     part: impl Fn(&P) -> &R,
-) -> Response {
-    match page {
-        Ok(page) => page_or_part(headers, page.problem().status(), &page, part(&page)),
-        Err(e) => fail(rid)(e),
-    }
+) -> Result<Response, PageError> {
+    let page = page?;
+    Ok(page_or_part(
+        headers,
+        page.problem().status(),
+        &page,
+        part(&page),
+    ))
 }
 
 /// The fields of a form as typed, into one of the form structs (fields it lacks stay empty).
@@ -114,20 +114,16 @@ pub(crate) fn refused(error: AppError, form: &str) -> Result<Problem, AppError> 
     }
 }
 
-/// The end of a change: on success the redirect to `to(value)`, a refused input as `Err` for the
-/// form to show again, anything else as its error page.
+/// The end of a change: on success the redirect to `to(value)`, a refused input as the inner
+/// `Err` for the form to show again, anything else as the outer error (its error page).
 pub(crate) fn settle<T>(
-    rid: &RequestId,
     result: Result<T, AppError>,
     form: &str,
     to: impl FnOnce(T) -> String,
-) -> Result<Response, Problem> {
+) -> Result<Result<Response, Problem>, PageError> {
     match result {
-        Ok(value) => Ok(Redirect::to(&to(value)).into_response()),
-        Err(e) => match refused(e, form) {
-            Ok(problem) => Err(problem),
-            Err(e) => Ok(fail(rid)(e)),
-        },
+        Ok(value) => Ok(Ok(Redirect::to(&to(value)).into_response())),
+        Err(e) => Ok(Err(refused(e, form)?)),
     }
 }
 

@@ -3,7 +3,7 @@
 //! download the Excel report, and (policy editors) import the document as a new draft edition.
 
 use askama::Template;
-use axum::extract::{Extension, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use mamori_app::gap::{self, ChapterSummary, FILE, GapAdoption, GapAnalysis};
@@ -16,11 +16,11 @@ use serde::Deserialize;
 
 use crate::AppState;
 use crate::csrf::{VerifiedForm, VerifiedUpload};
-use crate::extract::Session;
-use crate::middleware::RequestId;
+use crate::error::PageError;
+use crate::extract::{Meta, Session};
 use crate::pages::forms::Problem;
 use crate::pages::imports::download;
-use crate::pages::{fail, meta, render};
+use crate::pages::render;
 use crate::view::Chrome;
 
 fn chrome(title: impl Into<String>, user: &CurrentUser) -> Chrome {
@@ -55,11 +55,11 @@ pub async fn show(Session { user, .. }: Session) -> Response {
 /// Keeps the uploaded document and sends the user to its analysis.
 pub async fn upload(
     State(state): State<AppState>,
-    Extension(rid): Extension<RequestId>,
+    Meta(meta): Meta,
     form: VerifiedUpload,
-) -> Response {
+) -> Result<Response, PageError> {
     let Some(session) = form.session.as_ref() else {
-        return fail(&rid)(AppError::Unauthenticated);
+        return Err(AppError::Unauthenticated.into());
     };
     let user = &session.user;
     let result = async {
@@ -69,14 +69,14 @@ pub async fn upload(
             .ok_or_else(|| AppError::Invalid(DomainError::new(FILE, "ファイルを選んでください")))?;
         state
             .app
-            .analyze_policy_document(user, name, bytes, &super::meta(&rid))
+            .analyze_policy_document(user, name, bytes, &meta)
             .await
     }
     .await;
     match result {
-        Ok(analysis) => Redirect::to(&format!("/policy/gap/{}", analysis.id)).into_response(),
-        Err(AppError::Invalid(e)) => upload_page(user, Problem::new(&e, "upload")),
-        Err(e) => fail(&rid)(e),
+        Ok(analysis) => Ok(Redirect::to(&format!("/policy/gap/{}", analysis.id)).into_response()),
+        Err(AppError::Invalid(e)) => Ok(upload_page(user, Problem::new(&e, "upload"))),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -283,17 +283,16 @@ fn report_page(
 
 pub async fn report(
     State(state): State<AppState>,
-    Extension(rid): Extension<RequestId>,
     Session { user, .. }: Session,
     Path(id): Path<String>,
     Query(q): Query<ReportQuery>,
-) -> Response {
+) -> Result<Response, PageError> {
     let result = async {
         let analysis = state.app.gap_analysis(&user, &id).await?;
         report_page(&user, analysis, &q, Problem::default())
     }
     .await;
-    result.unwrap_or_else(fail(&rid))
+    result.map_err(PageError::from)
 }
 
 /// A run of text of the side-by-side view; `marked` = differs from the other side.
@@ -334,11 +333,10 @@ fn pieces(segments: Vec<mamori_domain::diff::Segment>) -> Vec<Piece> {
 
 pub async fn clause(
     State(state): State<AppState>,
-    Extension(rid): Extension<RequestId>,
     Session { user, .. }: Session,
     Path(id): Path<String>,
     Query(q): Query<ClauseQuery>,
-) -> Response {
+) -> Result<Response, PageError> {
     let result = async {
         let analysis = state.app.gap_analysis(&user, &id).await?;
         let wanted = q.id.trim();
@@ -379,16 +377,15 @@ pub async fn clause(
         ))
     }
     .await;
-    result.unwrap_or_else(fail(&rid))
+    result.map_err(PageError::from)
 }
 
 /// The report as an Excel workbook.
 pub async fn workbook(
     State(state): State<AppState>,
-    Extension(rid): Extension<RequestId>,
     Session { user, .. }: Session,
     Path(id): Path<String>,
-) -> Response {
+) -> Result<Response, PageError> {
     let result = async {
         let analysis = state.app.gap_analysis(&user, &id).await?;
         let bytes = mamori_gap::xlsx::workbook(&analysis.report)
@@ -401,12 +398,12 @@ pub async fn workbook(
     }
     .await;
     match result {
-        Ok((bytes, name)) => download(
+        Ok((bytes, name)) => Ok(download(
             bytes,
             &name,
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        ),
-        Err(e) => fail(&rid)(e),
+        )),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -427,24 +424,24 @@ struct AdoptedPage {
 /// Imports the analysed document as a new draft edition (policy editors).
 pub async fn adopt(
     State(state): State<AppState>,
-    Extension(rid): Extension<RequestId>,
+    Meta(meta): Meta,
     Path(id): Path<String>,
     form: VerifiedForm,
-) -> Response {
+) -> Result<Response, PageError> {
     let Some(session) = form.session.as_ref() else {
-        return fail(&rid)(AppError::Unauthenticated);
+        return Err(AppError::Unauthenticated.into());
     };
     let user = &session.user;
     let result = async {
         let editor = user.policy_editor()?;
         state
             .app
-            .adopt_gap_analysis(user, &editor, &id, &meta(&rid))
+            .adopt_gap_analysis(user, &editor, &id, &meta)
             .await
     }
     .await;
     match result {
-        Ok(outcome) => adopted_page(user, outcome),
+        Ok(outcome) => Ok(adopted_page(user, outcome)),
         Err(AppError::Invalid(e)) => {
             let result = async {
                 let analysis = state.app.gap_analysis(user, &id).await?;
@@ -456,9 +453,9 @@ pub async fn adopt(
                 )
             }
             .await;
-            result.unwrap_or_else(fail(&rid))
+            result.map_err(PageError::from)
         }
-        Err(e) => fail(&rid)(e),
+        Err(e) => Err(e.into()),
     }
 }
 

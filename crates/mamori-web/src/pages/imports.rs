@@ -5,7 +5,7 @@
 use std::future::Future;
 
 use askama::Template;
-use axum::extract::{Extension, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use mamori_app::asset_import::AssetImportPreview;
@@ -17,10 +17,11 @@ use serde::Deserialize;
 
 use crate::AppState;
 use crate::csrf::{VerifiedForm, VerifiedUpload};
-use crate::extract::Session;
-use crate::middleware::RequestId;
+use crate::error::PageError;
+use crate::extract::{Meta, Session};
+use crate::middleware::current_request_id;
 use crate::pages::forms::Problem;
-use crate::pages::{fail, render};
+use crate::pages::render;
 use crate::view::{Chrome, NavItem, url_encode};
 
 /// Rows of the changes table shown on the page (the counts cover all of them).
@@ -62,11 +63,10 @@ pub(crate) trait StagedImport {
     /// The import screen again, with the refused upload.
     fn refused_upload(
         state: &AppState,
-        rid: &RequestId,
         user: &CurrentUser,
         problem: Problem,
         form: &VerifiedUpload,
-    ) -> impl Future<Output = Response> + Send;
+    ) -> impl Future<Output = Result<Response, PageError>> + Send;
 
     fn preview(
         app: &App,
@@ -210,11 +210,10 @@ fn preview_page<I: StagedImport>(
 /// Stages the uploaded file and shows its preview.
 pub(crate) async fn upload<I: StagedImport>(
     State(state): State<AppState>,
-    Extension(rid): Extension<RequestId>,
     form: VerifiedUpload,
-) -> Response {
+) -> Result<Response, PageError> {
     let Some(session) = form.session.as_ref() else {
-        return fail(&rid)(AppError::Unauthenticated);
+        return Err(AppError::Unauthenticated.into());
     };
     let user = &session.user;
     let result = async {
@@ -227,55 +226,47 @@ pub(crate) async fn upload<I: StagedImport>(
     }
     .await;
     match result {
-        Ok(preview) => Redirect::to(&format!("{}/{}", I::BASE, preview.id())).into_response(),
+        Ok(preview) => Ok(Redirect::to(&format!("{}/{}", I::BASE, preview.id())).into_response()),
         Err(AppError::Invalid(e)) => {
-            I::refused_upload(&state, &rid, user, Problem::new(&e, "upload"), &form).await
+            I::refused_upload(&state, user, Problem::new(&e, "upload"), &form).await
         }
-        Err(e) => fail(&rid)(e),
+        Err(e) => Err(e.into()),
     }
 }
 
 pub(crate) async fn preview<I: StagedImport>(
     State(state): State<AppState>,
-    Extension(rid): Extension<RequestId>,
     Session { user, .. }: Session,
     Path(id): Path<String>,
-) -> Response {
+) -> Result<Response, PageError> {
     let result = async {
         let may = I::may(&user)?;
         I::preview(&state.app, &user, &may, &id).await
     }
     .await;
     match result {
-        Ok(p) => preview_page::<I>(&user, p, Problem::default()),
-        Err(e) => fail(&rid)(e),
+        Ok(p) => Ok(preview_page::<I>(&user, p, Problem::default())),
+        Err(e) => Err(e.into()),
     }
 }
 
 /// Applies the staged file as a background job and sends the user to its progress page.
 pub(crate) async fn apply<I>(
     State(state): State<AppState>,
-    Extension(rid): Extension<RequestId>,
     Path(id): Path<String>,
     form: VerifiedForm,
-) -> Response
+) -> Result<Response, PageError>
 where
     I: StagedImport + 'static,
     I::May: 'static,
 {
     let Some(session) = form.session.as_ref() else {
-        return fail(&rid)(AppError::Unauthenticated);
+        return Err(AppError::Unauthenticated.into());
     };
     let user = session.user.clone();
-    let may = match I::may(&user) {
-        Ok(may) => may,
-        Err(e) => return fail(&rid)(e),
-    };
+    let may = I::may(&user)?;
     let skip = form.get("skip_invalid") == "1";
-    let preview = match I::preview(&state.app, &user, &may, &id).await {
-        Ok(p) => p,
-        Err(e) => return fail(&rid)(e),
-    };
+    let preview = I::preview(&state.app, &user, &may, &id).await?;
     if !preview.is_clean() && !skip {
         let problem = Problem::new(
             &DomainError::new(
@@ -284,7 +275,7 @@ where
             ),
             "apply",
         );
-        return preview_page::<I>(&user, preview, problem);
+        return Ok(preview_page::<I>(&user, preview, problem));
     }
     let next = I::done(&preview);
     let job = state.app.jobs().start(&format!(
@@ -294,7 +285,8 @@ where
     ));
     let app = state.app.clone();
     let handle = job.clone();
-    let request = rid.0.clone();
+    // The job runs after the answer, outside the request: it names the request in its log.
+    let request = current_request_id().unwrap_or_default();
     tokio::spawn(async move {
         let Ok(may) = I::may(&user) else { return };
         let progress = |done: usize, total: usize| handle.progress(done, total);
@@ -306,7 +298,7 @@ where
             }
         }
     });
-    Redirect::to(&format!("/jobs/{}", job.id())).into_response()
+    Ok(Redirect::to(&format!("/jobs/{}", job.id())).into_response())
 }
 
 /// The handlers of an import (`upload`, `preview`, `apply`, `export`), for the router.
@@ -315,39 +307,36 @@ macro_rules! handlers {
         /// Stages the uploaded file and shows its preview.
         pub async fn upload(
             state: ::axum::extract::State<$crate::AppState>,
-            rid: ::axum::extract::Extension<$crate::middleware::RequestId>,
             form: $crate::csrf::VerifiedUpload,
-        ) -> ::axum::response::Response {
-            $crate::pages::imports::upload::<$import>(state, rid, form).await
+        ) -> Result<::axum::response::Response, $crate::error::PageError> {
+            $crate::pages::imports::upload::<$import>(state, form).await
         }
 
         pub async fn preview(
             state: ::axum::extract::State<$crate::AppState>,
-            rid: ::axum::extract::Extension<$crate::middleware::RequestId>,
             session: $crate::extract::Session,
             id: ::axum::extract::Path<String>,
-        ) -> ::axum::response::Response {
-            $crate::pages::imports::preview::<$import>(state, rid, session, id).await
+        ) -> Result<::axum::response::Response, $crate::error::PageError> {
+            $crate::pages::imports::preview::<$import>(state, session, id).await
         }
 
         /// Applies the staged file as a background job and sends the user to its progress page.
         pub async fn apply(
             state: ::axum::extract::State<$crate::AppState>,
-            rid: ::axum::extract::Extension<$crate::middleware::RequestId>,
             id: ::axum::extract::Path<String>,
             form: $crate::csrf::VerifiedForm,
-        ) -> ::axum::response::Response {
-            $crate::pages::imports::apply::<$import>(state, rid, id, form).await
+        ) -> Result<::axum::response::Response, $crate::error::PageError> {
+            $crate::pages::imports::apply::<$import>(state, id, form).await
         }
 
         /// The export in the import layout, as a download.
         pub async fn export(
             state: ::axum::extract::State<$crate::AppState>,
-            rid: ::axum::extract::Extension<$crate::middleware::RequestId>,
+            meta: $crate::extract::Meta,
             session: $crate::extract::Session,
             query: ::axum::extract::Query<$crate::pages::imports::ExportQuery>,
-        ) -> ::axum::response::Response {
-            $crate::pages::imports::export::<$import>(state, rid, session, query).await
+        ) -> Result<::axum::response::Response, $crate::error::PageError> {
+            $crate::pages::imports::export::<$import>(state, meta, session, query).await
         }
     };
 }
@@ -365,22 +354,14 @@ pub(crate) struct ExportQuery {
 /// The export in the import layout, as a download.
 pub(crate) async fn export<I: StagedImport>(
     State(state): State<AppState>,
-    Extension(rid): Extension<RequestId>,
+    Meta(meta): Meta,
     Session { user, .. }: Session,
     Query(q): Query<ExportQuery>,
-) -> Response {
+) -> Result<Response, PageError> {
     let (format, ext, mime) = export_format(q.format.as_deref(), q.encoding.as_deref());
-    match I::export(
-        &state.app,
-        &user,
-        q.kind.as_deref(),
-        format,
-        &super::meta(&rid),
-    )
-    .await
-    {
-        Ok((bytes, stem)) => download(bytes, &format!("{stem}.{ext}"), mime),
-        Err(e) => fail(&rid)(e),
+    match I::export(&state.app, &user, q.kind.as_deref(), format, &meta).await {
+        Ok((bytes, stem)) => Ok(download(bytes, &format!("{stem}.{ext}"), mime)),
+        Err(e) => Err(e.into()),
     }
 }
 

@@ -11,8 +11,7 @@ use serde::Deserialize;
 use crate::AppState;
 use crate::csrf::VerifiedForm;
 use crate::error::{PageError, status_of};
-use crate::extract::{ANON_CSRF_COOKIE, SESSION_COOKIE, Session, cookie, set_cookie};
-use crate::middleware::RequestId;
+use crate::extract::{ANON_CSRF_COOKIE, Meta, SESSION_COOKIE, Session, cookie, set_cookie};
 use crate::pages::render;
 use crate::view::{Chrome, safe_next};
 
@@ -77,13 +76,10 @@ pub async fn show(
 
 pub async fn submit(
     State(state): State<AppState>,
-    request_id: axum::extract::Extension<RequestId>,
+    Meta(meta): Meta,
     headers: HeaderMap,
     form: VerifiedForm,
 ) -> Response {
-    let meta = mamori_app::RequestMeta {
-        request_id: Some(request_id.0.0.clone()),
-    };
     let login = form.get("login").to_owned();
     let password = form.get("password").to_owned();
     let next = form.get("next").to_owned();
@@ -142,25 +138,19 @@ pub async fn submit(
 
 pub async fn logout(
     State(state): State<AppState>,
-    request_id: axum::extract::Extension<RequestId>,
+    Meta(meta): Meta,
     form: VerifiedForm,
-) -> Response {
-    let meta = mamori_app::RequestMeta {
-        request_id: Some(request_id.0.0.clone()),
-    };
-    if let Some(session) = &form.session
-        && let Err(error) = state.app.logout(&session.user, &session.token, &meta).await
-    {
-        return PageError {
-            error,
-            request_id: meta.request_id,
-        }
-        .into_response();
+) -> Result<Response, PageError> {
+    if let Some(session) = &form.session {
+        state
+            .app
+            .logout(&session.user, &session.token, &meta)
+            .await?;
     }
     let mut response = Redirect::to("/login").into_response();
     if let Ok(value) = set_cookie(SESSION_COOKIE, "", state.config.secure_cookies, Some(0)).parse()
     {
         response.headers_mut().append(header::SET_COOKIE, value);
     }
-    response
+    Ok(response)
 }

@@ -19,11 +19,8 @@ use askama::Template;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use chrono::NaiveDate;
-use mamori_app::{AppError, RequestMeta};
+use mamori_app::AppError;
 use mamori_domain::DomainError;
-
-use crate::error::PageError;
-use crate::middleware::RequestId;
 
 /// An htmx request asks for the results of a screen, not the whole page.
 pub fn is_htmx(headers: &HeaderMap) -> bool {
@@ -36,24 +33,6 @@ pub fn vary_on_htmx(mut response: Response) -> Response {
         .headers_mut()
         .insert(header::VARY, HeaderValue::from_static("HX-Request"));
     response
-}
-
-/// The request's id for the audit record of a change.
-pub fn meta(rid: &RequestId) -> RequestMeta {
-    RequestMeta {
-        request_id: Some(rid.0.clone()),
-    }
-}
-
-/// Turns a use-case error into its Japanese error page.
-pub fn fail(rid: &RequestId) -> impl Fn(AppError) -> Response + '_ {
-    move |error| {
-        PageError {
-            error,
-            request_id: Some(rid.0.clone()),
-        }
-        .into_response()
-    }
 }
 
 /// A date as typed: `2026-04-01` (the date input) or 和暦 (令和8年4月1日). A bad one names `field`.

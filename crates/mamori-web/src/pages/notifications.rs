@@ -2,7 +2,7 @@
 //! form (no JavaScript needed).
 
 use askama::Template;
-use axum::extract::{Extension, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use mamori_app::AppError;
@@ -11,9 +11,9 @@ use serde::Deserialize;
 
 use crate::AppState;
 use crate::csrf::VerifiedForm;
+use crate::error::PageError;
 use crate::extract::Session;
-use crate::middleware::RequestId;
-use crate::pages::{fail, render};
+use crate::pages::render;
 use crate::view::{Chrome, datetime_ja, safe_next};
 
 #[derive(Debug)]
@@ -44,9 +44,8 @@ pub struct ListQuery {
 pub async fn list(
     State(state): State<AppState>,
     session: Session,
-    Extension(rid): Extension<RequestId>,
     Query(q): Query<ListQuery>,
-) -> Response {
+) -> Result<Response, PageError> {
     let user = &session.user;
     let page = async {
         let lines: Vec<Line> = state
@@ -72,8 +71,8 @@ pub async fn list(
     }
     .await;
     match page {
-        Ok(p) => render(StatusCode::OK, &p),
-        Err(e) => fail(&rid)(e),
+        Ok(p) => Ok(render(StatusCode::OK, &p)),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -81,12 +80,11 @@ pub async fn list(
 /// application it links to) or to the list.
 pub async fn mark_read(
     State(state): State<AppState>,
-    Extension(rid): Extension<RequestId>,
     Path(id): Path<String>,
     form: VerifiedForm,
-) -> Response {
+) -> Result<Response, PageError> {
     let Some(session) = form.session.as_ref() else {
-        return fail(&rid)(AppError::Unauthenticated);
+        return Err(AppError::Unauthenticated.into());
     };
     let result = async {
         let id: NotificationId = id
@@ -103,8 +101,8 @@ pub async fn mark_read(
             } else {
                 safe_next(next).to_owned()
             };
-            Redirect::to(&target).into_response()
+            Ok(Redirect::to(&target).into_response())
         }
-        Err(e) => fail(&rid)(e),
+        Err(e) => Err(e.into()),
     }
 }

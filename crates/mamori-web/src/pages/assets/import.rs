@@ -2,7 +2,7 @@
 //! and the export in the same layout.
 
 use askama::Template;
-use axum::extract::{Extension, State};
+use axum::extract::State;
 use axum::response::Response;
 use mamori_app::access::AssetWriter;
 use mamori_app::asset_import::AssetImportPreview;
@@ -13,11 +13,11 @@ use mamori_io::asset_table::ASSET_HEADERS;
 use super::{chrome, sub_nav};
 use crate::AppState;
 use crate::csrf::VerifiedUpload;
+use crate::error::PageError;
 use crate::extract::Session;
-use crate::middleware::RequestId;
 use crate::pages::forms::Problem;
 use crate::pages::imports::{self, StagedImport};
-use crate::pages::{fail, render};
+use crate::pages::render;
 use crate::view::{Chrome, NavItem};
 
 #[derive(Template)]
@@ -33,15 +33,17 @@ struct ImportPage {
 
 async fn import_page(
     state: &AppState,
-    rid: &RequestId,
     user: &CurrentUser,
     problem: Problem,
-) -> Response {
-    let example = match state.app.asset_rules(user).await {
-        Ok(rules) => rules.scheme.lowest().to_string(),
-        Err(e) => return fail(rid)(e),
-    };
-    render(
+) -> Result<Response, PageError> {
+    let example = state
+        .app
+        .asset_rules(user)
+        .await?
+        .scheme
+        .lowest()
+        .to_string();
+    Ok(render(
         problem.status(),
         &ImportPage {
             chrome: chrome("情報資産台帳の取込・出力", user),
@@ -51,15 +53,14 @@ async fn import_page(
             headers: ASSET_HEADERS.join("、"),
             example,
         },
-    )
+    ))
 }
 
 pub async fn show(
     State(state): State<AppState>,
-    Extension(rid): Extension<RequestId>,
     Session { user, .. }: Session,
-) -> Response {
-    import_page(&state, &rid, &user, Problem::default()).await
+) -> Result<Response, PageError> {
+    import_page(&state, &user, Problem::default()).await
 }
 
 /// The asset register's import: the whole register, by 管理番号.
@@ -99,12 +100,11 @@ impl StagedImport for AssetImport {
 
     async fn refused_upload(
         state: &AppState,
-        rid: &RequestId,
         user: &CurrentUser,
         problem: Problem,
         _: &VerifiedUpload,
-    ) -> Response {
-        import_page(state, rid, user, problem).await
+    ) -> Result<Response, PageError> {
+        import_page(state, user, problem).await
     }
 
     async fn preview(

@@ -3,7 +3,7 @@
 //! threat catalogue.
 
 use askama::Template;
-use axum::extract::{Extension, Path, State};
+use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use mamori_app::access::RiskEditor;
 use mamori_app::risks::{RiskForm, RiskRegister, RiskRow};
@@ -15,10 +15,9 @@ use serde::Deserialize;
 use super::{chrome, sub_nav};
 use crate::AppState;
 use crate::csrf::VerifiedForm;
-use crate::extract::Session;
-use crate::middleware::RequestId;
+use crate::error::PageError;
+use crate::extract::{Meta, Session};
 use crate::pages::forms::{Choice, FormPage, Problem, form_page, refused, show, typed};
-use crate::pages::{fail, meta};
 use crate::view::{Chrome, NavItem};
 
 /// The risk form's fields as typed or stored.
@@ -266,9 +265,8 @@ pub struct RegisterQuery {
 pub async fn list(
     State(state): State<AppState>,
     session: Session,
-    Extension(rid): Extension<RequestId>,
     axum::extract::Query(q): axum::extract::Query<RegisterQuery>,
-) -> Response {
+) -> Result<Response, PageError> {
     let notice = match q.saved.as_str() {
         "" => None,
         "deleted" => Some("リスクを削除しました。".to_owned()),
@@ -276,7 +274,6 @@ pub async fn list(
         _ => Some("保存しました。".to_owned()),
     };
     show(
-        &rid,
         register_page(
             &state,
             &session.user,
@@ -296,28 +293,25 @@ fn editor_of(form: &VerifiedForm) -> Result<(&CurrentUser, RiskEditor), AppError
 
 pub async fn create(
     State(state): State<AppState>,
-    Extension(rid): Extension<RequestId>,
+    Meta(meta): Meta,
     form: VerifiedForm,
-) -> Response {
-    let (user, editor) = match editor_of(&form) {
-        Ok(v) => v,
-        Err(e) => return fail(&rid)(e),
-    };
+) -> Result<Response, PageError> {
+    let (user, editor) = editor_of(&form)?;
     let f: RiskFields = typed(&form);
     let result = match f.form() {
         Ok(input) => {
             state
                 .app
-                .save_risk(user, &editor, None, &input, &meta(&rid))
+                .save_risk(user, &editor, None, &input, &meta)
                 .await
         }
         Err(e) => Err(e),
     };
     match result {
-        Ok(_) => Redirect::to("/risks?saved=1").into_response(),
+        Ok(_) => Ok(Redirect::to("/risks?saved=1").into_response()),
         Err(e) => match refused(e, "risk-form") {
-            Ok(problem) => show(&rid, register_page(&state, user, f, None, problem).await),
-            Err(e) => fail(&rid)(e),
+            Ok(problem) => show(register_page(&state, user, f, None, problem).await),
+            Err(e) => Err(e.into()),
         },
     }
 }
@@ -356,66 +350,59 @@ async fn edit_page(
 pub async fn edit(
     State(state): State<AppState>,
     session: Session,
-    Extension(rid): Extension<RequestId>,
     Path(id): Path<String>,
-) -> Response {
+) -> Result<Response, PageError> {
     let page = async {
         session.user.risk_editor()?;
         let id = risk_id(&id)?;
         edit_page(&state, &session.user, id, None, Problem::default()).await
     }
     .await;
-    show(&rid, page)
+    show(page)
 }
 
 pub async fn update(
     State(state): State<AppState>,
-    Extension(rid): Extension<RequestId>,
+    Meta(meta): Meta,
     Path(id): Path<String>,
     form: VerifiedForm,
-) -> Response {
-    let (user, editor) = match editor_of(&form) {
-        Ok(v) => v,
-        Err(e) => return fail(&rid)(e),
-    };
-    let id = match risk_id(&id) {
-        Ok(id) => id,
-        Err(e) => return fail(&rid)(e),
-    };
+) -> Result<Response, PageError> {
+    let (user, editor) = editor_of(&form)?;
+    let id = risk_id(&id)?;
     let f: RiskFields = typed(&form);
     let result = match f.form() {
         Ok(input) => {
             state
                 .app
-                .save_risk(user, &editor, Some(id), &input, &meta(&rid))
+                .save_risk(user, &editor, Some(id), &input, &meta)
                 .await
         }
         Err(e) => Err(e),
     };
     match result {
-        Ok(_) => Redirect::to("/risks?saved=1").into_response(),
+        Ok(_) => Ok(Redirect::to("/risks?saved=1").into_response()),
         Err(e) => match refused(e, "risk-form") {
-            Ok(problem) => show(&rid, edit_page(&state, user, id, Some(f), problem).await),
-            Err(e) => fail(&rid)(e),
+            Ok(problem) => show(edit_page(&state, user, id, Some(f), problem).await),
+            Err(e) => Err(e.into()),
         },
     }
 }
 
 pub async fn delete(
     State(state): State<AppState>,
-    Extension(rid): Extension<RequestId>,
+    Meta(meta): Meta,
     Path(id): Path<String>,
     form: VerifiedForm,
-) -> Response {
+) -> Result<Response, PageError> {
     let result = async {
         let (user, editor) = editor_of(&form)?;
         let id = risk_id(&id)?;
-        state.app.delete_risk(user, &editor, id, &meta(&rid)).await
+        state.app.delete_risk(user, &editor, id, &meta).await
     }
     .await;
     match result {
-        Ok(()) => Redirect::to("/risks?saved=deleted").into_response(),
-        Err(e) => fail(&rid)(e),
+        Ok(()) => Ok(Redirect::to("/risks?saved=deleted").into_response()),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -442,37 +429,29 @@ async fn settings_page(
 pub async fn settings(
     State(state): State<AppState>,
     session: Session,
-    Extension(rid): Extension<RequestId>,
-) -> Response {
-    show(
-        &rid,
-        settings_page(&state, &session.user, None, Problem::default()).await,
-    )
+) -> Result<Response, PageError> {
+    show(settings_page(&state, &session.user, None, Problem::default()).await)
 }
 
 pub async fn save_settings(
     State(state): State<AppState>,
-    Extension(rid): Extension<RequestId>,
+    Meta(meta): Meta,
     form: VerifiedForm,
-) -> Response {
-    let (user, editor) = match editor_of(&form) {
-        Ok(v) => v,
-        Err(e) => return fail(&rid)(e),
-    };
+) -> Result<Response, PageError> {
+    let (user, editor) = editor_of(&form)?;
     let matrix = form.get("matrix").to_owned();
     let threats = form.get("threats").to_owned();
     match state
         .app
-        .save_risk_setup(user, &editor, &matrix, &threats, &meta(&rid))
+        .save_risk_setup(user, &editor, &matrix, &threats, &meta)
         .await
     {
-        Ok(()) => Redirect::to("/risks?saved=settings").into_response(),
+        Ok(()) => Ok(Redirect::to("/risks?saved=settings").into_response()),
         Err(e) => match refused(e, "settings-form") {
-            Ok(problem) => show(
-                &rid,
-                settings_page(&state, user, Some((matrix, threats)), problem).await,
-            ),
-            Err(e) => fail(&rid)(e),
+            Ok(problem) => {
+                show(settings_page(&state, user, Some((matrix, threats)), problem).await)
+            }
+            Err(e) => Err(e.into()),
         },
     }
 }

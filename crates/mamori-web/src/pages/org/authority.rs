@@ -1,13 +1,12 @@
 //! /org/authority: 権限の照会 (who may, what a person may, 兼務の禁止).
 
 use crate::AppState;
+use crate::error::PageError;
 use crate::extract::Session;
-use crate::middleware::RequestId;
-use crate::pages::fail;
 use crate::pages::forms::{Choice, Problem, page_or_part, refused};
 use crate::view::{Chrome, NavItem, url_encode};
 use askama::Template;
-use axum::extract::{Extension, Query, State};
+use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 use mamori_app::organization::{PersonRow, field};
@@ -190,21 +189,16 @@ pub(super) async fn answers(
 pub async fn authority(
     State(state): State<AppState>,
     session: Session,
-    Extension(rid): Extension<RequestId>,
     headers: HeaderMap,
     Query(q): Query<AuthorityQuery>,
-) -> Response {
+) -> Result<Response, PageError> {
     let user = &session.user;
-    match authority_page(&state, user, &q).await {
-        Ok(page) => {
-            let status = page.problem.status();
-            match q.ask.as_deref() {
-                Some("what") => page_or_part(&headers, status, &page, &page.what),
-                _ => page_or_part(&headers, status, &page, &page.who),
-            }
-        }
-        Err(e) => fail(&rid)(e),
-    }
+    let page = authority_page(&state, user, &q).await?;
+    let status = page.problem.status();
+    Ok(match q.ask.as_deref() {
+        Some("what") => page_or_part(&headers, status, &page, &page.what),
+        _ => page_or_part(&headers, status, &page, &page.who),
+    })
 }
 
 pub(super) async fn authority_page(

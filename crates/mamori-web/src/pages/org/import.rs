@@ -2,7 +2,7 @@
 //! and column), apply it with progress, and download the same layout.
 
 use askama::Template;
-use axum::extract::{Extension, Path, State};
+use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::Response;
 use mamori_app::access::OrgEditor;
@@ -14,10 +14,10 @@ use mamori_io::org_table::{PEOPLE_HEADERS, UNIT_HEADERS};
 use super::{Problem, chrome, not_found, sub_nav};
 use crate::AppState;
 use crate::csrf::VerifiedUpload;
+use crate::error::PageError;
 use crate::extract::Session;
-use crate::middleware::RequestId;
 use crate::pages::imports::{self, StagedImport};
-use crate::pages::{fail, render};
+use crate::pages::render;
 use crate::view::{Chrome, NavItem};
 
 #[derive(Template)]
@@ -106,12 +106,11 @@ impl StagedImport for OrgImport {
 
     async fn refused_upload(
         _: &AppState,
-        _: &RequestId,
         user: &CurrentUser,
         problem: Problem,
         form: &VerifiedUpload,
-    ) -> Response {
-        import_page(user, problem, form.get("kind"))
+    ) -> Result<Response, PageError> {
+        Ok(import_page(user, problem, form.get("kind")))
     }
 
     async fn preview(
@@ -177,12 +176,11 @@ imports::handlers!(OrgImport);
 /// The progress of a job; the page refreshes itself until the job ends.
 pub async fn job(
     State(state): State<AppState>,
-    Extension(rid): Extension<RequestId>,
     Session { user, .. }: Session,
     Path(id): Path<String>,
-) -> Response {
+) -> Result<Response, PageError> {
     let Some(job) = state.app.jobs().status(&id) else {
-        return fail(&rid)(not_found("処理"));
+        return Err(not_found("処理").into());
     };
     let mut response = render(
         StatusCode::OK,
@@ -196,5 +194,5 @@ pub async fn job(
         header::CACHE_CONTROL,
         header::HeaderValue::from_static("no-store"),
     );
-    response
+    Ok(response)
 }

@@ -1,13 +1,12 @@
 //! /org/people: the list of people with their unit and status.
 
 use crate::AppState;
+use crate::error::PageError;
 use crate::extract::Session;
-use crate::middleware::RequestId;
-use crate::pages::fail;
 use crate::pages::forms::{Choice, Problem, show_or_part, unreadable};
 use crate::view::{Chrome, NavItem, url_encode};
 use askama::Template;
-use axum::extract::{Extension, Query, State};
+use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 use mamori_app::organization::field;
@@ -63,10 +62,9 @@ pub(super) struct PeoplePage {
 pub async fn people(
     State(state): State<AppState>,
     session: Session,
-    Extension(rid): Extension<RequestId>,
     headers: HeaderMap,
     Query(q): Query<PeopleQuery>,
-) -> Response {
+) -> Result<Response, PageError> {
     let user = &session.user;
     let text = q.q.clone().unwrap_or_default();
     let unit_raw = q.unit.clone().unwrap_or_default();
@@ -85,12 +83,9 @@ pub async fn people(
         .await
     {
         Ok(f) => f,
-        Err(e) => return fail(&rid)(e),
+        Err(e) => return Err(PageError::from(e)),
     };
-    let tree = match state.app.org_tree(user, state.app.today()).await {
-        Ok(t) => t,
-        Err(e) => return fail(&rid)(e),
-    };
+    let tree = state.app.org_tree(user, state.app.today()).await?;
     let query_of = |page: i64| {
         let mut parts = Vec::new();
         if !text.trim().is_empty() {
@@ -134,5 +129,5 @@ pub async fn people(
         results,
         problem,
     };
-    show_or_part(&rid, &headers, Ok(page), |p| &p.results)
+    show_or_part(&headers, Ok(page), |p| &p.results)
 }

@@ -2,17 +2,16 @@
 
 use crate::AppState;
 use crate::csrf::VerifiedForm;
-use crate::extract::Session;
-use crate::middleware::RequestId;
+use crate::error::PageError;
+use crate::extract::{Meta, Session};
 use crate::pages::forms::{Choice, Problem, settle, show, typed};
-use crate::pages::{fail, meta};
 use crate::view::{Chrome, NavItem};
 use askama::Template;
-use axum::extract::{Extension, Path, State};
+use axum::extract::{Path, State};
 use axum::response::Response;
 use chrono::NaiveDate;
 use mamori_app::organization::{AssignmentView, PersonInput, field};
-use mamori_app::{AppError, CurrentUser};
+use mamori_app::{AppError, CurrentUser, RequestMeta};
 use mamori_domain::ids::PersonId;
 use mamori_domain::org::{EMPLOYMENT_KINDS, Person, PersonStatus};
 use serde::Deserialize;
@@ -243,95 +242,76 @@ pub(super) fn parse_person(raw: &str) -> Result<PersonId, AppError> {
 pub async fn new_person(
     State(state): State<AppState>,
     session: Session,
-    Extension(rid): Extension<RequestId>,
-) -> Response {
+) -> Result<Response, PageError> {
     let user = &session.user;
     if let Err(e) = user.org_editor() {
-        return fail(&rid)(e);
+        return Err(e.into());
     }
-    show(
-        &rid,
-        person_page(&state, user, None, None, Problem::default()).await,
-    )
+    show(person_page(&state, user, None, None, Problem::default()).await)
 }
 
 pub async fn person(
     State(state): State<AppState>,
     session: Session,
-    Extension(rid): Extension<RequestId>,
     Path(id): Path<String>,
-) -> Response {
+) -> Result<Response, PageError> {
     let page = match parse_person(&id) {
         Ok(id) => person_page(&state, &session.user, Some(id), None, Problem::default()).await,
         Err(e) => Err(e),
     };
-    show(&rid, page)
+    show(page)
 }
 
 /// Saves a new person (`id` None) or a change, or shows the form again with the message.
 pub(super) async fn save_person(
     state: &AppState,
-    rid: &RequestId,
+    meta: &RequestMeta,
     id: Option<PersonId>,
     form: &VerifiedForm,
-) -> Response {
-    let (user, editor) = match editor_of(form) {
-        Ok(x) => x,
-        Err(e) => return fail(rid)(e),
-    };
+) -> Result<Response, PageError> {
+    let (user, editor) = editor_of(form)?;
     let typed: PersonForm = typed(form);
     let result = async {
         let input = typed.input()?;
-        state
-            .app
-            .save_person(user, &editor, id, input, &meta(rid))
-            .await
+        state.app.save_person(user, &editor, id, input, meta).await
     }
     .await;
-    match settle(rid, result, "edit-person", |p| {
-        format!("/org/people/{}", p.id)
-    }) {
-        Ok(response) => response,
-        Err(problem) => show(
-            rid,
-            person_page(state, user, id, Some(typed), problem).await,
-        ),
+    match settle(result, "edit-person", |p| format!("/org/people/{}", p.id))? {
+        Ok(response) => Ok(response),
+        Err(problem) => show(person_page(state, user, id, Some(typed), problem).await),
     }
 }
 
 pub async fn create_person(
     State(state): State<AppState>,
-    Extension(rid): Extension<RequestId>,
+    Meta(meta): Meta,
     form: VerifiedForm,
-) -> Response {
-    save_person(&state, &rid, None, &form).await
+) -> Result<Response, PageError> {
+    save_person(&state, &meta, None, &form).await
 }
 
 pub async fn change_person(
     State(state): State<AppState>,
-    Extension(rid): Extension<RequestId>,
+    Meta(meta): Meta,
     Path(id): Path<String>,
     form: VerifiedForm,
-) -> Response {
+) -> Result<Response, PageError> {
     match parse_person(&id) {
-        Ok(id) => save_person(&state, &rid, Some(id), &form).await,
-        Err(e) => fail(&rid)(e),
+        Ok(id) => save_person(&state, &meta, Some(id), &form).await,
+        Err(e) => Err(e.into()),
     }
 }
 
 /// Creates the person's login account.
 pub async fn create_account(
     State(state): State<AppState>,
-    Extension(rid): Extension<RequestId>,
+    Meta(meta): Meta,
     Path(id): Path<String>,
     form: VerifiedForm,
-) -> Response {
-    let (user, editor) = match editor_of(&form) {
-        Ok(x) => x,
-        Err(e) => return fail(&rid)(e),
-    };
+) -> Result<Response, PageError> {
+    let (user, editor) = editor_of(&form)?;
     let Ok(person) = id.parse::<PersonId>() else {
-        return fail(&rid)(not_found("職員"));
+        return Err(not_found("職員").into());
     };
     let result = state
         .app
@@ -341,16 +321,11 @@ pub async fn create_account(
             person,
             form.get("login"),
             form.get("password"),
-            &meta(&rid),
+            &meta,
         )
         .await;
-    match settle(&rid, result, "new-account", |_| {
-        format!("/org/people/{person}")
-    }) {
-        Ok(response) => response,
-        Err(problem) => show(
-            &rid,
-            person_page(&state, user, Some(person), None, problem).await,
-        ),
+    match settle(result, "new-account", |_| format!("/org/people/{person}"))? {
+        Ok(response) => Ok(response),
+        Err(problem) => show(person_page(&state, user, Some(person), None, problem).await),
     }
 }

@@ -2,13 +2,12 @@
 
 use crate::AppState;
 use crate::csrf::VerifiedForm;
-use crate::extract::Session;
-use crate::middleware::RequestId;
+use crate::error::PageError;
+use crate::extract::{Meta, Session};
 use crate::pages::forms::{Choice, Problem, settle, show, show_or_part, typed, unreadable};
-use crate::pages::{fail, meta};
 use crate::view::{Chrome, NavItem};
 use askama::Template;
-use axum::extract::{Extension, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 use chrono::NaiveDate;
@@ -193,10 +192,9 @@ pub(super) async fn roles_page(
 pub async fn roles(
     State(state): State<AppState>,
     session: Session,
-    Extension(rid): Extension<RequestId>,
     headers: HeaderMap,
     Query(q): Query<DateQuery>,
-) -> Response {
+) -> Result<Response, PageError> {
     let today = state.app.today();
     let all = q.all.as_deref() == Some("1");
     let (on, problem) = match base_date(q.on.as_deref(), today) {
@@ -210,31 +208,25 @@ pub async fn roles(
         end_error: None,
     };
     let page = roles_page(&state, &session.user, view).await;
-    show_or_part(&rid, &headers, page, |p| &p.results)
+    show_or_part(&headers, page, |p| &p.results)
 }
 
 pub async fn assign(
     State(state): State<AppState>,
-    Extension(rid): Extension<RequestId>,
+    Meta(meta): Meta,
     form: VerifiedForm,
-) -> Response {
-    let (user, editor) = match editor_of(&form) {
-        Ok(x) => x,
-        Err(e) => return fail(&rid)(e),
-    };
+) -> Result<Response, PageError> {
+    let (user, editor) = editor_of(&form)?;
     let typed: AssignForm = typed(&form);
     let result = async {
         let input = typed.input(&everyone(&state, user).await?)?;
-        state
-            .app
-            .assign_role(user, &editor, input, &meta(&rid))
-            .await
+        state.app.assign_role(user, &editor, input, &meta).await
     }
     .await;
-    match settle(&rid, result, "assign", |a| {
+    match settle(result, "assign", |a| {
         format!("/org/roles?on={}", a.valid_from)
-    }) {
-        Ok(response) => response,
+    })? {
+        Ok(response) => Ok(response),
         Err(problem) => {
             let view = RolesView {
                 on: Some(state.app.today()),
@@ -242,37 +234,29 @@ pub async fn assign(
                 problem,
                 end_error: None,
             };
-            show(&rid, roles_page(&state, user, view).await)
+            show(roles_page(&state, user, view).await)
         }
     }
 }
 
 pub async fn end_assignment(
     State(state): State<AppState>,
-    Extension(rid): Extension<RequestId>,
+    Meta(meta): Meta,
     Path(id): Path<String>,
     form: VerifiedForm,
-) -> Response {
-    let (user, editor) = match editor_of(&form) {
-        Ok(x) => x,
-        Err(e) => return fail(&rid)(e),
-    };
+) -> Result<Response, PageError> {
+    let (user, editor) = editor_of(&form)?;
     let Ok(id) = id.parse::<RoleAssignmentId>() else {
-        return fail(&rid)(not_found("役割の任命"));
+        return Err(not_found("役割の任命").into());
     };
     let last_day = form.get("last_day");
     let result = async {
         let day = required_date(field::VALID_TO, last_day)?;
-        state
-            .app
-            .end_role(user, &editor, id, day, &meta(&rid))
-            .await
+        state.app.end_role(user, &editor, id, day, &meta).await
     }
     .await;
-    match settle(&rid, result, &format!("end-{id}"), |_| {
-        "/org/roles".to_owned()
-    }) {
-        Ok(response) => response,
+    match settle(result, &format!("end-{id}"), |_| "/org/roles".to_owned())? {
+        Ok(response) => Ok(response),
         Err(problem) => {
             let view = RolesView {
                 on: Some(state.app.today()),
@@ -280,7 +264,7 @@ pub async fn end_assignment(
                 end_error: Some((id, problem.message.clone(), last_day.to_owned())),
                 problem,
             };
-            show(&rid, roles_page(&state, user, view).await)
+            show(roles_page(&state, user, view).await)
         }
     }
 }

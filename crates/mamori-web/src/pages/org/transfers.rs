@@ -2,7 +2,7 @@
 //! (it is then applied on its date) and take it back before the date.
 
 use askama::Template;
-use axum::extract::{Extension, Path, State};
+use axum::extract::{Path, State};
 use axum::response::Response;
 use mamori_app::transfers::{MoveInput, TransferView};
 use mamori_app::{AppError, CurrentUser};
@@ -16,9 +16,9 @@ use super::{
 };
 use crate::AppState;
 use crate::csrf::{VerifiedForm, VerifiedUpload};
-use crate::extract::Session;
-use crate::middleware::RequestId;
-use crate::pages::{fail, meta, render};
+use crate::error::PageError;
+use crate::extract::{Meta, Session};
+use crate::pages::render;
 use crate::view::{Chrome, NavItem, datetime_ja};
 
 /// A row of the batches table.
@@ -121,39 +121,35 @@ async fn list_page(
 
 pub async fn list(
     State(state): State<AppState>,
-    Extension(rid): Extension<RequestId>,
     Session { user, .. }: Session,
-) -> Response {
+) -> Result<Response, PageError> {
     let form = NewBatchForm {
         date: state.app.today().to_string(),
         ..NewBatchForm::default()
     };
     list_page(&state, &user, Problem::default(), form)
         .await
-        .unwrap_or_else(fail(&rid))
+        .map_err(PageError::from)
 }
 
 pub async fn create(
     State(state): State<AppState>,
-    Extension(rid): Extension<RequestId>,
+    Meta(meta): Meta,
     form: VerifiedForm,
-) -> Response {
-    let (user, may) = match editor_of(&form) {
-        Ok(v) => v,
-        Err(e) => return fail(&rid)(e),
-    };
+) -> Result<Response, PageError> {
+    let (user, may) = editor_of(&form)?;
     let result = async {
         let date = required_date("適用日", form.get("date"))?;
         state
             .app
-            .create_transfer(user, &may, form.get("title"), date, &meta(&rid))
+            .create_transfer(user, &may, form.get("title"), date, &meta)
             .await
     }
     .await;
-    match settle(&rid, result, "new-transfer", |t| {
+    match settle(result, "new-transfer", |t| {
         format!("/org/transfers/{}", t.id)
-    }) {
-        Ok(r) => r,
+    })? {
+        Ok(r) => Ok(r),
         Err(problem) => list_page(
             &state,
             user,
@@ -164,7 +160,7 @@ pub async fn create(
             },
         )
         .await
-        .unwrap_or_else(fail(&rid)),
+        .map_err(PageError::from),
     }
 }
 
@@ -224,35 +220,28 @@ async fn batch_page(
 
 pub async fn show(
     State(state): State<AppState>,
-    Extension(rid): Extension<RequestId>,
     Session { user, .. }: Session,
     Path(id): Path<String>,
-) -> Response {
+) -> Result<Response, PageError> {
     async {
         let id = parse_id(&id)?;
         batch_page(&state, &user, id, Problem::default(), MoveForm::default()).await
     }
     .await
-    .unwrap_or_else(fail(&rid))
+    .map_err(PageError::from)
 }
 
 /// Adds a move, confirms or reopens: the form's `op` says which.
 pub async fn change(
     State(state): State<AppState>,
-    Extension(rid): Extension<RequestId>,
+    Meta(meta): Meta,
     Path(id): Path<String>,
     form: VerifiedForm,
-) -> Response {
-    let (user, may) = match editor_of(&form) {
-        Ok(v) => v,
-        Err(e) => return fail(&rid)(e),
-    };
-    let id = match parse_id(&id) {
-        Ok(id) => id,
-        Err(e) => return fail(&rid)(e),
-    };
+) -> Result<Response, PageError> {
+    let (user, may) = editor_of(&form)?;
+    let id = parse_id(&id)?;
     let back = format!("/org/transfers/{id}");
-    let m = meta(&rid);
+    let m = meta;
     let (result, anchor): (Result<(), AppError>, &str) = match form.get("op") {
         "move" => (
             async {
@@ -301,8 +290,8 @@ pub async fn change(
         ),
         _ => (Err(not_found("操作")), ""),
     };
-    match settle(&rid, result, anchor, |()| back.clone()) {
-        Ok(r) => r,
+    match settle(result, anchor, |()| back.clone())? {
+        Ok(r) => Ok(r),
         Err(problem) => batch_page(
             &state,
             user,
@@ -316,25 +305,22 @@ pub async fn change(
             },
         )
         .await
-        .unwrap_or_else(fail(&rid)),
+        .map_err(PageError::from),
     }
 }
 
 /// Adds the moves of an uploaded 人事異動 list to the batch.
 pub async fn import_moves(
     State(state): State<AppState>,
-    Extension(rid): Extension<RequestId>,
+    Meta(meta): Meta,
     Path(id): Path<String>,
     form: VerifiedUpload,
-) -> Response {
+) -> Result<Response, PageError> {
     let Some(session) = form.session.as_ref() else {
-        return fail(&rid)(AppError::Unauthenticated);
+        return Err(AppError::Unauthenticated.into());
     };
     let user = &session.user;
-    let id = match parse_id(&id) {
-        Ok(id) => id,
-        Err(e) => return fail(&rid)(e),
-    };
+    let id = parse_id(&id)?;
     let result = async {
         let may = user.org_editor()?;
         let (name, bytes) = form.file.as_ref().ok_or_else(|| {
@@ -345,16 +331,14 @@ pub async fn import_moves(
         })?;
         state
             .app
-            .import_transfer_moves(user, &may, id, name, bytes, &meta(&rid))
+            .import_transfer_moves(user, &may, id, name, bytes, &meta)
             .await
     }
     .await;
-    match settle(&rid, result, "import-moves", |_| {
-        format!("/org/transfers/{id}")
-    }) {
-        Ok(r) => r,
+    match settle(result, "import-moves", |_| format!("/org/transfers/{id}"))? {
+        Ok(r) => Ok(r),
         Err(problem) => batch_page(&state, user, id, problem, MoveForm::default())
             .await
-            .unwrap_or_else(fail(&rid)),
+            .map_err(PageError::from),
     }
 }

@@ -2,13 +2,12 @@
 
 use crate::AppState;
 use crate::csrf::VerifiedForm;
-use crate::extract::Session;
-use crate::middleware::RequestId;
+use crate::error::PageError;
+use crate::extract::{Meta, Session};
 use crate::pages::forms::{Choice, Problem, settle, show, show_or_part, typed, unreadable};
-use crate::pages::{fail, meta};
 use crate::view::{Chrome, NavItem};
 use askama::Template;
-use axum::extract::{Extension, Query, State};
+use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 use chrono::NaiveDate;
@@ -220,10 +219,9 @@ pub(super) async fn tree_page(
 pub async fn tree(
     State(state): State<AppState>,
     session: Session,
-    Extension(rid): Extension<RequestId>,
     headers: HeaderMap,
     Query(q): Query<DateQuery>,
-) -> Response {
+) -> Result<Response, PageError> {
     let user = &session.user;
     let today = state.app.today();
     let (on, problem) = match base_date(q.on.as_deref(), today) {
@@ -236,32 +234,23 @@ pub async fn tree(
         ..UnitForm::default()
     };
     let page = tree_page(&state, user, on, form, problem).await;
-    show_or_part(&rid, &headers, page, |p| &p.results)
+    show_or_part(&headers, page, |p| &p.results)
 }
 
 pub async fn create_unit(
     State(state): State<AppState>,
-    Extension(rid): Extension<RequestId>,
+    Meta(meta): Meta,
     form: VerifiedForm,
-) -> Response {
-    let (user, editor) = match editor_of(&form) {
-        Ok(x) => x,
-        Err(e) => return fail(&rid)(e),
-    };
+) -> Result<Response, PageError> {
+    let (user, editor) = editor_of(&form)?;
     let typed: UnitForm = typed(&form);
     let result = async {
         let input = typed.input()?;
-        state
-            .app
-            .create_unit(user, &editor, input, &meta(&rid))
-            .await
+        state.app.create_unit(user, &editor, input, &meta).await
     }
     .await;
-    match settle(&rid, result, "add-unit", |u| format!("/org/units/{}", u.id)) {
-        Ok(response) => response,
-        Err(problem) => show(
-            &rid,
-            tree_page(&state, user, state.app.today(), typed, problem).await,
-        ),
+    match settle(result, "add-unit", |u| format!("/org/units/{}", u.id))? {
+        Ok(response) => Ok(response),
+        Err(problem) => show(tree_page(&state, user, state.app.today(), typed, problem).await),
     }
 }

@@ -2,13 +2,12 @@
 
 use crate::AppState;
 use crate::csrf::VerifiedForm;
-use crate::extract::Session;
-use crate::middleware::RequestId;
+use crate::error::PageError;
+use crate::extract::{Meta, Session};
 use crate::pages::forms::{Choice, Problem, settle, show, typed};
-use crate::pages::{fail, meta};
 use crate::view::{Chrome, NavItem};
 use askama::Template;
-use axum::extract::{Extension, Path, State};
+use axum::extract::{Path, State};
 use axum::response::Response;
 use mamori_app::organization::{UnitRow, field};
 use mamori_app::{AppError, CurrentUser};
@@ -139,78 +138,57 @@ pub(super) fn parse_unit(raw: &str) -> Result<OrgUnitId, AppError> {
 pub async fn unit(
     State(state): State<AppState>,
     session: Session,
-    Extension(rid): Extension<RequestId>,
     Path(id): Path<String>,
-) -> Response {
+) -> Result<Response, PageError> {
     let page = match parse_unit(&id) {
         Ok(id) => unit_page(&state, &session.user, id, None, Problem::default()).await,
         Err(e) => Err(e),
     };
-    show(&rid, page)
+    show(page)
 }
 
 pub async fn change_unit(
     State(state): State<AppState>,
-    Extension(rid): Extension<RequestId>,
+    Meta(meta): Meta,
     Path(id): Path<String>,
     form: VerifiedForm,
-) -> Response {
-    let (user, editor) = match editor_of(&form) {
-        Ok(x) => x,
-        Err(e) => return fail(&rid)(e),
-    };
-    let id = match parse_unit(&id) {
-        Ok(id) => id,
-        Err(e) => return fail(&rid)(e),
-    };
+) -> Result<Response, PageError> {
+    let (user, editor) = editor_of(&form)?;
+    let id = parse_unit(&id)?;
     let typed: UnitForm = typed(&form);
     let result = async {
         let input = typed.input()?;
-        state
-            .app
-            .change_unit(user, &editor, id, input, &meta(&rid))
-            .await
+        state.app.change_unit(user, &editor, id, input, &meta).await
     }
     .await;
-    match settle(&rid, result, "edit-unit", |u| {
-        format!("/org/units/{}", u.id)
-    }) {
-        Ok(response) => response,
-        Err(problem) => show(
-            &rid,
-            unit_page(&state, user, id, Some(typed), problem).await,
-        ),
+    match settle(result, "edit-unit", |u| format!("/org/units/{}", u.id))? {
+        Ok(response) => Ok(response),
+        Err(problem) => show(unit_page(&state, user, id, Some(typed), problem).await),
     }
 }
 
 /// 廃止・統合 of a unit.
 pub async fn abolish_unit(
     State(state): State<AppState>,
-    Extension(rid): Extension<RequestId>,
+    Meta(meta): Meta,
     Path(id): Path<String>,
     form: VerifiedForm,
-) -> Response {
-    let (user, editor) = match editor_of(&form) {
-        Ok(x) => x,
-        Err(e) => return fail(&rid)(e),
-    };
-    let id = match parse_unit(&id) {
-        Ok(id) => id,
-        Err(e) => return fail(&rid)(e),
-    };
+) -> Result<Response, PageError> {
+    let (user, editor) = editor_of(&form)?;
+    let id = parse_unit(&id)?;
     let result = async {
         let successor = unit_id("統合先", form.get("successor"))?;
         let effective = required_date(field::EFFECTIVE, form.get("effective"))?;
         state
             .app
-            .abolish_unit(user, &editor, id, successor, effective, &meta(&rid))
+            .abolish_unit(user, &editor, id, successor, effective, &meta)
             .await
     }
     .await;
-    match settle(&rid, result, "abolish-unit", |(u, _)| {
+    match settle(result, "abolish-unit", |(u, _)| {
         format!("/org/units/{}", u.id)
-    }) {
-        Ok(response) => response,
-        Err(problem) => show(&rid, unit_page(&state, user, id, None, problem).await),
+    })? {
+        Ok(response) => Ok(response),
+        Err(problem) => show(unit_page(&state, user, id, None, problem).await),
     }
 }

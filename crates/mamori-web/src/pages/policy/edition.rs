@@ -1,158 +1,7 @@
-//! The body's policy: editions and 改定履歴, one edition with its profile and the actions its
-//! state allows, the clause editor, and the acknowledgement roll-up.
+//! /policy/{number}: one edition with its profile, the actions its state allows and the changes
+//! of a draft's profile.
 
-use std::collections::BTreeMap;
-
-use askama::Template;
-use axum::extract::{Extension, Path, Query, State};
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
-use chrono::NaiveDate;
-use mamori_app::organization::authority_matrix;
-use mamori_app::policy::{
-    EditionView, HandlingTable, MatrixColumn, ProfileChange, SCHEME_PRESETS, UnitRollup, guideline,
-    guideline_organ_scope, handling_tables, matrix_columns, preset_in_use,
-};
-use mamori_app::{AppError, CurrentUser};
-use mamori_domain::DomainError;
-use mamori_domain::authority::{MatrixMark, RoleMarkEntry};
-use mamori_domain::classification::ClassificationScheme;
-use mamori_domain::policy::{
-    DeletedNumbering, Edition, EditionNumber, EditionStatus, HistoryLine, field,
-};
-use mamori_domain::separation::SodRule;
-use mamori_domain::wareki::format_gregorian_as_wareki;
-use serde::Deserialize;
-
-use crate::AppState;
-use crate::csrf::VerifiedForm;
-use crate::extract::Session;
-use crate::middleware::RequestId;
-use crate::pages::{fail, meta, parse_date, render};
-use crate::view::{Chrome, datetime_ja, url_encode};
-
-fn parse_number(raw: &str) -> Result<EditionNumber, AppError> {
-    EditionNumber::parse(raw).map_err(AppError::from)
-}
-
-/// A row of the editions table.
-#[derive(Debug)]
-struct EditionRow {
-    number: u32,
-    label: String,
-    title: String,
-    status: &'static str,
-    status_key: &'static str,
-    kind: &'static str,
-    decided: String,
-    effective: String,
-}
-
-impl From<&Edition> for EditionRow {
-    fn from(e: &Edition) -> Self {
-        Self {
-            number: e.number.get(),
-            label: e.number.to_string(),
-            title: e.title.clone(),
-            status: e.status.label(),
-            status_key: e.status.key(),
-            kind: e.revision_kind.label(),
-            decided: e
-                .decision
-                .as_ref()
-                .map(|d| format!("{}（{}）", format_gregorian_as_wareki(d.on), d.by_name))
-                .unwrap_or_default(),
-            effective: e
-                .effective_from
-                .map(format_gregorian_as_wareki)
-                .unwrap_or_default(),
-        }
-    }
-}
-
-#[derive(Template, Debug)]
-#[template(path = "policy.html")]
-struct PolicyPage {
-    chrome: Chrome,
-    editions: Vec<EditionRow>,
-    history: Vec<String>,
-    can_edit: bool,
-    /// The edition a new draft would start from, when one may be started.
-    draft_from: Option<u32>,
-}
-
-pub async fn list(
-    State(state): State<AppState>,
-    session: Session,
-    Extension(rid): Extension<RequestId>,
-) -> Response {
-    let user = &session.user;
-    let editions = match state.app.policy_editions(user).await {
-        Ok(e) => e,
-        Err(e) => return fail(&rid)(e),
-    };
-    let history = match state.app.policy_history(user).await {
-        Ok(h) => h,
-        Err(e) => return fail(&rid)(e),
-    };
-    let can_edit = user.policy_editor().is_ok();
-    let open = editions.iter().any(|e| {
-        matches!(
-            e.status,
-            EditionStatus::Draft | EditionStatus::UnderReview | EditionStatus::Decided
-        )
-    });
-    let draft_from = editions
-        .iter()
-        .find(|e| e.status == EditionStatus::InForce)
-        .filter(|_| can_edit && !open)
-        .map(|e| e.number.get());
-    let page = PolicyPage {
-        chrome: Chrome::for_user("情報セキュリティポリシー", user, "/policy"),
-        editions: editions.iter().map(EditionRow::from).collect(),
-        history: history.iter().map(HistoryLine::to_string).collect(),
-        can_edit,
-        draft_from,
-    };
-    render(StatusCode::OK, &page)
-}
-
-/// Starts a new draft (from the edition in force) or the first edition.
-pub async fn create(
-    State(state): State<AppState>,
-    Extension(rid): Extension<RequestId>,
-    form: VerifiedForm,
-) -> Response {
-    let Some(session) = form.session.as_ref() else {
-        return fail(&rid)(AppError::Unauthenticated);
-    };
-    let user = &session.user;
-    let editor = match user.policy_editor() {
-        Ok(e) => e,
-        Err(e) => return fail(&rid)(e),
-    };
-    let result = match form.get("from") {
-        "" => {
-            state
-                .app
-                .create_first_edition(user, &editor, form.get("title"), &meta(&rid))
-                .await
-        }
-        from => match parse_number(from) {
-            Ok(n) => {
-                state
-                    .app
-                    .new_policy_draft(user, &editor, n, &meta(&rid))
-                    .await
-            }
-            Err(e) => Err(e),
-        },
-    };
-    match result {
-        Ok(e) => Redirect::to(&format!("/policy/{}", e.number.get())).into_response(),
-        Err(e) => fail(&rid)(e),
-    }
-}
+use super::*;
 
 #[derive(Debug)]
 struct RecommendedRow {
@@ -646,19 +495,13 @@ async fn show_edition(
     state: &AppState,
     user: &CurrentUser,
     number: EditionNumber,
-    rid: &RequestId,
     refusal: Option<Refusal>,
     row: Option<String>,
-) -> Response {
-    let view = match state.app.policy_edition(user, number).await {
-        Ok(v) => v,
-        Err(e) => return fail(rid)(e),
-    };
+) -> Result<Response, PageError> {
+    let view = state.app.policy_edition(user, number).await?;
     let status = refusal.as_ref().map_or(StatusCode::OK, |r| r.status);
-    match edition_page(user, &view, state.app.today(), refusal, row) {
-        Ok(page) => render(status, &page),
-        Err(e) => fail(rid)(e),
-    }
+    let page = edition_page(user, &view, state.app.today(), refusal, row)?;
+    Ok(render(status, &page))
 }
 
 #[derive(Debug, Deserialize)]
@@ -670,32 +513,31 @@ pub struct EditionQuery {
 pub async fn show(
     State(state): State<AppState>,
     session: Session,
-    Extension(rid): Extension<RequestId>,
     Path(number): Path<String>,
     Query(q): Query<EditionQuery>,
-) -> Response {
+) -> Result<Response, PageError> {
     let row = q.row.filter(|r| !r.trim().is_empty());
     match parse_number(&number) {
-        Ok(n) => show_edition(&state, &session.user, n, &rid, None, row).await,
-        Err(_) => fail(&rid)(AppError::NotFound(format!("「{number}」という版"))),
+        Ok(n) => show_edition(&state, &session.user, n, None, row).await,
+        Err(_) => Err(AppError::NotFound(format!("「{number}」という版")).into()),
     }
 }
 
 /// State changes of an edition: submit, send back, decide, enforce, publish, acknowledge.
 pub async fn act(
     State(state): State<AppState>,
-    Extension(rid): Extension<RequestId>,
+    Meta(meta): Meta,
     Path((number, action)): Path<(String, String)>,
     form: VerifiedForm,
-) -> Response {
+) -> Result<Response, PageError> {
     let Some(session) = form.session.as_ref() else {
-        return fail(&rid)(AppError::Unauthenticated);
+        return Err(AppError::Unauthenticated.into());
     };
     let user = &session.user;
     let Ok(n) = parse_number(&number) else {
-        return fail(&rid)(AppError::NotFound(format!("「{number}」という版")));
+        return Err(AppError::NotFound(format!("「{number}」という版")).into());
     };
-    let m = meta(&rid);
+    let m = meta;
     let app = &state.app;
     let result: Result<(), AppError> = match action.as_str() {
         "submit" => match user.policy_editor() {
@@ -735,7 +577,7 @@ pub async fn act(
         comment: form.get("comment").to_owned(),
         ..Typed::default()
     };
-    after_change(&state, user, n, &rid, result, typed).await
+    after_change(&state, user, n, result, typed).await
 }
 
 /// After a change: back to the edition on success (303), or the edition with the message, the
@@ -744,16 +586,15 @@ async fn after_change(
     state: &AppState,
     user: &CurrentUser,
     n: EditionNumber,
-    rid: &RequestId,
     result: Result<(), AppError>,
     typed: Typed,
-) -> Response {
+) -> Result<Response, PageError> {
     match result {
-        Ok(()) => Redirect::to(&format!("/policy/{}", n.get())).into_response(),
+        Ok(()) => Ok(Redirect::to(&format!("/policy/{}", n.get())).into_response()),
         Err(e @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
-            show_edition(state, user, n, rid, Some(Refusal::of(&e, typed)), None).await
+            show_edition(state, user, n, Some(Refusal::of(&e, typed)), None).await
         }
-        Err(e) => fail(rid)(e),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -775,21 +616,18 @@ fn typed_of(form: &VerifiedForm) -> Typed {
 /// Profile changes of a draft, from the edition page and the clause editor.
 pub async fn change(
     State(state): State<AppState>,
-    Extension(rid): Extension<RequestId>,
+    Meta(meta): Meta,
     Path(number): Path<String>,
     form: VerifiedForm,
-) -> Response {
+) -> Result<Response, PageError> {
     let Some(session) = form.session.as_ref() else {
-        return fail(&rid)(AppError::Unauthenticated);
+        return Err(AppError::Unauthenticated.into());
     };
     let user = &session.user;
     let Ok(n) = parse_number(&number) else {
-        return fail(&rid)(AppError::NotFound(format!("「{number}」という版")));
+        return Err(AppError::NotFound(format!("「{number}」という版")).into());
     };
-    let editor = match user.policy_editor() {
-        Ok(e) => e,
-        Err(e) => return fail(&rid)(e),
-    };
+    let editor = user.policy_editor()?;
     let clause = form.get("clause").to_owned();
     let optional = |k: &str| Some(form.get(k).to_owned()).filter(|s| !s.trim().is_empty());
     let op = form.get("op");
@@ -865,515 +703,49 @@ pub async fn change(
                 clause: clause.trim().to_owned(),
                 marks,
             },
-            Err(e) => return after_change(&state, user, n, &rid, Err(e), typed_of(&form)).await,
+            Err(e) => return after_change(&state, user, n, Err(e), typed_of(&form)).await,
         },
         "reset-authority-row" => ProfileChange::ResetAuthorityRow {
             clause: clause.clone(),
         },
         "set-separation-exception" | "remove-separation-exception" => {
-            match sod_rule(form.get("rule")) {
-                Ok(rule) => ProfileChange::SetSeparationException {
-                    rule,
-                    case: (op == "set-separation-exception").then(|| form.get("case").to_owned()),
-                },
-                Err(e) => return fail(&rid)(e),
+            ProfileChange::SetSeparationException {
+                rule: sod_rule(form.get("rule"))?,
+                case: (op == "set-separation-exception").then(|| form.get("case").to_owned()),
             }
         }
         other => {
-            return fail(&rid)(AppError::Invalid(DomainError::new(
+            return Err(AppError::Invalid(DomainError::new(
                 "操作",
                 format!("「{other}」という操作はありません"),
-            )));
+            ))
+            .into());
         }
     };
     let from_clause_editor = form.get("back") == "clause";
     let result = state
         .app
-        .change_policy_profile(user, &editor, n, change, &meta(&rid))
+        .change_policy_profile(user, &editor, n, change, &meta)
         .await
         .map(drop);
     match (result, from_clause_editor) {
-        (Ok(()), true) => Redirect::to(&format!(
+        (Ok(()), true) => Ok(Redirect::to(&format!(
             "/policy/{}/clause?id={}",
             n.get(),
             url_encode(&clause)
         ))
-        .into_response(),
+        .into_response()),
         (Err(e @ AppError::Invalid(_)), true) => {
             clause_editor(
                 &state,
                 user,
                 n,
                 &clause,
-                &rid,
                 Some(e.to_string()),
                 Some(form.get("text").to_owned()),
             )
             .await
         }
-        (result, _) => after_change(&state, user, n, &rid, result, typed_of(&form)).await,
+        (result, _) => after_change(&state, user, n, result, typed_of(&form)).await,
     }
-}
-
-#[derive(Template, Debug)]
-#[template(path = "policy_clause.html")]
-struct ClausePage {
-    chrome: Chrome,
-    number: u32,
-    edition_label: String,
-    id: String,
-    title: String,
-    model_text: String,
-    current_text: String,
-    reason: String,
-    amended: bool,
-    deleted: Option<String>,
-    recommended: bool,
-    adopted: bool,
-    editable: bool,
-    error: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-pub struct ClauseQuery {
-    id: String,
-}
-
-pub async fn clause(
-    State(state): State<AppState>,
-    session: Session,
-    Extension(rid): Extension<RequestId>,
-    Path(number): Path<String>,
-    Query(q): Query<ClauseQuery>,
-) -> Response {
-    let Ok(n) = parse_number(&number) else {
-        return fail(&rid)(AppError::NotFound(format!("「{number}」という版")));
-    };
-    clause_editor(&state, &session.user, n, &q.id, &rid, None, None).await
-}
-
-async fn clause_editor(
-    state: &AppState,
-    user: &CurrentUser,
-    n: EditionNumber,
-    id: &str,
-    rid: &RequestId,
-    error: Option<String>,
-    typed: Option<String>,
-) -> Response {
-    let catalog = match guideline() {
-        Ok(c) => c,
-        Err(e) => return fail(rid)(e),
-    };
-    let Some(c) = catalog.clause(id) else {
-        return fail(rid)(AppError::NotFound(format!("条項「{id}」")));
-    };
-    let view = match state.app.policy_edition(user, n).await {
-        Ok(v) => v,
-        Err(e) => return fail(rid)(e),
-    };
-    let e = &view.edition;
-    let amendment = e.profile.amendments.get(id);
-    let status = if error.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
-    let page = ClausePage {
-        chrome: Chrome::for_user(format!("{} {}", id, c.title), user, "/policy"),
-        number: n.get(),
-        edition_label: e.number.to_string(),
-        id: id.to_owned(),
-        title: c.title.clone(),
-        model_text: c.model_text.clone(),
-        current_text: typed
-            .unwrap_or_else(|| amendment.map_or_else(|| c.model_text.clone(), |a| a.text.clone())),
-        reason: amendment.and_then(|a| a.reason.clone()).unwrap_or_default(),
-        amended: amendment.is_some(),
-        deleted: e.profile.deletions.get(id).cloned(),
-        recommended: c.recommended,
-        adopted: e.profile.adopted_recommended.contains(id),
-        editable: user.policy_editor().is_ok() && e.status == EditionStatus::Draft,
-        error,
-    };
-    render(status, &page)
-}
-
-#[derive(Debug)]
-struct RollupRow {
-    unit: String,
-    department: bool,
-    staff: i64,
-    acknowledged: i64,
-    percent: i64,
-    missing: String,
-}
-
-#[derive(Template, Debug)]
-#[template(path = "policy_acknowledgements.html")]
-struct RollupPage {
-    chrome: Chrome,
-    number: u32,
-    edition_label: String,
-    rows: Vec<RollupRow>,
-    total_staff: i64,
-    total_acknowledged: i64,
-}
-
-pub async fn acknowledgements(
-    State(state): State<AppState>,
-    session: Session,
-    Extension(rid): Extension<RequestId>,
-    Path(number): Path<String>,
-) -> Response {
-    let user = &session.user;
-    let Ok(n) = parse_number(&number) else {
-        return fail(&rid)(AppError::NotFound(format!("「{number}」という版")));
-    };
-    let editor = match user.policy_editor() {
-        Ok(e) => e,
-        Err(e) => return fail(&rid)(e),
-    };
-    let units: Vec<UnitRollup> = match state.app.policy_acknowledgements(user, &editor, n).await {
-        Ok(u) => u,
-        Err(e) => return fail(&rid)(e),
-    };
-    let rows: Vec<RollupRow> = units
-        .into_iter()
-        .filter(|u| u.staff > 0)
-        .map(|u| RollupRow {
-            percent: if u.staff > 0 {
-                u.acknowledged * 100 / u.staff
-            } else {
-                0
-            },
-            missing: u
-                .missing
-                .iter()
-                .map(|(name, title)| format!("{name}（{title}）"))
-                .collect::<Vec<_>>()
-                .join("、"),
-            unit: u.unit_name,
-            department: u.is_department,
-            staff: u.staff,
-            acknowledged: u.acknowledged,
-        })
-        .collect();
-    let page = RollupPage {
-        chrome: Chrome::for_user(format!("{n} 確認状況"), user, "/policy"),
-        number: n.get(),
-        edition_label: n.to_string(),
-        // Departments already include their sections; count the top of each tree once.
-        total_staff: rows.iter().filter(|r| r.department).map(|r| r.staff).sum(),
-        total_acknowledged: rows
-            .iter()
-            .filter(|r| r.department)
-            .map(|r| r.acknowledged)
-            .sum(),
-        rows,
-    };
-    render(StatusCode::OK, &page)
-}
-
-/// A piece of text in the side-by-side view: `mark` is `del`, `ins` or empty.
-#[derive(Debug)]
-pub(crate) struct Piece {
-    pub(crate) mark: &'static str,
-    pub(crate) text: String,
-}
-
-#[derive(Debug)]
-struct DiffRow {
-    label: String,
-    kind: &'static str,
-    kind_label: &'static str,
-    moved: bool,
-    retitled: bool,
-    left: Vec<Piece>,
-    right: Vec<Piece>,
-}
-
-#[derive(Template, Debug)]
-#[template(path = "policy_diff.html")]
-struct DiffPage {
-    chrome: Chrome,
-    number: u32,
-    from_label: String,
-    to_label: String,
-    choices: Vec<(String, String, bool)>,
-    rows: Vec<DiffRow>,
-    added: usize,
-    removed: usize,
-    changed: usize,
-    moved: usize,
-    unchanged: usize,
-    show_all: bool,
-}
-
-#[derive(Debug, Deserialize)]
-pub struct DiffQuery {
-    from: Option<String>,
-    all: Option<String>,
-}
-
-pub(crate) fn pieces(segments: &[mamori_domain::diff::Segment]) -> Vec<Piece> {
-    use mamori_domain::diff::SegmentKind;
-    segments
-        .iter()
-        .map(|s| Piece {
-            mark: match s.kind {
-                SegmentKind::Equal => "",
-                SegmentKind::Deleted => "del",
-                SegmentKind::Inserted => "ins",
-            },
-            text: s.text.clone(),
-        })
-        .collect()
-}
-
-fn plain(text: Option<&str>) -> Vec<Piece> {
-    text.map(|t| {
-        vec![Piece {
-            mark: "",
-            text: t.to_owned(),
-        }]
-    })
-    .unwrap_or_default()
-}
-
-pub async fn diff(
-    State(state): State<AppState>,
-    session: Session,
-    Extension(rid): Extension<RequestId>,
-    Path(number): Path<String>,
-    Query(q): Query<DiffQuery>,
-) -> Response {
-    use mamori_app::policy::DiffSide;
-    use mamori_domain::diff::ClauseChangeKind;
-    let user = &session.user;
-    let (n, body, view, may_see_drafts) = match visible_edition(&state, user, &number).await {
-        Ok(v) => v,
-        Err(e) => return fail(&rid)(e),
-    };
-    let default_from = view
-        .edition
-        .based_on
-        .map_or_else(|| "guideline".to_owned(), |b| b.get().to_string());
-    let from_value = q
-        .from
-        .clone()
-        .filter(|s| !s.is_empty())
-        .unwrap_or(default_from);
-    let from = match DiffSide::parse(&from_value) {
-        Ok(f) => f,
-        Err(e) => return fail(&rid)(e.into()),
-    };
-    let result = match state
-        .app
-        .policy_diff(body, from, DiffSide::Edition(n), may_see_drafts)
-        .await
-    {
-        Ok(d) => d,
-        Err(e) => return fail(&rid)(e),
-    };
-    let show_all = q.all.as_deref() == Some("1");
-    let rows = result
-        .changes
-        .iter()
-        .filter(|c| {
-            show_all
-                || c.moved
-                || c.retitled
-                || !matches!(c.kind, ClauseChangeKind::Unchanged { .. })
-        })
-        .map(|c| {
-            let (kind, kind_label, left, right) = match &c.kind {
-                ClauseChangeKind::Unchanged { text } => (
-                    "unchanged",
-                    "変更なし",
-                    plain(Some(text)),
-                    plain(Some(text)),
-                ),
-                ClauseChangeKind::Added { text } => {
-                    ("added", "追加", Vec::new(), plain(Some(text)))
-                }
-                ClauseChangeKind::Removed { text } => {
-                    ("removed", "削除", plain(Some(text)), Vec::new())
-                }
-                ClauseChangeKind::Changed { segments } => {
-                    let (l, r) = mamori_domain::diff::side_by_side(segments);
-                    ("changed", "文言の変更", pieces(&l), pieces(&r))
-                }
-            };
-            DiffRow {
-                label: c
-                    .new_label
-                    .clone()
-                    .or_else(|| c.old_label.clone())
-                    .unwrap_or_else(|| c.key.clone()),
-                kind,
-                kind_label,
-                moved: c.moved,
-                retitled: c.retitled,
-                left,
-                right,
-            }
-        })
-        .collect();
-    let editions = state.app.policy_editions(user).await.unwrap_or_default();
-    let mut choices = vec![(
-        "guideline".to_owned(),
-        "ガイドライン（例文）".to_owned(),
-        from == DiffSide::Guideline,
-    )];
-    for e in editions.iter().filter(|e| e.number != n) {
-        choices.push((
-            e.number.get().to_string(),
-            e.number.to_string(),
-            from == DiffSide::Edition(e.number),
-        ));
-    }
-    let s = &result.summary;
-    let page = DiffPage {
-        chrome: Chrome::for_user(format!("{n} の比較"), user, "/policy"),
-        number: n.get(),
-        from_label: from.label(),
-        to_label: n.to_string(),
-        choices,
-        rows,
-        added: s.added,
-        removed: s.removed,
-        changed: s.changed,
-        moved: s.moved,
-        unchanged: s.unchanged,
-        show_all,
-    };
-    render(StatusCode::OK, &page)
-}
-
-/// The document of an edition the user may see.
-async fn build_document(
-    state: &AppState,
-    user: &CurrentUser,
-    number: &str,
-) -> Result<mamori_io::policy_document::PolicyDocument, AppError> {
-    let (n, body, _view, include_drafts) = visible_edition(state, user, number).await?;
-    let (edition, history) = state
-        .app
-        .policy_for_publication(body, Some(n), include_drafts)
-        .await?;
-    Ok(mamori_io::policy_document::build(
-        &edition,
-        &history,
-        guideline()?,
-    )?)
-}
-
-/// The edition as a published document (HTML, print-ready).
-pub async fn document(
-    State(state): State<AppState>,
-    session: Session,
-    Extension(rid): Extension<RequestId>,
-    Path(number): Path<String>,
-) -> Response {
-    let doc = match build_document(&state, &session.user, &number).await {
-        Ok(d) => d,
-        Err(e) => return fail(&rid)(e),
-    };
-    match crate::document::render_policy_document(&doc, false) {
-        Ok(html) => axum::response::Html(html).into_response(),
-        Err(e) => fail(&rid)(AppError::Internal(format!("document template: {e}"))),
-    }
-}
-
-/// The edition as a Word document.
-pub async fn document_docx(
-    State(state): State<AppState>,
-    session: Session,
-    Extension(rid): Extension<RequestId>,
-    Path(number): Path<String>,
-) -> Response {
-    let doc = match build_document(&state, &session.user, &number).await {
-        Ok(d) => d,
-        Err(e) => return fail(&rid)(e),
-    };
-    match mamori_io::docx::policy_docx(&doc) {
-        Ok(bytes) => download(
-            &doc,
-            bytes,
-            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-            "docx",
-        ),
-        Err(e) => fail(&rid)(AppError::Internal(e.to_string())),
-    }
-}
-
-/// The edition as PDF.
-pub async fn document_pdf(
-    State(state): State<AppState>,
-    session: Session,
-    Extension(rid): Extension<RequestId>,
-    Path(number): Path<String>,
-) -> Response {
-    let doc = match build_document(&state, &session.user, &number).await {
-        Ok(d) => d,
-        Err(e) => return fail(&rid)(e),
-    };
-    // Typesetting takes a CPU for a second or more: keep it off the async workers.
-    let typeset = {
-        let doc = doc.clone();
-        tokio::task::spawn_blocking(move || mamori_pdf::policy_pdf(&doc)).await
-    };
-    match typeset {
-        Ok(Ok(bytes)) => download(&doc, bytes, "application/pdf", "pdf"),
-        Ok(Err(e)) => fail(&rid)(AppError::Internal(e.to_string())),
-        Err(e) => fail(&rid)(AppError::Internal(format!("PDF の組版が中断しました: {e}"))),
-    }
-}
-
-/// A document file as a download named after the policy and its edition.
-fn download(
-    doc: &mamori_io::policy_document::PolicyDocument,
-    bytes: Vec<u8>,
-    content_type: &'static str,
-    extension: &str,
-) -> Response {
-    let mut response = bytes.into_response();
-    let headers = response.headers_mut();
-    headers.insert(
-        axum::http::header::CONTENT_TYPE,
-        axum::http::HeaderValue::from_static(content_type),
-    );
-    let number = doc
-        .edition_label
-        .trim_start_matches('第')
-        .trim_end_matches('版')
-        .to_owned();
-    headers.insert(
-        axum::http::header::CONTENT_DISPOSITION,
-        crate::pages::catalog::attachment(
-            &format!("policy-edition-{number}.{extension}"),
-            &format!("{}_{}.{extension}", doc.title, doc.edition_caption()),
-        ),
-    );
-    response
-}
-
-/// The edition a read-only view shows, if the user may see it: its number, the body, the view,
-/// and whether the user may also see drafts (editors and the deciding role; staff see decided
-/// editions only).
-async fn visible_edition(
-    state: &AppState,
-    user: &CurrentUser,
-    number: &str,
-) -> Result<(EditionNumber, mamori_domain::ids::BodyId, EditionView, bool), AppError> {
-    let n =
-        parse_number(number).map_err(|_| AppError::NotFound(format!("「{number}」という版")))?;
-    let body = user.body()?.id;
-    let view = state.app.policy_edition(user, n).await?;
-    let drafts = user.policy_editor().is_ok()
-        || user
-            .role_keys()
-            .contains(&view.edition.profile.deciding_role);
-    Ok((n, body, view, drafts))
 }

@@ -1,0 +1,168 @@
+//! /policy/{number}/diff: an edition side by side with an earlier one or the guideline's 例文.
+
+use super::*;
+
+/// A piece of text in the side-by-side view: `mark` is `del`, `ins` or empty.
+#[derive(Debug)]
+pub(crate) struct Piece {
+    pub(crate) mark: &'static str,
+    pub(crate) text: String,
+}
+
+#[derive(Debug)]
+struct DiffRow {
+    label: String,
+    kind: &'static str,
+    kind_label: &'static str,
+    moved: bool,
+    retitled: bool,
+    left: Vec<Piece>,
+    right: Vec<Piece>,
+}
+
+#[derive(Template, Debug)]
+#[template(path = "policy_diff.html")]
+struct DiffPage {
+    chrome: Chrome,
+    number: u32,
+    from_label: String,
+    to_label: String,
+    choices: Vec<(String, String, bool)>,
+    rows: Vec<DiffRow>,
+    added: usize,
+    removed: usize,
+    changed: usize,
+    moved: usize,
+    unchanged: usize,
+    show_all: bool,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct DiffQuery {
+    from: Option<String>,
+    all: Option<String>,
+}
+
+pub(crate) fn pieces(segments: &[mamori_domain::diff::Segment]) -> Vec<Piece> {
+    use mamori_domain::diff::SegmentKind;
+    segments
+        .iter()
+        .map(|s| Piece {
+            mark: match s.kind {
+                SegmentKind::Equal => "",
+                SegmentKind::Deleted => "del",
+                SegmentKind::Inserted => "ins",
+            },
+            text: s.text.clone(),
+        })
+        .collect()
+}
+
+fn plain(text: Option<&str>) -> Vec<Piece> {
+    text.map(|t| {
+        vec![Piece {
+            mark: "",
+            text: t.to_owned(),
+        }]
+    })
+    .unwrap_or_default()
+}
+
+pub async fn diff(
+    State(state): State<AppState>,
+    session: Session,
+    Path(number): Path<String>,
+    Query(q): Query<DiffQuery>,
+) -> Result<Response, PageError> {
+    use mamori_app::policy::DiffSide;
+    use mamori_domain::diff::ClauseChangeKind;
+    let user = &session.user;
+    let (n, body, view, may_see_drafts) = visible_edition(&state, user, &number).await?;
+    let default_from = view
+        .edition
+        .based_on
+        .map_or_else(|| "guideline".to_owned(), |b| b.get().to_string());
+    let from_value = q
+        .from
+        .clone()
+        .filter(|s| !s.is_empty())
+        .unwrap_or(default_from);
+    let from = DiffSide::parse(&from_value).map_err(AppError::from)?;
+    let result = state
+        .app
+        .policy_diff(body, from, DiffSide::Edition(n), may_see_drafts)
+        .await?;
+    let show_all = q.all.as_deref() == Some("1");
+    let rows = result
+        .changes
+        .iter()
+        .filter(|c| {
+            show_all
+                || c.moved
+                || c.retitled
+                || !matches!(c.kind, ClauseChangeKind::Unchanged { .. })
+        })
+        .map(|c| {
+            let (kind, kind_label, left, right) = match &c.kind {
+                ClauseChangeKind::Unchanged { text } => (
+                    "unchanged",
+                    "変更なし",
+                    plain(Some(text)),
+                    plain(Some(text)),
+                ),
+                ClauseChangeKind::Added { text } => {
+                    ("added", "追加", Vec::new(), plain(Some(text)))
+                }
+                ClauseChangeKind::Removed { text } => {
+                    ("removed", "削除", plain(Some(text)), Vec::new())
+                }
+                ClauseChangeKind::Changed { segments } => {
+                    let (l, r) = mamori_domain::diff::side_by_side(segments);
+                    ("changed", "文言の変更", pieces(&l), pieces(&r))
+                }
+            };
+            DiffRow {
+                label: c
+                    .new_label
+                    .clone()
+                    .or_else(|| c.old_label.clone())
+                    .unwrap_or_else(|| c.key.clone()),
+                kind,
+                kind_label,
+                moved: c.moved,
+                retitled: c.retitled,
+                left,
+                right,
+            }
+        })
+        .collect();
+    let editions = state.app.policy_editions(user).await.unwrap_or_default();
+    let mut choices = vec![(
+        "guideline".to_owned(),
+        "ガイドライン（例文）".to_owned(),
+        from == DiffSide::Guideline,
+    )];
+    for e in editions.iter().filter(|e| e.number != n) {
+        choices.push((
+            e.number.get().to_string(),
+            e.number.to_string(),
+            from == DiffSide::Edition(e.number),
+        ));
+    }
+    let s = &result.summary;
+    let page = DiffPage {
+        chrome: Chrome::for_user(format!("{n} の比較"), user, "/policy"),
+        number: n.get(),
+        from_label: from.label(),
+        to_label: n.to_string(),
+        choices,
+        rows,
+        added: s.added,
+        removed: s.removed,
+        changed: s.changed,
+        moved: s.moved,
+        unchanged: s.unchanged,
+        show_all,
+    };
+    Ok(render(StatusCode::OK, &page))
+}

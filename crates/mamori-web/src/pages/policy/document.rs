@@ -1,0 +1,103 @@
+//! /policy/{number}/document: an edition as a published document, in HTML, Word or PDF.
+
+use super::*;
+
+/// The document of an edition the user may see.
+async fn build_document(
+    state: &AppState,
+    user: &CurrentUser,
+    number: &str,
+) -> Result<mamori_io::policy_document::PolicyDocument, AppError> {
+    let (n, body, _view, include_drafts) = visible_edition(state, user, number).await?;
+    let (edition, history) = state
+        .app
+        .policy_for_publication(body, Some(n), include_drafts)
+        .await?;
+    Ok(mamori_io::policy_document::build(
+        &edition,
+        &history,
+        guideline()?,
+    )?)
+}
+
+/// The edition as a published document (HTML, print-ready).
+pub async fn document(
+    State(state): State<AppState>,
+    session: Session,
+    Path(number): Path<String>,
+) -> Result<Response, PageError> {
+    let doc = build_document(&state, &session.user, &number).await?;
+    match crate::document::render_policy_document(&doc, false) {
+        Ok(html) => Ok(axum::response::Html(html).into_response()),
+        Err(e) => Err(PageError::from(AppError::Internal(format!(
+            "document template: {e}"
+        )))),
+    }
+}
+
+/// The edition as a Word document.
+pub async fn document_docx(
+    State(state): State<AppState>,
+    session: Session,
+    Path(number): Path<String>,
+) -> Result<Response, PageError> {
+    let doc = build_document(&state, &session.user, &number).await?;
+    match mamori_io::docx::policy_docx(&doc) {
+        Ok(bytes) => Ok(download(
+            &doc,
+            bytes,
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            "docx",
+        )),
+        Err(e) => Err(PageError::from(AppError::Internal(e.to_string()))),
+    }
+}
+
+/// The edition as PDF.
+pub async fn document_pdf(
+    State(state): State<AppState>,
+    session: Session,
+    Path(number): Path<String>,
+) -> Result<Response, PageError> {
+    let doc = build_document(&state, &session.user, &number).await?;
+    // Typesetting takes a CPU for a second or more: keep it off the async workers.
+    let typeset = {
+        let doc = doc.clone();
+        tokio::task::spawn_blocking(move || mamori_pdf::policy_pdf(&doc)).await
+    };
+    match typeset {
+        Ok(Ok(bytes)) => Ok(download(&doc, bytes, "application/pdf", "pdf")),
+        Ok(Err(e)) => Err(PageError::from(AppError::Internal(e.to_string()))),
+        Err(e) => Err(PageError::from(AppError::Internal(format!(
+            "PDF の組版が中断しました: {e}"
+        )))),
+    }
+}
+
+/// A document file as a download named after the policy and its edition.
+fn download(
+    doc: &mamori_io::policy_document::PolicyDocument,
+    bytes: Vec<u8>,
+    content_type: &'static str,
+    extension: &str,
+) -> Response {
+    let mut response = bytes.into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        axum::http::header::CONTENT_TYPE,
+        axum::http::HeaderValue::from_static(content_type),
+    );
+    let number = doc
+        .edition_label
+        .trim_start_matches('第')
+        .trim_end_matches('版')
+        .to_owned();
+    headers.insert(
+        axum::http::header::CONTENT_DISPOSITION,
+        crate::pages::catalog::attachment(
+            &format!("policy-edition-{number}.{extension}"),
+            &format!("{}_{}.{extension}", doc.title, doc.edition_caption()),
+        ),
+    );
+    response
+}
