@@ -687,7 +687,7 @@ impl App {
         let today = self.today();
         let ruling = crate::ruling::ruling(tx.conn(), body).await?;
         let kinds = ruling.kinds()?;
-        let kind = kind_of(&kinds, kind_key)?;
+        let kind = kind_of(kinds, kind_key)?;
         let (raw, staged) =
             attachments::stage(kind, raw, uploads, &BTreeMap::new(), id, person, now)?;
         let mut fields = parse_fields(tx.conn(), body, kind, &raw).await?;
@@ -956,7 +956,7 @@ impl App {
             .ok_or_else(|| AppError::NotFound("申請".to_owned()))?;
         let ruling = crate::ruling::ruling(tx.conn(), body).await?;
         let kinds = ruling.kinds()?;
-        let kind = kind_of(&kinds, &app.kind)?;
+        let kind = kind_of(kinds, &app.kind)?;
         let sod = ruling
             .profile
             .as_ref()
@@ -1125,7 +1125,7 @@ impl App {
         let mut conn = self.store().conn().await?;
         let ruling = crate::ruling::ruling(&mut conn, body.id).await?;
         let window = expiry_window(ruling.profile.as_ref())?;
-        let viewer = Viewer::of(user, &ruling.kinds()?, ruling.profile.as_ref())?;
+        let viewer = Viewer::of(user, ruling.kinds()?, ruling.profile.as_ref())?;
         let open: Vec<Application> = store::list_applications(
             &mut conn,
             body.id,
@@ -1182,10 +1182,10 @@ impl App {
         let mut conn = self.store().conn().await?;
         let ruling = crate::ruling::ruling(&mut conn, body.id).await?;
         let kinds = ruling.kinds()?;
-        let kind = kind_of(&kinds, kind_key)?.clone();
+        let kind = kind_of(kinds, kind_key)?.clone();
         let today = self.today();
         let window = expiry_window(ruling.profile.as_ref())?;
-        let viewer = Viewer::of(user, &kinds, ruling.profile.as_ref())?;
+        let viewer = Viewer::of(user, kinds, ruling.profile.as_ref())?;
         let rows = store::list_applications(&mut conn, body.id, Some(&kind.clause), &[])
             .await?
             .into_iter()
@@ -1240,7 +1240,7 @@ impl App {
         }
         let ruling = crate::ruling::ruling(tx.conn(), body.id).await?;
         let kinds = ruling.kinds()?;
-        let kind = kind_of(&kinds, &app.kind)?;
+        let kind = kind_of(kinds, &app.kind)?;
         // Files already attached stay; new ones are added.
         let kept: BTreeMap<String, Vec<ApplicationFileId>> = app
             .fields
@@ -1338,7 +1338,7 @@ impl App {
             FollowUp::Report => {
                 let ruling = crate::ruling::ruling(tx.conn(), body).await?;
                 let kinds = ruling.kinds()?;
-                let kind = kind_of(&kinds, &app.kind)?;
+                let kind = kind_of(kinds, &app.kind)?;
                 let route = self
                     .route_for(tx.conn(), body, ruling.profile.as_ref(), kind, &app)
                     .await?;
@@ -1458,7 +1458,7 @@ impl App {
         let kinds = ruling.kinds()?;
         let (window, due) =
             up_for_review(&mut conn, body.id, ruling.profile.as_ref(), today).await?;
-        let viewer = Viewer::of(user, &kinds, ruling.profile.as_ref())?;
+        let viewer = Viewer::of(user, kinds, ruling.profile.as_ref())?;
         let mut out: Vec<ExceptionReview> = due
             .into_iter()
             .filter(|a| viewer.sees(a))

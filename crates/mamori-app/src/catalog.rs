@@ -530,6 +530,11 @@ impl GuidelineCatalog {
     }
 }
 
+/// The embedded guideline catalog (shared with the catalog screens, parsed once per process).
+pub fn guideline() -> Result<&'static mamori_catalog::Catalog, AppError> {
+    GuidelineCatalog::embedded().map(|g| g.data())
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -665,9 +670,4 @@ mod tests {
         );
         assert!(matches!(catalog().search("  "), Err(AppError::Invalid(_))));
     }
-}
-
-/// The embedded guideline catalog (shared with the catalog screens, parsed once per process).
-pub fn guideline() -> Result<&'static mamori_catalog::Catalog, AppError> {
-    GuidelineCatalog::embedded().map(|g| g.data())
 }

@@ -1200,7 +1200,7 @@ impl App {
         let mut conn = self.store().conn().await?;
         let ruling = crate::ruling::ruling(&mut conn, body.id).await?;
         let snapshot = self.org_snapshot(&mut conn, body.id, on).await?;
-        Ok(snapshot.what_may(&*ruling.matrix.clone(), person))
+        Ok(snapshot.what_may(&ruling.matrix.clone(), person))
     }
 
     /// The clauses with 許 or 承 in the body's matrix, with titles, for the resolver screen.
