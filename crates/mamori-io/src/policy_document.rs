@@ -816,6 +816,7 @@ mod tests {
         catalog
     }
 
+    #[allow(clippy::disallowed_methods)] // any time will do for the document
     fn edition(deleted: &[&str], numbering: DeletedNumbering) -> Edition {
         let mut profile: Profile = serde_json::from_value(serde_json::json!({
             "guideline_edition": "2018-09",

@@ -122,7 +122,7 @@ pub fn run(command: CatalogCommand) -> anyhow::Result<ExitCode> {
             let bytes = match format {
                 ExportFormat::Oscal => mamori_io::oscal::to_json(&mamori_io::oscal::catalog(
                     catalog.data(),
-                    chrono::Utc::now(),
+                    mamori_app::clock::Clock::now(&mamori_app::clock::SystemClock),
                 ))?,
                 ExportFormat::Xlsx => mamori_io::xlsx::catalog_workbook(catalog.data())?,
                 ExportFormat::Json => serde_json::to_vec_pretty(catalog.data())?,
