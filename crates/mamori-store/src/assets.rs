@@ -270,47 +270,37 @@ fn from_row(r: &sqlx::any::AnyRow) -> Result<AssetRecord, StoreError> {
     })
 }
 
-async fn fill_links(conn: &mut AnyConnection, asset: &mut AssetRecord) -> Result<(), StoreError> {
-    let rows = sqlx::query(
-        "SELECT relation, source_id FROM asset_links WHERE asset_id = $1 \
-         ORDER BY relation, position",
-    )
-    .bind(asset.id.to_string())
-    .fetch_all(&mut *conn)
-    .await?;
-    for r in &rows {
-        let relation: String = r.try_get("relation")?;
-        let source: AssetId = id(r, "source_id")?;
-        if relation == RELATION_HOLDS {
-            asset.holds.push(source);
-        } else {
-            asset.derived_from.push(source);
-        }
-    }
-    Ok(())
-}
-
 /// One asset of the body, with its links.
 pub async fn get_asset(
     conn: &mut AnyConnection,
     body: BodyId,
     asset: AssetId,
 ) -> Result<Option<AssetRecord>, StoreError> {
-    let row = sqlx::query(&format!(
-        "SELECT {COLUMNS} FROM assets a WHERE a.body_id = $1 AND a.id = $2"
+    // The asset and its links in one statement: one row per link (one row without any).
+    let rows = sqlx::query(&format!(
+        "SELECT {COLUMNS}, l.relation AS link_relation, l.source_id AS link_source \
+         FROM assets a LEFT JOIN asset_links l ON l.asset_id = a.id \
+         WHERE a.body_id = $1 AND a.id = $2 ORDER BY l.relation, l.position"
     ))
     .bind(body.to_string())
     .bind(asset.to_string())
-    .fetch_optional(&mut *conn)
+    .fetch_all(&mut *conn)
     .await?;
-    match row {
-        None => Ok(None),
-        Some(r) => {
-            let mut record = from_row(&r)?;
-            fill_links(conn, &mut record).await?;
-            Ok(Some(record))
+    let Some(first) = rows.first() else {
+        return Ok(None);
+    };
+    let mut record = from_row(first)?;
+    for r in &rows {
+        let relation: Option<String> = r.try_get("link_relation")?;
+        let Some(relation) = relation else { continue };
+        let source: AssetId = id(r, "link_source")?;
+        if relation == RELATION_HOLDS {
+            record.holds.push(source);
+        } else {
+            record.derived_from.push(source);
         }
     }
+    Ok(Some(record))
 }
 
 /// Several assets of the body by id, with links (for sources and media); missing ids are left out.
