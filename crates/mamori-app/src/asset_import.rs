@@ -21,7 +21,7 @@ use mamori_store::{AnyConnection, WriteTx, audit, org};
 use serde::Serialize;
 
 use crate::access::AssetWriter;
-use crate::assets::{AssetRules, NUMBER_PREFIX, rules_of};
+use crate::assets::{AssetRules, NUMBER_PREFIX};
 use crate::org_import::{ChangeLine, ExportFormat, MAX_IMPORT_BYTES, ProblemLine};
 use crate::reads::{Exported, Read};
 use crate::{App, AppError, CurrentUser, RequestMeta};
@@ -190,7 +190,7 @@ async fn plan(
     bytes: &[u8],
 ) -> Result<Plan, AppError> {
     let table = read(file_name, bytes)?;
-    let (rules, _) = rules_of(conn, body).await?;
+    let rules = AssetRules::of(&*crate::ruling::ruling(conn, body).await?)?;
     let units = Units::new(&org::units_on(conn, body, today).await?);
     let parsed = asset_table::parse_assets(&table, &units, &rules.scheme);
     let mut problems: Vec<RowProblem> = parsed.problems;
@@ -720,7 +720,7 @@ impl App {
         )
         .await?;
         refuse_problems(&plan, skip_invalid)?;
-        let (rules, _) = rules_of(tx.conn(), body.id).await?;
+        let rules = AssetRules::of(&*crate::ruling::ruling(tx.conn(), body.id).await?)?;
         let outcome = write(
             &mut tx,
             &plan,
@@ -770,7 +770,7 @@ impl App {
             return Ok((plan.preview, None));
         }
         refuse_problems(&plan, skip_invalid)?;
-        let (rules, _) = rules_of(tx.conn(), body.id).await?;
+        let rules = AssetRules::of(&*crate::ruling::ruling(tx.conn(), body.id).await?)?;
         let outcome = write(&mut tx, &plan, &rules, body.id, actor, now, progress).await?;
         audit::append(
             &mut tx,
@@ -798,7 +798,7 @@ impl App {
         format: ExportFormat,
     ) -> Result<(Vec<u8>, usize), AppError> {
         let mut conn = self.store().conn().await?;
-        let (rules, _) = rules_of(&mut conn, body).await?;
+        let rules = AssetRules::of(&*crate::ruling::ruling(&mut conn, body).await?)?;
         let units = Units::new(&org::units_on(&mut conn, body, self.today()).await?);
         let mut rows: Vec<AssetExportRow> = Vec::new();
         let mut after = None;

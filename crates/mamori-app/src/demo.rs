@@ -506,7 +506,8 @@ impl App {
     ) -> Result<(), AppError> {
         let now = self.now();
         let meta = crate::RequestMeta { request_id: None };
-        let (rules, _) = assets::rules_of(tx.conn(), body.id).await?;
+        let rules =
+            crate::assets::AssetRules::of(&*crate::ruling::ruling(tx.conn(), body.id).await?)?;
         let writer = AssetWriter::system();
         for a in &file.assets {
             let owner_unit = match &a.unit {

@@ -18,7 +18,7 @@ use mamori_domain::org::UnitKind;
 use mamori_store::assets::{self as store, AssetRecord};
 use mamori_store::{audit, org};
 
-use crate::assets::{NUMBER_PREFIX, rules_of};
+use crate::assets::{AssetRules, NUMBER_PREFIX};
 use crate::demo::demo_body_code;
 use crate::{App, AppError};
 
@@ -408,7 +408,7 @@ impl App {
         let body = org::find_body_by_code(&mut conn, &code)
             .await?
             .ok_or_else(|| AppError::NotFound("デモ団体".to_owned()))?;
-        let (rules, _) = rules_of(&mut conn, body.id).await?;
+        let rules = AssetRules::of(&*crate::ruling::ruling(&mut conn, body.id).await?)?;
         let mut classes = Vec::new();
         for c in rules.scheme.classifications() {
             classes.push(Class {

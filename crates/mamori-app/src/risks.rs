@@ -21,7 +21,7 @@ use mamori_store::{AnyConnection, WriteTx, audit, org};
 use serde::Serialize;
 
 use crate::access::{RiskEditor, RiskReader};
-use crate::assets::{AssetRules, rules_of, split_numbers};
+use crate::assets::{AssetRules, split_numbers};
 use crate::{App, AppError, CurrentUser, RequestMeta};
 
 /// The body's matrix and threats, and whether the body has set its own.
@@ -369,7 +369,7 @@ impl App {
         let threats = ThreatCatalogue::from_toml(threats_toml)?;
         let mut tx = self.store().begin_write().await?;
         let before = setup_of(tx.conn(), body.id).await?;
-        let (rules, _) = rules_of(tx.conn(), body.id).await?;
+        let rules = AssetRules::of(&*crate::ruling::ruling(tx.conn(), body.id).await?)?;
         for r in store::list_risks(tx.conn(), body.id).await? {
             let mut input = r.input.clone();
             if let Some(asset) = r.asset_id
@@ -464,7 +464,7 @@ pub(crate) async fn write_risk(
                         format!("管理番号「{number}」の情報資産は台帳にありません"),
                     ))
                 })?;
-            let (rules, _) = rules_of(tx.conn(), body).await?;
+            let rules = AssetRules::of(&*crate::ruling::ruling(tx.conn(), body).await?)?;
             let required = required_band(&rules, &setup.matrix, &record)?;
             (Some(record.id), Some(required))
         }

@@ -89,7 +89,7 @@ impl App {
         if next.status == Status::Approved
             && let Some(event) = asset_event
         {
-            self.complete_asset_event(tx, body, event, &next, actor.clone(), meta, now)
+            self.complete_asset_event(tx, (body, &ruling), event, &next, actor.clone(), meta, now)
                 .await?;
         }
         Ok(next)
@@ -101,7 +101,7 @@ impl App {
     pub(super) async fn complete_asset_event(
         &self,
         tx: &mut WriteTx,
-        body: BodyId,
+        (body, ruling): (BodyId, &Ruling),
         event: AssetEventId,
         app: &Application,
         actor: Actor,
@@ -129,7 +129,7 @@ impl App {
                 changed = true;
             }
             if changed {
-                let (rules, _) = rules_of(tx.conn(), body).await?;
+                let rules = AssetRules::of(ruling)?;
                 let levels = match rules.classification(&record) {
                     Ok(c) => rules.level_rows(&c)?,
                     Err(_) => Vec::new(),
@@ -236,11 +236,11 @@ impl App {
             FollowUp::Return { on } => app.return_item(on, &by),
             FollowUp::Complete => app.complete(&by),
             FollowUp::Report => {
-                let ruling = crate::ruling::ruling(tx.conn(), body).await?;
-                let kinds = ruling.kinds()?;
-                let kind = kind_of(kinds, &app.kind)?;
+                let (ruling, org) =
+                    crate::ruling::ruling_and_org(tx.conn(), body, self.today()).await?;
+                let kind = kind_of(ruling.kinds()?, &app.kind)?;
                 let route = self
-                    .route_for(tx.conn(), body, ruling.profile.as_ref(), kind, &app)
+                    .route_for(tx.conn(), body, (&ruling, &org), kind, &app)
                     .await?;
                 app.report(kind, route, &by)
             }

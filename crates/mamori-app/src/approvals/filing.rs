@@ -57,7 +57,7 @@ impl App {
             (by.body, by.person, by.actor.clone(), by.meta, by.now);
         let id = ApplicationId::new();
         let today = self.today();
-        let ruling = crate::ruling::ruling(tx.conn(), body).await?;
+        let (ruling, org) = crate::ruling::ruling_and_org(tx.conn(), body, self.today()).await?;
         let kinds = ruling.kinds()?;
         let kind = kind_of(kinds, kind_key)?;
         let (raw, staged) =
@@ -116,15 +116,7 @@ impl App {
         if filing == Filing::Submit {
             let seen = app.version;
             app = self
-                .submitted(
-                    tx.conn(),
-                    body,
-                    ruling.profile.as_ref(),
-                    kind,
-                    &app,
-                    person,
-                    now,
-                )
+                .submitted(tx.conn(), body, (&ruling, &org), kind, &app, person, now)
                 .await?;
             save(tx.conn(), &app, seen, now).await?;
             self.transitioned(tx, body, &app, actor.clone(), meta, now)
@@ -139,13 +131,11 @@ impl App {
         &self,
         conn: &mut AnyConnection,
         body: BodyId,
-        profile: Option<&Profile>,
+        (ruling, org): (&Ruling, &OrgView),
         kind: &ApplicationKind,
         app: &Application,
     ) -> Result<approval::Route, AppError> {
-        let snapshot = self.org_snapshot(conn, body, self.today()).await?;
-        let matrix = authority_matrix(profile)?;
-        let (rules, _) = rules_of(conn, body).await?;
+        let rules = AssetRules::of(ruling)?;
         let mut classes: Vec<Classification> = Vec::new();
         for v in app.fields.values() {
             if let FieldValue::Assets(ids) = v {
@@ -159,8 +149,8 @@ impl App {
         let highest = rules.scheme.highest(&classes)?;
         Ok(approval::resolve_route(
             kind,
-            &snapshot,
-            &matrix,
+            org,
+            &ruling.matrix,
             &Context {
                 unit: app.unit,
                 system: None,
@@ -176,13 +166,13 @@ impl App {
         &self,
         conn: &mut AnyConnection,
         body: BodyId,
-        profile: Option<&Profile>,
+        rules: (&Ruling, &OrgView),
         kind: &ApplicationKind,
         app: &Application,
         person: PersonId,
         now: DateTime<Utc>,
     ) -> Result<Application, AppError> {
-        let route = self.route_for(conn, body, profile, kind, app).await?;
+        let route = self.route_for(conn, body, rules, kind, app).await?;
         app.submit(
             kind,
             route,
@@ -219,7 +209,7 @@ impl App {
                 current: app.version,
             }));
         }
-        let ruling = crate::ruling::ruling(tx.conn(), body.id).await?;
+        let (ruling, org) = crate::ruling::ruling_and_org(tx.conn(), body.id, self.today()).await?;
         let kinds = ruling.kinds()?;
         let kind = kind_of(kinds, &app.kind)?;
         // Files already attached stay; new ones are added.
@@ -254,15 +244,7 @@ impl App {
         }
         let before = app.version;
         let next = self
-            .submitted(
-                tx.conn(),
-                body.id,
-                ruling.profile.as_ref(),
-                kind,
-                &app,
-                person,
-                now,
-            )
+            .submitted(tx.conn(), body.id, (&ruling, &org), kind, &app, person, now)
             .await?;
         save(tx.conn(), &next, before, now).await?;
         self.transitioned(&mut tx, body.id, &next, user.actor(), meta, now)

@@ -26,10 +26,10 @@ use mamori_store::notifications as notify_store;
 use mamori_store::{AnyConnection, WriteTx, audit, org};
 use serde::Serialize;
 
-use crate::assets::rules_of;
+use crate::assets::AssetRules;
 use crate::attachments::{self, Upload};
-use crate::organization::authority_matrix;
 use crate::reads::{Exported, Read};
+use crate::ruling::OrgView;
 use crate::ruling::Ruling;
 use crate::{App, AppError, CurrentUser, RequestMeta};
 
@@ -219,12 +219,8 @@ pub(crate) struct Viewer {
 }
 
 impl Viewer {
-    pub(crate) fn of(
-        user: &CurrentUser,
-        kinds: &[ApplicationKind],
-        profile: Option<&Profile>,
-    ) -> Result<Self, AppError> {
-        let matrix = authority_matrix(profile)?;
+    pub(crate) fn of(user: &CurrentUser, ruling: &Ruling) -> Result<Self, AppError> {
+        let (kinds, matrix) = (ruling.kinds()?, &ruling.matrix);
         let held = user.role_keys();
         let decides = |role: &str| held.iter().any(|h| h == role);
         let overseer = kinds.iter().any(|k| match &k.route {
@@ -282,7 +278,7 @@ pub(crate) async fn readable(
         .await?
         .ok_or_else(not_found)?;
     let ruling = crate::ruling::ruling(conn, body.id).await?;
-    if !Viewer::of(user, ruling.kinds()?, ruling.profile.as_ref())?.sees(&app) {
+    if !Viewer::of(user, &ruling)?.sees(&app) {
         return Err(not_found());
     }
     Ok(Readable {

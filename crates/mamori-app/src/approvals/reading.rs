@@ -120,7 +120,7 @@ impl App {
         let mut conn = self.store().conn().await?;
         let ruling = crate::ruling::ruling(&mut conn, body.id).await?;
         let window = expiry_window(ruling.profile.as_ref())?;
-        let viewer = Viewer::of(user, ruling.kinds()?, ruling.profile.as_ref())?;
+        let viewer = Viewer::of(user, &ruling)?;
         let open: Vec<Application> = store::list_applications(
             &mut conn,
             body.id,
@@ -180,7 +180,7 @@ impl App {
         let kind = kind_of(kinds, kind_key)?.clone();
         let today = self.today();
         let window = expiry_window(ruling.profile.as_ref())?;
-        let viewer = Viewer::of(user, kinds, ruling.profile.as_ref())?;
+        let viewer = Viewer::of(user, &ruling)?;
         let rows = store::list_applications(&mut conn, body.id, Some(&kind.clause), &[])
             .await?
             .into_iter()

@@ -139,7 +139,7 @@ impl App {
         let kinds = ruling.kinds()?;
         let (window, due) =
             up_for_review(&mut conn, body.id, ruling.profile.as_ref(), today).await?;
-        let viewer = Viewer::of(user, kinds, ruling.profile.as_ref())?;
+        let viewer = Viewer::of(user, &ruling)?;
         let mut out: Vec<ExceptionReview> = due
             .into_iter()
             .filter(|a| viewer.sees(a))

@@ -24,7 +24,7 @@ impl App {
             .ok_or_else(|| AppError::NotFound("情報資産".to_owned()))?;
         self.check_writer_unit(tx.conn(), writer, record.owner_unit)
             .await?;
-        let (rules, _) = rules_of(tx.conn(), body.id).await?;
+        let rules = AssetRules::of(&*crate::ruling::ruling(tx.conn(), body.id).await?)?;
         let person = input.person.or(writer.person());
         let outcome = act(
             &mut tx,
@@ -87,7 +87,7 @@ impl App {
     ) -> Result<Vec<(EventLine, LinkedAsset)>, AppError> {
         let body = user.body()?;
         let mut conn = self.store().conn().await?;
-        let (rules, _) = rules_of(&mut conn, body.id).await?;
+        let rules = AssetRules::of(&*crate::ruling::ruling(&mut conn, body.id).await?)?;
         let mut out = Vec::new();
         for e in store::awaiting_events(&mut conn, body.id).await? {
             let Some(r) = store::get_asset(&mut conn, body.id, e.asset_id).await? else {

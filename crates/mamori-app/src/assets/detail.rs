@@ -44,7 +44,6 @@ impl App {
         let (ruling, snapshot) =
             crate::ruling::ruling_and_org(&mut conn, body.id, self.today()).await?;
         let rules = AssetRules::of(&ruling)?;
-        let profile = ruling.profile.as_ref();
         let asset = rules.asset(&record)?;
         // The units of today, as the snapshot has them.
         let units: HashMap<OrgUnitId, String> = snapshot
@@ -56,7 +55,7 @@ impl App {
             unit: asset.owner_unit.filter(|u| units.contains_key(u)),
             system: None,
         };
-        let owner = match (owner_role(profile)?, context.unit) {
+        let owner = match (owner_role(&ruling.matrix), context.unit) {
             (Some(role), Some(_)) => Some(snapshot.holders_of(&role, &context)?),
             _ => None,
         };

@@ -13,7 +13,7 @@ impl App {
     /// [`asset_findings`](Self::asset_findings) for a body, without a signed-in user (the CLI).
     pub async fn asset_findings_of(&self, body: BodyId) -> Result<Vec<UnitFindings>, AppError> {
         let mut conn = self.store().conn().await?;
-        let (rules, _) = rules_of(&mut conn, body).await?;
+        let rules = AssetRules::of(&*crate::ruling::ruling(&mut conn, body).await?)?;
         let units = self.unit_names(&mut conn, body).await?;
         let mut by_unit: std::collections::BTreeMap<Option<String>, Vec<FindingLine>> =
             std::collections::BTreeMap::new();

@@ -17,17 +17,15 @@ use mamori_domain::asset::{
     NetworkSegment, NewAsset, NewLifecycleRecord, Retention, Safeguards,
 };
 use mamori_domain::audit::{Actor, AuditEntry};
-use mamori_domain::authority::{Authority, Context, OrgSnapshot};
+use mamori_domain::authority::{Authority, AuthorityMatrix, Context, OrgSnapshot};
 use mamori_domain::classification::{Action, Classification, ClassificationScheme};
 use mamori_domain::ids::{AssetEventId, AssetId, BodyId, OrgUnitId, PersonId};
 use mamori_domain::org::{OrgUnit, RoleDefinition};
-use mamori_domain::policy::Profile;
 use mamori_store::assets::{self as store, AssetEvent, AssetFilter, AssetRecord, EventStatus};
 use mamori_store::{AnyConnection, WriteTx, audit, org};
 use serde::Serialize;
 
 use crate::access::AssetWriter;
-use crate::organization::authority_matrix;
 use crate::reads::Read;
 use crate::ruling::Ruling;
 use crate::{App, AppError, CurrentUser, RequestMeta};
@@ -131,16 +129,6 @@ impl AssetRules {
             .find(|r| r.key == key)
             .map_or_else(|| key.to_owned(), |r| r.name.clone())
     }
-}
-
-/// The register's rules for a body: the ruling profile's scheme (the guideline's when the body has
-/// no edition yet) and role names.
-pub(crate) async fn rules_of(
-    conn: &mut AnyConnection,
-    body: BodyId,
-) -> Result<(AssetRules, Option<Profile>), AppError> {
-    let ruling = crate::ruling::ruling(conn, body).await?;
-    Ok((AssetRules::of(&ruling)?, ruling.profile.clone()))
 }
 
 /// An asset as typed on the form or sent to the API: texts, with links by 管理番号.
@@ -386,13 +374,12 @@ fn relation_label(relation: &str) -> &'static str {
 }
 
 /// The owner role of the body: the role marked as holding [`OWNER_CLAUSE`] in the matrix.
-fn owner_role(profile: Option<&Profile>) -> Result<Option<String>, AppError> {
-    let matrix = authority_matrix(profile)?;
-    Ok(matrix
+fn owner_role(matrix: &AuthorityMatrix) -> Option<String> {
+    matrix
         .row(OWNER_CLAUSE)
         .iter()
         .find(|m| m.mark == mamori_domain::authority::MatrixMark::Holds)
-        .map(|m| m.role.clone()))
+        .map(|m| m.role.clone())
 }
 
 fn first_error(errors: Vec<DomainError>) -> AppError {

@@ -8,7 +8,7 @@ impl App {
     pub async fn asset_rules(&self, user: &CurrentUser) -> Result<AssetRules, AppError> {
         let body = user.body()?;
         let mut conn = self.store().conn().await?;
-        Ok(rules_of(&mut conn, body.id).await?.0)
+        AssetRules::of(&*crate::ruling::ruling(&mut conn, body.id).await?)
     }
 
     /// A page of the register, in registration order after `after`.

@@ -17,7 +17,7 @@ impl App {
         let body = user.body()?;
         let now = self.now();
         let mut tx = self.store().begin_write().await?;
-        let (rules, _) = rules_of(tx.conn(), body.id).await?;
+        let rules = AssetRules::of(&*crate::ruling::ruling(tx.conn(), body.id).await?)?;
         let id = register_in(
             self,
             &mut tx,
@@ -49,7 +49,7 @@ impl App {
         let before = store::get_asset(tx.conn(), body.id, id)
             .await?
             .ok_or_else(|| AppError::NotFound("情報資産".to_owned()))?;
-        let (rules, _) = rules_of(tx.conn(), body.id).await?;
+        let rules = AssetRules::of(&*crate::ruling::ruling(tx.conn(), body.id).await?)?;
         self.check_writer_unit(tx.conn(), writer, before.owner_unit)
             .await?;
         let record = self

@@ -191,22 +191,6 @@ fn required(field: &str, value: &str) -> Result<String, AppError> {
     Ok(v)
 }
 
-/// The body's profile that rules today: the edition in force, else the newest edition.
-pub(crate) async fn ruling_profile(
-    conn: &mut AnyConnection,
-    body: BodyId,
-) -> Result<Option<Profile>, AppError> {
-    Ok(crate::ruling::ruling(conn, body).await?.profile.clone())
-}
-
-/// The guideline's 権限・責任等一覧表 with the profile's adjustments (built once per set of
-/// adjustments).
-pub fn authority_matrix(
-    profile: Option<&Profile>,
-) -> Result<std::sync::Arc<AuthorityMatrix>, AppError> {
-    crate::ruling::matrix(profile)
-}
-
 impl App {
     /// The organization on `on`, as the resolver needs it (kept per rule stamp).
     pub(crate) async fn org_snapshot(
@@ -232,4 +216,13 @@ pub fn valid_email(s: &str) -> bool {
         }
         _ => false,
     }
+}
+
+/// The guideline's 権限・責任等一覧表 with the adjustments of `profile` (an edition's, which may
+/// be a draft's: the matrix screen shows the edition being edited), built once per set of
+/// adjustments.
+pub fn authority_matrix(
+    profile: Option<&Profile>,
+) -> Result<std::sync::Arc<AuthorityMatrix>, AppError> {
+    crate::ruling::matrix(profile)
 }

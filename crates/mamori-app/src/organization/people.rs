@@ -85,7 +85,7 @@ impl App {
             .await?
             .filter(|p| p.body_id == body.id)
             .ok_or_else(|| AppError::NotFound("職員".to_owned()))?;
-        let ruling = crate::ruling::ruling(&mut conn, body.id).await?;
+        let (ruling, snapshot) = crate::ruling::ruling_and_org(&mut conn, body.id, today).await?;
         let names: HashMap<OrgUnitId, String> = org::all_units(&mut conn, body.id)
             .await?
             .into_iter()
@@ -101,13 +101,12 @@ impl App {
             .collect();
         let held = org::assignments_of(&mut conn, id).await?;
         let assignments = self
-            .assignment_views(&mut conn, body.id, held, ruling.profile.as_ref())
+            .assignment_views(&mut conn, body.id, held, &ruling.roles)
             .await?;
-        let snapshot = self.org_snapshot(&mut conn, body.id, today).await?;
-        let matrix = ruling.matrix.clone();
+        let matrix = &ruling.matrix;
         Ok(PersonDetail {
             unit_name: names.get(&person.unit_id).cloned().unwrap_or_default(),
-            powers: snapshot.what_may(&matrix, id),
+            powers: snapshot.what_may(matrix, id),
             person,
             history,
             assignments,

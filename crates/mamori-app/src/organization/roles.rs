@@ -9,9 +9,8 @@ impl App {
         conn: &mut AnyConnection,
         body: BodyId,
         list: Vec<RoleAssignment>,
-        profile: Option<&Profile>,
+        defs: &[RoleDefinition],
     ) -> Result<Vec<AssignmentView>, AppError> {
-        let defs = role_names(&org::list_role_definitions(conn, body).await?, profile);
         let units: HashMap<OrgUnitId, String> = org::all_units(conn, body)
             .await?
             .into_iter()
@@ -60,7 +59,7 @@ impl App {
         let mut conn = self.store().conn().await?;
         let ruling = crate::ruling::ruling(&mut conn, body.id).await?;
         let list = org::assignments(&mut conn, body.id, on).await?;
-        self.assignment_views(&mut conn, body.id, list, ruling.profile.as_ref())
+        self.assignment_views(&mut conn, body.id, list, &ruling.roles)
             .await
     }
 
@@ -182,9 +181,11 @@ impl App {
         audit::append(&mut tx, now, entry).await?;
         // A role that decides (the profile's deciding role) or gives permissions (the CISO, the
         // 統括, …) is told to those who hold it now, so that a new holder is never a surprise.
-        let deciding = ruling_profile(tx.conn(), body.id)
+        let deciding = crate::ruling::ruling(tx.conn(), body.id)
             .await?
-            .map_or_else(|| "ciso".to_owned(), |p| p.deciding_role);
+            .profile
+            .as_ref()
+            .map_or_else(|| "ciso".to_owned(), |p| p.deciding_role.clone());
         if def.key == deciding || !def.grants.is_empty() {
             let holders: Vec<PersonId> = existing
                 .iter()
@@ -282,8 +283,7 @@ impl App {
             ));
         }
         let mut conn = self.store().conn().await?;
-        let ruling = crate::ruling::ruling(&mut conn, body).await?;
-        let snapshot = self.org_snapshot(&mut conn, body, on).await?;
+        let (ruling, snapshot) = crate::ruling::ruling_and_org(&mut conn, body, on).await?;
         let matrix = ruling.matrix.clone();
         Ok(snapshot.who_may(&matrix, clause, context)?)
     }
@@ -321,9 +321,8 @@ impl App {
     ) -> Result<Vec<Power>, AppError> {
         let body = user.body()?;
         let mut conn = self.store().conn().await?;
-        let ruling = crate::ruling::ruling(&mut conn, body.id).await?;
-        let snapshot = self.org_snapshot(&mut conn, body.id, on).await?;
-        Ok(snapshot.what_may(&ruling.matrix.clone(), person))
+        let (ruling, snapshot) = crate::ruling::ruling_and_org(&mut conn, body.id, on).await?;
+        Ok(snapshot.what_may(&ruling.matrix, person))
     }
 
     /// The clauses with 許 or 承 in the body's matrix, with titles, for the resolver screen.

@@ -54,9 +54,11 @@ impl App {
     ) -> Result<SodException, AppError> {
         let body = user.body()?;
         // A body without an edition allows no exception.
-        let policy = ruling_profile(tx.conn(), body.id)
+        let policy = crate::ruling::ruling(tx.conn(), body.id)
             .await?
-            .map(|p| p.separation)
+            .profile
+            .as_ref()
+            .map(|p| p.separation.clone())
             .unwrap_or_default();
         let exception = policy.excuse(violation, case.reason)?;
         let entry = AuditEntry::new(

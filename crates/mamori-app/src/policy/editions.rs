@@ -294,7 +294,8 @@ impl App {
             .ok_or_else(|| AppError::NotFound(format!("{number}")))?;
         let expected = edition.status;
         edition.enforce(effective_from)?;
-        let (before_rules, _) = crate::assets::rules_of(tx.conn(), body.id).await?;
+        let before_rules =
+            crate::assets::AssetRules::of(&*crate::ruling::ruling(tx.conn(), body.id).await?)?;
         for previous in editions
             .iter()
             .filter(|e| e.status == EditionStatus::InForce)

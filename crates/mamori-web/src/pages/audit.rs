@@ -66,7 +66,11 @@ fn day_start(day: NaiveDate) -> DateTime<Utc> {
     let jst = mamori_app::clock::jst();
     day.and_hms_opt(0, 0, 0)
         .and_then(|t| t.and_local_timezone(jst).single())
-        .map_or_else(Utc::now, |t| t.with_timezone(&Utc))
+        // A fixed offset has exactly one midnight; UTC midnight only stands in for the type.
+        .map_or_else(
+            || day.and_time(chrono::NaiveTime::MIN).and_utc(),
+            |t| t.with_timezone(&Utc),
+        )
 }
 
 impl AuditQuery {
