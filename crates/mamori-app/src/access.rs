@@ -8,6 +8,7 @@ use std::collections::BTreeSet;
 
 use mamori_domain::account::Account;
 use mamori_domain::audit::Actor;
+use mamori_domain::ids::{AccountId, BodyId};
 use mamori_domain::org::{Body, HeldRole};
 use serde::Serialize;
 
@@ -102,7 +103,9 @@ impl CurrentUser {
 
     pub fn policy_editor(&self) -> Result<PolicyEditor, AppError> {
         if self.permissions.contains(permission::POLICY_EDIT) {
-            Ok(PolicyEditor(()))
+            Ok(PolicyEditor {
+                issued: Issued::to(self),
+            })
         } else {
             Err(AppError::Forbidden(
                 "情報セキュリティポリシーの編集".to_owned(),
@@ -114,7 +117,9 @@ impl CurrentUser {
     /// task: the system-administrator flag does not give it.
     pub fn org_editor(&self) -> Result<OrgEditor, AppError> {
         if self.permissions.contains(permission::ORG_EDIT) {
-            Ok(OrgEditor(()))
+            Ok(OrgEditor {
+                issued: Issued::to(self),
+            })
         } else {
             Err(AppError::Forbidden("組織・職員・役割の編集".to_owned()))
         }
@@ -125,12 +130,14 @@ impl CurrentUser {
     pub fn asset_writer(&self) -> Result<AssetWriter, AppError> {
         if self.permissions.contains(permission::ASSET_MANAGE) {
             return Ok(AssetWriter {
+                issued: Issued::to(self),
                 all_units: true,
                 person: self.account.person_id,
             });
         }
         match self.account.person_id {
             Some(person) => Ok(AssetWriter {
+                issued: Issued::to(self),
                 all_units: false,
                 person: Some(person),
             }),
@@ -141,7 +148,9 @@ impl CurrentUser {
     /// Keeping the risk register and its matrix and threats (the 統括 by default).
     pub fn risk_editor(&self) -> Result<RiskEditor, AppError> {
         if self.permissions.contains(permission::ASSET_MANAGE) {
-            Ok(RiskEditor(()))
+            Ok(RiskEditor {
+                issued: Issued::to(self),
+            })
         } else {
             Err(AppError::Forbidden("リスク台帳の編集".to_owned()))
         }
@@ -155,12 +164,14 @@ impl CurrentUser {
             || self.permissions.contains(permission::ASSET_MANAGE)
         {
             return Ok(RiskReader {
+                issued: Issued::to(self),
                 all_units: true,
                 person: self.account.person_id,
             });
         }
         match self.account.person_id {
             Some(person) => Ok(RiskReader {
+                issued: Issued::to(self),
                 all_units: false,
                 person: Some(person),
             }),
@@ -170,29 +181,110 @@ impl CurrentUser {
 
     pub fn audit_reader(&self) -> Result<AuditReader, AppError> {
         if self.has(permission::AUDIT_READ) {
-            Ok(AuditReader(()))
+            Ok(AuditReader {
+                issued: Issued::to(self),
+            })
         } else {
             Err(AppError::Forbidden("監査証跡の閲覧".to_owned()))
         }
     }
 }
 
+/// For whom a permission was issued: the account and its body. A use case takes the body from
+/// the permission ([`Issued::body`]), so a permission made for one user cannot act for another
+/// or in another body.
+#[derive(Debug, Clone, Copy)]
+struct Issued {
+    account: Option<AccountId>,
+    body: Option<BodyId>,
+}
+
+impl Issued {
+    fn to(user: &CurrentUser) -> Self {
+        Self {
+            account: Some(user.account.id),
+            body: user.body.as_ref().map(|b| b.id),
+        }
+    }
+
+    /// The system's own writes (the demo loader): no account of its own.
+    fn system() -> Self {
+        Self {
+            account: None,
+            body: None,
+        }
+    }
+
+    fn held_by(&self, user: &CurrentUser) -> Result<(), AppError> {
+        let same_account = self.account.is_none_or(|a| a == user.account.id);
+        let same_body = self
+            .body
+            .is_none_or(|b| user.body.as_ref().map(|x| x.id) == Some(b));
+        if same_account && same_body {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden(
+                "別の利用者または団体に与えられた権限での操作".to_owned(),
+            ))
+        }
+    }
+
+    fn body<'u>(&self, user: &'u CurrentUser) -> Result<&'u Body, AppError> {
+        self.held_by(user)?;
+        user.body()
+    }
+}
+
+/// The permission types' one accessor: the body the permission was issued in, for the user who
+/// holds it.
+macro_rules! issued_body {
+    ($($t:ident),*) => {$(
+        impl $t {
+            /// The body this permission acts in, if `user` is the one it was issued to.
+            pub fn body<'u>(&self, user: &'u CurrentUser) -> Result<&'u Body, AppError> {
+                self.issued.body(user)
+            }
+
+            /// Whether `user` is the one this permission was issued to (for uses without a
+            /// body, such as an installation administrator reading the trail).
+            pub fn held_by(&self, user: &CurrentUser) -> Result<(), AppError> {
+                self.issued.held_by(user)
+            }
+        }
+    )*};
+}
+issued_body!(
+    AuditReader,
+    PolicyEditor,
+    OrgEditor,
+    AssetWriter,
+    RiskReader,
+    RiskEditor
+);
+
 /// Permission to read the audit trail. Only `CurrentUser::audit_reader` makes one.
 #[derive(Debug)]
-pub struct AuditReader(());
+pub struct AuditReader {
+    issued: Issued,
+}
 
 /// Permission to edit the body's policy editions. Only `CurrentUser::policy_editor` makes one.
 #[derive(Debug)]
-pub struct PolicyEditor(());
+pub struct PolicyEditor {
+    issued: Issued,
+}
 
 /// Permission to maintain the organization. Only `CurrentUser::org_editor` makes one.
 #[derive(Debug)]
-pub struct OrgEditor(());
+pub struct OrgEditor {
+    issued: Issued,
+}
 
 /// Permission to register and edit assets: of every unit, or of the person's own unit only.
 /// Only `CurrentUser::asset_writer` makes one.
 #[derive(Debug)]
 pub struct AssetWriter {
+    issued: Issued,
     all_units: bool,
     person: Option<mamori_domain::ids::PersonId>,
 }
@@ -202,6 +294,7 @@ impl AssetWriter {
     /// unit, no person.
     pub(crate) fn system() -> Self {
         Self {
+            issued: Issued::system(),
             all_units: true,
             person: None,
         }
@@ -222,6 +315,7 @@ impl AssetWriter {
 /// Only `CurrentUser::risk_reader` makes one.
 #[derive(Debug)]
 pub struct RiskReader {
+    issued: Issued,
     all_units: bool,
     person: Option<mamori_domain::ids::PersonId>,
 }
@@ -240,4 +334,6 @@ impl RiskReader {
 
 /// Permission to edit the risk register. Only `CurrentUser::risk_editor` makes one.
 #[derive(Debug)]
-pub struct RiskEditor(());
+pub struct RiskEditor {
+    issued: Issued,
+}

@@ -33,11 +33,12 @@ impl App {
     pub async fn audit_page(
         &self,
         user: &CurrentUser,
-        _may: &AuditReader,
+        may: &AuditReader,
         filter: &AuditFilter,
         page_size: i64,
         meta: &RequestMeta,
     ) -> Result<AuditPage, AppError> {
+        may.held_by(user)?;
         let mut conn = self.store().conn().await?;
         let page_size = page_size.clamp(1, 500);
         // One extra row tells whether another page exists without counting the whole trail.

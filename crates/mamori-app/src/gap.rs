@@ -524,11 +524,11 @@ impl App {
     pub async fn adopt_gap_analysis(
         &self,
         user: &CurrentUser,
-        _may: &PolicyEditor,
+        may: &PolicyEditor,
         id: &str,
         meta: &RequestMeta,
     ) -> Result<GapAdoption, AppError> {
-        let body = user.body()?.clone();
+        let body = may.body(user)?.clone();
         let catalog = guideline()?;
         let analysis = self.gap_analysis(user, id).await?;
         let now = self.now();

@@ -580,12 +580,12 @@ impl App {
     pub async fn stage_import(
         &self,
         user: &CurrentUser,
-        _may: &OrgEditor,
+        may: &OrgEditor,
         kind: ImportKind,
         file_name: &str,
         bytes: &[u8],
     ) -> Result<ImportPreview, AppError> {
-        let body = user.body()?;
+        let body = may.body(user)?;
         let mut conn = self.store().conn().await?;
         // Check before storing: an unreadable file is refused at once.
         let checked = plan(
@@ -619,10 +619,10 @@ impl App {
     pub async fn import_preview(
         &self,
         user: &CurrentUser,
-        _may: &OrgEditor,
+        may: &OrgEditor,
         id: &str,
     ) -> Result<ImportPreview, AppError> {
-        let body = user.body()?;
+        let body = may.body(user)?;
         let mut conn = self.store().conn().await?;
         // A staged file of another importer (assets, gap analysis) is not this one's.
         let (kind, file_name, bytes) = org::pending_import(&mut conn, body.id, id)
@@ -647,12 +647,12 @@ impl App {
     pub async fn apply_import(
         &self,
         user: &CurrentUser,
-        _may: &OrgEditor,
+        may: &OrgEditor,
         id: &str,
         skip_invalid: bool,
         progress: &(dyn Fn(usize, usize) + Send + Sync),
     ) -> Result<(ImportKind, ImportOutcome), AppError> {
-        let body = user.body()?;
+        let body = may.body(user)?;
         let today = self.today();
         let now = self.now();
         let mut tx = self.store().begin_write().await?;
@@ -740,13 +740,13 @@ impl App {
     pub async fn export_org_for(
         &self,
         user: &CurrentUser,
-        _may: &OrgEditor,
+        may: &OrgEditor,
         kind: ImportKind,
         format: ExportFormat,
         meta: &RequestMeta,
     ) -> Result<Vec<u8>, AppError> {
         let (bytes, rows) = self
-            .export_org_counted(user.body()?.id, kind, format)
+            .export_org_counted(may.body(user)?.id, kind, format)
             .await?;
         let what = match kind {
             ImportKind::People => Exported::People,

@@ -316,12 +316,12 @@ impl App {
     pub async fn save_risk(
         &self,
         user: &CurrentUser,
-        _may: &RiskEditor,
+        may: &RiskEditor,
         id: Option<RiskId>,
         form: &RiskForm,
         meta: &RequestMeta,
     ) -> Result<RiskId, AppError> {
-        let body = user.body()?;
+        let body = may.body(user)?;
         let now = self.now();
         let mut tx = self.store().begin_write().await?;
         let risk_id = write_risk(&mut tx, body.id, id, form, user.actor(), meta, now).await?;
@@ -333,11 +333,11 @@ impl App {
     pub async fn delete_risk(
         &self,
         user: &CurrentUser,
-        _may: &RiskEditor,
+        may: &RiskEditor,
         id: RiskId,
         meta: &RequestMeta,
     ) -> Result<(), AppError> {
-        let body = user.body()?;
+        let body = may.body(user)?;
         let now = self.now();
         let mut tx = self.store().begin_write().await?;
         let before = store::get_risk(tx.conn(), body.id, id)
@@ -358,12 +358,12 @@ impl App {
     pub async fn save_risk_setup(
         &self,
         user: &CurrentUser,
-        _may: &RiskEditor,
+        may: &RiskEditor,
         matrix_toml: &str,
         threats_toml: &str,
         meta: &RequestMeta,
     ) -> Result<(), AppError> {
-        let body = user.body()?;
+        let body = may.body(user)?;
         let now = self.now();
         let matrix = RiskMatrix::from_toml(matrix_toml)?;
         let threats = ThreatCatalogue::from_toml(threats_toml)?;

@@ -142,12 +142,12 @@ impl App {
     pub async fn create_transfer(
         &self,
         user: &CurrentUser,
-        _may: &OrgEditor,
+        may: &OrgEditor,
         title: &str,
         effective: NaiveDate,
         meta: &RequestMeta,
     ) -> Result<Transfer, AppError> {
-        let body = user.body()?;
+        let body = may.body(user)?;
         let title = mamori_domain::text::single_line("件名", title, 200)?;
         if title.is_empty() {
             return Err(invalid("件名", "入力してください"));
@@ -191,12 +191,12 @@ impl App {
     pub async fn put_transfer_move(
         &self,
         user: &CurrentUser,
-        _may: &OrgEditor,
+        may: &OrgEditor,
         id: TransferId,
         input: MoveInput,
         meta: &RequestMeta,
     ) -> Result<(), AppError> {
-        let body = user.body()?;
+        let body = may.body(user)?;
         let now = self.now();
         let mut tx = self.store().begin_write().await?;
         let transfer = self.editable_transfer(&mut tx, user, id).await?;
@@ -243,13 +243,13 @@ impl App {
     pub async fn import_transfer_moves(
         &self,
         user: &CurrentUser,
-        _may: &OrgEditor,
+        may: &OrgEditor,
         id: TransferId,
         file_name: &str,
         bytes: &[u8],
         meta: &RequestMeta,
     ) -> Result<usize, AppError> {
-        let body = user.body()?;
+        let body = may.body(user)?;
         let now = self.now();
         let table = crate::org_import::read(file_name, bytes)?;
         let mut tx = self.store().begin_write().await?;
@@ -318,12 +318,12 @@ impl App {
     pub async fn remove_transfer_move(
         &self,
         user: &CurrentUser,
-        _may: &OrgEditor,
+        may: &OrgEditor,
         id: TransferId,
         person: PersonId,
         meta: &RequestMeta,
     ) -> Result<(), AppError> {
-        let body = user.body()?;
+        let body = may.body(user)?;
         let now = self.now();
         let mut tx = self.store().begin_write().await?;
         let transfer = self.editable_transfer(&mut tx, user, id).await?;
@@ -342,11 +342,11 @@ impl App {
     pub async fn confirm_transfer(
         &self,
         user: &CurrentUser,
-        _may: &OrgEditor,
+        may: &OrgEditor,
         id: TransferId,
         meta: &RequestMeta,
     ) -> Result<Transfer, AppError> {
-        let body = user.body()?;
+        let body = may.body(user)?;
         let now = self.now();
         let mut tx = self.store().begin_write().await?;
         let mut transfer = self.editable_transfer(&mut tx, user, id).await?;
@@ -371,11 +371,11 @@ impl App {
     pub async fn reopen_transfer(
         &self,
         user: &CurrentUser,
-        _may: &OrgEditor,
+        may: &OrgEditor,
         id: TransferId,
         meta: &RequestMeta,
     ) -> Result<Transfer, AppError> {
-        let body = user.body()?;
+        let body = may.body(user)?;
         let now = self.now();
         let mut tx = self.store().begin_write().await?;
         let mut transfer = self.editable_transfer(&mut tx, user, id).await?;

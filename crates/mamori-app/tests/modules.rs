@@ -14,15 +14,33 @@ fn graph() -> BTreeMap<String, BTreeSet<String>> {
     for entry in std::fs::read_dir(&src).unwrap() {
         let path = entry.unwrap().path();
         let name = path.file_stem().unwrap().to_string_lossy().into_owned();
-        if path.extension().is_some_and(|e| e == "rs") && name != "lib" {
-            let text: String = std::fs::read_to_string(&path)
+        // A module is a file, or a folder whose files are all of it.
+        let parts: Vec<std::path::PathBuf> = if path.is_dir() {
+            std::fs::read_dir(&path)
                 .unwrap()
-                .lines()
-                .map(|l| l.split("//").next().unwrap_or(""))
-                .collect::<Vec<_>>()
-                .join("\n");
-            files.insert(name, text);
+                .map(|e| e.unwrap().path())
+                .filter(|p| p.extension().is_some_and(|e| e == "rs"))
+                .collect()
+        } else if path.extension().is_some_and(|e| e == "rs") && name != "lib" {
+            vec![path.clone()]
+        } else {
+            Vec::new()
+        };
+        if parts.is_empty() {
+            continue;
         }
+        let text: String = parts
+            .iter()
+            .flat_map(|p| {
+                std::fs::read_to_string(p)
+                    .unwrap()
+                    .lines()
+                    .map(|l| l.split("//").next().unwrap_or("").to_owned())
+                    .collect::<Vec<_>>()
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
+        files.insert(name, text);
     }
     let names: BTreeSet<String> = files.keys().cloned().collect();
     files

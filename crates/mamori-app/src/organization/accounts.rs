@@ -8,14 +8,14 @@ impl App {
     pub async fn create_person_account(
         &self,
         user: &CurrentUser,
-        _may: &OrgEditor,
+        may: &OrgEditor,
         person: PersonId,
         login: &str,
         password: &str,
         meta: &RequestMeta,
     ) -> Result<mamori_domain::account::Account, AppError> {
         use mamori_domain::account::{Account, DisplayName, Login, NewPassword, PasswordRule};
-        let body = user.body()?;
+        let body = may.body(user)?;
         let login = Login::parse(login)?;
         let min_len = self.password_min_length(Some(body.id)).await?;
         let password = NewPassword::parse(

@@ -118,12 +118,12 @@ impl App {
     pub async fn save_person(
         &self,
         user: &CurrentUser,
-        _may: &OrgEditor,
+        may: &OrgEditor,
         id: Option<PersonId>,
         input: PersonInput,
         meta: &RequestMeta,
     ) -> Result<Person, AppError> {
-        let body = user.body()?;
+        let body = may.body(user)?;
         let now = self.now();
         let effective = input.effective.unwrap_or_else(|| self.today());
         if effective > self.today() {

@@ -78,11 +78,11 @@ impl App {
     pub async fn assign_role(
         &self,
         user: &CurrentUser,
-        _may: &OrgEditor,
+        may: &OrgEditor,
         input: AssignmentInput,
         meta: &RequestMeta,
     ) -> Result<RoleAssignment, AppError> {
-        let body = user.body()?;
+        let body = may.body(user)?;
         let now = self.now();
         let mut tx = self.store().begin_write().await?;
         let defs = org::list_role_definitions(tx.conn(), body.id).await?;
@@ -216,12 +216,12 @@ impl App {
     pub async fn end_role(
         &self,
         user: &CurrentUser,
-        _may: &OrgEditor,
+        may: &OrgEditor,
         id: RoleAssignmentId,
         last_day: NaiveDate,
         meta: &RequestMeta,
     ) -> Result<RoleAssignment, AppError> {
-        let body = user.body()?;
+        let body = may.body(user)?;
         let now = self.now();
         let mut tx = self.store().begin_write().await?;
         let before = org::find_assignment(tx.conn(), id)

@@ -112,11 +112,11 @@ impl App {
     pub async fn create_unit(
         &self,
         user: &CurrentUser,
-        _may: &OrgEditor,
+        may: &OrgEditor,
         input: UnitInput,
         meta: &RequestMeta,
     ) -> Result<OrgUnit, AppError> {
-        let body = user.body()?;
+        let body = may.body(user)?;
         let now = self.now();
         let mut tx = self.store().begin_write().await?;
         let unit = self.validate_unit(&mut tx, body.id, None, &input).await?;
@@ -144,12 +144,12 @@ impl App {
     pub async fn change_unit(
         &self,
         user: &CurrentUser,
-        _may: &OrgEditor,
+        may: &OrgEditor,
         id: OrgUnitId,
         input: UnitInput,
         meta: &RequestMeta,
     ) -> Result<OrgUnit, AppError> {
-        let body = user.body()?;
+        let body = may.body(user)?;
         let now = self.now();
         let mut tx = self.store().begin_write().await?;
         let before = org::find_unit(tx.conn(), id)
@@ -204,13 +204,13 @@ impl App {
     pub async fn abolish_unit(
         &self,
         user: &CurrentUser,
-        _may: &OrgEditor,
+        may: &OrgEditor,
         id: OrgUnitId,
         successor: Option<OrgUnitId>,
         effective: NaiveDate,
         meta: &RequestMeta,
     ) -> Result<(OrgUnit, Vec<String>), AppError> {
-        let body = user.body()?;
+        let body = may.body(user)?;
         let now = self.now();
         let mut tx = self.store().begin_write().await?;
         let unit = org::find_unit(tx.conn(), id)

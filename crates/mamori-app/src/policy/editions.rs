@@ -59,11 +59,11 @@ impl App {
     pub async fn create_first_edition(
         &self,
         user: &CurrentUser,
-        _may: &PolicyEditor,
+        may: &PolicyEditor,
         title: &str,
         meta: &RequestMeta,
     ) -> Result<Edition, AppError> {
-        let body = user.body()?.clone();
+        let body = may.body(user)?.clone();
         let title = non_empty("題名", title)?;
         let mut tx = self.store().begin_write().await?;
         if !policy::list_editions(tx.conn(), body.id).await?.is_empty() {
@@ -91,11 +91,11 @@ impl App {
     pub async fn new_policy_draft(
         &self,
         user: &CurrentUser,
-        _may: &PolicyEditor,
+        may: &PolicyEditor,
         from: EditionNumber,
         meta: &RequestMeta,
     ) -> Result<Edition, AppError> {
-        let body = user.body()?.clone();
+        let body = may.body(user)?.clone();
         let mut tx = self.store().begin_write().await?;
         let editions = policy::list_editions(tx.conn(), body.id).await?;
         if let Some(open) = editions.iter().find(|e| {
@@ -156,11 +156,12 @@ impl App {
     pub async fn change_policy_profile(
         &self,
         user: &CurrentUser,
-        _may: &PolicyEditor,
+        may: &PolicyEditor,
         number: EditionNumber,
         change: ProfileChange,
         meta: &RequestMeta,
     ) -> Result<Edition, AppError> {
+        may.body(user)?;
         let catalog = guideline()?;
         self.transition(user, number, change.action(), meta, |edition| {
             edition.ensure_editable()?;
@@ -174,10 +175,11 @@ impl App {
     pub async fn submit_policy_edition(
         &self,
         user: &CurrentUser,
-        _may: &PolicyEditor,
+        may: &PolicyEditor,
         number: EditionNumber,
         meta: &RequestMeta,
     ) -> Result<Edition, AppError> {
+        may.body(user)?;
         let catalog = guideline()?;
         self.transition(user, number, "policy.submit", meta, |e| {
             e.submit(&CatalogLookup(catalog))
@@ -278,12 +280,12 @@ impl App {
     pub async fn enforce_policy_edition(
         &self,
         user: &CurrentUser,
-        _may: &PolicyEditor,
+        may: &PolicyEditor,
         number: EditionNumber,
         effective_from: NaiveDate,
         meta: &RequestMeta,
     ) -> Result<Edition, AppError> {
-        let body = user.body()?.clone();
+        let body = may.body(user)?.clone();
         let now = self.now();
         let mut tx = self.store().begin_write().await?;
         let editions = policy::list_editions(tx.conn(), body.id).await?;
@@ -336,10 +338,11 @@ impl App {
     pub async fn abolish_policy_edition(
         &self,
         user: &CurrentUser,
-        _may: &PolicyEditor,
+        may: &PolicyEditor,
         number: EditionNumber,
         meta: &RequestMeta,
     ) -> Result<Edition, AppError> {
+        may.body(user)?;
         self.transition(user, number, "policy.abolish", meta, Edition::abolish)
             .await
     }

@@ -8,11 +8,11 @@ impl App {
     pub async fn publish_policy_edition(
         &self,
         user: &CurrentUser,
-        _may: &PolicyEditor,
+        may: &PolicyEditor,
         number: EditionNumber,
         meta: &RequestMeta,
     ) -> Result<(), AppError> {
-        let body = user.body()?.clone();
+        let body = may.body(user)?.clone();
         let now = self.now();
         let mut tx = self.store().begin_write().await?;
         let edition = policy::find_edition(tx.conn(), body.id, number)
@@ -89,10 +89,10 @@ impl App {
     pub async fn policy_acknowledgements(
         &self,
         user: &CurrentUser,
-        _may: &PolicyEditor,
+        may: &PolicyEditor,
         number: EditionNumber,
     ) -> Result<Vec<UnitRollup>, AppError> {
-        let body = user.body()?;
+        let body = may.body(user)?;
         let mut conn = self.store().conn().await?;
         let edition = policy::find_edition(&mut conn, body.id, number)
             .await?

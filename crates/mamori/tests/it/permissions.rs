@@ -65,3 +65,50 @@ async fn policy_routes_refuse_every_role_without_the_permission() {
     .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
 }
+
+/// A permission is issued to one user in one body: handed with another user's request (a
+/// programming slip a handler could make), it acts for nobody and nothing is written.
+#[tokio::test]
+async fn a_permission_acts_only_for_the_user_it_was_issued_to() {
+    let t = TestApp::spawn().await;
+    let editor = t.user("tokatsu").await;
+    let other = t.user("ciso").await;
+    let org = editor.org_editor().unwrap();
+    let policy = editor.policy_editor().unwrap();
+    let meta = mamori_app::RequestMeta::default();
+    let before = t.audit_count().await;
+    let input = mamori_app::organization::UnitInput {
+        code: "T900".to_owned(),
+        name: "試験部".to_owned(),
+        kind: "department".to_owned(),
+        parent: None,
+        agency_kind: "市長".to_owned(),
+        effective: t.app.today(),
+    };
+    let refused = t
+        .app
+        .create_unit(&other, &org, input.clone(), &meta)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(refused, mamori_app::AppError::Forbidden(_)),
+        "{refused:?}"
+    );
+    let refused = t
+        .app
+        .new_policy_draft(
+            &other,
+            &policy,
+            mamori_domain::policy::EditionNumber::new(2).unwrap(),
+            &meta,
+        )
+        .await;
+    assert!(matches!(refused, Err(mamori_app::AppError::Forbidden(_))));
+    assert_eq!(t.audit_count().await, before, "nothing was written");
+    // The same permission with its own user acts.
+    t.app
+        .create_unit(&editor, &org, input, &meta)
+        .await
+        .unwrap();
+    assert!(t.audit_count().await > before);
+}
