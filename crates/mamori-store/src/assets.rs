@@ -53,7 +53,8 @@ pub struct AssetFilter {
     pub status: Option<AssetStatus>,
     /// 「○○以上」: an `(axis, level)` row of `asset_levels`.
     pub at_least: Option<(String, String)>,
-    /// Part of the name or the 管理番号.
+    /// Part of the name or the 管理番号, without regard to the case of Latin letters (the same
+    /// on both backends).
     pub text: Option<String>,
 }
 
@@ -436,12 +437,12 @@ pub async fn list_assets(
         let pattern = like_pattern(text);
         push(
             &mut sql,
-            " AND (a.name LIKE ? ESCAPE '\\'",
+            " AND (LOWER(a.name) LIKE LOWER(?) ESCAPE '\\'",
             Some(pattern.clone()),
         );
         push(
             &mut sql,
-            " OR a.asset_no LIKE ? ESCAPE '\\')",
+            " OR LOWER(a.asset_no) LIKE LOWER(?) ESCAPE '\\')",
             Some(pattern),
         );
     }
@@ -871,7 +872,8 @@ pub async fn insert_event(conn: &mut AnyConnection, e: &AssetEvent) -> Result<()
     Ok(())
 }
 
-/// Saves the status, approval and completion time of a record.
+/// Saves what changes when a waiting record is completed: the status, approval, completion and
+/// action times, the person and the details (the location and required roles stay as recorded).
 pub async fn update_event(conn: &mut AnyConnection, e: &AssetEvent) -> Result<(), StoreError> {
     sqlx::query(
         "UPDATE asset_events SET status = $2, approval = $3, completed_at = $4, acted_at = $5, \
