@@ -1,7 +1,7 @@
 //! The catalog's data types: clauses with their 例文, headings, 解説, roles and marks of the
 //! 権限・責任等一覧表, glossary, classification tables and revision sets.
 //!
-//! Everything here is plain data (serde), built once by [`crate::build`] from the seed and the
+//! Everything here is plain data (serde), built once by [`crate::build()`] from the seed and the
 //! clause indexes and shipped in the binary as JSON (see [`crate::store`]).
 
 use crate::id::{ClauseId, Part};

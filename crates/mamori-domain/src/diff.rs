@@ -65,7 +65,7 @@ const TINY_EQUAL_CHARS: usize = 2;
 ///
 /// Cleanup rule (after diff-match-patch's semantic cleanup): an equal run that sits between two
 /// edits is folded into them — deleted and inserted alike, so both texts still rebuild — when
-/// it is at most [`TINY_EQUAL_CHARS`] characters long, or when it is no longer than the larger
+/// it is at most `TINY_EQUAL_CHARS` characters long, or when it is no longer than the larger
 /// side (deleted or inserted) of the edit before it and of the edit after it. Folding repeats
 /// while it applies, since a merged edit is larger and may swallow the next island. Equal text
 /// at the very start or end is never folded: it anchors the reader.

@@ -6,7 +6,7 @@
 //! fetched from the network (typst-as-lib's `packages` feature stays off).
 //!
 //! Every piece of document text enters the markup as a typst string literal (`#"…"`), never as
-//! markup, so 「#」, 「*」, 「$」, 「[」 or 「<b>」 in a clause print as themselves.
+//! markup, so 「#」, 「*」, 「$」, 「[」 or 「`<b>`」 in a clause print as themselves.
 //!
 //! This crate is the only one that depends on typst, whose build takes minutes: the other
 //! crates stay quick to build and test.
