@@ -107,7 +107,7 @@ impl App {
             let Some(mail) = &self.settings().mail else {
                 continue;
             };
-            let Some(p) = org::find_person(tx.conn(), *person).await? else {
+            let Some(p) = org::find_person(tx.conn(), body, *person).await? else {
                 continue;
             };
             let Some(address) = p.email.as_deref().map(str::trim).filter(|a| !a.is_empty()) else {

@@ -159,7 +159,9 @@ async fn visible_to(
         return Ok(records);
     }
     let own = match reader.person() {
-        Some(person) => org::find_person(conn, person).await?.map(|p| p.unit_id),
+        Some(person) => org::find_person(conn, body, person)
+            .await?
+            .map(|p| p.unit_id),
         None => None,
     };
     let Some(own) = own else {

@@ -82,9 +82,8 @@ impl App {
     ) -> Result<TransferView, AppError> {
         let body = user.body()?;
         let mut conn = self.store().conn().await?;
-        let transfer = transfers::find_transfer(&mut conn, id)
+        let transfer = transfers::find_transfer(&mut conn, body.id, id)
             .await?
-            .filter(|t| t.body_id == body.id)
             .ok_or_else(|| AppError::NotFound("人事異動".to_owned()))?;
         // Before it takes effect, a batch shows a person who does not edit the organization
         // only their own move; a batch that does not move them is not theirs to see.
@@ -181,9 +180,8 @@ impl App {
         id: TransferId,
     ) -> Result<Transfer, AppError> {
         let body = user.body()?;
-        transfers::find_transfer(tx.conn(), id)
+        transfers::find_transfer(tx.conn(), body.id, id)
             .await?
-            .filter(|t| t.body_id == body.id)
             .ok_or_else(|| AppError::NotFound("人事異動".to_owned()))
     }
 
@@ -407,7 +405,8 @@ impl App {
         for t in due {
             let mut tx = self.store().begin_write().await?;
             // Re-read inside the transaction: another run may have applied it.
-            let Some(mut transfer) = transfers::find_transfer(tx.conn(), t.id).await? else {
+            let Some(mut transfer) = transfers::find_transfer(tx.conn(), t.body_id, t.id).await?
+            else {
                 continue;
             };
             if transfer.status != TransferStatus::Confirmed {

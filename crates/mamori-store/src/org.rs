@@ -245,14 +245,17 @@ pub async fn all_units(conn: &mut AnyConnection, body: BodyId) -> Result<Vec<Org
     rows.iter().map(unit_from_row).collect()
 }
 
+/// A unit of the body by id; another body's unit is not found.
 pub async fn find_unit(
     conn: &mut AnyConnection,
+    body: BodyId,
     id: OrgUnitId,
 ) -> Result<Option<OrgUnit>, StoreError> {
     let row = sqlx::query(
         "SELECT id, body_id, parent_id, code, kind, agency_kind, name, sort_order, valid_from, \
-         valid_to, successor_id FROM org_units WHERE id = $1",
+         valid_to, successor_id FROM org_units WHERE body_id = $1 AND id = $2",
     )
+    .bind(body.to_string())
     .bind(id.to_string())
     .fetch_optional(conn)
     .await?;
@@ -516,12 +519,15 @@ fn person_from_row(r: &sqlx::any::AnyRow) -> Result<Person, StoreError> {
     })
 }
 
+/// A person of the body by id; another body's person is not found.
 pub async fn find_person(
     conn: &mut AnyConnection,
+    body: BodyId,
     id: PersonId,
 ) -> Result<Option<Person>, StoreError> {
-    let sql = format!("SELECT {PERSON_COLUMNS} FROM people WHERE id = $1");
+    let sql = format!("SELECT {PERSON_COLUMNS} FROM people WHERE body_id = $1 AND id = $2");
     let row = sqlx::query(&sql)
+        .bind(body.to_string())
         .bind(id.to_string())
         .fetch_optional(conn)
         .await?;
@@ -727,12 +733,17 @@ fn assignment_from_row(r: &sqlx::any::AnyRow) -> Result<RoleAssignment, StoreErr
     })
 }
 
+/// A role assignment of the body by id; another body's is not found.
 pub async fn find_assignment(
     conn: &mut AnyConnection,
+    body: BodyId,
     id: RoleAssignmentId,
 ) -> Result<Option<RoleAssignment>, StoreError> {
-    let sql = format!("SELECT {ASSIGNMENT_COLUMNS} FROM role_assignments a WHERE a.id = $1");
+    let sql = format!(
+        "SELECT {ASSIGNMENT_COLUMNS} FROM role_assignments a WHERE a.body_id = $1 AND a.id = $2"
+    );
     let row = sqlx::query(&sql)
+        .bind(body.to_string())
         .bind(id.to_string())
         .fetch_optional(conn)
         .await?;

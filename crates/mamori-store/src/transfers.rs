@@ -74,12 +74,15 @@ fn from_row(r: &sqlx::any::AnyRow) -> Result<Transfer, StoreError> {
     })
 }
 
+/// A batch of the body by id; another body's batch is not found.
 pub async fn find_transfer(
     conn: &mut AnyConnection,
+    body: BodyId,
     id: TransferId,
 ) -> Result<Option<Transfer>, StoreError> {
-    let sql = format!("SELECT {COLUMNS} FROM transfers WHERE id = $1");
+    let sql = format!("SELECT {COLUMNS} FROM transfers WHERE body_id = $1 AND id = $2");
     let row = sqlx::query(&sql)
+        .bind(body.to_string())
         .bind(id.to_string())
         .fetch_optional(conn)
         .await?;

@@ -72,7 +72,7 @@ async fn names_parents_and_people_are_answered_as_of_any_date() {
         .await
         .unwrap();
     assert_eq!(
-        org::find_unit(tx.conn(), ka.id)
+        org::find_unit(tx.conn(), body.id, ka.id)
             .await
             .unwrap()
             .unwrap()
@@ -160,7 +160,7 @@ async fn names_parents_and_people_are_answered_as_of_any_date() {
         .await
         .unwrap();
     assert_eq!(
-        org::find_unit(&mut conn, ka.id)
+        org::find_unit(&mut conn, body.id, ka.id)
             .await
             .unwrap()
             .unwrap()

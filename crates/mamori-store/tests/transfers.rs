@@ -47,11 +47,20 @@ async fn a_batch_comes_back_as_written_through_its_states() {
     tx.commit().await.unwrap();
     let mut conn = f.store.conn().await.unwrap();
     assert_eq!(
-        transfers::find_transfer(&mut conn, t.id).await.unwrap(),
+        transfers::find_transfer(&mut conn, f.body, t.id)
+            .await
+            .unwrap(),
         Some(t.clone())
     );
     assert_eq!(
-        transfers::find_transfer(&mut conn, TransferId::new())
+        transfers::find_transfer(&mut conn, f.body, TransferId::new())
+            .await
+            .unwrap(),
+        None
+    );
+    // Asked for in another body, the batch is not there.
+    assert_eq!(
+        transfers::find_transfer(&mut conn, f.other, t.id)
             .await
             .unwrap(),
         None
@@ -62,7 +71,9 @@ async fn a_batch_comes_back_as_written_through_its_states() {
     t.status = TransferStatus::Confirmed;
     transfers::update_transfer(&mut conn, &t).await.unwrap();
     assert_eq!(
-        transfers::find_transfer(&mut conn, t.id).await.unwrap(),
+        transfers::find_transfer(&mut conn, f.body, t.id)
+            .await
+            .unwrap(),
         Some(t.clone())
     );
 
@@ -75,7 +86,9 @@ async fn a_batch_comes_back_as_written_through_its_states() {
     });
     transfers::update_transfer(&mut conn, &t).await.unwrap();
     assert_eq!(
-        transfers::find_transfer(&mut conn, t.id).await.unwrap(),
+        transfers::find_transfer(&mut conn, f.body, t.id)
+            .await
+            .unwrap(),
         Some(t)
     );
 }
@@ -227,7 +240,9 @@ async fn an_uncommitted_write_leaves_nothing() {
     }
     let mut conn = f.store.conn().await.unwrap();
     assert_eq!(
-        transfers::find_transfer(&mut conn, t.id).await.unwrap(),
+        transfers::find_transfer(&mut conn, f.body, t.id)
+            .await
+            .unwrap(),
         None
     );
     assert!(

@@ -130,7 +130,7 @@ pub(super) async fn form_values(
             FieldValue::People(ids) => {
                 let mut numbers = Vec::new();
                 for id in ids {
-                    if let Some(p) = org::find_person(conn, *id).await? {
+                    if let Some(p) = org::find_person(conn, body, *id).await? {
                         numbers.push(p.staff_number);
                     }
                 }

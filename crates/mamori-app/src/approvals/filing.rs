@@ -86,7 +86,7 @@ impl App {
                 fields.insert(def.key.clone(), FieldValue::Assets(vec![e.asset_id]));
             }
         }
-        let me = org::find_person(tx.conn(), person)
+        let me = org::find_person(tx.conn(), body, person)
             .await?
             .ok_or_else(|| AppError::NotFound("申請者".to_owned()))?;
         let units = self.unit_names(tx.conn(), body).await?;

@@ -38,7 +38,7 @@ impl App {
                 Some(FieldValue::People(ids)) => {
                     let mut names = Vec::new();
                     for id in ids {
-                        if let Some(p) = org::find_person(&mut conn, *id).await? {
+                        if let Some(p) = org::find_person(&mut conn, body.id, *id).await? {
                             names.push(p.name);
                         }
                     }

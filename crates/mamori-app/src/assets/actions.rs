@@ -22,7 +22,7 @@ impl App {
         let mut record = store::get_asset(tx.conn(), body.id, id)
             .await?
             .ok_or_else(|| AppError::NotFound("情報資産".to_owned()))?;
-        self.check_writer_unit(tx.conn(), writer, record.owner_unit)
+        self.check_writer_unit(tx.conn(), body.id, writer, record.owner_unit)
             .await?;
         let rules = AssetRules::of(&*crate::ruling::ruling(tx.conn(), body.id).await?)?;
         let person = input.person.or(writer.person());
@@ -62,7 +62,7 @@ impl App {
         let record = store::get_asset(tx.conn(), body.id, e.asset_id)
             .await?
             .ok_or_else(|| AppError::NotFound("情報資産".to_owned()))?;
-        self.check_writer_unit(tx.conn(), writer, record.owner_unit)
+        self.check_writer_unit(tx.conn(), body.id, writer, record.owner_unit)
             .await?;
         if e.status != EventStatus::AwaitingApproval {
             return Err(AppError::Conflict(

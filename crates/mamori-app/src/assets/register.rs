@@ -97,19 +97,22 @@ impl App {
         user: &CurrentUser,
         writer: &AssetWriter,
     ) -> Result<Option<OrgUnitId>, AppError> {
-        user.body()?;
+        let body = writer.body(user)?.id;
         let mut conn = self.store().conn().await?;
-        self.writer_unit(&mut conn, writer).await
+        self.writer_unit(&mut conn, body, writer).await
     }
 
     /// The unit a writer without `asset.manage` is bounded to.
     pub async fn writer_unit(
         &self,
         conn: &mut AnyConnection,
+        body: BodyId,
         writer: &AssetWriter,
     ) -> Result<Option<OrgUnitId>, AppError> {
         match writer.person() {
-            Some(person) => Ok(org::find_person(conn, person).await?.map(|p| p.unit_id)),
+            Some(person) => Ok(org::find_person(conn, body, person)
+                .await?
+                .map(|p| p.unit_id)),
             None => Ok(None),
         }
     }

@@ -50,7 +50,7 @@ impl App {
             .await?
             .ok_or_else(|| AppError::NotFound("情報資産".to_owned()))?;
         let rules = AssetRules::of(&*crate::ruling::ruling(tx.conn(), body.id).await?)?;
-        self.check_writer_unit(tx.conn(), writer, before.owner_unit)
+        self.check_writer_unit(tx.conn(), body.id, writer, before.owner_unit)
             .await?;
         let record = self
             .checked_record(
@@ -113,13 +113,14 @@ impl App {
     pub(super) async fn check_writer_unit(
         &self,
         conn: &mut AnyConnection,
+        body: BodyId,
         writer: &AssetWriter,
         unit: Option<OrgUnitId>,
     ) -> Result<(), AppError> {
         if writer.all_units() {
             return Ok(());
         }
-        let own = self.writer_unit(conn, writer).await?;
+        let own = self.writer_unit(conn, body, writer).await?;
         if own.is_some() && own == unit {
             Ok(())
         } else {
@@ -194,7 +195,7 @@ impl App {
             }
         }
         if !writer.all_units() {
-            let own = self.writer_unit(tx.conn(), writer).await?;
+            let own = self.writer_unit(tx.conn(), body, writer).await?;
             if input.owner_unit.is_none() || input.owner_unit != own {
                 errors.push(DomainError::new(
                     "所管課",

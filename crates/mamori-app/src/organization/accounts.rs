@@ -28,9 +28,8 @@ impl App {
         let now = self.now();
         let hash = crate::auth::hash_password(password.expose().to_owned()).await?;
         let mut tx = self.store().begin_write().await?;
-        let p = org::find_person(tx.conn(), person)
+        let p = org::find_person(tx.conn(), body.id, person)
             .await?
-            .filter(|p| p.body_id == body.id)
             .ok_or_else(|| AppError::NotFound("職員".to_owned()))?;
         if p.status == PersonStatus::Retired {
             return Err(invalid(

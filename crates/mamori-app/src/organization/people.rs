@@ -81,9 +81,8 @@ impl App {
         let body = user.body()?;
         let today = self.today();
         let mut conn = self.store().conn().await?;
-        let person = org::find_person(&mut conn, id)
+        let person = org::find_person(&mut conn, body.id, id)
             .await?
-            .filter(|p| p.body_id == body.id)
             .ok_or_else(|| AppError::NotFound("職員".to_owned()))?;
         let (ruling, snapshot) = crate::ruling::ruling_and_org(&mut conn, body.id, today).await?;
         let names: HashMap<OrgUnitId, String> = org::all_units(&mut conn, body.id)

@@ -90,9 +90,8 @@ impl App {
             .iter()
             .find(|d| d.key == input.role)
             .ok_or_else(|| invalid(field::ROLE, "団体の役割から選んでください"))?;
-        let person = org::find_person(tx.conn(), input.person)
+        let person = org::find_person(tx.conn(), body.id, input.person)
             .await?
-            .filter(|p| p.body_id == body.id)
             .ok_or_else(|| invalid(field::PERSON, "職員を選んでください"))?;
         // Authority is never self-granted: another editor (or the setup of the body) names
         // the editor to a role.
@@ -224,9 +223,8 @@ impl App {
         let body = may.body(user)?;
         let now = self.now();
         let mut tx = self.store().begin_write().await?;
-        let before = org::find_assignment(tx.conn(), id)
+        let before = org::find_assignment(tx.conn(), body.id, id)
             .await?
-            .filter(|a| a.body_id == body.id)
             .ok_or_else(|| AppError::NotFound("役割の任命".to_owned()))?;
         if last_day < before.valid_from {
             return Err(invalid(

@@ -84,9 +84,8 @@ impl App {
     ) -> Result<(OrgUnit, Vec<(NaiveDate, String, Option<String>, String)>), AppError> {
         let body = user.body()?;
         let mut conn = self.store().conn().await?;
-        let unit = org::find_unit(&mut conn, id)
+        let unit = org::find_unit(&mut conn, body.id, id)
             .await?
-            .filter(|u| u.body_id == body.id)
             .ok_or_else(|| AppError::NotFound("組織".to_owned()))?;
         let names: HashMap<OrgUnitId, String> = org::all_units(&mut conn, body.id)
             .await?
@@ -152,9 +151,8 @@ impl App {
         let body = may.body(user)?;
         let now = self.now();
         let mut tx = self.store().begin_write().await?;
-        let before = org::find_unit(tx.conn(), id)
+        let before = org::find_unit(tx.conn(), body.id, id)
             .await?
-            .filter(|u| u.body_id == body.id)
             .ok_or_else(|| AppError::NotFound("組織".to_owned()))?;
         if input.effective < before.valid_from {
             return Err(invalid(
@@ -213,9 +211,9 @@ impl App {
         let body = may.body(user)?;
         let now = self.now();
         let mut tx = self.store().begin_write().await?;
-        let unit = org::find_unit(tx.conn(), id)
+        let unit = org::find_unit(tx.conn(), body.id, id)
             .await?
-            .filter(|u| u.body_id == body.id && u.exists_on(effective))
+            .filter(|u| u.exists_on(effective))
             .ok_or_else(|| invalid(field::EFFECTIVE, "適用日に存在する組織ではありません"))?;
         if effective <= unit.valid_from {
             return Err(invalid(
