@@ -13,7 +13,7 @@ use chrono::{DateTime, Duration, Utc};
 use mamori_domain::account::{Account, Login};
 use mamori_domain::audit::{Actor, AuditEntry};
 use mamori_store::accounts::{self, Throttle};
-use mamori_store::{audit, notifications, org, sessions};
+use mamori_store::{audit, notifications, sessions};
 use rand::RngCore;
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -368,22 +368,14 @@ impl App {
         method: AuthMethod,
         csrf_token: Option<String>,
     ) -> Result<CurrentUser, AppError> {
-        let body = match account.body_id {
-            Some(id) => Some(org::get_body(conn, id).await?),
-            None => None,
-        };
-        let (person, roles) = match account.person_id {
-            Some(person_id) => {
-                let summary = org::person_summary(conn, person_id)
-                    .await?
-                    .map(|(name, unit, title)| PersonSummary { name, unit, title });
-                (
-                    summary,
-                    org::roles_held(conn, person_id, self.today()).await?,
-                )
-            }
-            None => (None, Vec::new()),
-        };
+        let standing =
+            crate::ruling::standing(conn, account.body_id, account.person_id, self.today()).await?;
+        let body = standing.body.clone();
+        let person = standing
+            .person
+            .clone()
+            .map(|(name, unit, title)| PersonSummary { name, unit, title });
+        let roles = standing.roles.clone();
         let permissions: BTreeSet<String> = roles
             .iter()
             .flat_map(|r| r.grants.iter().cloned())

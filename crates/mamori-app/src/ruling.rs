@@ -23,7 +23,7 @@ use mamori_domain::authority::{
 };
 use mamori_domain::classification::ClassificationScheme;
 use mamori_domain::ids::{BodyId, OrgUnitId, PersonId};
-use mamori_domain::org::{OrgUnit, PersonStatus, RoleDefinition};
+use mamori_domain::org::{Body, HeldRole, OrgUnit, PersonStatus, RoleDefinition};
 use mamori_domain::policy::Profile;
 use mamori_store::{AnyConnection, org, policy};
 
@@ -203,6 +203,64 @@ async fn load_org(
         },
         people,
     })
+}
+
+/// Who an account is in its body on a date, as sign-in needs it for every request: the body, the
+/// person's name, unit and title, and the roles they hold. All of it is read from stamped
+/// tables, so it is kept per rule stamp like the ruling.
+#[derive(Debug)]
+pub(crate) struct Standing {
+    pub body: Option<Body>,
+    /// Name, unit name, title.
+    pub person: Option<(String, String, String)>,
+    pub roles: Vec<HeldRole>,
+}
+
+type StandingKey = (Option<BodyId>, Option<PersonId>, NaiveDate);
+type Standings = HashMap<StandingKey, (String, Arc<Standing>)>;
+
+static STANDINGS: LazyLock<Mutex<Standings>> = LazyLock::new(Default::default);
+
+/// At most this many accounts' standings are kept; past it, the cache starts again empty.
+const CACHED_STANDINGS: usize = 4096;
+
+/// The standing of an account with `body` and `person` on `on`, read again only when the rule
+/// stamp changed.
+pub(crate) async fn standing(
+    conn: &mut AnyConnection,
+    body: Option<BodyId>,
+    person: Option<PersonId>,
+    on: NaiveDate,
+) -> Result<Arc<Standing>, AppError> {
+    let stamp = policy::rule_stamp(conn).await?;
+    let key = (body, person, on);
+    if let Some((kept, standing)) = lock(&STANDINGS).get(&key)
+        && *kept == stamp
+    {
+        return Ok(standing.clone());
+    }
+    let body = match body {
+        Some(id) => Some(org::get_body(conn, id).await?),
+        None => None,
+    };
+    let (person, roles) = match person {
+        Some(p) => (
+            org::person_summary(conn, p).await?,
+            org::roles_held(conn, p, on).await?,
+        ),
+        None => (None, Vec::new()),
+    };
+    let standing = Arc::new(Standing {
+        body,
+        person,
+        roles,
+    });
+    let mut cache = lock(&STANDINGS);
+    if cache.len() >= CACHED_STANDINGS {
+        cache.clear();
+    }
+    cache.insert(key, (stamp, standing.clone()));
+    Ok(standing)
 }
 
 /// The guideline's 権限・責任等一覧表 with the profile's overrides, built once per set of
