@@ -45,7 +45,7 @@ pub(crate) struct Ruling {
     /// The 申請の種類, or why they do not read.
     kinds: Result<Vec<ApplicationKind>, AppError>,
     /// The organization of the dates asked for so far.
-    org: Mutex<HashMap<NaiveDate, Arc<OrgView>>>,
+    org: Kept<NaiveDate, Arc<OrgView>>,
 }
 
 /// The organization on one date: the resolver's snapshot and who is in it.
@@ -82,7 +82,7 @@ impl Ruling {
             roles,
             matrix,
             kinds,
-            org: Mutex::new(HashMap::new()),
+            org: Kept::new(CACHED_DATES),
         })
     }
 
@@ -108,11 +108,55 @@ impl Ruling {
 const CACHED: usize = 256;
 const CACHED_DATES: usize = 8;
 
-type Entry = (String, Arc<Ruling>);
+/// Derived values kept by key, with the rule stamp they were derived under where they depend on
+/// the database. Past `most` entries the map starts again empty: everything in it can be derived
+/// again.
+#[derive(Debug)]
+struct Kept<K, V> {
+    map: Mutex<HashMap<K, V>>,
+    most: usize,
+}
 
-static RULINGS: LazyLock<Mutex<HashMap<BodyId, Entry>>> = LazyLock::new(Default::default);
-static MATRICES: LazyLock<Mutex<HashMap<String, Arc<AuthorityMatrix>>>> =
-    LazyLock::new(Default::default);
+impl<K: std::hash::Hash + Eq, V: Clone> Kept<K, V> {
+    fn new(most: usize) -> Self {
+        Self {
+            map: Mutex::new(HashMap::new()),
+            most,
+        }
+    }
+
+    fn get(&self, key: &K) -> Option<V> {
+        self.lock().get(key).cloned()
+    }
+
+    fn put(&self, key: K, value: V) {
+        let mut map = self.lock();
+        if map.len() >= self.most {
+            map.clear();
+        }
+        map.insert(key, value);
+    }
+
+    /// A poisoned lock only means another request panicked while holding it; the map is still
+    /// whole (every insert is one call), so it is used as it is.
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<K, V>> {
+        self.map
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+impl<K: std::hash::Hash + Eq, T> Kept<K, (String, Arc<T>)> {
+    /// The value kept for `key` if it was derived under `stamp`.
+    fn at(&self, key: &K, stamp: &str) -> Option<Arc<T>> {
+        self.get(key)
+            .filter(|(kept, _)| kept == stamp)
+            .map(|(_, v)| v)
+    }
+}
+
+static RULINGS: LazyLock<Kept<BodyId, (String, Arc<Ruling>)>> = LazyLock::new(|| Kept::new(CACHED));
+static MATRICES: LazyLock<Kept<String, Arc<AuthorityMatrix>>> = LazyLock::new(|| Kept::new(CACHED));
 
 /// The body's ruling, derived again only when the rule stamp changed.
 pub(crate) async fn ruling(
@@ -128,17 +172,11 @@ async fn ruling_at(
     body: BodyId,
     stamp: String,
 ) -> Result<Arc<Ruling>, AppError> {
-    if let Some((kept, ruling)) = lock(&RULINGS).get(&body)
-        && *kept == stamp
-    {
-        return Ok(ruling.clone());
+    if let Some(ruling) = RULINGS.at(&body, &stamp) {
+        return Ok(ruling);
     }
     let ruling = Arc::new(Ruling::derive(conn, body).await?);
-    let mut cache = lock(&RULINGS);
-    if cache.len() >= CACHED {
-        cache.clear();
-    }
-    cache.insert(body, (stamp, ruling.clone()));
+    RULINGS.put(body, (stamp, ruling.clone()));
     Ok(ruling)
 }
 
@@ -150,17 +188,11 @@ pub(crate) async fn ruling_and_org(
 ) -> Result<(Arc<Ruling>, Arc<OrgView>), AppError> {
     let stamp = policy::rule_stamp(conn).await?;
     let ruling = ruling_at(conn, body, stamp).await?;
-    if let Some(view) = lock(&ruling.org).get(&on) {
-        return Ok((ruling.clone(), view.clone()));
+    if let Some(view) = ruling.org.get(&on) {
+        return Ok((ruling, view));
     }
     let view = Arc::new(load_org(conn, body, on, ruling.roles.clone()).await?);
-    {
-        let mut dates = lock(&ruling.org);
-        if dates.len() >= CACHED_DATES {
-            dates.clear();
-        }
-        dates.insert(on, view.clone());
-    }
+    ruling.org.put(on, view.clone());
     Ok((ruling, view))
 }
 
@@ -217,9 +249,9 @@ pub(crate) struct Standing {
 }
 
 type StandingKey = (Option<BodyId>, Option<PersonId>, NaiveDate);
-type Standings = HashMap<StandingKey, (String, Arc<Standing>)>;
 
-static STANDINGS: LazyLock<Mutex<Standings>> = LazyLock::new(Default::default);
+static STANDINGS: LazyLock<Kept<StandingKey, (String, Arc<Standing>)>> =
+    LazyLock::new(|| Kept::new(CACHED_STANDINGS));
 
 /// At most this many accounts' standings are kept; past it, the cache starts again empty.
 const CACHED_STANDINGS: usize = 4096;
@@ -234,10 +266,8 @@ pub(crate) async fn standing(
 ) -> Result<Arc<Standing>, AppError> {
     let stamp = policy::rule_stamp(conn).await?;
     let key = (body, person, on);
-    if let Some((kept, standing)) = lock(&STANDINGS).get(&key)
-        && *kept == stamp
-    {
-        return Ok(standing.clone());
+    if let Some(standing) = STANDINGS.at(&key, &stamp) {
+        return Ok(standing);
     }
     let body = match body {
         Some(id) => Some(org::get_body(conn, id).await?),
@@ -255,11 +285,7 @@ pub(crate) async fn standing(
         person,
         roles,
     });
-    let mut cache = lock(&STANDINGS);
-    if cache.len() >= CACHED_STANDINGS {
-        cache.clear();
-    }
-    cache.insert(key, (stamp, standing.clone()));
+    STANDINGS.put(key, (stamp, standing.clone()));
     Ok(standing)
 }
 
@@ -271,15 +297,11 @@ pub(crate) fn matrix(profile: Option<&Profile>) -> Result<Arc<AuthorityMatrix>, 
             .map_err(|e| AppError::Internal(format!("authority overrides: {e}")))?,
         None => String::new(),
     };
-    if let Some(m) = lock(&MATRICES).get(&key) {
-        return Ok(m.clone());
+    if let Some(m) = MATRICES.get(&key) {
+        return Ok(m);
     }
     let built = Arc::new(build_matrix(profile)?);
-    let mut cache = lock(&MATRICES);
-    if cache.len() >= CACHED {
-        cache.clear();
-    }
-    cache.insert(key, built.clone());
+    MATRICES.put(key, built.clone());
     Ok(built)
 }
 
@@ -423,10 +445,4 @@ pub(crate) fn kinds_of(
         }
     }
     Ok(kinds)
-}
-
-/// A poisoned lock only means another request panicked while holding it; the map is still
-/// whole (every insert is one call), so it is used as it is.
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }

@@ -57,7 +57,7 @@ impl App {
             (by.body, by.person, by.actor.clone(), by.meta, by.now);
         let id = ApplicationId::new();
         let today = self.today();
-        let (ruling, org) = crate::ruling::ruling_and_org(tx.conn(), body, self.today()).await?;
+        let (ruling, org) = crate::ruling::ruling_and_org(tx.conn(), body, today).await?;
         let kinds = ruling.kinds()?;
         let kind = kind_of(kinds, kind_key)?;
         let (raw, staged) =
@@ -89,7 +89,6 @@ impl App {
         let me = org::find_person(tx.conn(), body, person)
             .await?
             .ok_or_else(|| AppError::NotFound("申請者".to_owned()))?;
-        let units = self.unit_names(tx.conn(), body).await?;
         let year = mamori_domain::fiscal_year::FiscalYear::of(today).year();
         let number = store::next_application_number(tx.conn(), body, year).await?;
         let new = NewApplication {
@@ -98,7 +97,12 @@ impl App {
             applicant: person,
             applicant_name: me.name.clone(),
             unit: Some(me.unit_id),
-            unit_name: units.get(&me.unit_id).cloned().unwrap_or_default(),
+            // Today's units, as the organization read with the ruling has them.
+            unit_name: org
+                .units
+                .get(&me.unit_id)
+                .map(|u| u.name.clone())
+                .unwrap_or_default(),
             subjects: Vec::new(),
             fields,
         };
