@@ -59,14 +59,8 @@ impl Request {
 
 /// Runs the bench: `assets` in the register, `clients` at once, `seconds` per request.
 pub async fn run(assets: u64, clients: usize, seconds: u64) -> anyhow::Result<Vec<Figure>> {
-    let scratch = std::env::temp_dir().join(format!("mamori-http-bench-{}.db", std::process::id()));
-    let result = run_on(&scratch, assets, clients, seconds).await;
-    for suffix in ["", "-wal", "-shm"] {
-        let mut path = scratch.clone().into_os_string();
-        path.push(suffix);
-        let _ = std::fs::remove_file(path);
-    }
-    result
+    let scratch = crate::scratch::ScratchSqlite::new("mamori-http-bench");
+    run_on(scratch.path(), assets, clients, seconds).await
 }
 
 async fn run_on(

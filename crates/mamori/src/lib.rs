@@ -4,6 +4,7 @@
 pub mod asset_bench;
 pub mod bench;
 pub mod http_bench;
+pub mod scratch;
 pub mod settings;
 pub mod startup;
 

@@ -658,10 +658,12 @@ async fn healthcheck(url: &str) -> anyhow::Result<ExitCode> {
 }
 
 async fn bench(records: u64, into: Option<String>) -> anyhow::Result<ExitCode> {
-    let scratch = std::env::temp_dir().join(format!("mamori-bench-{}.db", std::process::id()));
+    // Without a database to write into, a scratch file, removed when the bench ends (with one,
+    // the scratch path is never created and there is nothing to remove).
+    let scratch = mamori::scratch::ScratchSqlite::new("mamori-bench");
     let url = match &into {
         Some(url) => mamori_store::DatabaseUrl::parse(url)?,
-        None => mamori_store::DatabaseUrl::Sqlite(scratch.clone()),
+        None => mamori_store::DatabaseUrl::Sqlite(scratch.path().to_path_buf()),
     };
     eprintln!("ベンチマーク: {url} に {records} 件を書き込みます");
     let result = mamori::bench::run(&url, records, |n| {
@@ -670,13 +672,7 @@ async fn bench(records: u64, into: Option<String>) -> anyhow::Result<ExitCode> {
         }
     })
     .await;
-    if into.is_none() {
-        for suffix in ["", "-wal", "-shm"] {
-            let mut path = scratch.clone().into_os_string();
-            path.push(suffix);
-            let _ = std::fs::remove_file(path);
-        }
-    }
+    drop(scratch);
     let figures = result?;
     println!("{:<48} {:>12} {:>8}", "measurement", "time", "rows");
     for f in figures {
