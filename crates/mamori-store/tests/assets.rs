@@ -98,6 +98,29 @@ async fn an_asset_and_its_links_come_back_as_written() {
         ),
     ];
     assert_eq!(deps, want, "by 管理番号");
+    let records = assets::dependent_records(&mut conn, f.body, s1.id)
+        .await
+        .unwrap();
+    let no_links = |r: &AssetRecord| AssetRecord {
+        derived_from: Vec::new(),
+        holds: Vec::new(),
+        ..r.clone()
+    };
+    assert_eq!(
+        records,
+        vec![
+            ("holds".to_owned(), no_links(&b)),
+            ("derived_from".to_owned(), no_links(&a)),
+        ],
+        "the whole records of the dependents, by 管理番号"
+    );
+    assert!(
+        assets::dependent_records(&mut conn, f.other, s1.id)
+            .await
+            .unwrap()
+            .is_empty(),
+        "another body's view finds none"
+    );
     let numbers = ["A-1".to_owned(), "Z-9".to_owned()];
     let by_no = assets::ids_by_number(&mut conn, f.body, &numbers)
         .await

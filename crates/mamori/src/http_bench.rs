@@ -28,8 +28,9 @@ pub struct Figure {
     pub p99: Duration,
 }
 
-#[derive(Clone, Copy, Debug)]
-enum Request {
+/// One request the bench measures; `--only` picks one of them (for a profile of that one).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Request {
     Health,
     Me,
     AssetPage,
@@ -57,10 +58,16 @@ impl Request {
     }
 }
 
-/// Runs the bench: `assets` in the register, `clients` at once, `seconds` per request.
-pub async fn run(assets: u64, clients: usize, seconds: u64) -> anyhow::Result<Vec<Figure>> {
+/// Runs the bench: `assets` in the register, `clients` at once, `seconds` per request; every
+/// request, or only `only`.
+pub async fn run(
+    assets: u64,
+    clients: usize,
+    seconds: u64,
+    only: Option<Request>,
+) -> anyhow::Result<Vec<Figure>> {
     let scratch = crate::scratch::ScratchSqlite::new("mamori-http-bench");
-    run_on(scratch.path(), assets, clients, seconds).await
+    run_on(scratch.path(), assets, clients, seconds, only).await
 }
 
 async fn run_on(
@@ -68,6 +75,7 @@ async fn run_on(
     assets: u64,
     clients: usize,
     seconds: u64,
+    only: Option<Request>,
 ) -> anyhow::Result<Vec<Figure>> {
     let settings = Settings {
         bind: "127.0.0.1:0".into(),
@@ -117,7 +125,10 @@ async fn run_on(
         client,
     });
     let mut figures = Vec::new();
-    for request in Request::ALL {
+    for request in Request::ALL
+        .into_iter()
+        .filter(|r| only.is_none_or(|o| o == *r))
+    {
         eprintln!("  {} …", request.label());
         figures.push(measure(&shared, request, clients, Duration::from_secs(seconds)).await?);
     }

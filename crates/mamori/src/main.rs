@@ -118,6 +118,9 @@ enum BenchCommand {
         clients: usize,
         #[arg(long, default_value_t = 5)]
         seconds: u64,
+        /// Only this request (to profile it alone)
+        #[arg(long, value_enum)]
+        only: Option<mamori::http_bench::Request>,
     },
 }
 
@@ -381,8 +384,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                         assets,
                         clients,
                         seconds,
+                        only,
                     },
-            } => http_bench(assets, clients, seconds).await,
+            } => http_bench(assets, clients, seconds, only).await,
             Command::Catalog { .. } | Command::Gap { .. } => Ok(ExitCode::SUCCESS),
         }
     })
@@ -686,8 +690,13 @@ async fn bench(records: u64, into: Option<String>) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-async fn http_bench(assets: u64, clients: usize, seconds: u64) -> anyhow::Result<ExitCode> {
-    let figures = mamori::http_bench::run(assets, clients.max(1), seconds.max(1)).await?;
+async fn http_bench(
+    assets: u64,
+    clients: usize,
+    seconds: u64,
+    only: Option<mamori::http_bench::Request>,
+) -> anyhow::Result<ExitCode> {
+    let figures = mamori::http_bench::run(assets, clients.max(1), seconds.max(1), only).await?;
     println!(
         "{:<32} {:>10} {:>9} {:>9} {:>8} {:>7}",
         "request", "req/s", "p50 ms", "p99 ms", "n", "errors"

@@ -76,24 +76,30 @@ impl App {
             })
             .collect();
         let gates = gates_of(&rules, &asset, &snapshot, &context)?;
-        let derived_from = linked(
-            &rules,
-            store::get_assets(&mut conn, body.id, &asset.derived_from).await?,
+        // The sources and held media are read once: for the links and for what they make the
+        // asset inherit.
+        let mut linked_ids = asset.derived_from.clone();
+        linked_ids.extend(
+            asset
+                .holds
+                .iter()
+                .filter(|h| !asset.derived_from.contains(h)),
         );
-        let holds = linked(
-            &rules,
-            store::get_assets(&mut conn, body.id, &asset.holds).await?,
-        );
-        let inherited = self
-            .inherited_of(&mut conn, body.id, &rules, &asset)
+        let sources = store::get_assets(&mut conn, body.id, &linked_ids).await?;
+        let linked_of = |ids: &[AssetId]| -> Vec<LinkedAsset> {
+            ids.iter()
+                .filter_map(|id| sources.iter().find(|r| r.id == *id))
+                .map(|r| linked_one(&rules, r))
+                .collect()
+        };
+        let derived_from = linked_of(&asset.derived_from);
+        let holds = linked_of(&asset.holds);
+        let inherited = inherited_from(&rules, &sources)?.map(|c| c.to_string());
+        let dependents = store::dependent_records(&mut conn, body.id, id)
             .await?
-            .map(|c| c.to_string());
-        let mut dependents = Vec::new();
-        for (relation, dep_id, ..) in store::dependents(&mut conn, id).await? {
-            if let Some(r) = store::get_asset(&mut conn, body.id, dep_id).await? {
-                dependents.push((relation_label(&relation).to_owned(), linked_one(&rules, &r)));
-            }
-        }
+            .into_iter()
+            .map(|(relation, r)| (relation_label(&relation).to_owned(), linked_one(&rules, &r)))
+            .collect();
         let people = &snapshot.people;
         let mut events = Vec::new();
         for e in store::events_of(&mut conn, id).await? {
@@ -146,29 +152,23 @@ impl App {
             asset,
         })
     }
+}
 
-    /// The classification the asset's 複製元 and held assets make it inherit (the highest per
-    /// axis), or `None` without links.
-    pub(super) async fn inherited_of(
-        &self,
-        conn: &mut AnyConnection,
-        body: BodyId,
-        rules: &AssetRules,
-        asset: &Asset,
-    ) -> Result<Option<Classification>, AppError> {
-        let mut ids = asset.derived_from.clone();
-        ids.extend(asset.holds.iter().copied());
-        if ids.is_empty() {
-            return Ok(None);
-        }
-        let sources = store::get_assets(conn, body, &ids).await?;
-        let classes: Vec<Classification> = sources
-            .iter()
-            .map(|r| rules.classification(r))
-            .collect::<Result<_, _>>()?;
-        let refs: Vec<&Classification> = classes.iter().collect();
-        Ok(Some(asset::inherited_classification(&rules.scheme, &refs)?))
+/// The classification the given 複製元 and held assets make an asset inherit (the highest per
+/// axis), or `None` without any.
+fn inherited_from(
+    rules: &AssetRules,
+    sources: &[AssetRecord],
+) -> Result<Option<Classification>, AppError> {
+    if sources.is_empty() {
+        return Ok(None);
     }
+    let classes: Vec<Classification> = sources
+        .iter()
+        .map(|r| rules.classification(r))
+        .collect::<Result<_, _>>()?;
+    let refs: Vec<&Classification> = classes.iter().collect();
+    Ok(Some(asset::inherited_classification(&rules.scheme, &refs)?))
 }
 
 /// The clause that grounds the permission an action on the asset needs (the kind of
@@ -210,10 +210,6 @@ pub fn permitter_text(a: &Authority) -> String {
                 .join("、")
         ),
     }
-}
-
-fn linked(rules: &AssetRules, records: Vec<AssetRecord>) -> Vec<LinkedAsset> {
-    records.iter().map(|r| linked_one(rules, r)).collect()
 }
 
 pub(super) fn linked_one(rules: &AssetRules, r: &AssetRecord) -> LinkedAsset {

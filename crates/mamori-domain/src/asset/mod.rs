@@ -35,7 +35,14 @@ pub const DETAILS_MAX_CHARS: usize = 1000;
 
 /// Trims and folds full-width letters and digits (ＬＧＷＡＮ → LGWAN) for matching.
 fn normalize(input: &str) -> String {
-    input.trim().nfkc().collect()
+    let text = input.trim();
+    // Text already in NFKC (every stored key, most labels) is returned as it is.
+    if unicode_normalization::is_nfkc_quick(text.chars())
+        == unicode_normalization::IsNormalized::Yes
+    {
+        return text.to_owned();
+    }
+    text.nfkc().collect()
 }
 
 /// An enum with a stable key, a Japanese label and other accepted spellings.
@@ -72,6 +79,10 @@ macro_rules! labelled_enum {
 
             /// Reads the key or the Japanese label (full-width letters accepted).
             pub fn parse(input: &str) -> Result<Self, DomainError> {
+                // A stored key is matched as it is, without folding.
+                if let Some(v) = Self::ALL.iter().copied().find(|v| v.key() == input) {
+                    return Ok(v);
+                }
                 let text = normalize(input);
                 Self::ALL
                     .iter()

@@ -5,15 +5,24 @@
 //! filter walks `asset_levels`, whose rows the caller derives from the scheme. Nothing here knows
 //! the scheme: a classification is stored as its `(axis, level)` keys.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use mamori_domain::asset::{AssetKind, AssetStatus, DocumentType, NetworkSegment, Safeguards};
-use mamori_domain::classification::Action;
-use mamori_domain::ids::{AssetEventId, AssetId, BodyId, OrgUnitId, PersonId, RiskId};
-use mamori_domain::risk::{RiskInput, Treatment};
+use mamori_domain::ids::{AssetId, BodyId, OrgUnitId};
 use sqlx::{AnyConnection, Row};
 
-use crate::org::{id, opt_id};
+use crate::org::id;
 use crate::{StoreError, time};
+
+mod events;
+mod risks;
+
+pub use events::{
+    AssetEvent, EventStatus, awaiting_events, events_of, get_event, insert_event, update_event,
+};
+pub use risks::{
+    RiskRecord, delete_risk, get_risk, list_risks, put_risk, put_risk_settings, risk_settings,
+    risks_of_asset,
+};
 
 /// An asset as stored: the domain's fields, the 管理番号, and the classification as keys.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -228,47 +237,112 @@ fn corrupt(column: &str, value: &str) -> StoreError {
     StoreError::Corrupt(format!("assets.{column}: {value}"))
 }
 
-fn from_row(r: &sqlx::any::AnyRow) -> Result<AssetRecord, StoreError> {
-    let kind: String = r.try_get("kind")?;
-    let segment: String = r.try_get("segment")?;
-    let status: String = r.try_get("status")?;
-    let document_type: Option<String> = r.try_get("document_type")?;
-    let classification: String = r.try_get("classification")?;
-    let created: String = r.try_get("created_at")?;
-    let updated: String = r.try_get("updated_at")?;
-    let hours: Option<i64> = r.try_get("recovery_target_hours")?;
-    let encrypted: i64 = r.try_get("encrypted")?;
-    let locked: i64 = r.try_get("locked_storage")?;
-    let backup: i64 = r.try_get("backup")?;
-    Ok(AssetRecord {
-        id: id(r, "id")?,
-        body_id: id(r, "body_id")?,
-        asset_no: r.try_get("asset_no")?,
-        kind: AssetKind::parse(&kind).map_err(|_| corrupt("kind", &kind))?,
-        name: r.try_get("name")?,
-        description: r.try_get("description")?,
-        owner_unit: opt_id(r, "owner_unit_id")?,
-        location: r.try_get("location")?,
-        segment: NetworkSegment::parse(&segment).map_err(|_| corrupt("segment", &segment))?,
-        classification: classification_pairs(&classification)?,
-        retention: r.try_get("retention")?,
-        status: AssetStatus::parse(&status).map_err(|_| corrupt("status", &status))?,
-        document_type: document_type
-            .map(|d| DocumentType::parse(&d).map_err(|_| corrupt("document_type", &d)))
-            .transpose()?,
-        safeguards: Safeguards {
-            encrypted: encrypted != 0,
-            locked_storage: locked != 0,
-            backup: backup != 0,
-            recovery_target_hours: hours
-                .map(|h| u32::try_from(h).map_err(|_| corrupt("recovery_target_hours", "")))
+/// An asset row as stored, before its keys are read: from a database row or from one element of
+/// the JSON array a list read returns (the columns in [`COLUMNS`] order).
+#[derive(serde::Deserialize)]
+struct RawAsset {
+    id: String,
+    body_id: String,
+    asset_no: String,
+    kind: String,
+    name: String,
+    description: String,
+    owner_unit_id: Option<String>,
+    location: String,
+    segment: String,
+    classification: String,
+    retention: String,
+    status: String,
+    document_type: Option<String>,
+    encrypted: i64,
+    locked_storage: i64,
+    backup: i64,
+    recovery_target_hours: Option<i64>,
+    created_at: String,
+    updated_at: String,
+}
+
+/// The columns of [`COLUMNS`] as the elements of a JSON array per row (`json_array` on SQLite,
+/// `json_build_array` on PostgreSQL take the same list).
+const ARRAY_OF_COLUMNS: &str = "a.id, a.body_id, a.asset_no, a.kind, a.name, a.description, \
+     a.owner_unit_id, a.location, a.segment, a.classification, a.retention, a.status, \
+     a.document_type, a.encrypted, a.locked_storage, a.backup, a.recovery_target_hours, \
+     a.created_at, a.updated_at";
+
+fn parsed<T: std::str::FromStr>(column: &str, raw: &str) -> Result<T, StoreError> {
+    raw.parse().map_err(|_| corrupt(column, raw))
+}
+
+impl RawAsset {
+    fn of_row(r: &sqlx::any::AnyRow) -> Result<Self, StoreError> {
+        Ok(Self {
+            id: r.try_get("id")?,
+            body_id: r.try_get("body_id")?,
+            asset_no: r.try_get("asset_no")?,
+            kind: r.try_get("kind")?,
+            name: r.try_get("name")?,
+            description: r.try_get("description")?,
+            owner_unit_id: r.try_get("owner_unit_id")?,
+            location: r.try_get("location")?,
+            segment: r.try_get("segment")?,
+            classification: r.try_get("classification")?,
+            retention: r.try_get("retention")?,
+            status: r.try_get("status")?,
+            document_type: r.try_get("document_type")?,
+            encrypted: r.try_get("encrypted")?,
+            locked_storage: r.try_get("locked_storage")?,
+            backup: r.try_get("backup")?,
+            recovery_target_hours: r.try_get("recovery_target_hours")?,
+            created_at: r.try_get("created_at")?,
+            updated_at: r.try_get("updated_at")?,
+        })
+    }
+
+    fn record(self) -> Result<AssetRecord, StoreError> {
+        let kind = &self.kind;
+        let segment = &self.segment;
+        let status = &self.status;
+        Ok(AssetRecord {
+            id: parsed("id", &self.id)?,
+            body_id: parsed("body_id", &self.body_id)?,
+            kind: AssetKind::parse(kind).map_err(|_| corrupt("kind", kind))?,
+            owner_unit: self
+                .owner_unit_id
+                .as_deref()
+                .map(|u| parsed("owner_unit_id", u))
                 .transpose()?,
-        },
-        derived_from: Vec::new(),
-        holds: Vec::new(),
-        created_at: time::parse("assets.created_at", &created)?,
-        updated_at: time::parse("assets.updated_at", &updated)?,
-    })
+            segment: NetworkSegment::parse(segment).map_err(|_| corrupt("segment", segment))?,
+            classification: classification_pairs(&self.classification)?,
+            status: AssetStatus::parse(status).map_err(|_| corrupt("status", status))?,
+            document_type: self
+                .document_type
+                .as_deref()
+                .map(|d| DocumentType::parse(d).map_err(|_| corrupt("document_type", d)))
+                .transpose()?,
+            safeguards: Safeguards {
+                encrypted: self.encrypted != 0,
+                locked_storage: self.locked_storage != 0,
+                backup: self.backup != 0,
+                recovery_target_hours: self
+                    .recovery_target_hours
+                    .map(|h| u32::try_from(h).map_err(|_| corrupt("recovery_target_hours", "")))
+                    .transpose()?,
+            },
+            derived_from: Vec::new(),
+            holds: Vec::new(),
+            created_at: time::parse("assets.created_at", &self.created_at)?,
+            updated_at: time::parse("assets.updated_at", &self.updated_at)?,
+            asset_no: self.asset_no,
+            name: self.name,
+            description: self.description,
+            location: self.location,
+            retention: self.retention,
+        })
+    }
+}
+
+fn from_row(r: &sqlx::any::AnyRow) -> Result<AssetRecord, StoreError> {
+    RawAsset::of_row(r)?.record()
 }
 
 /// One asset of the body, with its links.
@@ -314,6 +388,33 @@ pub async fn get_assets(
     for asset in ids {
         if let Some(record) = get_asset(conn, body, *asset).await? {
             out.push(record);
+        }
+    }
+    Ok(out)
+}
+
+/// The assets of the body that link to `asset` (its copies and the media holding it), each with
+/// the relation, in 管理番号 order; the records come without their own links.
+pub async fn dependent_records(
+    conn: &mut AnyConnection,
+    body: BodyId,
+    asset: AssetId,
+) -> Result<Vec<(String, AssetRecord)>, StoreError> {
+    let rows = sqlx::query(&format!(
+        "SELECT l.relation AS relation, {COLUMNS} \
+         FROM asset_links l JOIN assets a ON a.id = l.asset_id \
+         WHERE l.source_id = $1 ORDER BY a.asset_no"
+    ))
+    .bind(asset.to_string())
+    .fetch_all(conn)
+    .await?;
+    // The body is checked on the rows, not in SQL: a filter on the assets' body lets SQLite
+    // scan the body's whole register instead of the link index.
+    let mut out = Vec::with_capacity(rows.len());
+    for r in &rows {
+        let record = from_row(r)?;
+        if record.body_id == body {
+            out.push((r.try_get("relation")?, record));
         }
     }
     Ok(out)
@@ -454,12 +555,31 @@ pub async fn list_assets(
         );
     }
     sql.push_str(&format!(" ORDER BY {key} LIMIT {}", limit.max(1)));
+    // The page comes back as one row holding a JSON array of rows: on SQLite every row of a
+    // result is a hand-off between the connection's thread and the caller, which costs more than
+    // reading the row.
+    let aggregate = match conn.backend_name() {
+        "PostgreSQL" => {
+            "SELECT COALESCE(json_agg(json_build_array({ARRAY_OF_COLUMNS}) ORDER BY {KEY}), '[]')::text"
+        }
+        _ => "SELECT json_group_array(json_array({ARRAY_OF_COLUMNS}) ORDER BY {KEY})",
+    };
+    let key_column = key.replace('.', "_");
+    let sql = format!(
+        "{} AS page FROM ({}) a",
+        aggregate
+            .replace("{ARRAY_OF_COLUMNS}", ARRAY_OF_COLUMNS)
+            .replace("{KEY}", &format!("a.{key_column}")),
+        sql.replacen("SELECT ", &format!("SELECT {key} AS {key_column}, "), 1)
+    );
     let mut query = sqlx::query(&sql);
     for b in binds {
         query = query.bind(b);
     }
-    let rows = query.fetch_all(&mut *conn).await?;
-    rows.iter().map(from_row).collect()
+    let page: String = query.fetch_one(&mut *conn).await?.try_get("page")?;
+    let raws: Vec<RawAsset> = serde_json::from_str(&page)
+        .map_err(|e| StoreError::Corrupt(format!("assets page: {e}")))?;
+    raws.into_iter().map(RawAsset::record).collect()
 }
 
 /// Every asset of the body, a chunk at a time in registration order, with links: for exports
@@ -782,379 +902,4 @@ pub async fn next_asset_number(
             .await?;
     }
     Ok(number)
-}
-
-// ---------------------------------------------------------------------------------------------
-// Lifecycle records
-
-/// Where a lifecycle record stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum EventStatus {
-    /// Done and recorded.
-    Completed,
-    /// The action needs permission and waits for it; it has not happened.
-    AwaitingApproval,
-    /// The request was withdrawn before approval.
-    Withdrawn,
-}
-
-impl EventStatus {
-    pub fn key(self) -> &'static str {
-        match self {
-            Self::Completed => "completed",
-            Self::AwaitingApproval => "awaiting_approval",
-            Self::Withdrawn => "withdrawn",
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::Completed => "記録済",
-            Self::AwaitingApproval => "許可待ち",
-            Self::Withdrawn => "取下げ",
-        }
-    }
-
-    pub fn parse(key: &str) -> Option<Self> {
-        [Self::Completed, Self::AwaitingApproval, Self::Withdrawn]
-            .into_iter()
-            .find(|s| s.key() == key)
-    }
-}
-
-/// A lifecycle record as stored.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AssetEvent {
-    pub id: AssetEventId,
-    pub body_id: BodyId,
-    pub asset_id: AssetId,
-    pub action: Action,
-    pub status: EventStatus,
-    /// 日時 of the act (or of the request, while it waits).
-    pub acted_at: DateTime<Utc>,
-    /// 担当者
-    pub person: Option<PersonId>,
-    /// 処理内容
-    pub details: String,
-    /// The new 保管場所 of a 保管場所の変更.
-    pub new_location: Option<String>,
-    pub approval: Option<String>,
-    /// The role keys whose holders must permit the action (empty when none is needed).
-    pub required_roles: Vec<String>,
-    /// The account that entered the record.
-    pub recorded_by: String,
-    pub created_at: DateTime<Utc>,
-    pub completed_at: Option<DateTime<Utc>>,
-}
-
-pub async fn insert_event(conn: &mut AnyConnection, e: &AssetEvent) -> Result<(), StoreError> {
-    sqlx::query(
-        "INSERT INTO asset_events (id, body_id, asset_id, action, status, acted_at, person_id, \
-         details, new_location, approval, required_roles, recorded_by, created_at, completed_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
-    )
-    .bind(e.id.to_string())
-    .bind(e.body_id.to_string())
-    .bind(e.asset_id.to_string())
-    .bind(e.action.key())
-    .bind(e.status.key())
-    .bind(time::text(e.acted_at))
-    .bind(e.person.map(|p| p.to_string()))
-    .bind(&e.details)
-    .bind(e.new_location.as_deref())
-    .bind(e.approval.as_deref())
-    .bind(e.required_roles.join(" "))
-    .bind(&e.recorded_by)
-    .bind(time::text(e.created_at))
-    .bind(e.completed_at.map(time::text))
-    .execute(conn)
-    .await?;
-    Ok(())
-}
-
-/// Saves what changes when a waiting record is completed: the status, approval, completion and
-/// action times, the person and the details (the location and required roles stay as recorded).
-pub async fn update_event(conn: &mut AnyConnection, e: &AssetEvent) -> Result<(), StoreError> {
-    sqlx::query(
-        "UPDATE asset_events SET status = $2, approval = $3, completed_at = $4, acted_at = $5, \
-         person_id = $6, details = $7 WHERE id = $1",
-    )
-    .bind(e.id.to_string())
-    .bind(e.status.key())
-    .bind(e.approval.as_deref())
-    .bind(e.completed_at.map(time::text))
-    .bind(time::text(e.acted_at))
-    .bind(e.person.map(|p| p.to_string()))
-    .bind(&e.details)
-    .execute(conn)
-    .await?;
-    Ok(())
-}
-
-const EVENT_COLUMNS: &str = "id, body_id, asset_id, action, status, acted_at, person_id, details, \
-     new_location, approval, required_roles, recorded_by, created_at, completed_at";
-
-fn event_from_row(r: &sqlx::any::AnyRow) -> Result<AssetEvent, StoreError> {
-    let action: String = r.try_get("action")?;
-    let status: String = r.try_get("status")?;
-    let acted: String = r.try_get("acted_at")?;
-    let created: String = r.try_get("created_at")?;
-    let completed: Option<String> = r.try_get("completed_at")?;
-    let roles: String = r.try_get("required_roles")?;
-    Ok(AssetEvent {
-        id: id(r, "id")?,
-        body_id: id(r, "body_id")?,
-        asset_id: id(r, "asset_id")?,
-        action: Action::parse(&action)
-            .ok_or_else(|| StoreError::Corrupt(format!("asset_events.action: {action}")))?,
-        status: EventStatus::parse(&status)
-            .ok_or_else(|| StoreError::Corrupt(format!("asset_events.status: {status}")))?,
-        acted_at: time::parse("asset_events.acted_at", &acted)?,
-        person: opt_id(r, "person_id")?,
-        details: r.try_get("details")?,
-        new_location: r.try_get("new_location")?,
-        approval: r.try_get("approval")?,
-        required_roles: roles.split_whitespace().map(str::to_owned).collect(),
-        recorded_by: r.try_get("recorded_by")?,
-        created_at: time::parse("asset_events.created_at", &created)?,
-        completed_at: completed
-            .map(|c| time::parse("asset_events.completed_at", &c))
-            .transpose()?,
-    })
-}
-
-/// The lifecycle records of an asset, oldest first.
-pub async fn events_of(
-    conn: &mut AnyConnection,
-    asset: AssetId,
-) -> Result<Vec<AssetEvent>, StoreError> {
-    let rows = sqlx::query(&format!(
-        "SELECT {EVENT_COLUMNS} FROM asset_events WHERE asset_id = $1 ORDER BY created_at, id"
-    ))
-    .bind(asset.to_string())
-    .fetch_all(conn)
-    .await?;
-    rows.iter().map(event_from_row).collect()
-}
-
-pub async fn get_event(
-    conn: &mut AnyConnection,
-    body: BodyId,
-    event: AssetEventId,
-) -> Result<Option<AssetEvent>, StoreError> {
-    let row = sqlx::query(&format!(
-        "SELECT {EVENT_COLUMNS} FROM asset_events WHERE body_id = $1 AND id = $2"
-    ))
-    .bind(body.to_string())
-    .bind(event.to_string())
-    .fetch_optional(conn)
-    .await?;
-    row.as_ref().map(event_from_row).transpose()
-}
-
-/// The body's records waiting for permission, oldest first.
-pub async fn awaiting_events(
-    conn: &mut AnyConnection,
-    body: BodyId,
-) -> Result<Vec<AssetEvent>, StoreError> {
-    let rows = sqlx::query(&format!(
-        "SELECT {EVENT_COLUMNS} FROM asset_events WHERE body_id = $1 AND status = $2 \
-         ORDER BY created_at, id"
-    ))
-    .bind(body.to_string())
-    .bind(EventStatus::AwaitingApproval.key())
-    .fetch_all(conn)
-    .await?;
-    rows.iter().map(event_from_row).collect()
-}
-
-// ---------------------------------------------------------------------------------------------
-// Risks
-
-/// A risk as stored: the domain's input, its target and times.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RiskRecord {
-    pub id: RiskId,
-    pub body_id: BodyId,
-    /// The asset the risk concerns, or `None` for an asset group named in `group_name`.
-    pub asset_id: Option<AssetId>,
-    pub group_name: String,
-    pub input: RiskInput,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
-
-pub async fn put_risk(conn: &mut AnyConnection, r: &RiskRecord) -> Result<(), StoreError> {
-    let i = &r.input;
-    sqlx::query(
-        "INSERT INTO risks (id, body_id, asset_id, group_name, threat, vulnerability, likelihood, \
-         impact, required_band, treatment, plan, reason, owner_person_id, due_date, \
-         residual_likelihood, residual_impact, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) \
-         ON CONFLICT (id) DO UPDATE SET asset_id = excluded.asset_id, \
-         group_name = excluded.group_name, threat = excluded.threat, \
-         vulnerability = excluded.vulnerability, likelihood = excluded.likelihood, \
-         impact = excluded.impact, required_band = excluded.required_band, \
-         treatment = excluded.treatment, plan = excluded.plan, reason = excluded.reason, \
-         owner_person_id = excluded.owner_person_id, due_date = excluded.due_date, \
-         residual_likelihood = excluded.residual_likelihood, \
-         residual_impact = excluded.residual_impact, updated_at = excluded.updated_at",
-    )
-    .bind(r.id.to_string())
-    .bind(r.body_id.to_string())
-    .bind(r.asset_id.map(|a| a.to_string()))
-    .bind(&r.group_name)
-    .bind(&i.threat)
-    .bind(&i.vulnerability)
-    .bind(&i.likelihood)
-    .bind(&i.impact)
-    .bind(i.required_band.as_deref())
-    .bind(i.treatment.map(Treatment::key))
-    .bind(&i.plan)
-    .bind(&i.reason)
-    .bind(i.owner.map(|p| p.to_string()))
-    .bind(i.due.map(|d| d.to_string()))
-    .bind(i.residual_likelihood.as_deref())
-    .bind(i.residual_impact.as_deref())
-    .bind(time::text(r.created_at))
-    .bind(time::text(r.updated_at))
-    .execute(conn)
-    .await?;
-    Ok(())
-}
-
-pub async fn delete_risk(
-    conn: &mut AnyConnection,
-    body: BodyId,
-    risk: RiskId,
-) -> Result<bool, StoreError> {
-    let done = sqlx::query("DELETE FROM risks WHERE body_id = $1 AND id = $2")
-        .bind(body.to_string())
-        .bind(risk.to_string())
-        .execute(conn)
-        .await?;
-    Ok(done.rows_affected() > 0)
-}
-
-const RISK_COLUMNS: &str = "id, body_id, asset_id, group_name, threat, vulnerability, likelihood, \
-     impact, required_band, treatment, plan, reason, owner_person_id, due_date, \
-     residual_likelihood, residual_impact, created_at, updated_at";
-
-fn risk_from_row(r: &sqlx::any::AnyRow) -> Result<RiskRecord, StoreError> {
-    let treatment: Option<String> = r.try_get("treatment")?;
-    let due: Option<String> = r.try_get("due_date")?;
-    let created: String = r.try_get("created_at")?;
-    let updated: String = r.try_get("updated_at")?;
-    let asset_id: Option<AssetId> = opt_id(r, "asset_id")?;
-    let group_name: String = r.try_get("group_name")?;
-    Ok(RiskRecord {
-        id: id(r, "id")?,
-        body_id: id(r, "body_id")?,
-        asset_id,
-        group_name: group_name.clone(),
-        input: RiskInput {
-            asset: asset_id.map_or(group_name, |a| a.to_string()),
-            threat: r.try_get("threat")?,
-            vulnerability: r.try_get("vulnerability")?,
-            likelihood: r.try_get("likelihood")?,
-            impact: r.try_get("impact")?,
-            required_band: r.try_get("required_band")?,
-            treatment: treatment
-                .map(|t| {
-                    Treatment::parse(&t)
-                        .map_err(|_| StoreError::Corrupt(format!("risks.treatment: {t}")))
-                })
-                .transpose()?,
-            plan: r.try_get("plan")?,
-            reason: r.try_get("reason")?,
-            owner: opt_id(r, "owner_person_id")?,
-            due: due
-                .map(|d| {
-                    d.parse::<NaiveDate>()
-                        .map_err(|_| StoreError::Corrupt(format!("risks.due_date: {d}")))
-                })
-                .transpose()?,
-            residual_likelihood: r.try_get("residual_likelihood")?,
-            residual_impact: r.try_get("residual_impact")?,
-        },
-        created_at: time::parse("risks.created_at", &created)?,
-        updated_at: time::parse("risks.updated_at", &updated)?,
-    })
-}
-
-/// The body's risks in registration order.
-pub async fn list_risks(
-    conn: &mut AnyConnection,
-    body: BodyId,
-) -> Result<Vec<RiskRecord>, StoreError> {
-    let rows = sqlx::query(&format!(
-        "SELECT {RISK_COLUMNS} FROM risks WHERE body_id = $1 ORDER BY id"
-    ))
-    .bind(body.to_string())
-    .fetch_all(conn)
-    .await?;
-    rows.iter().map(risk_from_row).collect()
-}
-
-/// The risks concerning one asset.
-pub async fn risks_of_asset(
-    conn: &mut AnyConnection,
-    asset: AssetId,
-) -> Result<Vec<RiskRecord>, StoreError> {
-    let rows = sqlx::query(&format!(
-        "SELECT {RISK_COLUMNS} FROM risks WHERE asset_id = $1 ORDER BY id"
-    ))
-    .bind(asset.to_string())
-    .fetch_all(conn)
-    .await?;
-    rows.iter().map(risk_from_row).collect()
-}
-
-pub async fn get_risk(
-    conn: &mut AnyConnection,
-    body: BodyId,
-    risk: RiskId,
-) -> Result<Option<RiskRecord>, StoreError> {
-    let row = sqlx::query(&format!(
-        "SELECT {RISK_COLUMNS} FROM risks WHERE body_id = $1 AND id = $2"
-    ))
-    .bind(body.to_string())
-    .bind(risk.to_string())
-    .fetch_optional(conn)
-    .await?;
-    row.as_ref().map(risk_from_row).transpose()
-}
-
-/// The body's risk matrix and threat catalogue as TOML, when the body has set them.
-pub async fn risk_settings(
-    conn: &mut AnyConnection,
-    body: BodyId,
-) -> Result<Option<(String, String)>, StoreError> {
-    let row = sqlx::query("SELECT matrix, threats FROM risk_settings WHERE body_id = $1")
-        .bind(body.to_string())
-        .fetch_optional(conn)
-        .await?;
-    row.map(|r| Ok((r.try_get("matrix")?, r.try_get("threats")?)))
-        .transpose()
-}
-
-pub async fn put_risk_settings(
-    conn: &mut AnyConnection,
-    body: BodyId,
-    matrix: &str,
-    threats: &str,
-    at: DateTime<Utc>,
-) -> Result<(), StoreError> {
-    sqlx::query(
-        "INSERT INTO risk_settings (body_id, matrix, threats, updated_at) VALUES ($1, $2, $3, $4) \
-         ON CONFLICT (body_id) DO UPDATE SET matrix = excluded.matrix, \
-         threats = excluded.threats, updated_at = excluded.updated_at",
-    )
-    .bind(body.to_string())
-    .bind(matrix)
-    .bind(threats)
-    .bind(time::text(at))
-    .execute(conn)
-    .await?;
-    Ok(())
 }
