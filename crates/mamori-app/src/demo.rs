@@ -284,6 +284,7 @@ impl App {
             id: BodyId::new(),
             code: file.body.code.clone(),
             name: file.body.name.clone(),
+            kind: Some(mamori_domain::body::BodyKind::City),
             created_at: now,
         };
         org::insert_body(tx.conn(), &body).await?;
@@ -772,7 +773,7 @@ impl App {
                 None => Edition::first(
                     body.id,
                     file.policy.title.clone(),
-                    default_profile(&body.name, roles.clone())?,
+                    default_profile(body, roles.clone())?,
                     now,
                 ),
                 Some(mut prev) => {

@@ -575,7 +575,7 @@ impl App {
                 } else {
                     analysis.report.document.title.trim().to_owned()
                 };
-                Edition::first(body.id, title, default_profile(&body.name, roles)?, now)
+                Edition::first(body.id, title, default_profile(&body, roles)?, now)
             }
             None => {
                 return Err(AppError::Conflict(

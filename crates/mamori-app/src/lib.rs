@@ -30,6 +30,7 @@ pub mod risks;
 pub mod roles;
 mod ruling;
 pub mod settings;
+pub mod setup;
 pub mod transfers;
 
 use std::sync::Arc;
@@ -49,6 +50,7 @@ pub struct App {
     settings: Arc<AppSettings>,
     jobs: jobs::Jobs,
     analyses: gap::Analyses,
+    setup: setup::SetupGate,
 }
 
 impl std::fmt::Debug for App {
@@ -67,6 +69,7 @@ impl App {
             settings: Arc::new(settings),
             jobs: jobs::Jobs::default(),
             analyses: gap::Analyses::default(),
+            setup: setup::SetupGate::default(),
         }
     }
 
@@ -77,6 +80,10 @@ impl App {
     /// Long-running work and its progress.
     pub fn jobs(&self) -> &jobs::Jobs {
         &self.jobs
+    }
+
+    fn setup_gate(&self) -> &setup::SetupGate {
+        &self.setup
     }
 
     pub fn settings(&self) -> &AppSettings {

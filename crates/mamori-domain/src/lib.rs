@@ -8,6 +8,7 @@ pub mod approval;
 pub mod asset;
 pub mod audit;
 pub mod authority;
+pub mod body;
 pub mod classification;
 pub mod diff;
 pub mod error;

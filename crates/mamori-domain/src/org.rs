@@ -15,6 +15,8 @@ pub struct Body {
     pub code: String,
     /// 「みほん市」: replaces 「本市」 in the policy text.
     pub name: String,
+    /// 市, 町, 一部事務組合 … as given at setup; `None` for a body registered without it.
+    pub kind: Option<crate::body::BodyKind>,
     pub created_at: DateTime<Utc>,
 }
 

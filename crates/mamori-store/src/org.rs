@@ -1,6 +1,7 @@
 //! Bodies, units, people, the body's role set and role assignments.
 
 use chrono::{DateTime, NaiveDate, Utc};
+use mamori_domain::body::BodyKind;
 use mamori_domain::ids::{BodyId, OrgUnitId, PersonId, RoleAssignmentId};
 use mamori_domain::org::{
     Body, HeldRole, OrgChangeKind, OrgUnit, Person, PersonStatus, PersonVersion, Post,
@@ -11,13 +12,16 @@ use sqlx::{AnyConnection, Row};
 use crate::{StoreError, time};
 
 pub async fn insert_body(conn: &mut AnyConnection, body: &Body) -> Result<(), StoreError> {
-    sqlx::query("INSERT INTO bodies (id, code, name, created_at) VALUES ($1, $2, $3, $4)")
-        .bind(body.id.to_string())
-        .bind(&body.code)
-        .bind(&body.name)
-        .bind(time::text(body.created_at))
-        .execute(conn)
-        .await?;
+    sqlx::query(
+        "INSERT INTO bodies (id, code, name, kind, created_at) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(body.id.to_string())
+    .bind(&body.code)
+    .bind(&body.name)
+    .bind(body.kind.map_or("", BodyKind::key))
+    .bind(time::text(body.created_at))
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
@@ -25,7 +29,7 @@ pub async fn find_body_by_code(
     conn: &mut AnyConnection,
     code: &str,
 ) -> Result<Option<Body>, StoreError> {
-    let row = sqlx::query("SELECT id, code, name, created_at FROM bodies WHERE code = $1")
+    let row = sqlx::query("SELECT id, code, name, kind, created_at FROM bodies WHERE code = $1")
         .bind(code)
         .fetch_optional(conn)
         .await?;
@@ -33,7 +37,7 @@ pub async fn find_body_by_code(
 }
 
 pub async fn get_body(conn: &mut AnyConnection, id: BodyId) -> Result<Body, StoreError> {
-    let row = sqlx::query("SELECT id, code, name, created_at FROM bodies WHERE id = $1")
+    let row = sqlx::query("SELECT id, code, name, kind, created_at FROM bodies WHERE id = $1")
         .bind(id.to_string())
         .fetch_one(conn)
         .await?;
@@ -43,12 +47,20 @@ pub async fn get_body(conn: &mut AnyConnection, id: BodyId) -> Result<Body, Stor
 fn body_from_row(row: &sqlx::any::AnyRow) -> Result<Body, StoreError> {
     let id: String = row.try_get("id")?;
     let created_at: String = row.try_get("created_at")?;
+    let kind: String = row.try_get("kind")?;
     Ok(Body {
         id: id
             .parse()
             .map_err(|e| StoreError::Corrupt(format!("bodies.id: {e}")))?,
         code: row.try_get("code")?,
         name: row.try_get("name")?,
+        kind: match kind.as_str() {
+            "" => None,
+            key => Some(
+                BodyKind::parse(key)
+                    .map_err(|_| StoreError::Corrupt(format!("bodies.kind: {key}")))?,
+            ),
+        },
         created_at: time::parse("bodies.created_at", &created_at)?,
     })
 }
@@ -1000,7 +1012,7 @@ pub async fn list_role_definitions(
 
 /// Every body in the installation, by code.
 pub async fn list_bodies(conn: &mut AnyConnection) -> Result<Vec<Body>, StoreError> {
-    let rows = sqlx::query("SELECT id, code, name, created_at FROM bodies ORDER BY code")
+    let rows = sqlx::query("SELECT id, code, name, kind, created_at FROM bodies ORDER BY code")
         .fetch_all(conn)
         .await?;
     rows.iter().map(body_from_row).collect()

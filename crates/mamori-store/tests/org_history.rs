@@ -49,6 +49,7 @@ async fn names_parents_and_people_are_answered_as_of_any_date() {
         id: BodyId::new(),
         code: "t".into(),
         name: "試験町".into(),
+        kind: None,
         created_at: at,
     };
     org::insert_body(tx.conn(), &body).await.unwrap();

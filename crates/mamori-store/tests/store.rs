@@ -337,6 +337,7 @@ async fn an_edition_keeps_its_decision_and_send_backs_and_reads_rows_of_the_olde
         id: BodyId::new(),
         code: "test".into(),
         name: "試験市".into(),
+        kind: None,
         created_at: t0(),
     };
     org::insert_body(&mut conn, &body).await.unwrap();
@@ -432,6 +433,7 @@ async fn the_rule_stamp_changes_with_every_write_to_the_rules_and_not_with_other
         id: BodyId::new(),
         code: "stamp".to_owned(),
         name: "みほん市".to_owned(),
+        kind: None,
         created_at: t0(),
     };
     let mut tx = store.begin_write().await.unwrap();

@@ -56,6 +56,7 @@ pub fn router(app: App, config: WebConfig) -> Router {
         .route("/", get(pages::home::show))
         .route("/login", get(pages::login::show).post(pages::login::submit))
         .route("/logout", post(pages::login::logout))
+        .route("/setup", get(pages::setup::show).post(pages::setup::submit))
         .route("/audit", get(pages::audit::list))
         .route("/policy", get(pages::policy::list))
         .route("/policy/editions", post(pages::policy::create))
@@ -241,6 +242,11 @@ pub fn router(app: App, config: WebConfig) -> Router {
         // Outside the limits and the panic catcher, so their answers are Japanese pages with
         // the same security headers as every other.
         .layer(axum::middleware::from_fn(middleware::too_large))
+        // Before a 団体 exists only the setup answers.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            pages::setup::gate,
+        ))
         .layer(CatchPanicLayer::custom(middleware::panic_response))
         .layer(axum::middleware::from_fn(middleware::security_headers))
         .layer(axum::middleware::from_fn(middleware::request_id))

@@ -5,6 +5,7 @@ mod authority_cmd;
 mod catalog_cmd;
 mod gap_cmd;
 mod org_cmd;
+mod setup_cmd;
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
@@ -47,6 +48,12 @@ enum Command {
         /// Address to listen on, e.g. 0.0.0.0:8080
         #[arg(long)]
         bind: Option<String>,
+    },
+    /// Set up the 団体 on a database that has none (the setup screen's fields, from a TOML file)
+    Setup {
+        /// The setup file: [body], [administrator], [holders.ciso], [holders.chief_security_officer]
+        #[arg(long)]
+        file: PathBuf,
     },
     /// Apply database migrations and exit
     Migrate,
@@ -304,6 +311,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 }
                 serve(settings, demo).await
             }
+            Command::Setup { file } => setup_cmd::run(settings, &file).await,
             Command::Migrate => {
                 let store = open_store(&settings).await?;
                 println!("データベース {} は最新です。", store.url());
@@ -491,6 +499,11 @@ async fn serve(settings: Settings, demo: bool) -> anyhow::Result<ExitCode> {
         });
     }
     println!("mamori を起動しました: http://{host}:{port}/  （停止は Ctrl+C）");
+    if let Some(token) = application.app().open_setup().await? {
+        println!(
+            "団体がまだ登録されていません。次のURLを開いて設定してください（このURLは一度だけ、このサーバーが動いている間だけ使えます）:\n  http://{host}:{port}/setup?token={token}"
+        );
+    }
     application.run_until(shutdown_signal()).await?;
     Ok(ExitCode::SUCCESS)
 }
@@ -516,7 +529,7 @@ async fn shutdown_signal() {
     }
 }
 
-async fn app_for_cli(settings: &Settings) -> anyhow::Result<App> {
+pub(crate) async fn app_for_cli(settings: &Settings) -> anyhow::Result<App> {
     let store = open_store(settings).await?;
     Ok(App::new(
         store,
@@ -526,7 +539,7 @@ async fn app_for_cli(settings: &Settings) -> anyhow::Result<App> {
 }
 
 /// Reads the new password without echo from a terminal (twice), or one line from piped stdin.
-fn read_password() -> anyhow::Result<String> {
+pub(crate) fn read_password() -> anyhow::Result<String> {
     if std::io::stdin().is_terminal() {
         let first = rpassword::prompt_password("パスワード: ").context("パスワードを読めません")?;
         let again =
@@ -545,7 +558,7 @@ fn read_password() -> anyhow::Result<String> {
     }
 }
 
-fn console_actor() -> Actor {
+pub(crate) fn console_actor() -> Actor {
     let user = std::env::var("USER").unwrap_or_else(|_| "unknown".to_owned());
     Actor {
         id: "system".to_owned(),
@@ -752,7 +765,9 @@ pub(crate) async fn body_for(
                 .into_iter()
                 .next()
                 .ok_or_else(|| anyhow::anyhow!("団体がありません")),
-            0 => bail!("団体がありません（serve --demo でデモ団体を登録できます）"),
+            0 => bail!(
+                "団体がありません（mamori setup か serve の設定画面で登録します。serve --demo でデモ団体を登録できます）"
+            ),
             _ => bail!(
                 "団体が複数あります。--body で団体コードを指定してください: {}",
                 bodies

@@ -80,7 +80,7 @@ impl App {
                 post: None,
             })
             .collect();
-        let profile = default_profile(&body.name, roles)?;
+        let profile = default_profile(&body, roles)?;
         let edition = Edition::first(body.id, title, profile, self.now());
         self.insert_edition(&mut tx, user, &edition, meta).await?;
         tx.commit().await?;

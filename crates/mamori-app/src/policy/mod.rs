@@ -133,13 +133,19 @@ pub fn guideline_organ_scope() -> Result<OrganScope, AppError> {
 
 /// The first profile of a body: the guideline as it stands, the body's role set, the default
 /// periods, the 例文's 行政機関の範囲 and the guideline's classification scheme.
-pub fn default_profile(body_name: &str, roles: Vec<RoleSetting>) -> Result<Profile, AppError> {
+pub fn default_profile(
+    body: &mamori_domain::org::Body,
+    roles: Vec<RoleSetting>,
+) -> Result<Profile, AppError> {
     let catalog = guideline()?;
     let parameters = parameter_file()?.parameters.clone();
     Ok(Profile {
         guideline_edition: catalog.edition.id.clone(),
-        body_name: body_name.to_owned(),
-        body_term: "本市".to_owned(),
+        body_name: body.name.clone(),
+        // The 例文 says 本市; a body of another kind gets its own word (本町, 本組合 …).
+        body_term: body
+            .kind
+            .map_or_else(|| "本市".to_owned(), |k| k.default_term(&body.name)),
         adopted_recommended: BTreeSet::new(),
         amendments: BTreeMap::new(),
         deletions: BTreeMap::new(),

@@ -43,6 +43,7 @@ pub async fn setup() -> Fixture {
             id: BodyId::new(),
             code: code.into(),
             name: "試験町".into(),
+            kind: None,
             created_at: t0(),
         };
         org::insert_body(tx.conn(), &body).await.unwrap();

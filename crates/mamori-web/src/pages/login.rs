@@ -59,16 +59,24 @@ pub async fn show(
     if session.is_some() {
         return Redirect::to(safe_next(&next)).into_response();
     }
-    // Keep the visitor's token across reloads so that two open tabs both work.
-    let (csrf, set) = match cookie(&headers, ANON_CSRF_COOKIE) {
+    anonymous_form(&headers, state.config.secure_cookies, |csrf| {
+        render(StatusCode::OK, &page(csrf, &next, "", None))
+    })
+}
+
+/// A form page for a visitor who is not signed in: its CSRF token is the visitor's cookie,
+/// kept across reloads so that two open tabs both work, and set when there is none.
+pub(crate) fn anonymous_form(
+    headers: &HeaderMap,
+    secure_cookies: bool,
+    page: impl FnOnce(String) -> Response,
+) -> Response {
+    let (csrf, set) = match cookie(headers, ANON_CSRF_COOKIE) {
         Some(existing) => (existing.to_owned(), false),
         None => (random_secret(), true),
     };
-    let mut response = render(StatusCode::OK, &page(csrf.clone(), &next, "", None));
-    if set
-        && let Ok(value) =
-            set_cookie(ANON_CSRF_COOKIE, &csrf, state.config.secure_cookies, None).parse()
-    {
+    let mut response = page(csrf.clone());
+    if set && let Ok(value) = set_cookie(ANON_CSRF_COOKIE, &csrf, secure_cookies, None).parse() {
         response.headers_mut().append(header::SET_COOKIE, value);
     }
     response

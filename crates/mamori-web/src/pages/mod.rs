@@ -14,6 +14,7 @@ pub mod login;
 pub mod notifications;
 pub mod org;
 pub mod policy;
+pub mod setup;
 
 use askama::Template;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};

@@ -31,4 +31,5 @@ mod policy;
 mod read_log;
 mod risks;
 mod separation;
+mod setup;
 mod transfers;
