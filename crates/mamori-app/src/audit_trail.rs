@@ -71,33 +71,13 @@ impl App {
         anchor: Option<&AuditAnchor>,
     ) -> Result<Verification, AppError> {
         let mut conn = self.store().conn().await?;
-        let (head_seq, head_hash) = audit::head(&mut conn).await?;
-        let mut verifier = ChainVerifier::new();
-        let mut after = 0;
-        loop {
-            let batch = audit::batch_after(&mut conn, after, VERIFY_BATCH).await?;
-            let Some(last) = batch.last() else { break };
-            after = last.seq;
-            let texts = stored_texts(&mut conn, &batch).await?;
-            for record in &batch {
-                let checked = verifier
-                    .push(record)
-                    .and_then(|()| anchor.map_or(Ok(()), |a| a.check(record)))
-                    .and_then(|()| texts_intact(record, &texts));
-                if let Err(broken) = checked {
-                    return Ok(Verification::Broken(broken));
-                }
-            }
-        }
-        let head = (head_seq > 0).then_some((head_seq, head_hash.as_str()));
-        let finished = verifier.finish(head).and_then(|records| {
-            anchor.map_or(Ok(()), |a| a.reached(head_seq))?;
-            Ok(records)
-        });
-        match finished {
-            Ok(records) => Ok(Verification::Intact { records, head_hash }),
-            Err(broken) => Ok(Verification::Broken(broken)),
-        }
+        // One snapshot for the head and every batch: records appended meanwhile are neither in
+        // the head read nor in the walk, so a busy server does not look like a cut chain.
+        let backend = self.store().backend();
+        mamori_store::backup::begin_snapshot(&mut conn, backend).await?;
+        let result = verify_in(&mut conn, anchor).await;
+        mamori_store::backup::end_snapshot(&mut conn).await?;
+        result
     }
 
     /// The chain's head now, to be written down outside the database.
@@ -109,6 +89,40 @@ impl App {
             hash,
             at: self.now(),
         })
+    }
+}
+
+/// [`App::verify_audit_trail_against`] on a connection that holds a snapshot.
+async fn verify_in(
+    conn: &mut mamori_store::AnyConnection,
+    anchor: Option<&AuditAnchor>,
+) -> Result<Verification, AppError> {
+    let (head_seq, head_hash) = audit::head(conn).await?;
+    let mut verifier = ChainVerifier::new();
+    let mut after = 0;
+    loop {
+        let batch = audit::batch_after(conn, after, VERIFY_BATCH).await?;
+        let Some(last) = batch.last() else { break };
+        after = last.seq;
+        let texts = stored_texts(conn, &batch).await?;
+        for record in &batch {
+            let checked = verifier
+                .push(record)
+                .and_then(|()| anchor.map_or(Ok(()), |a| a.check(record)))
+                .and_then(|()| texts_intact(record, &texts));
+            if let Err(broken) = checked {
+                return Ok(Verification::Broken(broken));
+            }
+        }
+    }
+    let head = (head_seq > 0).then_some((head_seq, head_hash.as_str()));
+    let finished = verifier.finish(head).and_then(|records| {
+        anchor.map_or(Ok(()), |a| a.reached(head_seq))?;
+        Ok(records)
+    });
+    match finished {
+        Ok(records) => Ok(Verification::Intact { records, head_hash }),
+        Err(broken) => Ok(Verification::Broken(broken)),
     }
 }
 

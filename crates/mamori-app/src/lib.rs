@@ -12,6 +12,7 @@ pub mod assets;
 pub mod attachments;
 pub mod audit_trail;
 pub mod auth;
+pub mod backup;
 pub mod catalog;
 pub mod clock;
 pub mod demo;

@@ -17,6 +17,7 @@ pub mod accounts;
 pub mod approvals;
 pub mod assets;
 pub mod audit;
+pub mod backup;
 pub mod notifications;
 pub mod org;
 pub mod policy;

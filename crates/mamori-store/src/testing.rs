@@ -19,29 +19,39 @@ pub struct TestDatabase {
 }
 
 impl TestDatabase {
+    /// On the server `MAMORI_TEST_POSTGRES_URL` names, else an SQLite file.
     pub async fn new() -> Result<Self, StoreError> {
-        sqlx::any::install_default_drivers();
-        let name = format!("mamori_test_{}", uuid::Uuid::new_v4().simple());
-        match std::env::var(POSTGRES_ENV).ok().filter(|v| !v.is_empty()) {
-            Some(server) => {
-                let mut admin = AnyConnection::connect(&server).await?;
-                admin
-                    .execute(format!("CREATE DATABASE {name}").as_str())
-                    .await?;
-                admin.close().await?;
-                Ok(Self {
-                    url: DatabaseUrl::Postgres(with_database(&server, &name)),
-                    file: None,
-                })
-            }
-            None => {
-                let file = std::env::temp_dir().join(format!("{name}.db"));
-                Ok(Self {
-                    url: DatabaseUrl::Sqlite(file.clone()),
-                    file: Some(file),
-                })
-            }
+        match Self::postgres().await? {
+            Some(db) => Ok(db),
+            None => Ok(Self::sqlite()),
         }
+    }
+
+    /// An SQLite file in the temp folder, whatever the environment says.
+    pub fn sqlite() -> Self {
+        let file = std::env::temp_dir().join(format!("{}.db", fresh_name()));
+        Self {
+            url: DatabaseUrl::Sqlite(file.clone()),
+            file: Some(file),
+        }
+    }
+
+    /// A new database on the server `MAMORI_TEST_POSTGRES_URL` names, or `None` without one.
+    pub async fn postgres() -> Result<Option<Self>, StoreError> {
+        sqlx::any::install_default_drivers();
+        let Some(server) = std::env::var(POSTGRES_ENV).ok().filter(|v| !v.is_empty()) else {
+            return Ok(None);
+        };
+        let name = fresh_name();
+        let mut admin = AnyConnection::connect(&server).await?;
+        admin
+            .execute(format!("CREATE DATABASE {name}").as_str())
+            .await?;
+        admin.close().await?;
+        Ok(Some(Self {
+            url: DatabaseUrl::Postgres(with_database(&server, &name)),
+            file: None,
+        }))
     }
 
     /// The URL as a string, for settings and command lines.
@@ -63,6 +73,10 @@ impl Drop for TestDatabase {
             }
         }
     }
+}
+
+fn fresh_name() -> String {
+    format!("mamori_test_{}", uuid::Uuid::new_v4().simple())
 }
 
 /// Replaces the database name in a PostgreSQL URL, keeping any query string.

@@ -2,6 +2,7 @@
 
 mod assets_cmd;
 mod authority_cmd;
+mod backup_cmd;
 mod catalog_cmd;
 mod gap_cmd;
 mod org_cmd;
@@ -53,6 +54,16 @@ enum Command {
     Setup {
         /// The setup file: [body], [administrator], [holders.ciso], [holders.chief_security_officer]
         #[arg(long)]
+        file: PathBuf,
+    },
+    /// Write a backup of the whole database (while serve runs): one archive with a manifest
+    Backup {
+        #[arg(long)]
+        output: PathBuf,
+    },
+    /// Restore a backup into an empty SQLite or PostgreSQL database (--database-url), and verify it
+    Restore {
+        /// The backup archive
         file: PathBuf,
     },
     /// Apply database migrations and exit
@@ -312,6 +323,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 serve(settings, demo).await
             }
             Command::Setup { file } => setup_cmd::run(settings, &file).await,
+            Command::Backup { output } => backup_cmd::backup(settings, &output).await,
+            Command::Restore { file } => backup_cmd::restore(settings, &file).await,
             Command::Migrate => {
                 let store = open_store(&settings).await?;
                 println!("データベース {} は最新です。", store.url());

@@ -1,6 +1,6 @@
 //! The guideline catalog screens and exports, driven like a browser, and the `catalog` commands.
 
-use crate::common;
+use crate::common::{self, mamori};
 
 use std::io::Cursor;
 
@@ -448,15 +448,6 @@ async fn anonymous_visitors_are_sent_to_the_login_page() {
         assert_eq!(r.status(), StatusCode::SEE_OTHER, "{path}");
         assert!(location(&r).starts_with("/login?next="), "{path}");
     }
-}
-
-/// Runs the real binary; the catalog commands need no database.
-fn mamori(args: &[&str]) -> std::process::Output {
-    std::process::Command::new(env!("CARGO_BIN_EXE_mamori"))
-        .args(args)
-        .env_remove("MAMORI_CONFIG")
-        .output()
-        .unwrap()
 }
 
 fn stdout(o: &std::process::Output) -> String {

@@ -14,6 +14,7 @@ mod assets;
 mod assets_api;
 mod assets_import;
 mod authorization_matrix;
+mod backup;
 mod catalog;
 mod cli;
 mod fuzz_readers;

@@ -249,6 +249,15 @@ impl TestApp {
     }
 }
 
+/// Runs the real binary with `args` alone (a command that names its database, or needs none).
+pub fn mamori(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_mamori"))
+        .args(args)
+        .env_remove("MAMORI_CONFIG")
+        .output()
+        .unwrap()
+}
+
 /// The value of the first `_csrf` hidden field of a page.
 pub fn csrf_of(html: &str) -> String {
     let marker = r#"name="_csrf" value=""#;
