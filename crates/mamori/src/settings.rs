@@ -40,6 +40,11 @@ pub struct Settings {
     /// The file `serve` writes the audit chain's head to at start and daily (keep it, or copies
     /// of it, outside the database, next to the backups); empty: not written.
     pub audit_anchor_file: String,
+    /// The folder `serve` writes a backup to at start and daily (`mamori backup`'s archive);
+    /// empty: no scheduled backups.
+    pub backup_dir: String,
+    /// How many scheduled backups are kept in `backup_dir`; older ones are removed.
+    pub backup_keep: i64,
 }
 
 impl Default for Settings {
@@ -60,6 +65,8 @@ impl Default for Settings {
             mail_from: String::new(),
             public_url: String::new(),
             audit_anchor_file: "./mamori-data/audit-anchor.json".to_owned(),
+            backup_dir: String::new(),
+            backup_keep: 7,
         }
     }
 }
@@ -77,6 +84,8 @@ impl std::fmt::Debug for Settings {
             .field("mail_from", &shown.mail_from)
             .field("public_url", &shown.public_url)
             .field("audit_anchor_file", &shown.audit_anchor_file)
+            .field("backup_dir", &shown.backup_dir)
+            .field("backup_keep", &shown.backup_keep)
             .finish_non_exhaustive()
     }
 }
@@ -183,6 +192,12 @@ impl Settings {
         {
             out.extend(problems);
         }
+        if !self.backup_dir.trim().is_empty() && !(1..=366).contains(&self.backup_keep) {
+            out.push(format!(
+                "backup_keep: 1から366の世代数を指定してください（{}）",
+                self.backup_keep
+            ));
+        }
         if self.bind.parse::<std::net::SocketAddr>().is_err() {
             out.push(format!(
                 "bind: 「{}」はアドレスとポートの形式ではありません（例: 127.0.0.1:8080）",
@@ -253,8 +268,14 @@ public_url = ""
 # データベースとは別の場所（バックアップと同じ場所など）にも写しを取っておくと、記録の末尾を
 # 削って巻き戻されても `mamori audit verify --anchor ファイル` が見つけます。空欄なら書きません。
 audit_anchor_file = "{anchor}"
+
+# 起動時と毎日、バックアップ（`mamori backup` と同じファイル）を書くフォルダー。空欄なら書きません。
+# データベースとは別の媒体を指定してください。`backup_keep` 世代を残し、それより古いものは消します。
+backup_dir = ""
+backup_keep = {keep}
 "#,
         anchor = d.audit_anchor_file,
+        keep = d.backup_keep,
         bind = d.bind,
         db = d.database_url,
         secure = d.secure_cookies,
