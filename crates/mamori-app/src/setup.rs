@@ -27,6 +27,9 @@ use crate::policy::default_profile;
 use crate::roles::guideline_role_set;
 use crate::{App, AppError, RequestMeta};
 
+/// The role of the 長 in the guideline's role set.
+pub const HEAD_ROLE: &str = "head_of_body";
+
 /// The role keys setup asks holders for, in the order the screen shows them.
 pub const STARTING_ROLES: [&str; 2] = ["ciso", "chief_security_officer"];
 
@@ -372,7 +375,10 @@ impl App {
         )
         .await?;
 
-        let roles = guideline_role_set()?;
+        let mut roles = guideline_role_set()?;
+        if let Some(head) = roles.iter_mut().find(|r| r.key == HEAD_ROLE) {
+            head.name = c.kind.head_title().to_owned();
+        }
         for (i, role) in roles.iter().enumerate() {
             org::insert_role_definition(tx.conn(), body.id, role, i as i64).await?;
             let entry = record(

@@ -137,6 +137,19 @@ impl BodyKind {
             })
     }
 
+    /// What its 長 is called: 市長, 知事, 管理者 (of a 一部事務組合) …
+    pub fn head_title(self) -> &'static str {
+        match self {
+            Self::Prefecture => "知事",
+            Self::City => "市長",
+            Self::Town => "町長",
+            Self::Village => "村長",
+            Self::SpecialWard => "区長",
+            Self::Union => "管理者",
+            Self::WideAreaUnion => "広域連合長",
+        }
+    }
+
     /// The word the body's policy uses for itself: 本市, 本町 …; for a 都道府県 the last
     /// character of its name decides (東京都 → 本都, 北海道 → 本道, 大阪府 → 本府, else 本県).
     pub fn default_term(self, body_name: &str) -> String {
@@ -155,15 +168,14 @@ impl BodyKind {
     }
 }
 
-/// The word the policy uses for the body: 「本」 and one to six more characters, as the body
-/// writes it (「本市」, 「当町」 is refused: the text replaces 本市 wherever the 例文 has it).
+/// The word the policy uses for the body (「本市」, 「本町」 …): one to ten characters, the rule
+/// of the profile's 「団体の呼び方」.
 pub fn parse_body_term(input: &str) -> Result<String, DomainError> {
     let text = input.trim();
-    let len = text.chars().count();
-    if !text.starts_with('本') || !(2..=7).contains(&len) {
+    if text.is_empty() || text.chars().count() > 10 {
         return Err(DomainError::new(
-            "本団体の呼び方",
-            "「本」で始まる2〜7文字で入力してください（例: 本市、本町、本組合）",
+            "団体の呼び方",
+            "1文字以上10文字以下で入力してください（例: 本市、本町、本県）",
         ));
     }
     Ok(text.to_owned())
@@ -218,7 +230,9 @@ mod tests {
         assert_eq!(BodyKind::parse("町"), Ok(BodyKind::Town));
         assert_eq!(BodyKind::parse("special_ward"), Ok(BodyKind::SpecialWard));
         assert_eq!(BodyKind::parse("郡").unwrap_err().field, "団体の種類");
-        assert!(parse_body_term("当市").is_err());
+        assert!(parse_body_term("").is_err());
+        assert!(parse_body_term("本市本市本市本市本市本").is_err());
+        assert_eq!(BodyKind::Town.head_title(), "町長");
         assert_eq!(parse_body_term(" 本町 "), Ok("本町".to_owned()));
     }
 }

@@ -166,6 +166,10 @@ pub enum ProfileChange {
     SetDeletedNumbering {
         numbering: String,
     },
+    /// The role that decides (決裁) an edition: the 長, the CISO … of the body's role set.
+    SetDecidingRole {
+        key: String,
+    },
     /// The word the policy uses for the body itself: 「本市」, 「本町」, 「本県」 …
     SetBodyTerm {
         term: String,
@@ -208,6 +212,7 @@ impl ProfileChange {
             Self::SetOrgans { .. } => "policy.set_organs",
             Self::MoveLocal { .. } => "policy.move_local_clause",
             Self::SetDeletedNumbering { .. } => "policy.set_deleted_numbering",
+            Self::SetDecidingRole { .. } => "policy.set_deciding_role",
             Self::SetBodyTerm { .. } => "policy.set_body_term",
             Self::SetAuthorityRow { .. } => "policy.set_authority_row",
             Self::ResetAuthorityRow { .. } => "policy.reset_authority_row",
@@ -443,6 +448,15 @@ impl ProfileChange {
             }
             Self::SetDeletedNumbering { numbering } => {
                 p.deleted_numbering = DeletedNumbering::parse(numbering)?;
+            }
+            Self::SetDecidingRole { key } => {
+                if !p.roles.iter().any(|r| &r.key == key) {
+                    return Err(DomainError::new(
+                        "決裁する役割",
+                        format!("役割「{key}」はこのポリシーの役割にありません"),
+                    ));
+                }
+                p.deciding_role = key.clone();
             }
             Self::SetBodyTerm { term } => {
                 let term = term.trim();

@@ -150,6 +150,45 @@ async fn a_fresh_database_is_set_up_once_through_the_screen_with_the_printed_tok
     let (status, _) = t.page(&browser, "/org").await;
     assert_eq!(status, StatusCode::OK);
 
+    // The 長 is in the role set under the name of the body's kind, and the 統括 can make it
+    // the role that decides; a role the policy does not have is refused naming the field.
+    let (_, html) = t.page(&browser, "/policy/1").await;
+    assert!(html.contains("<td>市長</td>"), "the 長 is named 市長");
+    assert!(
+        html.contains("この版を決裁する役割: <strong>最高情報セキュリティ責任者（CISO）</strong>")
+    );
+    let csrf = csrf_of(&html);
+    let r = browser
+        .post(t.url("/policy/1/profile"))
+        .form(&[
+            ("_csrf", csrf.as_str()),
+            ("op", "set-deciding-role"),
+            ("key", "nobody"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let alert = alert_of(&r.text().await.unwrap()).unwrap();
+    assert!(alert.starts_with("決裁する役割"), "{alert}");
+    let r = browser
+        .post(t.url("/policy/1/profile"))
+        .form(&[
+            ("_csrf", csrf.as_str()),
+            ("op", "set-deciding-role"),
+            ("key", "head_of_body"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, html) = t.page(&browser, "/policy/1").await;
+    assert!(
+        html.contains("この版を決裁する役割: <strong>市長</strong>"),
+        "{html}"
+    );
+    assert!(html.contains("未決裁（決裁者: 市長）"));
+
     // Never twice: the token is spent, and the use case refuses with a body present.
     let r = post(&t, &browser, sakura(&token, &csrf, "092142")).await;
     assert_eq!(r.status(), StatusCode::FORBIDDEN);

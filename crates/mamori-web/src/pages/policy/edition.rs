@@ -147,6 +147,8 @@ struct EditionPage {
     /// The send-back comment as typed.
     comment: String,
     deciding_role: String,
+    /// Its key, for the choice on the profile.
+    deciding_key: String,
     today: String,
     recommended: Vec<RecommendedRow>,
     amendments: Vec<ClauseRow>,
@@ -386,6 +388,7 @@ fn edition_page(
         published: view.published_at.map(datetime_ja),
         acknowledged: view.acknowledged_at.map(datetime_ja),
         deciding_role: p.role_name(&p.deciding_role),
+        deciding_key: p.deciding_role.clone(),
         today: today.to_string(),
         recommended: catalog
             .clauses
@@ -659,6 +662,9 @@ pub async fn change(
             key: form.get("key").to_owned(),
             name: form.get("name").to_owned(),
             post: optional("post"),
+        },
+        "set-deciding-role" => ProfileChange::SetDecidingRole {
+            key: form.get("key").to_owned(),
         },
         "set-body-term" => ProfileChange::SetBodyTerm {
             term: form.get("term").to_owned(),
