@@ -320,14 +320,43 @@ impl App {
         actor: Actor,
         meta: &RequestMeta,
     ) -> Result<SetupOutcome, AppError> {
+        self.register_body(form, actor, meta, true).await
+    }
+
+    /// Registers one more 団体 in an installation that has some (`mamori body create`, by the
+    /// installation's operator): the same form and checks as setup; its 全国地方公共団体コード
+    /// must not be registered yet.
+    pub async fn add_body(
+        &self,
+        form: &SetupForm,
+        actor: Actor,
+        meta: &RequestMeta,
+    ) -> Result<SetupOutcome, AppError> {
+        self.register_body(form, actor, meta, false).await
+    }
+
+    async fn register_body(
+        &self,
+        form: &SetupForm,
+        actor: Actor,
+        meta: &RequestMeta,
+        first: bool,
+    ) -> Result<SetupOutcome, AppError> {
         let checked = check(form, self.settings().password_min_length)?;
         // argon2 is the slow part: before the transaction.
         let hash = hash_password(checked.password.expose().to_owned()).await?;
         let mut tx = self.store().begin_write().await?;
-        if !org::list_bodies(tx.conn()).await?.is_empty() {
+        let bodies = org::list_bodies(tx.conn()).await?;
+        if first && !bodies.is_empty() {
             return Err(AppError::Conflict(
                 "団体は設定済みです。設定をやり直すことはできません".to_owned(),
             ));
+        }
+        if bodies.iter().any(|b| b.code == checked.code.as_str()) {
+            return Err(AppError::Conflict(format!(
+                "全国地方公共団体コード {} の団体は登録済みです",
+                checked.code
+            )));
         }
         if accounts::find_by_login(tx.conn(), &checked.login)
             .await?

@@ -66,6 +66,11 @@ enum Command {
         /// The backup archive
         file: PathBuf,
     },
+    /// The installation's 団体: list them, or register one more from a setup file
+    Body {
+        #[command(subcommand)]
+        command: BodyCommand,
+    },
     /// Apply database migrations and exit
     Migrate,
     /// Installation tasks: accounts and API tokens
@@ -122,6 +127,17 @@ enum Command {
     Bench {
         #[command(subcommand)]
         command: BenchCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum BodyCommand {
+    /// Code, name and kind of every 団体
+    List,
+    /// Register one more 団体 (the fields of `mamori setup`; its code must be new)
+    Create {
+        #[arg(long)]
+        file: PathBuf,
     },
 }
 
@@ -323,6 +339,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 serve(settings, demo).await
             }
             Command::Setup { file } => setup_cmd::run(settings, &file).await,
+            Command::Body {
+                command: BodyCommand::List,
+            } => setup_cmd::list_bodies(settings).await,
+            Command::Body {
+                command: BodyCommand::Create { file },
+            } => setup_cmd::create_body(settings, &file).await,
             Command::Backup { output } => backup_cmd::backup(settings, &output).await,
             Command::Restore { file } => backup_cmd::restore(settings, &file).await,
             Command::Migrate => {

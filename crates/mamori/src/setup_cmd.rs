@@ -14,6 +14,33 @@ use mamori_app::setup::SetupForm;
 const MAX_SETUP_FILE: u64 = 64 * 1024;
 
 pub(crate) async fn run(settings: Settings, file: &Path) -> anyhow::Result<ExitCode> {
+    register(settings, file, true).await
+}
+
+/// `mamori body create --file`: one more 団体 in an installation that has some.
+pub(crate) async fn create_body(settings: Settings, file: &Path) -> anyhow::Result<ExitCode> {
+    register(settings, file, false).await
+}
+
+/// `mamori body list`: the installation's 団体.
+pub(crate) async fn list_bodies(settings: Settings) -> anyhow::Result<ExitCode> {
+    let app = crate::app_for_cli(&settings).await?;
+    let bodies = app.bodies().await?;
+    if bodies.is_empty() {
+        println!("団体はまだありません（mamori setup で設定します）。");
+    }
+    for b in bodies {
+        println!(
+            "{}\t{}\t{}",
+            b.code,
+            b.name,
+            b.kind.map_or("", mamori_domain::body::BodyKind::label)
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn register(settings: Settings, file: &Path, first: bool) -> anyhow::Result<ExitCode> {
     let mut text = String::new();
     std::fs::File::open(file)
         .with_context(|| format!("{} を開けません", file.display()))?
@@ -33,12 +60,15 @@ pub(crate) async fn run(settings: Settings, file: &Path) -> anyhow::Result<ExitC
         form.administrator.password = crate::read_password()?;
     }
     let app = crate::app_for_cli(&settings).await?;
-    let outcome = app
-        .set_up(&form, crate::console_actor(), &RequestMeta::default())
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let meta = RequestMeta::default();
+    let outcome = if first {
+        app.set_up(&form, crate::console_actor(), &meta).await
+    } else {
+        app.add_body(&form, crate::console_actor(), &meta).await
+    }
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
     println!(
-        "団体「{}」（全国地方公共団体コード {}）を設定しました。管理者のログインID: {}",
+        "団体「{}」（全国地方公共団体コード {}）を登録しました。管理者のログインID: {}",
         outcome.body.name, outcome.body.code, outcome.login
     );
     match outcome.edition {

@@ -277,3 +277,85 @@ async fn mamori_setup_sets_up_a_town_from_a_file_and_refuses_a_second_run() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("設定済み"));
     assert_eq!(t.app.bodies().await.unwrap().len(), 1);
 }
+
+fn second_body_file() -> String {
+    r#"[body]
+name = "さくら市"
+code = "092142"
+kind = "市"
+
+[administrator]
+login = "sakura-admin"
+name = "桜田 三郎"
+password = "sakura-setup-2026"
+holder = "chief_security_officer"
+
+[holders.chief_security_officer]
+staff_number = "3001"
+name = "桜田 三郎"
+title = "情報政策課長"
+unit = "情報政策課"
+"#
+    .to_owned()
+}
+
+#[tokio::test]
+async fn a_second_body_is_registered_by_the_operator_and_neither_sees_the_others_people() {
+    let t = fresh().await;
+    let dir = tempfile::tempdir().unwrap();
+    let first = dir.path().join("first.toml");
+    let second = dir.path().join("second.toml");
+    std::fs::write(&first, setup_file("131016", "midori-setup-2026")).unwrap();
+    std::fs::write(&second, second_body_file()).unwrap();
+    let out = t.cli(&["setup", "--file", first.to_str().unwrap()], None);
+    assert!(out.status.success());
+    let out = t.cli(
+        &["body", "create", "--file", second.to_str().unwrap()],
+        None,
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // The same code twice is refused.
+    let out = t.cli(
+        &["body", "create", "--file", second.to_str().unwrap()],
+        None,
+    );
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("092142"));
+    let out = t.cli(&["body", "list"], None);
+    let listed = String::from_utf8_lossy(&out.stdout);
+    assert!(listed.contains("131016\tみどり町\t町"), "{listed}");
+    assert!(listed.contains("092142\tさくら市\t市"), "{listed}");
+
+    // The command line dated the people today; the server's clock is moved past it.
+    t.clock.advance(chrono::Duration::days(3 * 366));
+    let bodies = t.app.bodies().await.unwrap();
+    let midori = bodies.iter().find(|b| b.code == "131016").unwrap();
+    let mut conn = t.app.store().conn().await.unwrap();
+    let midori_people = org::people_on(&mut conn, midori.id, t.app.today())
+        .await
+        .unwrap();
+    drop(conn);
+    let (midori_person, midori_name, ..) = &midori_people[0];
+
+    let sakura = t.browser();
+    let r = t
+        .post_login(&sakura, "sakura-admin", "sakura-setup-2026")
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, me) = t.page(&sakura, "/api/v1/me").await;
+    assert!(me.contains("さくら市") && !me.contains("みどり町"), "{me}");
+    let (_, people) = t.page(&sakura, "/org/people").await;
+    assert!(people.contains("桜田 三郎"));
+    assert!(
+        !people.contains(midori_name.as_str()),
+        "another body's people are not listed"
+    );
+    let (status, _) = t
+        .page(&sakura, &format!("/org/people/{midori_person}"))
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "nor found by their id");
+}
