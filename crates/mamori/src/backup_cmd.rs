@@ -133,7 +133,7 @@ pub(crate) async fn restore(settings: Settings, input: &Path) -> anyhow::Result<
 
 /// The error for the operator at the console, with the cause of an internal one (the screen
 /// never shows it; the console is the operator's own).
-fn operator_message(e: mamori_app::AppError) -> anyhow::Error {
+pub(crate) fn operator_message(e: mamori_app::AppError) -> anyhow::Error {
     match &e {
         mamori_app::AppError::Store(inner) => anyhow::anyhow!("{e}: {inner}"),
         mamori_app::AppError::Internal(detail) => anyhow::anyhow!("{e}: {detail}"),

@@ -66,7 +66,7 @@ async fn register(settings: Settings, file: &Path, first: bool) -> anyhow::Resul
     } else {
         app.add_body(&form, crate::console_actor(), &meta).await
     }
-    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    .map_err(crate::backup_cmd::operator_message)?;
     println!(
         "団体「{}」（全国地方公共団体コード {}）を登録しました。管理者のログインID: {}",
         outcome.body.name, outcome.body.code, outcome.login
