@@ -105,6 +105,45 @@ pub(crate) fn display(value: &FieldValue, files: &[ApplicationFile]) -> Option<S
     )
 }
 
+/// An uploaded file once checked: its cleaned name, type, size and SHA-256.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct CheckedFile {
+    pub name: String,
+    pub content_type: &'static str,
+    pub size_bytes: i64,
+    pub sha256: String,
+}
+
+/// Checks an uploaded file for the field labelled `label`: it has a name, is not empty and is
+/// within [`MAX_ATTACHMENT_BYTES`].
+pub(crate) fn check_file(
+    label: &str,
+    raw_name: &str,
+    content: &[u8],
+) -> Result<CheckedFile, AppError> {
+    let name = base_name(raw_name);
+    let refuse = |message: String| Err(AppError::Invalid(DomainError::new(label, message)));
+    if name.is_empty() {
+        return refuse("ファイル名のないファイルは添付できません".to_owned());
+    }
+    if content.is_empty() {
+        return refuse(format!("ファイル「{name}」は空です"));
+    }
+    if content.len() > MAX_ATTACHMENT_BYTES {
+        return refuse(format!(
+            "ファイル「{name}」は{}MBを超えています（{:.1}MB）",
+            MAX_ATTACHMENT_BYTES / (1024 * 1024),
+            content.len() as f64 / (1024.0 * 1024.0)
+        ));
+    }
+    Ok(CheckedFile {
+        content_type: content_type_of(&name),
+        size_bytes: i64::try_from(content.len()).unwrap_or(i64::MAX),
+        sha256: hex::encode(Sha256::digest(content)),
+        name,
+    })
+}
+
 /// Checks the uploads against the kind's attachment fields and adds `file:<id>` of each to the
 /// text of its field; `kept` are files the application already has, by field, which stay.
 pub(crate) fn stage(
@@ -144,29 +183,7 @@ pub(crate) fn stage(
                     format!("「{}」はファイルを添付できる項目ではありません", u.field),
                 ))
             })?;
-        let name = base_name(&u.file_name);
-        if name.is_empty() {
-            return Err(AppError::Invalid(DomainError::new(
-                &def.label,
-                "ファイル名のないファイルは添付できません",
-            )));
-        }
-        if u.content.is_empty() {
-            return Err(AppError::Invalid(DomainError::new(
-                &def.label,
-                format!("ファイル「{name}」は空です"),
-            )));
-        }
-        if u.content.len() > MAX_ATTACHMENT_BYTES {
-            return Err(AppError::Invalid(DomainError::new(
-                &def.label,
-                format!(
-                    "ファイル「{name}」は{}MBを超えています（{:.1}MB）",
-                    MAX_ATTACHMENT_BYTES / (1024 * 1024),
-                    u.content.len() as f64 / (1024.0 * 1024.0)
-                ),
-            )));
-        }
+        let file = check_file(&def.label, &u.file_name, &u.content)?;
         let id = ApplicationFileId::new();
         add(&mut raw, &def.key, id);
         staged.files.push((
@@ -174,10 +191,10 @@ pub(crate) fn stage(
                 id,
                 application_id: application,
                 field_key: def.key.clone(),
-                content_type: content_type_of(&name).to_owned(),
-                file_name: name,
-                size_bytes: i64::try_from(u.content.len()).unwrap_or(i64::MAX),
-                sha256: hex::encode(Sha256::digest(&u.content)),
+                content_type: file.content_type.to_owned(),
+                file_name: file.name,
+                size_bytes: file.size_bytes,
+                sha256: file.sha256,
                 uploaded_by: by,
                 uploaded_at: now,
             },

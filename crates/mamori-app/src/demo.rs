@@ -808,8 +808,11 @@ impl App {
                     by_name: decider_name.clone(),
                     role_key: deciding_role.clone(),
                     on: d.decided_on,
+                    deliberation: None,
                 },
                 &[deciding_role],
+                None,
+                "",
             )?;
             edition.enforce(d.effective_from)?;
             policy::insert_edition(tx.conn(), &edition, now).await?;

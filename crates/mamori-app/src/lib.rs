@@ -15,6 +15,7 @@ pub mod auth;
 pub mod backup;
 pub mod catalog;
 pub mod clock;
+pub mod committee;
 pub mod demo;
 pub mod demo_scale;
 pub mod error;

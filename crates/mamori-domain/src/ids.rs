@@ -123,6 +123,11 @@ id_type!(
     MailId
 );
 
+id_type!(
+    /// A meeting of a 委員会 (情報セキュリティ委員会) with its 議決.
+    MeetingId
+);
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]

@@ -10,6 +10,7 @@ pub mod audit;
 pub mod authority;
 pub mod body;
 pub mod classification;
+pub mod committee;
 pub mod diff;
 pub mod error;
 pub mod fiscal_year;

@@ -379,6 +379,15 @@ async fn an_edition_keeps_its_decision_and_send_backs_and_reads_rows_of_the_olde
         by_name: "佐藤 健一".into(),
         role_key: "ciso".into(),
         on: t0().date_naive(),
+        // The 委員会's 議決 the decision followed is kept with it.
+        deliberation: Some(mamori_domain::committee::Deliberation {
+            meeting_id: mamori_domain::ids::MeetingId::new(),
+            held_on: t0().date_naive(),
+            title: "第1版について".into(),
+            vote: mamori_domain::committee::Vote::Unanimous,
+            round: 1,
+            recorded_by: "clerk".into(),
+        }),
     };
     e.status = EditionStatus::Decided;
     e.decision = Some(decision.clone());

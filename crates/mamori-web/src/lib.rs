@@ -91,6 +91,15 @@ pub fn router(app: App, config: WebConfig) -> Router {
             "/policy/{number}/acknowledgements",
             get(pages::policy::acknowledgements),
         )
+        .route(
+            "/committee",
+            get(pages::committee::list)
+                .post(pages::committee::create)
+                .layer(DefaultBodyLimit::max(UPLOAD_LIMIT)),
+        )
+        .route("/committee/new", get(pages::committee::new_form))
+        .route("/committee/{id}", get(pages::committee::show_meeting))
+        .route("/committee/{id}/minutes", get(pages::committee::minutes))
         .route("/org", get(pages::org::tree))
         .route("/org/units", post(pages::org::create_unit))
         .route(

@@ -170,6 +170,10 @@ pub enum ProfileChange {
     SetDecidingRole {
         key: String,
     },
+    /// The role whose 委員会 deliberates an edition before its 決裁 (`Some`), or none (`None`).
+    SetDeliberatingRole {
+        key: Option<String>,
+    },
     /// The word the policy uses for the body itself: 「本市」, 「本町」, 「本県」 …
     SetBodyTerm {
         term: String,
@@ -213,6 +217,7 @@ impl ProfileChange {
             Self::MoveLocal { .. } => "policy.move_local_clause",
             Self::SetDeletedNumbering { .. } => "policy.set_deleted_numbering",
             Self::SetDecidingRole { .. } => "policy.set_deciding_role",
+            Self::SetDeliberatingRole { .. } => "policy.set_deliberating_role",
             Self::SetBodyTerm { .. } => "policy.set_body_term",
             Self::SetAuthorityRow { .. } => "policy.set_authority_row",
             Self::ResetAuthorityRow { .. } => "policy.reset_authority_row",
@@ -457,6 +462,17 @@ impl ProfileChange {
                     ));
                 }
                 p.deciding_role = key.clone();
+            }
+            Self::SetDeliberatingRole { key } => {
+                if let Some(key) = key
+                    && !p.roles.iter().any(|r| &r.key == key)
+                {
+                    return Err(DomainError::new(
+                        mamori_domain::policy::field::DELIBERATING_ROLE,
+                        format!("役割「{key}」はこのポリシーの役割にありません"),
+                    ));
+                }
+                p.deliberating_role = key.clone();
             }
             Self::SetBodyTerm { term } => {
                 let term = term.trim();

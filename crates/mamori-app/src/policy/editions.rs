@@ -37,21 +37,40 @@ impl App {
             Some(person) => policy::acknowledged_at(&mut conn, edition.id, person).await?,
             None => None,
         };
-        let decide_exception = crate::ruling::ruling(&mut conn, body.id)
-            .await?
+        let ruling = crate::ruling::ruling(&mut conn, body.id).await?;
+        let decide_exception = ruling.profile.as_ref().and_then(|p| {
+            p.separation
+                .exceptions
+                .get(&SodRule::ApplicantApprover)
+                .cloned()
+        });
+        let committee = ruling
             .profile
             .as_ref()
-            .and_then(|p| {
-                p.separation
-                    .exceptions
-                    .get(&SodRule::ApplicantApprover)
-                    .cloned()
+            .unwrap_or(&edition.profile)
+            .deliberating_role
+            .as_ref()
+            .map(|key| {
+                ruling
+                    .roles
+                    .iter()
+                    .find(|r| &r.key == key)
+                    .map_or_else(|| key.clone(), |r| r.name.clone())
             });
+        let id = edition.id.to_string();
+        let deliberations =
+            mamori_store::committee::meetings_on(&mut conn, body.id, ("edition", &id))
+                .await?
+                .iter()
+                .filter_map(|m| m.deliberation_on(edition.id))
+                .collect();
         Ok(EditionView {
             edition,
             published_at,
             acknowledged_at,
             decide_exception,
+            committee,
+            deliberations,
         })
     }
 
@@ -232,11 +251,24 @@ impl App {
             .ok_or_else(|| AppError::Forbidden("決裁は職員のアカウントで行います".to_owned()))?;
         let body = user.body()?;
         let roles = user.role_keys();
-        let exception = {
+        let (exception, committee, deliberation) = {
             let mut conn = self.store().conn().await?;
             let edition = policy::find_edition(&mut conn, body.id, number)
                 .await?
                 .ok_or_else(|| AppError::NotFound(format!("{number}")))?;
+            // Whether the 委員会 must deliberate first is the rule in force (the draft's own for
+            // a first edition), never one the edition being decided gives itself.
+            let ruling = crate::ruling::ruling(&mut conn, body.id).await?;
+            let committee = ruling
+                .profile
+                .as_ref()
+                .unwrap_or(&edition.profile)
+                .deliberating_role
+                .clone();
+            let deliberation = match &committee {
+                Some(_) => latest_deliberation(&mut conn, &edition).await?,
+                None => None,
+            };
             // Who does not hold the deciding role is refused by the edition itself, naming it.
             let decider = roles.contains(&edition.profile.deciding_role);
             let drafted = decider
@@ -248,19 +280,20 @@ impl App {
                     &["policy.decide", "policy.send_back"],
                 )
                 .await?;
-            if drafted {
+            let exception = if drafted {
                 let violation = SodViolation::new(
                     SodRule::ApplicantApprover,
                     "この版を起案・審議に提出した人は決裁できません",
                 );
                 // The exception is the body's rule in force, never one the draft gives itself.
-                let ruling = crate::ruling::ruling(&mut conn, body.id).await?;
                 let profile = ruling.profile.as_ref().unwrap_or(&edition.profile);
                 Some(profile.separation.excuse(&violation, sod_reason)?)
             } else {
                 None
-            }
+            };
+            (exception, committee, deliberation)
         };
+        let account = user.account.id.to_string();
         let name = user.name().to_owned();
         let today = self.today();
         let note = exception.map(|x| json!({ "separation_exception": x }));
@@ -270,8 +303,9 @@ impl App {
                 by_name: name,
                 role_key: e.profile.deciding_role.clone(),
                 on: today,
+                deliberation,
             };
-            e.decide(decision, &roles)
+            e.decide(decision, &roles, committee.as_deref(), &account)
         })
         .await
     }
@@ -395,4 +429,25 @@ impl App {
         tx.commit().await?;
         Ok(edition)
     }
+}
+
+/// The 委員会's latest 議決 on the edition: of its current round if there is one (the round an
+/// earlier 議決 belonged to shows in the refusal otherwise).
+async fn latest_deliberation(
+    conn: &mut mamori_store::AnyConnection,
+    edition: &Edition,
+) -> Result<Option<mamori_domain::committee::Deliberation>, AppError> {
+    let id = edition.id.to_string();
+    let meetings =
+        mamori_store::committee::meetings_on(conn, edition.body_id, ("edition", &id)).await?;
+    let round = crate::committee::round_of(edition);
+    let all: Vec<_> = meetings
+        .iter()
+        .filter_map(|m| m.deliberation_on(edition.id))
+        .collect();
+    Ok(all
+        .iter()
+        .find(|d| d.round == round)
+        .or(all.first())
+        .cloned())
 }

@@ -152,6 +152,7 @@ pub fn default_profile(
         local_clauses: Vec::new(),
         roles,
         deciding_role: "ciso".to_owned(),
+        deliberating_role: None,
         parameters,
         classification_scheme: ClassificationScheme::guideline()?.to_toml()?,
         authority_overrides: BTreeMap::new(),
@@ -204,6 +205,11 @@ pub struct EditionView {
     pub acknowledged_at: Option<chrono::DateTime<chrono::Utc>>,
     /// The case in which the profile in force lets a drafter decide (兼務の禁止 ①'s exception).
     pub decide_exception: Option<String>,
+    /// The name of the 委員会 that must deliberate the edition before its 決裁, by the rule in
+    /// force; `None` when none must.
+    pub committee: Option<String>,
+    /// The 委員会's 議決 on this edition, the latest first.
+    pub deliberations: Vec<mamori_domain::committee::Deliberation>,
 }
 
 /// Before and after as the audit record keeps them: [`audit_view`] of each, plus what is too long
@@ -254,6 +260,7 @@ fn audit_view(e: &Edition) -> serde_json::Value {
             "local_clauses": e.profile.local_clauses,
             "roles": e.profile.roles,
             "deciding_role": e.profile.deciding_role,
+            "deliberating_role": e.profile.deliberating_role,
             "parameters": e.profile.parameters,
             "organ_scope": e.profile.organ_scope,
             "deleted_numbering": e.profile.deleted_numbering,
@@ -271,7 +278,14 @@ fn may_see(user: &CurrentUser, e: &Edition) -> bool {
         | EditionStatus::Superseded
         | EditionStatus::Abolished => true,
         EditionStatus::Draft | EditionStatus::UnderReview => {
-            user.policy_editor().is_ok() || user.role_keys().contains(&e.profile.deciding_role)
+            let roles = user.role_keys();
+            user.policy_editor().is_ok()
+                || roles.contains(&e.profile.deciding_role)
+                || (e.status == EditionStatus::UnderReview
+                    && e.profile
+                        .deliberating_role
+                        .as_ref()
+                        .is_some_and(|r| roles.contains(r)))
         }
     }
 }

@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::DomainError;
 use crate::authority::RoleMarkEntry;
+use crate::committee::{self, Deliberation};
 use crate::ids::{BodyId, EditionId, PersonId};
 use crate::separation::{SodPolicy, SodRule};
 use crate::wareki::format_gregorian_as_wareki;
@@ -303,6 +304,10 @@ pub struct Profile {
     pub roles: Vec<RoleSetting>,
     /// The role whose holder decides (決裁) an edition: the CISO unless the body says otherwise.
     pub deciding_role: String,
+    /// The role whose holders form the 委員会 that deliberates an edition before it is decided
+    /// (`committee` in the guideline's role set); `None`: no deliberation is required.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deliberating_role: Option<String>,
     pub parameters: Vec<Parameter>,
     /// The classification scheme, as the TOML the classification module reads.
     pub classification_scheme: String,
@@ -344,6 +349,7 @@ pub mod field {
     pub const LOCAL: &str = "独自の条項";
     pub const ROLES: &str = "役割";
     pub const DECIDING_ROLE: &str = "決裁する役割";
+    pub const DELIBERATING_ROLE: &str = "決裁の前に審議する委員会";
     pub const PARAMETERS: &str = "期間・基準値";
     pub const STATUS: &str = "状態";
     pub const SCHEME: &str = "分類体系（TOML）";
@@ -462,6 +468,14 @@ impl Profile {
                     "決裁する役割「{}」が役割の一覧にありません",
                     self.deciding_role
                 ),
+            ));
+        }
+        if let Some(role) = &self.deliberating_role
+            && !role_keys.contains(role.as_str())
+        {
+            out.push(DomainError::new(
+                field::DELIBERATING_ROLE,
+                format!("審議する委員会の役割「{role}」が役割の一覧にありません"),
             ));
         }
         if let Some(scope) = &self.organ_scope {
@@ -673,6 +687,9 @@ pub struct Decision {
     pub by_name: String,
     pub role_key: String,
     pub on: NaiveDate,
+    /// The 委員会's 議決 the decision followed, when the policy asks for one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deliberation: Option<Deliberation>,
 }
 
 /// A 差戻し: an edition sent back from 審議中 to 下書き, with what the drafters are to rework.
@@ -839,12 +856,22 @@ impl Edition {
     }
 
     /// 審議中 → 決裁済, by someone holding the profile's deciding role.
+    ///
+    /// `committee` is the role whose 委員会 must have deliberated first (from the rule in
+    /// force, which the caller reads): then the decision must carry a carried 議決 on this
+    /// edition as submitted now (the same number of 差戻し), recorded by someone other than the
+    /// decider's own account `decider_account`.
     pub fn decide(
         &mut self,
         decision: Decision,
         decider_roles: &[String],
+        committee: Option<&str>,
+        decider_account: &str,
     ) -> Result<(), DomainError> {
         self.expect(EditionStatus::UnderReview, "決裁する")?;
+        if let Some(committee) = committee {
+            self.check_deliberation(decision.deliberation.as_ref(), committee, decider_account)?;
+        }
         let role = &self.profile.deciding_role;
         if !decider_roles.iter().any(|r| r == role) || decision.role_key != *role {
             return Err(DomainError::new(
@@ -859,6 +886,37 @@ impl Edition {
         self.decision = Some(decision);
         self.status = EditionStatus::Decided;
         Ok(())
+    }
+
+    fn check_deliberation(
+        &self,
+        deliberation: Option<&Deliberation>,
+        committee: &str,
+        decider_account: &str,
+    ) -> Result<(), DomainError> {
+        let name = self.profile.role_name(committee);
+        let refuse =
+            |message: String| Err(DomainError::new(committee::field::DELIBERATION, message));
+        let round = u32::try_from(self.send_backs.len()).unwrap_or(u32::MAX);
+        match deliberation {
+            None => refuse(format!(
+                "{}は決裁の前に{name}の審議が必要です。会議の記録で、この版を議題として議決を記録してください",
+                self.number
+            )),
+            Some(d) if d.round != round => refuse(format!(
+                "{}の{name}の議決は差戻しの前のものです。差戻しの後の版について、改めて議決を記録してください",
+                self.number
+            )),
+            Some(d) if !d.vote.carried() => refuse(format!(
+                "{name}は{}を{}しました。決裁せず、下書きに差し戻してください",
+                self.number,
+                d.vote.label()
+            )),
+            Some(d) if d.recorded_by == decider_account => refuse(format!(
+                "{name}の会議を記録した人は、その議決に基づく決裁をできません（別の人が記録した議決が必要です）"
+            )),
+            Some(_) => Ok(()),
+        }
     }
 
     /// 決裁済 → 施行中 from `effective_from`, which may not precede the decision.

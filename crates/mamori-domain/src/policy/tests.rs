@@ -36,6 +36,7 @@ fn profile() -> Profile {
             },
         ],
         deciding_role: "ciso".into(),
+        deliberating_role: None,
         parameters: Vec::new(),
         classification_scheme: String::new(),
         authority_overrides: BTreeMap::new(),
@@ -65,6 +66,7 @@ fn decision(role: &str) -> Decision {
         by_name: "佐藤 健一".into(),
         role_key: role.into(),
         on: date(2026, 3, 20),
+        deliberation: None,
     }
 }
 
@@ -82,7 +84,8 @@ fn edition_numbers_parse_in_the_usual_spellings() {
 fn an_edition_goes_from_draft_to_in_force_only_through_a_decision_by_the_deciding_role() {
     let mut e = edition();
     assert!(
-        e.decide(decision("ciso"), &["ciso".into()]).is_err(),
+        e.decide(decision("ciso"), &["ciso".into()], None, "")
+            .is_err(),
         "not under review yet"
     );
     e.submit(&Catalog).unwrap();
@@ -91,7 +94,12 @@ fn an_edition_goes_from_draft_to_in_force_only_through_a_decision_by_the_decidin
         "cannot skip the decision"
     );
     let err = e
-        .decide(decision("security_manager"), &["security_manager".into()])
+        .decide(
+            decision("security_manager"),
+            &["security_manager".into()],
+            None,
+            "",
+        )
         .unwrap_err();
     assert_eq!(err.field, "決裁する役割");
     assert!(
@@ -101,10 +109,11 @@ fn an_edition_goes_from_draft_to_in_force_only_through_a_decision_by_the_decidin
     );
     // Claiming the role without holding it is refused too.
     assert!(
-        e.decide(decision("ciso"), &["security_manager".into()])
+        e.decide(decision("ciso"), &["security_manager".into()], None, "")
             .is_err()
     );
-    e.decide(decision("ciso"), &["ciso".into()]).unwrap();
+    e.decide(decision("ciso"), &["ciso".into()], None, "")
+        .unwrap();
     assert_eq!(e.status, EditionStatus::Decided);
     assert!(e.enforce(date(2026, 3, 1)).is_err(), "before the decision");
     e.enforce(date(2026, 4, 1)).unwrap();
@@ -116,9 +125,17 @@ fn the_deciding_role_is_data_of_the_profile() {
     let mut e = edition();
     e.profile.deciding_role = "security_manager".into();
     e.submit(&Catalog).unwrap();
-    assert!(e.decide(decision("ciso"), &["ciso".into()]).is_err());
-    e.decide(decision("security_manager"), &["security_manager".into()])
-        .unwrap();
+    assert!(
+        e.decide(decision("ciso"), &["ciso".into()], None, "")
+            .is_err()
+    );
+    e.decide(
+        decision("security_manager"),
+        &["security_manager".into()],
+        None,
+        "",
+    )
+    .unwrap();
 }
 
 #[test]
@@ -136,7 +153,8 @@ fn only_a_draft_can_change() {
     .unwrap();
     e.ensure_editable().unwrap();
     e.submit(&Catalog).unwrap();
-    e.decide(decision("ciso"), &["ciso".into()]).unwrap();
+    e.decide(decision("ciso"), &["ciso".into()], None, "")
+        .unwrap();
     e.enforce(date(2026, 4, 1)).unwrap();
     let err = e.ensure_editable().unwrap_err();
     assert_eq!(err.field, "状態");
@@ -449,4 +467,66 @@ fn statuses_round_trip_through_their_keys() {
         assert_eq!(EditionStatus::parse(s.key()), Some(s));
     }
     assert_eq!(EditionStatus::parse("x"), None);
+}
+
+#[test]
+fn with_a_deliberating_committee_only_its_carried_vote_on_this_round_lets_the_decider_decide() {
+    use crate::committee::{Deliberation, Vote};
+    let mut e = edition();
+    e.submit(&Catalog).unwrap();
+    let vote = |vote: Vote, round: u32, by: &str| Deliberation {
+        meeting_id: crate::ids::MeetingId::new(),
+        held_on: date(2026, 3, 10),
+        title: "第1版について".into(),
+        vote,
+        round,
+        recorded_by: by.into(),
+    };
+    let with = |d: Option<Deliberation>| Decision {
+        deliberation: d,
+        ..decision("ciso")
+    };
+    let ciso = ["ciso".to_owned()];
+    let committee = Some("security_manager");
+    let refused = |e: &mut Edition, d: Option<Deliberation>| {
+        e.clone()
+            .decide(with(d), &ciso, committee, "decider")
+            .unwrap_err()
+    };
+    let err = refused(&mut e, None);
+    assert_eq!(err.field, "委員会の審議");
+    assert!(
+        err.message.contains("所属長の審議が必要"),
+        "{}",
+        err.message
+    );
+    let rejected = Vote::Counted {
+        in_favour: 1,
+        against: 3,
+        abstain: 0,
+    };
+    assert!(
+        refused(&mut e, Some(vote(rejected, 0, "clerk")))
+            .message
+            .contains("否決")
+    );
+    assert!(
+        refused(&mut e, Some(vote(Vote::Unanimous, 1, "clerk")))
+            .message
+            .contains("差戻しの前")
+    );
+    assert!(
+        refused(&mut e, Some(vote(Vote::Unanimous, 0, "decider")))
+            .message
+            .contains("記録した人")
+    );
+    e.decide(
+        with(Some(vote(Vote::Unanimous, 0, "clerk"))),
+        &ciso,
+        committee,
+        "decider",
+    )
+    .unwrap();
+    assert_eq!(e.status, EditionStatus::Decided);
+    assert!(e.decision.unwrap().deliberation.is_some());
 }

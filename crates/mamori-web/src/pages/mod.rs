@@ -5,6 +5,7 @@ pub mod approvals;
 pub mod assets;
 pub mod audit;
 pub mod catalog;
+pub mod committee;
 pub mod errors;
 pub mod forms;
 pub mod gap;

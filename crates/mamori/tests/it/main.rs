@@ -17,6 +17,7 @@ mod authorization_matrix;
 mod backup;
 mod catalog;
 mod cli;
+mod committee;
 mod fuzz_readers;
 mod gap;
 mod gap_screens;

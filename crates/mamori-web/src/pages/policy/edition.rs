@@ -149,6 +149,12 @@ struct EditionPage {
     deciding_role: String,
     /// Its key, for the choice on the profile.
     deciding_key: String,
+    /// The 委員会 that must deliberate before the 決裁, by the rule in force.
+    committee: Option<String>,
+    /// The 議決 on this edition: (label, meeting link, carried, of the current round).
+    deliberations: Vec<(String, String, bool, bool)>,
+    /// The draft's own choice of deliberating role (its key; empty for none).
+    deliberating_key: String,
     today: String,
     recommended: Vec<RecommendedRow>,
     amendments: Vec<ClauseRow>,
@@ -389,6 +395,20 @@ fn edition_page(
         acknowledged: view.acknowledged_at.map(datetime_ja),
         deciding_role: p.role_name(&p.deciding_role),
         deciding_key: p.deciding_role.clone(),
+        committee: view.committee.clone(),
+        deliberations: view
+            .deliberations
+            .iter()
+            .map(|d| {
+                (
+                    d.label(),
+                    format!("/committee/{}", d.meeting_id),
+                    d.vote.carried(),
+                    usize::try_from(d.round).ok() == Some(e.send_backs.len()),
+                )
+            })
+            .collect(),
+        deliberating_key: p.deliberating_role.clone().unwrap_or_default(),
         today: today.to_string(),
         recommended: catalog
             .clauses
@@ -665,6 +685,9 @@ pub async fn change(
         },
         "set-deciding-role" => ProfileChange::SetDecidingRole {
             key: form.get("key").to_owned(),
+        },
+        "set-deliberating-role" => ProfileChange::SetDeliberatingRole {
+            key: optional("key"),
         },
         "set-body-term" => ProfileChange::SetBodyTerm {
             term: form.get("term").to_owned(),
