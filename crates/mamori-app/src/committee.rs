@@ -75,7 +75,8 @@ pub struct MeetingForm {
 #[derive(Debug, Clone)]
 pub struct CommitteeView {
     pub role_key: String,
-    /// The role's name in the body's policy (「情報セキュリティ委員会 委員」).
+    /// The committee's name from the role's in the body's policy: 「情報セキュリティ委員会」 for
+    /// the role 「情報セキュリティ委員会 委員」.
     pub role_name: String,
     /// Whether the policy in force asks the committee to deliberate an edition before its 決裁.
     pub deliberates_editions: bool,
@@ -128,7 +129,7 @@ impl App {
             .roles
             .iter()
             .find(|r| r.key == key)
-            .map_or_else(|| key.clone(), |r| r.name.clone());
+            .map_or_else(|| key.clone(), |r| committee_name(&r.name));
         let rule = CommitteeRule {
             key,
             name,
@@ -344,4 +345,41 @@ impl App {
 /// How many times the edition was sent back: the round a 議決 on it belongs to.
 pub(crate) fn round_of(edition: &mamori_domain::policy::Edition) -> u32 {
     u32::try_from(edition.send_backs.len()).unwrap_or(u32::MAX)
+}
+
+/// The name of the body a member role belongs to: the role 「情報セキュリティ委員会 委員」 is a
+/// member of the 「情報セキュリティ委員会」; a role named otherwise is the body's name as it is.
+pub fn committee_name(role_name: &str) -> String {
+    let name = role_name.trim();
+    match name.rfind("委員会") {
+        Some(i)
+            if name[i..]
+                .trim_start_matches("委員会")
+                .trim()
+                .trim_start_matches('の')
+                == "委員" =>
+        {
+            name[..i + "委員会".len()].to_owned()
+        }
+        _ => name.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::committee_name;
+
+    #[test]
+    fn a_member_role_names_its_committee() {
+        assert_eq!(
+            committee_name("情報セキュリティ委員会 委員"),
+            "情報セキュリティ委員会"
+        );
+        assert_eq!(committee_name("情報化推進委員会の委員"), "情報化推進委員会");
+        assert_eq!(
+            committee_name("情報セキュリティ委員会"),
+            "情報セキュリティ委員会"
+        );
+        assert_eq!(committee_name("情報政策会議"), "情報政策会議");
+    }
 }

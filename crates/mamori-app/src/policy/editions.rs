@@ -51,11 +51,10 @@ impl App {
             .deliberating_role
             .as_ref()
             .map(|key| {
-                ruling
-                    .roles
-                    .iter()
-                    .find(|r| &r.key == key)
-                    .map_or_else(|| key.clone(), |r| r.name.clone())
+                ruling.roles.iter().find(|r| &r.key == key).map_or_else(
+                    || key.clone(),
+                    |r| crate::committee::committee_name(&r.name),
+                )
             });
         let id = edition.id.to_string();
         let deliberations =

@@ -21,7 +21,7 @@ use crate::pages::render;
 use crate::view::{Chrome, datetime_ja};
 
 /// The 議題 rows the form offers; empty rows are not 議題.
-const ITEM_ROWS: usize = 5;
+const ITEM_ROWS: usize = 3;
 
 fn chrome(title: impl Into<String>, user: &CurrentUser) -> Chrome {
     Chrome::for_user(title, user, "/policy")
