@@ -42,7 +42,13 @@ impl App {
         let mut conn = self.store().conn().await?;
         let page_size = page_size.clamp(1, 500);
         // One extra row tells whether another page exists without counting the whole trail.
-        let mut records = audit::list(&mut conn, filter, page_size + 1).await?;
+        // A body's auditors read their body's trail (and the installation's own records), never
+        // another body's; an installation administrator without a body reads all of it.
+        let scoped = AuditFilter {
+            body: user.body.as_ref().map(|b| b.id),
+            ..filter.clone()
+        };
+        let mut records = audit::list(&mut conn, &scoped, page_size + 1).await?;
         let next_before_seq = if records.len() as i64 > page_size {
             records.truncate(page_size as usize);
             records.last().map(|r| r.seq)

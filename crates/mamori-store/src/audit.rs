@@ -147,6 +147,8 @@ pub struct AuditFilter {
     pub before_seq: Option<i64>,
     /// Changes only, or reads only.
     pub kind: Option<RecordKind>,
+    /// One body's records and the installation's own (no body); `None`: every body's.
+    pub body: Option<mamori_domain::ids::BodyId>,
 }
 
 /// Changes (and sign-ins) or reads ([`mamori_domain::audit::READ_PREFIX`]).
@@ -172,6 +174,9 @@ pub async fn list(
         binds.push(value);
         clauses.push(sql.replace('?', &format!("${}", binds.len())));
     };
+    if let Some(v) = filter.body {
+        push("(body_id = ? OR body_id IS NULL)", v.to_string());
+    }
     if let Some(v) = &filter.actor {
         push("actor_label = ?", v.clone());
     }

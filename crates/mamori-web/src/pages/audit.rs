@@ -110,6 +110,7 @@ impl AuditQuery {
             from: from.map(day_start),
             until: to.and_then(|d| d.succ_opt()).map(day_start),
             before_seq: self.before.filter(|s| *s > 0),
+            body: None,
         })
     }
 
