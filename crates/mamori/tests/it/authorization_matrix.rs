@@ -254,27 +254,7 @@ async fn another_bodys_user_reaches_nothing_of_the_demo_through_any_route() {
     let t = TestApp::spawn().await;
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("sakura.toml");
-    std::fs::write(
-        &file,
-        r#"[body]
-name = "さくら市"
-code = "092142"
-kind = "市"
-
-[administrator]
-login = "sakura-admin"
-name = "桜田 三郎"
-password = "sakura-setup-2026"
-holder = "chief_security_officer"
-
-[holders.chief_security_officer]
-staff_number = "3001"
-name = "桜田 三郎"
-title = "情報政策課長"
-unit = "情報政策課"
-"#,
-    )
-    .unwrap();
+    std::fs::write(&file, common::second_body_file()).unwrap();
     let out = t.cli(&["body", "create", "--file", file.to_str().unwrap()], None);
     assert!(
         out.status.success(),

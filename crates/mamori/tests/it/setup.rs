@@ -6,7 +6,7 @@
 use mamori_store::{org, policy};
 use reqwest::StatusCode;
 
-use crate::common::{Options, TestApp, alert_of, csrf_of, location};
+use crate::common::{Options, TestApp, alert_of, csrf_of, location, second_body_file};
 
 async fn fresh() -> TestApp {
     TestApp::spawn_with(Options {
@@ -276,27 +276,6 @@ async fn mamori_setup_sets_up_a_town_from_a_file_and_refuses_a_second_run() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("設定済み"));
     assert_eq!(t.app.bodies().await.unwrap().len(), 1);
-}
-
-fn second_body_file() -> String {
-    r#"[body]
-name = "さくら市"
-code = "092142"
-kind = "市"
-
-[administrator]
-login = "sakura-admin"
-name = "桜田 三郎"
-password = "sakura-setup-2026"
-holder = "chief_security_officer"
-
-[holders.chief_security_officer]
-staff_number = "3001"
-name = "桜田 三郎"
-title = "情報政策課長"
-unit = "情報政策課"
-"#
-    .to_owned()
 }
 
 #[tokio::test]

@@ -280,3 +280,26 @@ pub fn location(r: &Response) -> String {
         .map(|v| v.to_str().unwrap().to_owned())
         .unwrap_or_default()
 }
+
+/// The setup file of a second 団体, さくら市 (code 092142), whose administrator is its 統括
+/// `sakura-admin` with the password `sakura-setup-2026`.
+pub fn second_body_file() -> String {
+    r#"[body]
+name = "さくら市"
+code = "092142"
+kind = "市"
+
+[administrator]
+login = "sakura-admin"
+name = "桜田 三郎"
+password = "sakura-setup-2026"
+holder = "chief_security_officer"
+
+[holders.chief_security_officer]
+staff_number = "3001"
+name = "桜田 三郎"
+title = "情報政策課長"
+unit = "情報政策課"
+"#
+    .to_owned()
+}
