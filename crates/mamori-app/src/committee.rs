@@ -9,15 +9,18 @@ use std::collections::BTreeSet;
 use chrono::NaiveDate;
 use mamori_domain::DomainError;
 use mamori_domain::audit::AuditEntry;
+use mamori_domain::committee::Deliberation;
 use mamori_domain::committee::{
     Attendee, ItemDraft, Meeting, MeetingDraft, MinutesFile, Recorder, Subject, field,
 };
 use mamori_domain::ids::{MeetingId, PersonId};
-use mamori_domain::policy::{EditionNumber, EditionStatus};
+use mamori_domain::org::RoleDefinition;
+use mamori_domain::policy::{Edition, EditionNumber, EditionStatus};
 use mamori_store::{AnyConnection, audit, committee as store, policy};
 use serde_json::json;
 
 use crate::access::{CurrentUser, PolicyEditor};
+use crate::ruling::Ruling;
 use crate::{App, AppError, RequestMeta};
 
 /// The guideline's key of the 情報セキュリティ委員会 role, for a profile that names none.
@@ -90,14 +93,7 @@ fn count(label: &str, title: &str, raw: &str) -> Result<u32, AppError> {
     if raw.is_empty() {
         return Ok(0);
     }
-    let digits: String = raw
-        .chars()
-        .map(|c| match c {
-            '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32).unwrap_or(c),
-            c => c,
-        })
-        .collect();
-    digits
+    mamori_domain::text::ascii_digits(raw)
         .parse::<u32>()
         .ok()
         .filter(|n| *n <= 1_000)
@@ -125,11 +121,7 @@ impl App {
         let key = named
             .clone()
             .unwrap_or_else(|| GUIDELINE_COMMITTEE.to_owned());
-        let name = ruling
-            .roles
-            .iter()
-            .find(|r| r.key == key)
-            .map_or_else(|| key.clone(), |r| committee_name(&r.name));
+        let name = committee_name_in(&ruling.roles, &key);
         let rule = CommitteeRule {
             key,
             name,
@@ -173,7 +165,7 @@ impl App {
         let under_review = editions
             .iter()
             .filter(|e| e.status == EditionStatus::UnderReview)
-            .map(|e| (e.number, round_of(e)))
+            .map(|e| (e.number, e.round()))
             .collect();
         Ok(CommitteeView {
             role_key: rule.key,
@@ -184,24 +176,28 @@ impl App {
         })
     }
 
-    /// The body's meetings, the latest first.
-    pub async fn committee_meetings(&self, user: &CurrentUser) -> Result<Vec<Meeting>, AppError> {
+    /// The committee and the body's meetings, the latest first.
+    pub async fn committee_meetings(
+        &self,
+        user: &CurrentUser,
+    ) -> Result<(CommitteeView, Vec<Meeting>), AppError> {
+        let view = self.committee(user).await?;
         let mut conn = self.store().conn().await?;
-        self.committee_rule(&mut conn, user).await?;
-        Ok(store::meetings(&mut conn, user.body()?.id).await?)
+        Ok((view, store::meetings(&mut conn, user.body()?.id).await?))
     }
 
-    /// One meeting of the body.
+    /// One meeting of the body, with the committee's name.
     pub async fn committee_meeting(
         &self,
         user: &CurrentUser,
         id: MeetingId,
-    ) -> Result<Meeting, AppError> {
+    ) -> Result<(String, Meeting), AppError> {
         let mut conn = self.store().conn().await?;
-        self.committee_rule(&mut conn, user).await?;
-        store::find_meeting(&mut conn, user.body()?.id, id)
+        let rule = self.committee_rule(&mut conn, user).await?;
+        let meeting = store::find_meeting(&mut conn, user.body()?.id, id)
             .await?
-            .ok_or_else(|| AppError::NotFound("会議の記録".to_owned()))
+            .ok_or_else(|| AppError::NotFound("会議の記録".to_owned()))?;
+        Ok((rule.name, meeting))
     }
 
     /// A meeting's 議事録 file.
@@ -284,7 +280,7 @@ impl App {
                 Some(Subject::Edition {
                     id: edition.id,
                     number,
-                    round: round_of(edition),
+                    round: edition.round(),
                 })
             };
             let unanimous = match item.vote.as_str() {
@@ -342,9 +338,36 @@ impl App {
     }
 }
 
-/// How many times the edition was sent back: the round a 議決 on it belongs to.
-pub(crate) fn round_of(edition: &mamori_domain::policy::Edition) -> u32 {
-    u32::try_from(edition.send_backs.len()).unwrap_or(u32::MAX)
+/// The role whose 委員会 must deliberate `edition` before its 決裁: the rule in force's (the
+/// draft's own for a first edition), never one the edition being decided gives itself.
+pub(crate) fn deliberating_role<'a>(ruling: &'a Ruling, edition: &'a Edition) -> Option<&'a str> {
+    ruling
+        .profile
+        .as_ref()
+        .unwrap_or(&edition.profile)
+        .deliberating_role
+        .as_deref()
+}
+
+/// The 委員会's 議決 on the edition, the latest first.
+pub(crate) async fn deliberations_on(
+    conn: &mut AnyConnection,
+    edition: &Edition,
+) -> Result<Vec<Deliberation>, AppError> {
+    let id = edition.id.to_string();
+    Ok(store::meetings_on(conn, edition.body_id, ("edition", &id))
+        .await?
+        .iter()
+        .filter_map(|m| m.deliberation_on(edition.id))
+        .collect())
+}
+
+/// The committee's name by the body's role set: [`committee_name`] of the role `key`.
+pub(crate) fn committee_name_in(roles: &[RoleDefinition], key: &str) -> String {
+    roles
+        .iter()
+        .find(|r| r.key == key)
+        .map_or_else(|| key.to_owned(), |r| committee_name(&r.name))
 }
 
 /// The name of the body a member role belongs to: the role 「情報セキュリティ委員会 委員」 is a

@@ -18,14 +18,7 @@ impl LocalGovernmentCode {
     /// the check digit of the first five: 11 minus the remainder of Σ digit × (6, 5, 4, 3, 2)
     /// divided by 11, taking its last digit (so 10 becomes 0 and 11 becomes 1).
     pub fn parse(input: &str) -> Result<Self, DomainError> {
-        let digits: String = input
-            .trim()
-            .chars()
-            .map(|c| match c {
-                '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32).unwrap_or(c),
-                _ => c,
-            })
-            .collect();
+        let digits = crate::text::ascii_digits(input.trim());
         if digits.is_empty() {
             return Err(DomainError::new(Self::FIELD, "入力してください"));
         }

@@ -21,6 +21,17 @@ pub fn is_bidi_control(c: char) -> bool {
         .any(|&(first, last)| (first..=last).contains(&c))
 }
 
+/// The text with full-width digits (０–９) as their ASCII form, everything else as it is.
+pub fn ascii_digits(input: &str) -> String {
+    input
+        .chars()
+        .map(|c| match c {
+            '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32).unwrap_or(c),
+            _ => c,
+        })
+        .collect()
+}
+
 /// A single-line value (a name, a number, a file name), trimmed: at most `max` characters, no
 /// control or bidirectional characters. Empty is allowed; the caller decides whether it is
 /// required.

@@ -2,6 +2,7 @@
 //! 施行 and 廃止, each guarded by the status it was read with and audited.
 
 use super::*;
+use crate::committee::{committee_name_in, deliberating_role, deliberations_on};
 
 impl App {
     /// Editions of the user's body, newest first. Staff see the editions that were decided;
@@ -44,25 +45,9 @@ impl App {
                 .get(&SodRule::ApplicantApprover)
                 .cloned()
         });
-        let committee = ruling
-            .profile
-            .as_ref()
-            .unwrap_or(&edition.profile)
-            .deliberating_role
-            .as_ref()
-            .map(|key| {
-                ruling.roles.iter().find(|r| &r.key == key).map_or_else(
-                    || key.clone(),
-                    |r| crate::committee::committee_name(&r.name),
-                )
-            });
-        let id = edition.id.to_string();
-        let deliberations =
-            mamori_store::committee::meetings_on(&mut conn, body.id, ("edition", &id))
-                .await?
-                .iter()
-                .filter_map(|m| m.deliberation_on(edition.id))
-                .collect();
+        let committee =
+            deliberating_role(&ruling, &edition).map(|key| committee_name_in(&ruling.roles, key));
+        let deliberations = deliberations_on(&mut conn, &edition).await?;
         Ok(EditionView {
             edition,
             published_at,
@@ -255,15 +240,8 @@ impl App {
             let edition = policy::find_edition(&mut conn, body.id, number)
                 .await?
                 .ok_or_else(|| AppError::NotFound(format!("{number}")))?;
-            // Whether the 委員会 must deliberate first is the rule in force (the draft's own for
-            // a first edition), never one the edition being decided gives itself.
             let ruling = crate::ruling::ruling(&mut conn, body.id).await?;
-            let committee = ruling
-                .profile
-                .as_ref()
-                .unwrap_or(&edition.profile)
-                .deliberating_role
-                .clone();
+            let committee = deliberating_role(&ruling, &edition).map(str::to_owned);
             let deliberation = match &committee {
                 Some(_) => latest_deliberation(&mut conn, &edition).await?,
                 None => None,
@@ -436,17 +414,10 @@ async fn latest_deliberation(
     conn: &mut mamori_store::AnyConnection,
     edition: &Edition,
 ) -> Result<Option<mamori_domain::committee::Deliberation>, AppError> {
-    let id = edition.id.to_string();
-    let meetings =
-        mamori_store::committee::meetings_on(conn, edition.body_id, ("edition", &id)).await?;
-    let round = crate::committee::round_of(edition);
-    let all: Vec<_> = meetings
-        .iter()
-        .filter_map(|m| m.deliberation_on(edition.id))
-        .collect();
+    let all = deliberations_on(conn, edition).await?;
     Ok(all
         .iter()
-        .find(|d| d.round == round)
+        .find(|d| d.round == edition.round())
         .or(all.first())
         .cloned())
 }

@@ -850,6 +850,11 @@ impl Edition {
         Ok(())
     }
 
+    /// How many times the edition was sent back: the round a 委員会's 議決 on it belongs to.
+    pub fn round(&self) -> u32 {
+        u32::try_from(self.send_backs.len()).unwrap_or(u32::MAX)
+    }
+
     /// The latest 差戻し, which the drafters are working on.
     pub fn last_send_back(&self) -> Option<&SendBack> {
         self.send_backs.last()
@@ -897,13 +902,12 @@ impl Edition {
         let name = self.profile.role_name(committee);
         let refuse =
             |message: String| Err(DomainError::new(committee::field::DELIBERATION, message));
-        let round = u32::try_from(self.send_backs.len()).unwrap_or(u32::MAX);
         match deliberation {
             None => refuse(format!(
                 "{}は決裁の前に{name}の審議が必要です。会議の記録で、この版を議題として議決を記録してください",
                 self.number
             )),
-            Some(d) if d.round != round => refuse(format!(
+            Some(d) if d.round != self.round() => refuse(format!(
                 "{}の{name}の議決は差戻しの前のものです。差戻しの後の版について、改めて議決を記録してください",
                 self.number
             )),

@@ -56,8 +56,7 @@ pub async fn list(
     axum::extract::Query(q): axum::extract::Query<std::collections::HashMap<String, String>>,
 ) -> Result<Response, PageError> {
     let user = &session.user;
-    let view = state.app.committee(user).await?;
-    let meetings = state.app.committee_meetings(user).await?;
+    let (view, meetings) = state.app.committee_meetings(user).await?;
     let page = ListPage {
         chrome: chrome(view.role_name.clone(), user),
         meetings: meetings
@@ -299,12 +298,11 @@ pub async fn show_meeting(
 ) -> Result<Response, PageError> {
     let user = &session.user;
     let id = meeting_id(&id)?;
-    let view = state.app.committee(user).await?;
-    let m = state.app.committee_meeting(user, id).await?;
+    let (role_name, m) = state.app.committee_meeting(user, id).await?;
     let held_on = format_gregorian_as_wareki(m.held_on);
     let page = MeetingPage {
-        chrome: chrome(format!("{held_on}の{}", view.role_name), user),
-        role_name: view.role_name,
+        chrome: chrome(format!("{held_on}の{role_name}"), user),
+        role_name,
         id: m.id.to_string(),
         attendance: attendance(&m),
         held_on,

@@ -151,8 +151,8 @@ struct EditionPage {
     deciding_key: String,
     /// The 委員会 that must deliberate before the 決裁, by the rule in force.
     committee: Option<String>,
-    /// The 議決 on this edition: (label, meeting link, carried, of the current round).
-    deliberations: Vec<(String, String, bool, bool)>,
+    /// The 議決 on this edition: (label, meeting link, of the current round).
+    deliberations: Vec<(String, String, bool)>,
     /// The draft's own choice of deliberating role (its key; empty for none).
     deliberating_key: String,
     today: String,
@@ -403,8 +403,7 @@ fn edition_page(
                 (
                     d.label(),
                     format!("/committee/{}", d.meeting_id),
-                    d.vote.carried(),
-                    usize::try_from(d.round).ok() == Some(e.send_backs.len()),
+                    d.round == e.round(),
                 )
             })
             .collect(),
