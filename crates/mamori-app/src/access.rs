@@ -61,6 +61,10 @@ pub struct CurrentUser {
     /// The password was set by someone else: the screens ask for a new one before anything else.
     #[serde(skip)]
     pub must_change_password: bool,
+    /// May run the installation (its backups): a system administrator of no body, or of the
+    /// installation's only body.
+    #[serde(skip)]
+    pub installation_admin: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]

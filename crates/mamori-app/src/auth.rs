@@ -389,6 +389,10 @@ impl App {
         };
         let must_change_password = method == AuthMethod::Session
             && accounts::must_change_password(conn, account.id).await?;
+        // A body's administrator runs the installation while it holds that body alone; beside
+        // other bodies, the installation is the business of administrators of no body.
+        let installation_admin = account.is_system_admin
+            && (account.body_id.is_none() || mamori_store::org::count_bodies(conn).await? <= 1);
         Ok(CurrentUser {
             account,
             body,
@@ -399,6 +403,7 @@ impl App {
             csrf_token,
             unread_notifications,
             must_change_password,
+            installation_admin,
         })
     }
 }

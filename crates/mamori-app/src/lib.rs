@@ -53,6 +53,7 @@ pub struct App {
     jobs: jobs::Jobs,
     analyses: gap::Analyses,
     setup: setup::SetupGate,
+    backups: backup::runs::BackupGate,
 }
 
 impl std::fmt::Debug for App {
@@ -72,6 +73,7 @@ impl App {
             jobs: jobs::Jobs::default(),
             analyses: gap::Analyses::default(),
             setup: setup::SetupGate::default(),
+            backups: backup::runs::BackupGate::default(),
         }
     }
 

@@ -20,6 +20,18 @@ pub struct AppSettings {
     pub password_min_length: usize,
     /// E-mail of the お知らせ through SMTP; `None`: in-app notifications only.
     pub mail: Option<MailSettings>,
+    /// Scheduled backups; `None`: only `mamori backup` at the console.
+    pub backup: Option<BackupSettings>,
+}
+
+/// Where `serve` keeps its daily backups and how many.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BackupSettings {
+    /// The folder, as given in `backup_dir`.
+    pub dir: String,
+    /// Generations kept (at least 1).
+    pub keep: usize,
 }
 
 impl Default for AppSettings {
@@ -32,6 +44,7 @@ impl Default for AppSettings {
             lockout_max_minutes: 60,
             password_min_length: 10,
             mail: None,
+            backup: None,
         }
     }
 }

@@ -128,6 +128,11 @@ id_type!(
     MeetingId
 );
 
+id_type!(
+    /// One backup taken of the installation (scheduled, from the screen or by the command).
+    BackupRunId
+);
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]

@@ -8,6 +8,7 @@ pub mod approval;
 pub mod asset;
 pub mod audit;
 pub mod authority;
+pub mod backup;
 pub mod body;
 pub mod classification;
 pub mod committee;

@@ -16,9 +16,10 @@ use sqlx::{AnyConnection, Row};
 
 use crate::{Backend, StoreError};
 
-/// Tables not copied: the migrations' own record (the archive names the schema version) and the
-/// rule stamp (derived; a restored database gets a fresh one).
-const NOT_COPIED: [&str; 2] = ["_sqlx_migrations", "rule_stamps"];
+/// Tables not copied: the migrations' own record (the archive names the schema version), the
+/// rule stamp (derived; a restored database gets a fresh one) and the record of the backups taken
+/// (their files are on the source installation's disks; the trail keeps that they were taken).
+const NOT_COPIED: [&str; 3] = ["_sqlx_migrations", "rule_stamps", "backup_runs"];
 
 /// The table the migrations fill with its one row; a restore replaces that row.
 pub const SEEDED: &str = "audit_head";

@@ -18,6 +18,7 @@ pub mod approvals;
 pub mod assets;
 pub mod audit;
 pub mod backup;
+pub mod backup_runs;
 pub mod committee;
 pub mod notifications;
 pub mod org;

@@ -1010,6 +1010,14 @@ pub async fn list_role_definitions(
         .collect()
 }
 
+/// How many bodies the installation holds.
+pub async fn count_bodies(conn: &mut AnyConnection) -> Result<i64, StoreError> {
+    let row = sqlx::query("SELECT COUNT(*) AS n FROM bodies")
+        .fetch_one(conn)
+        .await?;
+    Ok(row.try_get("n")?)
+}
+
 /// Every body in the installation, by code.
 pub async fn list_bodies(conn: &mut AnyConnection) -> Result<Vec<Body>, StoreError> {
     let rows = sqlx::query("SELECT id, code, name, kind, created_at FROM bodies ORDER BY code")

@@ -58,6 +58,11 @@ pub fn router(app: App, config: WebConfig) -> Router {
         .route("/logout", post(pages::login::logout))
         .route("/setup", get(pages::setup::show).post(pages::setup::submit))
         .route("/audit", get(pages::audit::list))
+        .route(
+            "/admin/backups",
+            get(pages::backups::list).post(pages::backups::start),
+        )
+        .route("/admin/backups/{id}/check", post(pages::backups::check))
         .route("/policy", get(pages::policy::list))
         .route("/policy/editions", post(pages::policy::create))
         .route(

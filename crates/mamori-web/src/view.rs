@@ -76,6 +76,13 @@ impl Chrome {
                 current: current == "/audit",
             });
         }
+        if user.installation_admin {
+            nav.push(NavItem {
+                label: "バックアップ",
+                href: "/admin/backups",
+                current: current == "/admin/backups",
+            });
+        }
         let user_detail = user
             .person
             .as_ref()

@@ -151,6 +151,7 @@ pub(crate) async fn bench_user(app: &App, login: &str) -> anyhow::Result<Current
         csrf_token: None,
         unread_notifications: 0,
         must_change_password: false,
+        installation_admin: false,
     })
 }
 

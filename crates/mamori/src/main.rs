@@ -516,13 +516,8 @@ async fn serve(settings: Settings, demo: bool) -> anyhow::Result<ExitCode> {
         });
     }
     // Backups into `backup_dir`: at start and every day.
-    if !settings.backup_dir.trim().is_empty() {
-        let keep = usize::try_from(settings.backup_keep).unwrap_or(1).max(1);
-        backup_cmd::spawn_scheduled(
-            application.app().clone(),
-            std::path::PathBuf::from(settings.backup_dir.trim()),
-            keep,
-        );
+    if application.app().settings().backup.is_some() {
+        backup_cmd::spawn_scheduled(application.app().clone());
     }
     // お知らせ by e-mail: the outbox is sent every 30 seconds; a failure waits for the next run.
     if let Some(mail) = &application.app().settings().mail {

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 use mamori_app::AppSettings;
-use mamori_app::settings::{MailSettings, redacted_smtp_url};
+use mamori_app::settings::{BackupSettings, MailSettings, redacted_smtp_url};
 use mamori_store::DatabaseUrl;
 use serde::{Deserialize, Serialize};
 
@@ -174,6 +174,13 @@ impl Settings {
             mail: MailSettings::parse(&self.smtp_url, &self.mail_from, &self.public_url)
                 .ok()
                 .flatten(),
+            // `backup_keep` out of range is refused at start (`problems`).
+            backup: Some(self.backup_dir.trim())
+                .filter(|d| !d.is_empty())
+                .map(|dir| BackupSettings {
+                    dir: dir.to_owned(),
+                    keep: usize::try_from(self.backup_keep).unwrap_or(1).max(1),
+                }),
         }
     }
 

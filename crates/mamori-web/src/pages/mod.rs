@@ -4,6 +4,7 @@ pub mod account;
 pub mod approvals;
 pub mod assets;
 pub mod audit;
+pub mod backups;
 pub mod catalog;
 pub mod committee;
 pub mod errors;

@@ -15,6 +15,7 @@ mod assets_api;
 mod assets_import;
 mod authorization_matrix;
 mod backup;
+mod backups_screen;
 mod catalog;
 mod cli;
 mod committee;

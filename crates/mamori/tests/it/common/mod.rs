@@ -34,6 +34,8 @@ pub struct Options {
     pub secure_cookies: bool,
     /// Mail through this SMTP server (`smtp://127.0.0.1:PORT?tls=none`); `None`: no mail.
     pub smtp_url: Option<String>,
+    /// Scheduled backups into this folder, keeping this many; `None`: none scheduled.
+    pub backups: Option<(std::path::PathBuf, i64)>,
 }
 
 impl Default for Options {
@@ -42,6 +44,7 @@ impl Default for Options {
             demo: true,
             secure_cookies: false,
             smtp_url: None,
+            backups: None,
         }
     }
 }
@@ -65,6 +68,12 @@ impl TestApp {
             smtp_url: options.smtp_url.clone().unwrap_or_default(),
             mail_from: MAIL_FROM.into(),
             public_url: PUBLIC_URL.into(),
+            backup_dir: options
+                .backups
+                .as_ref()
+                .map(|(dir, _)| dir.display().to_string())
+                .unwrap_or_default(),
+            backup_keep: options.backups.as_ref().map_or(7, |(_, keep)| *keep),
             ..Settings::default()
         };
         // A fixed day inside a fiscal year: 令和8年6月1日 10:00 JST.
