@@ -32,6 +32,15 @@ pub fn ascii_digits(input: &str) -> String {
         .collect()
 }
 
+/// A file size as people read it: 「48 KB」, 「12.3 MB」.
+pub fn file_size(bytes: u64) -> String {
+    if bytes < 1_000_000 {
+        format!("{} KB", bytes.div_ceil(1_000))
+    } else {
+        format!("{:.1} MB", bytes as f64 / 1_000_000.0)
+    }
+}
+
 /// A single-line value (a name, a number, a file name), trimmed: at most `max` characters, no
 /// control or bidirectional characters. Empty is allowed; the caller decides whether it is
 /// required.
@@ -97,6 +106,13 @@ mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
     use super::*;
+
+    #[test]
+    fn a_file_size_reads_in_kilobytes_below_a_megabyte() {
+        assert_eq!(file_size(48_130), "49 KB");
+        assert_eq!(file_size(1), "1 KB");
+        assert_eq!(file_size(12_345_678), "12.3 MB");
+    }
 
     #[test]
     fn every_bidirectional_control_is_refused_in_a_single_line_field() {

@@ -18,11 +18,11 @@ pub(crate) async fn backup(settings: Settings, output: &Path) -> anyhow::Result<
         .map_err(operator_message)?;
     match (run.state(), &run.contents) {
         (State::Verified, Some(c)) => println!(
-            "バックアップを書き、読み戻して検証しました: {}（{} 表、{} 行、{:.1} MB、監査証跡 通し番号 {}、SHA-256 {}、{:.1} 秒）",
+            "バックアップを書き、読み戻して検証しました: {}（{} 表、{} 行、{}、監査証跡 通し番号 {}、SHA-256 {}、{:.1} 秒）",
             output.display(),
             c.tables,
             c.rows,
-            c.bytes as f64 / 1_000_000.0,
+            mamori_domain::text::file_size(c.bytes),
             c.audit_seq,
             c.sha256,
             started.elapsed().as_secs_f64()

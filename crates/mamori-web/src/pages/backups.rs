@@ -37,20 +37,11 @@ struct Line {
     can_check: bool,
 }
 
-/// 「48 KB」「12.3 MB」.
-fn size_ja(bytes: u64) -> String {
-    if bytes < 1_000_000 {
-        format!("{} KB", bytes.div_ceil(1_000))
-    } else {
-        format!("{:.1} MB", bytes as f64 / 1_000_000.0)
-    }
-}
-
 fn line(row: RunRow) -> Line {
     let run = row.run;
     let (size, holds, sha256) = match &run.contents {
         Some(c) => (
-            size_ja(c.bytes),
+            mamori_domain::text::file_size(c.bytes),
             format!(
                 "{} 表・{} 行（監査証跡 {} 件目まで）",
                 c.tables, c.rows, c.audit_seq
