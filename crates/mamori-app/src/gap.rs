@@ -537,52 +537,8 @@ impl App {
         if pending_in(&mut tx, body.id, id).await?.is_none() {
             return Err(AppError::NotFound("分析した文書".to_owned()));
         }
-        let editions = policy_store::list_editions(tx.conn(), body.id).await?;
-        if let Some(open) = editions.iter().find(|e| {
-            matches!(
-                e.status,
-                EditionStatus::Draft | EditionStatus::UnderReview | EditionStatus::Decided
-            )
-        }) {
-            return Err(AppError::Conflict(format!(
-                "{}が{}です。取り込んで新しい版にするには、それが施行されるか廃止されてからにしてください",
-                open.number,
-                open.status.label()
-            )));
-        }
-        let mut edition = match editions.iter().find(|e| e.status == EditionStatus::InForce) {
-            Some(source) => {
-                let next = editions
-                    .iter()
-                    .map(|e| e.number)
-                    .max()
-                    .unwrap_or(source.number)
-                    .next();
-                source.new_draft(next, now)
-            }
-            None if editions.is_empty() => {
-                let roles = org::list_role_definitions(tx.conn(), body.id)
-                    .await?
-                    .into_iter()
-                    .map(|r| RoleSetting {
-                        key: r.key,
-                        name: r.name,
-                        post: None,
-                    })
-                    .collect();
-                let title = if analysis.report.document.title.trim().is_empty() {
-                    "情報セキュリティポリシー".to_owned()
-                } else {
-                    analysis.report.document.title.trim().to_owned()
-                };
-                Edition::first(body.id, title, default_profile(&body, roles)?, now)
-            }
-            None => {
-                return Err(AppError::Conflict(
-                    "施行中の版がありません。取り込むには施行中の版が必要です".to_owned(),
-                ));
-            }
-        };
+        let mut edition =
+            draft_for_import(&mut tx, &body, &analysis.report.document.title, now).await?;
         self.insert_edition(&mut tx, user, &edition, meta).await?;
         let before = edition.clone();
         let (changes, mut outcome) = changes_for(&analysis.report, catalog, &edition);
@@ -627,6 +583,64 @@ impl App {
         outcome.edition = edition;
         Ok(outcome)
     }
+}
+
+/// The draft an imported document goes into: the next edition after the one in force, or the
+/// body's first (titled after the document). Refused while another edition is open, or when
+/// there are editions but none in force.
+pub(crate) async fn draft_for_import(
+    tx: &mut mamori_store::WriteTx,
+    body: &mamori_domain::org::Body,
+    document_title: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Edition, AppError> {
+    let editions = policy_store::list_editions(tx.conn(), body.id).await?;
+    if let Some(open) = editions.iter().find(|e| {
+        matches!(
+            e.status,
+            EditionStatus::Draft | EditionStatus::UnderReview | EditionStatus::Decided
+        )
+    }) {
+        return Err(AppError::Conflict(format!(
+            "{}が{}です。取り込んで新しい版にするには、それが施行されるか廃止されてからにしてください",
+            open.number,
+            open.status.label()
+        )));
+    }
+    let edition = match editions.iter().find(|e| e.status == EditionStatus::InForce) {
+        Some(source) => {
+            let next = editions
+                .iter()
+                .map(|e| e.number)
+                .max()
+                .unwrap_or(source.number)
+                .next();
+            source.new_draft(next, now)
+        }
+        None if editions.is_empty() => {
+            let roles = org::list_role_definitions(tx.conn(), body.id)
+                .await?
+                .into_iter()
+                .map(|r| RoleSetting {
+                    key: r.key,
+                    name: r.name,
+                    post: None,
+                })
+                .collect();
+            let title = if document_title.trim().is_empty() {
+                "情報セキュリティポリシー".to_owned()
+            } else {
+                document_title.trim().to_owned()
+            };
+            Edition::first(body.id, title, default_profile(body, roles)?, now)
+        }
+        None => {
+            return Err(AppError::Conflict(
+                "施行中の版がありません。取り込むには施行中の版が必要です".to_owned(),
+            ));
+        }
+    };
+    Ok(edition)
 }
 
 async fn pending_in(

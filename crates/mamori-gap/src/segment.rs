@@ -443,12 +443,16 @@ pub fn segment(lines: &[Line]) -> Vec<Provision> {
         };
         // 「（目的）」 above 「第1条 …」 is the article's title.
         let caption_title = caption.take().map(|c| {
-            let f = fold_width(&c.text);
-            f.trim()
-                .trim_start_matches('(')
-                .trim_end_matches(')')
+            c.text
+                .trim()
+                .trim_start_matches(['(', '（'])
+                .trim_end_matches([')', '）'])
+                .trim()
                 .to_owned()
         });
+        // The marker was read on the folded line; its remainder keeps the document's own
+        // characters (「（CISO）」 stays full-width).
+        marker.rest = original_tail(&line.text, &marker.rest);
         if let Some(c) = &caption_title
             && marker.rest.is_empty()
         {
@@ -536,6 +540,22 @@ pub fn segment(lines: &[Line]) -> Vec<Provision> {
         prev_closed = ends_sentence(&line.text) || out[index].text.is_empty();
     }
     split_paragraphs(out, &text_lines)
+}
+
+/// The end of `original` that folds to `folded` (a remainder cut from the folded line), so the
+/// document's own characters stand; `folded` itself when they do not line up.
+fn original_tail(original: &str, folded: &str) -> String {
+    let n = folded.chars().count();
+    let total = original.chars().count();
+    if n > total {
+        return folded.to_owned();
+    }
+    let tail: String = original.chars().skip(total - n).collect();
+    if fold_width(&tail) == folded {
+        tail
+    } else {
+        folded.to_owned()
+    }
 }
 
 /// A long provision (a document with few numbers, or paragraphs under one heading) is cut into

@@ -37,6 +37,7 @@ const LOCAL_TITLE_MAX_CHARS: usize = 200;
 pub use crate::catalog::guideline;
 
 mod changes;
+pub mod own;
 pub use changes::{HandlingRow, HandlingTable, ProfileChange, handling_tables};
 mod editions;
 mod publication;
@@ -160,6 +161,7 @@ pub fn default_profile(
         organ_scope: Some(guideline_organ_scope()?),
         deleted_numbering: DeletedNumbering::default(),
         approval_kinds: String::new(),
+        document: None,
     })
 }
 

@@ -328,6 +328,11 @@ pub struct Profile {
     /// the shipped kinds: a kind replaces the default with the same key, a new key is added.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub approval_kinds: String,
+    /// The body's own document, when the edition is in the body's structure (an imported
+    /// policy): its provisions are the policy, linked to the guideline's clauses. `None`: the
+    /// edition is the guideline's 例文 with the changes above.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub document: Option<document::OwnDocument>,
 }
 
 /// Answers about the guideline catalog, which the caller has and this crate does not.
@@ -340,6 +345,8 @@ pub trait ClauseLookup {
         false
     }
 }
+
+pub mod document;
 
 /// Field names as the profile screens label them.
 pub mod field {
@@ -495,6 +502,9 @@ impl Profile {
                     format!("「{}」が重複しています", p.label),
                 ));
             }
+        }
+        if let Some(document) = &self.document {
+            out.extend(document.problems(catalog));
         }
         out
     }

@@ -1,0 +1,248 @@
+//! The body's own policy document as an edition: an analysed upload imported as it is written —
+//! its provisions with their numbers, headings and words, in their order, nothing of the
+//! guideline added — each provision linked to the clauses the analysis found it implements.
+
+use mamori_domain::DomainError;
+use mamori_domain::audit::AuditEntry;
+use mamori_domain::policy::Edition;
+use mamori_domain::policy::document::{
+    ClauseLink, LinkOrigin, MAX_DEPTH, MAX_FRONT_LINES, OwnDocument, OwnProvision,
+};
+use mamori_gap::{Document, Report, Status};
+use mamori_store::{audit, org, policy as policy_store};
+use serde_json::json;
+
+use crate::access::PolicyEditor;
+use crate::gap::{FILE, PENDING_KIND, draft_for_import};
+use crate::policy::{CatalogLookup, audit_views, guideline};
+use crate::{App, AppError, CurrentUser, RequestMeta};
+
+/// The document as an edition holds it. What comes before the first numbered provision (the
+/// title, 前文, 目次) is kept as front matter; every other provision stays, numbered or not.
+/// Links come from the clauses the analysis found covered or partly covered, with its score.
+pub fn own_document(doc: &Document, report: &Report, source: &str) -> OwnDocument {
+    let first_numbered = doc
+        .provisions
+        .iter()
+        .position(|p| !p.label.is_empty())
+        .unwrap_or(0);
+    let front_matter: Vec<String> = doc.provisions[..first_numbered]
+        .iter()
+        .flat_map(|p| p.full_text().lines().map(str::to_owned).collect::<Vec<_>>())
+        .take(MAX_FRONT_LINES)
+        .collect();
+    let mut provisions: Vec<OwnProvision> = doc.provisions[first_numbered..]
+        .iter()
+        .enumerate()
+        .map(|(i, p)| OwnProvision {
+            key: format!("p{}", i + 1),
+            depth: u8::try_from(p.depth).unwrap_or(MAX_DEPTH).min(MAX_DEPTH),
+            number: p.label.clone(),
+            heading: p.title.clone(),
+            text: p.text.clone(),
+            links: Vec::new(),
+            local: false,
+        })
+        .collect();
+    let kept = &doc.provisions[first_numbered..];
+    for clause in &report.clauses {
+        if clause.status == Status::Omitted {
+            continue;
+        }
+        for m in &clause.matches {
+            let Some(at) = kept
+                .iter()
+                .position(|p| p.line == m.line && p.path == m.provision)
+            else {
+                continue;
+            };
+            let links = &mut provisions[at].links;
+            if links.iter().all(|l| l.clause != clause.id) {
+                links.push(ClauseLink {
+                    clause: clause.id.clone(),
+                    origin: LinkOrigin::Analysis,
+                    score: Some((m.score.clamp(0.0, 1.0) * 1000.0).round() as u16),
+                });
+            }
+        }
+    }
+    OwnDocument {
+        source: Some(source.to_owned()),
+        front_matter,
+        provisions,
+    }
+}
+
+/// What the import made.
+#[derive(Debug, Clone)]
+pub struct OwnImport {
+    pub edition: Edition,
+    pub provisions: usize,
+    /// Provisions linked to at least one guideline clause.
+    pub linked: usize,
+    /// Guideline clauses some provision implements.
+    pub clauses: usize,
+}
+
+impl App {
+    /// Imports an analysed upload as a new draft edition in the body's own structure (see the
+    /// module). The draft follows the edition in force (its roles, scheme, periods stay), or is
+    /// the body's first. One transaction: the edition's create record, one record of the
+    /// import, the upload removed.
+    pub async fn import_own_policy(
+        &self,
+        user: &CurrentUser,
+        may: &PolicyEditor,
+        id: &str,
+        meta: &RequestMeta,
+    ) -> Result<OwnImport, AppError> {
+        let body = may.body(user)?.clone();
+        let catalog = guideline()?;
+        let analysis = self.gap_analysis(user, id).await?;
+        let (file_name, bytes) = {
+            let mut conn = self.store().conn().await?;
+            let (_, file_name, bytes) = org::pending_import(&mut conn, body.id, id)
+                .await?
+                .filter(|(k, ..)| k == PENDING_KIND)
+                .ok_or_else(|| AppError::NotFound("分析した文書".to_owned()))?;
+            (file_name, bytes)
+        };
+        let name = file_name.clone();
+        let doc = tokio::task::spawn_blocking(move || Document::from_bytes(&bytes, &name))
+            .await
+            .map_err(|e| AppError::Internal(format!("policy import: {e}")))?
+            .map_err(|e| AppError::Invalid(DomainError::new(FILE, e.to_string())))?;
+        let own = own_document(&doc, &analysis.report, &file_name);
+        if let Some(problem) = own.problems(&CatalogLookup(catalog)).into_iter().next() {
+            return Err(AppError::Invalid(DomainError::new(
+                FILE,
+                format!(
+                    "{}: {}（何も変更していません）",
+                    problem.field, problem.message
+                ),
+            )));
+        }
+        let linked = own
+            .provisions
+            .iter()
+            .filter(|p| !p.links.is_empty())
+            .count();
+        let clauses = own.linked_clauses().len();
+        let provisions = own.provisions.len();
+
+        let now = self.now();
+        let mut tx = self.store().begin_write().await?;
+        if org::pending_import(tx.conn(), body.id, id)
+            .await?
+            .filter(|(k, ..)| k == PENDING_KIND)
+            .is_none()
+        {
+            return Err(AppError::NotFound("分析した文書".to_owned()));
+        }
+        let mut edition = draft_for_import(&mut tx, &body, &doc.title, now).await?;
+        self.insert_edition(&mut tx, user, &edition, meta).await?;
+        let before = edition.clone();
+        if !doc.title.trim().is_empty() {
+            edition.title = doc.title.trim().chars().take(200).collect();
+        }
+        edition.profile.document = Some(own);
+        policy_store::update_edition(tx.conn(), &edition, before.status, now).await?;
+        let (before_view, mut after_view) = audit_views(&before, &edition);
+        if let Some(view) = after_view.as_object_mut() {
+            view.insert(
+                "own_import".to_owned(),
+                json!({
+                    "file_name": file_name,
+                    "document_title": doc.title,
+                    "provisions": provisions,
+                    "linked_provisions": linked,
+                    "clauses": clauses,
+                }),
+            );
+        }
+        let entry = AuditEntry::new(
+            user.actor(),
+            "policy.import_own",
+            "policy_edition",
+            edition.id,
+        )
+        .body(body.id)
+        .before(&before_view)
+        .after(&after_view)
+        .request(meta.request_id.clone());
+        audit::append(&mut tx, now, entry).await?;
+        org::delete_pending_import(tx.conn(), id).await?;
+        tx.commit().await?;
+        Ok(OwnImport {
+            edition,
+            provisions,
+            linked,
+            clauses,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+
+    const REIKI: &str = "みほん町情報セキュリティ対策規程\n\
+目次\n\
+第1章　総則\n\
+（目的）\n\
+第1条　この規程は、本町が保有する情報資産の機密性、完全性及び可用性を維持するため、本町が実施する情報セキュリティ対策について基本的な事項を定めることを目的とする。\n\
+（定義）\n\
+第2条　この規程において、次の各号に掲げる用語の意義は、当該各号に定めるところによる。\n\
+（1）　ネットワーク　コンピュータ等を相互に接続するための通信網及びその構成機器をいう。\n\
+（2）　情報システム　コンピュータ、ネットワーク及び電磁的記録媒体で構成され、情報処理を行う仕組みをいう。\n\
+第2章　組織体制\n\
+（最高情報セキュリティ責任者）\n\
+第3条　副町長を最高情報セキュリティ責任者（CISO）とする。\n\
+2　CISOは、本町における全てのネットワーク、情報システム等の情報資産の管理及び情報セキュリティ対策に関する最終決定権限及び責任を有する。\n";
+
+    #[test]
+    fn a_reiki_style_policy_keeps_its_numbers_words_and_order() {
+        let doc = Document::from_text(REIKI).unwrap();
+        let report = mamori_gap::analyze(guideline().unwrap(), &doc);
+        let own = own_document(&doc, &report, "kitei.txt");
+        let captions: Vec<String> = own.provisions.iter().map(OwnProvision::caption).collect();
+        assert!(captions.iter().any(|c| c.contains("第1条")), "{captions:?}");
+        let article1 = own.provisions.iter().find(|p| p.number == "第1条").unwrap();
+        assert!(
+            article1.text.starts_with("この規程は、本町が保有する"),
+            "{article1:?}"
+        );
+        let order: Vec<&str> = own
+            .provisions
+            .iter()
+            .filter(|p| p.number.starts_with('第'))
+            .map(|p| p.number.as_str())
+            .collect();
+        assert_eq!(
+            order,
+            ["第1章", "第1条", "第2条", "第2章", "第3条"],
+            "{captions:?}"
+        );
+        // Nothing of the guideline is added: every provision's text is the document's.
+        for p in &own.provisions {
+            if !p.text.is_empty() {
+                let first = p.text.lines().next().unwrap();
+                assert!(
+                    REIKI.replace('　', " ").contains(first.trim()) || REIKI.contains(first.trim()),
+                    "{p:?}"
+                );
+            }
+        }
+        assert!(own.front_matter.iter().any(|l| l.contains("対策規程")));
+        // The purpose article implements the 基本方針's purpose.
+        assert!(
+            article1.links.iter().any(|l| l.clause.starts_with('B')),
+            "{article1:?}"
+        );
+        assert!(
+            own.problems(&crate::policy::CatalogLookup(guideline().unwrap()))
+                .is_empty()
+        );
+    }
+}
