@@ -209,6 +209,7 @@ use std::collections::{BTreeSet, HashMap};
 use mamori_catalog::{Catalog, Part, PathNode, SectionLevel};
 use mamori_domain::DomainError;
 use mamori_domain::classification::ClassificationScheme;
+use mamori_domain::policy::document::OwnDocument;
 use mamori_domain::policy::{
     DeletedNumbering, Edition, EditionStatus, HistoryLine, LocalClause, Profile,
 };
@@ -230,6 +231,9 @@ pub fn build(
     catalog: &Catalog,
 ) -> Result<PolicyDocument, DomainError> {
     let profile = &edition.profile;
+    if let Some(own) = &profile.document {
+        return Ok(build_own(edition, history, own));
+    }
     let scheme = ClassificationScheme::from_toml(&profile.classification_scheme)?;
     let table_captions: Vec<&str> = catalog
         .classification
@@ -357,7 +361,12 @@ pub fn build(
             part.blocks.push(local_block(local));
         }
     }
-    Ok(PolicyDocument {
+    Ok(document_of(edition, history, parts))
+}
+
+fn document_of(edition: &Edition, history: &[HistoryLine], parts: Vec<DocPart>) -> PolicyDocument {
+    let profile = &edition.profile;
+    PolicyDocument {
         body_name: profile.body_name.clone(),
         title: edition.title.clone(),
         edition_label: edition.number.to_string(),
@@ -381,7 +390,64 @@ pub fn build(
             })
             .collect(),
         parts,
-    })
+    }
+}
+
+/// The document of an edition in the body's own structure: its provisions as written, in their
+/// order. A 例規 article prints its caption 「（目的）」 above 「第1条　…」; a provision with a
+/// heading or with provisions below it is a heading; an item carries its number in its text.
+fn build_own(edition: &Edition, history: &[HistoryLine], own: &OwnDocument) -> PolicyDocument {
+    let mut blocks = Vec::with_capacity(own.provisions.len());
+    for (i, p) in own.provisions.iter().enumerate() {
+        let with_number = |text: &str| {
+            if p.number.is_empty() {
+                text.to_owned()
+            } else if text.is_empty() {
+                p.number.clone()
+            } else {
+                format!("{}　{text}", p.number)
+            }
+        };
+        let article = p.number.starts_with('第') && p.number.ends_with('条');
+        if article {
+            if !p.heading.is_empty() {
+                blocks.push(DocBlock::LeadIn {
+                    text: format!("（{}）", p.heading),
+                });
+            }
+            blocks.push(own_text(with_number(&p.text)));
+        } else if !p.heading.is_empty() || own.has_children(i) {
+            blocks.push(DocBlock::Heading {
+                level: (p.depth + 1).clamp(1, 4),
+                number: p.number.clone(),
+                title: p.heading.clone(),
+                anchor: format!("own-{}", p.key),
+            });
+            if !p.text.is_empty() {
+                blocks.push(own_text(p.text.clone()));
+            }
+        } else {
+            blocks.push(own_text(with_number(&p.text)));
+        }
+    }
+    let parts = vec![DocPart {
+        title: edition.title.clone(),
+        marking: Marking::Internal,
+        blocks,
+    }];
+    document_of(edition, history, parts)
+}
+
+/// A provision's text as the body wrote it.
+fn own_text(text: String) -> DocBlock {
+    DocBlock::Clause {
+        text,
+        amended: false,
+        recommended: false,
+        local: false,
+        number: None,
+        title: None,
+    }
 }
 
 /// The headings of `path` (a clause's path, or the part of it above a node) that are not out

@@ -75,6 +75,7 @@ pub fn router(app: App, config: WebConfig) -> Router {
         .route("/policy/gap/{id}/clause", get(pages::gap::clause))
         .route("/policy/gap/{id}/report.xlsx", get(pages::gap::workbook))
         .route("/policy/gap/{id}/adopt", post(pages::gap::adopt))
+        .route("/policy/gap/{id}/import-own", post(pages::gap::import_own))
         .route("/policy/{number}", get(pages::policy::show))
         .route(
             "/policy/{number}/actions/{action}",

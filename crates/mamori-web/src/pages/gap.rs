@@ -459,6 +459,46 @@ pub async fn adopt(
     }
 }
 
+/// 「本市の文書のまま取り込む」: the analysed document becomes a draft in its own structure; the
+/// document view of the new edition follows.
+pub async fn import_own(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    Path(id): Path<String>,
+    form: VerifiedForm,
+) -> Result<Response, PageError> {
+    let Some(session) = form.session.as_ref() else {
+        return Err(AppError::Unauthenticated.into());
+    };
+    let user = &session.user;
+    let result = async {
+        let editor = user.policy_editor()?;
+        state.app.import_own_policy(user, &editor, &id, &meta).await
+    }
+    .await;
+    match result {
+        Ok(outcome) => Ok(Redirect::to(&format!(
+            "/policy/{}/document",
+            outcome.edition.number.get()
+        ))
+        .into_response()),
+        Err(AppError::Invalid(e)) => {
+            let result = async {
+                let analysis = state.app.gap_analysis(user, &id).await?;
+                report_page(
+                    user,
+                    analysis,
+                    &ReportQuery::default(),
+                    Problem::new(&e, "import-own"),
+                )
+            }
+            .await;
+            result.map_err(PageError::from)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
 fn adopted_page(user: &CurrentUser, outcome: GapAdoption) -> Response {
     let catalog = guideline().ok();
     let title_of = |id: &str| {

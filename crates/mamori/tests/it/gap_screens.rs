@@ -211,7 +211,7 @@ async fn only_an_editor_imports_the_document_as_a_draft_edition() {
     let tokatsu = t.signed_in("tokatsu").await;
     let before = t.audit_count().await;
     let (_, html) = t.page(&tokatsu, &path).await;
-    assert!(html.contains("新しい版として取り込む"));
+    assert!(html.contains("ガイドラインの構成で取り込む"));
     let r = tokatsu
         .post(t.url(&format!("{path}/adopt")))
         .form(&[("_csrf", csrf_of(&html).as_str())])

@@ -29,6 +29,7 @@ mod org;
 mod org_api;
 mod org_import;
 mod org_screens;
+mod own_policy;
 mod permissions;
 mod policy;
 mod read_log;

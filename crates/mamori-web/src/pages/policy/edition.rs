@@ -119,10 +119,41 @@ impl Refusal {
     }
 }
 
+/// An edition in the body's own structure, in figures.
+#[derive(Debug)]
+struct OwnSummary {
+    source: Option<String>,
+    provisions: usize,
+    linked: usize,
+    clauses: usize,
+    total: usize,
+    by_analysis: usize,
+    settled: usize,
+}
+
+fn own_summary(own: &mamori_domain::policy::document::OwnDocument, total: usize) -> OwnSummary {
+    let links = || own.provisions.iter().flat_map(|p| p.links.iter());
+    OwnSummary {
+        source: own.source.clone(),
+        provisions: own.provisions.len(),
+        linked: own
+            .provisions
+            .iter()
+            .filter(|p| !p.links.is_empty())
+            .count(),
+        clauses: own.linked_clauses().len(),
+        total,
+        by_analysis: links().filter(|l| !l.origin.is_settled()).count(),
+        settled: links().filter(|l| l.origin.is_settled()).count(),
+    }
+}
+
 #[derive(Template, Debug)]
 #[template(path = "policy_edition.html")]
 struct EditionPage {
     chrome: Chrome,
+    /// The body's own document, when the edition is one.
+    own: Option<OwnSummary>,
     e: EditionRow,
     based_on: Option<String>,
     error: Option<String>,
@@ -366,6 +397,10 @@ fn edition_page(
         .collect();
     Ok(EditionPage {
         chrome: Chrome::for_user(format!("{} {}", e.number, e.title), user, "/policy"),
+        own: p
+            .document
+            .as_ref()
+            .map(|own| own_summary(own, catalog.clauses.len())),
         based_on: e.based_on.map(|n| n.to_string()),
         error,
         error_field,

@@ -1,0 +1,152 @@
+//! The body's own policy as an edition: an analysed document imported as it is written prints
+//! with the same numbers, headings and words in the same order — read back out of the edition's
+//! Word file — for a real city's 1.(1)① document and a 例規 第N条 one; nothing of the guideline
+//! is added; only an editor imports, in one audited step.
+
+use std::io::Read;
+use std::path::PathBuf;
+
+use mamori_gap::Document;
+use reqwest::multipart::{Form, Part};
+use reqwest::{Client, StatusCode};
+
+use crate::common::{TestApp, csrf_of, location};
+
+fn iruma() -> Vec<u8> {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/seeds/002_592f045dcc33169d.txt");
+    std::fs::read(path).unwrap()
+}
+
+const REIKI: &str = "みほん町情報セキュリティ対策規程\n\
+第1章　総則\n\
+（目的）\n\
+第1条　この規程は、本町が保有する情報資産の機密性、完全性及び可用性を維持するため、本町が実施する情報セキュリティ対策について基本的な事項を定めることを目的とする。\n\
+（定義）\n\
+第2条　この規程において、次の各号に掲げる用語の意義は、当該各号に定めるところによる。\n\
+（1）　ネットワーク　コンピュータ等を相互に接続するための通信網及びその構成機器（ハードウェア及びソフトウェア）をいう。\n\
+（2）　情報システム　コンピュータ、ネットワーク及び電磁的記録媒体で構成され、情報処理を行う仕組みをいう。\n\
+第2章　組織体制\n\
+（最高情報セキュリティ責任者）\n\
+第3条　副町長を最高情報セキュリティ責任者（CISO）とする。\n\
+2　CISOは、本町における全てのネットワーク、情報システム等の情報資産の管理及び情報セキュリティ対策に関する最終決定権限及び責任を有する。\n\
+（情報管理者）\n\
+第4条　各課の長を情報管理者とする。\n\
+第3章　雑則\n\
+（委任）\n\
+第5条　この規程に定めるもののほか、必要な事項は、CISOが別に定める。\n";
+
+async fn upload(t: &TestApp, b: &Client, name: &str, bytes: Vec<u8>) -> String {
+    let (_, html) = t.page(b, "/policy/gap").await;
+    let form = Form::new()
+        .text("_csrf", csrf_of(&html))
+        .part("file", Part::bytes(bytes).file_name(name.to_owned()));
+    let r = b
+        .post(t.url("/policy/gap"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    location(&r)
+}
+
+/// (number, heading, text) of every numbered provision, in order.
+fn numbered(doc: &Document) -> Vec<(String, String, String)> {
+    doc.provisions
+        .iter()
+        .filter(|p| !p.label.is_empty())
+        .map(|p| (p.label.clone(), p.title.clone(), p.text.clone()))
+        .collect()
+}
+
+async fn word_text(t: &TestApp, b: &Client, path: &str) -> String {
+    let r = b.get(t.url(path)).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let bytes = r.bytes().await.unwrap().to_vec();
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes.clone())).unwrap();
+    let mut xml = String::new();
+    zip.by_name("word/document.xml")
+        .unwrap()
+        .read_to_string(&mut xml)
+        .unwrap();
+    assert!(xml.contains("<w:body>"));
+    mamori_gap::input::docx_text(&bytes).unwrap()
+}
+
+#[tokio::test]
+async fn an_imported_policy_prints_with_its_own_numbers_headings_and_words_in_order() {
+    for (name, bytes) in [
+        ("iruma.txt", iruma()),
+        ("kitei.txt", REIKI.as_bytes().to_vec()),
+    ] {
+        let t = TestApp::spawn().await;
+        let original = numbered(&Document::from_bytes(&bytes, name).unwrap());
+        assert!(original.len() >= 10, "{name}: {original:?}");
+
+        // A member who does not edit the policy may analyse, not import.
+        let kacho = t.signed_in("kacho").await;
+        let path = upload(&t, &kacho, name, bytes.clone()).await;
+        let (_, html) = t.page(&kacho, &path).await;
+        assert!(!html.contains("import-own"));
+        let before = t.audit_count().await;
+        let r = kacho
+            .post(t.url(&format!("{path}/import-own")))
+            .form(&[("_csrf", csrf_of(&html).as_str())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::FORBIDDEN);
+        assert_eq!(t.audit_count().await, before);
+
+        let tokatsu = t.signed_in("tokatsu").await;
+        let path = upload(&t, &tokatsu, name, bytes.clone()).await;
+        let (_, html) = t.page(&tokatsu, &path).await;
+        assert!(html.contains("本市の文書のまま取り込む"));
+        let before = t.audit_count().await;
+        let r = tokatsu
+            .post(t.url(&format!("{path}/import-own")))
+            .form(&[("_csrf", csrf_of(&html).as_str())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::SEE_OTHER, "{name}");
+        assert_eq!(location(&r), "/policy/3/document");
+        // The edition created and the import: two records.
+        assert_eq!(t.audit_count().await, before + 2);
+
+        // The Word file read back holds the same provisions: numbers, headings, words, order.
+        let printed = word_text(&t, &tokatsu, "/policy/3/document.docx").await;
+        let reread = numbered(&Document::from_text(&printed).unwrap());
+        let mut rest = reread.iter();
+        for p in &original {
+            assert!(
+                rest.any(|q| q == p),
+                "{name}: {p:?} is not printed in order\n---\n{printed}"
+            );
+        }
+        // Nothing of the guideline is added: no 例文 sentence the document does not have.
+        let example = "情報セキュリティ対策は、情報資産をその重要性に応じて";
+        let source = String::from_utf8(bytes).unwrap();
+        assert_eq!(
+            printed.contains(example),
+            source.contains(example),
+            "{name}"
+        );
+
+        let (status, page) = t.page(&tokatsu, "/policy/3/document").await;
+        assert_eq!(status, StatusCode::OK);
+        if name == "kitei.txt" {
+            assert!(page.contains("（目的）"));
+            assert!(page.contains("第3条　副町長を最高情報セキュリティ責任者（CISO）とする。"));
+        }
+        // The upload is gone with the import: a second import finds nothing.
+        let r = tokatsu
+            .post(t.url(&format!("{path}/import-own")))
+            .form(&[("_csrf", csrf_of(&html).as_str())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    }
+}
