@@ -30,6 +30,8 @@ pub struct Provision {
     pub path: String,
     /// The marker as written (normalised to half-width), e.g. 「(3)」; empty when unnumbered.
     pub label: String,
+    /// The marker in the document's own characters, e.g. 「（３）」.
+    pub written: String,
     /// The heading text, when the provision starts with a short heading line.
     pub title: String,
     /// Its own text (not its children's), lines joined by `\n`, marker removed.
@@ -424,6 +426,7 @@ pub fn segment(lines: &[Line]) -> Vec<Provision> {
                             index: 0,
                             path: String::new(),
                             label: String::new(),
+                            written: String::new(),
                             title: String::new(),
                             text: l.text.trim().to_owned(),
                             line: l.no,
@@ -525,9 +528,11 @@ pub fn segment(lines: &[Line]) -> Vec<Provision> {
         } else {
             vec![line.no]
         });
+        let written = original_span(&line.text, &marker.label);
         out.push(Provision {
             index,
             path,
+            written,
             label: marker.label,
             title,
             text,
@@ -555,6 +560,29 @@ fn original_tail(original: &str, folded: &str) -> String {
         tail
     } else {
         folded.to_owned()
+    }
+}
+
+/// The characters of `original` that fold to `label` where it first stands in the folded line;
+/// `label` itself when they do not line up.
+fn original_span(original: &str, label: &str) -> String {
+    if label.is_empty() {
+        return String::new();
+    }
+    let folded = fold_width(original);
+    let Some(at) = folded.find(label) else {
+        return label.to_owned();
+    };
+    let start = folded[..at].chars().count();
+    let span: String = original
+        .chars()
+        .skip(start)
+        .take(label.chars().count())
+        .collect();
+    if fold_width(&span) == label {
+        span
+    } else {
+        label.to_owned()
     }
 }
 
@@ -599,6 +627,7 @@ fn split_paragraphs(provisions: Vec<Provision>, text_lines: &[Vec<usize>]) -> Ve
                 index: out.len(),
                 path: format!("{} 第{}段落", parent.path, k + 2),
                 label: String::new(),
+                written: String::new(),
                 title: String::new(),
                 text: texts.join("\n"),
                 line,
@@ -642,6 +671,27 @@ mod tests {
         assert_eq!(p[3].title, "ネットワーク");
         assert_eq!(p[3].text, "通信網をいう。");
         assert_eq!(p[3].line, 5);
+        // The marker as the document writes it, beside the folded one the paths use.
+        assert_eq!(
+            (p[4].label.as_str(), p[4].written.as_str()),
+            ("(2)", "（２）")
+        );
+        assert_eq!(p[3].written, "(1)");
+        assert_eq!(p[0].written, "第1章");
+    }
+
+    #[test]
+    fn the_text_after_a_marker_and_a_caption_keep_the_documents_characters() {
+        let p = provisions(
+            "（ＣＩＳＯ）\n第３条　副町長を最高情報セキュリティ責任者（ＣＩＳＯ）とする。\n",
+        );
+        assert_eq!(p[0].written, "第３条", "{p:?}");
+        assert_eq!(p[0].label, "第3条");
+        assert_eq!(p[0].title, "ＣＩＳＯ");
+        assert_eq!(
+            p[0].text,
+            "副町長を最高情報セキュリティ責任者（ＣＩＳＯ）とする。"
+        );
     }
 
     #[test]

@@ -37,7 +37,7 @@ pub fn own_document(doc: &Document, report: &Report, source: &str) -> OwnDocumen
         .map(|(i, p)| OwnProvision {
             key: format!("p{}", i + 1),
             depth: u8::try_from(p.depth).unwrap_or(MAX_DEPTH).min(MAX_DEPTH),
-            number: p.label.clone(),
+            number: p.written.clone(),
             heading: p.title.clone(),
             text: p.text.clone(),
             links: Vec::new(),

@@ -51,12 +51,12 @@ async fn upload(t: &TestApp, b: &Client, name: &str, bytes: Vec<u8>) -> String {
     location(&r)
 }
 
-/// (number, heading, text) of every numbered provision, in order.
+/// (number as written, heading, text) of every numbered provision, in order.
 fn numbered(doc: &Document) -> Vec<(String, String, String)> {
     doc.provisions
         .iter()
         .filter(|p| !p.label.is_empty())
-        .map(|p| (p.label.clone(), p.title.clone(), p.text.clone()))
+        .map(|p| (p.written.clone(), p.title.clone(), p.text.clone()))
         .collect()
 }
 
@@ -138,6 +138,10 @@ async fn an_imported_policy_prints_with_its_own_numbers_headings_and_words_in_or
         assert_eq!(status, StatusCode::OK);
         if name == "kitei.txt" {
             assert!(page.contains("（目的）"));
+            assert!(
+                page.contains("（1）　ネットワーク"),
+                "the item's number as written"
+            );
             assert!(page.contains("第3条　副町長を最高情報セキュリティ責任者（CISO）とする。"));
         }
         // The upload is gone with the import: a second import finds nothing.
