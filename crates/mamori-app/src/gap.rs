@@ -120,7 +120,7 @@ pub fn document_text(result: &ClauseResult) -> String {
         .join("\n")
 }
 
-fn unreadable(e: GapError) -> AppError {
+pub(crate) fn unreadable(e: GapError) -> AppError {
     AppError::Invalid(DomainError::new(FILE, e.to_string()))
 }
 
@@ -220,7 +220,7 @@ async fn analyse(file_name: &str, bytes: Vec<u8>) -> Result<Report, AppError> {
     .map_err(|e| AppError::Internal(format!("gap analysis: {e}")))?
 }
 
-fn check_upload(file_name: &str, bytes: &[u8]) -> Result<(), AppError> {
+pub(crate) fn check_upload(file_name: &str, bytes: &[u8]) -> Result<(), AppError> {
     if bytes.is_empty() {
         return Err(AppError::Invalid(DomainError::new(
             FILE,
@@ -539,7 +539,8 @@ impl App {
         }
         let mut edition =
             draft_for_import(&mut tx, &body, &analysis.report.document.title, now).await?;
-        self.insert_edition(&mut tx, user, &edition, meta).await?;
+        self.insert_edition(&mut tx, user.actor(), &edition, meta)
+            .await?;
         let before = edition.clone();
         let (changes, mut outcome) = changes_for(&analysis.report, catalog, &edition);
         for change in &changes {

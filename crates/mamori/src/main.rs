@@ -174,6 +174,15 @@ enum PolicyCommand {
         #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
         format: OutputFormat,
     },
+    /// Import the body's existing policy (txt, md, docx, pdf) as a new draft edition in its own
+    /// structure: its numbers, headings and words, linked to the guideline by the analysis
+    Import {
+        /// The policy file
+        file: PathBuf,
+        /// The body's code (may be left out when there is one body)
+        #[arg(long)]
+        body: Option<String>,
+    },
     /// Publish an edition as a document
     Export {
         /// Edition number, or `latest` (the edition in force)
@@ -409,6 +418,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                         output,
                     },
             } => policy_export(settings, &edition, body.as_deref(), format, &output).await,
+            Command::Policy {
+                command: PolicyCommand::Import { file, body },
+            } => policy_import(settings, &file, body.as_deref()).await,
             Command::Authority { command } => {
                 let app = app_for_cli(&settings).await?;
                 authority_cmd::run(&app, command).await
@@ -770,6 +782,47 @@ async fn http_bench(
 /// The bytes of an input file, refused before anything is read when it is larger than `max`
 /// (a file the user names is outside input like an upload; it may also be a device or a pipe
 /// that never ends, hence the bounded read).
+/// `mamori policy import FILE`: the body's own document as a new draft edition.
+async fn policy_import(
+    settings: Settings,
+    file: &std::path::Path,
+    body: Option<&str>,
+) -> anyhow::Result<ExitCode> {
+    let app = app_for_cli(&settings).await?;
+    let body = body_for(&app, body).await?;
+    let bytes = read_input(file, mamori_app::gap::MAX_GAP_BYTES)?;
+    let name = file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    match app
+        .import_own_policy_as_operator(&body, console_actor(), &name, bytes)
+        .await
+    {
+        Ok(done) => {
+            println!(
+                "{}の{}（下書き）「{}」として取り込みました: 規定 {} 件（うちガイドラインと対応付けたもの {} 件、対応するガイドラインの条項 {} 件）。",
+                body.name,
+                done.edition.number,
+                done.edition.title,
+                done.provisions,
+                done.linked,
+                done.clauses
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(mamori_app::AppError::Invalid(e)) => {
+            eprintln!("誤り: {}: {}", e.field, e.message);
+            Ok(ExitCode::from(1))
+        }
+        Err(mamori_app::AppError::Conflict(m)) => {
+            eprintln!("取り込めません: {m}");
+            Ok(ExitCode::from(1))
+        }
+        Err(e) => Err(backup_cmd::operator_message(e)),
+    }
+}
+
 pub(crate) fn read_input(path: &std::path::Path, max: usize) -> anyhow::Result<Vec<u8>> {
     use std::io::Read;
     let shown = path.display();

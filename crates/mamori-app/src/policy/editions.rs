@@ -85,7 +85,8 @@ impl App {
             .collect();
         let profile = default_profile(&body, roles)?;
         let edition = Edition::first(body.id, title, profile, self.now());
-        self.insert_edition(&mut tx, user, &edition, meta).await?;
+        self.insert_edition(&mut tx, user.actor(), &edition, meta)
+            .await?;
         tx.commit().await?;
         Ok(edition)
     }
@@ -124,7 +125,8 @@ impl App {
             .unwrap_or(from)
             .next();
         let edition = source.new_draft(next, self.now());
-        self.insert_edition(&mut tx, user, &edition, meta).await?;
+        self.insert_edition(&mut tx, user.actor(), &edition, meta)
+            .await?;
         tx.commit().await?;
         Ok(edition)
     }
@@ -132,25 +134,20 @@ impl App {
     pub(crate) async fn insert_edition(
         &self,
         tx: &mut WriteTx,
-        user: &CurrentUser,
+        actor: mamori_domain::audit::Actor,
         edition: &Edition,
         meta: &RequestMeta,
     ) -> Result<(), AppError> {
         policy::insert_edition(tx.conn(), edition, self.now()).await?;
-        let entry = AuditEntry::new(
-            user.actor(),
-            "policy.create_edition",
-            "policy_edition",
-            edition.id,
-        )
-        .body(edition.body_id)
-        .after(&json!({
-            "number": edition.number.get(),
-            "title": edition.title,
-            "based_on": edition.based_on.map(EditionNumber::get),
-            "revision_kind": edition.revision_kind.key(),
-        }))
-        .request(meta.request_id.clone());
+        let entry = AuditEntry::new(actor, "policy.create_edition", "policy_edition", edition.id)
+            .body(edition.body_id)
+            .after(&json!({
+                "number": edition.number.get(),
+                "title": edition.title,
+                "based_on": edition.based_on.map(EditionNumber::get),
+                "revision_kind": edition.revision_kind.key(),
+            }))
+            .request(meta.request_id.clone());
         audit::append(tx, self.now(), entry).await?;
         Ok(())
     }

@@ -3,7 +3,8 @@
 //! guideline added — each provision linked to the clauses the analysis found it implements.
 
 use mamori_domain::DomainError;
-use mamori_domain::audit::AuditEntry;
+use mamori_domain::audit::{Actor, AuditEntry};
+use mamori_domain::org::Body;
 use mamori_domain::policy::Edition;
 use mamori_domain::policy::document::{
     ClauseLink, LinkOrigin, MAX_DEPTH, MAX_FRONT_LINES, OwnDocument, OwnProvision,
@@ -13,7 +14,7 @@ use mamori_store::{audit, org, policy as policy_store};
 use serde_json::json;
 
 use crate::access::PolicyEditor;
-use crate::gap::{FILE, PENDING_KIND, draft_for_import};
+use crate::gap::{FILE, PENDING_KIND, check_upload, draft_for_import, unreadable};
 use crate::policy::{CatalogLookup, audit_views, guideline};
 use crate::{App, AppError, CurrentUser, RequestMeta};
 
@@ -97,7 +98,6 @@ impl App {
         meta: &RequestMeta,
     ) -> Result<OwnImport, AppError> {
         let body = may.body(user)?.clone();
-        let catalog = guideline()?;
         let analysis = self.gap_analysis(user, id).await?;
         let (file_name, bytes) = {
             let mut conn = self.store().conn().await?;
@@ -107,12 +107,62 @@ impl App {
                 .ok_or_else(|| AppError::NotFound("分析した文書".to_owned()))?;
             (file_name, bytes)
         };
-        let name = file_name.clone();
-        let doc = tokio::task::spawn_blocking(move || Document::from_bytes(&bytes, &name))
-            .await
-            .map_err(|e| AppError::Internal(format!("policy import: {e}")))?
-            .map_err(|e| AppError::Invalid(DomainError::new(FILE, e.to_string())))?;
-        let own = own_document(&doc, &analysis.report, &file_name);
+        let doc = read_document(&file_name, bytes).await?;
+        self.import_own_in(
+            &body,
+            user.actor(),
+            &file_name,
+            &doc,
+            &analysis.report,
+            Some(id),
+            meta,
+        )
+        .await
+    }
+
+    /// `mamori policy import FILE`: the operator at the server's console imports a policy file
+    /// for a body, as the screen does, without the upload step.
+    pub async fn import_own_policy_as_operator(
+        &self,
+        body: &Body,
+        actor: Actor,
+        file_name: &str,
+        bytes: Vec<u8>,
+    ) -> Result<OwnImport, AppError> {
+        check_upload(file_name, &bytes)?;
+        let doc = read_document(file_name, bytes).await?;
+        let catalog = guideline()?;
+        let report = {
+            let doc = doc.clone();
+            tokio::task::spawn_blocking(move || mamori_gap::analyze(catalog, &doc))
+                .await
+                .map_err(|e| AppError::Internal(format!("policy import: {e}")))?
+        };
+        self.import_own_in(
+            body,
+            actor,
+            file_name,
+            &doc,
+            &report,
+            None,
+            &RequestMeta::default(),
+        )
+        .await
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn import_own_in(
+        &self,
+        body: &Body,
+        actor: Actor,
+        file_name: &str,
+        doc: &Document,
+        report: &Report,
+        upload: Option<&str>,
+        meta: &RequestMeta,
+    ) -> Result<OwnImport, AppError> {
+        let catalog = guideline()?;
+        let own = own_document(doc, report, file_name);
         if let Some(problem) = own.problems(&CatalogLookup(catalog)).into_iter().next() {
             return Err(AppError::Invalid(DomainError::new(
                 FILE,
@@ -132,15 +182,18 @@ impl App {
 
         let now = self.now();
         let mut tx = self.store().begin_write().await?;
-        if org::pending_import(tx.conn(), body.id, id)
-            .await?
-            .filter(|(k, ..)| k == PENDING_KIND)
-            .is_none()
+        // The upload may have been imported meanwhile.
+        if let Some(id) = upload
+            && org::pending_import(tx.conn(), body.id, id)
+                .await?
+                .filter(|(k, ..)| k == PENDING_KIND)
+                .is_none()
         {
             return Err(AppError::NotFound("分析した文書".to_owned()));
         }
-        let mut edition = draft_for_import(&mut tx, &body, &doc.title, now).await?;
-        self.insert_edition(&mut tx, user, &edition, meta).await?;
+        let mut edition = draft_for_import(&mut tx, body, &doc.title, now).await?;
+        self.insert_edition(&mut tx, actor.clone(), &edition, meta)
+            .await?;
         let before = edition.clone();
         if !doc.title.trim().is_empty() {
             edition.title = doc.title.trim().chars().take(200).collect();
@@ -160,18 +213,15 @@ impl App {
                 }),
             );
         }
-        let entry = AuditEntry::new(
-            user.actor(),
-            "policy.import_own",
-            "policy_edition",
-            edition.id,
-        )
-        .body(body.id)
-        .before(&before_view)
-        .after(&after_view)
-        .request(meta.request_id.clone());
+        let entry = AuditEntry::new(actor, "policy.import_own", "policy_edition", edition.id)
+            .body(body.id)
+            .before(&before_view)
+            .after(&after_view)
+            .request(meta.request_id.clone());
         audit::append(&mut tx, now, entry).await?;
-        org::delete_pending_import(tx.conn(), id).await?;
+        if let Some(id) = upload {
+            org::delete_pending_import(tx.conn(), id).await?;
+        }
         tx.commit().await?;
         Ok(OwnImport {
             edition,
@@ -180,6 +230,15 @@ impl App {
             clauses,
         })
     }
+}
+
+/// Reads and cuts a policy file, off the async threads (the readers bound size and time).
+async fn read_document(file_name: &str, bytes: Vec<u8>) -> Result<Document, AppError> {
+    let name = file_name.to_owned();
+    tokio::task::spawn_blocking(move || Document::from_bytes(&bytes, &name))
+        .await
+        .map_err(|e| AppError::Internal(format!("policy import: {e}")))?
+        .map_err(unreadable)
 }
 
 #[cfg(test)]

@@ -154,3 +154,62 @@ async fn an_imported_policy_prints_with_its_own_numbers_headings_and_words_in_or
         assert_eq!(r.status(), StatusCode::NOT_FOUND);
     }
 }
+
+#[tokio::test]
+async fn the_console_imports_a_policy_file_and_refuses_a_second_while_the_draft_is_open() {
+    let t = TestApp::spawn().await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("kitei.txt");
+    std::fs::write(&file, REIKI).unwrap();
+    let out = t.cli(&["policy", "import", file.to_str().unwrap()], None);
+    let said = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        said.contains("第3版（下書き）「みほん町情報セキュリティ対策規程」"),
+        "{said}"
+    );
+
+    let before = t.audit_count().await;
+    let out = t.cli(&["policy", "import", file.to_str().unwrap()], None);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("第3版が下書きです"));
+    assert_eq!(t.audit_count().await, before, "nothing written");
+
+    // The draft prints as the file reads.
+    let docx = dir.path().join("out.docx");
+    let out = t.cli(
+        &[
+            "policy",
+            "export",
+            "--edition",
+            "3",
+            "--format",
+            "docx",
+            "--output",
+            docx.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let printed = mamori_gap::input::docx_text(&std::fs::read(&docx).unwrap()).unwrap();
+    let original = numbered(&Document::from_text(REIKI).unwrap());
+    let reread = numbered(&Document::from_text(&printed).unwrap());
+    let mut rest = reread.iter();
+    for p in &original {
+        assert!(rest.any(|q| q == p), "{p:?}\n{printed}");
+    }
+    // A file that is not a policy is refused naming the field.
+    let empty = dir.path().join("empty.txt");
+    std::fs::write(&empty, "").unwrap();
+    let out = t.cli(&["policy", "import", empty.to_str().unwrap()], None);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("ファイル"));
+}
