@@ -408,8 +408,7 @@ fn build_own(edition: &Edition, history: &[HistoryLine], own: &OwnDocument) -> P
                 format!("{}　{text}", p.number)
             }
         };
-        let article = p.number.starts_with('第') && p.number.ends_with('条');
-        if article {
+        if p.is_article() {
             if !p.heading.is_empty() {
                 blocks.push(DocBlock::LeadIn {
                     text: format!("（{}）", p.heading),

@@ -82,6 +82,10 @@ pub fn router(app: App, config: WebConfig) -> Router {
             post(pages::policy::act),
         )
         .route("/policy/{number}/profile", post(pages::policy::change))
+        .route(
+            "/policy/{number}/links",
+            get(pages::policy::links).post(pages::policy::review_link),
+        )
         .route("/policy/{number}/clause", get(pages::policy::clause))
         .route("/policy/{number}/diff", get(pages::policy::diff))
         .route("/policy/{number}/document", get(pages::policy::document))

@@ -197,6 +197,24 @@ pub enum ProfileChange {
     SetApprovalKinds {
         toml: String,
     },
+    /// A person reviews the guideline links of a provision of the body's own document.
+    Link {
+        provision: String,
+        op: LinkOp,
+    },
+}
+
+/// What a person does with a provision's links.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LinkOp {
+    /// The analysis's links are right.
+    Confirm,
+    /// The provision implements this clause too.
+    Add(String),
+    /// It does not implement this clause.
+    Remove(String),
+    /// It is the body's own (`true`), or no longer (`false`).
+    Local(bool),
 }
 
 impl ProfileChange {
@@ -223,6 +241,7 @@ impl ProfileChange {
             Self::ResetAuthorityRow { .. } => "policy.reset_authority_row",
             Self::SetSeparationException { .. } => "policy.set_separation_exception",
             Self::SetApprovalKinds { .. } => "policy.set_approval_kinds",
+            Self::Link { .. } => "policy.review_link",
         }
     }
 
@@ -234,6 +253,22 @@ impl ProfileChange {
             })
         };
         match self {
+            Self::Link { provision, op } => {
+                let doc = p.document.as_mut().ok_or_else(|| {
+                    DomainError::new(
+                        mamori_domain::policy::document::field::DOCUMENT,
+                        "この版は本市の文書の構成ではありません",
+                    )
+                })?;
+                match op {
+                    LinkOp::Confirm => doc.confirm(provision)?,
+                    LinkOp::Add(clause) => {
+                        doc.link(provision, clause.trim(), &CatalogLookup(catalog))?
+                    }
+                    LinkOp::Remove(clause) => doc.unlink(provision, clause)?,
+                    LinkOp::Local(local) => doc.set_local(provision, *local)?,
+                }
+            }
             Self::Adopt { clause, adopted } => {
                 let c = clause_of(clause)?;
                 if !c.recommended {

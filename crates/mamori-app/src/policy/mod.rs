@@ -38,7 +38,7 @@ pub use crate::catalog::guideline;
 
 mod changes;
 pub mod own;
-pub use changes::{HandlingRow, HandlingTable, ProfileChange, handling_tables};
+pub use changes::{HandlingRow, HandlingTable, LinkOp, ProfileChange, handling_tables};
 mod editions;
 mod publication;
 pub use publication::UnitRollup;

@@ -43,6 +43,7 @@ pub fn own_document(doc: &Document, report: &Report, source: &str) -> OwnDocumen
             text: p.text.clone(),
             links: Vec::new(),
             local: false,
+            refused: Vec::new(),
         })
         .collect();
     let kept = &doc.provisions[first_numbered..];

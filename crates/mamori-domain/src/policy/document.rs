@@ -89,13 +89,27 @@ pub struct OwnProvision {
     /// Marked as the body's own (独自): it implements no guideline clause, on purpose.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub local: bool,
+    /// Clauses a person took off this provision: no analysis links them again.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub refused: Vec<String>,
 }
 
 impl OwnProvision {
-    /// 「第3条（目的）」, 「(1) 情報資産の分類」, 「①」.
+    /// A 例規 article (第N条, 第N条の2): its heading is a caption in parentheses.
+    pub fn is_article(&self) -> bool {
+        self.number.starts_with('第')
+            && self
+                .number
+                .trim_end_matches(|c: char| {
+                    c.is_ascii_digit() || "０１２３４５６７８９の".contains(c)
+                })
+                .ends_with('条')
+    }
+
+    /// 「第3条（目的）」, 「第1章 総則」, 「(1) 情報資産の分類」, 「①」.
     pub fn caption(&self) -> String {
         match (self.number.is_empty(), self.heading.is_empty()) {
-            (false, false) if self.number.starts_with('第') => {
+            (false, false) if self.is_article() => {
                 format!("{}（{}）", self.number, self.heading)
             }
             (false, false) => format!("{} {}", self.number, self.heading),
@@ -139,6 +153,120 @@ impl OwnDocument {
             (Some(p), Some(next)) => next.depth > p.depth,
             _ => false,
         }
+    }
+
+    fn provision_mut(&mut self, key: &str) -> Result<&mut OwnProvision, DomainError> {
+        self.provisions
+            .iter_mut()
+            .find(|p| p.key == key)
+            .ok_or_else(|| {
+                DomainError::new(
+                    field::PROVISION,
+                    format!("条項「{key}」はこの版にありません"),
+                )
+            })
+    }
+
+    /// A person confirms the analysis's links of a provision: no later analysis replaces them.
+    pub fn confirm(&mut self, key: &str) -> Result<(), DomainError> {
+        let p = self.provision_mut(key)?;
+        for link in &mut p.links {
+            if link.origin == LinkOrigin::Analysis {
+                link.origin = LinkOrigin::Confirmed;
+            }
+        }
+        Ok(())
+    }
+
+    /// A person links a provision to a clause (or confirms the analysis's link to it). A
+    /// provision marked 独自 is no longer so.
+    pub fn link(
+        &mut self,
+        key: &str,
+        clause: &str,
+        catalog: &dyn ClauseLookup,
+    ) -> Result<(), DomainError> {
+        if !catalog.exists(clause) {
+            return Err(DomainError::new(
+                field::LINK,
+                format!("「{clause}」はガイドラインの条項ではありません"),
+            ));
+        }
+        let p = self.provision_mut(key)?;
+        p.local = false;
+        match p.links.iter_mut().find(|l| l.clause == clause) {
+            Some(l) if l.origin == LinkOrigin::Analysis => l.origin = LinkOrigin::Confirmed,
+            Some(_) => {}
+            None => p.links.push(ClauseLink {
+                clause: clause.to_owned(),
+                origin: LinkOrigin::Manual,
+                score: None,
+            }),
+        }
+        Ok(())
+    }
+
+    /// A person takes a link off a provision. Kept as a refusal: the next analysis does not put
+    /// it back (see [`OwnDocument::merge_analysis`]).
+    pub fn unlink(&mut self, key: &str, clause: &str) -> Result<(), DomainError> {
+        let p = self.provision_mut(key)?;
+        let before = p.links.len();
+        p.links.retain(|l| l.clause != clause);
+        if p.links.len() == before {
+            return Err(DomainError::new(
+                field::LINK,
+                format!("{} に {clause} との対応はありません", p.caption()),
+            ));
+        }
+        if !p.refused.iter().any(|c| c == clause) {
+            p.refused.push(clause.to_owned());
+        }
+        Ok(())
+    }
+
+    /// A person marks a provision as the body's own (it implements no clause; its links go) or
+    /// takes the mark back.
+    pub fn set_local(&mut self, key: &str, local: bool) -> Result<(), DomainError> {
+        let p = self.provision_mut(key)?;
+        p.local = local;
+        if local {
+            p.links.clear();
+        }
+        Ok(())
+    }
+
+    /// A new analysis's links, by provision key: they replace the earlier analysis's links; a
+    /// link a person confirmed or set stays, a provision marked 独自 stays without links, and a
+    /// link a person took off is not put back.
+    pub fn merge_analysis(&mut self, found: &std::collections::BTreeMap<String, Vec<ClauseLink>>) {
+        for p in &mut self.provisions {
+            p.links.retain(|l| l.origin.is_settled());
+            if p.local {
+                continue;
+            }
+            for link in found.get(&p.key).into_iter().flatten() {
+                if p.refused.contains(&link.clause)
+                    || p.links.iter().any(|l| l.clause == link.clause)
+                {
+                    continue;
+                }
+                p.links.push(ClauseLink {
+                    origin: LinkOrigin::Analysis,
+                    ..link.clone()
+                });
+            }
+        }
+    }
+
+    /// Whether a provision asks for a review: it has text or links (a bare heading does not).
+    pub fn needs_review(p: &OwnProvision) -> bool {
+        !p.text.is_empty() || !p.links.is_empty() || p.local
+    }
+
+    /// Whether a person has reviewed a provision: marked 独自, or every link settled and at
+    /// least one.
+    pub fn reviewed(p: &OwnProvision) -> bool {
+        p.local || (!p.links.is_empty() && p.links.iter().all(|l| l.origin.is_settled()))
     }
 
     /// Every problem, each naming its field and the rule.
@@ -259,6 +387,7 @@ mod tests {
             text: text.to_owned(),
             links: Vec::new(),
             local: false,
+            refused: Vec::new(),
         }
     }
 
@@ -294,6 +423,58 @@ mod tests {
     }
 
     #[test]
+    fn a_link_a_person_confirmed_set_or_took_off_survives_a_new_analysis() {
+        let mut a = provision("p1", 0, "第1条", "目的", "x");
+        a.links.push(link("B-1", LinkOrigin::Analysis));
+        let mut b = provision("p2", 0, "第2条", "", "y");
+        b.links.push(link("S-1.(1)", LinkOrigin::Analysis));
+        b.links.push(link("B-1", LinkOrigin::Analysis));
+        let c = provision("p3", 0, "第3条", "", "z");
+        let mut doc = OwnDocument {
+            source: None,
+            front_matter: Vec::new(),
+            provisions: vec![a, b, c],
+        };
+        doc.confirm("p1").unwrap();
+        doc.unlink("p2", "B-1").unwrap();
+        doc.link("p3", "S-1.(1)", &Two).unwrap();
+        assert!(doc.link("p3", "S-9", &Two).is_err());
+        assert!(doc.unlink("p3", "B-1").is_err());
+        assert!(doc.confirm("p9").is_err());
+        assert!(OwnDocument::reviewed(&doc.provisions[0]));
+        assert!(!OwnDocument::reviewed(&doc.provisions[1]));
+
+        // The next analysis finds B-1 everywhere and nothing else.
+        let found: std::collections::BTreeMap<String, Vec<ClauseLink>> = ["p1", "p2", "p3"]
+            .iter()
+            .map(|k| ((*k).to_owned(), vec![link("B-1", LinkOrigin::Analysis)]))
+            .collect();
+        doc.merge_analysis(&found);
+        fn links_of(doc: &OwnDocument, i: usize) -> Vec<(String, LinkOrigin)> {
+            doc.provisions[i]
+                .links
+                .iter()
+                .map(|l| (l.clause.clone(), l.origin))
+                .collect()
+        }
+        let links = |i: usize| links_of(&doc, i);
+        assert_eq!(links(0), [("B-1".to_owned(), LinkOrigin::Confirmed)]);
+        // p2: its analysis link to S-1.(1) went with the old analysis, B-1 was taken off.
+        assert!(links(1).is_empty());
+        assert_eq!(
+            links(2),
+            [
+                ("S-1.(1)".to_owned(), LinkOrigin::Manual),
+                ("B-1".to_owned(), LinkOrigin::Analysis)
+            ]
+        );
+        doc.set_local("p3", true).unwrap();
+        doc.merge_analysis(&found);
+        assert!(links_of(&doc, 2).is_empty() && doc.provisions[2].local);
+        assert!(OwnDocument::reviewed(&doc.provisions[2]));
+    }
+
+    #[test]
     fn captions_follow_the_documents_numbering_style() {
         assert_eq!(
             provision("p", 0, "第3条", "目的", "").caption(),
@@ -304,6 +485,14 @@ mod tests {
             "(1) 情報資産の分類"
         );
         assert_eq!(provision("p", 2, "①", "", "x").caption(), "①");
+        assert_eq!(
+            provision("p", 0, "第1章", "総則", "").caption(),
+            "第1章 総則"
+        );
+        assert_eq!(
+            provision("p", 0, "第5条の2", "委任", "").caption(),
+            "第5条の2（委任）"
+        );
         assert_eq!(provision("p", 0, "", "前文", "").caption(), "前文");
     }
 

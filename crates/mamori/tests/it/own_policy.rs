@@ -213,3 +213,104 @@ async fn the_console_imports_a_policy_file_and_refuses_a_second_while_the_draft_
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("ファイル"));
 }
+
+#[tokio::test]
+async fn an_editor_reviews_the_links_chapter_by_chapter_and_a_refused_step_changes_nothing() {
+    let t = TestApp::spawn().await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("kitei.txt");
+    std::fs::write(&file, REIKI).unwrap();
+    let out = t.cli(&["policy", "import", file.to_str().unwrap()], None);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let tokatsu = t.signed_in("tokatsu").await;
+    let (status, html) = t.page(&tokatsu, "/policy/3/links").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("確認済み 0 / "), "{html}");
+    // Chapters of the document, each with its own count.
+    for chapter in ["第1章 総則", "第2章 組織体制", "第3章 雑則"] {
+        assert!(html.contains(chapter), "{chapter}");
+    }
+    let post = async |client: &Client, fields: &[(&str, &str)]| {
+        let (_, html) = t.page(client, "/policy/3/links").await;
+        let token = csrf_of(&html);
+        let mut form: Vec<(&str, &str)> = vec![("_csrf", token.as_str())];
+        form.extend_from_slice(fields);
+        client
+            .post(t.url("/policy/3/links"))
+            .form(&form)
+            .send()
+            .await
+            .unwrap()
+    };
+    let article1 = "p2";
+    let r = post(
+        &tokatsu,
+        &[("provision", article1), ("chapter", "0"), ("op", "confirm")],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&r), "/policy/3/links?chapter=0#p-p2");
+    let (_, html) = t.page(&tokatsu, "/policy/3/links?chapter=0").await;
+    assert!(html.contains("確認済み 1 / "), "{html}");
+
+    // A clause that is not the guideline's is refused naming the field; nothing changes.
+    let before = t.audit_count().await;
+    let r = post(
+        &tokatsu,
+        &[
+            ("provision", article1),
+            ("chapter", "0"),
+            ("op", "add"),
+            ("clause", "S-99"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("ガイドラインとの対応: 「S-99」はガイドラインの条項ではありません")
+    );
+    assert_eq!(t.audit_count().await, before);
+
+    // Marking 独自 takes the links off and counts as reviewed; it is audited.
+    let r = post(
+        &tokatsu,
+        &[("provision", "p10"), ("chapter", "2"), ("op", "local")],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(t.audit_count().await, before + 1);
+    let (_, html) = t.page(&tokatsu, "/policy/3/links?chapter=2").await;
+    assert!(html.contains("本市独自の規定です"), "{html}");
+
+    // A 課長 does not see the draft, and changes nothing.
+    let kacho = t.signed_in("kacho").await;
+    let before = t.audit_count().await;
+    let (status, _) = t.page(&kacho, "/policy/3/links").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (_, html) = t.page(&kacho, "/policy").await;
+    let r = kacho
+        .post(t.url("/policy/3/links"))
+        .form(&[
+            ("_csrf", csrf_of(&html).as_str()),
+            ("provision", article1),
+            ("op", "remove"),
+            ("clause", "B-1"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert_eq!(t.audit_count().await, before);
+
+    // The guideline-structured editions have no links to review.
+    let (status, _) = t.page(&tokatsu, "/policy/2/links").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}

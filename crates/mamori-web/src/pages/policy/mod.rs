@@ -7,6 +7,7 @@ mod diff;
 mod document;
 mod edition;
 mod editions;
+mod links;
 
 use std::collections::BTreeMap;
 
@@ -44,6 +45,7 @@ pub use diff::*;
 pub use document::*;
 pub use edition::*;
 pub use editions::*;
+pub use links::*;
 
 fn parse_number(raw: &str) -> Result<EditionNumber, AppError> {
     EditionNumber::parse(raw).map_err(AppError::from)
