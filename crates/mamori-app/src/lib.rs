@@ -24,6 +24,7 @@ pub mod jobs;
 pub mod notify;
 pub mod org_import;
 pub mod organization;
+pub mod own_policy;
 mod parameters;
 pub mod policy;
 mod posts;

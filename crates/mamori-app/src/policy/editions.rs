@@ -357,7 +357,7 @@ impl App {
 
     /// Loads an edition, applies `change`, saves it guarded by the status it was read with, and
     /// records before and after.
-    pub(super) async fn transition(
+    pub(crate) async fn transition(
         &self,
         user: &CurrentUser,
         number: EditionNumber,

@@ -37,7 +37,6 @@ const LOCAL_TITLE_MAX_CHARS: usize = 200;
 pub use crate::catalog::guideline;
 
 mod changes;
-pub mod own;
 pub use changes::{HandlingRow, HandlingTable, LinkOp, ProfileChange, handling_tables};
 mod editions;
 mod publication;

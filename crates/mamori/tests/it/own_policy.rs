@@ -290,6 +290,62 @@ async fn an_editor_reviews_the_links_chapter_by_chapter_and_a_refused_step_chang
     let (_, html) = t.page(&tokatsu, "/policy/3/links?chapter=2").await;
     assert!(html.contains("本市独自の規定です"), "{html}");
 
+    // What a person settled survives a new analysis; what the analysis alone found is redone.
+    let read = async || {
+        let user = t.user("tokatsu").await;
+        let view = t
+            .app
+            .policy_edition(&user, mamori_domain::policy::EditionNumber::new(3).unwrap())
+            .await
+            .unwrap();
+        view.edition.profile.document.unwrap()
+    };
+    let doc = read().await;
+    let confirmed: Vec<_> = doc.provisions[1].links.clone();
+    assert!(!confirmed.is_empty() && confirmed.iter().all(|l| l.origin.is_settled()));
+    let (taken, taken_clause) = doc
+        .provisions
+        .iter()
+        .find_map(|p| {
+            p.links
+                .iter()
+                .find(|l| !l.origin.is_settled())
+                .map(|l| (p.key.clone(), l.clause.clone()))
+        })
+        .expect("an analysis link to take off");
+    let r = post(
+        &tokatsu,
+        &[
+            ("provision", &taken),
+            ("op", "remove"),
+            ("clause", &taken_clause),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let r = post(&tokatsu, &[("op", "reanalyse"), ("chapter", "1")]).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&r), "/policy/3/links?chapter=1&done=reanalysed");
+    let after = read().await;
+    assert_eq!(
+        after.provisions[1].links, confirmed,
+        "confirmed links stay as they were"
+    );
+    let again = after.provisions.iter().find(|p| p.key == taken).unwrap();
+    assert!(
+        again.links.iter().all(|l| l.clause != taken_clause),
+        "a link taken off stays off"
+    );
+    let local = after.provisions.iter().find(|p| p.key == "p10").unwrap();
+    assert!(local.local && local.links.is_empty());
+    assert!(
+        after
+            .provisions
+            .iter()
+            .any(|p| p.links.iter().any(|l| !l.origin.is_settled())),
+        "the new analysis linked the rest again"
+    );
+
     // A 課長 does not see the draft, and changes nothing.
     let kacho = t.signed_in("kacho").await;
     let before = t.audit_count().await;

@@ -60,12 +60,14 @@ struct LinksPage {
     /// (id, title) of every clause, for the clause picker.
     clause_options: Vec<(String, String)>,
     error: Option<String>,
+    notice: Option<&'static str>,
 }
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct LinksQuery {
     chapter: Option<usize>,
+    done: String,
 }
 
 /// The chapters: each top-level provision opens one; what comes before the first belongs to it.
@@ -197,6 +199,7 @@ fn links_page(
             .map(|c| (c.id.to_string(), c.title.clone()))
             .collect(),
         error,
+        notice: None,
     })
 }
 
@@ -232,6 +235,22 @@ pub async fn review_link(
     let editor = user.policy_editor()?;
     let provision = form.get("provision").to_owned();
     let clause = form.get("clause").trim().to_owned();
+    let chapter: Option<usize> = form.get("chapter").parse().ok();
+    if form.get("op") == "reanalyse" {
+        return match state
+            .app
+            .reanalyse_own_policy(user, &editor, n, &meta)
+            .await
+        {
+            Ok(_) => Ok(Redirect::to(&format!(
+                "/policy/{}/links?chapter={}&done=reanalysed",
+                n.get(),
+                chapter.unwrap_or(0)
+            ))
+            .into_response()),
+            Err(e) => Err(e.into()),
+        };
+    }
     let op = match form.get("op") {
         "confirm" => LinkOp::Confirm,
         "add" => LinkOp::Add(clause),
@@ -246,7 +265,6 @@ pub async fn review_link(
             .into());
         }
     };
-    let chapter: Option<usize> = form.get("chapter").parse().ok();
     let change = ProfileChange::Link {
         provision: provision.clone(),
         op,

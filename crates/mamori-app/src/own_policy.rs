@@ -2,6 +2,8 @@
 //! its provisions with their numbers, headings and words, in their order, nothing of the
 //! guideline added — each provision linked to the clauses the analysis found it implements.
 
+use std::collections::BTreeMap;
+
 use mamori_domain::DomainError;
 use mamori_domain::audit::{Actor, AuditEntry};
 use mamori_domain::org::Body;
@@ -46,19 +48,39 @@ pub fn own_document(doc: &Document, report: &Report, source: &str) -> OwnDocumen
             refused: Vec::new(),
         })
         .collect();
-    let kept = &doc.provisions[first_numbered..];
+    let keys: Vec<String> = provisions.iter().map(|p| p.key.clone()).collect();
+    let mut found = links_from(report, &doc.provisions[first_numbered..], &keys);
+    for p in &mut provisions {
+        p.links = found.remove(&p.key).unwrap_or_default();
+    }
+    OwnDocument {
+        source: Some(source.to_owned()),
+        front_matter,
+        provisions,
+    }
+}
+
+/// The links an analysis finds, by provision key: the provisions it matched to clauses it found
+/// covered or partly covered, with its score. `segments[i]` is the provision keyed `keys[i]`.
+fn links_from(
+    report: &Report,
+    segments: &[mamori_gap::Provision],
+    keys: &[String],
+) -> BTreeMap<String, Vec<ClauseLink>> {
+    let mut found: BTreeMap<String, Vec<ClauseLink>> = BTreeMap::new();
     for clause in &report.clauses {
         if clause.status == Status::Omitted {
             continue;
         }
         for m in &clause.matches {
-            let Some(at) = kept
+            let Some(key) = segments
                 .iter()
                 .position(|p| p.line == m.line && p.path == m.provision)
+                .and_then(|at| keys.get(at))
             else {
                 continue;
             };
-            let links = &mut provisions[at].links;
+            let links = found.entry(key.clone()).or_default();
             if links.iter().all(|l| l.clause != clause.id) {
                 links.push(ClauseLink {
                     clause: clause.id.clone(),
@@ -68,11 +90,39 @@ pub fn own_document(doc: &Document, report: &Report, source: &str) -> OwnDocumen
             }
         }
     }
-    OwnDocument {
-        source: Some(source.to_owned()),
-        front_matter,
-        provisions,
+    found
+}
+
+/// An edition's own provisions as the analyzer reads a document: in order, the line being the
+/// position, nesting by depth.
+fn as_segments(doc: &OwnDocument) -> Vec<mamori_gap::Provision> {
+    let mut out: Vec<mamori_gap::Provision> = Vec::with_capacity(doc.provisions.len());
+    for (i, p) in doc.provisions.iter().enumerate() {
+        let parent = (0..i).rev().find(|j| doc.provisions[*j].depth < p.depth);
+        let label = mamori_gap::segment::fold_width(&p.number);
+        let path = match parent {
+            Some(j) => format!(
+                "{} {}",
+                out[j].path,
+                if label.is_empty() { &p.heading } else { &label }
+            ),
+            None if label.is_empty() => p.heading.clone(),
+            None => label.clone(),
+        };
+        out.push(mamori_gap::Provision {
+            index: i,
+            path,
+            label,
+            written: p.number.clone(),
+            title: p.heading.clone(),
+            text: p.text.clone(),
+            line: i + 1,
+            last_line: i + 1,
+            depth: usize::from(p.depth),
+            parent,
+        });
     }
+    out
 }
 
 /// What the import made.
@@ -87,6 +137,52 @@ pub struct OwnImport {
 }
 
 impl App {
+    /// Analyses an own-document draft again (after the analyzer improved, or its text changed):
+    /// the analysis's links are replaced; what a person confirmed, set, took off or marked 独自
+    /// stays. Audited as `policy.reanalyse_links`.
+    pub async fn reanalyse_own_policy(
+        &self,
+        user: &CurrentUser,
+        may: &PolicyEditor,
+        number: mamori_domain::policy::EditionNumber,
+        meta: &RequestMeta,
+    ) -> Result<Edition, AppError> {
+        may.body(user)?;
+        let view = self.policy_edition(user, number).await?;
+        let Some(own) = view.edition.profile.document.clone() else {
+            return Err(AppError::Invalid(DomainError::new(
+                mamori_domain::policy::document::field::DOCUMENT,
+                "この版は本市の文書の構成ではありません",
+            )));
+        };
+        view.edition.ensure_editable()?;
+        let catalog = guideline()?;
+        let title = view.edition.title.clone();
+        let found = tokio::task::spawn_blocking(move || {
+            let segments = as_segments(&own);
+            let report =
+                mamori_gap::Analyzer::new(catalog).analyze(&title, segments.len(), &segments);
+            let keys: Vec<String> = own.provisions.iter().map(|p| p.key.clone()).collect();
+            links_from(&report, &segments, &keys)
+        })
+        .await
+        .map_err(|e| AppError::Internal(format!("policy reanalysis: {e}")))?;
+        self.transition(user, number, "policy.reanalyse_links", meta, |edition| {
+            edition.ensure_editable()?;
+            match edition.profile.document.as_mut() {
+                Some(doc) => {
+                    doc.merge_analysis(&found);
+                    Ok(())
+                }
+                None => Err(DomainError::new(
+                    mamori_domain::policy::document::field::DOCUMENT,
+                    "この版は本市の文書の構成ではありません",
+                )),
+            }
+        })
+        .await
+    }
+
     /// Imports an analysed upload as a new draft edition in the body's own structure (see the
     /// module). The draft follows the edition in force (its roles, scheme, periods stay), or is
     /// the body's first. One transaction: the edition's create record, one record of the
