@@ -57,6 +57,7 @@ pub fn own_document(doc: &Document, report: &Report, source: &str) -> OwnDocumen
         source: Some(source.to_owned()),
         front_matter,
         provisions,
+        decisions: BTreeMap::new(),
     }
 }
 
@@ -123,6 +124,88 @@ fn as_segments(doc: &OwnDocument) -> Vec<mamori_gap::Provision> {
         });
     }
     out
+}
+
+/// One clause of the worklist: what the body's document lacks, with the 例文 in its terms and
+/// where a provision for it would go.
+#[derive(Debug, Clone)]
+pub struct GapItem {
+    pub clause: String,
+    pub title: String,
+    /// `B`, `S-1` … `S-9`.
+    pub chapter: String,
+    pub recommended: bool,
+    /// The 例文 in the body's words, role names and classification labels.
+    pub text: String,
+    /// The provision it would follow: (key, caption); `None`: the end of the document.
+    pub after: Option<(String, String)>,
+}
+
+/// A decision taken: (clause, title, decision, its place or reason or the added provision).
+#[derive(Debug, Clone)]
+pub struct GapDone {
+    pub clause: String,
+    pub title: String,
+    pub decision: &'static str,
+    pub detail: String,
+}
+
+/// The worklist of an edition in the body's own structure: the open clauses in the guideline's
+/// order and the decisions taken.
+pub fn worklist(edition: &Edition) -> Result<(Vec<GapItem>, Vec<GapDone>), AppError> {
+    use mamori_domain::classification::ClassificationScheme;
+    use mamori_domain::policy::document::GapDecision;
+    let catalog = guideline()?;
+    let profile = &edition.profile;
+    let doc = profile.document.as_ref().ok_or_else(|| {
+        AppError::NotFound("本市の文書の構成の版（この版はガイドラインの構成です）".to_owned())
+    })?;
+    let roles: Vec<(String, String)> = crate::roles::guideline_role_set()?
+        .into_iter()
+        .map(|r| (r.key, r.name))
+        .collect();
+    let terms = ClassificationScheme::from_toml(&profile.classification_scheme)?
+        .guideline_terms()
+        .clone();
+    let order: Vec<&str> = catalog.clauses.iter().map(|c| c.id.as_str()).collect();
+    let open = doc
+        .open_gaps(order.iter().copied())
+        .into_iter()
+        .filter_map(|id| catalog.clause(id))
+        .map(|c| GapItem {
+            clause: c.id.to_string(),
+            title: c.title.clone(),
+            chapter: c.id.chapter_key(),
+            recommended: c.recommended,
+            text: profile.in_body_terms(&c.model_text, &roles, &terms),
+            after: doc
+                .suggested_place(c.id.as_str(), &order)
+                .map(|p| (p.key.clone(), p.caption())),
+        })
+        .collect();
+    let done = doc
+        .decisions
+        .iter()
+        .map(|(clause, d)| GapDone {
+            clause: clause.clone(),
+            title: catalog
+                .clause(clause)
+                .map(|c| c.title.clone())
+                .unwrap_or_default(),
+            decision: d.label(),
+            detail: match d {
+                GapDecision::Added { provision } => doc
+                    .provisions
+                    .iter()
+                    .find(|p| &p.key == provision)
+                    .map(|p| format!("{}　{}", p.caption(), p.text))
+                    .unwrap_or_default(),
+                GapDecision::Elsewhere { place } => place.clone(),
+                GapDecision::NotAdopted { reason } => reason.clone(),
+            },
+        })
+        .collect();
+    Ok((open, done))
 }
 
 /// What the import made.

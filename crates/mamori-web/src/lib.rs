@@ -83,6 +83,10 @@ pub fn router(app: App, config: WebConfig) -> Router {
         )
         .route("/policy/{number}/profile", post(pages::policy::change))
         .route(
+            "/policy/{number}/gaps",
+            get(pages::policy::gaps).post(pages::policy::decide_gap),
+        )
+        .route(
             "/policy/{number}/links",
             get(pages::policy::links).post(pages::policy::review_link),
         )

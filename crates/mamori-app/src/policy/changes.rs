@@ -202,6 +202,29 @@ pub enum ProfileChange {
         provision: String,
         op: LinkOp,
     },
+    /// A person decides on a guideline clause the body's own document does not implement.
+    Gap {
+        clause: String,
+        op: GapOp,
+    },
+}
+
+/// What a person decides about a clause of the worklist.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GapOp {
+    /// 追加する: a provision with this number and text after the provision keyed `after` (or at
+    /// the end).
+    Add {
+        after: Option<String>,
+        number: String,
+        text: String,
+    },
+    /// 別に定める, and where.
+    Elsewhere(String),
+    /// 採用しない, and why.
+    NotAdopted(String),
+    /// Back on the worklist.
+    Reopen,
 }
 
 /// What a person does with a provision's links.
@@ -242,6 +265,7 @@ impl ProfileChange {
             Self::SetSeparationException { .. } => "policy.set_separation_exception",
             Self::SetApprovalKinds { .. } => "policy.set_approval_kinds",
             Self::Link { .. } => "policy.review_link",
+            Self::Gap { .. } => "policy.decide_gap",
         }
     }
 
@@ -267,6 +291,40 @@ impl ProfileChange {
                     }
                     LinkOp::Remove(clause) => doc.unlink(provision, clause)?,
                     LinkOp::Local(local) => doc.set_local(provision, *local)?,
+                }
+            }
+            Self::Gap { clause, op } => {
+                use mamori_domain::policy::document::GapDecision;
+                let doc = p.document.as_mut().ok_or_else(|| {
+                    DomainError::new(
+                        mamori_domain::policy::document::field::DOCUMENT,
+                        "この版は本市の文書の構成ではありません",
+                    )
+                })?;
+                let lookup = CatalogLookup(catalog);
+                match op {
+                    GapOp::Add {
+                        after,
+                        number,
+                        text,
+                    } => doc
+                        .add_for(clause, after.as_deref(), number, text, &lookup)
+                        .map(drop)?,
+                    GapOp::Elsewhere(place) => doc.decide(
+                        clause,
+                        GapDecision::Elsewhere {
+                            place: place.clone(),
+                        },
+                        &lookup,
+                    )?,
+                    GapOp::NotAdopted(reason) => doc.decide(
+                        clause,
+                        GapDecision::NotAdopted {
+                            reason: reason.clone(),
+                        },
+                        &lookup,
+                    )?,
+                    GapOp::Reopen => doc.reopen(clause)?,
                 }
             }
             Self::Adopt { clause, adopted } => {

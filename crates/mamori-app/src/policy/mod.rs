@@ -37,7 +37,7 @@ const LOCAL_TITLE_MAX_CHARS: usize = 200;
 pub use crate::catalog::guideline;
 
 mod changes;
-pub use changes::{HandlingRow, HandlingTable, LinkOp, ProfileChange, handling_tables};
+pub use changes::{GapOp, HandlingRow, HandlingTable, LinkOp, ProfileChange, handling_tables};
 mod editions;
 mod publication;
 pub use publication::UnitRollup;

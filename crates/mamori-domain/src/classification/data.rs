@@ -8,6 +8,8 @@ use super::*;
 
 pub(super) const HIGHEST_FIRST: &str = "highest_first";
 pub(super) const LOWEST_FIRST: &str = "lowest_first";
+/// The guideline's level words a scheme may restate.
+const MAX_GUIDELINE_TERMS: usize = 100;
 
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -20,6 +22,10 @@ pub(super) struct RawScheme {
     rules: Vec<RawRule>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     read_log: Option<RawReadLog>,
+    /// The guideline's words for its levels and this scheme's words for them (「機密性２以上」 →
+    /// 「重要性分類Ⅱ以上」), to write a 例文 in the body's terms.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    guideline_terms: std::collections::BTreeMap<String, String>,
 }
 
 /// `[read_log] axis = "confidentiality", at_or_above = "3"`.
@@ -118,6 +124,7 @@ impl From<&ClassificationScheme> for RawScheme {
                 axis: scheme.read_log.axis.clone(),
                 at_or_above: scheme.read_log.at_or_above.clone(),
             }),
+            guideline_terms: scheme.guideline_terms.clone(),
         }
     }
 }
@@ -204,12 +211,31 @@ impl RawScheme {
             rules.push(raw.validate(i + 1, &axes)?);
         }
         let read_log = read_log_of(self.read_log, &axes)?;
+        if self.guideline_terms.len() > MAX_GUIDELINE_TERMS {
+            return Err(DomainError::new(
+                "ガイドラインの用語",
+                format!("{MAX_GUIDELINE_TERMS} 語までです"),
+            ));
+        }
+        for (from, to) in &self.guideline_terms {
+            if from.trim().is_empty()
+                || to.trim().is_empty()
+                || from.chars().count() > 50
+                || to.chars().count() > 50
+            {
+                return Err(DomainError::new(
+                    "ガイドラインの用語",
+                    format!("「{from}」: 言い換える語は1〜50字で書いてください"),
+                ));
+            }
+        }
         Ok(ClassificationScheme {
             id: self.id.trim().to_owned(),
             name: self.name.trim().to_owned(),
             axes,
             rules,
             read_log,
+            guideline_terms: self.guideline_terms,
         })
     }
 }

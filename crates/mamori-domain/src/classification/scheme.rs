@@ -99,6 +99,8 @@ pub struct ClassificationScheme {
     pub(super) axes: Vec<Axis>,
     pub(super) rules: Vec<HandlingRule>,
     pub(super) read_log: ReadLog,
+    /// The guideline's words for its levels → this scheme's (see the TOML's `guideline_terms`).
+    pub(super) guideline_terms: std::collections::BTreeMap<String, String>,
 }
 
 /// From which level on opening an asset is written into the audit trail (「閲覧の記録」): by
@@ -207,6 +209,12 @@ impl ClassificationScheme {
 
     pub fn name(&self) -> &str {
         &self.name
+    }
+
+    /// The guideline's level words and this scheme's words for them; empty for the guideline's
+    /// own scheme.
+    pub fn guideline_terms(&self) -> &std::collections::BTreeMap<String, String> {
+        &self.guideline_terms
     }
 
     pub fn axes(&self) -> &[Axis] {

@@ -119,6 +119,32 @@ impl OwnProvision {
     }
 }
 
+/// What the body decided about a guideline clause its document does not implement.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "decision", rename_all = "snake_case")]
+pub enum GapDecision {
+    /// 追加する: the provision written for it.
+    Added { provision: String },
+    /// 別に定める: where it is provided for instead (実施手順, another 規程 …).
+    Elsewhere { place: String },
+    /// 採用しない, with the reason (recorded; for a clause that is not a 推奨事項 it stays a
+    /// departure from the guideline).
+    NotAdopted { reason: String },
+}
+
+impl GapDecision {
+    pub fn label(&self) -> &'static str {
+        match self {
+            Self::Added { .. } => "追加する",
+            Self::Elsewhere { .. } => "別に定める",
+            Self::NotAdopted { .. } => "採用しない",
+        }
+    }
+}
+
+/// The longest reason or place of a decision.
+const MAX_DECISION_CHARS: usize = 1_000;
+
 /// The body's own document as an edition holds it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OwnDocument {
@@ -129,9 +155,171 @@ pub struct OwnDocument {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub front_matter: Vec<String>,
     pub provisions: Vec<OwnProvision>,
+    /// Decisions on guideline clauses no provision implements, by clause.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub decisions: std::collections::BTreeMap<String, GapDecision>,
 }
 
 impl OwnDocument {
+    /// The guideline clauses (of `clauses`, in their order) no provision implements and nobody
+    /// has decided on yet: the worklist.
+    pub fn open_gaps<'a>(&self, clauses: impl IntoIterator<Item = &'a str>) -> Vec<&'a str> {
+        let linked = self.linked_clauses();
+        clauses
+            .into_iter()
+            .filter(|c| !linked.contains(c) && !self.decisions.contains_key(*c))
+            .collect()
+    }
+
+    /// Where a provision for `clause` would go: after the last provision linked to the nearest
+    /// clause before it (in `order`, the guideline's order) that the document implements;
+    /// `None`: at the end.
+    pub fn suggested_place(&self, clause: &str, order: &[&str]) -> Option<&OwnProvision> {
+        let at = order.iter().position(|c| *c == clause)?;
+        order[..at].iter().rev().find_map(|before| {
+            self.provisions
+                .iter()
+                .rev()
+                .find(|p| p.links.iter().any(|l| l.clause == *before))
+        })
+    }
+
+    /// 追加する: writes a provision for `clause` after the provision keyed `after` (and what
+    /// nests below it), or at the end; returns its key.
+    pub fn add_for(
+        &mut self,
+        clause: &str,
+        after: Option<&str>,
+        number: &str,
+        text: &str,
+        catalog: &dyn ClauseLookup,
+    ) -> Result<String, DomainError> {
+        self.ensure_open(clause, catalog)?;
+        let text = text.trim();
+        if text.is_empty() {
+            return Err(DomainError::new("追加する規定の文言", "入力してください"));
+        }
+        crate::text::check("追加する規定の文言", text, MAX_PROVISION_CHARS, true)?;
+        crate::text::check("追加する規定の番号", number.trim(), 40, false)?;
+        let (at, depth) = match after {
+            Some(key) => {
+                let i = self
+                    .provisions
+                    .iter()
+                    .position(|p| p.key == key)
+                    .ok_or_else(|| {
+                        DomainError::new(
+                            field::PROVISION,
+                            format!("条項「{key}」はこの版にありません"),
+                        )
+                    })?;
+                let depth = self.provisions[i].depth;
+                let end = self.provisions[i + 1..]
+                    .iter()
+                    .position(|p| p.depth <= depth)
+                    .map_or(self.provisions.len(), |k| i + 1 + k);
+                (end, depth)
+            }
+            None => (
+                self.provisions.len(),
+                self.provisions.last().map_or(0, |p| p.depth),
+            ),
+        };
+        let next = self
+            .provisions
+            .iter()
+            .filter_map(|p| p.key.strip_prefix('p').and_then(|n| n.parse::<u64>().ok()))
+            .max()
+            .unwrap_or(0)
+            + 1;
+        let key = format!("p{next}");
+        self.provisions.insert(
+            at,
+            OwnProvision {
+                key: key.clone(),
+                depth,
+                number: number.trim().to_owned(),
+                heading: String::new(),
+                text: text.to_owned(),
+                links: vec![ClauseLink {
+                    clause: clause.to_owned(),
+                    origin: LinkOrigin::Manual,
+                    score: None,
+                }],
+                local: false,
+                refused: Vec::new(),
+            },
+        );
+        self.decisions.insert(
+            clause.to_owned(),
+            GapDecision::Added {
+                provision: key.clone(),
+            },
+        );
+        Ok(key)
+    }
+
+    /// 別に定める or 採用しない: the decision with its place or reason (required).
+    pub fn decide(
+        &mut self,
+        clause: &str,
+        decision: GapDecision,
+        catalog: &dyn ClauseLookup,
+    ) -> Result<(), DomainError> {
+        self.ensure_open(clause, catalog)?;
+        let (field, value) = match &decision {
+            GapDecision::Elsewhere { place } => ("別に定める場所", place),
+            GapDecision::NotAdopted { reason } => ("採用しない理由", reason),
+            GapDecision::Added { .. } => {
+                return Err(DomainError::new("対応", "追加は規定の文言とともに行います"));
+            }
+        };
+        if value.trim().is_empty() {
+            return Err(DomainError::new(field, "入力してください"));
+        }
+        crate::text::check(field, value.trim(), MAX_DECISION_CHARS, true)?;
+        let decision = match decision {
+            GapDecision::Elsewhere { place } => GapDecision::Elsewhere {
+                place: place.trim().to_owned(),
+            },
+            GapDecision::NotAdopted { reason } => GapDecision::NotAdopted {
+                reason: reason.trim().to_owned(),
+            },
+            added => added,
+        };
+        self.decisions.insert(clause.to_owned(), decision);
+        Ok(())
+    }
+
+    /// Takes a decision back (an added provision stays, as a provision of the draft).
+    pub fn reopen(&mut self, clause: &str) -> Result<(), DomainError> {
+        self.decisions.remove(clause).map(drop).ok_or_else(|| {
+            DomainError::new("対応", format!("{clause} への対応はまだ決めていません"))
+        })
+    }
+
+    fn ensure_open(&self, clause: &str, catalog: &dyn ClauseLookup) -> Result<(), DomainError> {
+        if !catalog.exists(clause) {
+            return Err(DomainError::new(
+                field::LINK,
+                format!("「{clause}」はガイドラインの条項ではありません"),
+            ));
+        }
+        if self.decisions.contains_key(clause) {
+            return Err(DomainError::new(
+                "対応",
+                format!("{clause} への対応は決めてあります"),
+            ));
+        }
+        if self.rule_for(clause).next().is_some() {
+            return Err(DomainError::new(
+                "対応",
+                format!("{clause} にはもう対応する規定があります"),
+            ));
+        }
+        Ok(())
+    }
+
     /// The provisions that implement `clause`, in document order.
     pub fn rule_for<'a>(&'a self, clause: &'a str) -> impl Iterator<Item = &'a OwnProvision> {
         self.provisions
@@ -411,6 +599,7 @@ mod tests {
             source: None,
             front_matter: Vec::new(),
             provisions: vec![a, b, c],
+            decisions: Default::default(),
         };
         let keys: Vec<&str> = doc.rule_for("B-1").map(|p| p.key.as_str()).collect();
         assert_eq!(keys, ["p1", "p3"]);
@@ -434,6 +623,7 @@ mod tests {
             source: None,
             front_matter: Vec::new(),
             provisions: vec![a, b, c],
+            decisions: Default::default(),
         };
         doc.confirm("p1").unwrap();
         doc.unlink("p2", "B-1").unwrap();
@@ -475,6 +665,76 @@ mod tests {
     }
 
     #[test]
+    fn the_worklist_is_the_unlinked_clauses_and_each_decision_closes_one() {
+        struct Three;
+        impl ClauseLookup for Three {
+            fn exists(&self, id: &str) -> bool {
+                matches!(id, "B-1" | "B-2" | "B-3" | "B-4")
+            }
+            fn is_recommended(&self, _: &str) -> bool {
+                false
+            }
+        }
+        let mut a = provision("p1", 0, "第1条", "目的", "x");
+        a.links.push(link("B-1", LinkOrigin::Analysis));
+        let a1 = provision("p2", 1, "2", "", "x2");
+        let b = provision("p3", 0, "第2条", "", "y");
+        let mut doc = OwnDocument {
+            source: None,
+            front_matter: Vec::new(),
+            provisions: vec![a, a1, b],
+            decisions: Default::default(),
+        };
+        let order = ["B-1", "B-2", "B-3", "B-4"];
+        assert_eq!(doc.open_gaps(order), ["B-2", "B-3", "B-4"]);
+        // After the provision of the nearest implemented clause before it.
+        assert_eq!(
+            doc.suggested_place("B-3", &order).map(|p| p.key.as_str()),
+            Some("p1")
+        );
+        let key = doc
+            .add_for("B-2", Some("p1"), "第1条の2", "本町は…する。", &Three)
+            .unwrap();
+        // Inserted after 第1条 and what nests below it, as its sibling.
+        let keys: Vec<&str> = doc.provisions.iter().map(|p| p.key.as_str()).collect();
+        assert_eq!(keys, ["p1", "p2", key.as_str(), "p3"]);
+        assert_eq!(key, "p4");
+        assert_eq!(doc.provisions[2].depth, 0);
+        assert!(doc.add_for("B-2", None, "", "again", &Three).is_err());
+        let err = doc
+            .decide(
+                "B-3",
+                GapDecision::NotAdopted { reason: " ".into() },
+                &Three,
+            )
+            .unwrap_err();
+        assert_eq!(err.field, "採用しない理由");
+        doc.decide(
+            "B-3",
+            GapDecision::Elsewhere {
+                place: "実施手順".into(),
+            },
+            &Three,
+        )
+        .unwrap();
+        doc.decide(
+            "B-4",
+            GapDecision::NotAdopted {
+                reason: "小規模のため".into(),
+            },
+            &Three,
+        )
+        .unwrap();
+        assert!(doc.open_gaps(order).is_empty());
+        doc.reopen("B-4").unwrap();
+        assert_eq!(doc.open_gaps(order), ["B-4"]);
+        assert!(
+            doc.add_for("B-1", None, "", "x", &Three).is_err(),
+            "already implemented"
+        );
+    }
+
+    #[test]
     fn captions_follow_the_documents_numbering_style() {
         assert_eq!(
             provision("p", 0, "第3条", "目的", "").caption(),
@@ -509,6 +769,7 @@ mod tests {
             source: None,
             front_matter: Vec::new(),
             provisions: vec![a, b],
+            decisions: Default::default(),
         };
         let problems = doc.problems(&Two);
         let text: Vec<String> = problems.iter().map(|p| p.message.clone()).collect();
@@ -528,6 +789,7 @@ mod tests {
             source: None,
             front_matter: Vec::new(),
             provisions: Vec::new(),
+            decisions: Default::default(),
         };
         assert_eq!(empty.problems(&Two)[0].field, field::DOCUMENT);
     }

@@ -529,6 +529,32 @@ impl Profile {
         }
     }
 
+    /// A 例文 in the body's terms: its word for itself (「本町」), its names for the guideline's
+    /// roles (`guideline_roles`: key and the guideline's name), and its scheme's words for the
+    /// guideline's levels (`level_terms`, 「機密性２以上」 → 「重要性分類Ⅱ以上」).
+    pub fn in_body_terms(
+        &self,
+        model_text: &str,
+        guideline_roles: &[(String, String)],
+        level_terms: &BTreeMap<String, String>,
+    ) -> String {
+        let mut pairs: Vec<(&str, &str)> = Vec::new();
+        if self.body_term != GUIDELINE_BODY_TERM {
+            pairs.push((GUIDELINE_BODY_TERM, self.body_term.as_str()));
+        }
+        for (key, guideline_name) in guideline_roles {
+            if let Some(r) = self.roles.iter().find(|r| &r.key == key)
+                && r.name != *guideline_name
+            {
+                pairs.push((guideline_name.as_str(), r.name.as_str()));
+            }
+        }
+        for (from, to) in level_terms {
+            pairs.push((from.as_str(), to.as_str()));
+        }
+        crate::text::replace_longest(model_text, &pairs)
+    }
+
     /// The body's name for a role, falling back to the key.
     pub fn role_name(&self, key: &str) -> String {
         self.roles

@@ -370,3 +370,134 @@ async fn an_editor_reviews_the_links_chapter_by_chapter_and_a_refused_step_chang
     let (status, _) = t.page(&tokatsu, "/policy/2/links").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
+
+/// The worklist of the imported 例規 draft, after the body's scheme and role names are set.
+async fn worklist_page(t: &TestApp, b: &Client, chapter: &str) -> String {
+    let (status, html) = t
+        .page(b, &format!("/policy/3/gaps?chapter={chapter}"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    html
+}
+
+#[tokio::test]
+async fn the_worklist_speaks_the_bodys_terms_and_three_decisions_close_three_gaps() {
+    let t = TestApp::spawn().await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("kitei.txt");
+    std::fs::write(&file, REIKI).unwrap();
+    let out = t.cli(&["policy", "import", file.to_str().unwrap()], None);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let tokatsu = t.signed_in("tokatsu").await;
+
+    // With the guideline's scheme and names the 例文 reads as the guideline writes it.
+    let html = worklist_page(&t, &tokatsu, "S-2").await;
+    assert!(
+        html.contains("情報セキュリティ管理者は、その所管する情報資産"),
+        "{html}"
+    );
+    assert!(html.contains("機密性２以上"));
+
+    // The body's single-axis scheme and its name for the 情報セキュリティ管理者.
+    let profile = async |fields: &[(&str, &str)]| {
+        let (_, html) = t.page(&tokatsu, "/policy/3").await;
+        let token = csrf_of(&html);
+        let mut form = vec![("_csrf", token.as_str())];
+        form.extend_from_slice(fields);
+        let r = tokatsu
+            .post(t.url("/policy/3/profile"))
+            .form(&form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::SEE_OTHER, "{fields:?}");
+    };
+    profile(&[("op", "set-scheme"), ("preset", "importance-4")]).await;
+    profile(&[
+        ("op", "rename-role"),
+        ("key", "security_manager"),
+        ("name", "情報管理者"),
+    ])
+    .await;
+    profile(&[("op", "set-body-term"), ("term", "本町")]).await;
+    let html = worklist_page(&t, &tokatsu, "S-2").await;
+    assert!(
+        html.contains("情報管理者は、その所管する情報資産"),
+        "{html}"
+    );
+    assert!(!html.contains("機密性２以上") && html.contains("重要性分類Ⅱ以上"));
+    assert!(!html.contains("本市における情報資産") && html.contains("本町における情報資産"));
+
+    let decide = async |fields: &[(&str, &str)]| {
+        let html = worklist_page(&t, &tokatsu, "S-2").await;
+        let token = csrf_of(&html);
+        let mut form = vec![("_csrf", token.as_str()), ("chapter", "S-2")];
+        form.extend_from_slice(fields);
+        tokatsu
+            .post(t.url("/policy/3/gaps"))
+            .form(&form)
+            .send()
+            .await
+            .unwrap()
+    };
+    let added_text = "各課の長は、その所管する情報資産について管理責任を有する。";
+    let r = decide(&[
+        ("clause", "S-2.(2)①(ア)"),
+        ("op", "add"),
+        ("after", "p9"),
+        ("number", "第4条の2"),
+        ("text", added_text),
+    ])
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let r = decide(&[
+        ("clause", "S-2.(2)①(イ)"),
+        ("op", "elsewhere"),
+        ("place", "情報資産管理実施手順"),
+    ])
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    // 採用しない needs its reason: refused naming the field, nothing written.
+    let before = t.audit_count().await;
+    let r = decide(&[
+        ("clause", "S-2.(2)②"),
+        ("op", "not-adopted"),
+        ("reason", ""),
+    ])
+    .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("採用しない理由: 入力してください")
+    );
+    assert_eq!(t.audit_count().await, before);
+    let r = decide(&[
+        ("clause", "S-2.(2)②"),
+        ("op", "not-adopted"),
+        ("reason", "本町は電子決裁のみのため"),
+    ])
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(t.audit_count().await, before + 1);
+
+    let html = worklist_page(&t, &tokatsu, "S-2").await;
+    assert!(html.contains("決めた対応（3 件）"), "{html}");
+    for clause in ["S-2.(2)①(ア)", "S-2.(2)①(イ)", "S-2.(2)②"] {
+        assert!(
+            !html.contains(&format!("id=\"g-{clause}\"")),
+            "{clause} left the worklist"
+        );
+    }
+    // The added provision is in the draft, after 第4条, in the body's numbering.
+    let (_, doc) = t.page(&tokatsu, "/policy/3/document").await;
+    let at4 = doc.find("第4条　各課の長を情報管理者とする。").unwrap();
+    let added = doc.find(&format!("第4条の2　{added_text}")).unwrap();
+    let at5 = doc.find("第5条　").unwrap();
+    assert!(at4 < added && added < at5, "{doc}");
+}

@@ -269,28 +269,21 @@ pub async fn review_link(
         provision: provision.clone(),
         op,
     };
-    match state
-        .app
-        .change_policy_profile(user, &editor, n, change, &meta)
-        .await
-    {
-        Ok(_) => Ok(Redirect::to(&format!(
-            "/policy/{}/links?chapter={}#p-{}",
-            n.get(),
-            chapter.unwrap_or(0),
-            url_encode(&provision)
-        ))
-        .into_response()),
-        Err(AppError::Invalid(e)) => {
-            let view = state.app.policy_edition(user, n).await?;
-            let page = links_page(
-                user,
-                &view,
-                chapter,
-                Some(format!("{}: {}", e.field, e.message)),
-            )?;
-            Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page))
-        }
-        Err(e) => Err(e.into()),
-    }
+    let back = format!(
+        "/policy/{}/links?chapter={}#p-{}",
+        n.get(),
+        chapter.unwrap_or(0),
+        url_encode(&provision)
+    );
+    review_step(
+        &state,
+        user,
+        &editor,
+        n,
+        change,
+        &meta,
+        back,
+        |view, message| links_page(user, view, chapter, Some(message)),
+    )
+    .await
 }

@@ -7,6 +7,7 @@ mod diff;
 mod document;
 mod edition;
 mod editions;
+mod gaps;
 mod links;
 
 use std::collections::BTreeMap;
@@ -45,7 +46,36 @@ pub use diff::*;
 pub use document::*;
 pub use edition::*;
 pub use editions::*;
+pub use gaps::*;
 pub use links::*;
+
+/// A `ProfileChange` from a review screen (links, worklist): to `back` when it is made; a refused
+/// one shows the screen again with the message (422) and nothing written.
+#[allow(clippy::too_many_arguments)]
+async fn review_step<P: Template>(
+    state: &AppState,
+    user: &CurrentUser,
+    editor: &mamori_app::access::PolicyEditor,
+    n: EditionNumber,
+    change: ProfileChange,
+    meta: &mamori_app::RequestMeta,
+    back: String,
+    again: impl FnOnce(&EditionView, String) -> Result<P, AppError>,
+) -> Result<Response, PageError> {
+    match state
+        .app
+        .change_policy_profile(user, editor, n, change, meta)
+        .await
+    {
+        Ok(_) => Ok(Redirect::to(&back).into_response()),
+        Err(AppError::Invalid(e)) => {
+            let view = state.app.policy_edition(user, n).await?;
+            let page = again(&view, format!("{}: {}", e.field, e.message))?;
+            Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
 
 fn parse_number(raw: &str) -> Result<EditionNumber, AppError> {
     EditionNumber::parse(raw).map_err(AppError::from)
