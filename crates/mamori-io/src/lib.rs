@@ -11,6 +11,7 @@
 
 pub mod asset_table;
 pub mod catalog_text;
+pub mod comparison;
 pub mod docx;
 pub mod heatmap;
 pub mod ledger;

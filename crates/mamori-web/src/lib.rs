@@ -92,6 +92,10 @@ pub fn router(app: App, config: WebConfig) -> Router {
         )
         .route("/policy/{number}/clause", get(pages::policy::clause))
         .route("/policy/{number}/diff", get(pages::policy::diff))
+        .route(
+            "/policy/{number}/comparison.docx",
+            get(pages::policy::comparison_docx),
+        )
         .route("/policy/{number}/document", get(pages::policy::document))
         .route(
             "/policy/{number}/document.docx",

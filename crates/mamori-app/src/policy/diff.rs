@@ -27,7 +27,8 @@ impl DiffSide {
     }
 }
 
-/// The clauses of a policy in document order, as the diff compares them: each guideline clause
+/// The clauses of a policy in document order, as the diff compares them — for an edition in the
+/// body's own structure, its provisions; otherwise each guideline clause
 /// the profile includes, with its wording, and the body's own clauses after the clause they
 /// follow (or at the end).
 pub fn resolve_clauses(
@@ -35,6 +36,18 @@ pub fn resolve_clauses(
     catalog: &Catalog,
 ) -> Vec<mamori_domain::diff::DiffClause> {
     use mamori_domain::diff::DiffClause;
+    // The body's own document: its provisions, matched across editions by their keys.
+    if let Some(own) = &profile.document {
+        return own
+            .provisions
+            .iter()
+            .map(|p| DiffClause {
+                key: p.key.clone(),
+                label: p.caption(),
+                text: p.text.clone(),
+            })
+            .collect();
+    }
     let local = |c: &LocalClause| DiffClause {
         key: c.key.clone(),
         label: format!("{} {}（独自）", c.number, c.title),

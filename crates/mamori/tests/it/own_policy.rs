@@ -501,3 +501,72 @@ async fn the_worklist_speaks_the_bodys_terms_and_three_decisions_close_three_gap
     let at5 = doc.find("第5条　").unwrap();
     assert!(at4 < added && added < at5, "{doc}");
 }
+
+#[tokio::test]
+async fn the_next_edition_prints_its_comparison_table_against_the_imported_one_as_word() {
+    use mamori_app::policy::{GapOp, ProfileChange};
+    let t = TestApp::spawn().await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("kitei.txt");
+    std::fs::write(&file, REIKI).unwrap();
+    let out = t.cli(&["policy", "import", file.to_str().unwrap()], None);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let imported = mamori_domain::policy::EditionNumber::new(3).unwrap();
+    t.bring_into_force(imported).await;
+
+    // The next draft closes three gaps: one provision added, one elsewhere, one not adopted.
+    let added = "各課の長は、その所管する情報資産について管理責任を有する。";
+    let next = t
+        .policy_draft(vec![
+            ProfileChange::Gap {
+                clause: "S-2.(2)①(ア)".into(),
+                op: GapOp::Add {
+                    after: Some("p9".into()),
+                    number: "第4条の2".into(),
+                    text: added.into(),
+                },
+            },
+            ProfileChange::Gap {
+                clause: "S-2.(2)①(イ)".into(),
+                op: GapOp::Elsewhere("情報資産管理実施手順".into()),
+            },
+            ProfileChange::Gap {
+                clause: "S-2.(2)②".into(),
+                op: GapOp::NotAdopted("電子決裁のみのため".into()),
+            },
+        ])
+        .await;
+    assert_eq!(next.get(), 4);
+
+    let tokatsu = t.signed_in("tokatsu").await;
+    let (_, html) = t.page(&tokatsu, "/policy/4/diff").await;
+    assert!(html.contains("/policy/4/comparison.docx?from=3"), "{html}");
+    let r = tokatsu
+        .get(t.url("/policy/4/comparison.docx"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let bytes = r.bytes().await.unwrap().to_vec();
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes.clone())).unwrap();
+    let mut xml = String::new();
+    zip.by_name("word/document.xml")
+        .unwrap()
+        .read_to_string(&mut xml)
+        .unwrap();
+    let text = mamori_gap::input::docx_text(&bytes).unwrap();
+    assert!(text.contains("新旧対照表"), "{text}");
+    assert!(text.contains("改正後（第4版）") && text.contains("改正前（第3版）"));
+    // The one changed provision: the added one, underlined, against 「（新設）」; nothing else.
+    assert!(text.contains("第4条の2") && text.contains(added) && text.contains("（新設）"));
+    assert!(
+        !text.contains("第1条（目的）"),
+        "unchanged provisions are left out: {text}"
+    );
+    let underlined_run = xml.split("<w:r>").find(|r| r.contains(added)).unwrap();
+    assert!(underlined_run.contains("<w:u w:val=\"single\""));
+}

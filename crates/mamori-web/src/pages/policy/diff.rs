@@ -26,6 +26,8 @@ struct DiffPage {
     chrome: Chrome,
     number: u32,
     from_label: String,
+    /// The query value of the side compared from, for the 新旧対照表 link.
+    from_value: String,
     to_label: String,
     choices: Vec<(String, String, bool)>,
     rows: Vec<DiffRow>,
@@ -154,6 +156,7 @@ pub async fn diff(
         chrome: Chrome::for_user(format!("{n} の比較"), user, "/policy"),
         number: n.get(),
         from_label: from.label(),
+        from_value: from_value.clone(),
         to_label: n.to_string(),
         choices,
         rows,
@@ -165,4 +168,54 @@ pub async fn diff(
         show_all,
     };
     Ok(render(StatusCode::OK, &page))
+}
+
+/// 新旧対照表 of an edition against another (by default the one it was made from), as Word.
+pub async fn comparison_docx(
+    State(state): State<AppState>,
+    session: Session,
+    Path(number): Path<String>,
+    Query(q): Query<DiffQuery>,
+) -> Result<Response, PageError> {
+    use mamori_app::policy::DiffSide;
+    let user = &session.user;
+    let (n, body, view, may_see_drafts) = visible_edition(&state, user, &number).await?;
+    let from = match q.from.as_deref().filter(|s| !s.is_empty()) {
+        Some(raw) => DiffSide::parse(raw).map_err(AppError::from)?,
+        None => DiffSide::Edition(view.edition.based_on.ok_or_else(|| {
+            AppError::Invalid(DomainError::new(
+                "比較する版",
+                "この版のもとになった版がありません。比較する版を選んでください",
+            ))
+        })?),
+    };
+    let diff = state
+        .app
+        .policy_diff(body, from, DiffSide::Edition(n), may_see_drafts)
+        .await?;
+    let title = format!("{}新旧対照表", view.edition.title);
+    let table = mamori_io::comparison::ComparisonTable::of(
+        &diff,
+        &title,
+        &format!("改正後（{n}）"),
+        &format!("改正前（{}）", from.label()),
+    );
+    let bytes = mamori_io::comparison::comparison_docx(&table)
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let mut response = bytes.into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        axum::http::header::CONTENT_TYPE,
+        axum::http::HeaderValue::from_static(
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        ),
+    );
+    headers.insert(
+        axum::http::header::CONTENT_DISPOSITION,
+        crate::pages::catalog::attachment(
+            &format!("policy-comparison-{}.docx", n.get()),
+            &format!("{title}_{n}.docx"),
+        ),
+    );
+    Ok(response)
 }
