@@ -36,6 +36,19 @@ const REIKI: &str = "みほん町情報セキュリティ対策規程\n\
 （委任）\n\
 第5条　この規程に定めるもののほか、必要な事項は、CISOが別に定める。\n";
 
+/// The 例規 imported at the console as 第3版 (draft) of the demo.
+fn import_reiki(t: &TestApp) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("kitei.txt");
+    std::fs::write(&file, REIKI).unwrap();
+    let out = t.cli(&["policy", "import", file.to_str().unwrap()], None);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 async fn upload(t: &TestApp, b: &Client, name: &str, bytes: Vec<u8>) -> String {
     let (_, html) = t.page(b, "/policy/gap").await;
     let form = Form::new()
@@ -217,15 +230,7 @@ async fn the_console_imports_a_policy_file_and_refuses_a_second_while_the_draft_
 #[tokio::test]
 async fn an_editor_reviews_the_links_chapter_by_chapter_and_a_refused_step_changes_nothing() {
     let t = TestApp::spawn().await;
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("kitei.txt");
-    std::fs::write(&file, REIKI).unwrap();
-    let out = t.cli(&["policy", "import", file.to_str().unwrap()], None);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    import_reiki(&t);
 
     let tokatsu = t.signed_in("tokatsu").await;
     let (status, html) = t.page(&tokatsu, "/policy/3/links").await;
@@ -383,15 +388,7 @@ async fn worklist_page(t: &TestApp, b: &Client, chapter: &str) -> String {
 #[tokio::test]
 async fn the_worklist_speaks_the_bodys_terms_and_three_decisions_close_three_gaps() {
     let t = TestApp::spawn().await;
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("kitei.txt");
-    std::fs::write(&file, REIKI).unwrap();
-    let out = t.cli(&["policy", "import", file.to_str().unwrap()], None);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    import_reiki(&t);
     let tokatsu = t.signed_in("tokatsu").await;
 
     // With the guideline's scheme and names the 例文 reads as the guideline writes it.
@@ -506,15 +503,7 @@ async fn the_worklist_speaks_the_bodys_terms_and_three_decisions_close_three_gap
 async fn the_next_edition_prints_its_comparison_table_against_the_imported_one_as_word() {
     use mamori_app::policy::{GapOp, ProfileChange};
     let t = TestApp::spawn().await;
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("kitei.txt");
-    std::fs::write(&file, REIKI).unwrap();
-    let out = t.cli(&["policy", "import", file.to_str().unwrap()], None);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    import_reiki(&t);
     let imported = mamori_domain::policy::EditionNumber::new(3).unwrap();
     t.bring_into_force(imported).await;
 
