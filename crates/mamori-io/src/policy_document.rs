@@ -115,6 +115,28 @@ pub struct TocEntry {
 }
 
 impl PolicyDocument {
+    /// The public parts only (the 基本方針), for the body's website; `None` when the document
+    /// has none.
+    pub fn public_only(&self) -> Option<Self> {
+        let parts: Vec<DocPart> = self
+            .parts
+            .iter()
+            .filter(|p| p.marking == Marking::Public)
+            .cloned()
+            .collect();
+        (!parts.is_empty()).then(|| Self {
+            // 「みほん市情報セキュリティ基本方針」, whatever number the part carries in the
+            // document (「第1章 情報セキュリティ基本方針」).
+            title: if parts.iter().any(|p| p.title.contains("基本方針")) {
+                format!("{}情報セキュリティ基本方針", self.body_name)
+            } else {
+                self.title.clone()
+            },
+            parts,
+            ..self.clone()
+        })
+    }
+
     /// Headings down to `max_level`, in document order, for the table of contents.
     pub fn toc(&self, max_level: u8) -> Vec<(String, Vec<TocEntry>)> {
         self.parts
@@ -397,8 +419,48 @@ fn document_of(edition: &Edition, history: &[HistoryLine], parts: Vec<DocPart>) 
 /// order. A 例規 article prints its caption 「（目的）」 above 「第1条　…」; a provision with a
 /// heading or with provisions below it is a heading; an item carries its number in its text.
 fn build_own(edition: &Edition, history: &[HistoryLine], own: &OwnDocument) -> PolicyDocument {
+    let mut parts: Vec<DocPart> = Vec::new();
     let mut blocks = Vec::with_capacity(own.provisions.len());
+    // The 前文 and what else stands before the first provision, but the title (on the title
+    // page) and the 目次 (every writer makes its own).
+    for line in own.front_matter.iter().map(|l| l.trim()) {
+        let bare: String = line
+            .chars()
+            .filter(|c| !c.is_whitespace() && !"<>＜＞〈〉【】()（）".contains(*c))
+            .collect();
+        if line.is_empty() || line == edition.title.trim() || bare == "目次" {
+            continue;
+        }
+        blocks.push(DocBlock::LeadIn {
+            text: line.to_owned(),
+        });
+    }
+    let mut part_title = edition.title.clone();
+    let mut marking = Marking::Internal;
     for (i, p) in own.provisions.iter().enumerate() {
+        // A top-level 「情報セキュリティ基本方針」 or 「…対策基準」 opens a part of its own: the
+        // 基本方針 is public, the rest internal.
+        let caption = p.caption();
+        if p.depth == 0 && (caption.contains("基本方針") || caption.contains("対策基準")) {
+            if !blocks.is_empty() {
+                parts.push(DocPart {
+                    title: part_title.clone(),
+                    marking,
+                    blocks: std::mem::take(&mut blocks),
+                });
+            }
+            marking = if caption.contains("基本方針") {
+                Marking::Public
+            } else {
+                Marking::Internal
+            };
+            part_title = caption;
+            // The part's title prints the provision's heading.
+            if !p.text.is_empty() {
+                blocks.push(own_text(p.text.clone()));
+            }
+            continue;
+        }
         let with_number = |text: &str| {
             if p.number.is_empty() {
                 text.to_owned()
@@ -429,11 +491,11 @@ fn build_own(edition: &Edition, history: &[HistoryLine], own: &OwnDocument) -> P
             blocks.push(own_text(with_number(&p.text)));
         }
     }
-    let parts = vec![DocPart {
-        title: edition.title.clone(),
-        marking: Marking::Internal,
+    parts.push(DocPart {
+        title: part_title,
+        marking,
         blocks,
-    }];
+    });
     document_of(edition, history, parts)
 }
 

@@ -98,6 +98,14 @@ pub fn router(app: App, config: WebConfig) -> Router {
         )
         .route("/policy/{number}/document", get(pages::policy::document))
         .route(
+            "/policy/{number}/basic-policy",
+            get(pages::policy::basic_policy),
+        )
+        .route(
+            "/policy/{number}/basic-policy.pdf",
+            get(pages::policy::basic_policy_pdf),
+        )
+        .route(
             "/policy/{number}/document.docx",
             get(pages::policy::document_docx),
         )

@@ -559,3 +559,50 @@ async fn the_next_edition_prints_its_comparison_table_against_the_imported_one_a
     let underlined_run = xml.split("<w:r>").find(|r| r.contains(added)).unwrap();
     assert!(underlined_run.contains("<w:u w:val=\"single\""));
 }
+
+#[tokio::test]
+async fn the_basic_policy_is_published_on_its_own_and_the_preface_prints_with_the_document() {
+    let t = TestApp::spawn().await;
+    let kacho = t.signed_in("kacho").await;
+    // The guideline-structured edition in force: its 基本方針 alone, self-contained.
+    let (status, html) = t.page(&kacho, "/policy/2/basic-policy").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("情報セキュリティ基本方針") && html.contains("公開"));
+    assert!(!html.contains("庁内限り"), "no internal part");
+    assert!(
+        html.contains("<style") && !html.contains("/static/"),
+        "nothing fetched from the server"
+    );
+    let r = kacho
+        .get(t.url("/policy/2/basic-policy.pdf"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.bytes().await.unwrap().starts_with(b"%PDF"));
+
+    // The real city's document: its 序 prints before the 基本方針, which is a part of its own.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("iruma.txt");
+    std::fs::write(&file, iruma()).unwrap();
+    let out = t.cli(&["policy", "import", file.to_str().unwrap()], None);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let tokatsu = t.signed_in("tokatsu").await;
+    let (_, doc) = t.page(&tokatsu, "/policy/3/document").await;
+    let preface = doc
+        .find("入間市情報セキュリティポリシーとは、入間市が保有する")
+        .unwrap();
+    let purpose = doc.find("本基本方針は、本市が保有する情報資産").unwrap();
+    assert!(preface < purpose);
+    let (status, public) = t.page(&tokatsu, "/policy/3/basic-policy").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(public.contains("本基本方針は、本市が保有する情報資産"));
+    assert!(
+        !public.contains("入間市情報セキュリティポリシーとは"),
+        "the preface is not the 基本方針"
+    );
+}

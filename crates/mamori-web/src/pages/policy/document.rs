@@ -101,3 +101,50 @@ fn download(
     );
     response
 }
+
+/// The 基本方針 alone — the public part — as one HTML file for the body's website (its style
+/// inside, nothing fetched from this server).
+pub async fn basic_policy(
+    State(state): State<AppState>,
+    session: Session,
+    Path(number): Path<String>,
+) -> Result<Response, PageError> {
+    let doc = public_part(&state, &session.user, &number).await?;
+    match crate::document::render_policy_document(&doc, true) {
+        Ok(html) => Ok(axum::response::Html(html).into_response()),
+        Err(e) => Err(PageError::from(AppError::Internal(format!(
+            "document template: {e}"
+        )))),
+    }
+}
+
+/// The 基本方針 alone as PDF.
+pub async fn basic_policy_pdf(
+    State(state): State<AppState>,
+    session: Session,
+    Path(number): Path<String>,
+) -> Result<Response, PageError> {
+    let doc = public_part(&state, &session.user, &number).await?;
+    let typeset = {
+        let doc = doc.clone();
+        tokio::task::spawn_blocking(move || mamori_pdf::policy_pdf(&doc)).await
+    };
+    match typeset {
+        Ok(Ok(bytes)) => Ok(download(&doc, bytes, "application/pdf", "pdf")),
+        Ok(Err(e)) => Err(PageError::from(AppError::Internal(e.to_string()))),
+        Err(e) => Err(PageError::from(AppError::Internal(format!(
+            "PDF の組版が中断しました: {e}"
+        )))),
+    }
+}
+
+async fn public_part(
+    state: &AppState,
+    user: &CurrentUser,
+    number: &str,
+) -> Result<mamori_io::policy_document::PolicyDocument, AppError> {
+    build_document(state, user, number)
+        .await?
+        .public_only()
+        .ok_or_else(|| AppError::NotFound("この版の基本方針（公開する部分）".to_owned()))
+}
