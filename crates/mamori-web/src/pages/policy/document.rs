@@ -27,12 +27,7 @@ pub async fn document(
     Path(number): Path<String>,
 ) -> Result<Response, PageError> {
     let doc = build_document(&state, &session.user, &number).await?;
-    match crate::document::render_policy_document(&doc, false) {
-        Ok(html) => Ok(axum::response::Html(html).into_response()),
-        Err(e) => Err(PageError::from(AppError::Internal(format!(
-            "document template: {e}"
-        )))),
-    }
+    as_html(&doc, false)
 }
 
 /// The edition as a Word document.
@@ -60,6 +55,22 @@ pub async fn document_pdf(
     Path(number): Path<String>,
 ) -> Result<Response, PageError> {
     let doc = build_document(&state, &session.user, &number).await?;
+    as_pdf(doc).await
+}
+
+fn as_html(
+    doc: &mamori_io::policy_document::PolicyDocument,
+    standalone: bool,
+) -> Result<Response, PageError> {
+    match crate::document::render_policy_document(doc, standalone) {
+        Ok(html) => Ok(axum::response::Html(html).into_response()),
+        Err(e) => Err(PageError::from(AppError::Internal(format!(
+            "document template: {e}"
+        )))),
+    }
+}
+
+async fn as_pdf(doc: mamori_io::policy_document::PolicyDocument) -> Result<Response, PageError> {
     // Typesetting takes a CPU for a second or more: keep it off the async workers.
     let typeset = {
         let doc = doc.clone();
@@ -110,12 +121,7 @@ pub async fn basic_policy(
     Path(number): Path<String>,
 ) -> Result<Response, PageError> {
     let doc = public_part(&state, &session.user, &number).await?;
-    match crate::document::render_policy_document(&doc, true) {
-        Ok(html) => Ok(axum::response::Html(html).into_response()),
-        Err(e) => Err(PageError::from(AppError::Internal(format!(
-            "document template: {e}"
-        )))),
-    }
+    as_html(&doc, true)
 }
 
 /// The 基本方針 alone as PDF.
@@ -125,17 +131,7 @@ pub async fn basic_policy_pdf(
     Path(number): Path<String>,
 ) -> Result<Response, PageError> {
     let doc = public_part(&state, &session.user, &number).await?;
-    let typeset = {
-        let doc = doc.clone();
-        tokio::task::spawn_blocking(move || mamori_pdf::policy_pdf(&doc)).await
-    };
-    match typeset {
-        Ok(Ok(bytes)) => Ok(download(&doc, bytes, "application/pdf", "pdf")),
-        Ok(Err(e)) => Err(PageError::from(AppError::Internal(e.to_string()))),
-        Err(e) => Err(PageError::from(AppError::Internal(format!(
-            "PDF の組版が中断しました: {e}"
-        )))),
-    }
+    as_pdf(doc).await
 }
 
 async fn public_part(
