@@ -13,6 +13,7 @@
 
 use std::fmt::Write as _;
 
+use mamori_io::comparison::{ComparisonTable, Side};
 use mamori_io::policy_document::{
     DocBlock, DocPart, Marking, PolicyDocument, leading_marker, marker_halves, numbered_title,
 };
@@ -35,8 +36,76 @@ pub enum PdfError {
 
 /// Writes the policy as a PDF file (A4, 明朝 body, ゴシック headings, page numbers 「- N -」).
 pub fn policy_pdf(doc: &PolicyDocument) -> Result<Vec<u8>, PdfError> {
+    compile(policy_markup(doc))
+}
+
+/// Writes a 新旧対照表 as a PDF file: A4 landscape, 改正後 | 改正前, changed parts underlined.
+pub fn comparison_pdf(table: &ComparisonTable) -> Result<Vec<u8>, PdfError> {
+    compile(comparison_markup(table))
+}
+
+/// The typst source of a 新旧対照表.
+pub fn comparison_markup(table: &ComparisonTable) -> String {
+    let mut out = String::from(COMPARISON_PREAMBLE);
+    let _ = writeln!(out, "#set document(title: {})", lit(&table.title));
+    let _ = writeln!(
+        out,
+        "#align(center, text(font: gothic, size: 14pt, {}))\n#v(1em)",
+        lit(&table.title)
+    );
+    if table.rows.is_empty() {
+        out.push_str("#par(\"改正する規定はありません。\")\n");
+    }
+    let side = |s: &Side| {
+        let mut cell = String::from("[");
+        if !s.caption.is_empty() {
+            let _ = write!(cell, "#text(font: gothic, {})#linebreak()", lit(&s.caption));
+        }
+        for piece in &s.pieces {
+            for (i, line) in piece.text.split('\n').enumerate() {
+                if i > 0 {
+                    cell.push_str("#linebreak()");
+                }
+                if line.is_empty() {
+                    continue;
+                }
+                if piece.changed {
+                    let _ = write!(cell, "#underline({})", lit(line));
+                } else {
+                    let _ = write!(cell, "#{}", lit(line));
+                }
+            }
+        }
+        cell.push(']');
+        cell
+    };
+    let _ = write!(
+        out,
+        "#table(columns: (1fr, 1fr), inset: 6pt, fill: (_, y) => if y == 0 {{ luma(217) }},\n  table.header(align(center, text(font: gothic, {})), align(center, text(font: gothic, {}))),\n",
+        lit(&table.new_label),
+        lit(&table.old_label)
+    );
+    for row in &table.rows {
+        let _ = writeln!(out, "  {}, {},", side(&row.new), side(&row.old));
+    }
+    out.push_str(")\n");
+    out
+}
+
+const COMPARISON_PREAMBLE: &str = r#"#let gothic = "IPAexGothic"
+#set text(font: "IPAexMincho", lang: "ja", size: 10pt)
+#set page(
+  paper: "a4",
+  flipped: true,
+  margin: 20mm,
+  footer: context align(center, text(size: 9pt, "- " + counter(page).display() + " -")),
+)
+#set par(justify: true, leading: 0.7em)
+"#;
+
+fn compile(markup: String) -> Result<Vec<u8>, PdfError> {
     let engine = TypstEngine::builder()
-        .main_file(policy_markup(doc))
+        .main_file(markup)
         .fonts([IPAEX_MINCHO, IPAEX_GOTHIC])
         .build();
     let compiled: PagedDocument = engine

@@ -96,6 +96,10 @@ pub fn router(app: App, config: WebConfig) -> Router {
             "/policy/{number}/comparison.docx",
             get(pages::policy::comparison_docx),
         )
+        .route(
+            "/policy/{number}/comparison.pdf",
+            get(pages::policy::comparison_pdf),
+        )
         .route("/policy/{number}/document", get(pages::policy::document))
         .route(
             "/policy/{number}/basic-policy",

@@ -170,16 +170,15 @@ pub async fn diff(
     Ok(render(StatusCode::OK, &page))
 }
 
-/// 新旧対照表 of an edition against another (by default the one it was made from), as Word.
-pub async fn comparison_docx(
-    State(state): State<AppState>,
-    session: Session,
-    Path(number): Path<String>,
-    Query(q): Query<DiffQuery>,
-) -> Result<Response, PageError> {
+/// The 新旧対照表 of an edition against another (by default the one it was made from).
+async fn comparison(
+    state: &AppState,
+    user: &CurrentUser,
+    number: &str,
+    q: &DiffQuery,
+) -> Result<(EditionNumber, mamori_io::comparison::ComparisonTable), AppError> {
     use mamori_app::policy::DiffSide;
-    let user = &session.user;
-    let (n, body, view, may_see_drafts) = visible_edition(&state, user, &number).await?;
+    let (n, body, view, may_see_drafts) = visible_edition(state, user, number).await?;
     let from = match q.from.as_deref().filter(|s| !s.is_empty()) {
         Some(raw) => DiffSide::parse(raw).map_err(AppError::from)?,
         None => DiffSide::Edition(view.edition.based_on.ok_or_else(|| {
@@ -193,29 +192,82 @@ pub async fn comparison_docx(
         .app
         .policy_diff(body, from, DiffSide::Edition(n), may_see_drafts)
         .await?;
-    let title = format!("{}新旧対照表", view.edition.title);
-    let table = mamori_io::comparison::ComparisonTable::of(
-        &diff,
-        &title,
-        &format!("改正後（{n}）"),
-        &format!("改正前（{}）", from.label()),
-    );
-    let bytes = mamori_io::comparison::comparison_docx(&table)
-        .map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok((
+        n,
+        mamori_io::comparison::ComparisonTable::of(
+            &diff,
+            &format!("{}新旧対照表", view.edition.title),
+            &format!("改正後（{n}）"),
+            &format!("改正前（{}）", from.label()),
+        ),
+    ))
+}
+
+fn comparison_file(
+    n: EditionNumber,
+    title: &str,
+    bytes: Vec<u8>,
+    content_type: &'static str,
+    extension: &str,
+) -> Response {
     let mut response = bytes.into_response();
     let headers = response.headers_mut();
     headers.insert(
         axum::http::header::CONTENT_TYPE,
-        axum::http::HeaderValue::from_static(
-            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-        ),
+        axum::http::HeaderValue::from_static(content_type),
     );
     headers.insert(
         axum::http::header::CONTENT_DISPOSITION,
         crate::pages::catalog::attachment(
-            &format!("policy-comparison-{}.docx", n.get()),
-            &format!("{title}_{n}.docx"),
+            &format!("policy-comparison-{}.{extension}", n.get()),
+            &format!("{title}_{n}.{extension}"),
         ),
     );
-    Ok(response)
+    response
+}
+
+/// 新旧対照表 as Word.
+pub async fn comparison_docx(
+    State(state): State<AppState>,
+    session: Session,
+    Path(number): Path<String>,
+    Query(q): Query<DiffQuery>,
+) -> Result<Response, PageError> {
+    let (n, table) = comparison(&state, &session.user, &number, &q).await?;
+    let bytes = mamori_io::comparison::comparison_docx(&table)
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(comparison_file(
+        n,
+        &table.title,
+        bytes,
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "docx",
+    ))
+}
+
+/// 新旧対照表 as PDF.
+pub async fn comparison_pdf(
+    State(state): State<AppState>,
+    session: Session,
+    Path(number): Path<String>,
+    Query(q): Query<DiffQuery>,
+) -> Result<Response, PageError> {
+    let (n, table) = comparison(&state, &session.user, &number, &q).await?;
+    let typeset = {
+        let table = table.clone();
+        tokio::task::spawn_blocking(move || mamori_pdf::comparison_pdf(&table)).await
+    };
+    match typeset {
+        Ok(Ok(bytes)) => Ok(comparison_file(
+            n,
+            &table.title,
+            bytes,
+            "application/pdf",
+            "pdf",
+        )),
+        Ok(Err(e)) => Err(PageError::from(AppError::Internal(e.to_string()))),
+        Err(e) => Err(PageError::from(AppError::Internal(format!(
+            "PDF の組版が中断しました: {e}"
+        )))),
+    }
 }
