@@ -55,6 +55,12 @@ pub fn own_document(doc: &Document, report: &Report, source: &str) -> OwnDocumen
     }
     OwnDocument {
         source: Some(source.to_owned()),
+        history: mamori_domain::policy::document::history_in(
+            front_matter
+                .iter()
+                .map(String::as_str)
+                .chain(provisions.iter().flat_map(|p| p.text.lines())),
+        ),
         front_matter,
         provisions,
         decisions: BTreeMap::new(),
@@ -372,6 +378,20 @@ impl App {
             return Err(AppError::NotFound("分析した文書".to_owned()));
         }
         let mut edition = draft_for_import(&mut tx, body, &doc.title, now).await?;
+        // The body's first edition in mamori is the document as it stands: its 第10版 stays
+        // 第10版, a revision of the kind its 改定履歴 names last.
+        if edition.based_on.is_none()
+            && let Some(n) = mamori_domain::policy::document::current_edition(&own.history)
+            && let Ok(number) = mamori_domain::policy::EditionNumber::new(n)
+        {
+            edition.number = number;
+            if n > 1 {
+                edition.revision_kind = match own.history.last().map(|h| h.kind.as_str()) {
+                    Some("全部改正") => mamori_domain::policy::RevisionKind::FullAmendment,
+                    _ => mamori_domain::policy::RevisionKind::PartialAmendment,
+                };
+            }
+        }
         self.insert_edition(&mut tx, actor.clone(), &edition, meta)
             .await?;
         let before = edition.clone();

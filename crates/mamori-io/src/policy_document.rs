@@ -496,7 +496,24 @@ fn build_own(edition: &Edition, history: &[HistoryLine], own: &OwnDocument) -> P
         marking,
         blocks,
     });
-    document_of(edition, history, parts)
+    let mut doc = document_of(edition, history, parts);
+    // The document's own 改定履歴 before mamori's: the editions mamori has not had in force.
+    let mut rows: Vec<HistoryRow> = own
+        .history
+        .iter()
+        .filter(|h| {
+            h.edition
+                .is_none_or(|n| history.iter().all(|l| l.number.get() != n))
+        })
+        .map(|h| HistoryRow {
+            edition: h.edition.map(|n| format!("第{n}版")).unwrap_or_default(),
+            kind: h.kind.clone(),
+            date: h.date.clone(),
+        })
+        .collect();
+    rows.append(&mut doc.history);
+    doc.history = rows;
+    doc
 }
 
 /// A provision's text as the body wrote it.

@@ -142,6 +142,81 @@ impl GapDecision {
     }
 }
 
+/// A line of the document's own 改定履歴, as it writes it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistoryEntry {
+    /// 「第10版」 when the line names it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub edition: Option<u32>,
+    /// 「制定」, 「一部改正」 …
+    pub kind: String,
+    /// The date as written: 「令和5年4月1日」.
+    pub date: String,
+}
+
+/// The kinds of revision a 改定履歴 line names, longest first.
+const HISTORY_KINDS: [&str; 6] = ["全部改正", "一部改正", "制定", "改正", "改定", "施行"];
+/// A 改定履歴 line is short; a sentence that mentions a date is not one.
+const MAX_HISTORY_LINE: usize = 60;
+
+/// The 改定履歴 in lines of a document: each short line with a 和暦 date (era, 年, 月, 日) and a
+/// kind of revision, with the 「第N版」 it names.
+pub fn history_in<'a>(lines: impl IntoIterator<Item = &'a str>) -> Vec<HistoryEntry> {
+    let mut out = Vec::new();
+    for line in lines {
+        let line = line.trim();
+        if line.chars().count() > MAX_HISTORY_LINE || line.contains('。') {
+            continue;
+        }
+        let Some(kind) = HISTORY_KINDS.iter().find(|k| line.contains(**k)) else {
+            continue;
+        };
+        let Some(date) = date_in(line) else { continue };
+        let folded = crate::text::ascii_digits(line);
+        let edition = folded.find('第').and_then(|at| {
+            let rest = &folded[at + '第'.len_utf8()..];
+            let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+            rest[digits.len()..]
+                .starts_with('版')
+                .then(|| digits.parse().ok())
+                .flatten()
+        });
+        out.push(HistoryEntry {
+            edition,
+            kind: (*kind).to_owned(),
+            date,
+        });
+    }
+    out
+}
+
+/// The edition the document itself is, by its 改定履歴: the highest 「第N版」 it names, else one
+/// the number of its lines (each a revision, the first the 制定); `None` without one.
+pub fn current_edition(history: &[HistoryEntry]) -> Option<u32> {
+    if history.is_empty() {
+        return None;
+    }
+    history
+        .iter()
+        .filter_map(|h| h.edition)
+        .max()
+        .or_else(|| u32::try_from(history.len()).ok())
+}
+
+/// The first 和暦 date in `line` (「令和5年4月1日」, 「平成31年4月1日」), as written.
+fn date_in(line: &str) -> Option<String> {
+    for era in ["令和", "平成", "昭和"] {
+        let Some(at) = line.find(era) else { continue };
+        let rest = &line[at..];
+        let end = rest.find('日')? + '日'.len_utf8();
+        let candidate = &rest[..end];
+        if candidate.chars().count() <= 14 && crate::wareki::parse(candidate).is_ok() {
+            return Some(candidate.to_owned());
+        }
+    }
+    None
+}
+
 /// The longest reason or place of a decision.
 const MAX_DECISION_CHARS: usize = 1_000;
 
@@ -155,6 +230,9 @@ pub struct OwnDocument {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub front_matter: Vec<String>,
     pub provisions: Vec<OwnProvision>,
+    /// The document's own 改定履歴 (the editions before it came into mamori).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub history: Vec<HistoryEntry>,
     /// Decisions on guideline clauses no provision implements, by clause.
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub decisions: std::collections::BTreeMap<String, GapDecision>,
@@ -600,6 +678,7 @@ mod tests {
             front_matter: Vec::new(),
             provisions: vec![a, b, c],
             decisions: Default::default(),
+            history: Vec::new(),
         };
         let keys: Vec<&str> = doc.rule_for("B-1").map(|p| p.key.as_str()).collect();
         assert_eq!(keys, ["p1", "p3"]);
@@ -624,6 +703,7 @@ mod tests {
             front_matter: Vec::new(),
             provisions: vec![a, b, c],
             decisions: Default::default(),
+            history: Vec::new(),
         };
         doc.confirm("p1").unwrap();
         doc.unlink("p2", "B-1").unwrap();
@@ -684,6 +764,7 @@ mod tests {
             front_matter: Vec::new(),
             provisions: vec![a, a1, b],
             decisions: Default::default(),
+            history: Vec::new(),
         };
         let order = ["B-1", "B-2", "B-3", "B-4"];
         assert_eq!(doc.open_gaps(order), ["B-2", "B-3", "B-4"]);
@@ -735,6 +816,31 @@ mod tests {
     }
 
     #[test]
+    fn the_documents_own_revision_history_is_read_from_its_lines() {
+        let lines = [
+            "改定履歴",
+            "第1版　平成15年4月1日　制定",
+            "第９版　令和３年４月１日　一部改正",
+            "第10版 令和5年4月1日 一部改正",
+            "この規程は、平成25年法律第27号に基づき、令和5年4月1日から施行する旨を定めるものであり、長い文である。長い文である。長い文である。長い文である。",
+            "令和2年13月1日 改正",
+        ];
+        let history = history_in(lines);
+        let got: Vec<(Option<u32>, &str, &str)> = history
+            .iter()
+            .map(|h| (h.edition, h.kind.as_str(), h.date.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (Some(1), "制定", "平成15年4月1日"),
+                (Some(9), "一部改正", "令和３年４月１日"),
+                (Some(10), "一部改正", "令和5年4月1日"),
+            ]
+        );
+    }
+
+    #[test]
     fn captions_follow_the_documents_numbering_style() {
         assert_eq!(
             provision("p", 0, "第3条", "目的", "").caption(),
@@ -770,6 +876,7 @@ mod tests {
             front_matter: Vec::new(),
             provisions: vec![a, b],
             decisions: Default::default(),
+            history: Vec::new(),
         };
         let problems = doc.problems(&Two);
         let text: Vec<String> = problems.iter().map(|p| p.message.clone()).collect();
@@ -790,6 +897,7 @@ mod tests {
             front_matter: Vec::new(),
             provisions: Vec::new(),
             decisions: Default::default(),
+            history: Vec::new(),
         };
         assert_eq!(empty.problems(&Two)[0].field, field::DOCUMENT);
     }

@@ -649,3 +649,75 @@ async fn the_basic_policy_is_published_on_its_own_and_the_preface_prints_with_th
         "the preface is not the 基本方針"
     );
 }
+
+#[tokio::test]
+async fn a_first_import_keeps_the_documents_edition_and_revision_history() {
+    let t = TestApp::spawn().await;
+    let dir = tempfile::tempdir().unwrap();
+    // さくら市, set up to start its policy later.
+    let setup = dir.path().join("sakura.toml");
+    std::fs::write(
+        &setup,
+        format!("policy = \"later\"\n{}", crate::common::second_body_file()),
+    )
+    .unwrap();
+    let out = t.cli(&["body", "create", "--file", setup.to_str().unwrap()], None);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = format!(
+        "さくら市情報セキュリティ対策規程\n改定履歴\n第1版　平成15年4月1日　制定\n第10版　令和5年4月1日　一部改正\n{}",
+        REIKI.lines().skip(1).collect::<Vec<_>>().join("\n")
+    );
+    let file = dir.path().join("sakura-kitei.txt");
+    std::fs::write(&file, text).unwrap();
+    let out = t.cli(
+        &[
+            "policy",
+            "import",
+            file.to_str().unwrap(),
+            "--body",
+            "092142",
+        ],
+        None,
+    );
+    let said = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(said.contains("さくら市の第10版（下書き）"), "{said}");
+
+    // As the console prints it (the body's people act from the day it was set up, by the
+    // machine's clock, which the test server does not share).
+    let html = dir.path().join("sakura.html");
+    let out = t.cli(
+        &[
+            "policy",
+            "export",
+            "--body",
+            "092142",
+            "--edition",
+            "10",
+            "--format",
+            "html",
+            "--output",
+            html.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc = std::fs::read_to_string(&html).unwrap();
+    assert!(doc.contains("第10版（案）（一部改正）"), "{doc}");
+    let history = &doc[doc.find("改定履歴").unwrap()..];
+    for row in ["第1版", "平成15年4月1日", "制定", "第10版", "令和5年4月1日"] {
+        assert!(history.contains(row), "{row}");
+    }
+}
