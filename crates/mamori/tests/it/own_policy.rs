@@ -485,6 +485,24 @@ async fn the_worklist_speaks_the_bodys_terms_and_three_decisions_close_three_gap
             .unwrap()
     };
     let added_text = "各課の長は、その所管する情報資産について管理責任を有する。";
+    // A place that is not a provision of the draft is refused naming it.
+    let before = t.audit_count().await;
+    let r = decide(&[
+        ("clause", "S-2.(2)①(ア)"),
+        ("op", "add"),
+        ("after", "p999"),
+        ("number", "第4条の2"),
+        ("text", added_text),
+    ])
+    .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("条項「p999」はこの版にありません")
+    );
+    assert_eq!(t.audit_count().await, before);
     let r = decide(&[
         ("clause", "S-2.(2)①(ア)"),
         ("op", "add"),

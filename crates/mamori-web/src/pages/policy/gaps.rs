@@ -19,6 +19,8 @@ struct GapsPage {
     chapters: Vec<(String, String, usize, bool)>,
     chapter: String,
     items: Vec<GapItem>,
+    /// (key, caption) of every provision, for the place picker.
+    provisions: Vec<(String, String)>,
     open_total: usize,
     done: Vec<GapDone>,
     error: Option<String>,
@@ -78,6 +80,17 @@ fn gaps_page(
         editable: user.policy_editor().is_ok() && e.status == EditionStatus::Draft,
         chapters,
         items: open.into_iter().filter(|g| g.chapter == chapter).collect(),
+        provisions: e
+            .profile
+            .document
+            .as_ref()
+            .map(|d| {
+                d.provisions
+                    .iter()
+                    .map(|p| (p.key.clone(), p.caption()))
+                    .collect()
+            })
+            .unwrap_or_default(),
         chapter,
         open_total,
         done,
@@ -120,7 +133,7 @@ pub async fn decide_gap(
     let chapter = form.get("chapter").to_owned();
     let op = match form.get("op") {
         "add" => GapOp::Add {
-            after: Some(form.get("after").to_owned()).filter(|a| !a.is_empty()),
+            after: Some(form.get("after").trim().to_owned()).filter(|a| !a.is_empty()),
             number: form.get("number").to_owned(),
             text: form.get("text").to_owned(),
         },
