@@ -29,9 +29,7 @@ pub async fn acknowledgements(
     Path(number): Path<String>,
 ) -> Result<Response, PageError> {
     let user = &session.user;
-    let Ok(n) = parse_number(&number) else {
-        return Err(AppError::NotFound(format!("「{number}」という版")).into());
-    };
+    let n = edition_in_path(&number)?;
     let editor = user.policy_editor()?;
     let units: Vec<UnitRollup> = state.app.policy_acknowledgements(user, &editor, n).await?;
     let rows: Vec<RollupRow> = units

@@ -32,9 +32,7 @@ pub async fn clause(
     Path(number): Path<String>,
     Query(q): Query<ClauseQuery>,
 ) -> Result<Response, PageError> {
-    let Ok(n) = parse_number(&number) else {
-        return Err(AppError::NotFound(format!("「{number}」という版")).into());
-    };
+    let n = edition_in_path(&number)?;
     clause_editor(&state, &session.user, n, &q.id, None, None).await
 }
 

@@ -574,10 +574,7 @@ pub async fn show(
     Query(q): Query<EditionQuery>,
 ) -> Result<Response, PageError> {
     let row = q.row.filter(|r| !r.trim().is_empty());
-    match parse_number(&number) {
-        Ok(n) => show_edition(&state, &session.user, n, None, row).await,
-        Err(_) => Err(AppError::NotFound(format!("「{number}」という版")).into()),
-    }
+    show_edition(&state, &session.user, edition_in_path(&number)?, None, row).await
 }
 
 /// State changes of an edition: submit, send back, decide, enforce, publish, acknowledge.
@@ -591,9 +588,7 @@ pub async fn act(
         return Err(AppError::Unauthenticated.into());
     };
     let user = &session.user;
-    let Ok(n) = parse_number(&number) else {
-        return Err(AppError::NotFound(format!("「{number}」という版")).into());
-    };
+    let n = edition_in_path(&number)?;
     let m = meta;
     let app = &state.app;
     let result: Result<(), AppError> = match action.as_str() {
@@ -681,9 +676,7 @@ pub async fn change(
         return Err(AppError::Unauthenticated.into());
     };
     let user = &session.user;
-    let Ok(n) = parse_number(&number) else {
-        return Err(AppError::NotFound(format!("「{number}」という版")).into());
-    };
+    let n = edition_in_path(&number)?;
     let editor = user.policy_editor()?;
     let clause = form.get("clause").to_owned();
     let optional = |k: &str| Some(form.get(k).to_owned()).filter(|s| !s.trim().is_empty());

@@ -106,8 +106,7 @@ pub async fn gaps(
     Query(q): Query<GapsQuery>,
 ) -> Result<Response, PageError> {
     let user = &session.user;
-    let n =
-        parse_number(&number).map_err(|_| AppError::NotFound(format!("「{number}」という版")))?;
+    let n = edition_in_path(&number)?;
     let view = state.app.policy_edition(user, n).await?;
     Ok(render(
         StatusCode::OK,
@@ -126,8 +125,7 @@ pub async fn decide_gap(
         return Err(AppError::Unauthenticated.into());
     };
     let user = &session.user;
-    let n =
-        parse_number(&number).map_err(|_| AppError::NotFound(format!("「{number}」という版")))?;
+    let n = edition_in_path(&number)?;
     let editor = user.policy_editor()?;
     let clause = form.get("clause").trim().to_owned();
     let chapter = form.get("chapter").to_owned();

@@ -210,8 +210,7 @@ pub async fn links(
     Query(q): Query<LinksQuery>,
 ) -> Result<Response, PageError> {
     let user = &session.user;
-    let n =
-        parse_number(&number).map_err(|_| AppError::NotFound(format!("「{number}」という版")))?;
+    let n = edition_in_path(&number)?;
     let view = state.app.policy_edition(user, n).await?;
     Ok(render(
         StatusCode::OK,
@@ -230,8 +229,7 @@ pub async fn review_link(
         return Err(AppError::Unauthenticated.into());
     };
     let user = &session.user;
-    let n =
-        parse_number(&number).map_err(|_| AppError::NotFound(format!("「{number}」という版")))?;
+    let n = edition_in_path(&number)?;
     let editor = user.policy_editor()?;
     let provision = form.get("provision").to_owned();
     let clause = form.get("clause").trim().to_owned();

@@ -81,6 +81,11 @@ fn parse_number(raw: &str) -> Result<EditionNumber, AppError> {
     EditionNumber::parse(raw).map_err(AppError::from)
 }
 
+/// The edition a path names: one that cannot be a number is not found, like one that is not there.
+fn edition_in_path(raw: &str) -> Result<EditionNumber, AppError> {
+    EditionNumber::parse(raw).map_err(|_| AppError::NotFound(format!("「{raw}」という版")))
+}
+
 /// A row of the editions table.
 #[derive(Debug)]
 struct EditionRow {
@@ -124,8 +129,7 @@ async fn visible_edition(
     user: &CurrentUser,
     number: &str,
 ) -> Result<(EditionNumber, mamori_domain::ids::BodyId, EditionView, bool), AppError> {
-    let n =
-        parse_number(number).map_err(|_| AppError::NotFound(format!("「{number}」という版")))?;
+    let n = edition_in_path(number)?;
     let body = user.body()?.id;
     let view = state.app.policy_edition(user, n).await?;
     let drafts = user.policy_editor().is_ok()
