@@ -421,6 +421,23 @@ struct AdoptedPage {
     front_matter: Vec<String>,
 }
 
+/// The analysis page again with the reason an import of it was refused, at the form `form`.
+async fn refused_import(
+    state: &AppState,
+    user: &CurrentUser,
+    id: &str,
+    e: &DomainError,
+    form: &'static str,
+) -> Result<Response, PageError> {
+    let analysis = state.app.gap_analysis(user, id).await?;
+    Ok(report_page(
+        user,
+        analysis,
+        &ReportQuery::default(),
+        Problem::new(e, form),
+    )?)
+}
+
 /// Imports the analysed document as a new draft edition (policy editors).
 pub async fn adopt(
     State(state): State<AppState>,
@@ -442,19 +459,7 @@ pub async fn adopt(
     .await;
     match result {
         Ok(outcome) => Ok(adopted_page(user, outcome)),
-        Err(AppError::Invalid(e)) => {
-            let result = async {
-                let analysis = state.app.gap_analysis(user, &id).await?;
-                report_page(
-                    user,
-                    analysis,
-                    &ReportQuery::default(),
-                    Problem::new(&e, "adopt"),
-                )
-            }
-            .await;
-            result.map_err(PageError::from)
-        }
+        Err(AppError::Invalid(e)) => refused_import(&state, user, &id, &e, "adopt").await,
         Err(e) => Err(e.into()),
     }
 }
@@ -482,19 +487,7 @@ pub async fn import_own(
             outcome.edition.number.get()
         ))
         .into_response()),
-        Err(AppError::Invalid(e)) => {
-            let result = async {
-                let analysis = state.app.gap_analysis(user, &id).await?;
-                report_page(
-                    user,
-                    analysis,
-                    &ReportQuery::default(),
-                    Problem::new(&e, "import-own"),
-                )
-            }
-            .await;
-            result.map_err(PageError::from)
-        }
+        Err(AppError::Invalid(e)) => refused_import(&state, user, &id, &e, "import-own").await,
         Err(e) => Err(e.into()),
     }
 }
