@@ -205,14 +205,18 @@ impl BackupRun {
     }
 }
 
-/// Whether the installation has gone too long without a verified backup: the newest verified
-/// run (of `runs`, any order) is more than [`OVERDUE_AFTER_HOURS`] old, or there is none.
-pub fn overdue(runs: &[BackupRun], now: DateTime<Utc>) -> bool {
+/// When the newest verified backup whose file is still kept was taken (of `runs`, any order).
+pub fn last_verified(runs: &[BackupRun]) -> Option<DateTime<Utc>> {
     runs.iter()
         .filter(|r| r.state() == State::Verified && r.removed_at.is_none())
         .map(|r| r.finished_at)
         .max()
-        .is_none_or(|last| now - last > Duration::hours(OVERDUE_AFTER_HOURS))
+}
+
+/// Whether the installation has gone too long without a verified backup: the newest verified
+/// run is more than [`OVERDUE_AFTER_HOURS`] old, or there is none.
+pub fn overdue(runs: &[BackupRun], now: DateTime<Utc>) -> bool {
+    last_verified(runs).is_none_or(|last| now - last > Duration::hours(OVERDUE_AFTER_HOURS))
 }
 
 #[cfg(test)]

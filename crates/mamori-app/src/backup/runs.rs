@@ -359,11 +359,7 @@ impl App {
         };
         let now = self.now();
         let overdue = rules::overdue(&runs, now);
-        let last_verified = runs
-            .iter()
-            .filter(|r| r.state() == State::Verified && r.removed_at.is_none())
-            .map(|r| r.finished_at)
-            .max();
+        let last_verified = rules::last_verified(&runs);
         let runs = runs
             .into_iter()
             .map(|run| {
