@@ -76,6 +76,22 @@ fn word_file(text: &str) -> Vec<u8> {
     zip.finish().unwrap().into_inner()
 }
 
+/// Posts `fields` to `url` with the CSRF token of the page at `page`, as a form on it would.
+async fn post_from(
+    t: &TestApp,
+    client: &Client,
+    page: &str,
+    url: &str,
+    fields: &[(&str, &str)],
+) -> reqwest::Response {
+    let (status, html) = t.page(client, page).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    let token = csrf_of(&html);
+    let mut form: Vec<(&str, &str)> = vec![("_csrf", token.as_str())];
+    form.extend_from_slice(fields);
+    client.post(t.url(url)).form(&form).send().await.unwrap()
+}
+
 /// The 例規 imported at the console as 第3版 (draft) of the demo.
 fn import_reiki(t: &TestApp) {
     let dir = tempfile::tempdir().unwrap();
@@ -284,16 +300,7 @@ async fn an_editor_reviews_the_links_chapter_by_chapter_and_a_refused_step_chang
         assert!(html.contains(chapter), "{chapter}");
     }
     let post = async |client: &Client, fields: &[(&str, &str)]| {
-        let (_, html) = t.page(client, "/policy/3/links").await;
-        let token = csrf_of(&html);
-        let mut form: Vec<(&str, &str)> = vec![("_csrf", token.as_str())];
-        form.extend_from_slice(fields);
-        client
-            .post(t.url("/policy/3/links"))
-            .form(&form)
-            .send()
-            .await
-            .unwrap()
+        post_from(&t, client, "/policy/3/links", "/policy/3/links", fields).await
     };
     let article1 = "p2";
     let r = post(
@@ -444,16 +451,7 @@ async fn the_worklist_speaks_the_bodys_terms_and_three_decisions_close_three_gap
 
     // The body's single-axis scheme and its name for the 情報セキュリティ管理者.
     let profile = async |fields: &[(&str, &str)]| {
-        let (_, html) = t.page(&tokatsu, "/policy/3").await;
-        let token = csrf_of(&html);
-        let mut form = vec![("_csrf", token.as_str())];
-        form.extend_from_slice(fields);
-        let r = tokatsu
-            .post(t.url("/policy/3/profile"))
-            .form(&form)
-            .send()
-            .await
-            .unwrap();
+        let r = post_from(&t, &tokatsu, "/policy/3", "/policy/3/profile", fields).await;
         assert_eq!(r.status(), StatusCode::SEE_OTHER, "{fields:?}");
     };
     profile(&[("op", "set-scheme"), ("preset", "importance-4")]).await;
@@ -473,16 +471,16 @@ async fn the_worklist_speaks_the_bodys_terms_and_three_decisions_close_three_gap
     assert!(!html.contains("本市における情報資産") && html.contains("本町における情報資産"));
 
     let decide = async |fields: &[(&str, &str)]| {
-        let html = worklist_page(&t, &tokatsu, "S-2").await;
-        let token = csrf_of(&html);
-        let mut form = vec![("_csrf", token.as_str()), ("chapter", "S-2")];
+        let mut form = vec![("chapter", "S-2")];
         form.extend_from_slice(fields);
-        tokatsu
-            .post(t.url("/policy/3/gaps"))
-            .form(&form)
-            .send()
-            .await
-            .unwrap()
+        post_from(
+            &t,
+            &tokatsu,
+            "/policy/3/gaps?chapter=S-2",
+            "/policy/3/gaps",
+            &form,
+        )
+        .await
     };
     let added_text = "各課の長は、その所管する情報資産について管理責任を有する。";
     // A place that is not a provision of the draft is refused naming it.
