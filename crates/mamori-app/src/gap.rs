@@ -491,6 +491,15 @@ impl App {
         user: &CurrentUser,
         id: &str,
     ) -> Result<GapAnalysis, AppError> {
+        Ok(self.gap_analysis_and_upload(user, id).await?.0)
+    }
+
+    /// [`Self::gap_analysis`] with the uploaded bytes, read once, for an import of them.
+    pub(crate) async fn gap_analysis_and_upload(
+        &self,
+        user: &CurrentUser,
+        id: &str,
+    ) -> Result<(GapAnalysis, Vec<u8>), AppError> {
         let body = user.body()?;
         let mut conn = self.store().conn().await?;
         let (_, file_name, bytes) = org::pending_import(&mut conn, body.id, id)
@@ -502,17 +511,20 @@ impl App {
             Some(report) => report,
             None => {
                 let running = self.analyses.start(&user.account.login.to_string())?;
-                let report = Arc::new(analyse(&file_name, bytes).await?);
+                let report = Arc::new(analyse(&file_name, bytes.clone()).await?);
                 drop(running);
                 self.analyses.keep(id, Arc::clone(&report));
                 report
             }
         };
-        Ok(GapAnalysis {
-            id: id.to_owned(),
-            file_name,
-            report: Arc::unwrap_or_clone(report),
-        })
+        Ok((
+            GapAnalysis {
+                id: id.to_owned(),
+                file_name,
+                report: Arc::unwrap_or_clone(report),
+            },
+            bytes,
+        ))
     }
 
     /// Imports an analysed document as a new draft edition: made from the edition in force (or
@@ -596,12 +608,7 @@ pub(crate) async fn draft_for_import(
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<Edition, AppError> {
     let editions = policy_store::list_editions(tx.conn(), body.id).await?;
-    if let Some(open) = editions.iter().find(|e| {
-        matches!(
-            e.status,
-            EditionStatus::Draft | EditionStatus::UnderReview | EditionStatus::Decided
-        )
-    }) {
+    if let Some(open) = editions.iter().find(|e| e.is_open()) {
         return Err(AppError::Conflict(format!(
             "{}が{}です。取り込んで新しい版にするには、それが施行されるか廃止されてからにしてください",
             open.number,
@@ -609,15 +616,10 @@ pub(crate) async fn draft_for_import(
         )));
     }
     let edition = match editions.iter().find(|e| e.status == EditionStatus::InForce) {
-        Some(source) => {
-            let next = editions
-                .iter()
-                .map(|e| e.number)
-                .max()
-                .unwrap_or(source.number)
-                .next();
-            source.new_draft(next, now)
-        }
+        Some(source) => source.new_draft(
+            mamori_domain::policy::next_number(&editions, source.number),
+            now,
+        ),
         None if editions.is_empty() => {
             let roles = org::list_role_definitions(tx.conn(), body.id)
                 .await?

@@ -284,20 +284,12 @@ impl App {
         meta: &RequestMeta,
     ) -> Result<OwnImport, AppError> {
         let body = may.body(user)?.clone();
-        let analysis = self.gap_analysis(user, id).await?;
-        let (file_name, bytes) = {
-            let mut conn = self.store().conn().await?;
-            let (_, file_name, bytes) = org::pending_import(&mut conn, body.id, id)
-                .await?
-                .filter(|(k, ..)| k == PENDING_KIND)
-                .ok_or_else(|| AppError::NotFound("分析した文書".to_owned()))?;
-            (file_name, bytes)
-        };
-        let doc = read_document(&file_name, bytes).await?;
+        let (analysis, bytes) = self.gap_analysis_and_upload(user, id).await?;
+        let doc = read_document(&analysis.file_name, bytes).await?;
         self.import_own_in(
             &body,
             user.actor(),
-            &file_name,
+            &analysis.file_name,
             &doc,
             &analysis.report,
             Some(id),

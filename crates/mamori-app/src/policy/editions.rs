@@ -102,12 +102,7 @@ impl App {
         let body = may.body(user)?.clone();
         let mut tx = self.store().begin_write().await?;
         let editions = policy::list_editions(tx.conn(), body.id).await?;
-        if let Some(open) = editions.iter().find(|e| {
-            matches!(
-                e.status,
-                EditionStatus::Draft | EditionStatus::UnderReview | EditionStatus::Decided
-            )
-        }) {
+        if let Some(open) = editions.iter().find(|e| e.is_open()) {
             return Err(AppError::Conflict(format!(
                 "{}が{}です。新しい版は、それが施行されてから作成してください",
                 open.number,
@@ -118,13 +113,10 @@ impl App {
             .iter()
             .find(|e| e.number == from)
             .ok_or_else(|| AppError::NotFound(format!("{from}")))?;
-        let next = editions
-            .iter()
-            .map(|e| e.number)
-            .max()
-            .unwrap_or(from)
-            .next();
-        let edition = source.new_draft(next, self.now());
+        let edition = source.new_draft(
+            mamori_domain::policy::next_number(&editions, from),
+            self.now(),
+        );
         self.insert_edition(&mut tx, user.actor(), &edition, meta)
             .await?;
         tx.commit().await?;

@@ -326,12 +326,7 @@ impl App {
         };
         let in_progress = editions
             .iter()
-            .find(|e| {
-                matches!(
-                    e.status,
-                    EditionStatus::Draft | EditionStatus::UnderReview | EditionStatus::Decided
-                )
-            })
+            .find(|e| e.is_open())
             .map(|e| (e.number, e.status));
         Ok(PolicySummary {
             in_force,

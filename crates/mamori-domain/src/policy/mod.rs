@@ -1005,6 +1005,14 @@ impl Edition {
         }
     }
 
+    /// Still on its way (下書き, 審議中, 決裁済): a body has at most one such edition.
+    pub fn is_open(&self) -> bool {
+        matches!(
+            self.status,
+            EditionStatus::Draft | EditionStatus::UnderReview | EditionStatus::Decided
+        )
+    }
+
     /// Whether the edition has ever been in force, and so belongs to the 改定履歴.
     pub fn was_in_force(&self) -> bool {
         matches!(
@@ -1030,6 +1038,17 @@ impl fmt::Display for HistoryLine {
 }
 
 /// The 改定履歴 of a body: every edition that has been in force, oldest first.
+/// The number a new edition of a body takes: one after its highest (after `from` when it has
+/// none).
+pub fn next_number(editions: &[Edition], from: EditionNumber) -> EditionNumber {
+    editions
+        .iter()
+        .map(|e| e.number)
+        .max()
+        .unwrap_or(from)
+        .next()
+}
+
 pub fn revision_history(editions: &[Edition]) -> Vec<HistoryLine> {
     let mut lines: Vec<HistoryLine> = editions
         .iter()

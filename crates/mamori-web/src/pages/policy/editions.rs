@@ -18,12 +18,7 @@ pub async fn list(State(state): State<AppState>, session: Session) -> Result<Res
     let editions = state.app.policy_editions(user).await?;
     let history = state.app.policy_history(user).await?;
     let can_edit = user.policy_editor().is_ok();
-    let open = editions.iter().any(|e| {
-        matches!(
-            e.status,
-            EditionStatus::Draft | EditionStatus::UnderReview | EditionStatus::Decided
-        )
-    });
+    let open = editions.iter().any(Edition::is_open);
     let draft_from = editions
         .iter()
         .find(|e| e.status == EditionStatus::InForce)
