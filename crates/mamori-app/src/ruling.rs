@@ -187,6 +187,17 @@ pub(crate) async fn ruling_and_org(
     on: NaiveDate,
 ) -> Result<(Arc<Ruling>, Arc<OrgView>), AppError> {
     let stamp = policy::rule_stamp(conn).await?;
+    ruling_and_org_at(conn, body, on, stamp).await
+}
+
+/// The body's ruling and its organization on `on` under a rule stamp the caller read with its
+/// own data.
+pub(crate) async fn ruling_and_org_at(
+    conn: &mut AnyConnection,
+    body: BodyId,
+    on: NaiveDate,
+    stamp: String,
+) -> Result<(Arc<Ruling>, Arc<OrgView>), AppError> {
     let ruling = ruling_at(conn, body, stamp).await?;
     if let Some(view) = ruling.org.get(&on) {
         return Ok((ruling, view));

@@ -71,6 +71,10 @@ impl Store {
                 Backend::Postgres => 16,
             })
             .acquire_timeout(Duration::from_secs(30))
+            // A connection to an embedded file does not go away; a ping before each use would be
+            // one more hand-off to the connection's thread on every request. A server's
+            // connection can drop, so it is tested.
+            .test_before_acquire(backend == Backend::Postgres)
             .after_connect(move |conn, _meta| {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {

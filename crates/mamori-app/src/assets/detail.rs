@@ -38,11 +38,13 @@ impl App {
     ) -> Result<AssetDetail, AppError> {
         let body = user.body()?;
         let mut conn = self.store().conn().await?;
-        let record = store::get_asset(&mut conn, body.id, id)
+        let sheet = store::get_asset_sheet(&mut conn, body.id, id)
             .await?
             .ok_or_else(|| AppError::NotFound("情報資産".to_owned()))?;
         let (ruling, snapshot) =
-            crate::ruling::ruling_and_org(&mut conn, body.id, self.today()).await?;
+            crate::ruling::ruling_and_org_at(&mut conn, body.id, self.today(), sheet.stamp).await?;
+        drop(conn);
+        let record = sheet.record;
         let rules = AssetRules::of(&ruling)?;
         let asset = rules.asset(&record)?;
         // The units of today, as the snapshot has them.
@@ -76,16 +78,7 @@ impl App {
             })
             .collect();
         let gates = gates_of(&rules, &asset, &snapshot, &context)?;
-        // The sources and held media are read once: for the links and for what they make the
-        // asset inherit.
-        let mut linked_ids = asset.derived_from.clone();
-        linked_ids.extend(
-            asset
-                .holds
-                .iter()
-                .filter(|h| !asset.derived_from.contains(h)),
-        );
-        let sources = store::get_assets(&mut conn, body.id, &linked_ids).await?;
+        let sources = sheet.linked;
         let linked_of = |ids: &[AssetId]| -> Vec<LinkedAsset> {
             ids.iter()
                 .filter_map(|id| sources.iter().find(|r| r.id == *id))
@@ -95,19 +88,24 @@ impl App {
         let derived_from = linked_of(&asset.derived_from);
         let holds = linked_of(&asset.holds);
         let inherited = inherited_from(&rules, &sources)?.map(|c| c.to_string());
-        let dependents = store::dependent_records(&mut conn, body.id, id)
-            .await?
+        let dependents = sheet
+            .dependents
             .into_iter()
             .map(|(relation, r)| (relation_label(&relation).to_owned(), linked_one(&rules, &r)))
             .collect();
         let people = &snapshot.people;
         let mut events = Vec::new();
-        for e in store::events_of(&mut conn, id).await? {
+        for (e, application) in sheet.events {
             let awaiting = e.status == EventStatus::AwaitingApproval;
             let (permission_clause, application) = if awaiting {
                 (
                     permission_clause(&rules, &asset, e.action)?,
-                    mamori_store::approvals::application_of_event(&mut conn, e.id).await?,
+                    application
+                        .map(|a| {
+                            a.parse()
+                                .map_err(|_| AppError::Internal(format!("applications.id: {a}")))
+                        })
+                        .transpose()?,
                 )
             } else {
                 (None, None)
@@ -119,7 +117,6 @@ impl App {
                 ..EventLine::of(e, &rules)
             });
         }
-        drop(conn);
         let read_recorded = rules
             .scheme
             .read_is_recorded(&asset.classification)?

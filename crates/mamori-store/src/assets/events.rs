@@ -6,7 +6,6 @@ use mamori_domain::classification::Action;
 use mamori_domain::ids::{AssetEventId, AssetId, BodyId, PersonId};
 use sqlx::{AnyConnection, Row};
 
-use crate::org::{id, opt_id};
 use crate::{StoreError, time};
 
 /// Where a lifecycle record stands.
@@ -116,33 +115,93 @@ pub async fn update_event(conn: &mut AnyConnection, e: &AssetEvent) -> Result<()
 const EVENT_COLUMNS: &str = "id, body_id, asset_id, action, status, acted_at, person_id, details, \
      new_location, approval, required_roles, recorded_by, created_at, completed_at";
 
+/// The columns of [`EVENT_COLUMNS`] as the elements of a JSON array per row.
+pub(super) const ARRAY_OF_EVENT_COLUMNS: &str = "e.id, e.body_id, e.asset_id, e.action, e.status, \
+     e.acted_at, e.person_id, e.details, e.new_location, e.approval, e.required_roles, \
+     e.recorded_by, e.created_at, e.completed_at";
+
+/// A lifecycle record as stored, before its keys are read: from a database row or from one
+/// element of a JSON array (the columns in [`EVENT_COLUMNS`] order).
+#[derive(serde::Deserialize)]
+pub(super) struct RawEvent {
+    id: String,
+    body_id: String,
+    asset_id: String,
+    action: String,
+    status: String,
+    acted_at: String,
+    person_id: Option<String>,
+    details: String,
+    new_location: Option<String>,
+    approval: Option<String>,
+    required_roles: String,
+    recorded_by: String,
+    created_at: String,
+    completed_at: Option<String>,
+}
+
+fn key<T: std::str::FromStr>(column: &str, raw: &str) -> Result<T, StoreError> {
+    raw.parse()
+        .map_err(|_| StoreError::Corrupt(format!("asset_events.{column}: {raw}")))
+}
+
+impl RawEvent {
+    fn of_row(r: &sqlx::any::AnyRow) -> Result<Self, StoreError> {
+        Ok(Self {
+            id: r.try_get("id")?,
+            body_id: r.try_get("body_id")?,
+            asset_id: r.try_get("asset_id")?,
+            action: r.try_get("action")?,
+            status: r.try_get("status")?,
+            acted_at: r.try_get("acted_at")?,
+            person_id: r.try_get("person_id")?,
+            details: r.try_get("details")?,
+            new_location: r.try_get("new_location")?,
+            approval: r.try_get("approval")?,
+            required_roles: r.try_get("required_roles")?,
+            recorded_by: r.try_get("recorded_by")?,
+            created_at: r.try_get("created_at")?,
+            completed_at: r.try_get("completed_at")?,
+        })
+    }
+
+    pub(super) fn event(self) -> Result<AssetEvent, StoreError> {
+        let action = &self.action;
+        let status = &self.status;
+        Ok(AssetEvent {
+            id: key("id", &self.id)?,
+            body_id: key("body_id", &self.body_id)?,
+            asset_id: key("asset_id", &self.asset_id)?,
+            action: Action::parse(action)
+                .ok_or_else(|| StoreError::Corrupt(format!("asset_events.action: {action}")))?,
+            status: EventStatus::parse(status)
+                .ok_or_else(|| StoreError::Corrupt(format!("asset_events.status: {status}")))?,
+            acted_at: time::parse("asset_events.acted_at", &self.acted_at)?,
+            person: self
+                .person_id
+                .as_deref()
+                .map(|p| key("person_id", p))
+                .transpose()?,
+            required_roles: self
+                .required_roles
+                .split_whitespace()
+                .map(str::to_owned)
+                .collect(),
+            created_at: time::parse("asset_events.created_at", &self.created_at)?,
+            completed_at: self
+                .completed_at
+                .map(|c| time::parse("asset_events.completed_at", &c))
+                .transpose()?,
+            details: self.details,
+            new_location: self.new_location,
+            approval: self.approval,
+            recorded_by: self.recorded_by,
+        })
+    }
+}
+
 fn event_from_row(r: &sqlx::any::AnyRow) -> Result<AssetEvent, StoreError> {
-    let action: String = r.try_get("action")?;
-    let status: String = r.try_get("status")?;
-    let acted: String = r.try_get("acted_at")?;
-    let created: String = r.try_get("created_at")?;
-    let completed: Option<String> = r.try_get("completed_at")?;
-    let roles: String = r.try_get("required_roles")?;
-    Ok(AssetEvent {
-        id: id(r, "id")?,
-        body_id: id(r, "body_id")?,
-        asset_id: id(r, "asset_id")?,
-        action: Action::parse(&action)
-            .ok_or_else(|| StoreError::Corrupt(format!("asset_events.action: {action}")))?,
-        status: EventStatus::parse(&status)
-            .ok_or_else(|| StoreError::Corrupt(format!("asset_events.status: {status}")))?,
-        acted_at: time::parse("asset_events.acted_at", &acted)?,
-        person: opt_id(r, "person_id")?,
-        details: r.try_get("details")?,
-        new_location: r.try_get("new_location")?,
-        approval: r.try_get("approval")?,
-        required_roles: roles.split_whitespace().map(str::to_owned).collect(),
-        recorded_by: r.try_get("recorded_by")?,
-        created_at: time::parse("asset_events.created_at", &created)?,
-        completed_at: completed
-            .map(|c| time::parse("asset_events.completed_at", &c))
-            .transpose()?,
-    })
+    RawEvent::of_row(r)?.event()
 }
 
 /// The lifecycle records of an asset, oldest first.

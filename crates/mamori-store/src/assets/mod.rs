@@ -393,6 +393,115 @@ pub async fn get_assets(
     Ok(out)
 }
 
+/// An asset as its page shows it, read in one statement: the record with its links, the
+/// records it copies or is held on, the records that link to it, its lifecycle records with the
+/// application each one waiting for permission belongs to, and the rule stamp of the moment.
+#[derive(Debug, Clone)]
+pub struct AssetSheet {
+    pub record: AssetRecord,
+    /// The sources and held media, without their own links.
+    pub linked: Vec<AssetRecord>,
+    /// The body's assets that link to this one, with the relation, in 管理番号 order; without
+    /// their own links.
+    pub dependents: Vec<(String, AssetRecord)>,
+    /// Oldest first, each with its application when there is one.
+    pub events: Vec<(AssetEvent, Option<String>)>,
+    /// The rule stamp read in the same statement (see `policy::rule_stamp`).
+    pub stamp: String,
+}
+
+#[derive(serde::Deserialize)]
+struct RawSheet {
+    asset: RawAsset,
+    links: Vec<(String, String)>,
+    linked: Vec<RawAsset>,
+    dependents: Vec<(String, RawAsset)>,
+    events: Vec<(events::RawEvent, Option<String>)>,
+    stamp: String,
+}
+
+/// One asset of the body with everything its page shows, in one statement (see [`AssetSheet`]).
+/// On SQLite each statement and each row is a hand-off to the connection's thread, which costs
+/// more than the reading.
+pub async fn get_asset_sheet(
+    conn: &mut AnyConnection,
+    body: BodyId,
+    asset: AssetId,
+) -> Result<Option<AssetSheet>, StoreError> {
+    let postgres = conn.backend_name() == "PostgreSQL";
+    // The same statement on both: SQLite's json functions under PostgreSQL's names.
+    let (object, array, agg, wrap) = if postgres {
+        ("json_build_object", "json_build_array", "json_agg", "")
+    } else {
+        ("json_object", "json_array", "json_group_array", "json")
+    };
+    let empty = if postgres { "'[]'::json" } else { "json('[]')" };
+    let events = events::ARRAY_OF_EVENT_COLUMNS;
+    let sql = format!(
+        "SELECT {object}(\
+           'asset', {array}({ARRAY_OF_COLUMNS}), \
+           'links', COALESCE({wrap}((SELECT {agg}({array}(l.relation, l.source_id) \
+               ORDER BY l.relation, l.position) FROM asset_links l WHERE l.asset_id = a.id)), {empty}), \
+           'linked', COALESCE({wrap}((SELECT {agg}({array}({ARRAY_OF_COLUMNS}) ORDER BY a.id) \
+               FROM assets a WHERE a.body_id = $1 AND a.id IN \
+               (SELECT l.source_id FROM asset_links l WHERE l.asset_id = $2))), {empty}), \
+           'dependents', COALESCE({wrap}((SELECT {agg}({array}(l.relation, {array}({ARRAY_OF_COLUMNS})) \
+               ORDER BY a.asset_no) FROM asset_links l JOIN assets a ON a.id = l.asset_id \
+               WHERE l.source_id = $2)), {empty}), \
+           'events', COALESCE({wrap}((SELECT {agg}({array}({array}({events}), \
+               (SELECT p.id FROM applications p WHERE p.asset_event_id = e.id)) \
+               ORDER BY e.created_at, e.id) FROM asset_events e WHERE e.asset_id = a.id)), {empty}), \
+           'stamp', (SELECT s.stamp FROM rule_stamps s WHERE s.scope = 'rules'))\
+         {cast} AS sheet FROM assets a WHERE a.body_id = $1 AND a.id = $2",
+        cast = if postgres { "::text" } else { "" },
+    );
+    let row = sqlx::query(&sql)
+        .bind(body.to_string())
+        .bind(asset.to_string())
+        .fetch_optional(&mut *conn)
+        .await?;
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    let text: String = row.try_get("sheet")?;
+    let raw: RawSheet = serde_json::from_str(&text)
+        .map_err(|e| StoreError::Corrupt(format!("asset sheet: {e}")))?;
+    let mut record = raw.asset.record()?;
+    for (relation, source) in raw.links {
+        let source = parsed("asset_links.source_id", &source)?;
+        if relation == RELATION_HOLDS {
+            record.holds.push(source);
+        } else {
+            record.derived_from.push(source);
+        }
+    }
+    let linked = raw
+        .linked
+        .into_iter()
+        .map(RawAsset::record)
+        .collect::<Result<_, _>>()?;
+    // The body is checked on the rows, not in SQL, as in `dependent_records`.
+    let mut dependents = Vec::new();
+    for (relation, r) in raw.dependents {
+        let r = r.record()?;
+        if r.body_id == body {
+            dependents.push((relation, r));
+        }
+    }
+    let events = raw
+        .events
+        .into_iter()
+        .map(|(e, application)| Ok((e.event()?, application)))
+        .collect::<Result<_, StoreError>>()?;
+    Ok(Some(AssetSheet {
+        record,
+        linked,
+        dependents,
+        events,
+        stamp: raw.stamp,
+    }))
+}
+
 /// The assets of the body that link to `asset` (its copies and the media holding it), each with
 /// the relation, in 管理番号 order; the records come without their own links.
 pub async fn dependent_records(
