@@ -437,13 +437,32 @@ impl<'a> Analyzer<'a> {
         // First pass: find the organisation provisions and read the role names off them.
         let doc0 = self.profile(provisions, &raw);
         let common0 = self.common(&doc0);
-        let roles = self.detect_roles(provisions, &raw, &doc0, &common0);
-        let texts: Vec<String> = if roles.is_empty() {
-            raw.clone()
-        } else {
-            raw.iter().map(|t| apply_roles(t, &roles)).collect()
-        };
-        let (doc, common) = if roles.is_empty() {
+        let mut roles = crate::roles::detect(&raw);
+        // Where a role's definition did not say it, the sentence the guideline defines it with
+        // may still hold the document's name.
+        for (d, g) in self.detect_roles(provisions, &raw, &doc0, &common0) {
+            if !roles.iter().any(|(d2, g2)| *d2 == d || *g2 == g) {
+                roles.push((d, g));
+            }
+        }
+        roles.sort_by(|a, b| {
+            b.0.chars()
+                .count()
+                .cmp(&a.0.chars().count())
+                .then(a.0.cmp(&b.0))
+        });
+        // Compared in the analyzer's form of the text (NFKC, lower case, no spaces).
+        let folded: Vec<(String, String)> = roles
+            .iter()
+            .map(|(d, g)| (nfkc(d), crate::roles::folded_name(g)))
+            .collect();
+        let texts: Vec<String> = raw
+            .iter()
+            .map(|t| crate::roles::replace(&nfkc(t), &folded))
+            .collect();
+        let same = texts.iter().zip(&raw).all(|(t, r)| *t == nfkc(r));
+
+        let (doc, common) = if same {
             (doc0, common0)
         } else {
             let d = self.profile(provisions, &texts);
@@ -992,15 +1011,6 @@ fn missing_run(
     let run = &chars[best..best + best_len];
     let s = crate::text::original_span(model_text, run).unwrap_or_else(|| run.iter().collect());
     format!("「{}」", shorten(&s, 60))
-}
-
-/// Replaces the document's role names with the guideline's (in NFKC form).
-fn apply_roles(text: &str, roles: &[(String, String)]) -> String {
-    let mut t = nfkc(text);
-    for (doc_name, guide) in roles {
-        t = t.replace(doc_name.as_str(), guide.as_str());
-    }
-    t
 }
 
 fn number_re() -> Option<&'static Regex> {

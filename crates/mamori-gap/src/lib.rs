@@ -15,6 +15,7 @@ pub mod align;
 pub mod eval;
 pub mod input;
 pub mod report;
+pub mod roles;
 pub mod segment;
 pub mod text;
 pub mod xlsx;

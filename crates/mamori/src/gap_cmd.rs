@@ -125,6 +125,19 @@ pub fn run(command: GapCommand) -> anyhow::Result<ExitCode> {
             let started = Instant::now();
             let e =
                 mamori_gap::eval::evaluate(&catalog, first_seed, documents, iruma_text.as_deref());
+            match &e.real {
+                Some(r) => {
+                    println!(
+                        "実在の規程の抜粋 {} 件（全条項）: {}",
+                        r.excerpts,
+                        r.clauses.line()
+                    );
+                    println!("　うち組織体制（S-1.）: {}", r.organization.line());
+                    println!("　うち基本方針（B-）: {}", r.basic.line());
+                    println!("　役割の名称: {}", r.roles.line());
+                }
+                None => println!("実在の規程の抜粋: 正解を読み取れません（--errors で理由）"),
+            }
             println!(
                 "合成ポリシー {} 件: {}",
                 e.synthetic_documents,

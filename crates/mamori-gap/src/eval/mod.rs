@@ -22,8 +22,10 @@ use crate::report::{Report, Status};
 use mamori_catalog::{Catalog, Clause};
 use std::collections::{HashMap, HashSet};
 
+pub mod real;
+
 /// The hand labels of the 入間市 基本方針.
-pub const IRUMA_LABELS: &str = include_str!("../data/iruma-basic-policy.tsv");
+pub const IRUMA_LABELS: &str = include_str!("../../data/iruma-basic-policy.tsv");
 
 /// A clause's known answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -949,6 +951,9 @@ pub struct Evaluation {
     pub iruma: Metrics,
     /// 入間市 over the `B-` clauses only.
     pub iruma_basic: Metrics,
+    /// The real set (`data/real/`); `None` when its labels cannot be read, with the reason in
+    /// `errors`.
+    pub real: Option<real::RealEvaluation>,
     /// One line per wrong status: document, clause, expected, found, score.
     pub errors: Vec<String>,
 }
@@ -1050,7 +1055,18 @@ pub fn evaluate(
             .collect();
         iruma_basic = score(&report, &basic, None);
     }
+    let real = match real::evaluate_real(catalog, &analyzer) {
+        Ok(r) => {
+            errors.extend(r.errors.iter().cloned());
+            Some(r)
+        }
+        Err(e) => {
+            errors.push(e.0);
+            None
+        }
+    };
     Evaluation {
+        real,
         synthetic,
         heavy,
         naive,
