@@ -84,6 +84,9 @@ pub struct Analyzer<'a> {
     sections: Vec<Vec<u32>>,
     /// (clause index, role name as the clause writes it, text between を and the name).
     role_slots: Vec<(usize, String, String)>,
+    /// The clauses that set up a role (「情報セキュリティ責任者の設置」, 「CSIRTの整備」), by the
+    /// catalog's titles.
+    designations: Vec<(usize, crate::roles::Target)>,
     /// Thresholds in use.
     pub thresholds: Thresholds,
 }
@@ -340,6 +343,12 @@ impl<'a> Analyzer<'a> {
             max_idf,
             clauses,
             role_slots,
+            designations: catalog
+                .clauses
+                .iter()
+                .enumerate()
+                .filter_map(|(ci, c)| crate::roles::designated_by(&c.title).map(|t| (ci, t)))
+                .collect(),
             thresholds: Thresholds::default(),
         }
     }
@@ -437,11 +446,12 @@ impl<'a> Analyzer<'a> {
         // First pass: find the organisation provisions and read the role names off them.
         let doc0 = self.profile(provisions, &raw);
         let common0 = self.common(&doc0);
-        let mut roles = crate::roles::detect(&raw);
+        let defined = crate::roles::definitions(&raw);
+        let mut roles = crate::roles::pairs(&defined);
         // Where a role's definition did not say it, the sentence the guideline defines it with
         // may still hold the document's name.
         for (d, g) in self.detect_roles(provisions, &raw, &doc0, &common0) {
-            if !roles.iter().any(|(d2, g2)| *d2 == d || *g2 == g) {
+            if crate::roles::is_name(&d) && !roles.iter().any(|(d2, g2)| *d2 == d || *g2 == g) {
                 roles.push((d, g));
             }
         }
@@ -483,8 +493,22 @@ impl<'a> Analyzer<'a> {
         let mut results = Vec::with_capacity(self.clauses.len());
         let mut used: HashSet<usize> = HashSet::new();
         for (ci, c) in self.catalog.clauses.iter().enumerate() {
-            let (status, score, chosen, missing) =
+            let (mut status, mut score, mut chosen, mut missing) =
                 self.judge(ci, provisions, &doc, &common, &owner);
+            // A role the document sets up is there, however its words differ from the 例文's.
+            if status == Status::Omitted
+                && let Some(d) = self
+                    .designations
+                    .iter()
+                    .filter(|(dci, _)| *dci == ci)
+                    .find_map(|(_, t)| defined.iter().find(|d| d.target == *t))
+            {
+                let (s, m) = self.set_up_role(ci, d.at, &doc);
+                status = s;
+                missing = m;
+                score = score.max(self.thresholds.omitted_below);
+                chosen = vec![(d.at, common[ci][d.at] / self.clauses[ci].weight.max(1e-9))];
+            }
             let matches: Vec<Match> = chosen
                 .iter()
                 .map(|(pi, s)| {
@@ -561,6 +585,35 @@ impl<'a> Analyzer<'a> {
     }
 
     /// Chooses the matching provisions of one clause and decides its status.
+    /// A clause that sets up a role the document sets up at provision `at`: covered when its
+    /// other sentences are there too, else partial naming them.
+    fn set_up_role(&self, ci: usize, at: usize, doc: &DocProfile) -> (Status, Option<String>) {
+        let set: HashSet<u32> = doc.ids[at].iter().copied().collect();
+        let missing: Vec<&Element> = self.clauses[ci]
+            .elements
+            .iter()
+            // The first sentence is the designation itself.
+            .skip(1)
+            .filter(|e| {
+                let f = chained(&e.seq, &set);
+                coverage(&e.bigrams, e.weight, &f, &self.idf) < self.thresholds.element_present
+            })
+            .collect();
+        if missing.is_empty() {
+            (Status::Covered, None)
+        } else {
+            let named = missing
+                .iter()
+                .map(|e| format!("「{}」", shorten(&e.text, 60)))
+                .collect::<Vec<_>>()
+                .join("、");
+            (
+                Status::Partial,
+                Some(format!("{named}に当たる記述が見当たりません")),
+            )
+        }
+    }
+
     fn judge(
         &self,
         ci: usize,

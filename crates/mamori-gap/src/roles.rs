@@ -59,6 +59,20 @@ impl Target {
     ];
 }
 
+/// The role a clause of the guideline sets up, by its title: 「情報セキュリティ管理者の設置」,
+/// 「最高情報セキュリティ責任者（CISO）」, 「情報システム担当者」, 「CSIRTの整備」.
+pub fn designated_by(title: &str) -> Option<Target> {
+    let title: String = title.nfkc().collect();
+    Target::ALL.into_iter().find(|t| {
+        title.strip_prefix(t.name()).is_some_and(|rest| {
+            rest.is_empty()
+                || rest.starts_with("の設置")
+                || rest.starts_with("の整備")
+                || rest.starts_with('(')
+        })
+    })
+}
+
 /// How a role's name ends.
 const SUFFIXES: &[&str] = &[
     "責任者",
@@ -134,6 +148,13 @@ fn strip_prefix(name: &str) -> String {
     }
 }
 
+/// Whether a text can be a name at all: kanji, katakana and Latin letters only (「所属長」, not
+/// 「行うもの」).
+pub fn is_name(text: &str) -> bool {
+    let text: String = text.nfkc().collect();
+    !text.is_empty() && text.chars().all(is_name_char)
+}
+
 /// The level a post says: 副市長 → CISO, 部長 → 責任者, 課長 → 管理者.
 fn level_of_post(post: &str) -> Option<Target> {
     const DEPUTY: &[&str] = &[
@@ -179,6 +200,10 @@ fn target_of_name(name: &str) -> Option<Target> {
     if let Some(t) = Target::ALL.iter().find(|t| t.name() == n) {
         return Some(*t);
     }
+    if n.contains("CSIRT") && n.ends_with("者") {
+        // The CSIRT's head or members, not the team.
+        return None;
+    }
     if n.contains("CSIRT") || (n.contains("インシデント") && (n.ends_with("チーム"))) {
         return Some(Target::Csirt);
     }
@@ -220,6 +245,8 @@ fn target_of_name(name: &str) -> Option<Target> {
 struct Candidate {
     /// Where it was first defined, for the order.
     first: usize,
+    /// The text (provision) that defined it first.
+    at: usize,
     post: Option<String>,
     alias_of: Option<String>,
 }
@@ -268,13 +295,51 @@ fn re(cell: &'static OnceLock<Option<Regex>>, pattern: &str) -> Option<&'static 
 
 /// The roles the document defines, as (document name, guideline name), longest name first.
 pub fn detect(texts: &[String]) -> Vec<(String, String)> {
+    pairs(&definitions(texts))
+}
+
+/// A role the document sets up: its name there, the guideline's role, the text (provision) that
+/// sets it up, and the shorter names it goes by after.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Defined {
+    pub document: String,
+    pub target: Target,
+    pub at: usize,
+    pub aliases: Vec<String>,
+}
+
+/// The document's names that differ from the guideline's, with the guideline's name, longest
+/// first.
+pub fn pairs(defined: &[Defined]) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = defined
+        .iter()
+        .flat_map(|d| {
+            std::iter::once(&d.document)
+                .chain(&d.aliases)
+                .map(|n| (n.clone(), d.target.name().to_owned()))
+        })
+        // The guideline's own abbreviation is not another name.
+        .filter(|(d, g)| d != g && !(g == Target::Ciso.name() && d.eq_ignore_ascii_case("CISO")))
+        .collect();
+    out.sort_by(|a, b| {
+        b.0.chars()
+            .count()
+            .cmp(&a.0.chars().count())
+            .then(a.0.cmp(&b.0))
+    });
+    out.dedup_by(|a, b| a.0 == b.0);
+    out
+}
+
+/// The roles the document sets up (see the module's description).
+pub fn definitions(texts: &[String]) -> Vec<Defined> {
     static FILLED: OnceLock<Option<Regex>> = OnceLock::new();
     static MADE: OnceLock<Option<Regex>> = OnceLock::new();
     static ALIAS: OnceLock<Option<Regex>> = OnceLock::new();
     static HEADING: OnceLock<Option<Regex>> = OnceLock::new();
     let filled = re(
         &FILLED,
-        r"(?P<who>[^、。\s]{2,30}?)(は|には)、?(?P<post>[^。]{1,60}?)(の職にある者)?を(もって)?(これに)?充て",
+        r"(?P<who>[^、,。\s]{2,30}?)(は|には)[、,]?(?P<post>[^。]{1,60}?)(の職にある者)?を(もって)?(これに)?充て",
     );
     let made = re(
         &MADE,
@@ -285,17 +350,20 @@ pub fn detect(texts: &[String]) -> Vec<(String, String)> {
     let mut found: HashMap<String, Candidate> = HashMap::new();
     let mut order = 0usize;
     let mut define =
-        |found: &mut HashMap<String, Candidate>, name: String, post: Option<String>| {
+        |found: &mut HashMap<String, Candidate>, name: String, post: Option<String>, at: usize| {
             order += 1;
             let c = found.entry(name).or_insert_with(|| Candidate {
                 first: order,
+                at,
                 ..Candidate::default()
             });
-            if c.post.is_none() {
+            if c.post.is_none() && post.is_some() {
+                // The provision that says who fills the role is its definition.
                 c.post = post;
+                c.at = at;
             }
         };
-    for text in texts {
+    for (at_text, text) in texts.iter().enumerate() {
         // NFKC keeping spaces, lines and case: a name ends where a space or a line does.
         let t: String = text.nfkc().collect();
         for line in t.lines() {
@@ -305,20 +373,25 @@ pub fn detect(texts: &[String]) -> Vec<(String, String)> {
                 && let Some((_, name)) = names_in(w.as_str()).pop()
                 && target_of_name(&name).is_some()
             {
-                define(&mut found, name, None);
+                define(&mut found, name, None, at_text);
             }
             for sentence in sentences(line) {
                 let whole = sentence;
                 // Designations are read without what brackets add (「（以下「…」という。）」).
                 let plain = without_brackets(sentence);
                 let sentence = plain.as_str();
+                // The post this sentence fills a role with, for an abbreviation standing alone.
+                let mut filled_with: Option<String> = None;
                 if let Some(r) = filled {
                     for c in r.captures_iter(sentence) {
                         let (Some(who), Some(post)) = (c.name("who"), c.name("post")) else {
                             continue;
                         };
-                        if let Some((_, name)) = names_in(who.as_str()).pop() {
-                            define(&mut found, name, Some(post.as_str().to_owned()));
+                        filled_with = Some(post.as_str().to_owned());
+                        if let Some((_, name)) = names_in(who.as_str()).pop()
+                            && target_of_name(&name).is_some()
+                        {
+                            define(&mut found, name, Some(post.as_str().to_owned()), at_text);
                         }
                     }
                 }
@@ -327,44 +400,83 @@ pub fn detect(texts: &[String]) -> Vec<(String, String)> {
                         let (Some(who), Some(post)) = (c.name("who"), c.name("post")) else {
                             continue;
                         };
-                        let names = names_in(who.as_str());
+                        let who = who.as_str().trim();
+                        let names = names_in(who);
                         if let Some((0, name)) = names.first().cloned()
-                            && who.as_str()[name.len().min(who.len())..]
+                            && who.starts_with(name.as_str())
+                            && who[name.len()..]
                                 .trim_start()
                                 .chars()
                                 .next()
                                 .is_none_or(|c| matches!(c, '(' | '（'))
-                            && who.as_str().starts_with(name.as_str())
                         {
-                            define(&mut found, name, Some(post.as_str().to_owned()));
+                            define(&mut found, name, Some(post.as_str().to_owned()), at_text);
                         }
                     }
                 }
-                if sentence.contains("を置く") || sentence.contains("を置き") {
-                    for (_, name) in names_in(sentence) {
-                        if target_of_name(&name).is_some() {
-                            define(&mut found, name, None);
+                // 「本市に、A、B及びCを置く」: the names listed right before the verb.
+                for verb in ["を置く", "を置き", "を設置", "を設け"] {
+                    let Some(v) = sentence.find(verb) else {
+                        continue;
+                    };
+                    let head = &sentence[..v];
+                    let names = names_in(head);
+                    if names
+                        .last()
+                        .is_none_or(|(_, n)| !head.ends_with(n.as_str()))
+                    {
+                        continue;
+                    }
+                    // The list is what follows the subject or the place: 「…は、」「…に、」.
+                    let from = ["は、", "は,", "に、", "に,"]
+                        .iter()
+                        .filter_map(|m| head.rfind(m).map(|i| i + m.len()))
+                        .max()
+                        .unwrap_or(0);
+                    for (at, name) in names {
+                        if at >= from && target_of_name(&name).is_some() {
+                            define(&mut found, name, None, at_text);
                         }
                     }
                 }
-                // 「…の長をいう」: a 定義 item naming a role and its post.
-                if let Some(rest) = sentence.strip_suffix("をいう")
-                    && let Some((at, name)) = names_in(rest).first().cloned()
-                    && at <= 8
+                // A 定義 item: 「(3) 情報管理者 各課の長をいう」, 「(6) 統括情報システム管理者 …課長を
+                // もって充てる」: the role's name, a space, what it is.
+                if let Some((pos, name)) = names_in(sentence).first().cloned()
+                    && pos <= 8
+                    && sentence[pos + name.len()..].starts_with([' ', '\u{3000}', '\t'])
+                    && !sentence[pos + name.len()..]
+                        .trim_start()
+                        .starts_with(['は', 'が', 'の', 'を', 'に', 'と', 'も', 'へ', '及', '又'])
                     && target_of_name(&name).is_some()
                 {
-                    let post = rest[at + name.len()..].trim().to_owned();
-                    define(&mut found, name, Some(post));
+                    let post = sentence[pos + name.len()..]
+                        .trim()
+                        .trim_end_matches("をいう")
+                        .to_owned();
+                    define(&mut found, name, Some(post), at_text);
                 }
                 if let Some(r) = alias {
                     for c in r.captures_iter(whole) {
                         let Some(a) = c.name("alias") else { continue };
                         let before = &whole[..c.get(0).map_or(0, |m| m.start())];
-                        if let Some((_, full)) = names_in(before).pop()
-                            && a.as_str() != full
-                        {
-                            let e = found.entry(a.as_str().to_owned()).or_default();
-                            e.alias_of = Some(full);
+                        match names_in(before).pop() {
+                            Some((_, full))
+                                if a.as_str() != full && target_of_name(&full).is_some() =>
+                            {
+                                let e = found.entry(a.as_str().to_owned()).or_default();
+                                e.alias_of = Some(full);
+                            }
+                            // 「…を統括する責任者(以下「統括責任者」という。)は、政策部長をもって
+                            // 充てる」: the abbreviation is the role's only name.
+                            _ if target_of_name(a.as_str()).is_some() => {
+                                define(
+                                    &mut found,
+                                    a.as_str().to_owned(),
+                                    filled_with.clone(),
+                                    at_text,
+                                );
+                            }
+                            _ => {}
                         }
                     }
                 }
@@ -376,7 +488,7 @@ pub fn detect(texts: &[String]) -> Vec<(String, String)> {
 
 /// Maps each defined name to one guideline role: the post first, then the name; two names for
 /// one role keep the better evidence (a post over a name, then the earlier).
-fn assign(found: &HashMap<String, Candidate>) -> Vec<(String, String)> {
+fn assign(found: &HashMap<String, Candidate>) -> Vec<Defined> {
     let mut by_target: HashMap<Target, (u8, usize, String)> = HashMap::new();
     let mut names: Vec<&String> = found
         .iter()
@@ -426,25 +538,20 @@ fn assign(found: &HashMap<String, Candidate>) -> Vec<(String, String)> {
             by_target.insert(target, (strength, c.first, name.clone()));
         }
     }
-    let mut out: Vec<(String, String)> = by_target
+    let mut out: Vec<Defined> = by_target
         .iter()
-        .map(|(t, (_, _, n))| (n.clone(), t.name().to_owned()))
+        .map(|(t, (_, _, n))| Defined {
+            document: n.clone(),
+            target: *t,
+            at: found[n].at,
+            aliases: found
+                .iter()
+                .filter(|(_, c)| c.alias_of.as_ref() == Some(n))
+                .map(|(a, _)| a.clone())
+                .collect(),
+        })
         .collect();
-    for (alias, c) in found {
-        if let Some(full) = &c.alias_of
-            && let Some((_, g)) = out.iter().find(|(d, _)| d == full).cloned()
-        {
-            out.push((alias.clone(), g));
-        }
-    }
-    out.retain(|(d, g)| d != g);
-    out.sort_by(|a, b| {
-        b.0.chars()
-            .count()
-            .cmp(&a.0.chars().count())
-            .then(a.0.cmp(&b.0))
-    });
-    out.dedup_by(|a, b| a.0 == b.0);
+    out.sort_by_key(|d| found[&d.document].first);
     out
 }
 
