@@ -74,7 +74,7 @@ impl App {
             created_at: now,
         };
         let mut tx = self.store().begin_write().await?;
-        if accounts::find_by_login(tx.conn(), &account.login)
+        if accounts::find_by_login(&mut tx, &account.login)
             .await?
             .is_some()
         {
@@ -83,7 +83,7 @@ impl App {
                 account.login
             )));
         }
-        accounts::insert(tx.conn(), &account, &hash).await?;
+        accounts::insert(&mut tx, &account, &hash).await?;
         let entry = AuditEntry::new(actor, "account.create", "account", account.id).after(&account);
         audit::append(&mut tx, now, entry).await?;
         tx.commit().await?;
@@ -153,9 +153,9 @@ impl App {
         let hash = hash_password(password.expose().to_owned()).await?;
         let now = self.now();
         let mut tx = self.store().begin_write().await?;
-        accounts::set_password(tx.conn(), user.account.id, &hash, false, now).await?;
+        accounts::set_password(&mut tx, user.account.id, &hash, false, now).await?;
         let ended = sessions::delete_for_account(
-            tx.conn(),
+            &mut tx,
             user.account.id,
             session_token.map(token_hash).as_deref(),
         )
@@ -197,8 +197,8 @@ impl App {
         let hash = hash_password(password.expose().to_owned()).await?;
         let now = self.now();
         let mut tx = self.store().begin_write().await?;
-        accounts::set_password(tx.conn(), account.id, &hash, true, now).await?;
-        let ended = sessions::delete_for_account(tx.conn(), account.id, None).await?;
+        accounts::set_password(&mut tx, account.id, &hash, true, now).await?;
+        let ended = sessions::delete_for_account(&mut tx, account.id, None).await?;
         let mut entry = AuditEntry::new(actor, "account.password_reset", "account", account.id)
             .after(&json!({ "sessions_ended": ended, "must_change": true }));
         entry.body_id = account.body_id.map(|b| b.to_string());
@@ -230,7 +230,7 @@ impl App {
     ) -> Result<(), AppError> {
         let now = self.now();
         let mut tx = self.store().begin_write().await?;
-        if !accounts::revoke_api_token(tx.conn(), id, owner.map(|u| u.account.id)).await? {
+        if !accounts::revoke_api_token(&mut tx, id, owner.map(|u| u.account.id)).await? {
             return Err(AppError::NotFound("有効な API トークン".to_owned()));
         }
         let mut entry = AuditEntry::new(actor, "api_token.revoke", "api_token", id)
@@ -260,11 +260,11 @@ impl App {
         let token = format!("mmr_{}", random_secret());
         let id = uuid::Uuid::now_v7().to_string();
         let mut tx = self.store().begin_write().await?;
-        let account = accounts::find_by_login(tx.conn(), &login)
+        let account = accounts::find_by_login(&mut tx, &login)
             .await?
             .ok_or_else(|| AppError::NotFound(format!("ログインID「{login}」のアカウント")))?;
         accounts::insert_api_token(
-            tx.conn(),
+            &mut tx,
             &id,
             account.id,
             &token_hash(&token),

@@ -17,7 +17,7 @@ use mamori_io::asset_table::{
 };
 use mamori_io::org_table::normalize_code;
 use mamori_store::assets::{self as store, AssetRecord};
-use mamori_store::{AnyConnection, WriteTx, audit, org};
+use mamori_store::{Reads, WriteTx, audit, org};
 use serde::Serialize;
 
 use crate::access::AssetWriter;
@@ -182,7 +182,7 @@ fn export_row(
 
 /// Checks a file against the layout, the scheme, today's units and the register.
 async fn plan(
-    conn: &mut AnyConnection,
+    conn: &mut impl Reads,
     body: BodyId,
     today: chrono::NaiveDate,
     id: String,
@@ -478,7 +478,7 @@ async fn write(
         let id = p.existing.as_ref().map_or_else(AssetId::new, |e| e.id);
         let asset_no = match &p.row.asset_no {
             Some(n) => n.clone(),
-            None => store::next_asset_number(tx.conn(), body, NUMBER_PREFIX).await?,
+            None => store::next_asset_number(&mut *tx, body, NUMBER_PREFIX).await?,
         };
         ids.insert(asset_no.clone(), id);
         if !p.changed {
@@ -516,9 +516,9 @@ async fn write(
         };
         let levels = rules.level_rows(&a.classification)?;
         if p.existing.is_some() {
-            store::update_asset(tx.conn(), &record, &levels).await?;
+            store::update_asset(&mut *tx, &record, &levels).await?;
         } else {
-            store::insert_asset(tx.conn(), &record, &levels).await?;
+            store::insert_asset(&mut *tx, &record, &levels).await?;
         }
         records.push(Some(record));
     }
@@ -532,7 +532,7 @@ async fn write(
         .collect();
     missing.sort();
     missing.dedup();
-    for (id, n) in store::ids_by_number(tx.conn(), body, &missing).await? {
+    for (id, n) in store::ids_by_number(&mut *tx, body, &missing).await? {
         ids.insert(n, id);
     }
     let mut outcome = AssetImportOutcome {
@@ -562,7 +562,7 @@ async fn write(
         record.holds = resolve(&p.row.holds_nos)?;
         if !record.derived_from.is_empty() || !record.holds.is_empty() {
             let levels = rules.level_rows(&p.asset.classification)?;
-            store::update_asset(tx.conn(), &record, &levels).await?;
+            store::update_asset(&mut *tx, &record, &levels).await?;
         }
         let before = p.existing.as_ref().and_then(|e| rules.asset(e).ok());
         let mut after = p.asset.clone();
@@ -706,12 +706,12 @@ impl App {
         let body = user.body()?;
         let now = self.now();
         let mut tx = self.store().begin_write().await?;
-        let (_, file_name, bytes) = org::pending_import(tx.conn(), body.id, id)
+        let (_, file_name, bytes) = org::pending_import(&mut tx, body.id, id)
             .await?
             .filter(|(k, ..)| k == PENDING_KIND)
             .ok_or_else(|| AppError::NotFound("取込ファイル".to_owned()))?;
         let plan = plan(
-            tx.conn(),
+            &mut tx,
             body.id,
             self.today(),
             id.to_owned(),
@@ -720,7 +720,7 @@ impl App {
         )
         .await?;
         refuse_problems(&plan, skip_invalid)?;
-        let rules = AssetRules::of(&*crate::ruling::ruling(tx.conn(), body.id).await?)?;
+        let rules = AssetRules::of(&*crate::ruling::ruling(&mut tx, body.id).await?)?;
         let outcome = write(
             &mut tx,
             &plan,
@@ -731,7 +731,7 @@ impl App {
             progress,
         )
         .await?;
-        org::delete_pending_import(tx.conn(), id).await?;
+        org::delete_pending_import(&mut tx, id).await?;
         audit::append(
             &mut tx,
             now,
@@ -758,7 +758,7 @@ impl App {
         let now = self.now();
         let mut tx = self.store().begin_write().await?;
         let plan = plan(
-            tx.conn(),
+            &mut tx,
             body.id,
             self.today(),
             String::new(),
@@ -770,7 +770,7 @@ impl App {
             return Ok((plan.preview, None));
         }
         refuse_problems(&plan, skip_invalid)?;
-        let rules = AssetRules::of(&*crate::ruling::ruling(tx.conn(), body.id).await?)?;
+        let rules = AssetRules::of(&*crate::ruling::ruling(&mut tx, body.id).await?)?;
         let outcome = write(&mut tx, &plan, &rules, body.id, actor, now, progress).await?;
         audit::append(
             &mut tx,

@@ -215,7 +215,7 @@ impl Staged {
         now: DateTime<Utc>,
     ) -> Result<(), AppError> {
         for (file, content) in self.files {
-            store::insert_file(tx.conn(), body, &file, &content).await?;
+            store::insert_file(&mut *tx, body, &file, &content).await?;
             let entry = AuditEntry::new(
                 actor.clone(),
                 "application.attach_file",

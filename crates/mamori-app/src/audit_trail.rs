@@ -100,7 +100,7 @@ impl App {
 
 /// [`App::verify_audit_trail_against`] on a connection that holds a snapshot.
 async fn verify_in(
-    conn: &mut mamori_store::AnyConnection,
+    conn: &mut impl mamori_store::Reads,
     anchor: Option<&AuditAnchor>,
 ) -> Result<Verification, AppError> {
     let (head_seq, head_hash) = audit::head(conn).await?;
@@ -162,7 +162,7 @@ fn described(filter: &AuditFilter) -> serde_json::Value {
 
 /// The long texts the records of a batch refer to, as stored.
 async fn stored_texts(
-    conn: &mut mamori_store::AnyConnection,
+    conn: &mut impl mamori_store::Reads,
     batch: &[AuditRecord],
 ) -> Result<HashMap<String, String>, AppError> {
     let mut hashes: Vec<String> = batch.iter().flat_map(references).collect();

@@ -156,19 +156,19 @@ impl App {
         };
         let mut tx = self.store().begin_write().await?;
         if let Some(previous) = previous_session {
-            sessions::delete(tx.conn(), &token_hash(previous)).await?;
+            sessions::delete(&mut tx, &token_hash(previous)).await?;
         }
-        accounts::clear_throttle(tx.conn(), &login_key).await?;
+        accounts::clear_throttle(&mut tx, &login_key).await?;
         // Sessions that ended without a logout would otherwise stay forever; sign-in is a
         // natural, infrequent moment to sweep them.
         let s = self.settings();
         sessions::purge_expired(
-            tx.conn(),
+            &mut tx,
             now - Duration::minutes(s.session_idle_minutes),
             now - Duration::hours(s.session_absolute_hours),
         )
         .await?;
-        sessions::insert(tx.conn(), &session).await?;
+        sessions::insert(&mut tx, &session).await?;
         let mut entry = AuditEntry::new(actor_of(&account), "auth.login", "account", account.id)
             .request(meta.request_id.clone());
         entry.body_id = account.body_id.map(|b| b.to_string());
@@ -218,19 +218,19 @@ impl App {
         let mut tx = self.store().begin_write().await?;
         // Counts that lock nothing are forgotten after a day, and names no account has are
         // counted only up to a bound, so anonymous requests cannot grow the table without end.
-        accounts::purge_throttle(tx.conn(), now, now - Duration::days(1)).await?;
+        accounts::purge_throttle(&mut tx, now, now - Duration::days(1)).await?;
         let counted = !unknown
             || before.failures > 0
-            || accounts::count_throttle(tx.conn(), UNKNOWN_LOGIN_PREFIX).await?
+            || accounts::count_throttle(&mut tx, UNKNOWN_LOGIN_PREFIX).await?
                 < MAX_UNKNOWN_LOGINS_KEPT;
         if counted {
-            accounts::set_throttle(tx.conn(), login_key, &next, now).await?;
+            accounts::set_throttle(&mut tx, login_key, &next, now).await?;
         }
         // Records of names no account has are bounded per hour: past the bound the failure is
         // still counted and answered the same, and logged, but not written to the trail.
         if unknown
             && audit::count_since(
-                tx.conn(),
+                &mut tx,
                 "auth.login_failed",
                 UNKNOWN_LOGIN_LABEL,
                 now - Duration::hours(1),
@@ -273,7 +273,7 @@ impl App {
     /// itself is kept nowhere.
     async fn unknown_login_key(
         &self,
-        conn: &mut mamori_store::AnyConnection,
+        conn: &mut impl mamori_store::Reads,
         raw_login: &str,
     ) -> Result<String, AppError> {
         let key =
@@ -294,7 +294,7 @@ impl App {
         meta: &RequestMeta,
     ) -> Result<(), AppError> {
         let mut tx = self.store().begin_write().await?;
-        sessions::delete(tx.conn(), &token_hash(token)).await?;
+        sessions::delete(&mut tx, &token_hash(token)).await?;
         let mut entry = AuditEntry::new(user.actor(), "auth.logout", "account", user.account.id)
             .request(meta.request_id.clone());
         entry.body_id = user.account.body_id.map(|b| b.to_string());
@@ -363,7 +363,7 @@ impl App {
 
     async fn load_user(
         &self,
-        conn: &mut mamori_store::AnyConnection,
+        conn: &mut impl mamori_store::Reads,
         account: Account,
         method: AuthMethod,
         csrf_token: Option<String>,

@@ -16,7 +16,7 @@ use mamori_domain::committee::{
 use mamori_domain::ids::{MeetingId, PersonId};
 use mamori_domain::org::RoleDefinition;
 use mamori_domain::policy::{Edition, EditionNumber, EditionStatus};
-use mamori_store::{AnyConnection, audit, committee as store, policy};
+use mamori_store::{Reads, audit, committee as store, policy};
 use serde_json::json;
 
 use crate::access::{CurrentUser, PolicyEditor};
@@ -111,7 +111,7 @@ impl App {
     /// may not read its records.
     async fn committee_rule(
         &self,
-        conn: &mut AnyConnection,
+        conn: &mut impl Reads,
         user: &CurrentUser,
     ) -> Result<CommitteeRule, AppError> {
         let body = user.body()?;
@@ -134,7 +134,7 @@ impl App {
 
     async fn members_on(
         &self,
-        conn: &mut AnyConnection,
+        conn: &mut impl Reads,
         user: &CurrentUser,
         role_key: &str,
         on: NaiveDate,
@@ -258,8 +258,8 @@ impl App {
         let now = self.now();
         let today = self.today();
         let mut tx = self.store().begin_write().await?;
-        let role_key = self.committee_rule(tx.conn(), user).await?.key;
-        let editions = policy::list_editions(tx.conn(), body.id).await?;
+        let role_key = self.committee_rule(&mut tx, user).await?.key;
+        let editions = policy::list_editions(&mut tx, body.id).await?;
         let mut items = Vec::with_capacity(form.items.len());
         for item in &form.items {
             let title = item.title.trim();
@@ -303,7 +303,7 @@ impl App {
                 note: item.note.clone(),
             });
         }
-        let members = self.members_on(tx.conn(), user, &role_key, held_on).await?;
+        let members = self.members_on(&mut tx, user, &role_key, held_on).await?;
         let meeting = Meeting::record(
             body.id,
             &role_key,
@@ -322,7 +322,7 @@ impl App {
             today,
             now,
         )?;
-        store::insert_meeting(tx.conn(), &meeting, minutes.map(|(_, c)| c)).await?;
+        store::insert_meeting(&mut tx, &meeting, minutes.map(|(_, c)| c)).await?;
         let entry = AuditEntry::new(
             user.actor(),
             "committee.record_meeting",
@@ -351,7 +351,7 @@ pub(crate) fn deliberating_role<'a>(ruling: &'a Ruling, edition: &'a Edition) ->
 
 /// The 委員会's 議決 on the edition, the latest first.
 pub(crate) async fn deliberations_on(
-    conn: &mut AnyConnection,
+    conn: &mut impl Reads,
     edition: &Edition,
 ) -> Result<Vec<Deliberation>, AppError> {
     let id = edition.id.to_string();

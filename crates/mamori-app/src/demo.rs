@@ -244,7 +244,7 @@ impl App {
             password: file.password.clone(),
         };
         let mut tx = self.store().begin_write().await?;
-        if org::find_body_by_code(tx.conn(), &file.body.code)
+        if org::find_body_by_code(&mut tx, &file.body.code)
             .await?
             .is_some()
         {
@@ -287,7 +287,7 @@ impl App {
             kind: Some(mamori_domain::body::BodyKind::City),
             created_at: now,
         };
-        org::insert_body(tx.conn(), &body).await?;
+        org::insert_body(&mut *tx, &body).await?;
         let record = |action: &str, target_type: &str, id: String, after: &dyn erased::Json| {
             AuditEntry::new(actor.clone(), action, target_type, id)
                 .body(body.id)
@@ -301,7 +301,7 @@ impl App {
         .await?;
 
         for (i, role) in guideline_role_set()?.iter().enumerate() {
-            org::insert_role_definition(tx.conn(), body.id, role, i as i64).await?;
+            org::insert_role_definition(&mut *tx, body.id, role, i as i64).await?;
             let entry = record(
                 "role_definition.create",
                 "role_definition",
@@ -336,7 +336,7 @@ impl App {
                 valid_to: None,
                 successor_id: None,
             };
-            org::insert_unit(tx.conn(), &unit, now).await?;
+            org::insert_unit(&mut *tx, &unit, now).await?;
             audit::append(
                 tx,
                 now,
@@ -367,7 +367,7 @@ impl App {
                 email: p.email.clone(),
                 status: PersonStatus::Active,
             };
-            org::insert_person(tx.conn(), &person, since, "登録", now).await?;
+            org::insert_person(&mut *tx, &person, since, "登録", now).await?;
             audit::append(
                 tx,
                 now,
@@ -406,7 +406,7 @@ impl App {
                 valid_to: None::<NaiveDate>,
                 post,
             };
-            org::insert_assignment(tx.conn(), &assignment, now).await?;
+            org::insert_assignment(&mut *tx, &assignment, now).await?;
             let entry = record(
                 "role_assignment.create",
                 "role_assignment",
@@ -435,7 +435,7 @@ impl App {
             applied_at: None,
             report: None,
         };
-        mamori_store::transfers::insert_transfer(tx.conn(), &transfer).await?;
+        mamori_store::transfers::insert_transfer(&mut *tx, &transfer).await?;
         for (number, unit, title) in [("100091", "zeimu", "課長"), ("100105", "shimin", "課長")]
         {
             let m = mamori_domain::transfer::Move {
@@ -446,7 +446,7 @@ impl App {
                     status: PersonStatus::Active,
                 },
             };
-            mamori_store::transfers::put_move(tx.conn(), transfer.id, &m).await?;
+            mamori_store::transfers::put_move(&mut *tx, transfer.id, &m).await?;
         }
         audit::append(
             tx,
@@ -482,7 +482,7 @@ impl App {
                 disabled: false,
                 created_at: now,
             };
-            accounts::insert(tx.conn(), &account, hash).await?;
+            accounts::insert(&mut *tx, &account, hash).await?;
             let entry = record(
                 "account.create",
                 "account",
@@ -508,7 +508,7 @@ impl App {
         let now = self.now();
         let meta = crate::RequestMeta { request_id: None };
         let rules =
-            crate::assets::AssetRules::of(&*crate::ruling::ruling(tx.conn(), body.id).await?)?;
+            crate::assets::AssetRules::of(&*crate::ruling::ruling(&mut *tx, body.id).await?)?;
         let writer = AssetWriter::system();
         for a in &file.assets {
             let owner_unit = match &a.unit {
@@ -555,7 +555,7 @@ impl App {
             .await?;
         }
         for e in &file.asset_events {
-            let mut record = mamori_store::assets::find_by_number(tx.conn(), body.id, &e.asset)
+            let mut record = mamori_store::assets::find_by_number(&mut *tx, body.id, &e.asset)
                 .await?
                 .ok_or_else(|| internal("asset_events.asset")(e.asset.clone()))?;
             let account = file
@@ -659,10 +659,10 @@ impl App {
                 .collect();
             let event = match &a.event {
                 Some(e) => {
-                    let asset = mamori_store::assets::find_by_number(tx.conn(), body.id, &e.asset)
+                    let asset = mamori_store::assets::find_by_number(&mut *tx, body.id, &e.asset)
                         .await?
                         .ok_or_else(|| internal("applications.event")(e.asset.clone()))?;
-                    mamori_store::assets::events_of(tx.conn(), asset.id)
+                    mamori_store::assets::events_of(&mut *tx, asset.id)
                         .await?
                         .into_iter()
                         .find(|ev| ev.action.key() == e.action)
@@ -692,7 +692,7 @@ impl App {
             for (login, decision) in &a.decisions {
                 let decision = Decision::parse(decision)
                     .ok_or_else(|| internal("applications.decisions")(decision.clone()))?;
-                let (app, _) = mamori_store::approvals::get_application(tx.conn(), body.id, id)
+                let (app, _) = mamori_store::approvals::get_application(&mut *tx, body.id, id)
                     .await?
                     .ok_or_else(|| internal("applications")(a.kind.clone()))?;
                 let decider = approvals::Acting {
@@ -725,7 +725,7 @@ impl App {
                     _ if step == "report" => approvals::FollowUp::Report,
                     _ => return Err(internal("applications.follow_ups")(step.clone())),
                 };
-                let (app, _) = mamori_store::approvals::get_application(tx.conn(), body.id, id)
+                let (app, _) = mamori_store::approvals::get_application(&mut *tx, body.id, id)
                     .await?
                     .ok_or_else(|| internal("applications")(a.kind.clone()))?;
                 self.follow_up_in(tx, &by, id, what, app.version).await?;
@@ -779,7 +779,7 @@ impl App {
                 Some(mut prev) => {
                     let next = prev.new_draft(EditionNumber::new(d.number)?, now);
                     prev.supersede()?;
-                    policy::update_edition(tx.conn(), &prev, EditionStatus::InForce, now).await?;
+                    policy::update_edition(&mut *tx, &prev, EditionStatus::InForce, now).await?;
                     next
                 }
             };
@@ -815,7 +815,7 @@ impl App {
                 "",
             )?;
             edition.enforce(d.effective_from)?;
-            policy::insert_edition(tx.conn(), &edition, now).await?;
+            policy::insert_edition(&mut *tx, &edition, now).await?;
             let entry = AuditEntry::new(
                 Actor::system("demo"),
                 "policy.create_edition",
@@ -830,9 +830,9 @@ impl App {
             }));
             audit::append(tx, now, entry).await?;
             if d.published {
-                policy::publish(tx.conn(), edition.id, "system:demo", now).await?;
+                policy::publish(&mut *tx, edition.id, "system:demo", now).await?;
                 for num in &d.acknowledged_by {
-                    policy::acknowledge(tx.conn(), edition.id, person_of(num)?, now).await?;
+                    policy::acknowledge(&mut *tx, edition.id, person_of(num)?, now).await?;
                 }
             }
             previous = Some(edition);

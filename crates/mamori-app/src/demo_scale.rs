@@ -455,7 +455,7 @@ impl App {
         while written < count {
             let n = GENERATE_BATCH.min(count - written);
             let mut tx = self.store().begin_write().await?;
-            let numbers = free_numbers(tx.conn(), body.id, &mut next_no, n).await?;
+            let numbers = free_numbers(&mut tx, body.id, &mut next_no, n).await?;
             let mut items = Vec::with_capacity(numbers.len());
             for asset_no in numbers {
                 let d = generator.asset(AssetId::new());
@@ -488,9 +488,9 @@ impl App {
                     class.levels.clone(),
                 ));
             }
-            store::insert_assets_bulk(tx.conn(), &items).await?;
+            store::insert_assets_bulk(&mut tx, &items).await?;
             written += n;
-            store::set_next_asset_number(tx.conn(), body.id, next_no).await?;
+            store::set_next_asset_number(&mut tx, body.id, next_no).await?;
             if written >= count {
                 let entry = AuditEntry::new(actor.clone(), "asset.generate", "body", body.id)
                     .body(body.id)
@@ -520,7 +520,7 @@ impl App {
 /// `n` automatic 管理番号 from `next` on, skipping numbers already in the register; `next` moves
 /// past the last one taken.
 async fn free_numbers(
-    conn: &mut mamori_store::AnyConnection,
+    conn: &mut impl mamori_store::Reads,
     body: mamori_domain::ids::BodyId,
     next: &mut i64,
     n: u64,

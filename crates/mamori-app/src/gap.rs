@@ -430,16 +430,9 @@ impl App {
         drop(running);
         let now = self.now();
         let mut tx = self.store().begin_write().await?;
-        let id = org::put_pending_import(
-            tx.conn(),
-            body.id,
-            PENDING_KIND,
-            file_name,
-            bytes,
-            &who,
-            now,
-        )
-        .await?;
+        let id =
+            org::put_pending_import(&mut tx, body.id, PENDING_KIND, file_name, bytes, &who, now)
+                .await?;
         let entry = AuditEntry::new(user.actor(), "gap.upload", "pending_import", &id)
             .body(body.id)
             .after(&json!({
@@ -464,7 +457,7 @@ impl App {
         let now = self.now();
         let mut tx = self.store().begin_write().await?;
         let stale =
-            org::expire_pending_imports(tx.conn(), now - chrono::Duration::hours(PENDING_HOURS))
+            org::expire_pending_imports(&mut tx, now - chrono::Duration::hours(PENDING_HOURS))
                 .await?;
         for s in &stale {
             let mut entry = AuditEntry::new(
@@ -563,7 +556,7 @@ impl App {
                 ))
             })?;
         }
-        policy_store::update_edition(tx.conn(), &edition, before.status, now).await?;
+        policy_store::update_edition(&mut tx, &edition, before.status, now).await?;
         let (before_view, mut after_view) = audit_views(&before, &edition);
         if let Some(view) = after_view.as_object_mut() {
             view.insert(
@@ -591,7 +584,7 @@ impl App {
         .after(&after_view)
         .request(meta.request_id.clone());
         audit::append(&mut tx, now, entry).await?;
-        org::delete_pending_import(tx.conn(), id).await?;
+        org::delete_pending_import(&mut tx, id).await?;
         tx.commit().await?;
         outcome.edition = edition;
         Ok(outcome)
@@ -607,7 +600,7 @@ pub(crate) async fn draft_for_import(
     document_title: &str,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<Edition, AppError> {
-    let editions = policy_store::list_editions(tx.conn(), body.id).await?;
+    let editions = policy_store::list_editions(&mut *tx, body.id).await?;
     if let Some(open) = editions.iter().find(|e| e.is_open()) {
         return Err(AppError::Conflict(format!(
             "{}が{}です。取り込んで新しい版にするには、それが施行されるか廃止されてからにしてください",
@@ -621,7 +614,7 @@ pub(crate) async fn draft_for_import(
             now,
         ),
         None if editions.is_empty() => {
-            let roles = org::list_role_definitions(tx.conn(), body.id)
+            let roles = org::list_role_definitions(&mut *tx, body.id)
                 .await?
                 .into_iter()
                 .map(|r| RoleSetting {
@@ -651,7 +644,7 @@ async fn pending_in(
     body: mamori_domain::ids::BodyId,
     id: &str,
 ) -> Result<Option<()>, AppError> {
-    Ok(org::pending_import(tx.conn(), body, id)
+    Ok(org::pending_import(&mut *tx, body, id)
         .await?
         .filter(|(k, ..)| k == PENDING_KIND)
         .map(|_| ()))

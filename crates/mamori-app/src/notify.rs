@@ -103,18 +103,18 @@ impl App {
                 created_at: now,
                 read_at: None,
             };
-            store::insert_notification(tx.conn(), &notification).await?;
+            store::insert_notification(&mut *tx, &notification).await?;
             let Some(mail) = &self.settings().mail else {
                 continue;
             };
-            let Some(p) = org::find_person(tx.conn(), body, *person).await? else {
+            let Some(p) = org::find_person(&mut *tx, body, *person).await? else {
                 continue;
             };
             let Some(address) = p.email.as_deref().map(str::trim).filter(|a| !a.is_empty()) else {
                 continue;
             };
             store::insert_mail(
-                tx.conn(),
+                &mut *tx,
                 &OutboxMail {
                     id: MailId::new(),
                     body_id: body,
@@ -145,7 +145,7 @@ impl App {
         now: DateTime<Utc>,
     ) -> Result<(), AppError> {
         if let (Some(by), Some(path)) = (app.history.last().and_then(|e| e.by), link(app)) {
-            store::mark_read_by_link(tx.conn(), body, by, &path, now).await?;
+            store::mark_read_by_link(&mut *tx, body, by, &path, now).await?;
         }
         for notice in application_notices(app) {
             self.notify_in(tx, body, &notice, now).await?;

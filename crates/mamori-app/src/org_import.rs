@@ -16,7 +16,7 @@ use mamori_io::org_table::{
     self, CsvEncoding, ParentRef, PersonExportRow, RowProblem, Table, UnitExportRow, UnitRef,
     UnitResolver, normalize_code,
 };
-use mamori_store::{AnyConnection, WriteTx, audit, org};
+use mamori_store::{Reads, WriteTx, audit, org};
 use serde::Serialize;
 
 use crate::access::OrgEditor;
@@ -244,7 +244,7 @@ fn differences(
 }
 
 async fn plan(
-    conn: &mut AnyConnection,
+    conn: &mut impl Reads,
     body: BodyId,
     today: NaiveDate,
     id: String,
@@ -447,9 +447,9 @@ async fn write(
     for (before, after) in &plan.units {
         match before {
             None => {
-                org::insert_unit(tx.conn(), after, now).await?;
+                org::insert_unit(&mut *tx, after, now).await?;
                 org::insert_org_change(
-                    tx.conn(),
+                    &mut *tx,
                     body.id,
                     OrgChangeKind::Create,
                     today,
@@ -459,10 +459,10 @@ async fn write(
                 .await?;
             }
             Some(b) => {
-                org::put_unit_version(tx.conn(), after, today, today).await?;
+                org::put_unit_version(&mut *tx, after, today, today).await?;
                 if b.name != after.name {
                     org::insert_org_change(
-                        tx.conn(),
+                        &mut *tx,
                         body.id,
                         OrgChangeKind::Rename,
                         today,
@@ -493,11 +493,11 @@ async fn write(
     for (before, after) in &plan.people {
         let action = match before {
             None => {
-                org::insert_person(tx.conn(), after, today, "取込", now).await?;
+                org::insert_person(&mut *tx, after, today, "取込", now).await?;
                 "person.create"
             }
             Some(_) => {
-                org::update_person(tx.conn(), after, today, "取込", today).await?;
+                org::update_person(&mut *tx, after, today, "取込", today).await?;
                 "person.change"
             }
         };
@@ -657,12 +657,12 @@ impl App {
         let now = self.now();
         let mut tx = self.store().begin_write().await?;
         // A staged file of another importer (assets, gap analysis) is not this one's.
-        let (kind, file_name, bytes) = org::pending_import(tx.conn(), body.id, id)
+        let (kind, file_name, bytes) = org::pending_import(&mut tx, body.id, id)
             .await?
             .and_then(|(kind, name, bytes)| Some((ImportKind::parse(&kind)?, name, bytes)))
             .ok_or_else(|| AppError::NotFound("取込ファイル".to_owned()))?;
         let plan = plan(
-            tx.conn(),
+            &mut tx,
             body.id,
             today,
             id.to_owned(),
@@ -680,7 +680,7 @@ impl App {
                 .map(|(_, after)| after.id),
         )?;
         let outcome = write(&mut tx, &plan, body, &user.actor(), today, now, progress).await?;
-        org::delete_pending_import(tx.conn(), id).await?;
+        org::delete_pending_import(&mut tx, id).await?;
         let entry = import_record(user.actor(), body, kind, &file_name, &outcome, id);
         audit::append(&mut tx, now, entry).await?;
         tx.commit().await?;
@@ -705,7 +705,7 @@ impl App {
         let now = self.now();
         let mut tx = self.store().begin_write().await?;
         let plan = plan(
-            tx.conn(),
+            &mut tx,
             body.id,
             today,
             String::new(),

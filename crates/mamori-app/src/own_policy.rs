@@ -362,7 +362,7 @@ impl App {
         let mut tx = self.store().begin_write().await?;
         // The upload may have been imported meanwhile.
         if let Some(id) = upload
-            && org::pending_import(tx.conn(), body.id, id)
+            && org::pending_import(&mut tx, body.id, id)
                 .await?
                 .filter(|(k, ..)| k == PENDING_KIND)
                 .is_none()
@@ -391,7 +391,7 @@ impl App {
             edition.title = doc.title.trim().chars().take(200).collect();
         }
         edition.profile.document = Some(own);
-        policy_store::update_edition(tx.conn(), &edition, before.status, now).await?;
+        policy_store::update_edition(&mut tx, &edition, before.status, now).await?;
         let (before_view, mut after_view) = audit_views(&before, &edition);
         if let Some(view) = after_view.as_object_mut() {
             view.insert(
@@ -412,7 +412,7 @@ impl App {
             .request(meta.request_id.clone());
         audit::append(&mut tx, now, entry).await?;
         if let Some(id) = upload {
-            org::delete_pending_import(tx.conn(), id).await?;
+            org::delete_pending_import(&mut tx, id).await?;
         }
         tx.commit().await?;
         Ok(OwnImport {

@@ -39,12 +39,12 @@ pub(crate) async fn pass_posts(
     actor: &Actor,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<(Vec<String>, Vec<String>), AppError> {
-    let people: HashMap<PersonId, mamori_domain::org::Person> = org::all_people(tx.conn(), body)
+    let people: HashMap<PersonId, mamori_domain::org::Person> = org::all_people(&mut *tx, body)
         .await?
         .into_iter()
         .map(|p| (p.id, p))
         .collect();
-    let after: HashMap<PersonId, Position> = org::people_on(tx.conn(), body, date)
+    let after: HashMap<PersonId, Position> = org::people_on(&mut *tx, body, date)
         .await?
         .into_iter()
         .map(|(id, _, unit_id, title, status)| {
@@ -58,13 +58,13 @@ pub(crate) async fn pass_posts(
             )
         })
         .collect();
-    let units: HashMap<OrgUnitId, String> = org::all_units(tx.conn(), body)
+    let units: HashMap<OrgUnitId, String> = org::all_units(&mut *tx, body)
         .await?
         .into_iter()
         .map(|u| (u.id, u.name))
         .collect();
-    let valid = org::assignments(tx.conn(), body, Some(date)).await?;
-    let defs = org::list_role_definitions(tx.conn(), body).await?;
+    let valid = org::assignments(&mut *tx, body, Some(date)).await?;
+    let defs = org::list_role_definitions(&mut *tx, body).await?;
     let describe = |post: &Post| {
         format!(
             "{} {}",
@@ -93,7 +93,7 @@ pub(crate) async fn pass_posts(
     let mut role_changes = Vec::new();
     let mut vacancies = Vec::new();
     for id in &plan.ended {
-        org::end_assignment(tx.conn(), *id, last_day).await?;
+        org::end_assignment(&mut *tx, *id, last_day).await?;
         let entry = AuditEntry::new(actor.clone(), "role_assignment.end", "role_assignment", id)
             .body(body)
             .after(&serde_json::json!({ "valid_to": last_day }));
@@ -109,7 +109,7 @@ pub(crate) async fn pass_posts(
             valid_from: date,
             ..(*old).clone()
         };
-        org::insert_assignment(tx.conn(), &new, now).await?;
+        org::insert_assignment(&mut *tx, &new, now).await?;
         let entry = AuditEntry::new(
             actor.clone(),
             "role_assignment.create",
@@ -144,11 +144,11 @@ pub(crate) async fn disable_accounts_of_leavers(
 ) -> Result<Vec<String>, AppError> {
     let mut disabled = Vec::new();
     for person in people {
-        for account in mamori_store::accounts::find_by_person(tx.conn(), *person).await? {
+        for account in mamori_store::accounts::find_by_person(&mut *tx, *person).await? {
             if account.disabled {
                 continue;
             }
-            mamori_store::accounts::set_disabled(tx.conn(), account.id, true).await?;
+            mamori_store::accounts::set_disabled(&mut *tx, account.id, true).await?;
             let entry = AuditEntry::new(actor.clone(), "account.disable", "account", account.id)
                 .body(body)
                 .before(&serde_json::json!({ "disabled": false }))

@@ -17,7 +17,7 @@ use mamori_domain::risk::{
 };
 use mamori_io::heatmap::heatmap_svg;
 use mamori_store::assets::{self as store, RiskRecord};
-use mamori_store::{AnyConnection, WriteTx, audit, org};
+use mamori_store::{Reads, WriteTx, audit, org};
 use serde::Serialize;
 
 use crate::access::{RiskEditor, RiskReader};
@@ -35,10 +35,7 @@ pub struct RiskSetup {
     pub own: bool,
 }
 
-pub(crate) async fn setup_of(
-    conn: &mut AnyConnection,
-    body: BodyId,
-) -> Result<RiskSetup, AppError> {
+pub(crate) async fn setup_of(conn: &mut impl Reads, body: BodyId) -> Result<RiskSetup, AppError> {
     match store::risk_settings(conn, body).await? {
         Some((matrix_toml, threats_toml)) => Ok(RiskSetup {
             matrix: RiskMatrix::from_toml(&matrix_toml)?,
@@ -150,7 +147,7 @@ fn required_band(
 /// The risks a reader may see: all with `risk.read`, else those of assets owned by the
 /// reader's own unit today (a risk of an asset group names no unit, so only the former).
 async fn visible_to(
-    conn: &mut AnyConnection,
+    conn: &mut impl Reads,
     body: BodyId,
     reader: &RiskReader,
     records: Vec<RiskRecord>,
@@ -222,7 +219,7 @@ impl App {
 
     async fn register_of(
         &self,
-        conn: &mut AnyConnection,
+        conn: &mut impl Reads,
         body: BodyId,
         setup: RiskSetup,
         records: Vec<RiskRecord>,
@@ -342,10 +339,10 @@ impl App {
         let body = may.body(user)?;
         let now = self.now();
         let mut tx = self.store().begin_write().await?;
-        let before = store::get_risk(tx.conn(), body.id, id)
+        let before = store::get_risk(&mut tx, body.id, id)
             .await?
             .ok_or_else(|| AppError::NotFound("リスク".to_owned()))?;
-        store::delete_risk(tx.conn(), body.id, id).await?;
+        store::delete_risk(&mut tx, body.id, id).await?;
         let entry = AuditEntry::new(user.actor(), "risk.delete", "risk", id)
             .body(body.id)
             .before(&before.input)
@@ -370,12 +367,12 @@ impl App {
         let matrix = RiskMatrix::from_toml(matrix_toml)?;
         let threats = ThreatCatalogue::from_toml(threats_toml)?;
         let mut tx = self.store().begin_write().await?;
-        let before = setup_of(tx.conn(), body.id).await?;
-        let rules = AssetRules::of(&*crate::ruling::ruling(tx.conn(), body.id).await?)?;
-        for r in store::list_risks(tx.conn(), body.id).await? {
+        let before = setup_of(&mut tx, body.id).await?;
+        let rules = AssetRules::of(&*crate::ruling::ruling(&mut tx, body.id).await?)?;
+        for r in store::list_risks(&mut tx, body.id).await? {
             let mut input = r.input.clone();
             if let Some(asset) = r.asset_id
-                && let Some(record) = store::get_asset(tx.conn(), body.id, asset).await?
+                && let Some(record) = store::get_asset(&mut tx, body.id, asset).await?
             {
                 input.required_band = Some(required_band(&rules, &matrix, &record)?);
             }
@@ -390,7 +387,7 @@ impl App {
                 ))
             })?;
             store::put_risk(
-                tx.conn(),
+                &mut tx,
                 &RiskRecord {
                     input: risk.to_input(),
                     updated_at: now,
@@ -400,7 +397,7 @@ impl App {
             .await?;
         }
         store::put_risk_settings(
-            tx.conn(),
+            &mut tx,
             body.id,
             &matrix.to_toml()?,
             &threats.to_toml()?,
@@ -430,10 +427,10 @@ pub(crate) async fn write_risk(
     meta: &RequestMeta,
     now: DateTime<Utc>,
 ) -> Result<RiskId, AppError> {
-    let setup = setup_of(tx.conn(), body).await?;
+    let setup = setup_of(&mut *tx, body).await?;
     let before = match id {
         Some(id) => Some(
-            store::get_risk(tx.conn(), body, id)
+            store::get_risk(&mut *tx, body, id)
                 .await?
                 .ok_or_else(|| AppError::NotFound("リスク".to_owned()))?,
         ),
@@ -458,7 +455,7 @@ pub(crate) async fn write_risk(
             (None, None)
         }
         [number] => {
-            let record = store::find_by_number(tx.conn(), body, number)
+            let record = store::find_by_number(&mut *tx, body, number)
                 .await?
                 .ok_or_else(|| {
                     AppError::Invalid(DomainError::new(
@@ -466,7 +463,7 @@ pub(crate) async fn write_risk(
                         format!("管理番号「{number}」の情報資産は台帳にありません"),
                     ))
                 })?;
-            let rules = AssetRules::of(&*crate::ruling::ruling(tx.conn(), body).await?)?;
+            let rules = AssetRules::of(&*crate::ruling::ruling(&mut *tx, body).await?)?;
             let required = required_band(&rules, &setup.matrix, &record)?;
             (Some(record.id), Some(required))
         }
@@ -521,7 +518,7 @@ pub(crate) async fn write_risk(
         created_at: before.as_ref().map_or(now, |b| b.created_at),
         updated_at: now,
     };
-    store::put_risk(tx.conn(), &stored).await?;
+    store::put_risk(&mut *tx, &stored).await?;
     let mut entry = AuditEntry::new(
         actor,
         if before.is_some() {

@@ -25,7 +25,7 @@ use mamori_domain::classification::ClassificationScheme;
 use mamori_domain::ids::{BodyId, OrgUnitId, PersonId};
 use mamori_domain::org::{Body, HeldRole, OrgUnit, PersonStatus, RoleDefinition};
 use mamori_domain::policy::Profile;
-use mamori_store::{AnyConnection, org, policy};
+use mamori_store::{Reads, org, policy};
 
 use crate::AppError;
 use crate::catalog::guideline;
@@ -64,7 +64,7 @@ impl std::ops::Deref for OrgView {
 }
 
 impl Ruling {
-    async fn derive(conn: &mut AnyConnection, body: BodyId) -> Result<Self, AppError> {
+    async fn derive(conn: &mut impl Reads, body: BodyId) -> Result<Self, AppError> {
         let json = policy::ruling_profile_json(conn, body).await?;
         let profile = json.as_deref().map(policy::parse_profile).transpose()?;
         let scheme = match &profile {
@@ -159,16 +159,13 @@ static RULINGS: LazyLock<Kept<BodyId, (String, Arc<Ruling>)>> = LazyLock::new(||
 static MATRICES: LazyLock<Kept<String, Arc<AuthorityMatrix>>> = LazyLock::new(|| Kept::new(CACHED));
 
 /// The body's ruling, derived again only when the rule stamp changed.
-pub(crate) async fn ruling(
-    conn: &mut AnyConnection,
-    body: BodyId,
-) -> Result<Arc<Ruling>, AppError> {
+pub(crate) async fn ruling(conn: &mut impl Reads, body: BodyId) -> Result<Arc<Ruling>, AppError> {
     let stamp = policy::rule_stamp(conn).await?;
     ruling_at(conn, body, stamp).await
 }
 
 async fn ruling_at(
-    conn: &mut AnyConnection,
+    conn: &mut impl Reads,
     body: BodyId,
     stamp: String,
 ) -> Result<Arc<Ruling>, AppError> {
@@ -182,7 +179,7 @@ async fn ruling_at(
 
 /// The body's ruling and its organization on `on`, both from one reading of the stamp.
 pub(crate) async fn ruling_and_org(
-    conn: &mut AnyConnection,
+    conn: &mut impl Reads,
     body: BodyId,
     on: NaiveDate,
 ) -> Result<(Arc<Ruling>, Arc<OrgView>), AppError> {
@@ -193,7 +190,7 @@ pub(crate) async fn ruling_and_org(
 /// The body's ruling and its organization on `on` under a rule stamp the caller read with its
 /// own data.
 pub(crate) async fn ruling_and_org_at(
-    conn: &mut AnyConnection,
+    conn: &mut impl Reads,
     body: BodyId,
     on: NaiveDate,
     stamp: String,
@@ -209,7 +206,7 @@ pub(crate) async fn ruling_and_org_at(
 
 /// The organization on `on` as stored, with `roles` as the body names them.
 async fn load_org(
-    conn: &mut AnyConnection,
+    conn: &mut impl Reads,
     body: BodyId,
     on: NaiveDate,
     roles: Vec<RoleDefinition>,
@@ -270,7 +267,7 @@ const CACHED_STANDINGS: usize = 4096;
 /// The standing of an account with `body` and `person` on `on`, read again only when the rule
 /// stamp changed.
 pub(crate) async fn standing(
-    conn: &mut AnyConnection,
+    conn: &mut impl Reads,
     body: Option<BodyId>,
     person: Option<PersonId>,
     on: NaiveDate,

@@ -346,7 +346,7 @@ impl App {
         // argon2 is the slow part: before the transaction.
         let hash = hash_password(checked.password.expose().to_owned()).await?;
         let mut tx = self.store().begin_write().await?;
-        let bodies = org::list_bodies(tx.conn()).await?;
+        let bodies = org::list_bodies(&mut tx).await?;
         if first && !bodies.is_empty() {
             return Err(AppError::Conflict(
                 "団体は設定済みです。設定をやり直すことはできません".to_owned(),
@@ -358,7 +358,7 @@ impl App {
                 checked.code
             )));
         }
-        if accounts::find_by_login(tx.conn(), &checked.login)
+        if accounts::find_by_login(&mut tx, &checked.login)
             .await?
             .is_some()
         {
@@ -391,7 +391,7 @@ impl App {
             kind: Some(c.kind),
             created_at: now,
         };
-        org::insert_body(tx.conn(), &body).await?;
+        org::insert_body(&mut *tx, &body).await?;
         let record = |action: &str, target_type: &str, id: String| {
             AuditEntry::new(actor.clone(), action, target_type, id)
                 .body(body.id)
@@ -409,7 +409,7 @@ impl App {
             head.name = c.kind.head_title().to_owned();
         }
         for (i, role) in roles.iter().enumerate() {
-            org::insert_role_definition(tx.conn(), body.id, role, i as i64).await?;
+            org::insert_role_definition(&mut *tx, body.id, role, i as i64).await?;
             let entry = record(
                 "role_definition.create",
                 "role_definition",
@@ -438,7 +438,7 @@ impl App {
             disabled: false,
             created_at: now,
         };
-        accounts::insert(tx.conn(), &account, hash).await?;
+        accounts::insert(&mut *tx, &account, hash).await?;
         let entry = record("account.create", "account", account.id.to_string()).after(&account);
         audit::append(tx, now, entry).await?;
 
@@ -465,7 +465,7 @@ impl App {
                     profile,
                     now,
                 );
-                mamori_store::policy::insert_edition(tx.conn(), &edition, now).await?;
+                mamori_store::policy::insert_edition(&mut *tx, &edition, now).await?;
                 let entry = record(
                     "policy.create_edition",
                     "policy_edition",
@@ -528,7 +528,7 @@ impl App {
                         valid_to: None,
                         successor_id: None,
                     };
-                    org::insert_unit(tx.conn(), &unit, now).await?;
+                    org::insert_unit(&mut *tx, &unit, now).await?;
                     audit::append(
                         tx,
                         now,
@@ -551,7 +551,7 @@ impl App {
                 email: None,
                 status: PersonStatus::Active,
             };
-            org::insert_person(tx.conn(), &person, today, "登録", now).await?;
+            org::insert_person(&mut *tx, &person, today, "登録", now).await?;
             audit::append(
                 tx,
                 now,
@@ -574,7 +574,7 @@ impl App {
                     title: h.title.clone(),
                 }),
             };
-            org::insert_assignment(tx.conn(), &assignment, now).await?;
+            org::insert_assignment(&mut *tx, &assignment, now).await?;
             let entry = record(
                 "role_assignment.create",
                 "role_assignment",

@@ -163,7 +163,7 @@ impl App {
             report: None,
         };
         let mut tx = self.store().begin_write().await?;
-        transfers::insert_transfer(tx.conn(), &transfer).await?;
+        transfers::insert_transfer(&mut tx, &transfer).await?;
         let entry = AuditEntry::new(user.actor(), "transfer.create", "transfer", transfer.id)
             .body(body.id)
             .after(&transfer)
@@ -180,7 +180,7 @@ impl App {
         id: TransferId,
     ) -> Result<Transfer, AppError> {
         let body = user.body()?;
-        transfers::find_transfer(tx.conn(), body.id, id)
+        transfers::find_transfer(&mut *tx, body.id, id)
             .await?
             .ok_or_else(|| AppError::NotFound("人事異動".to_owned()))
     }
@@ -200,13 +200,13 @@ impl App {
         let transfer = self.editable_transfer(&mut tx, user, id).await?;
         transfer.ensure_editable()?;
         let number = input.staff_number.trim();
-        let person = org::all_people(tx.conn(), body.id)
+        let person = org::all_people(&mut tx, body.id)
             .await?
             .into_iter()
             .find(|p| p.staff_number == number)
             .ok_or_else(|| invalid("職員番号", format!("職員番号「{number}」の職員はいません")))?;
         crate::posts::refuse_moving_oneself(user, std::iter::once(person.id))?;
-        let units = org::units_on(tx.conn(), body.id, transfer.effective_date).await?;
+        let units = org::units_on(&mut tx, body.id, transfer.effective_date).await?;
         let unit = input
             .to_unit
             .filter(|u| units.iter().any(|x| x.id == *u))
@@ -225,7 +225,7 @@ impl App {
                 status,
             },
         };
-        transfers::put_move(tx.conn(), id, &m).await?;
+        transfers::put_move(&mut tx, id, &m).await?;
         let entry = AuditEntry::new(user.actor(), "transfer.move", "transfer", id)
             .body(body.id)
             .after(&m)
@@ -253,10 +253,10 @@ impl App {
         let mut tx = self.store().begin_write().await?;
         let transfer = self.editable_transfer(&mut tx, user, id).await?;
         transfer.ensure_editable()?;
-        let units = org::units_on(tx.conn(), body.id, transfer.effective_date).await?;
+        let units = org::units_on(&mut tx, body.id, transfer.effective_date).await?;
         let resolver = crate::org_import::Resolver::new(&units);
         let parsed = mamori_io::org_table::parse_moves(&table, &resolver);
-        let people: HashMap<String, PersonId> = org::all_people(tx.conn(), body.id)
+        let people: HashMap<String, PersonId> = org::all_people(&mut tx, body.id)
             .await?
             .into_iter()
             .map(|p| (p.staff_number, p.id))
@@ -302,7 +302,7 @@ impl App {
         }
         crate::posts::refuse_moving_oneself(user, moves.iter().map(|m| m.person))?;
         for m in &moves {
-            transfers::put_move(tx.conn(), id, m).await?;
+            transfers::put_move(&mut tx, id, m).await?;
         }
         let entry = AuditEntry::new(user.actor(), "transfer.import", "transfer", id)
             .body(body.id)
@@ -326,7 +326,7 @@ impl App {
         let mut tx = self.store().begin_write().await?;
         let transfer = self.editable_transfer(&mut tx, user, id).await?;
         transfer.ensure_editable()?;
-        transfers::delete_move(tx.conn(), id, person).await?;
+        transfers::delete_move(&mut tx, id, person).await?;
         let entry = AuditEntry::new(user.actor(), "transfer.unmove", "transfer", id)
             .body(body.id)
             .after(&serde_json::json!({ "person": person }))
@@ -349,9 +349,9 @@ impl App {
         let mut tx = self.store().begin_write().await?;
         let mut transfer = self.editable_transfer(&mut tx, user, id).await?;
         let before = transfer.clone();
-        let count = transfers::moves(tx.conn(), id).await?.len();
+        let count = transfers::moves(&mut tx, id).await?.len();
         transfer.confirm(count)?;
-        transfers::update_transfer(tx.conn(), &transfer).await?;
+        transfers::update_transfer(&mut tx, &transfer).await?;
         let entry = AuditEntry::new(user.actor(), "transfer.confirm", "transfer", id)
             .body(body.id)
             .before(&before.status)
@@ -378,7 +378,7 @@ impl App {
         let mut tx = self.store().begin_write().await?;
         let mut transfer = self.editable_transfer(&mut tx, user, id).await?;
         transfer.reopen()?;
-        transfers::update_transfer(tx.conn(), &transfer).await?;
+        transfers::update_transfer(&mut tx, &transfer).await?;
         let entry = AuditEntry::new(user.actor(), "transfer.reopen", "transfer", id)
             .body(body.id)
             .after(&transfer.status)
@@ -405,7 +405,7 @@ impl App {
         for t in due {
             let mut tx = self.store().begin_write().await?;
             // Re-read inside the transaction: another run may have applied it.
-            let Some(mut transfer) = transfers::find_transfer(tx.conn(), t.body_id, t.id).await?
+            let Some(mut transfer) = transfers::find_transfer(&mut tx, t.body_id, t.id).await?
             else {
                 continue;
             };
@@ -430,13 +430,12 @@ async fn apply(
 ) -> Result<(), AppError> {
     let body = transfer.body_id;
     let date = transfer.effective_date;
-    let moves = transfers::moves(tx.conn(), transfer.id).await?;
-    let mut people: HashMap<PersonId, mamori_domain::org::Person> =
-        org::all_people(tx.conn(), body)
-            .await?
-            .into_iter()
-            .map(|p| (p.id, p))
-            .collect();
+    let moves = transfers::moves(&mut *tx, transfer.id).await?;
+    let mut people: HashMap<PersonId, mamori_domain::org::Person> = org::all_people(&mut *tx, body)
+        .await?
+        .into_iter()
+        .map(|p| (p.id, p))
+        .collect();
     for m in &moves {
         let Some(person) = people.get_mut(&m.person) else {
             continue;
@@ -445,7 +444,7 @@ async fn apply(
         person.unit_id = m.to.unit_id;
         person.title = m.to.title.clone();
         person.status = m.to.status;
-        org::update_person(tx.conn(), person, date, "異動", today).await?;
+        org::update_person(&mut *tx, person, date, "異動", today).await?;
         let entry = AuditEntry::new(actor.clone(), "person.transfer", "person", person.id)
             .body(body)
             .before(&before)
@@ -465,7 +464,7 @@ async fn apply(
         vacancies,
     };
     transfer.apply(today, now, report)?;
-    transfers::update_transfer(tx.conn(), transfer).await?;
+    transfers::update_transfer(&mut *tx, transfer).await?;
     let entry = AuditEntry::new(actor.clone(), "transfer.apply", "transfer", transfer.id)
         .body(body)
         .after(&transfer.report);

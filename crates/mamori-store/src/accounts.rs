@@ -1,9 +1,12 @@
 //! Accounts, API tokens and the failed-login counters.
 
+use crate::Reads;
+use crate::WriteTx;
+use crate::db::sealed::Sealed as _;
 use chrono::{DateTime, Utc};
 use mamori_domain::account::{Account, DisplayName, Login};
 use mamori_domain::ids::AccountId;
-use sqlx::{AnyConnection, Row};
+use sqlx::Row;
 
 use crate::{StoreError, time};
 
@@ -11,7 +14,7 @@ const COLUMNS: &str =
     "id, body_id, login, display_name, person_id, is_system_admin, disabled, created_at";
 
 pub async fn insert(
-    conn: &mut AnyConnection,
+    conn: &mut WriteTx,
     account: &Account,
     password_hash: &str,
 ) -> Result<(), StoreError> {
@@ -29,27 +32,27 @@ pub async fn insert(
     .bind(i64::from(account.is_system_admin))
     .bind(i64::from(account.disabled))
     .bind(time::text(account.created_at))
-    .execute(conn)
+    .execute(conn.connection())
     .await?;
     Ok(())
 }
 
 /// The account with this login and its password hash, for signing in.
 pub async fn find_with_hash(
-    conn: &mut AnyConnection,
+    conn: &mut impl Reads,
     login: &Login,
 ) -> Result<Option<(Account, String)>, StoreError> {
     let sql = format!("SELECT {COLUMNS}, password_hash FROM accounts WHERE login = $1");
     let row = sqlx::query(&sql)
         .bind(login.as_str())
-        .fetch_optional(conn)
+        .fetch_optional(conn.connection())
         .await?;
     row.map(|r| Ok((from_row(&r)?, r.try_get("password_hash")?)))
         .transpose()
 }
 
 pub async fn find_by_login(
-    conn: &mut AnyConnection,
+    conn: &mut impl Reads,
     login: &Login,
 ) -> Result<Option<Account>, StoreError> {
     Ok(find_with_hash(conn, login).await?.map(|(a, _)| a))
@@ -57,36 +60,36 @@ pub async fn find_by_login(
 
 /// The accounts linked to a person (normally one).
 pub async fn find_by_person(
-    conn: &mut AnyConnection,
+    conn: &mut impl Reads,
     person: mamori_domain::ids::PersonId,
 ) -> Result<Vec<Account>, StoreError> {
     let sql = format!("SELECT {COLUMNS} FROM accounts WHERE person_id = $1 ORDER BY login");
     let rows = sqlx::query(&sql)
         .bind(person.to_string())
-        .fetch_all(conn)
+        .fetch_all(conn.connection())
         .await?;
     rows.iter().map(from_row).collect()
 }
 
 /// Disables (or enables again) an account; a disabled account cannot sign in or use its tokens.
 pub async fn set_disabled(
-    conn: &mut AnyConnection,
+    conn: &mut WriteTx,
     id: AccountId,
     disabled: bool,
 ) -> Result<(), StoreError> {
     sqlx::query("UPDATE accounts SET disabled = $2 WHERE id = $1")
         .bind(id.to_string())
         .bind(i64::from(disabled))
-        .execute(conn)
+        .execute(conn.connection())
         .await?;
     Ok(())
 }
 
-pub async fn get(conn: &mut AnyConnection, id: AccountId) -> Result<Account, StoreError> {
+pub async fn get(conn: &mut impl Reads, id: AccountId) -> Result<Account, StoreError> {
     let sql = format!("SELECT {COLUMNS} FROM accounts WHERE id = $1");
     let row = sqlx::query(&sql)
         .bind(id.to_string())
-        .fetch_one(conn)
+        .fetch_one(conn.connection())
         .await?;
     from_row(&row)
 }
@@ -121,7 +124,7 @@ pub(crate) fn from_row(row: &sqlx::any::AnyRow) -> Result<Account, StoreError> {
 
 /// A new password hash; `must_change` when someone else chose it.
 pub async fn set_password(
-    conn: &mut AnyConnection,
+    conn: &mut WriteTx,
     id: AccountId,
     password_hash: &str,
     must_change: bool,
@@ -135,39 +138,39 @@ pub async fn set_password(
     .bind(i64::from(must_change))
     .bind(time::text(at))
     .bind(id.to_string())
-    .execute(conn)
+    .execute(conn.connection())
     .await?;
     Ok(())
 }
 
 /// Marks the password as one someone else chose, to be changed at the next sign-in.
 pub async fn set_must_change(
-    conn: &mut AnyConnection,
+    conn: &mut WriteTx,
     id: AccountId,
     must_change: bool,
 ) -> Result<(), StoreError> {
     sqlx::query("UPDATE accounts SET must_change_password = $1 WHERE id = $2")
         .bind(i64::from(must_change))
         .bind(id.to_string())
-        .execute(conn)
+        .execute(conn.connection())
         .await?;
     Ok(())
 }
 
 pub async fn must_change_password(
-    conn: &mut AnyConnection,
+    conn: &mut impl Reads,
     id: AccountId,
 ) -> Result<bool, StoreError> {
     let row = sqlx::query("SELECT must_change_password FROM accounts WHERE id = $1")
         .bind(id.to_string())
-        .fetch_one(conn)
+        .fetch_one(conn.connection())
         .await?;
     Ok(row.try_get::<i64, _>("must_change_password")? != 0)
 }
 
 /// An API token as stored: only the SHA-256 of the secret is kept.
 pub async fn insert_api_token(
-    conn: &mut AnyConnection,
+    conn: &mut WriteTx,
     id: &str,
     account: AccountId,
     token_hash: &str,
@@ -185,7 +188,7 @@ pub async fn insert_api_token(
     .bind(label)
     .bind(time::text(at))
     .bind(expires_at.map(time::text))
-    .execute(conn)
+    .execute(conn.connection())
     .await?;
     Ok(())
 }
@@ -204,7 +207,7 @@ pub struct ApiToken {
 
 /// The tokens of one account, or of every account with `None`, newest first.
 pub async fn list_api_tokens(
-    conn: &mut AnyConnection,
+    conn: &mut impl Reads,
     account: Option<AccountId>,
 ) -> Result<Vec<ApiToken>, StoreError> {
     let mut sql = "SELECT t.id, a.login, t.label, t.created_at, t.last_used_at, t.expires_at, \
@@ -218,7 +221,7 @@ pub async fn list_api_tokens(
     if let Some(account) = account {
         query = query.bind(account.to_string());
     }
-    let rows = query.fetch_all(conn).await?;
+    let rows = query.fetch_all(conn.connection()).await?;
     rows.iter()
         .map(|row| {
             let created: String = row.try_get("created_at")?;
@@ -237,7 +240,7 @@ pub async fn list_api_tokens(
 
 /// Revokes a token (of `account` only, when given); false when there is no such live token.
 pub async fn revoke_api_token(
-    conn: &mut AnyConnection,
+    conn: &mut WriteTx,
     id: &str,
     account: Option<AccountId>,
 ) -> Result<bool, StoreError> {
@@ -247,12 +250,12 @@ pub async fn revoke_api_token(
         )
         .bind(id)
         .bind(account.to_string())
-        .execute(conn)
+        .execute(conn.connection())
         .await?,
         None => {
             sqlx::query("UPDATE api_tokens SET revoked = 1 WHERE id = $1 AND revoked = 0")
                 .bind(id)
-                .execute(conn)
+                .execute(conn.connection())
                 .await?
         }
     };
@@ -268,7 +271,7 @@ fn at(row: &sqlx::any::AnyRow, column: &str) -> Result<Option<DateTime<Utc>>, St
 /// The account owning a live (not revoked, not expired) API token, and when the token was last
 /// used.
 pub async fn find_by_api_token(
-    conn: &mut AnyConnection,
+    conn: &mut impl Reads,
     token_hash: &str,
     now: DateTime<Utc>,
 ) -> Result<Option<(Account, Option<DateTime<Utc>>)>, StoreError> {
@@ -286,7 +289,7 @@ pub async fn find_by_api_token(
     let row = sqlx::query(&sql)
         .bind(token_hash)
         .bind(time::text(now))
-        .fetch_optional(conn)
+        .fetch_optional(conn.connection())
         .await?;
     row.as_ref()
         .map(|r| Ok((from_row(r)?, at(r, "last_used_at")?)))
@@ -294,14 +297,14 @@ pub async fn find_by_api_token(
 }
 
 pub async fn touch_api_token(
-    conn: &mut AnyConnection,
+    conn: &mut impl Reads,
     token_hash: &str,
     at: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE token_hash = $2")
         .bind(time::text(at))
         .bind(token_hash)
-        .execute(conn)
+        .execute(conn.connection())
         .await?;
     Ok(())
 }
@@ -313,10 +316,10 @@ pub struct Throttle {
     pub locked_until: Option<DateTime<Utc>>,
 }
 
-pub async fn throttle(conn: &mut AnyConnection, login: &str) -> Result<Throttle, StoreError> {
+pub async fn throttle(conn: &mut impl Reads, login: &str) -> Result<Throttle, StoreError> {
     let row = sqlx::query("SELECT failures, locked_until FROM login_throttle WHERE login = $1")
         .bind(login)
-        .fetch_optional(conn)
+        .fetch_optional(conn.connection())
         .await?;
     let Some(row) = row else {
         return Ok(Throttle {
@@ -334,7 +337,7 @@ pub async fn throttle(conn: &mut AnyConnection, login: &str) -> Result<Throttle,
 }
 
 pub async fn set_throttle(
-    conn: &mut AnyConnection,
+    conn: &mut impl Reads,
     login: &str,
     throttle: &Throttle,
     at: DateTime<Utc>,
@@ -348,14 +351,14 @@ pub async fn set_throttle(
     .bind(throttle.failures)
     .bind(time::text(at))
     .bind(throttle.locked_until.map(time::text))
-    .execute(conn)
+    .execute(conn.connection())
     .await?;
     Ok(())
 }
 
 /// Forgets failure counts that lock nothing and are older than `before`.
 pub async fn purge_throttle(
-    conn: &mut AnyConnection,
+    conn: &mut impl Reads,
     now: DateTime<Utc>,
     before: DateTime<Utc>,
 ) -> Result<(), StoreError> {
@@ -365,16 +368,16 @@ pub async fn purge_throttle(
     )
     .bind(time::text(before))
     .bind(time::text(now))
-    .execute(conn)
+    .execute(conn.connection())
     .await?;
     Ok(())
 }
 
 /// Failure counts kept for login keys starting with `prefix`.
-pub async fn count_throttle(conn: &mut AnyConnection, prefix: &str) -> Result<i64, StoreError> {
+pub async fn count_throttle(conn: &mut impl Reads, prefix: &str) -> Result<i64, StoreError> {
     let row = sqlx::query("SELECT COUNT(*) AS n FROM login_throttle WHERE login LIKE $1")
         .bind(format!("{prefix}%"))
-        .fetch_one(conn)
+        .fetch_one(conn.connection())
         .await?;
     Ok(row.try_get("n")?)
 }
@@ -382,14 +385,14 @@ pub async fn count_throttle(conn: &mut AnyConnection, prefix: &str) -> Result<i6
 /// The installation's secret `name`, made from `fresh` on first use (read first, so only the
 /// first use writes).
 pub async fn installation_secret(
-    conn: &mut AnyConnection,
+    conn: &mut impl Reads,
     name: &str,
     fresh: &str,
 ) -> Result<String, StoreError> {
     let select = "SELECT value FROM installation_secrets WHERE name = $1";
     if let Some(row) = sqlx::query(select)
         .bind(name)
-        .fetch_optional(&mut *conn)
+        .fetch_optional(conn.connection())
         .await?
     {
         return Ok(row.try_get("value")?);
@@ -401,16 +404,19 @@ pub async fn installation_secret(
     )
     .bind(name)
     .bind(fresh)
-    .execute(&mut *conn)
+    .execute(conn.connection())
     .await?;
-    let row = sqlx::query(select).bind(name).fetch_one(conn).await?;
+    let row = sqlx::query(select)
+        .bind(name)
+        .fetch_one(conn.connection())
+        .await?;
     Ok(row.try_get("value")?)
 }
 
-pub async fn clear_throttle(conn: &mut AnyConnection, login: &str) -> Result<(), StoreError> {
+pub async fn clear_throttle(conn: &mut impl Reads, login: &str) -> Result<(), StoreError> {
     sqlx::query("DELETE FROM login_throttle WHERE login = $1")
         .bind(login)
-        .execute(conn)
+        .execute(conn.connection())
         .await?;
     Ok(())
 }

@@ -1,9 +1,12 @@
 //! Applications of the approvals engine, kept whole as JSON with the columns lists filter on.
 
+use crate::Reads;
+use crate::WriteTx;
+use crate::db::sealed::Sealed as _;
 use chrono::{DateTime, Utc};
 use mamori_domain::approval::Application;
 use mamori_domain::ids::{ApplicationFileId, ApplicationId, AssetEventId, BodyId, PersonId};
-use sqlx::{AnyConnection, Row};
+use sqlx::Row;
 
 use crate::org::{id, opt_id};
 use crate::{StoreError, time};
@@ -21,7 +24,7 @@ fn from_row(r: &sqlx::any::AnyRow) -> Result<(Application, Option<AssetEventId>)
 
 /// Saves a new application (its `version` as given).
 pub async fn insert_application(
-    conn: &mut AnyConnection,
+    conn: &mut WriteTx,
     body: BodyId,
     app: &Application,
     asset_event: Option<AssetEventId>,
@@ -44,7 +47,7 @@ pub async fn insert_application(
     .bind(json(app)?)
     .bind(time::text(at))
     .bind(time::text(at))
-    .execute(conn)
+    .execute(conn.connection())
     .await?;
     Ok(())
 }
@@ -52,7 +55,7 @@ pub async fn insert_application(
 /// Saves the application if it is still at `seen` (the version the writer read). `false` when
 /// another write came first: nothing was changed.
 pub async fn update_application(
-    conn: &mut AnyConnection,
+    conn: &mut WriteTx,
     app: &Application,
     seen: u32,
     at: DateTime<Utc>,
@@ -67,14 +70,14 @@ pub async fn update_application(
     .bind(json(app)?)
     .bind(time::text(at))
     .bind(i64::from(seen))
-    .execute(conn)
+    .execute(conn.connection())
     .await?;
     Ok(done.rows_affected() == 1)
 }
 
 /// One application of the body, with the asset record it permits.
 pub async fn get_application(
-    conn: &mut AnyConnection,
+    conn: &mut impl Reads,
     body: BodyId,
     id: ApplicationId,
 ) -> Result<Option<(Application, Option<AssetEventId>)>, StoreError> {
@@ -82,14 +85,14 @@ pub async fn get_application(
         sqlx::query("SELECT data, asset_event_id FROM applications WHERE body_id = $1 AND id = $2")
             .bind(body.to_string())
             .bind(id.to_string())
-            .fetch_optional(conn)
+            .fetch_optional(conn.connection())
             .await?;
     row.as_ref().map(from_row).transpose()
 }
 
 /// The body's applications, newest number first: all, of one clause, or in some statuses.
 pub async fn list_applications(
-    conn: &mut AnyConnection,
+    conn: &mut impl Reads,
     body: BodyId,
     clause: Option<&str>,
     statuses: &[&str],
@@ -113,13 +116,13 @@ pub async fn list_applications(
     for b in binds {
         q = q.bind(b);
     }
-    let rows = q.fetch_all(conn).await?;
+    let rows = q.fetch_all(conn.connection()).await?;
     rows.iter().map(from_row).collect()
 }
 
 /// One person's applications in the body, newest number first (on the applicant index).
 pub async fn applications_of(
-    conn: &mut AnyConnection,
+    conn: &mut impl Reads,
     body: BodyId,
     applicant: PersonId,
 ) -> Result<Vec<Application>, StoreError> {
@@ -129,20 +132,20 @@ pub async fn applications_of(
     )
     .bind(applicant.to_string())
     .bind(body.to_string())
-    .fetch_all(conn)
+    .fetch_all(conn.connection())
     .await?;
     rows.iter().map(|r| from_row(r).map(|(a, _)| a)).collect()
 }
 
 /// The application that waits for the permission of an asset record, if any.
 pub async fn application_of_event(
-    conn: &mut AnyConnection,
+    conn: &mut impl Reads,
     event: AssetEventId,
 ) -> Result<Option<ApplicationId>, StoreError> {
     let id: Option<String> =
         sqlx::query_scalar("SELECT id FROM applications WHERE asset_event_id = $1")
             .bind(event.to_string())
-            .fetch_optional(conn)
+            .fetch_optional(conn.connection())
             .await?;
     id.map(|v| {
         v.parse()
@@ -153,7 +156,7 @@ pub async fn application_of_event(
 
 /// Takes the next 受付番号 of the body for a fiscal year: 「2026-0001」.
 pub async fn next_application_number(
-    conn: &mut AnyConnection,
+    conn: &mut WriteTx,
     body: BodyId,
     year: i32,
 ) -> Result<String, StoreError> {
@@ -162,7 +165,7 @@ pub async fn next_application_number(
     )
     .bind(body.to_string())
     .bind(i64::from(year))
-    .fetch_optional(&mut *conn)
+    .fetch_optional(conn.connection())
     .await?;
     let next = current.unwrap_or(1);
     if current.is_some() {
@@ -172,7 +175,7 @@ pub async fn next_application_number(
         .bind(body.to_string())
         .bind(i64::from(year))
         .bind(next + 1)
-        .execute(&mut *conn)
+        .execute(conn.connection())
         .await?;
     } else {
         sqlx::query(
@@ -181,7 +184,7 @@ pub async fn next_application_number(
         .bind(body.to_string())
         .bind(i64::from(year))
         .bind(next + 1)
-        .execute(&mut *conn)
+        .execute(conn.connection())
         .await?;
     }
     Ok(format!("{year}-{next:04}"))
@@ -223,7 +226,7 @@ fn file_from_row(r: &sqlx::any::AnyRow) -> Result<ApplicationFile, StoreError> {
 
 /// Saves an attached file (the application must exist).
 pub async fn insert_file(
-    conn: &mut AnyConnection,
+    conn: &mut WriteTx,
     body: BodyId,
     file: &ApplicationFile,
     content: &[u8],
@@ -244,14 +247,14 @@ pub async fn insert_file(
     .bind(content.to_vec())
     .bind(file.uploaded_by.to_string())
     .bind(time::text(file.uploaded_at))
-    .execute(conn)
+    .execute(conn.connection())
     .await?;
     Ok(())
 }
 
 /// The files attached to an application, oldest first.
 pub async fn files_of(
-    conn: &mut AnyConnection,
+    conn: &mut impl Reads,
     body: BodyId,
     application: ApplicationId,
 ) -> Result<Vec<ApplicationFile>, StoreError> {
@@ -261,14 +264,14 @@ pub async fn files_of(
     ))
     .bind(body.to_string())
     .bind(application.to_string())
-    .fetch_all(conn)
+    .fetch_all(conn.connection())
     .await?;
     rows.iter().map(file_from_row).collect()
 }
 
 /// One attached file of an application, with its bytes.
 pub async fn file_content(
-    conn: &mut AnyConnection,
+    conn: &mut impl Reads,
     body: BodyId,
     application: ApplicationId,
     file: ApplicationFileId,
@@ -280,7 +283,7 @@ pub async fn file_content(
     .bind(body.to_string())
     .bind(application.to_string())
     .bind(file.to_string())
-    .fetch_optional(conn)
+    .fetch_optional(conn.connection())
     .await?;
     row.map(|r| Ok((file_from_row(&r)?, r.try_get("content")?)))
         .transpose()

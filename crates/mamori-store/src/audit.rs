@@ -1,13 +1,14 @@
 //! The audit trail table: append inside a write transaction, list with keyset paging, and walk
 //! in order for verification.
 
+use crate::Reads;
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 
 use mamori_domain::audit::{
     Actor, AuditEntry, AuditRecord, READ_PREFIX, blob_refs, compact_state, expand_state,
 };
-use sqlx::{AnyConnection, Row};
+use sqlx::Row;
 
 use crate::{StoreError, WriteTx, time};
 
@@ -18,7 +19,7 @@ pub async fn append(
     at: DateTime<Utc>,
     entry: AuditEntry,
 ) -> Result<AuditRecord, StoreError> {
-    let (seq, hash) = head(tx.conn()).await?;
+    let (seq, hash) = head(&mut *tx).await?;
     let prev = (seq > 0).then_some((seq, hash.as_str()));
     let mut entry = entry;
     entry.before = store_long_texts(tx, entry.before.take()).await?;
@@ -75,7 +76,7 @@ async fn store_long_texts(
 
 /// The stored texts of these hashes (a hash not stored is absent).
 pub async fn blobs(
-    conn: &mut AnyConnection,
+    conn: &mut impl Reads,
     hashes: &[String],
 ) -> Result<HashMap<String, String>, StoreError> {
     let mut out = HashMap::new();
@@ -89,7 +90,7 @@ pub async fn blobs(
         for hash in chunk {
             query = query.bind(hash);
         }
-        for row in query.fetch_all(&mut *conn).await? {
+        for row in query.fetch_all(conn.connection()).await? {
             out.insert(row.try_get("hash")?, row.try_get("content")?);
         }
     }
@@ -98,7 +99,7 @@ pub async fn blobs(
 
 /// Puts the stored texts back into the states of records read for display. Such a record no
 /// longer hashes to its chain hash: the verifier reads the chain with [`batch_after`] instead.
-async fn expand(conn: &mut AnyConnection, records: &mut [AuditRecord]) -> Result<(), StoreError> {
+async fn expand(conn: &mut impl Reads, records: &mut [AuditRecord]) -> Result<(), StoreError> {
     let mut hashes: Vec<String> = Vec::new();
     for r in records.iter() {
         for state in [&r.entry.before, &r.entry.after].into_iter().flatten() {
@@ -124,9 +125,9 @@ async fn expand(conn: &mut AnyConnection, records: &mut [AuditRecord]) -> Result
 }
 
 /// The chain head: the last sequence number (0 when empty) and its hash.
-pub async fn head(conn: &mut AnyConnection) -> Result<(i64, String), StoreError> {
+pub async fn head(conn: &mut impl Reads) -> Result<(i64, String), StoreError> {
     let row = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
-        .fetch_one(conn)
+        .fetch_one(conn.connection())
         .await?;
     Ok((row.try_get("seq")?, row.try_get("hash")?))
 }
@@ -164,7 +165,7 @@ const COLUMNS: &str = "seq, at, actor_id, actor_label, body_id, action, target_t
 /// Newest first, at most `limit` records, with their long texts put back. Paging by `seq` (keyset) keeps every page as fast as
 /// the first, however long the trail grows.
 pub async fn list(
-    conn: &mut AnyConnection,
+    conn: &mut impl Reads,
     filter: &AuditFilter,
     limit: i64,
 ) -> Result<Vec<AuditRecord>, StoreError> {
@@ -222,7 +223,7 @@ pub async fn list(
     if let Some(seq) = filter.before_seq {
         query = query.bind(seq);
     }
-    let rows = query.fetch_all(&mut *conn).await?;
+    let rows = query.fetch_all(conn.connection()).await?;
     let mut records = rows
         .iter()
         .map(record_from_row)
@@ -235,7 +236,7 @@ pub async fn list(
 /// references): the verifier reads the chain in batches of this, so memory stays flat at
 /// millions of rows.
 pub async fn batch_after(
-    conn: &mut AnyConnection,
+    conn: &mut impl Reads,
     after: i64,
     limit: i64,
 ) -> Result<Vec<AuditRecord>, StoreError> {
@@ -243,7 +244,7 @@ pub async fn batch_after(
     let rows = sqlx::query(&sql)
         .bind(after)
         .bind(limit)
-        .fetch_all(conn)
+        .fetch_all(conn.connection())
         .await?;
     rows.iter().map(record_from_row).collect()
 }
@@ -252,7 +253,7 @@ pub async fn batch_after(
 /// `action_prefix` and is none of `except` (e.g. who drafted an edition: `policy.` but not
 /// `policy.decide`).
 pub async fn has_acted(
-    conn: &mut AnyConnection,
+    conn: &mut impl Reads,
     actor_id: &str,
     target: (&str, &str),
     action_prefix: &str,
@@ -272,14 +273,14 @@ pub async fn has_acted(
     for action in except {
         query = query.bind(*action);
     }
-    let row = query.fetch_one(conn).await?;
+    let row = query.fetch_one(conn.connection()).await?;
     let n: i64 = row.try_get("n")?;
     Ok(n > 0)
 }
 
 /// Records of `action` by the actor labelled `actor_label` since `since`.
 pub async fn count_since(
-    conn: &mut AnyConnection,
+    conn: &mut impl Reads,
     action: &str,
     actor_label: &str,
     since: DateTime<Utc>,
@@ -290,14 +291,14 @@ pub async fn count_since(
     .bind(action)
     .bind(actor_label)
     .bind(time::text(since))
-    .fetch_one(conn)
+    .fetch_one(conn.connection())
     .await?;
     Ok(row.try_get("n")?)
 }
 
-pub async fn count(conn: &mut AnyConnection) -> Result<i64, StoreError> {
+pub async fn count(conn: &mut impl Reads) -> Result<i64, StoreError> {
     let row = sqlx::query("SELECT COUNT(*) AS n FROM audit_log")
-        .fetch_one(conn)
+        .fetch_one(conn.connection())
         .await?;
     Ok(row.try_get("n")?)
 }

@@ -8,11 +8,12 @@
 //! copied without a change here; they come in an order where every referenced table is before
 //! the tables that reference it.
 
+use crate::Reads;
 use std::collections::{BTreeMap, BTreeSet};
 
 use futures_util::TryStreamExt;
 use serde_json::Value;
-use sqlx::{AnyConnection, Row};
+use sqlx::Row;
 
 use crate::{Backend, StoreError};
 
@@ -63,10 +64,10 @@ fn quoted(name: &str) -> String {
 }
 
 /// The migrations applied, by version.
-pub async fn migrations(conn: &mut AnyConnection) -> Result<Vec<i64>, StoreError> {
+pub async fn migrations(conn: &mut impl Reads) -> Result<Vec<i64>, StoreError> {
     let rows =
         sqlx::query("SELECT version FROM _sqlx_migrations WHERE success = TRUE ORDER BY version")
-            .fetch_all(conn)
+            .fetch_all(conn.connection())
             .await?;
     rows.iter()
         .map(|r| r.try_get::<i64, _>("version").map_err(StoreError::from))
@@ -74,7 +75,7 @@ pub async fn migrations(conn: &mut AnyConnection) -> Result<Vec<i64>, StoreError
 }
 
 /// The copied tables, referenced before referencing.
-pub async fn tables(conn: &mut AnyConnection, backend: Backend) -> Result<Vec<Table>, StoreError> {
+pub async fn tables(conn: &mut impl Reads, backend: Backend) -> Result<Vec<Table>, StoreError> {
     let mut found: Vec<(Table, BTreeSet<String>)> = Vec::new();
     let names: Vec<String> = match backend {
         Backend::Sqlite => sqlx::query(
@@ -86,7 +87,7 @@ pub async fn tables(conn: &mut AnyConnection, backend: Backend) -> Result<Vec<Ta
              WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' ORDER BY table_name",
         ),
     }
-    .fetch_all(&mut *conn)
+    .fetch_all(conn.connection())
     .await?
     .iter()
     .map(|r| r.try_get::<String, _>("name"))
@@ -145,7 +146,7 @@ pub async fn tables(conn: &mut AnyConnection, backend: Backend) -> Result<Vec<Ta
 }
 
 async fn columns_of(
-    conn: &mut AnyConnection,
+    conn: &mut impl Reads,
     backend: Backend,
     table: &str,
 ) -> Result<(Vec<Column>, Vec<String>), StoreError> {
@@ -153,7 +154,7 @@ async fn columns_of(
         Backend::Sqlite => {
             let rows = sqlx::query("SELECT name, type, pk FROM pragma_table_info($1) ORDER BY cid")
                 .bind(table)
-                .fetch_all(conn)
+                .fetch_all(conn.connection())
                 .await?;
             let mut columns = Vec::new();
             let mut key: Vec<(i64, String)> = Vec::new();
@@ -178,7 +179,7 @@ async fn columns_of(
                  WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position",
             )
             .bind(table)
-            .fetch_all(&mut *conn)
+            .fetch_all(conn.connection())
             .await?;
             let columns = rows
                 .iter()
@@ -197,7 +198,7 @@ async fn columns_of(
                    AND c.constraint_type = 'PRIMARY KEY' ORDER BY k.ordinal_position",
             )
             .bind(table)
-            .fetch_all(conn)
+            .fetch_all(conn.connection())
             .await?
             .iter()
             .map(|r| r.try_get::<String, _>("name"))
@@ -209,7 +210,7 @@ async fn columns_of(
 
 /// (column, referenced table, referenced column) of each foreign key of `table`.
 async fn references_of(
-    conn: &mut AnyConnection,
+    conn: &mut impl Reads,
     backend: Backend,
     table: &str,
 ) -> Result<Vec<(String, String, String)>, StoreError> {
@@ -220,7 +221,7 @@ async fn references_of(
                  FROM pragma_foreign_key_list($1)",
             )
             .bind(table)
-            .fetch_all(conn)
+            .fetch_all(conn.connection())
             .await?
         }
         Backend::Postgres => sqlx::query(
@@ -235,7 +236,7 @@ async fn references_of(
                  WHERE c.contype = 'f' AND n.nspname = current_schema() AND s.relname = $1",
         )
         .bind(table)
-        .fetch_all(conn)
+        .fetch_all(conn.connection())
         .await?,
     };
     rows.iter()
@@ -252,24 +253,24 @@ async fn references_of(
 
 /// Starts the read of a consistent snapshot on `conn`: every read until [`end_snapshot`] sees
 /// the database as it was at the first one, while writers go on.
-pub async fn begin_snapshot(conn: &mut AnyConnection, backend: Backend) -> Result<(), StoreError> {
+pub async fn begin_snapshot(conn: &mut impl Reads, backend: Backend) -> Result<(), StoreError> {
     let sql = match backend {
         // In WAL mode a read transaction keeps the snapshot of its first read.
         Backend::Sqlite => "BEGIN",
         Backend::Postgres => "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
     };
-    sqlx::query(sql).execute(conn).await?;
+    sqlx::query(sql).execute(conn.connection()).await?;
     Ok(())
 }
 
-pub async fn end_snapshot(conn: &mut AnyConnection) -> Result<(), StoreError> {
-    sqlx::query("ROLLBACK").execute(conn).await?;
+pub async fn end_snapshot(conn: &mut impl Reads) -> Result<(), StoreError> {
+    sqlx::query("ROLLBACK").execute(conn.connection()).await?;
     Ok(())
 }
 
 /// Reads `table` in key order, handing each row to `each` (nothing is kept here).
 pub async fn read_rows(
-    conn: &mut AnyConnection,
+    conn: &mut impl Reads,
     backend: Backend,
     table: &Table,
     mut each: impl FnMut(Vec<Value>) -> Result<(), StoreError>,
@@ -311,7 +312,7 @@ pub async fn read_rows(
         quoted(&table.name),
         order.join(", ")
     );
-    let mut rows = sqlx::query(&sql).fetch(conn);
+    let mut rows = sqlx::query(&sql).fetch(conn.connection());
     let mut count = 0u64;
     while let Some(row) = rows.try_next().await? {
         let mut values = Vec::with_capacity(table.columns.len());
@@ -338,7 +339,7 @@ pub async fn read_rows(
 /// Whether the database holds anything beyond what the migrations put there: the first table
 /// with rows, if any.
 pub async fn first_filled_table(
-    conn: &mut AnyConnection,
+    conn: &mut impl Reads,
     tables: &[Table],
 ) -> Result<Option<String>, StoreError> {
     for t in tables {
@@ -351,7 +352,7 @@ pub async fn first_filled_table(
             format!("SELECT COUNT(*) AS n FROM {}", quoted(&t.name))
         };
         let n: i64 = sqlx::query(&sql)
-            .fetch_one(&mut *conn)
+            .fetch_one(conn.connection())
             .await?
             .try_get("n")?;
         if n > 0 {
@@ -367,15 +368,17 @@ const MAX_VALUES_PER_STATEMENT: usize = 30_000;
 /// Inserts `rows` (values in the order of `table.columns`) into `table`; a row of `SEEDED`
 /// replaces the one the migrations wrote. A table that references itself takes its rows in an
 /// order where every referenced row comes first.
+/// The restore copies the archive's tables, the trail among them, into an empty database: the
+/// copy is not a change to record.
 pub async fn write_rows(
-    conn: &mut AnyConnection,
+    conn: &mut impl Reads,
     backend: Backend,
     table: &Table,
     rows: Vec<Vec<Value>>,
 ) -> Result<(), StoreError> {
     if table.name == SEEDED {
         sqlx::query(&format!("DELETE FROM {}", quoted(&table.name)))
-            .execute(&mut *conn)
+            .execute(conn.connection())
             .await?;
     }
     let rows = if table.self_refs.is_empty() {
@@ -428,7 +431,7 @@ pub async fn write_rows(
                 q = bind(q, &table.name, c, value)?;
             }
         }
-        q.execute(&mut *conn).await?;
+        q.execute(conn.connection()).await?;
     }
     Ok(())
 }

@@ -1,9 +1,12 @@
 //! Meetings of the 委員会, kept whole as JSON with the 議事録 file beside them and one index row
 //! per 議題 that decides on a subject.
 
+use crate::Reads;
+use crate::WriteTx;
+use crate::db::sealed::Sealed as _;
 use mamori_domain::committee::{Meeting, MinutesFile};
 use mamori_domain::ids::{BodyId, MeetingId};
-use sqlx::{AnyConnection, Row};
+use sqlx::Row;
 
 use crate::{StoreError, time};
 
@@ -15,7 +18,7 @@ fn from_row(r: &sqlx::any::AnyRow) -> Result<Meeting, StoreError> {
 
 /// Saves a new meeting with its 議事録 (when the record names one) and its subject rows.
 pub async fn insert_meeting(
-    conn: &mut AnyConnection,
+    conn: &mut WriteTx,
     meeting: &Meeting,
     minutes: Option<&[u8]>,
 ) -> Result<(), StoreError> {
@@ -32,7 +35,7 @@ pub async fn insert_meeting(
     .bind(data)
     .bind(minutes.map(<[u8]>::to_vec))
     .bind(time::text(meeting.recorded_at))
-    .execute(&mut *conn)
+    .execute(conn.connection())
     .await?;
     for (position, item) in meeting.items.iter().enumerate() {
         let Some(subject) = &item.subject else {
@@ -48,40 +51,40 @@ pub async fn insert_meeting(
         .bind(meeting.body_id.to_string())
         .bind(kind)
         .bind(id)
-        .execute(&mut *conn)
+        .execute(conn.connection())
         .await?;
     }
     Ok(())
 }
 
 /// The body's meetings, the latest first.
-pub async fn meetings(conn: &mut AnyConnection, body: BodyId) -> Result<Vec<Meeting>, StoreError> {
+pub async fn meetings(conn: &mut impl Reads, body: BodyId) -> Result<Vec<Meeting>, StoreError> {
     let rows = sqlx::query(
         "SELECT data FROM committee_meetings WHERE body_id = $1 ORDER BY held_on DESC, id DESC",
     )
     .bind(body.to_string())
-    .fetch_all(conn)
+    .fetch_all(conn.connection())
     .await?;
     rows.iter().map(from_row).collect()
 }
 
 /// One meeting of the body.
 pub async fn find_meeting(
-    conn: &mut AnyConnection,
+    conn: &mut impl Reads,
     body: BodyId,
     id: MeetingId,
 ) -> Result<Option<Meeting>, StoreError> {
     let row = sqlx::query("SELECT data FROM committee_meetings WHERE body_id = $1 AND id = $2")
         .bind(body.to_string())
         .bind(id.to_string())
-        .fetch_optional(conn)
+        .fetch_optional(conn.connection())
         .await?;
     row.as_ref().map(from_row).transpose()
 }
 
 /// The meetings with a 議題 on a subject (`("edition", id)`), the latest first.
 pub async fn meetings_on(
-    conn: &mut AnyConnection,
+    conn: &mut impl Reads,
     body: BodyId,
     subject: (&str, &str),
 ) -> Result<Vec<Meeting>, StoreError> {
@@ -93,14 +96,14 @@ pub async fn meetings_on(
     .bind(body.to_string())
     .bind(subject.0)
     .bind(subject.1)
-    .fetch_all(conn)
+    .fetch_all(conn.connection())
     .await?;
     rows.iter().map(from_row).collect()
 }
 
 /// A meeting's 議事録 with its bytes.
 pub async fn minutes(
-    conn: &mut AnyConnection,
+    conn: &mut impl Reads,
     body: BodyId,
     id: MeetingId,
 ) -> Result<Option<(MinutesFile, Vec<u8>)>, StoreError> {
@@ -108,7 +111,7 @@ pub async fn minutes(
         sqlx::query("SELECT data, minutes FROM committee_meetings WHERE body_id = $1 AND id = $2")
             .bind(body.to_string())
             .bind(id.to_string())
-            .fetch_optional(conn)
+            .fetch_optional(conn.connection())
             .await?;
     let Some(row) = row else { return Ok(None) };
     let meeting = from_row(&row)?;

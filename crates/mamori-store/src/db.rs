@@ -24,8 +24,76 @@ pub enum Backend {
     Postgres,
 }
 
-/// A pooled connection for reads.
-pub type Conn = PoolConnection<Any>;
+/// A pooled connection for reads (and for technical writes that are not audited, such as
+/// touching a session's last-seen time). What it holds is the store's business.
+pub struct Conn(PoolConnection<Any>);
+
+pub(crate) mod sealed {
+    /// What a handle the store reads through gives the store. The module is private, so no one
+    /// outside can name this trait, call its method or implement it.
+    pub trait Sealed {
+        fn connection(&mut self) -> &mut sqlx::AnyConnection;
+    }
+}
+
+/// A handle the store reads through: a pooled [`Conn`], or a [`WriteTx`], which reads its own
+/// writes. Writes that change state and their audit record take a [`WriteTx`] alone, so a write
+/// through a plain connection does not compile:
+///
+/// ```compile_fail
+/// # async fn f(store: &mamori_store::Store, body: &mamori_domain::org::Body) {
+/// let mut conn = store.conn().await.unwrap();
+/// mamori_store::org::insert_body(&mut conn, body).await.unwrap();
+/// # }
+/// ```
+///
+/// while the same write in a transaction does:
+///
+/// ```
+/// # async fn f(store: &mamori_store::Store, body: &mamori_domain::org::Body) {
+/// let mut tx = store.begin_write().await.unwrap();
+/// mamori_store::org::insert_body(&mut tx, body).await.unwrap();
+/// # }
+/// ```
+pub trait Reads: sealed::Sealed + Send {}
+
+impl sealed::Sealed for Conn {
+    fn connection(&mut self) -> &mut sqlx::AnyConnection {
+        &mut self.0
+    }
+}
+impl Reads for Conn {}
+
+#[cfg(feature = "testing")]
+impl Conn {
+    /// The connection itself, for tests that read or change tables directly as someone with the
+    /// database file could. Only in a build with the `testing` feature (the tests').
+    pub fn raw(&mut self) -> &mut sqlx::AnyConnection {
+        &mut self.0
+    }
+}
+
+#[cfg(feature = "testing")]
+impl WriteTx {
+    /// The transaction's connection, for tests (see [`Conn::raw`]).
+    pub fn raw(&mut self) -> &mut sqlx::AnyConnection {
+        &mut self.tx
+    }
+}
+
+impl sealed::Sealed for WriteTx {
+    fn connection(&mut self) -> &mut sqlx::AnyConnection {
+        &mut self.tx
+    }
+}
+impl Reads for WriteTx {}
+
+impl<T: Reads + ?Sized> sealed::Sealed for &mut T {
+    fn connection(&mut self) -> &mut sqlx::AnyConnection {
+        (**self).connection()
+    }
+}
+impl<T: Reads + ?Sized> Reads for &mut T {}
 
 #[derive(Clone)]
 pub struct Store {
@@ -113,7 +181,7 @@ impl Store {
     /// A connection for reads (and for technical writes that are not audited, such as touching a
     /// session's last-seen time).
     pub async fn conn(&self) -> Result<Conn, StoreError> {
-        Ok(self.pool.acquire().await?)
+        Ok(Conn(self.pool.acquire().await?))
     }
 
     /// Starts a transaction that will change state and append to the audit trail. Its first
@@ -154,7 +222,7 @@ pub struct WriteTx {
 }
 
 impl WriteTx {
-    pub fn conn(&mut self) -> &mut sqlx::AnyConnection {
+    pub(crate) fn conn(&mut self) -> &mut sqlx::AnyConnection {
         &mut self.tx
     }
 

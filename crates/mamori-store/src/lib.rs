@@ -27,11 +27,9 @@ pub mod sessions;
 pub mod testing;
 pub mod transfers;
 
-pub use db::{Backend, Conn, Store, WriteTx};
+pub use db::{Backend, Conn, Reads, Store, WriteTx};
 pub use error::StoreError;
 pub use url::DatabaseUrl;
-
-pub use sqlx::AnyConnection;
 
 pub(crate) mod time {
     use chrono::{DateTime, Utc};

@@ -4,9 +4,12 @@
 //! and recording a send are technical writes (like touching a session), made on a plain
 //! connection.
 
+use crate::Reads;
+use crate::WriteTx;
+use crate::db::sealed::Sealed as _;
 use chrono::{DateTime, Utc};
 use mamori_domain::ids::{BodyId, MailId, NotificationId, PersonId};
-use sqlx::{AnyConnection, Row};
+use sqlx::Row;
 
 use crate::org::{id, opt_id};
 use crate::{StoreError, time};
@@ -82,10 +85,7 @@ fn mail_from_row(r: &sqlx::any::AnyRow) -> Result<OutboxMail, StoreError> {
     })
 }
 
-pub async fn insert_notification(
-    conn: &mut AnyConnection,
-    n: &Notification,
-) -> Result<(), StoreError> {
+pub async fn insert_notification(conn: &mut WriteTx, n: &Notification) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO notifications (id, body_id, person_id, subject, text, link, created_at, \
          read_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -98,14 +98,14 @@ pub async fn insert_notification(
     .bind(n.link.clone())
     .bind(time::text(n.created_at))
     .bind(n.read_at.map(time::text))
-    .execute(conn)
+    .execute(conn.connection())
     .await?;
     Ok(())
 }
 
 /// The person's notifications in the body, newest first, at most `limit`.
 pub async fn list_for_person(
-    conn: &mut AnyConnection,
+    conn: &mut impl Reads,
     body: BodyId,
     person: PersonId,
     limit: i64,
@@ -118,14 +118,14 @@ pub async fn list_for_person(
         .bind(person.to_string())
         .bind(body.to_string())
         .bind(limit)
-        .fetch_all(conn)
+        .fetch_all(conn.connection())
         .await?;
     rows.iter().map(notification_from_row).collect()
 }
 
 /// How many of the person's notifications in the body are unread.
 pub async fn unread_count(
-    conn: &mut AnyConnection,
+    conn: &mut impl Reads,
     body: BodyId,
     person: PersonId,
 ) -> Result<i64, StoreError> {
@@ -135,14 +135,15 @@ pub async fn unread_count(
     )
     .bind(person.to_string())
     .bind(body.to_string())
-    .fetch_one(conn)
+    .fetch_one(conn.connection())
     .await?)
 }
 
 /// Marks the person's own notification read (an earlier read time stays). `false` when the
 /// person has no notification with that id.
+/// Not a change of state: whether a person has seen a notice, on a plain connection.
 pub async fn mark_read(
-    conn: &mut AnyConnection,
+    conn: &mut impl Reads,
     body: BodyId,
     person: PersonId,
     id: NotificationId,
@@ -156,7 +157,7 @@ pub async fn mark_read(
     .bind(person.to_string())
     .bind(body.to_string())
     .bind(time::text(at))
-    .execute(conn)
+    .execute(conn.connection())
     .await?;
     Ok(done.rows_affected() == 1)
 }
@@ -164,7 +165,7 @@ pub async fn mark_read(
 /// Marks read the person's unread notifications that link to `link` (what they were told about
 /// something they have now acted on). Returns how many.
 pub async fn mark_read_by_link(
-    conn: &mut AnyConnection,
+    conn: &mut impl Reads,
     body: BodyId,
     person: PersonId,
     link: &str,
@@ -178,7 +179,7 @@ pub async fn mark_read_by_link(
     .bind(body.to_string())
     .bind(link)
     .bind(time::text(at))
-    .execute(conn)
+    .execute(conn.connection())
     .await?;
     Ok(done.rows_affected())
 }
@@ -186,7 +187,7 @@ pub async fn mark_read_by_link(
 /// Whether the person was already told something under `subject` about `link` (so that a
 /// reminder of the daily run goes out once).
 pub async fn was_told(
-    conn: &mut AnyConnection,
+    conn: &mut impl Reads,
     body: BodyId,
     person: PersonId,
     link: &str,
@@ -200,12 +201,12 @@ pub async fn was_told(
     .bind(body.to_string())
     .bind(link)
     .bind(subject)
-    .fetch_optional(conn)
+    .fetch_optional(conn.connection())
     .await?;
     Ok(found.is_some())
 }
 
-pub async fn insert_mail(conn: &mut AnyConnection, m: &OutboxMail) -> Result<(), StoreError> {
+pub async fn insert_mail(conn: &mut WriteTx, m: &OutboxMail) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO mail_outbox (id, body_id, notification_id, to_address, subject, text, \
          created_at, sent_at, attempts, last_error) \
@@ -221,14 +222,14 @@ pub async fn insert_mail(conn: &mut AnyConnection, m: &OutboxMail) -> Result<(),
     .bind(m.sent_at.map(time::text))
     .bind(i64::from(m.attempts))
     .bind(m.last_error.clone())
-    .execute(conn)
+    .execute(conn.connection())
     .await?;
     Ok(())
 }
 
 /// Mail not sent yet with fewer than `max_attempts` attempts, oldest first, at most `limit`.
 pub async fn pending_mail(
-    conn: &mut AnyConnection,
+    conn: &mut impl Reads,
     max_attempts: u32,
     limit: i64,
 ) -> Result<Vec<OutboxMail>, StoreError> {
@@ -239,25 +240,25 @@ pub async fn pending_mail(
     let rows = sqlx::query(&sql)
         .bind(i64::from(max_attempts))
         .bind(limit)
-        .fetch_all(conn)
+        .fetch_all(conn.connection())
         .await?;
     rows.iter().map(mail_from_row).collect()
 }
 
 /// Every mail of the body, oldest first: what was queued, sent and failed.
-pub async fn outbox(conn: &mut AnyConnection, body: BodyId) -> Result<Vec<OutboxMail>, StoreError> {
+pub async fn outbox(conn: &mut impl Reads, body: BodyId) -> Result<Vec<OutboxMail>, StoreError> {
     let sql = format!(
         "SELECT {MAIL_COLUMNS} FROM mail_outbox WHERE body_id = $1 ORDER BY created_at, id"
     );
     let rows = sqlx::query(&sql)
         .bind(body.to_string())
-        .fetch_all(conn)
+        .fetch_all(conn.connection())
         .await?;
     rows.iter().map(mail_from_row).collect()
 }
 
 pub async fn mark_sent(
-    conn: &mut AnyConnection,
+    conn: &mut impl Reads,
     id: MailId,
     at: DateTime<Utc>,
 ) -> Result<(), StoreError> {
@@ -267,14 +268,14 @@ pub async fn mark_sent(
     )
     .bind(id.to_string())
     .bind(time::text(at))
-    .execute(conn)
+    .execute(conn.connection())
     .await?;
     Ok(())
 }
 
 /// Records a failed attempt: the count becomes `attempts` and the error is kept.
 pub async fn mark_failed(
-    conn: &mut AnyConnection,
+    conn: &mut impl Reads,
     id: MailId,
     attempts: u32,
     error: &str,
@@ -283,7 +284,7 @@ pub async fn mark_failed(
         .bind(id.to_string())
         .bind(i64::from(attempts))
         .bind(error)
-        .execute(conn)
+        .execute(conn.connection())
         .await?;
     Ok(())
 }

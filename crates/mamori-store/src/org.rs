@@ -1,5 +1,8 @@
 //! Bodies, units, people, the body's role set and role assignments.
 
+use crate::Reads;
+use crate::WriteTx;
+use crate::db::sealed::Sealed as _;
 use chrono::{DateTime, NaiveDate, Utc};
 use mamori_domain::body::BodyKind;
 use mamori_domain::ids::{BodyId, OrgUnitId, PersonId, RoleAssignmentId};
@@ -7,11 +10,11 @@ use mamori_domain::org::{
     Body, HeldRole, OrgChangeKind, OrgUnit, Person, PersonStatus, PersonVersion, Post,
     RoleAssignment, RoleDefinition, UnitKind,
 };
-use sqlx::{AnyConnection, Row};
+use sqlx::Row;
 
 use crate::{StoreError, time};
 
-pub async fn insert_body(conn: &mut AnyConnection, body: &Body) -> Result<(), StoreError> {
+pub async fn insert_body(conn: &mut WriteTx, body: &Body) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO bodies (id, code, name, kind, created_at) VALUES ($1, $2, $3, $4, $5)",
     )
@@ -20,26 +23,26 @@ pub async fn insert_body(conn: &mut AnyConnection, body: &Body) -> Result<(), St
     .bind(&body.name)
     .bind(body.kind.map_or("", BodyKind::key))
     .bind(time::text(body.created_at))
-    .execute(conn)
+    .execute(conn.connection())
     .await?;
     Ok(())
 }
 
 pub async fn find_body_by_code(
-    conn: &mut AnyConnection,
+    conn: &mut impl Reads,
     code: &str,
 ) -> Result<Option<Body>, StoreError> {
     let row = sqlx::query("SELECT id, code, name, kind, created_at FROM bodies WHERE code = $1")
         .bind(code)
-        .fetch_optional(conn)
+        .fetch_optional(conn.connection())
         .await?;
     row.as_ref().map(body_from_row).transpose()
 }
 
-pub async fn get_body(conn: &mut AnyConnection, id: BodyId) -> Result<Body, StoreError> {
+pub async fn get_body(conn: &mut impl Reads, id: BodyId) -> Result<Body, StoreError> {
     let row = sqlx::query("SELECT id, code, name, kind, created_at FROM bodies WHERE id = $1")
         .bind(id.to_string())
-        .fetch_one(conn)
+        .fetch_one(conn.connection())
         .await?;
     body_from_row(&row)
 }
@@ -66,7 +69,7 @@ fn body_from_row(row: &sqlx::any::AnyRow) -> Result<Body, StoreError> {
 }
 
 pub async fn insert_unit(
-    conn: &mut AnyConnection,
+    conn: &mut WriteTx,
     unit: &OrgUnit,
     at: DateTime<Utc>,
 ) -> Result<(), StoreError> {
@@ -87,7 +90,7 @@ pub async fn insert_unit(
     .bind(unit.valid_from.to_string())
     .bind(unit.valid_to.map(|d| d.to_string()))
     .bind(unit.successor_id.map(|d| d.to_string()))
-    .execute(&mut *conn)
+    .execute(conn.connection())
     .await?;
     put_history(conn, unit, unit.valid_from).await
 }
@@ -96,7 +99,7 @@ pub async fn insert_unit(
 /// date, which may lie ahead). The unit's current values become those of `today`: a change dated
 /// ahead shows from its date on (`refresh_current` brings them up to date each day).
 pub async fn put_unit_version(
-    conn: &mut AnyConnection,
+    conn: &mut impl Reads,
     unit: &OrgUnit,
     from: NaiveDate,
     today: NaiveDate,
@@ -106,7 +109,7 @@ pub async fn put_unit_version(
 }
 
 async fn put_history(
-    conn: &mut AnyConnection,
+    conn: &mut impl Reads,
     unit: &OrgUnit,
     from: NaiveDate,
 ) -> Result<(), StoreError> {
@@ -122,14 +125,14 @@ async fn put_history(
     .bind(unit.parent_id.map(|p| p.to_string()))
     .bind(unit.kind.as_str())
     .bind(&unit.agency_kind)
-    .execute(conn)
+    .execute(conn.connection())
     .await?;
     Ok(())
 }
 
 /// Sets the current values of units (one, or all with `None`) to their version of `today`.
 async fn refresh_units(
-    conn: &mut AnyConnection,
+    conn: &mut impl Reads,
     unit: Option<OrgUnitId>,
     today: NaiveDate,
 ) -> Result<(), StoreError> {
@@ -146,7 +149,7 @@ async fn refresh_units(
 
 /// Sets the current unit, 職名, 雇用区分 and 在職状況 of people (one, or all) to those of `today`.
 async fn refresh_people(
-    conn: &mut AnyConnection,
+    conn: &mut impl Reads,
     person: Option<PersonId>,
     today: NaiveDate,
 ) -> Result<(), StoreError> {
@@ -164,7 +167,7 @@ async fn refresh_people(
 /// Copies `columns` from the newest row of `history` dated on or before `today` into `table`
 /// (one row, or all). The names are constants of this module, never input.
 async fn refresh(
-    conn: &mut AnyConnection,
+    conn: &mut impl Reads,
     (table, history, key): (&str, &str, &str),
     columns: &[&str],
     id: Option<String>,
@@ -191,20 +194,20 @@ async fn refresh(
     if let Some(id) = id {
         q = q.bind(id);
     }
-    q.execute(conn).await?;
+    q.execute(conn.connection()).await?;
     Ok(())
 }
 
 /// Sets the current values of every unit and person to those of `today`, so changes dated ahead
 /// show from their date on. The server runs it daily (with the due 人事異動).
-pub async fn refresh_current(conn: &mut AnyConnection, today: NaiveDate) -> Result<(), StoreError> {
+pub async fn refresh_current(conn: &mut impl Reads, today: NaiveDate) -> Result<(), StoreError> {
     refresh_units(conn, None, today).await?;
     refresh_people(conn, None, today).await
 }
 
 /// Abolishes a unit after `last_day`, naming the unit that takes over its work.
 pub async fn abolish_unit(
-    conn: &mut AnyConnection,
+    conn: &mut WriteTx,
     id: OrgUnitId,
     last_day: NaiveDate,
     successor: Option<OrgUnitId>,
@@ -213,7 +216,7 @@ pub async fn abolish_unit(
         .bind(id.to_string())
         .bind(last_day.to_string())
         .bind(successor.map(|s| s.to_string()))
-        .execute(conn)
+        .execute(conn.connection())
         .await?;
     Ok(())
 }
@@ -229,7 +232,7 @@ const UNIT_ON_DATE: &str = "SELECT u.id AS id, u.body_id AS body_id, h.parent_id
 /// The body's units as they were on `on` (names, parents and kinds of that date), existing units
 /// only, in the body's order.
 pub async fn units_on(
-    conn: &mut AnyConnection,
+    conn: &mut impl Reads,
     body: BodyId,
     on: NaiveDate,
 ) -> Result<Vec<OrgUnit>, StoreError> {
@@ -240,26 +243,26 @@ pub async fn units_on(
     let rows = sqlx::query(&sql)
         .bind(body.to_string())
         .bind(on.to_string())
-        .fetch_all(conn)
+        .fetch_all(conn.connection())
         .await?;
     rows.iter().map(unit_from_row).collect()
 }
 
 /// Every unit of the body ever, with its latest values (abolished ones included).
-pub async fn all_units(conn: &mut AnyConnection, body: BodyId) -> Result<Vec<OrgUnit>, StoreError> {
+pub async fn all_units(conn: &mut impl Reads, body: BodyId) -> Result<Vec<OrgUnit>, StoreError> {
     let rows = sqlx::query(
         "SELECT id, body_id, parent_id, code, kind, agency_kind, name, sort_order, valid_from, \
          valid_to, successor_id FROM org_units WHERE body_id = $1 ORDER BY sort_order, code",
     )
     .bind(body.to_string())
-    .fetch_all(conn)
+    .fetch_all(conn.connection())
     .await?;
     rows.iter().map(unit_from_row).collect()
 }
 
 /// A unit of the body by id; another body's unit is not found.
 pub async fn find_unit(
-    conn: &mut AnyConnection,
+    conn: &mut impl Reads,
     body: BodyId,
     id: OrgUnitId,
 ) -> Result<Option<OrgUnit>, StoreError> {
@@ -269,14 +272,14 @@ pub async fn find_unit(
     )
     .bind(body.to_string())
     .bind(id.to_string())
-    .fetch_optional(conn)
+    .fetch_optional(conn.connection())
     .await?;
     row.as_ref().map(unit_from_row).transpose()
 }
 
 /// A unit's names over time: (from, name, parent id), oldest first.
 pub async fn unit_history(
-    conn: &mut AnyConnection,
+    conn: &mut impl Reads,
     id: OrgUnitId,
 ) -> Result<Vec<(NaiveDate, String, Option<OrgUnitId>, String)>, StoreError> {
     let rows = sqlx::query(
@@ -284,7 +287,7 @@ pub async fn unit_history(
          ORDER BY valid_from",
     )
     .bind(id.to_string())
-    .fetch_all(conn)
+    .fetch_all(conn.connection())
     .await?;
     rows.iter()
         .map(|r| {
@@ -356,7 +359,7 @@ pub(crate) fn opt_date(
 }
 
 pub async fn insert_org_change(
-    conn: &mut AnyConnection,
+    conn: &mut WriteTx,
     body: BodyId,
     kind: OrgChangeKind,
     effective: NaiveDate,
@@ -373,14 +376,14 @@ pub async fn insert_org_change(
     .bind(effective.to_string())
     .bind(summary)
     .bind(time::text(at))
-    .execute(conn)
+    .execute(conn.connection())
     .await?;
     Ok(())
 }
 
 /// 組織改正 of the body, newest first: (effective date, kind, summary).
 pub async fn org_changes(
-    conn: &mut AnyConnection,
+    conn: &mut impl Reads,
     body: BodyId,
 ) -> Result<Vec<(NaiveDate, OrgChangeKind, String)>, StoreError> {
     let rows = sqlx::query(
@@ -388,7 +391,7 @@ pub async fn org_changes(
          ORDER BY effective_date DESC, created_at DESC",
     )
     .bind(body.to_string())
-    .fetch_all(conn)
+    .fetch_all(conn.connection())
     .await?;
     rows.iter()
         .map(|r| {
@@ -403,7 +406,7 @@ pub async fn org_changes(
         .collect()
 }
 
-pub async fn count_units(conn: &mut AnyConnection, body: BodyId) -> Result<i64, StoreError> {
+pub async fn count_units(conn: &mut impl Reads, body: BodyId) -> Result<i64, StoreError> {
     count(
         conn,
         "SELECT COUNT(*) AS n FROM org_units WHERE body_id = $1",
@@ -412,7 +415,7 @@ pub async fn count_units(conn: &mut AnyConnection, body: BodyId) -> Result<i64, 
     .await
 }
 
-pub async fn count_people(conn: &mut AnyConnection, body: BodyId) -> Result<i64, StoreError> {
+pub async fn count_people(conn: &mut impl Reads, body: BodyId) -> Result<i64, StoreError> {
     count(
         conn,
         "SELECT COUNT(*) AS n FROM people WHERE body_id = $1",
@@ -421,16 +424,16 @@ pub async fn count_people(conn: &mut AnyConnection, body: BodyId) -> Result<i64,
     .await
 }
 
-async fn count(conn: &mut AnyConnection, sql: &str, body: BodyId) -> Result<i64, StoreError> {
+async fn count(conn: &mut impl Reads, sql: &str, body: BodyId) -> Result<i64, StoreError> {
     let row = sqlx::query(sql)
         .bind(body.to_string())
-        .fetch_one(conn)
+        .fetch_one(conn.connection())
         .await?;
     Ok(row.try_get("n")?)
 }
 
 pub async fn insert_person(
-    conn: &mut AnyConnection,
+    conn: &mut WriteTx,
     p: &Person,
     from: NaiveDate,
     cause: &str,
@@ -452,7 +455,7 @@ pub async fn insert_person(
     .bind(p.email.clone())
     .bind(p.status.label())
     .bind(time::text(at))
-    .execute(&mut *conn)
+    .execute(conn.connection())
     .await?;
     put_person_history(conn, p, from, cause).await
 }
@@ -461,7 +464,7 @@ pub async fn insert_person(
 /// status as of `from` (a later change on the same date replaces the earlier one); the current
 /// unit, 職名 … become those of `today`.
 pub async fn update_person(
-    conn: &mut AnyConnection,
+    conn: &mut WriteTx,
     p: &Person,
     from: NaiveDate,
     cause: &str,
@@ -479,7 +482,7 @@ pub async fn update_person(
     .bind(&p.employment_kind)
     .bind(p.email.clone())
     .bind(p.status.label())
-    .execute(&mut *conn)
+    .execute(conn.connection())
     .await?;
     put_person_history(conn, p, from, cause).await?;
     // A change dated ahead shows from its date on.
@@ -487,7 +490,7 @@ pub async fn update_person(
 }
 
 async fn put_person_history(
-    conn: &mut AnyConnection,
+    conn: &mut impl Reads,
     p: &Person,
     from: NaiveDate,
     cause: &str,
@@ -506,7 +509,7 @@ async fn put_person_history(
     .bind(&p.employment_kind)
     .bind(p.status.label())
     .bind(cause)
-    .execute(conn)
+    .execute(conn.connection())
     .await?;
     Ok(())
 }
@@ -533,7 +536,7 @@ fn person_from_row(r: &sqlx::any::AnyRow) -> Result<Person, StoreError> {
 
 /// A person of the body by id; another body's person is not found.
 pub async fn find_person(
-    conn: &mut AnyConnection,
+    conn: &mut impl Reads,
     body: BodyId,
     id: PersonId,
 ) -> Result<Option<Person>, StoreError> {
@@ -541,18 +544,18 @@ pub async fn find_person(
     let row = sqlx::query(&sql)
         .bind(body.to_string())
         .bind(id.to_string())
-        .fetch_optional(conn)
+        .fetch_optional(conn.connection())
         .await?;
     row.as_ref().map(person_from_row).transpose()
 }
 
 /// Every person of the body (current values), by 職員番号.
-pub async fn all_people(conn: &mut AnyConnection, body: BodyId) -> Result<Vec<Person>, StoreError> {
+pub async fn all_people(conn: &mut impl Reads, body: BodyId) -> Result<Vec<Person>, StoreError> {
     let sql =
         format!("SELECT {PERSON_COLUMNS} FROM people WHERE body_id = $1 ORDER BY staff_number");
     let rows = sqlx::query(&sql)
         .bind(body.to_string())
-        .fetch_all(conn)
+        .fetch_all(conn.connection())
         .await?;
     rows.iter().map(person_from_row).collect()
 }
@@ -560,7 +563,7 @@ pub async fn all_people(conn: &mut AnyConnection, body: BodyId) -> Result<Vec<Pe
 /// One page of people, filtered by unit (and the units below it: pass them all) and by a text
 /// that matches 職員番号, 氏名 or ふりがな.
 pub async fn search_people(
-    conn: &mut AnyConnection,
+    conn: &mut impl Reads,
     body: BodyId,
     units: Option<&[OrgUnitId]>,
     text: Option<&str>,
@@ -592,7 +595,7 @@ pub async fn search_people(
     for b in &binds {
         q = q.bind(b.clone());
     }
-    let total: i64 = q.fetch_one(&mut *conn).await?.try_get("n")?;
+    let total: i64 = q.fetch_one(conn.connection()).await?.try_get("n")?;
     let sql = format!(
         "SELECT {PERSON_COLUMNS} FROM people WHERE {filter} ORDER BY staff_number LIMIT {limit} OFFSET {offset}"
     );
@@ -600,7 +603,7 @@ pub async fn search_people(
     for b in &binds {
         q = q.bind(b.clone());
     }
-    let rows = q.fetch_all(conn).await?;
+    let rows = q.fetch_all(conn.connection()).await?;
     Ok((
         rows.iter().map(person_from_row).collect::<Result<_, _>>()?,
         total,
@@ -609,7 +612,7 @@ pub async fn search_people(
 
 /// A person's history, oldest first: (from, unit id, 職名, 雇用区分, status, cause).
 pub async fn person_history(
-    conn: &mut AnyConnection,
+    conn: &mut impl Reads,
     person: PersonId,
 ) -> Result<Vec<PersonVersion>, StoreError> {
     let rows = sqlx::query(
@@ -617,7 +620,7 @@ pub async fn person_history(
          WHERE person_id = $1 ORDER BY valid_from",
     )
     .bind(person.to_string())
-    .fetch_all(conn)
+    .fetch_all(conn.connection())
     .await?;
     rows.iter()
         .map(|r| {
@@ -638,7 +641,7 @@ pub async fn person_history(
 
 /// The person's unit name and 職名, for the header and `/api/v1/me`.
 pub async fn person_summary(
-    conn: &mut AnyConnection,
+    conn: &mut impl Reads,
     person: PersonId,
 ) -> Result<Option<(String, String, String)>, StoreError> {
     let row = sqlx::query(
@@ -646,7 +649,7 @@ pub async fn person_summary(
          FROM people p JOIN org_units u ON u.id = p.unit_id WHERE p.id = $1",
     )
     .bind(person.to_string())
-    .fetch_optional(conn)
+    .fetch_optional(conn.connection())
     .await?;
     row.map(|r| {
         Ok((
@@ -659,7 +662,7 @@ pub async fn person_summary(
 }
 
 pub async fn insert_role_definition(
-    conn: &mut AnyConnection,
+    conn: &mut WriteTx,
     body: BodyId,
     role: &RoleDefinition,
     sort_order: i64,
@@ -674,13 +677,13 @@ pub async fn insert_role_definition(
     .bind(role.scope.as_str())
     .bind(role.grants.join(" "))
     .bind(sort_order)
-    .execute(conn)
+    .execute(conn.connection())
     .await?;
     Ok(())
 }
 
 pub async fn insert_assignment(
-    conn: &mut AnyConnection,
+    conn: &mut WriteTx,
     a: &RoleAssignment,
     at: DateTime<Utc>,
 ) -> Result<(), StoreError> {
@@ -701,21 +704,21 @@ pub async fn insert_assignment(
     .bind(time::text(at))
     .bind(a.post.as_ref().map(|p| p.unit_id.to_string()))
     .bind(a.post.as_ref().map(|p| p.title.clone()))
-    .execute(conn)
+    .execute(conn.connection())
     .await?;
     Ok(())
 }
 
 /// Ends an assignment on `last_day` (inclusive).
 pub async fn end_assignment(
-    conn: &mut AnyConnection,
+    conn: &mut WriteTx,
     id: RoleAssignmentId,
     last_day: NaiveDate,
 ) -> Result<(), StoreError> {
     sqlx::query("UPDATE role_assignments SET valid_to = $2 WHERE id = $1")
         .bind(id.to_string())
         .bind(last_day.to_string())
-        .execute(conn)
+        .execute(conn.connection())
         .await?;
     Ok(())
 }
@@ -747,7 +750,7 @@ fn assignment_from_row(r: &sqlx::any::AnyRow) -> Result<RoleAssignment, StoreErr
 
 /// A role assignment of the body by id; another body's is not found.
 pub async fn find_assignment(
-    conn: &mut AnyConnection,
+    conn: &mut impl Reads,
     body: BodyId,
     id: RoleAssignmentId,
 ) -> Result<Option<RoleAssignment>, StoreError> {
@@ -757,7 +760,7 @@ pub async fn find_assignment(
     let row = sqlx::query(&sql)
         .bind(body.to_string())
         .bind(id.to_string())
-        .fetch_optional(conn)
+        .fetch_optional(conn.connection())
         .await?;
     row.as_ref().map(assignment_from_row).transpose()
 }
@@ -765,7 +768,7 @@ pub async fn find_assignment(
 /// The body's assignments valid on `on` (or all of them, past and future, with `None`), in the
 /// order of the role set, then unit.
 pub async fn assignments(
-    conn: &mut AnyConnection,
+    conn: &mut impl Reads,
     body: BodyId,
     on: Option<NaiveDate>,
 ) -> Result<Vec<RoleAssignment>, StoreError> {
@@ -782,13 +785,13 @@ pub async fn assignments(
     if let Some(on) = on {
         q = q.bind(on.to_string());
     }
-    let rows = q.fetch_all(conn).await?;
+    let rows = q.fetch_all(conn.connection()).await?;
     rows.iter().map(assignment_from_row).collect()
 }
 
 /// A person's assignments, past and present, newest first.
 pub async fn assignments_of(
-    conn: &mut AnyConnection,
+    conn: &mut impl Reads,
     person: PersonId,
 ) -> Result<Vec<RoleAssignment>, StoreError> {
     let sql = format!(
@@ -797,14 +800,14 @@ pub async fn assignments_of(
     );
     let rows = sqlx::query(&sql)
         .bind(person.to_string())
-        .fetch_all(conn)
+        .fetch_all(conn.connection())
         .await?;
     rows.iter().map(assignment_from_row).collect()
 }
 
 /// Each person's unit, 職名 and status on `on`, from their history: (person, unit, 職名, status).
 pub async fn people_on(
-    conn: &mut AnyConnection,
+    conn: &mut impl Reads,
     body: BodyId,
     on: NaiveDate,
 ) -> Result<Vec<(PersonId, String, OrgUnitId, String, PersonStatus)>, StoreError> {
@@ -817,7 +820,7 @@ pub async fn people_on(
     )
     .bind(body.to_string())
     .bind(on.to_string())
-    .fetch_all(conn)
+    .fetch_all(conn.connection())
     .await?;
     rows.iter()
         .map(|r| {
@@ -836,8 +839,10 @@ pub async fn people_on(
 }
 
 /// Stores an uploaded file until the user confirms (or abandons) its import.
+/// Not a change of state: an upload waiting to be confirmed, kept on a plain connection like a
+/// session; the import that uses it is audited.
 pub async fn put_pending_import(
-    conn: &mut AnyConnection,
+    conn: &mut impl Reads,
     body: BodyId,
     kind: &str,
     file_name: &str,
@@ -857,14 +862,14 @@ pub async fn put_pending_import(
     .bind(content.to_vec())
     .bind(created_by)
     .bind(time::text(at))
-    .execute(conn)
+    .execute(conn.connection())
     .await?;
     Ok(id)
 }
 
 /// An uploaded file of the body: (kind, file name, content).
 pub async fn pending_import(
-    conn: &mut AnyConnection,
+    conn: &mut impl Reads,
     body: BodyId,
     id: &str,
 ) -> Result<Option<(String, String, Vec<u8>)>, StoreError> {
@@ -873,7 +878,7 @@ pub async fn pending_import(
     )
     .bind(id)
     .bind(body.to_string())
-    .fetch_optional(conn)
+    .fetch_optional(conn.connection())
     .await?;
     row.map(|r| {
         Ok((
@@ -897,7 +902,7 @@ pub struct StalePendingImport {
 
 /// Removes the uploads kept since before `before` and returns what they were.
 pub async fn expire_pending_imports(
-    conn: &mut AnyConnection,
+    conn: &mut WriteTx,
     before: DateTime<Utc>,
 ) -> Result<Vec<StalePendingImport>, StoreError> {
     let rows = sqlx::query(
@@ -905,7 +910,7 @@ pub async fn expire_pending_imports(
          WHERE created_at < $1 ORDER BY created_at",
     )
     .bind(time::text(before))
-    .fetch_all(&mut *conn)
+    .fetch_all(conn.connection())
     .await?;
     let mut stale = Vec::with_capacity(rows.len());
     for row in &rows {
@@ -919,14 +924,14 @@ pub async fn expire_pending_imports(
     }
     sqlx::query("DELETE FROM pending_imports WHERE created_at < $1")
         .bind(time::text(before))
-        .execute(conn)
+        .execute(conn.connection())
         .await?;
     Ok(stale)
 }
 
 /// Uploads of `kind` kept for `created_by`.
 pub async fn count_pending_imports(
-    conn: &mut AnyConnection,
+    conn: &mut impl Reads,
     kind: &str,
     created_by: &str,
 ) -> Result<i64, StoreError> {
@@ -935,22 +940,22 @@ pub async fn count_pending_imports(
     )
     .bind(kind)
     .bind(created_by)
-    .fetch_one(conn)
+    .fetch_one(conn.connection())
     .await?;
     Ok(row.try_get("n")?)
 }
 
-pub async fn delete_pending_import(conn: &mut AnyConnection, id: &str) -> Result<(), StoreError> {
+pub async fn delete_pending_import(conn: &mut WriteTx, id: &str) -> Result<(), StoreError> {
     sqlx::query("DELETE FROM pending_imports WHERE id = $1")
         .bind(id)
-        .execute(conn)
+        .execute(conn.connection())
         .await?;
     Ok(())
 }
 
 /// The roles a person holds on a date, in the order of the body's role set.
 pub async fn roles_held(
-    conn: &mut AnyConnection,
+    conn: &mut impl Reads,
     person: PersonId,
     on: NaiveDate,
 ) -> Result<Vec<HeldRole>, StoreError> {
@@ -966,7 +971,7 @@ pub async fn roles_held(
     )
     .bind(person.to_string())
     .bind(on.to_string())
-    .fetch_all(conn)
+    .fetch_all(conn.connection())
     .await?;
     rows.iter()
         .map(|r| {
@@ -985,14 +990,14 @@ pub async fn roles_held(
 
 /// The body's role set, in its order.
 pub async fn list_role_definitions(
-    conn: &mut AnyConnection,
+    conn: &mut impl Reads,
     body: BodyId,
 ) -> Result<Vec<RoleDefinition>, StoreError> {
     let rows = sqlx::query(
         "SELECT key, name, scope, grants FROM role_definitions WHERE body_id = $1 ORDER BY sort_order",
     )
     .bind(body.to_string())
-    .fetch_all(conn)
+    .fetch_all(conn.connection())
     .await?;
     rows.iter()
         .map(|r| {
@@ -1011,17 +1016,17 @@ pub async fn list_role_definitions(
 }
 
 /// How many bodies the installation holds.
-pub async fn count_bodies(conn: &mut AnyConnection) -> Result<i64, StoreError> {
+pub async fn count_bodies(conn: &mut impl Reads) -> Result<i64, StoreError> {
     let row = sqlx::query("SELECT COUNT(*) AS n FROM bodies")
-        .fetch_one(conn)
+        .fetch_one(conn.connection())
         .await?;
     Ok(row.try_get("n")?)
 }
 
 /// Every body in the installation, by code.
-pub async fn list_bodies(conn: &mut AnyConnection) -> Result<Vec<Body>, StoreError> {
+pub async fn list_bodies(conn: &mut impl Reads) -> Result<Vec<Body>, StoreError> {
     let rows = sqlx::query("SELECT id, code, name, kind, created_at FROM bodies ORDER BY code")
-        .fetch_all(conn)
+        .fetch_all(conn.connection())
         .await?;
     rows.iter().map(body_from_row).collect()
 }

@@ -1,12 +1,15 @@
 //! Policy editions and their acknowledgement by staff.
 
+use crate::Reads;
+use crate::WriteTx;
+use crate::db::sealed::Sealed as _;
 use chrono::{DateTime, NaiveDate, Utc};
 use mamori_domain::ids::{BodyId, EditionId, PersonId};
 use mamori_domain::policy::{
     Decision, Edition, EditionNumber, EditionStatus, Profile, RevisionKind, SendBack,
 };
 use serde::{Deserialize, Serialize};
-use sqlx::{AnyConnection, Row};
+use sqlx::Row;
 
 use crate::{StoreError, time};
 
@@ -63,7 +66,7 @@ fn json_columns(e: &Edition) -> Result<(String, Option<String>), StoreError> {
 }
 
 pub async fn insert_edition(
-    conn: &mut AnyConnection,
+    conn: &mut WriteTx,
     e: &Edition,
     at: DateTime<Utc>,
 ) -> Result<(), StoreError> {
@@ -85,7 +88,7 @@ pub async fn insert_edition(
     .bind(profile)
     .bind(time::text(e.created_at))
     .bind(time::text(at))
-    .execute(conn)
+    .execute(conn.connection())
     .await?;
     Ok(())
 }
@@ -93,7 +96,7 @@ pub async fn insert_edition(
 /// Saves an edition's changeable parts. `expected` is the status it was read with: if another
 /// transaction moved it meanwhile, nothing is written and `Conflict` is returned.
 pub async fn update_edition(
-    conn: &mut AnyConnection,
+    conn: &mut WriteTx,
     e: &Edition,
     expected: EditionStatus,
     at: DateTime<Utc>,
@@ -112,7 +115,7 @@ pub async fn update_edition(
     .bind(time::text(at))
     .bind(e.id.to_string())
     .bind(expected.key())
-    .execute(conn)
+    .execute(conn.connection())
     .await?;
     if done.rows_affected() == 0 {
         return Err(StoreError::Conflict(format!(
@@ -124,7 +127,7 @@ pub async fn update_edition(
 }
 
 pub async fn find_edition(
-    conn: &mut AnyConnection,
+    conn: &mut impl Reads,
     body: BodyId,
     number: EditionNumber,
 ) -> Result<Option<Edition>, StoreError> {
@@ -132,21 +135,21 @@ pub async fn find_edition(
     let row = sqlx::query(&sql)
         .bind(body.to_string())
         .bind(i64::from(number.get()))
-        .fetch_optional(conn)
+        .fetch_optional(conn.connection())
         .await?;
     row.as_ref().map(from_row).transpose()
 }
 
 /// All editions of a body, newest first.
 pub async fn list_editions(
-    conn: &mut AnyConnection,
+    conn: &mut impl Reads,
     body: BodyId,
 ) -> Result<Vec<Edition>, StoreError> {
     let sql =
         format!("SELECT {COLUMNS} FROM policy_editions WHERE body_id = $1 ORDER BY number DESC");
     let rows = sqlx::query(&sql)
         .bind(body.to_string())
-        .fetch_all(conn)
+        .fetch_all(conn.connection())
         .await?;
     rows.iter().map(from_row).collect()
 }
@@ -154,9 +157,9 @@ pub async fn list_editions(
 /// The stamp of what the body's rules are derived from (migration 0015): it changes with every
 /// write to the policy editions and the organization, in the writing transaction. Equal stamps
 /// mean nothing of it changed in between.
-pub async fn rule_stamp(conn: &mut AnyConnection) -> Result<String, StoreError> {
+pub async fn rule_stamp(conn: &mut impl Reads) -> Result<String, StoreError> {
     let row = sqlx::query("SELECT stamp FROM rule_stamps WHERE scope = 'rules'")
-        .fetch_one(conn)
+        .fetch_one(conn.connection())
         .await?;
     Ok(row.try_get("stamp")?)
 }
@@ -164,7 +167,7 @@ pub async fn rule_stamp(conn: &mut AnyConnection) -> Result<String, StoreError> 
 /// The profile text of the edition that rules the body: the one in force, else the newest. One
 /// indexed row, unparsed, so a caller can tell whether what it derived from it still holds.
 pub async fn ruling_profile_json(
-    conn: &mut AnyConnection,
+    conn: &mut impl Reads,
     body: BodyId,
 ) -> Result<Option<String>, StoreError> {
     let row = sqlx::query(
@@ -172,7 +175,7 @@ pub async fn ruling_profile_json(
          ORDER BY CASE WHEN status = 'in_force' THEN 0 ELSE 1 END, number DESC LIMIT 1",
     )
     .bind(body.to_string())
-    .fetch_optional(conn)
+    .fetch_optional(conn.connection())
     .await?;
     Ok(row.map(|r| r.try_get("profile_json")).transpose()?)
 }
@@ -229,7 +232,7 @@ fn from_row(row: &sqlx::any::AnyRow) -> Result<Edition, StoreError> {
 }
 
 pub async fn publish(
-    conn: &mut AnyConnection,
+    conn: &mut WriteTx,
     edition: EditionId,
     by: &str,
     at: DateTime<Utc>,
@@ -240,19 +243,19 @@ pub async fn publish(
     .bind(edition.to_string())
     .bind(time::text(at))
     .bind(by)
-    .execute(conn)
+    .execute(conn.connection())
     .await?;
     Ok(())
 }
 
 /// When the edition was published to staff (周知), if it was.
 pub async fn published_at(
-    conn: &mut AnyConnection,
+    conn: &mut impl Reads,
     edition: EditionId,
 ) -> Result<Option<DateTime<Utc>>, StoreError> {
     let row = sqlx::query("SELECT published_at FROM policy_publications WHERE edition_id = $1")
         .bind(edition.to_string())
-        .fetch_optional(conn)
+        .fetch_optional(conn.connection())
         .await?;
     row.map(|r| {
         let t: String = r.try_get("published_at")?;
@@ -262,7 +265,7 @@ pub async fn published_at(
 }
 
 pub async fn acknowledge(
-    conn: &mut AnyConnection,
+    conn: &mut WriteTx,
     edition: EditionId,
     person: PersonId,
     at: DateTime<Utc>,
@@ -273,13 +276,13 @@ pub async fn acknowledge(
     .bind(edition.to_string())
     .bind(person.to_string())
     .bind(time::text(at))
-    .execute(conn)
+    .execute(conn.connection())
     .await?;
     Ok(())
 }
 
 pub async fn acknowledged_at(
-    conn: &mut AnyConnection,
+    conn: &mut impl Reads,
     edition: EditionId,
     person: PersonId,
 ) -> Result<Option<DateTime<Utc>>, StoreError> {
@@ -288,7 +291,7 @@ pub async fn acknowledged_at(
     )
     .bind(edition.to_string())
     .bind(person.to_string())
-    .fetch_optional(conn)
+    .fetch_optional(conn.connection())
     .await?;
     row.map(|r| {
         let t: String = r.try_get("acknowledged_at")?;
@@ -311,7 +314,7 @@ pub struct UnitAcknowledgement {
 /// Per unit, in the body's unit order: how many serving staff there are and how many have
 /// acknowledged the edition.
 pub async fn acknowledgement_rollup(
-    conn: &mut AnyConnection,
+    conn: &mut impl Reads,
     body: BodyId,
     edition: EditionId,
 ) -> Result<Vec<UnitAcknowledgement>, StoreError> {
@@ -326,7 +329,7 @@ pub async fn acknowledgement_rollup(
     )
     .bind(body.to_string())
     .bind(edition.to_string())
-    .fetch_all(conn)
+    .fetch_all(conn.connection())
     .await?;
     rows.iter()
         .map(|r| {
@@ -344,7 +347,7 @@ pub async fn acknowledgement_rollup(
 
 /// Serving staff of a unit who have not acknowledged the edition: name and 職名.
 pub async fn not_acknowledged(
-    conn: &mut AnyConnection,
+    conn: &mut impl Reads,
     unit_id: &str,
     edition: EditionId,
 ) -> Result<Vec<(String, String)>, StoreError> {
@@ -356,7 +359,7 @@ pub async fn not_acknowledged(
     )
     .bind(unit_id)
     .bind(edition.to_string())
-    .fetch_all(conn)
+    .fetch_all(conn.connection())
     .await?;
     rows.iter()
         .map(|r| Ok((r.try_get("name")?, r.try_get("title")?)))

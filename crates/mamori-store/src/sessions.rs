@@ -1,9 +1,10 @@
 //! Server-side sessions. The cookie carries a random secret; the table keeps only its SHA-256, so
 //! a copy of the database lets nobody sign in.
 
+use crate::Reads;
 use chrono::{DateTime, Utc};
 use mamori_domain::ids::AccountId;
-use sqlx::{AnyConnection, Row};
+use sqlx::Row;
 
 use crate::{StoreError, time};
 
@@ -16,7 +17,7 @@ pub struct SessionRow {
     pub last_seen_at: DateTime<Utc>,
 }
 
-pub async fn insert(conn: &mut AnyConnection, s: &SessionRow) -> Result<(), StoreError> {
+pub async fn insert(conn: &mut impl Reads, s: &SessionRow) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO sessions (token_hash, account_id, csrf_token, created_at, last_seen_at) \
          VALUES ($1, $2, $3, $4, $5)",
@@ -26,13 +27,13 @@ pub async fn insert(conn: &mut AnyConnection, s: &SessionRow) -> Result<(), Stor
     .bind(&s.csrf_token)
     .bind(time::text(s.created_at))
     .bind(time::text(s.last_seen_at))
-    .execute(conn)
+    .execute(conn.connection())
     .await?;
     Ok(())
 }
 
 pub async fn find(
-    conn: &mut AnyConnection,
+    conn: &mut impl Reads,
     token_hash: &str,
 ) -> Result<Option<SessionRow>, StoreError> {
     let row = sqlx::query(
@@ -40,7 +41,7 @@ pub async fn find(
          FROM sessions WHERE token_hash = $1",
     )
     .bind(token_hash)
-    .fetch_optional(conn)
+    .fetch_optional(conn.connection())
     .await?;
     let Some(row) = row else { return Ok(None) };
     let account_id: String = row.try_get("account_id")?;
@@ -58,22 +59,22 @@ pub async fn find(
 }
 
 pub async fn touch(
-    conn: &mut AnyConnection,
+    conn: &mut impl Reads,
     token_hash: &str,
     at: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2")
         .bind(time::text(at))
         .bind(token_hash)
-        .execute(conn)
+        .execute(conn.connection())
         .await?;
     Ok(())
 }
 
-pub async fn delete(conn: &mut AnyConnection, token_hash: &str) -> Result<bool, StoreError> {
+pub async fn delete(conn: &mut impl Reads, token_hash: &str) -> Result<bool, StoreError> {
     let done = sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
         .bind(token_hash)
-        .execute(conn)
+        .execute(conn.connection())
         .await?;
     Ok(done.rows_affected() > 0)
 }
@@ -81,28 +82,28 @@ pub async fn delete(conn: &mut AnyConnection, token_hash: &str) -> Result<bool, 
 /// Ends every session of an account but the one whose hash is `keep` (after a password change:
 /// whoever else was signed in with the old password is signed out).
 pub async fn delete_for_account(
-    conn: &mut AnyConnection,
+    conn: &mut impl Reads,
     account: mamori_domain::ids::AccountId,
     keep: Option<&str>,
 ) -> Result<u64, StoreError> {
     let done = sqlx::query("DELETE FROM sessions WHERE account_id = $1 AND token_hash <> $2")
         .bind(account.to_string())
         .bind(keep.unwrap_or(""))
-        .execute(conn)
+        .execute(conn.connection())
         .await?;
     Ok(done.rows_affected())
 }
 
 /// Removes sessions idle since before `idle_before` or created before `created_before`.
 pub async fn purge_expired(
-    conn: &mut AnyConnection,
+    conn: &mut impl Reads,
     idle_before: DateTime<Utc>,
     created_before: DateTime<Utc>,
 ) -> Result<u64, StoreError> {
     let done = sqlx::query("DELETE FROM sessions WHERE last_seen_at < $1 OR created_at < $2")
         .bind(time::text(idle_before))
         .bind(time::text(created_before))
-        .execute(conn)
+        .execute(conn.connection())
         .await?;
     Ok(done.rows_affected())
 }

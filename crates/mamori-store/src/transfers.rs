@@ -1,15 +1,18 @@
 //! 人事異動 batches and their moves.
 
+use crate::Reads;
+use crate::WriteTx;
+use crate::db::sealed::Sealed as _;
 use chrono::NaiveDate;
 use mamori_domain::ids::{BodyId, PersonId, TransferId};
 use mamori_domain::org::PersonStatus;
 use mamori_domain::transfer::{Move, Position, Transfer, TransferReport, TransferStatus};
-use sqlx::{AnyConnection, Row};
+use sqlx::Row;
 
 use crate::org::{date, id};
 use crate::{StoreError, time};
 
-pub async fn insert_transfer(conn: &mut AnyConnection, t: &Transfer) -> Result<(), StoreError> {
+pub async fn insert_transfer(conn: &mut WriteTx, t: &Transfer) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO transfers (id, body_id, title, effective_date, status, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6)",
@@ -20,13 +23,13 @@ pub async fn insert_transfer(conn: &mut AnyConnection, t: &Transfer) -> Result<(
     .bind(t.effective_date.to_string())
     .bind(t.status.key())
     .bind(time::text(t.created_at))
-    .execute(conn)
+    .execute(conn.connection())
     .await?;
     Ok(())
 }
 
 /// Saves the batch's title, date, status, application time and report.
-pub async fn update_transfer(conn: &mut AnyConnection, t: &Transfer) -> Result<(), StoreError> {
+pub async fn update_transfer(conn: &mut WriteTx, t: &Transfer) -> Result<(), StoreError> {
     let report = t
         .report
         .as_ref()
@@ -43,7 +46,7 @@ pub async fn update_transfer(conn: &mut AnyConnection, t: &Transfer) -> Result<(
     .bind(t.status.key())
     .bind(t.applied_at.map(time::text))
     .bind(report)
-    .execute(conn)
+    .execute(conn.connection())
     .await?;
     Ok(())
 }
@@ -76,7 +79,7 @@ fn from_row(r: &sqlx::any::AnyRow) -> Result<Transfer, StoreError> {
 
 /// A batch of the body by id; another body's batch is not found.
 pub async fn find_transfer(
-    conn: &mut AnyConnection,
+    conn: &mut impl Reads,
     body: BodyId,
     id: TransferId,
 ) -> Result<Option<Transfer>, StoreError> {
@@ -84,14 +87,14 @@ pub async fn find_transfer(
     let row = sqlx::query(&sql)
         .bind(body.to_string())
         .bind(id.to_string())
-        .fetch_optional(conn)
+        .fetch_optional(conn.connection())
         .await?;
     row.as_ref().map(from_row).transpose()
 }
 
 /// The body's batches, newest effective date first.
 pub async fn list_transfers(
-    conn: &mut AnyConnection,
+    conn: &mut impl Reads,
     body: BodyId,
 ) -> Result<Vec<Transfer>, StoreError> {
     let sql = format!(
@@ -99,14 +102,14 @@ pub async fn list_transfers(
     );
     let rows = sqlx::query(&sql)
         .bind(body.to_string())
-        .fetch_all(conn)
+        .fetch_all(conn.connection())
         .await?;
     rows.iter().map(from_row).collect()
 }
 
 /// Confirmed batches of every body whose date has come, oldest first.
 pub async fn due_transfers(
-    conn: &mut AnyConnection,
+    conn: &mut impl Reads,
     today: NaiveDate,
 ) -> Result<Vec<Transfer>, StoreError> {
     let sql = format!(
@@ -115,14 +118,14 @@ pub async fn due_transfers(
     );
     let rows = sqlx::query(&sql)
         .bind(today.to_string())
-        .fetch_all(conn)
+        .fetch_all(conn.connection())
         .await?;
     rows.iter().map(from_row).collect()
 }
 
 /// Adds a move, or replaces the person's move in the batch.
 pub async fn put_move(
-    conn: &mut AnyConnection,
+    conn: &mut WriteTx,
     transfer: TransferId,
     m: &Move,
 ) -> Result<(), StoreError> {
@@ -137,36 +140,33 @@ pub async fn put_move(
     .bind(m.to.unit_id.to_string())
     .bind(&m.to.title)
     .bind(m.to.status.label())
-    .execute(conn)
+    .execute(conn.connection())
     .await?;
     Ok(())
 }
 
 pub async fn delete_move(
-    conn: &mut AnyConnection,
+    conn: &mut WriteTx,
     transfer: TransferId,
     person: PersonId,
 ) -> Result<(), StoreError> {
     sqlx::query("DELETE FROM transfer_moves WHERE transfer_id = $1 AND person_id = $2")
         .bind(transfer.to_string())
         .bind(person.to_string())
-        .execute(conn)
+        .execute(conn.connection())
         .await?;
     Ok(())
 }
 
 /// The moves of a batch, by 職員番号.
-pub async fn moves(
-    conn: &mut AnyConnection,
-    transfer: TransferId,
-) -> Result<Vec<Move>, StoreError> {
+pub async fn moves(conn: &mut impl Reads, transfer: TransferId) -> Result<Vec<Move>, StoreError> {
     let rows = sqlx::query(
         "SELECT m.person_id AS person_id, m.to_unit_id AS to_unit_id, m.to_title AS to_title, \
          m.to_status AS to_status FROM transfer_moves m JOIN people p ON p.id = m.person_id \
          WHERE m.transfer_id = $1 ORDER BY p.staff_number",
     )
     .bind(transfer.to_string())
-    .fetch_all(conn)
+    .fetch_all(conn.connection())
     .await?;
     rows.iter()
         .map(|r| {

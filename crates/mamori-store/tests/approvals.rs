@@ -69,8 +69,8 @@ async fn waiting_event(store: &Store, body: BodyId) -> AssetEventId {
         completed_at: None,
     };
     let mut tx = store.begin_write().await.unwrap();
-    assets::insert_asset(tx.conn(), &asset, &[]).await.unwrap();
-    assets::insert_event(tx.conn(), &event).await.unwrap();
+    assets::insert_asset(&mut tx, &asset, &[]).await.unwrap();
+    assets::insert_event(&mut tx, &event).await.unwrap();
     tx.commit().await.unwrap();
     event.id
 }
@@ -129,10 +129,10 @@ async fn an_application_comes_back_whole_with_the_record_it_permits() {
     app.version = 2;
     let plain = application("2026-0008", "S-7.4", f.people[1], Status::Draft);
     let mut tx = f.store.begin_write().await.unwrap();
-    approvals::insert_application(tx.conn(), f.body, &app, Some(event), t0())
+    approvals::insert_application(&mut tx, f.body, &app, Some(event), t0())
         .await
         .unwrap();
-    approvals::insert_application(tx.conn(), f.body, &plain, None, t0())
+    approvals::insert_application(&mut tx, f.body, &plain, None, t0())
         .await
         .unwrap();
     tx.commit().await.unwrap();
@@ -171,7 +171,7 @@ async fn an_application_is_saved_only_at_the_version_read() {
     let f = setup().await;
     let app = application("2026-0001", "S-2.(2)⑧(イ)", f.people[0], Status::Draft);
     let mut tx = f.store.begin_write().await.unwrap();
-    approvals::insert_application(tx.conn(), f.body, &app, None, t0())
+    approvals::insert_application(&mut tx, f.body, &app, None, t0())
         .await
         .unwrap();
     tx.commit().await.unwrap();
@@ -184,13 +184,13 @@ async fn an_application_is_saved_only_at_the_version_read() {
     second.version = 2;
     let mut tx = f.store.begin_write().await.unwrap();
     assert!(
-        approvals::update_application(tx.conn(), &first, 1, t0())
+        approvals::update_application(&mut tx, &first, 1, t0())
             .await
             .unwrap()
     );
     // A writer that also read version 1 comes second: nothing is changed.
     assert!(
-        !approvals::update_application(tx.conn(), &second, 1, t0())
+        !approvals::update_application(&mut tx, &second, 1, t0())
             .await
             .unwrap()
     );
@@ -218,11 +218,13 @@ async fn an_application_is_saved_only_at_the_version_read() {
     third.status = Status::Approved;
     third.version = 3;
     third.decided_on = Some(d(2026, 4, 3));
+    let mut tx = f.store.begin_write().await.unwrap();
     assert!(
-        approvals::update_application(&mut conn, &third, 2, t0())
+        approvals::update_application(&mut tx, &third, 2, t0())
             .await
             .unwrap()
     );
+    tx.commit().await.unwrap();
     let (got, _) = approvals::get_application(&mut conn, f.body, app.id)
         .await
         .unwrap()
@@ -246,7 +248,7 @@ async fn lists_filter_by_clause_status_and_applicant_within_the_body() {
         .collect();
     let mut tx = f.store.begin_write().await.unwrap();
     for a in &apps {
-        approvals::insert_application(tx.conn(), f.body, a, None, t0())
+        approvals::insert_application(&mut tx, f.body, a, None, t0())
             .await
             .unwrap();
     }
@@ -255,7 +257,7 @@ async fn lists_filter_by_clause_status_and_applicant_within_the_body() {
         application("2026-0005", "S-7.4", p, Status::Approved),
         application("2026-0001", "S-7.4", f.people[2], Status::Draft),
     ] {
-        approvals::insert_application(tx.conn(), f.other, &a, None, t0())
+        approvals::insert_application(&mut tx, f.other, &a, None, t0())
             .await
             .unwrap();
     }
@@ -302,20 +304,20 @@ async fn reception_numbers_increment_per_body_and_year_and_never_repeat() {
     let mut taken = Vec::new();
     for year in [2026, 2026, 2027, 2026] {
         taken.push(
-            approvals::next_application_number(tx.conn(), f.body, year)
+            approvals::next_application_number(&mut tx, f.body, year)
                 .await
                 .unwrap(),
         );
     }
     assert_eq!(taken, ["2026-0001", "2026-0002", "2027-0001", "2026-0003"]);
     assert_eq!(
-        approvals::next_application_number(tx.conn(), f.other, 2026)
+        approvals::next_application_number(&mut tx, f.other, 2026)
             .await
             .unwrap(),
         "2026-0001"
     );
     let a = application("2026-0001", "S-7.4", f.people[0], Status::Draft);
-    approvals::insert_application(tx.conn(), f.body, &a, None, t0())
+    approvals::insert_application(&mut tx, f.body, &a, None, t0())
         .await
         .unwrap();
     tx.commit().await.unwrap();
@@ -324,7 +326,7 @@ async fn reception_numbers_increment_per_body_and_year_and_never_repeat() {
     {
         let mut tx = f.store.begin_write().await.unwrap();
         assert_eq!(
-            approvals::next_application_number(tx.conn(), f.body, 2026)
+            approvals::next_application_number(&mut tx, f.body, 2026)
                 .await
                 .unwrap(),
             "2026-0004"
@@ -332,14 +334,14 @@ async fn reception_numbers_increment_per_body_and_year_and_never_repeat() {
     }
     let mut tx = f.store.begin_write().await.unwrap();
     assert_eq!(
-        approvals::next_application_number(tx.conn(), f.body, 2026)
+        approvals::next_application_number(&mut tx, f.body, 2026)
             .await
             .unwrap(),
         "2026-0004"
     );
     // The number is unique in the body.
     let twin = application("2026-0001", "S-2.(2)⑧(イ)", f.people[1], Status::Draft);
-    let err = approvals::insert_application(tx.conn(), f.body, &twin, None, t0())
+    let err = approvals::insert_application(&mut tx, f.body, &twin, None, t0())
         .await
         .unwrap_err();
     assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
@@ -364,13 +366,13 @@ async fn attached_files_keep_their_bytes_and_stay_in_their_body() {
     let second = file("説明資料（案）.pdf", t0() + Duration::minutes(1), 0);
     let bytes = vec![0x25, 0x00, 0xff, 0x82];
     let mut tx = f.store.begin_write().await.unwrap();
-    approvals::insert_application(tx.conn(), f.body, &app, None, t0())
+    approvals::insert_application(&mut tx, f.body, &app, None, t0())
         .await
         .unwrap();
-    approvals::insert_file(tx.conn(), f.body, &first, &bytes)
+    approvals::insert_file(&mut tx, f.body, &first, &bytes)
         .await
         .unwrap();
-    approvals::insert_file(tx.conn(), f.body, &second, &[])
+    approvals::insert_file(&mut tx, f.body, &second, &[])
         .await
         .unwrap();
     tx.commit().await.unwrap();
@@ -416,7 +418,7 @@ async fn an_uncommitted_write_leaves_nothing() {
     let app = application("2026-0001", "S-7.4", f.people[0], Status::Draft);
     {
         let mut tx = f.store.begin_write().await.unwrap();
-        approvals::insert_application(tx.conn(), f.body, &app, None, t0())
+        approvals::insert_application(&mut tx, f.body, &app, None, t0())
             .await
             .unwrap();
         // dropped without commit

@@ -152,9 +152,7 @@ async fn an_asset_and_its_links_come_back_as_written() {
     changed.holds = vec![s3.id, s2.id];
     changed.updated_at = t0() + Duration::days(3);
     let mut tx = f.store.begin_write().await.unwrap();
-    assets::update_asset(tx.conn(), &changed, &[])
-        .await
-        .unwrap();
+    assets::update_asset(&mut tx, &changed, &[]).await.unwrap();
     tx.commit().await.unwrap();
     assert_eq!(get(&mut conn, f.body, a.id).await, Some(changed));
     let at_least = filter(|x| x.at_least = Some(("confidentiality".into(), "3".into())));
@@ -166,24 +164,24 @@ async fn automatic_numbers_increment_skip_numbers_taken_by_hand_and_never_repeat
     let f = setup().await;
     let mut tx = f.store.begin_write().await.unwrap();
     let mut taken = vec![
-        assets::next_asset_number(tx.conn(), f.body, "A-")
+        assets::next_asset_number(&mut tx, f.body, "A-")
             .await
             .unwrap(),
     ];
     for no in ["A-000003", "A-000004"] {
-        assets::insert_asset(tx.conn(), &asset(f.body, no, "手入力"), &[])
+        assets::insert_asset(&mut tx, &asset(f.body, no, "手入力"), &[])
             .await
             .unwrap();
     }
     for _ in 0..2 {
         taken.push(
-            assets::next_asset_number(tx.conn(), f.body, "A-")
+            assets::next_asset_number(&mut tx, f.body, "A-")
                 .await
                 .unwrap(),
         );
     }
     assert_eq!(taken, ["A-000001", "A-000002", "A-000005"]);
-    let theirs = assets::next_asset_number(tx.conn(), f.other, "A-")
+    let theirs = assets::next_asset_number(&mut tx, f.other, "A-")
         .await
         .unwrap();
     assert_eq!(theirs, "A-000001", "each body counts on its own");
@@ -196,17 +194,19 @@ async fn automatic_numbers_increment_skip_numbers_taken_by_hand_and_never_repeat
             .unwrap(),
         Some(6)
     );
-    assets::set_next_asset_number(&mut conn, f.body, 40)
+    let mut tx = f.store.begin_write().await.unwrap();
+    assets::set_next_asset_number(&mut tx, f.body, 40)
         .await
         .unwrap();
-    let next = assets::next_asset_number(&mut conn, f.body, "A-")
+    let next = assets::next_asset_number(&mut tx, f.body, "A-")
         .await
         .unwrap();
     assert_eq!(next, "A-000040");
-    let next = assets::next_asset_number(&mut conn, f.body, "A-")
+    let next = assets::next_asset_number(&mut tx, f.body, "A-")
         .await
         .unwrap();
     assert_eq!(next, "A-000041");
+    tx.commit().await.unwrap();
     assert_eq!(
         assets::next_asset_number_value(&mut conn, f.other)
             .await
@@ -232,7 +232,7 @@ async fn a_bulk_load_reads_back_like_single_registrations() {
         items.push((a, levels(&[("confidentiality", "2")])));
     }
     let mut tx = f.store.begin_write().await.unwrap();
-    assets::insert_assets_bulk(tx.conn(), &items).await.unwrap();
+    assets::insert_assets_bulk(&mut tx, &items).await.unwrap();
     tx.commit().await.unwrap();
     let mut conn = f.store.conn().await.unwrap();
     let want: Vec<AssetRecord> = items.iter().map(|(a, _)| a.clone()).collect();
@@ -295,8 +295,8 @@ async fn lifecycle_records_round_trip_and_the_waiting_ones_are_listed() {
     };
     let mut tx = f.store.begin_write().await.unwrap();
     // Written newest first: the reads order by creation time.
-    assets::insert_event(tx.conn(), &waiting).await.unwrap();
-    assets::insert_event(tx.conn(), &done).await.unwrap();
+    assets::insert_event(&mut tx, &waiting).await.unwrap();
+    assets::insert_event(&mut tx, &done).await.unwrap();
     tx.commit().await.unwrap();
 
     let mut conn = f.store.conn().await.unwrap();
@@ -323,7 +323,9 @@ async fn lifecycle_records_round_trip_and_the_waiting_ones_are_listed() {
     waiting.person = Some(f.people[1]);
     waiting.details = "許可を得て運搬した".into();
     waiting.completed_at = Some(t0() + Duration::days(2) + Duration::microseconds(7));
-    assets::update_event(&mut conn, &waiting).await.unwrap();
+    let mut tx = f.store.begin_write().await.unwrap();
+    assets::update_event(&mut tx, &waiting).await.unwrap();
+    tx.commit().await.unwrap();
     let got = assets::get_event(&mut conn, f.body, waiting.id)
         .await
         .unwrap();
@@ -361,14 +363,14 @@ async fn an_uncommitted_write_leaves_nothing() {
     };
     {
         let mut tx = f.store.begin_write().await.unwrap();
-        let no = assets::next_asset_number(tx.conn(), f.body, "G-")
+        let no = assets::next_asset_number(&mut tx, f.body, "G-")
             .await
             .unwrap();
         assert_eq!(no, "G-000001");
-        assets::insert_asset(tx.conn(), &ghost, &levels(&[("c", "3")]))
+        assets::insert_asset(&mut tx, &ghost, &levels(&[("c", "3")]))
             .await
             .unwrap();
-        assets::insert_event(tx.conn(), &event).await.unwrap();
+        assets::insert_event(&mut tx, &event).await.unwrap();
         // dropped without commit
     }
     let mut conn = f.store.conn().await.unwrap();

@@ -50,7 +50,7 @@ fn mail(body: BodyId, minutes: i64, notification: Option<NotificationId>) -> Out
 async fn insert_notes(store: &Store, notes: &[&Notification]) {
     let mut tx = store.begin_write().await.unwrap();
     for n in notes {
-        notifications::insert_notification(tx.conn(), n)
+        notifications::insert_notification(&mut tx, n)
             .await
             .unwrap();
     }
@@ -209,7 +209,7 @@ async fn the_outbox_hands_out_unsent_mail_oldest_first_until_sent_or_out_of_atte
     sent.attempts = 1;
     let mut tx = f.store.begin_write().await.unwrap();
     for m in [&third, &sent, &second, &first] {
-        notifications::insert_mail(tx.conn(), m).await.unwrap();
+        notifications::insert_mail(&mut tx, m).await.unwrap();
     }
     tx.commit().await.unwrap();
 
@@ -266,10 +266,10 @@ async fn an_uncommitted_write_leaves_nothing() {
     let n = note(f.body, p, 0, Some("/approvals/1"));
     {
         let mut tx = f.store.begin_write().await.unwrap();
-        notifications::insert_notification(tx.conn(), &n)
+        notifications::insert_notification(&mut tx, &n)
             .await
             .unwrap();
-        notifications::insert_mail(tx.conn(), &mail(f.body, 0, Some(n.id)))
+        notifications::insert_mail(&mut tx, &mail(f.body, 0, Some(n.id)))
             .await
             .unwrap();
         // dropped without commit

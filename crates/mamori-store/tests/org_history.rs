@@ -52,28 +52,28 @@ async fn names_parents_and_people_are_answered_as_of_any_date() {
         kind: None,
         created_at: at,
     };
-    org::insert_body(tx.conn(), &body).await.unwrap();
+    org::insert_body(&mut tx, &body).await.unwrap();
     let bu = unit(body.id, "bu", "住民部", None, d(2020, 4, 1));
     let other = unit(body.id, "bu2", "総務部", None, d(2020, 4, 1));
     let mut ka = unit(body.id, "ka", "住民課", Some(bu.id), d(2020, 4, 1));
     let new = unit(body.id, "new", "デジタル課", Some(other.id), d(2025, 4, 1));
     for u in [&bu, &other, &ka, &new] {
-        org::insert_unit(tx.conn(), u, at).await.unwrap();
+        org::insert_unit(&mut tx, u, at).await.unwrap();
     }
     // On 2024-04-01 住民課 becomes 市民課 and moves to 総務部.
     ka.name = "市民課".into();
     ka.parent_id = Some(other.id);
-    org::put_unit_version(tx.conn(), &ka, d(2024, 4, 1), d(2026, 1, 1))
+    org::put_unit_version(&mut tx, &ka, d(2024, 4, 1), d(2026, 1, 1))
         .await
         .unwrap();
     // A rename dated ahead is history now, the current name only from its date.
     let mut future = ka.clone();
     future.name = "市民生活課".into();
-    org::put_unit_version(tx.conn(), &future, d(2027, 4, 1), d(2026, 1, 1))
+    org::put_unit_version(&mut tx, &future, d(2027, 4, 1), d(2026, 1, 1))
         .await
         .unwrap();
     assert_eq!(
-        org::find_unit(tx.conn(), body.id, ka.id)
+        org::find_unit(&mut tx, body.id, ka.id)
             .await
             .unwrap()
             .unwrap()
@@ -93,16 +93,16 @@ async fn names_parents_and_people_are_answered_as_of_any_date() {
         email: None,
         status: PersonStatus::Active,
     };
-    org::insert_person(tx.conn(), &p, d(2020, 4, 1), "登録", at)
+    org::insert_person(&mut tx, &p, d(2020, 4, 1), "登録", at)
         .await
         .unwrap();
     p.unit_id = new.id;
     p.status = PersonStatus::OnLeave;
-    org::update_person(tx.conn(), &p, d(2025, 10, 1), "異動", d(2026, 1, 1))
+    org::update_person(&mut tx, &p, d(2025, 10, 1), "異動", d(2026, 1, 1))
         .await
         .unwrap();
     let staged = org::put_pending_import(
-        tx.conn(),
+        &mut tx,
         body.id,
         "people",
         "a.csv",

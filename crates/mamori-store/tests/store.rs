@@ -64,7 +64,7 @@ async fn accounts_round_trip_and_logins_are_unique() {
     let (store, _db) = store().await;
     let a = account("kacho");
     let mut tx = store.begin_write().await.unwrap();
-    accounts::insert(tx.conn(), &a, "$argon2id$fake")
+    accounts::insert(&mut tx, &a, "$argon2id$fake")
         .await
         .unwrap();
     tx.commit().await.unwrap();
@@ -78,7 +78,7 @@ async fn accounts_round_trip_and_logins_are_unique() {
     assert_eq!(hash, "$argon2id$fake");
 
     let mut tx = store.begin_write().await.unwrap();
-    let err = accounts::insert(tx.conn(), &account("kacho"), "x")
+    let err = accounts::insert(&mut tx, &account("kacho"), "x")
         .await
         .unwrap_err();
     assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
@@ -89,7 +89,7 @@ async fn an_uncommitted_write_leaves_nothing() {
     let (store, _db) = store().await;
     {
         let mut tx = store.begin_write().await.unwrap();
-        accounts::insert(tx.conn(), &account("ghost"), "x")
+        accounts::insert(&mut tx, &account("ghost"), "x")
             .await
             .unwrap();
         append_in(&mut tx).await;
@@ -230,11 +230,11 @@ async fn the_audit_log_refuses_updates_and_deletes() {
     append(&store, "kacho", "thing.create", "t", t0()).await;
     let mut conn = store.conn().await.unwrap();
     let update = sqlx::query("UPDATE audit_log SET actor_label = 'x' WHERE seq = 1")
-        .execute(&mut *conn)
+        .execute(conn.raw())
         .await;
     assert!(update.is_err(), "update must be refused");
     let delete = sqlx::query("DELETE FROM audit_log WHERE seq = 1")
-        .execute(&mut *conn)
+        .execute(conn.raw())
         .await;
     assert!(delete.is_err(), "delete must be refused");
     assert_eq!(audit::count(&mut conn).await.unwrap(), 1);
@@ -245,7 +245,7 @@ async fn sessions_and_throttles_round_trip() {
     let (store, _db) = store().await;
     let a = account("shokuin");
     let mut tx = store.begin_write().await.unwrap();
-    accounts::insert(tx.conn(), &a, "x").await.unwrap();
+    accounts::insert(&mut tx, &a, "x").await.unwrap();
     tx.commit().await.unwrap();
 
     let mut conn = store.conn().await.unwrap();
@@ -311,7 +311,7 @@ async fn sessions_and_throttles_round_trip() {
 
 /// Saves an edition read with status `expected` and reads it back.
 async fn saved(
-    conn: &mut sqlx::AnyConnection,
+    conn: &mut mamori_store::WriteTx,
     e: &mamori_domain::policy::Edition,
     expected: mamori_domain::policy::EditionStatus,
 ) -> mamori_domain::policy::Edition {
@@ -332,7 +332,8 @@ async fn an_edition_keeps_its_decision_and_send_backs_and_reads_rows_of_the_olde
     use mamori_store::{org, policy};
 
     let (store, _db) = store().await;
-    let mut conn = store.conn().await.unwrap();
+    // Written in one transaction that is never committed: the test reads what it wrote.
+    let mut conn = store.begin_write().await.unwrap();
     let body = Body {
         id: BodyId::new(),
         code: "test".into(),
@@ -403,7 +404,7 @@ async fn an_edition_keeps_its_decision_and_send_backs_and_reads_rows_of_the_olde
     sqlx::query("UPDATE policy_editions SET decision_json = $1 WHERE id = $2")
         .bind(serde_json::to_string(&decision).unwrap())
         .bind(e.id.to_string())
-        .execute(&mut *conn)
+        .execute(conn.raw())
         .await
         .unwrap();
     let stored = policy::find_edition(&mut conn, body.id, e.number)
@@ -430,7 +431,7 @@ async fn the_rule_stamp_changes_with_every_write_to_the_rules_and_not_with_other
 
     // A write elsewhere (an account, the audit trail) leaves it.
     let mut tx = store.begin_write().await.unwrap();
-    accounts::insert(tx.conn(), &account("aside"), "x")
+    accounts::insert(&mut tx, &account("aside"), "x")
         .await
         .unwrap();
     append_in(&mut tx).await;
@@ -446,15 +447,15 @@ async fn the_rule_stamp_changes_with_every_write_to_the_rules_and_not_with_other
         created_at: t0(),
     };
     let mut tx = store.begin_write().await.unwrap();
-    org::insert_body(tx.conn(), &body).await.unwrap();
-    let inside = policy::rule_stamp(tx.conn()).await.unwrap();
+    org::insert_body(&mut tx, &body).await.unwrap();
+    let inside = policy::rule_stamp(&mut tx).await.unwrap();
     assert_ne!(inside, start);
     drop(tx);
     // Rolled back: the stamp is the committed one again.
     assert_eq!(start, policy::rule_stamp(&mut conn).await.unwrap());
 
     let mut tx = store.begin_write().await.unwrap();
-    org::insert_body(tx.conn(), &body).await.unwrap();
+    org::insert_body(&mut tx, &body).await.unwrap();
     tx.commit().await.unwrap();
     let committed = policy::rule_stamp(&mut conn).await.unwrap();
     assert_ne!(committed, start);

@@ -43,7 +43,7 @@ async fn a_batch_comes_back_as_written_through_its_states() {
         TransferStatus::Draft,
     );
     let mut tx = f.store.begin_write().await.unwrap();
-    transfers::insert_transfer(tx.conn(), &t).await.unwrap();
+    transfers::insert_transfer(&mut tx, &t).await.unwrap();
     tx.commit().await.unwrap();
     let mut conn = f.store.conn().await.unwrap();
     assert_eq!(
@@ -69,7 +69,9 @@ async fn a_batch_comes_back_as_written_through_its_states() {
     t.title = "令和8年4月1日付け人事異動（第2次）".into();
     t.effective_date = d(2026, 4, 2);
     t.status = TransferStatus::Confirmed;
-    transfers::update_transfer(&mut conn, &t).await.unwrap();
+    let mut tx = f.store.begin_write().await.unwrap();
+    transfers::update_transfer(&mut tx, &t).await.unwrap();
+    tx.commit().await.unwrap();
     assert_eq!(
         transfers::find_transfer(&mut conn, f.body, t.id)
             .await
@@ -84,7 +86,9 @@ async fn a_batch_comes_back_as_written_through_its_states() {
         role_changes: vec!["市民課 課長: 職員 0001 → 職員 0002".into()],
         vacancies: vec!["デジタル推進課 課長が空席のため、後任が決まっていません".into()],
     });
-    transfers::update_transfer(&mut conn, &t).await.unwrap();
+    let mut tx = f.store.begin_write().await.unwrap();
+    transfers::update_transfer(&mut tx, &t).await.unwrap();
+    tx.commit().await.unwrap();
     assert_eq!(
         transfers::find_transfer(&mut conn, f.body, t.id)
             .await
@@ -127,7 +131,7 @@ async fn batches_list_newest_date_first_and_the_due_ones_are_found_across_bodies
     );
     let mut tx = f.store.begin_write().await.unwrap();
     for t in [&applied, &spring_late, &theirs, &autumn, &draft, &spring] {
-        transfers::insert_transfer(tx.conn(), t).await.unwrap();
+        transfers::insert_transfer(&mut tx, t).await.unwrap();
     }
     tx.commit().await.unwrap();
 
@@ -154,9 +158,9 @@ async fn batches_list_newest_date_first_and_the_due_ones_are_found_across_bodies
     );
     spring.status = TransferStatus::Applied;
     spring.applied_at = Some(t0());
-    transfers::update_transfer(&mut conn, &spring)
-        .await
-        .unwrap();
+    let mut tx = f.store.begin_write().await.unwrap();
+    transfers::update_transfer(&mut tx, &spring).await.unwrap();
+    tx.commit().await.unwrap();
     let due = transfers::due_transfers(&mut conn, d(2027, 1, 1))
         .await
         .unwrap();
@@ -183,12 +187,12 @@ async fn moves_are_put_replaced_and_removed_in_staff_number_order() {
         to: to(ka2, "", PersonStatus::Retired),
     };
     let mut tx = f.store.begin_write().await.unwrap();
-    transfers::insert_transfer(tx.conn(), &t).await.unwrap();
-    transfers::insert_transfer(tx.conn(), &other).await.unwrap();
+    transfers::insert_transfer(&mut tx, &t).await.unwrap();
+    transfers::insert_transfer(&mut tx, &other).await.unwrap();
     for m in [&m3, &m1, &m2] {
-        transfers::put_move(tx.conn(), t.id, m).await.unwrap();
+        transfers::put_move(&mut tx, t.id, m).await.unwrap();
     }
-    transfers::put_move(tx.conn(), other.id, &m1).await.unwrap();
+    transfers::put_move(&mut tx, other.id, &m1).await.unwrap();
     tx.commit().await.unwrap();
 
     let mut conn = f.store.conn().await.unwrap();
@@ -200,8 +204,10 @@ async fn moves_are_put_replaced_and_removed_in_staff_number_order() {
         person: p1,
         to: to(ka2, "係長", PersonStatus::Active),
     };
-    transfers::put_move(&mut conn, t.id, &m1b).await.unwrap();
-    transfers::delete_move(&mut conn, t.id, p2).await.unwrap();
+    let mut tx = f.store.begin_write().await.unwrap();
+    transfers::put_move(&mut tx, t.id, &m1b).await.unwrap();
+    transfers::delete_move(&mut tx, t.id, p2).await.unwrap();
+    tx.commit().await.unwrap();
     assert_eq!(
         transfers::moves(&mut conn, t.id).await.unwrap(),
         vec![m1b, m3]
@@ -230,12 +236,12 @@ async fn an_uncommitted_write_leaves_nothing() {
     );
     {
         let mut tx = f.store.begin_write().await.unwrap();
-        transfers::insert_transfer(tx.conn(), &t).await.unwrap();
+        transfers::insert_transfer(&mut tx, &t).await.unwrap();
         let m = Move {
             person: f.people[0],
             to: to(f.units[1], "課長", PersonStatus::Active),
         };
-        transfers::put_move(tx.conn(), t.id, &m).await.unwrap();
+        transfers::put_move(&mut tx, t.id, &m).await.unwrap();
         // dropped without commit
     }
     let mut conn = f.store.conn().await.unwrap();

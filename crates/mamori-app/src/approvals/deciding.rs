@@ -44,10 +44,10 @@ impl App {
         let (body, person, actor, meta, now) =
             (by.body, by.person, by.actor.clone(), by.meta, by.now);
         let step = input.step;
-        let (app, asset_event) = store::get_application(tx.conn(), body, id)
+        let (app, asset_event) = store::get_application(&mut *tx, body, id)
             .await?
             .ok_or_else(|| AppError::NotFound("申請".to_owned()))?;
-        let ruling = crate::ruling::ruling(tx.conn(), body).await?;
+        let ruling = crate::ruling::ruling(&mut *tx, body).await?;
         let kinds = ruling.kinds()?;
         let kind = kind_of(kinds, &app.kind)?;
         let sod = ruling
@@ -67,7 +67,7 @@ impl App {
                 },
             )
             .map_err(refused)?;
-        save(tx.conn(), &next, seen, now).await?;
+        save(&mut *tx, &next, seen, now).await?;
         self.transitioned(tx, body, &next, actor.clone(), meta, now)
             .await?;
         let exception = next
@@ -108,7 +108,7 @@ impl App {
         meta: &RequestMeta,
         now: DateTime<Utc>,
     ) -> Result<(), AppError> {
-        let Some(mut e) = asset_store::get_event(tx.conn(), body, event).await? else {
+        let Some(mut e) = asset_store::get_event(&mut *tx, body, event).await? else {
             return Ok(());
         };
         if e.status != EventStatus::AwaitingApproval {
@@ -117,8 +117,8 @@ impl App {
         e.status = EventStatus::Completed;
         e.approval = Some(app.number.clone());
         e.completed_at = Some(now);
-        asset_store::update_event(tx.conn(), &e).await?;
-        if let Some(mut record) = asset_store::get_asset(tx.conn(), body, e.asset_id).await? {
+        asset_store::update_event(&mut *tx, &e).await?;
+        if let Some(mut record) = asset_store::get_asset(&mut *tx, body, e.asset_id).await? {
             let mut changed = false;
             if e.action == mamori_domain::classification::Action::Disposal {
                 record.status = mamori_domain::asset::AssetStatus::Disposed;
@@ -135,7 +135,7 @@ impl App {
                     Err(_) => Vec::new(),
                 };
                 record.updated_at = now;
-                asset_store::update_asset(tx.conn(), &record, &levels).await?;
+                asset_store::update_asset(&mut *tx, &record, &levels).await?;
             }
         }
         let entry = AuditEntry::new(actor, "asset.action", "asset", e.asset_id)
@@ -163,7 +163,7 @@ impl App {
         let person = person_of(user)?;
         let now = self.now();
         let mut tx = self.store().begin_write().await?;
-        let (app, asset_event) = store::get_application(tx.conn(), body.id, id)
+        let (app, asset_event) = store::get_application(&mut tx, body.id, id)
             .await?
             .ok_or_else(|| AppError::NotFound("申請".to_owned()))?;
         let next = app
@@ -176,15 +176,15 @@ impl App {
                 },
             )
             .map_err(refused)?;
-        save(tx.conn(), &next, seen, now).await?;
+        save(&mut tx, &next, seen, now).await?;
         self.transitioned(&mut tx, body.id, &next, user.actor(), meta, now)
             .await?;
         if let Some(event) = asset_event
-            && let Some(mut e) = asset_store::get_event(tx.conn(), body.id, event).await?
+            && let Some(mut e) = asset_store::get_event(&mut tx, body.id, event).await?
             && e.status == EventStatus::AwaitingApproval
         {
             e.status = EventStatus::Withdrawn;
-            asset_store::update_event(tx.conn(), &e).await?;
+            asset_store::update_event(&mut tx, &e).await?;
         }
         tx.commit().await?;
         Ok(())
@@ -218,7 +218,7 @@ impl App {
     ) -> Result<Application, AppError> {
         let (body, person, actor, meta, now) =
             (by.body, by.person, by.actor.clone(), by.meta, by.now);
-        let (app, _) = store::get_application(tx.conn(), body, id)
+        let (app, _) = store::get_application(&mut *tx, body, id)
             .await?
             .ok_or_else(|| AppError::NotFound("申請".to_owned()))?;
         if what != FollowUp::Report && !may_follow_up(&app, person) {
@@ -237,16 +237,16 @@ impl App {
             FollowUp::Complete => app.complete(&by),
             FollowUp::Report => {
                 let (ruling, org) =
-                    crate::ruling::ruling_and_org(tx.conn(), body, self.today()).await?;
+                    crate::ruling::ruling_and_org(&mut *tx, body, self.today()).await?;
                 let kind = kind_of(ruling.kinds()?, &app.kind)?;
                 let route = self
-                    .route_for(tx.conn(), body, (&ruling, &org), kind, &app)
+                    .route_for(&mut *tx, body, (&ruling, &org), kind, &app)
                     .await?;
                 app.report(kind, route, &by)
             }
         }
         .map_err(refused)?;
-        save(tx.conn(), &next, seen, now).await?;
+        save(&mut *tx, &next, seen, now).await?;
         self.transitioned(tx, body, &next, actor, meta, now).await?;
         Ok(next)
     }

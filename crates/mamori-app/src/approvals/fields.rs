@@ -21,7 +21,7 @@ pub(super) fn field_values(kind: &ApplicationKind, app: &Application) -> Vec<(St
 /// The kind's fields read from the text of a form. Assets are named by 管理番号 (or id) and
 /// people by 職員番号 (or id); each must be the body's.
 pub(crate) async fn parse_fields(
-    conn: &mut AnyConnection,
+    conn: &mut impl Reads,
     body: BodyId,
     kind: &ApplicationKind,
     raw: &BTreeMap<String, String>,
@@ -50,7 +50,7 @@ fn not_found_in(label: &str, missing: &[&str], what: &str) -> AppError {
 
 /// The ids of the assets named in `text` by 管理番号 or id, as a list the field parses.
 async fn asset_ids_of(
-    conn: &mut AnyConnection,
+    conn: &mut impl Reads,
     body: BodyId,
     label: &str,
     text: &str,
@@ -84,7 +84,7 @@ async fn asset_ids_of(
 
 /// The ids of the people named in `text` by 職員番号 or id, as a list the field parses.
 async fn person_ids_of(
-    conn: &mut AnyConnection,
+    conn: &mut impl Reads,
     body: BodyId,
     label: &str,
     text: &str,
@@ -114,7 +114,7 @@ async fn person_ids_of(
 
 /// The values of `app` as the form shows them: assets by 管理番号, people by 職員番号.
 pub(super) async fn form_values(
-    conn: &mut AnyConnection,
+    conn: &mut impl Reads,
     body: BodyId,
     app: &Application,
 ) -> Result<BTreeMap<String, String>, AppError> {

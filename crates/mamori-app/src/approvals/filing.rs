@@ -57,14 +57,14 @@ impl App {
             (by.body, by.person, by.actor.clone(), by.meta, by.now);
         let id = ApplicationId::new();
         let today = self.today();
-        let (ruling, org) = crate::ruling::ruling_and_org(tx.conn(), body, today).await?;
+        let (ruling, org) = crate::ruling::ruling_and_org(&mut *tx, body, today).await?;
         let kinds = ruling.kinds()?;
         let kind = kind_of(kinds, kind_key)?;
         let (raw, staged) =
             attachments::stage(kind, raw, uploads, &BTreeMap::new(), id, person, now)?;
-        let mut fields = parse_fields(tx.conn(), body, kind, &raw).await?;
+        let mut fields = parse_fields(&mut *tx, body, kind, &raw).await?;
         if let Some(event) = asset_event {
-            let e = asset_store::get_event(tx.conn(), body, event)
+            let e = asset_store::get_event(&mut *tx, body, event)
                 .await?
                 .ok_or_else(|| AppError::NotFound("許可待ちの記録".to_owned()))?;
             if e.status != EventStatus::AwaitingApproval {
@@ -72,7 +72,7 @@ impl App {
                     "この記録は許可待ちではありません".to_owned(),
                 ));
             }
-            if store::application_of_event(tx.conn(), event)
+            if store::application_of_event(&mut *tx, event)
                 .await?
                 .is_some()
             {
@@ -86,11 +86,11 @@ impl App {
                 fields.insert(def.key.clone(), FieldValue::Assets(vec![e.asset_id]));
             }
         }
-        let me = org::find_person(tx.conn(), body, person)
+        let me = org::find_person(&mut *tx, body, person)
             .await?
             .ok_or_else(|| AppError::NotFound("申請者".to_owned()))?;
         let year = mamori_domain::fiscal_year::FiscalYear::of(today).year();
-        let number = store::next_application_number(tx.conn(), body, year).await?;
+        let number = store::next_application_number(&mut *tx, body, year).await?;
         let new = NewApplication {
             id,
             number,
@@ -113,16 +113,16 @@ impl App {
             Filing::Draft | Filing::Submit => Application::draft(kind, new, now),
         }
         .map_err(refused)?;
-        store::insert_application(tx.conn(), body, &app, asset_event, now).await?;
+        store::insert_application(&mut *tx, body, &app, asset_event, now).await?;
         self.transitioned(tx, body, &app, actor.clone(), meta, now)
             .await?;
         staged.save(tx, body, &actor, meta, now).await?;
         if filing == Filing::Submit {
             let seen = app.version;
             app = self
-                .submitted(tx.conn(), body, (&ruling, &org), kind, &app, person, now)
+                .submitted(&mut *tx, body, (&ruling, &org), kind, &app, person, now)
                 .await?;
-            save(tx.conn(), &app, seen, now).await?;
+            save(&mut *tx, &app, seen, now).await?;
             self.transitioned(tx, body, &app, actor.clone(), meta, now)
                 .await?;
         }
@@ -133,7 +133,7 @@ impl App {
     /// applicant's unit, 専決 on the highest classification of the assets it names.
     pub(super) async fn route_for(
         &self,
-        conn: &mut AnyConnection,
+        conn: &mut impl Reads,
         body: BodyId,
         (ruling, org): (&Ruling, &OrgView),
         kind: &ApplicationKind,
@@ -168,7 +168,7 @@ impl App {
     #[allow(clippy::too_many_arguments)]
     pub(super) async fn submitted(
         &self,
-        conn: &mut AnyConnection,
+        conn: &mut impl Reads,
         body: BodyId,
         rules: (&Ruling, &OrgView),
         kind: &ApplicationKind,
@@ -204,7 +204,7 @@ impl App {
         let person = person_of(user)?;
         let now = self.now();
         let mut tx = self.store().begin_write().await?;
-        let (mut app, _) = store::get_application(tx.conn(), body.id, id)
+        let (mut app, _) = store::get_application(&mut tx, body.id, id)
             .await?
             .ok_or_else(|| AppError::NotFound("申請".to_owned()))?;
         if app.version != seen {
@@ -213,7 +213,7 @@ impl App {
                 current: app.version,
             }));
         }
-        let (ruling, org) = crate::ruling::ruling_and_org(tx.conn(), body.id, self.today()).await?;
+        let (ruling, org) = crate::ruling::ruling_and_org(&mut tx, body.id, self.today()).await?;
         let kinds = ruling.kinds()?;
         let kind = kind_of(kinds, &app.kind)?;
         // Files already attached stay; new ones are added.
@@ -224,7 +224,7 @@ impl App {
             .filter(|(_, ids)| !ids.is_empty())
             .collect();
         let (raw, staged) = attachments::stage(kind, raw, uploads, &kept, id, person, now)?;
-        let fields = parse_fields(tx.conn(), body.id, kind, &raw).await?;
+        let fields = parse_fields(&mut tx, body.id, kind, &raw).await?;
         staged
             .save(&mut tx, body.id, &user.actor(), meta, now)
             .await?;
@@ -242,15 +242,15 @@ impl App {
                     },
                 )
                 .map_err(refused)?;
-            save(tx.conn(), &app, before, now).await?;
+            save(&mut tx, &app, before, now).await?;
             self.transitioned(&mut tx, body.id, &app, user.actor(), meta, now)
                 .await?;
         }
         let before = app.version;
         let next = self
-            .submitted(tx.conn(), body.id, (&ruling, &org), kind, &app, person, now)
+            .submitted(&mut tx, body.id, (&ruling, &org), kind, &app, person, now)
             .await?;
-        save(tx.conn(), &next, before, now).await?;
+        save(&mut tx, &next, before, now).await?;
         self.transitioned(&mut tx, body.id, &next, user.actor(), meta, now)
             .await?;
         tx.commit().await?;

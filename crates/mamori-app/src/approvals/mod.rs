@@ -23,7 +23,7 @@ use mamori_domain::policy::Profile;
 use mamori_store::approvals as store;
 use mamori_store::assets::{self as asset_store, EventStatus};
 use mamori_store::notifications as notify_store;
-use mamori_store::{AnyConnection, WriteTx, audit, org};
+use mamori_store::{Reads, WriteTx, audit, org};
 use serde::Serialize;
 
 use crate::assets::AssetRules;
@@ -268,7 +268,7 @@ pub(crate) struct Readable {
 /// The application `id` of the user's body if [`Viewer`] lets the user read it; otherwise not
 /// found, so that nobody learns it exists.
 pub(crate) async fn readable(
-    conn: &mut AnyConnection,
+    conn: &mut impl Reads,
     user: &CurrentUser,
     id: ApplicationId,
 ) -> Result<Readable, AppError> {
@@ -355,7 +355,7 @@ async fn audit_last(
 
 /// Writes the application if nobody changed it since `seen`; else a conflict, nothing written.
 async fn save(
-    conn: &mut AnyConnection,
+    conn: &mut WriteTx,
     app: &Application,
     seen: u32,
     now: DateTime<Utc>,

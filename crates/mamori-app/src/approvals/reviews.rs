@@ -5,7 +5,7 @@ use super::*;
 
 /// The body's 例外措置 in force that come up for review on `today`, with the notice period.
 async fn up_for_review(
-    conn: &mut AnyConnection,
+    conn: &mut impl Reads,
     body: BodyId,
     profile: Option<&Profile>,
     today: chrono::NaiveDate,
@@ -59,13 +59,13 @@ impl App {
                 let now = self.now();
                 let mut tx = self.store().begin_write().await?;
                 // Re-read inside the transaction: someone may have acted meanwhile.
-                let Some((app, _)) = store::get_application(tx.conn(), body.id, a.id).await? else {
+                let Some((app, _)) = store::get_application(&mut tx, body.id, a.id).await? else {
                     continue;
                 };
                 let Ok(next) = app.expire(today, now, app.version) else {
                     continue;
                 };
-                save(tx.conn(), &next, app.version, now).await?;
+                save(&mut tx, &next, app.version, now).await?;
                 self.transitioned(&mut tx, body.id, &next, actor.clone(), &meta, now)
                     .await?;
                 tx.commit().await?;
@@ -83,9 +83,8 @@ impl App {
         let mut reminded = 0;
         for body in bodies {
             let mut tx = self.store().begin_write().await?;
-            let ruling = crate::ruling::ruling(tx.conn(), body.id).await?;
-            let (_, due) =
-                up_for_review(tx.conn(), body.id, ruling.profile.as_ref(), today).await?;
+            let ruling = crate::ruling::ruling(&mut tx, body.id).await?;
+            let (_, due) = up_for_review(&mut tx, body.id, ruling.profile.as_ref(), today).await?;
             for a in due {
                 let link = format!("/approvals/{}", a.id);
                 let until = a.valid_until.map(|d| d.to_string()).unwrap_or_default();
@@ -93,7 +92,7 @@ impl App {
                     "例外措置の見直し: {} {}（期限 {until}）",
                     a.number, a.kind_name
                 );
-                if notify_store::was_told(tx.conn(), body.id, a.applicant, &link, &subject).await? {
+                if notify_store::was_told(&mut tx, body.id, a.applicant, &link, &subject).await? {
                     continue;
                 }
                 let mut recipients = vec![a.applicant];

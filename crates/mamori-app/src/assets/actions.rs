@@ -19,12 +19,12 @@ impl App {
         let body = user.body()?;
         let now = self.now();
         let mut tx = self.store().begin_write().await?;
-        let mut record = store::get_asset(tx.conn(), body.id, id)
+        let mut record = store::get_asset(&mut tx, body.id, id)
             .await?
             .ok_or_else(|| AppError::NotFound("情報資産".to_owned()))?;
-        self.check_writer_unit(tx.conn(), body.id, writer, record.owner_unit)
+        self.check_writer_unit(&mut tx, body.id, writer, record.owner_unit)
             .await?;
-        let rules = AssetRules::of(&*crate::ruling::ruling(tx.conn(), body.id).await?)?;
+        let rules = AssetRules::of(&*crate::ruling::ruling(&mut tx, body.id).await?)?;
         let person = input.person.or(writer.person());
         let outcome = act(
             &mut tx,
@@ -56,13 +56,13 @@ impl App {
         let body = user.body()?;
         let now = self.now();
         let mut tx = self.store().begin_write().await?;
-        let mut e = store::get_event(tx.conn(), body.id, event)
+        let mut e = store::get_event(&mut tx, body.id, event)
             .await?
             .ok_or_else(|| AppError::NotFound("記録".to_owned()))?;
-        let record = store::get_asset(tx.conn(), body.id, e.asset_id)
+        let record = store::get_asset(&mut tx, body.id, e.asset_id)
             .await?
             .ok_or_else(|| AppError::NotFound("情報資産".to_owned()))?;
-        self.check_writer_unit(tx.conn(), body.id, writer, record.owner_unit)
+        self.check_writer_unit(&mut tx, body.id, writer, record.owner_unit)
             .await?;
         if e.status != EventStatus::AwaitingApproval {
             return Err(AppError::Conflict(
@@ -70,7 +70,7 @@ impl App {
             ));
         }
         e.status = EventStatus::Withdrawn;
-        store::update_event(tx.conn(), &e).await?;
+        store::update_event(&mut tx, &e).await?;
         let entry = AuditEntry::new(user.actor(), "asset.action_withdrawn", "asset", e.asset_id)
             .body(body.id)
             .after(&serde_json::json!({"event": e.id.to_string(), "action": e.action.key()}))
@@ -174,7 +174,7 @@ pub(crate) async fn act(
         created_at: now,
         completed_at: (status == EventStatus::Completed).then_some(now),
     };
-    store::insert_event(tx.conn(), &event).await?;
+    store::insert_event(&mut *tx, &event).await?;
     let before = record.clone();
     if status == EventStatus::Completed {
         let mut changed = false;
@@ -188,7 +188,7 @@ pub(crate) async fn act(
         }
         if changed {
             record.updated_at = now;
-            store::update_asset(tx.conn(), record, &rules.level_rows(&asset.classification)?)
+            store::update_asset(&mut *tx, record, &rules.level_rows(&asset.classification)?)
                 .await?;
         }
     }

@@ -22,7 +22,7 @@ use mamori_domain::classification::{Action, Classification, ClassificationScheme
 use mamori_domain::ids::{AssetEventId, AssetId, BodyId, OrgUnitId, PersonId};
 use mamori_domain::org::{OrgUnit, RoleDefinition};
 use mamori_store::assets::{self as store, AssetEvent, AssetFilter, AssetRecord, EventStatus};
-use mamori_store::{AnyConnection, WriteTx, audit, org};
+use mamori_store::{Reads, WriteTx, audit, org};
 use serde::Serialize;
 
 use crate::access::AssetWriter;

@@ -74,7 +74,7 @@ impl App {
     /// Names of the body's units today, for the register's rows.
     pub(crate) async fn unit_names(
         &self,
-        conn: &mut AnyConnection,
+        conn: &mut impl Reads,
         body: BodyId,
     ) -> Result<HashMap<OrgUnitId, String>, AppError> {
         Ok(org::units_on(conn, body, self.today())
@@ -105,7 +105,7 @@ impl App {
     /// The unit a writer without `asset.manage` is bounded to.
     pub async fn writer_unit(
         &self,
-        conn: &mut AnyConnection,
+        conn: &mut impl Reads,
         body: BodyId,
         writer: &AssetWriter,
     ) -> Result<Option<OrgUnitId>, AppError> {

@@ -17,7 +17,7 @@ impl App {
         let body = user.body()?;
         let now = self.now();
         let mut tx = self.store().begin_write().await?;
-        let rules = AssetRules::of(&*crate::ruling::ruling(tx.conn(), body.id).await?)?;
+        let rules = AssetRules::of(&*crate::ruling::ruling(&mut tx, body.id).await?)?;
         let id = register_in(
             self,
             &mut tx,
@@ -46,11 +46,11 @@ impl App {
         let body = user.body()?;
         let now = self.now();
         let mut tx = self.store().begin_write().await?;
-        let before = store::get_asset(tx.conn(), body.id, id)
+        let before = store::get_asset(&mut tx, body.id, id)
             .await?
             .ok_or_else(|| AppError::NotFound("情報資産".to_owned()))?;
-        let rules = AssetRules::of(&*crate::ruling::ruling(tx.conn(), body.id).await?)?;
-        self.check_writer_unit(tx.conn(), body.id, writer, before.owner_unit)
+        let rules = AssetRules::of(&*crate::ruling::ruling(&mut tx, body.id).await?)?;
+        self.check_writer_unit(&mut tx, body.id, writer, before.owner_unit)
             .await?;
         let record = self
             .checked_record(
@@ -67,8 +67,8 @@ impl App {
         let asset = rules.asset(&record)?;
         // A copy or a medium must stay at least at what it inherits: raising this asset above
         // one that copies or holds it would leave that one too low.
-        for (_, dep_id, number, name) in store::dependents(tx.conn(), id).await? {
-            let Some(dep) = store::get_asset(tx.conn(), body.id, dep_id).await? else {
+        for (_, dep_id, number, name) in store::dependents(&mut tx, id).await? {
+            let Some(dep) = store::get_asset(&mut tx, body.id, dep_id).await? else {
                 continue;
             };
             if dep.status == AssetStatus::Disposed {
@@ -86,12 +86,7 @@ impl App {
                 )));
             }
         }
-        store::update_asset(
-            tx.conn(),
-            &record,
-            &rules.level_rows(&asset.classification)?,
-        )
-        .await?;
+        store::update_asset(&mut tx, &record, &rules.level_rows(&asset.classification)?).await?;
         let before_asset = rules.asset(&before).ok();
         audit::append(
             &mut tx,
@@ -112,7 +107,7 @@ impl App {
 
     pub(super) async fn check_writer_unit(
         &self,
-        conn: &mut AnyConnection,
+        conn: &mut impl Reads,
         body: BodyId,
         writer: &AssetWriter,
         unit: Option<OrgUnitId>,
@@ -154,7 +149,7 @@ impl App {
         };
         if !number.is_empty()
             && before.is_none_or(|b| b.asset_no != number)
-            && store::find_by_number(tx.conn(), body, &number)
+            && store::find_by_number(&mut *tx, body, &number)
                 .await?
                 .is_some()
         {
@@ -174,11 +169,11 @@ impl App {
             }
         };
         let derived_from = self
-            .resolve_numbers(tx.conn(), body, "複製元", &input.derived_from, &mut errors)
+            .resolve_numbers(&mut *tx, body, "複製元", &input.derived_from, &mut errors)
             .await?;
         let holds = self
             .resolve_numbers(
-                tx.conn(),
+                &mut *tx,
                 body,
                 "格納する情報資産",
                 &input.holds,
@@ -186,7 +181,7 @@ impl App {
             )
             .await?;
         if let Some(unit) = input.owner_unit {
-            let units = self.unit_names(tx.conn(), body).await?;
+            let units = self.unit_names(&mut *tx, body).await?;
             if !units.contains_key(&unit) {
                 errors.push(DomainError::new(
                     "所管課",
@@ -195,7 +190,7 @@ impl App {
             }
         }
         if !writer.all_units() {
-            let own = self.writer_unit(tx.conn(), body, writer).await?;
+            let own = self.writer_unit(&mut *tx, body, writer).await?;
             if input.owner_unit.is_none() || input.owner_unit != own {
                 errors.push(DomainError::new(
                     "所管課",
@@ -244,7 +239,7 @@ impl App {
         if let Some(asset) = &asset {
             let mut ids = asset.derived_from.clone();
             ids.extend(asset.holds.iter().copied());
-            let sources = store::get_assets(tx.conn(), body, &ids).await?;
+            let sources = store::get_assets(&mut *tx, body, &ids).await?;
             let mut classes = Vec::new();
             for s in &sources {
                 match rules.classification(s) {
@@ -265,7 +260,7 @@ impl App {
             return Err(AppError::Internal("asset validation".to_owned()));
         };
         let asset_no = if number.is_empty() {
-            store::next_asset_number(tx.conn(), body, NUMBER_PREFIX).await?
+            store::next_asset_number(&mut *tx, body, NUMBER_PREFIX).await?
         } else {
             number
         };
@@ -301,7 +296,7 @@ impl App {
 
     pub(super) async fn resolve_numbers(
         &self,
-        conn: &mut AnyConnection,
+        conn: &mut impl Reads,
         body: BodyId,
         field: &str,
         text: &str,
@@ -350,7 +345,7 @@ pub(crate) async fn reindex_levels(
     let (mut reindexed, mut unreadable) = (0usize, 0usize);
     loop {
         let chunk =
-            store::list_assets(tx.conn(), body, &AssetFilter::default(), after, 2000).await?;
+            store::list_assets(&mut *tx, body, &AssetFilter::default(), after, 2000).await?;
         let Some(last) = chunk.last() else { break };
         after = Some(last.id);
         for record in &chunk {
@@ -364,7 +359,7 @@ pub(crate) async fn reindex_levels(
                     Vec::new()
                 }
             };
-            store::put_level_rows(tx.conn(), body, record.id, &rows).await?;
+            store::put_level_rows(&mut *tx, body, record.id, &rows).await?;
         }
     }
     if reindexed + unreadable > 0 {
@@ -399,12 +394,7 @@ pub(crate) async fn register_in(
         .checked_record(tx, writer, rules, body, id, input, None, now)
         .await?;
     let asset = rules.asset(&record)?;
-    store::insert_asset(
-        tx.conn(),
-        &record,
-        &rules.level_rows(&asset.classification)?,
-    )
-    .await?;
+    store::insert_asset(&mut *tx, &record, &rules.level_rows(&asset.classification)?).await?;
     audit::append(
         tx,
         now,

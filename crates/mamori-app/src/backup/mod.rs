@@ -138,7 +138,7 @@ impl App {
 
     async fn write_snapshot<W: Write + Seek>(
         &self,
-        conn: &mut mamori_store::AnyConnection,
+        conn: &mut impl mamori_store::Reads,
         backend: Backend,
         out: W,
     ) -> Result<Manifest, AppError> {
@@ -230,7 +230,7 @@ impl App {
             let entry = archive
                 .by_name(&entry_name(&table.name))
                 .map_err(archive_error)?;
-            restore_table(tx.conn(), backend, table, listed, entry).await?;
+            restore_table(&mut tx, backend, table, listed, entry).await?;
             progress(&table.name, listed.rows);
         }
         tx.commit().await?;
@@ -356,7 +356,7 @@ fn read_manifest<R: Read + Seek>(archive: &mut zip::ZipArchive<R>) -> Result<Man
 }
 
 async fn restore_table(
-    conn: &mut mamori_store::AnyConnection,
+    conn: &mut impl mamori_store::Reads,
     backend: Backend,
     table: &Table,
     listed: &ManifestTable,
@@ -414,7 +414,7 @@ async fn restore_table(
 /// the SHA-256 of what was written. The backup writes it into the archive; the restore's check
 /// writes it nowhere and compares the hash.
 async fn write_part(
-    conn: &mut mamori_store::AnyConnection,
+    conn: &mut impl mamori_store::Reads,
     backend: Backend,
     table: &Table,
     out: impl Write,

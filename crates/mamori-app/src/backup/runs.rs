@@ -241,7 +241,7 @@ impl App {
         };
         drop(taking);
         let mut tx = self.store().begin_write().await?;
-        store::insert(tx.conn(), &run).await?;
+        store::insert(&mut tx, &run).await?;
         let entry = AuditEntry::new(actor, "backup.write", "backup", run.id)
             .after(&record_of(&run))
             .request(meta.request_id.clone());
@@ -326,7 +326,7 @@ impl App {
             let shown = path.display().to_string();
             let now = self.now();
             let mut tx = self.store().begin_write().await?;
-            for run in store::by_file(tx.conn(), &shown).await? {
+            for run in store::by_file(&mut tx, &shown).await? {
                 if run.removed_at.is_some() {
                     continue;
                 }
@@ -334,7 +334,7 @@ impl App {
                     removed_at: Some(now),
                     ..run
                 };
-                store::update(tx.conn(), &removed).await?;
+                store::update(&mut tx, &removed).await?;
                 let entry = AuditEntry::new(
                     Actor::system("定期バックアップ"),
                     "backup.remove",
@@ -449,7 +449,7 @@ impl App {
         drop(taking);
         let checked = run.rechecked(check);
         let mut tx = self.store().begin_write().await?;
-        store::update(tx.conn(), &checked).await?;
+        store::update(&mut tx, &checked).await?;
         let entry = AuditEntry::new(user.actor(), "backup.check", "backup", checked.id)
             .before(&record_of(&run))
             .after(&record_of(&checked))

@@ -28,7 +28,7 @@ impl App {
         let now = self.now();
         let hash = crate::auth::hash_password(password.expose().to_owned()).await?;
         let mut tx = self.store().begin_write().await?;
-        let p = org::find_person(tx.conn(), body.id, person)
+        let p = org::find_person(&mut tx, body.id, person)
             .await?
             .ok_or_else(|| AppError::NotFound("職員".to_owned()))?;
         if p.status == PersonStatus::Retired {
@@ -37,7 +37,7 @@ impl App {
                 "退職した職員にはアカウントを作れません",
             ));
         }
-        if !mamori_store::accounts::find_by_person(tx.conn(), person)
+        if !mamori_store::accounts::find_by_person(&mut tx, person)
             .await?
             .is_empty()
         {
@@ -46,7 +46,7 @@ impl App {
                 format!("{}さんには既にアカウントがあります", p.name),
             ));
         }
-        if mamori_store::accounts::find_by_login(tx.conn(), &login)
+        if mamori_store::accounts::find_by_login(&mut tx, &login)
             .await?
             .is_some()
         {
@@ -65,9 +65,9 @@ impl App {
             disabled: false,
             created_at: now,
         };
-        mamori_store::accounts::insert(tx.conn(), &account, &hash).await?;
+        mamori_store::accounts::insert(&mut tx, &account, &hash).await?;
         // The editor chose this password: the person sets their own at the first sign-in.
-        mamori_store::accounts::set_must_change(tx.conn(), account.id, true).await?;
+        mamori_store::accounts::set_must_change(&mut tx, account.id, true).await?;
         let entry = AuditEntry::new(user.actor(), "account.create", "account", account.id)
             .body(body.id)
             .after(&account)

@@ -19,7 +19,7 @@ use mamori_domain::org::{
 };
 use mamori_domain::policy::Profile;
 use mamori_domain::separation::{self, SodException, SodRule};
-use mamori_store::{AnyConnection, WriteTx, audit, org};
+use mamori_store::{Reads, WriteTx, audit, org};
 use serde::Serialize;
 
 use crate::access::OrgEditor;
@@ -195,7 +195,7 @@ impl App {
     /// The organization on `on`, as the resolver needs it (kept per rule stamp).
     pub(crate) async fn org_snapshot(
         &self,
-        conn: &mut AnyConnection,
+        conn: &mut impl Reads,
         body: BodyId,
         on: NaiveDate,
     ) -> Result<Arc<OrgView>, AppError> {

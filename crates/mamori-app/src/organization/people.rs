@@ -132,7 +132,7 @@ impl App {
             ));
         }
         let mut tx = self.store().begin_write().await?;
-        let units = org::units_on(tx.conn(), body.id, effective).await?;
+        let units = org::units_on(&mut tx, body.id, effective).await?;
         let unit = input
             .unit
             .filter(|u| units.iter().any(|x| x.id == *u))
@@ -156,7 +156,7 @@ impl App {
             email: (!email.is_empty()).then(|| email.to_owned()),
             status,
         };
-        let others = org::all_people(tx.conn(), body.id).await?;
+        let others = org::all_people(&mut tx, body.id).await?;
         if others
             .iter()
             .any(|p| p.staff_number == person.staff_number && Some(p.id) != id)
@@ -168,7 +168,7 @@ impl App {
         }
         let entry = match id {
             None => {
-                org::insert_person(tx.conn(), &person, effective, "登録", now).await?;
+                org::insert_person(&mut tx, &person, effective, "登録", now).await?;
                 AuditEntry::new(user.actor(), "person.create", "person", person.id).after(&person)
             }
             Some(id) => {
@@ -177,7 +177,7 @@ impl App {
                     .find(|p| p.id == id)
                     .ok_or_else(|| AppError::NotFound("職員".to_owned()))?;
                 person.id = before.id;
-                org::update_person(tx.conn(), &person, effective, "変更", self.today()).await?;
+                org::update_person(&mut tx, &person, effective, "変更", self.today()).await?;
                 if person.moved_from(&before) {
                     crate::posts::refuse_moving_oneself(user, std::iter::once(id))?;
                     crate::posts::pass_posts(&mut tx, body.id, effective, &user.actor(), now)

@@ -6,7 +6,7 @@ use super::*;
 impl App {
     pub(super) async fn assignment_views(
         &self,
-        conn: &mut AnyConnection,
+        conn: &mut impl Reads,
         body: BodyId,
         list: Vec<RoleAssignment>,
         defs: &[RoleDefinition],
@@ -85,12 +85,12 @@ impl App {
         let body = may.body(user)?;
         let now = self.now();
         let mut tx = self.store().begin_write().await?;
-        let defs = org::list_role_definitions(tx.conn(), body.id).await?;
+        let defs = org::list_role_definitions(&mut tx, body.id).await?;
         let def = defs
             .iter()
             .find(|d| d.key == input.role)
             .ok_or_else(|| invalid(field::ROLE, "団体の役割から選んでください"))?;
-        let person = org::find_person(tx.conn(), body.id, input.person)
+        let person = org::find_person(&mut tx, body.id, input.person)
             .await?
             .ok_or_else(|| invalid(field::PERSON, "職員を選んでください"))?;
         // Authority is never self-granted: another editor (or the setup of the body) names
@@ -112,7 +112,7 @@ impl App {
         let (unit, system) = match def.scope {
             RoleScope::Body => (None, None),
             RoleScope::Unit => {
-                let units = org::units_on(tx.conn(), body.id, input.valid_from).await?;
+                let units = org::units_on(&mut tx, body.id, input.valid_from).await?;
                 let unit = input
                     .unit
                     .filter(|u| units.iter().any(|x| x.id == *u))
@@ -140,7 +140,7 @@ impl App {
                 (None, Some(system))
             }
         };
-        let existing = org::assignments(tx.conn(), body.id, Some(input.valid_from)).await?;
+        let existing = org::assignments(&mut tx, body.id, Some(input.valid_from)).await?;
         if existing.iter().any(|a| {
             a.role_key == def.key
                 && a.person_id == person.id
@@ -167,7 +167,7 @@ impl App {
                 title: person.title.clone(),
             }),
         };
-        org::insert_assignment(tx.conn(), &assignment, now).await?;
+        org::insert_assignment(&mut tx, &assignment, now).await?;
         let entry = AuditEntry::new(
             user.actor(),
             "role_assignment.create",
@@ -180,7 +180,7 @@ impl App {
         audit::append(&mut tx, now, entry).await?;
         // A role that decides (the profile's deciding role) or gives permissions (the CISO, the
         // 統括, …) is told to those who hold it now, so that a new holder is never a surprise.
-        let deciding = crate::ruling::ruling(tx.conn(), body.id)
+        let deciding = crate::ruling::ruling(&mut tx, body.id)
             .await?
             .profile
             .as_ref()
@@ -223,7 +223,7 @@ impl App {
         let body = may.body(user)?;
         let now = self.now();
         let mut tx = self.store().begin_write().await?;
-        let before = org::find_assignment(tx.conn(), body.id, id)
+        let before = org::find_assignment(&mut tx, body.id, id)
             .await?
             .ok_or_else(|| AppError::NotFound("役割の任命".to_owned()))?;
         if last_day < before.valid_from {
@@ -238,7 +238,7 @@ impl App {
                 "この任命はその日より前に終了しています",
             ));
         }
-        org::end_assignment(tx.conn(), id, last_day).await?;
+        org::end_assignment(&mut tx, id, last_day).await?;
         let after = RoleAssignment {
             valid_to: Some(last_day),
             ..before.clone()

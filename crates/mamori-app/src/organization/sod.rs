@@ -32,8 +32,8 @@ impl App {
         case: &SodCase<'_>,
     ) -> Result<Option<SodException>, AppError> {
         let body = user.body()?;
-        let snapshot = self.org_snapshot(tx.conn(), body.id, on).await?;
-        let auditor_unit = org::people_on(tx.conn(), body.id, on)
+        let snapshot = self.org_snapshot(&mut *tx, body.id, on).await?;
+        let auditor_unit = org::people_on(&mut *tx, body.id, on)
             .await?
             .into_iter()
             .find(|p| p.0 == auditor)
@@ -54,7 +54,7 @@ impl App {
     ) -> Result<SodException, AppError> {
         let body = user.body()?;
         // A body without an edition allows no exception.
-        let policy = crate::ruling::ruling(tx.conn(), body.id)
+        let policy = crate::ruling::ruling(&mut *tx, body.id)
             .await?
             .profile
             .as_ref()

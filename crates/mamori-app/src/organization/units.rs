@@ -119,9 +119,9 @@ impl App {
         let now = self.now();
         let mut tx = self.store().begin_write().await?;
         let unit = self.validate_unit(&mut tx, body.id, None, &input).await?;
-        org::insert_unit(tx.conn(), &unit, now).await?;
+        org::insert_unit(&mut tx, &unit, now).await?;
         org::insert_org_change(
-            tx.conn(),
+            &mut tx,
             body.id,
             OrgChangeKind::Create,
             input.effective,
@@ -151,7 +151,7 @@ impl App {
         let body = may.body(user)?;
         let now = self.now();
         let mut tx = self.store().begin_write().await?;
-        let before = org::find_unit(tx.conn(), body.id, id)
+        let before = org::find_unit(&mut tx, body.id, id)
             .await?
             .ok_or_else(|| AppError::NotFound("組織".to_owned()))?;
         if input.effective < before.valid_from {
@@ -166,7 +166,7 @@ impl App {
         let unit = self
             .validate_unit(&mut tx, body.id, Some(&before), &input)
             .await?;
-        org::put_unit_version(tx.conn(), &unit, input.effective, self.today()).await?;
+        org::put_unit_version(&mut tx, &unit, input.effective, self.today()).await?;
         let mut parts = Vec::new();
         if unit.name != before.name {
             parts.push((
@@ -181,8 +181,7 @@ impl App {
             ));
         }
         for (kind, summary) in &parts {
-            org::insert_org_change(tx.conn(), body.id, *kind, input.effective, summary, now)
-                .await?;
+            org::insert_org_change(&mut tx, body.id, *kind, input.effective, summary, now).await?;
         }
         let entry = AuditEntry::new(user.actor(), "org_unit.change", "org_unit", unit.id)
             .body(body.id)
@@ -211,7 +210,7 @@ impl App {
         let body = may.body(user)?;
         let now = self.now();
         let mut tx = self.store().begin_write().await?;
-        let unit = org::find_unit(tx.conn(), body.id, id)
+        let unit = org::find_unit(&mut tx, body.id, id)
             .await?
             .filter(|u| u.exists_on(effective))
             .ok_or_else(|| invalid(field::EFFECTIVE, "適用日に存在する組織ではありません"))?;
@@ -224,7 +223,7 @@ impl App {
                 ),
             ));
         }
-        let units = org::units_on(tx.conn(), body.id, effective).await?;
+        let units = org::units_on(&mut tx, body.id, effective).await?;
         let tree = tree_of(&units, effective);
         let successor_unit = match successor {
             None => None,
@@ -244,13 +243,13 @@ impl App {
         };
         // The people in the unit on the date (a merge may be dated ahead).
         let members: std::collections::HashSet<PersonId> =
-            org::people_on(tx.conn(), body.id, effective)
+            org::people_on(&mut tx, body.id, effective)
                 .await?
                 .into_iter()
                 .filter(|(_, _, unit, _, status)| *unit == id && *status != PersonStatus::Retired)
                 .map(|(p, ..)| p)
                 .collect();
-        let people: Vec<Person> = org::all_people(tx.conn(), body.id)
+        let people: Vec<Person> = org::all_people(&mut tx, body.id)
             .await?
             .into_iter()
             .filter(|p| members.contains(&p.id))
@@ -276,7 +275,7 @@ impl App {
         for mut person in people {
             let before = person.clone();
             person.unit_id = target.id;
-            org::update_person(tx.conn(), &person, effective, "組織改正", self.today()).await?;
+            org::update_person(&mut tx, &person, effective, "組織改正", self.today()).await?;
             let entry = AuditEntry::new(actor.clone(), "person.transfer", "person", person.id)
                 .body(body.id)
                 .before(&before)
@@ -288,7 +287,7 @@ impl App {
                 parent_id: Some(target.id),
                 ..child.clone()
             };
-            org::put_unit_version(tx.conn(), &moved, effective, self.today()).await?;
+            org::put_unit_version(&mut tx, &moved, effective, self.today()).await?;
             let entry = AuditEntry::new(actor.clone(), "org_unit.change", "org_unit", moved.id)
                 .body(body.id)
                 .before(child)
@@ -314,14 +313,14 @@ impl App {
         let actor = user.actor();
         let last_day = effective.pred_opt().unwrap_or(effective);
         // The unit's own roles (its 情報セキュリティ管理者 …) end with it.
-        let defs = org::list_role_definitions(tx.conn(), body).await?;
-        let names: HashMap<PersonId, String> = org::all_people(tx.conn(), body)
+        let defs = org::list_role_definitions(&mut tx, body).await?;
+        let names: HashMap<PersonId, String> = org::all_people(&mut tx, body)
             .await?
             .into_iter()
             .map(|p| (p.id, p.name))
             .collect();
         let mut notes = Vec::new();
-        for a in org::assignments(tx.conn(), body, Some(effective)).await? {
+        for a in org::assignments(&mut tx, body, Some(effective)).await? {
             if a.unit_id == Some(unit.id) {
                 let role = defs
                     .iter()
@@ -332,7 +331,7 @@ impl App {
                     unit.name,
                     names.get(&a.person_id).map_or("", String::as_str)
                 ));
-                org::end_assignment(tx.conn(), a.id, last_day).await?;
+                org::end_assignment(&mut tx, a.id, last_day).await?;
                 let entry = AuditEntry::new(
                     actor.clone(),
                     "role_assignment.end",
@@ -349,13 +348,7 @@ impl App {
             crate::posts::pass_posts(&mut tx, body, effective, &actor, now).await?;
         notes.extend(passed);
         notes.extend(vacancies);
-        org::abolish_unit(
-            tx.conn(),
-            unit.id,
-            last_day,
-            successor.as_ref().map(|s| s.id),
-        )
-        .await?;
+        org::abolish_unit(&mut tx, unit.id, last_day, successor.as_ref().map(|s| s.id)).await?;
         let (kind, summary) = match &successor {
             Some(s) => (
                 OrgChangeKind::Merge,
@@ -369,7 +362,7 @@ impl App {
         } else {
             format!("{summary}（役割: {}）", notes.join("／"))
         };
-        org::insert_org_change(tx.conn(), body, kind, effective, &summary, now).await?;
+        org::insert_org_change(&mut tx, body, kind, effective, &summary, now).await?;
         let after = OrgUnit {
             valid_to: Some(last_day),
             successor_id: successor.as_ref().map(|s| s.id),
@@ -396,7 +389,7 @@ impl App {
         let agency_kind = required(field::AGENCY, &input.agency_kind)?;
         let kind = UnitKind::parse(&input.kind)
             .ok_or_else(|| invalid("種別", "部局・課室・係のいずれかを選んでください"))?;
-        let units = org::units_on(tx.conn(), body, input.effective).await?;
+        let units = org::units_on(&mut *tx, body, input.effective).await?;
         if let Some(parent) = input.parent {
             if !units.iter().any(|u| u.id == parent) {
                 return Err(invalid(
@@ -437,7 +430,7 @@ impl App {
             },
             None => {
                 let code = required(field::UNIT_CODE, &input.code)?;
-                if org::all_units(tx.conn(), body)
+                if org::all_units(&mut *tx, body)
                     .await?
                     .iter()
                     .any(|u| u.code == code)
@@ -455,7 +448,7 @@ impl App {
                     kind,
                     agency_kind,
                     name,
-                    sort_order: org::count_units(tx.conn(), body).await?,
+                    sort_order: org::count_units(&mut *tx, body).await?,
                     valid_from: input.effective,
                     valid_to: None,
                     successor_id: None,

@@ -69,12 +69,12 @@ impl App {
         let body = may.body(user)?.clone();
         let title = non_empty("題名", title)?;
         let mut tx = self.store().begin_write().await?;
-        if !policy::list_editions(tx.conn(), body.id).await?.is_empty() {
+        if !policy::list_editions(&mut tx, body.id).await?.is_empty() {
             return Err(AppError::Conflict(
                 "既に版があります。次の版は既存の版から作成してください".to_owned(),
             ));
         }
-        let roles = org::list_role_definitions(tx.conn(), body.id)
+        let roles = org::list_role_definitions(&mut tx, body.id)
             .await?
             .into_iter()
             .map(|r| RoleSetting {
@@ -101,7 +101,7 @@ impl App {
     ) -> Result<Edition, AppError> {
         let body = may.body(user)?.clone();
         let mut tx = self.store().begin_write().await?;
-        let editions = policy::list_editions(tx.conn(), body.id).await?;
+        let editions = policy::list_editions(&mut tx, body.id).await?;
         if let Some(open) = editions.iter().find(|e| e.is_open()) {
             return Err(AppError::Conflict(format!(
                 "{}が{}です。新しい版は、それが施行されてから作成してください",
@@ -130,7 +130,7 @@ impl App {
         edition: &Edition,
         meta: &RequestMeta,
     ) -> Result<(), AppError> {
-        policy::insert_edition(tx.conn(), edition, self.now()).await?;
+        policy::insert_edition(&mut *tx, edition, self.now()).await?;
         let entry = AuditEntry::new(actor, "policy.create_edition", "policy_edition", edition.id)
             .body(edition.body_id)
             .after(&json!({
@@ -288,7 +288,7 @@ impl App {
         let body = may.body(user)?.clone();
         let now = self.now();
         let mut tx = self.store().begin_write().await?;
-        let editions = policy::list_editions(tx.conn(), body.id).await?;
+        let editions = policy::list_editions(&mut tx, body.id).await?;
         let mut edition = editions
             .iter()
             .find(|e| e.number == number)
@@ -297,14 +297,14 @@ impl App {
         let expected = edition.status;
         edition.enforce(effective_from)?;
         let before_rules =
-            crate::assets::AssetRules::of(&*crate::ruling::ruling(tx.conn(), body.id).await?)?;
+            crate::assets::AssetRules::of(&*crate::ruling::ruling(&mut tx, body.id).await?)?;
         for previous in editions
             .iter()
             .filter(|e| e.status == EditionStatus::InForce)
         {
             let mut previous = previous.clone();
             previous.supersede()?;
-            policy::update_edition(tx.conn(), &previous, EditionStatus::InForce, now).await?;
+            policy::update_edition(&mut tx, &previous, EditionStatus::InForce, now).await?;
             let entry = AuditEntry::new(
                 user.actor(),
                 "policy.supersede",
@@ -317,7 +317,7 @@ impl App {
             .request(meta.request_id.clone());
             audit::append(&mut tx, now, entry).await?;
         }
-        policy::update_edition(tx.conn(), &edition, expected, now).await?;
+        policy::update_edition(&mut tx, &edition, expected, now).await?;
         let entry = AuditEntry::new(user.actor(), "policy.enforce", "policy_edition", edition.id)
             .body(body.id)
             .before(&json!({"status": expected.key()}))
@@ -374,12 +374,12 @@ impl App {
         let body = user.body()?.clone();
         let now = self.now();
         let mut tx = self.store().begin_write().await?;
-        let mut edition = policy::find_edition(tx.conn(), body.id, number)
+        let mut edition = policy::find_edition(&mut tx, body.id, number)
             .await?
             .ok_or_else(|| AppError::NotFound(format!("{number}")))?;
         let before = edition.clone();
         change(&mut edition)?;
-        policy::update_edition(tx.conn(), &edition, before.status, now).await?;
+        policy::update_edition(&mut tx, &edition, before.status, now).await?;
         let (before_view, mut after_view) = audit_views(&before, &edition);
         if let (Some(serde_json::Value::Object(note)), serde_json::Value::Object(view)) =
             (note, &mut after_view)
@@ -400,7 +400,7 @@ impl App {
 /// The 委員会's latest 議決 on the edition: of its current round if there is one (the round an
 /// earlier 議決 belonged to shows in the refusal otherwise).
 async fn latest_deliberation(
-    conn: &mut mamori_store::AnyConnection,
+    conn: &mut impl mamori_store::Reads,
     edition: &Edition,
 ) -> Result<Option<mamori_domain::committee::Deliberation>, AppError> {
     let all = deliberations_on(conn, edition).await?;

@@ -15,7 +15,7 @@ impl App {
         let body = may.body(user)?.clone();
         let now = self.now();
         let mut tx = self.store().begin_write().await?;
-        let edition = policy::find_edition(tx.conn(), body.id, number)
+        let edition = policy::find_edition(&mut tx, body.id, number)
             .await?
             .ok_or_else(|| AppError::NotFound(format!("{number}")))?;
         if edition.status != EditionStatus::InForce {
@@ -29,10 +29,10 @@ impl App {
             )
             .into());
         }
-        if policy::published_at(tx.conn(), edition.id).await?.is_some() {
+        if policy::published_at(&mut tx, edition.id).await?.is_some() {
             return Err(AppError::Conflict(format!("{number}は周知済みです")));
         }
-        policy::publish(tx.conn(), edition.id, user.account.login.as_str(), now).await?;
+        policy::publish(&mut tx, edition.id, user.account.login.as_str(), now).await?;
         let entry = AuditEntry::new(user.actor(), "policy.publish", "policy_edition", edition.id)
             .body(body.id)
             .after(&json!({"number": number.get()}))
@@ -56,21 +56,21 @@ impl App {
             .ok_or_else(|| AppError::Forbidden("確認は職員のアカウントで行います".to_owned()))?;
         let now = self.now();
         let mut tx = self.store().begin_write().await?;
-        let edition = policy::find_edition(tx.conn(), body.id, number)
+        let edition = policy::find_edition(&mut tx, body.id, number)
             .await?
             .ok_or_else(|| AppError::NotFound(format!("{number}")))?;
-        if policy::published_at(tx.conn(), edition.id).await?.is_none() {
+        if policy::published_at(&mut tx, edition.id).await?.is_none() {
             return Err(
                 DomainError::new("状態", format!("{number}はまだ周知されていません")).into(),
             );
         }
-        if policy::acknowledged_at(tx.conn(), edition.id, person)
+        if policy::acknowledged_at(&mut tx, edition.id, person)
             .await?
             .is_some()
         {
             return Err(AppError::Conflict(format!("{number}は確認済みです")));
         }
-        policy::acknowledge(tx.conn(), edition.id, person, now).await?;
+        policy::acknowledge(&mut tx, edition.id, person, now).await?;
         let entry = AuditEntry::new(
             user.actor(),
             "policy.acknowledge",

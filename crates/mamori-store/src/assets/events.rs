@@ -1,10 +1,13 @@
 //! Lifecycle records of the register: 登録, 持出し, 廃棄 … with who acted and, where the
 //! scheme wants it, who approved.
 
+use crate::Reads;
+use crate::WriteTx;
+use crate::db::sealed::Sealed as _;
 use chrono::{DateTime, Utc};
 use mamori_domain::classification::Action;
 use mamori_domain::ids::{AssetEventId, AssetId, BodyId, PersonId};
-use sqlx::{AnyConnection, Row};
+use sqlx::Row;
 
 use crate::{StoreError, time};
 
@@ -68,7 +71,7 @@ pub struct AssetEvent {
     pub completed_at: Option<DateTime<Utc>>,
 }
 
-pub async fn insert_event(conn: &mut AnyConnection, e: &AssetEvent) -> Result<(), StoreError> {
+pub async fn insert_event(conn: &mut WriteTx, e: &AssetEvent) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO asset_events (id, body_id, asset_id, action, status, acted_at, person_id, \
          details, new_location, approval, required_roles, recorded_by, created_at, completed_at) \
@@ -88,14 +91,14 @@ pub async fn insert_event(conn: &mut AnyConnection, e: &AssetEvent) -> Result<()
     .bind(&e.recorded_by)
     .bind(time::text(e.created_at))
     .bind(e.completed_at.map(time::text))
-    .execute(conn)
+    .execute(conn.connection())
     .await?;
     Ok(())
 }
 
 /// Saves what changes when a waiting record is completed: the status, approval, completion and
 /// action times, the person and the details (the location and required roles stay as recorded).
-pub async fn update_event(conn: &mut AnyConnection, e: &AssetEvent) -> Result<(), StoreError> {
+pub async fn update_event(conn: &mut WriteTx, e: &AssetEvent) -> Result<(), StoreError> {
     sqlx::query(
         "UPDATE asset_events SET status = $2, approval = $3, completed_at = $4, acted_at = $5, \
          person_id = $6, details = $7 WHERE id = $1",
@@ -107,7 +110,7 @@ pub async fn update_event(conn: &mut AnyConnection, e: &AssetEvent) -> Result<()
     .bind(time::text(e.acted_at))
     .bind(e.person.map(|p| p.to_string()))
     .bind(&e.details)
-    .execute(conn)
+    .execute(conn.connection())
     .await?;
     Ok(())
 }
@@ -206,20 +209,20 @@ fn event_from_row(r: &sqlx::any::AnyRow) -> Result<AssetEvent, StoreError> {
 
 /// The lifecycle records of an asset, oldest first.
 pub async fn events_of(
-    conn: &mut AnyConnection,
+    conn: &mut impl Reads,
     asset: AssetId,
 ) -> Result<Vec<AssetEvent>, StoreError> {
     let rows = sqlx::query(&format!(
         "SELECT {EVENT_COLUMNS} FROM asset_events WHERE asset_id = $1 ORDER BY created_at, id"
     ))
     .bind(asset.to_string())
-    .fetch_all(conn)
+    .fetch_all(conn.connection())
     .await?;
     rows.iter().map(event_from_row).collect()
 }
 
 pub async fn get_event(
-    conn: &mut AnyConnection,
+    conn: &mut impl Reads,
     body: BodyId,
     event: AssetEventId,
 ) -> Result<Option<AssetEvent>, StoreError> {
@@ -228,14 +231,14 @@ pub async fn get_event(
     ))
     .bind(body.to_string())
     .bind(event.to_string())
-    .fetch_optional(conn)
+    .fetch_optional(conn.connection())
     .await?;
     row.as_ref().map(event_from_row).transpose()
 }
 
 /// The body's records waiting for permission, oldest first.
 pub async fn awaiting_events(
-    conn: &mut AnyConnection,
+    conn: &mut impl Reads,
     body: BodyId,
 ) -> Result<Vec<AssetEvent>, StoreError> {
     let rows = sqlx::query(&format!(
@@ -244,7 +247,7 @@ pub async fn awaiting_events(
     ))
     .bind(body.to_string())
     .bind(EventStatus::AwaitingApproval.key())
-    .fetch_all(conn)
+    .fetch_all(conn.connection())
     .await?;
     rows.iter().map(event_from_row).collect()
 }

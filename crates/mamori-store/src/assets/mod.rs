@@ -5,10 +5,13 @@
 //! filter walks `asset_levels`, whose rows the caller derives from the scheme. Nothing here knows
 //! the scheme: a classification is stored as its `(axis, level)` keys.
 
+use crate::Reads;
+use crate::WriteTx;
+use crate::db::sealed::Sealed as _;
 use chrono::{DateTime, Utc};
 use mamori_domain::asset::{AssetKind, AssetStatus, DocumentType, NetworkSegment, Safeguards};
 use mamori_domain::ids::{AssetId, BodyId, OrgUnitId};
-use sqlx::{AnyConnection, Row};
+use sqlx::Row;
 
 use crate::org::id;
 use crate::{StoreError, time};
@@ -95,7 +98,7 @@ fn flag(b: bool) -> i64 {
 
 /// Registers an asset with its links and its class-filter rows.
 pub async fn insert_asset(
-    conn: &mut AnyConnection,
+    conn: &mut WriteTx,
     asset: &AssetRecord,
     levels: &[(String, String)],
 ) -> Result<(), StoreError> {
@@ -125,7 +128,7 @@ pub async fn insert_asset(
     .bind(asset.safeguards.recovery_target_hours.map(i64::from))
     .bind(time::text(asset.created_at))
     .bind(time::text(asset.updated_at))
-    .execute(&mut *conn)
+    .execute(conn.connection())
     .await?;
     put_links(conn, asset).await?;
     put_levels(conn, asset.body_id, asset.id, levels).await
@@ -133,7 +136,7 @@ pub async fn insert_asset(
 
 /// Saves every field of an existing asset, its links and its class-filter rows.
 pub async fn update_asset(
-    conn: &mut AnyConnection,
+    conn: &mut WriteTx,
     asset: &AssetRecord,
     levels: &[(String, String)],
 ) -> Result<(), StoreError> {
@@ -160,17 +163,17 @@ pub async fn update_asset(
     .bind(flag(asset.safeguards.backup))
     .bind(asset.safeguards.recovery_target_hours.map(i64::from))
     .bind(time::text(asset.updated_at))
-    .execute(&mut *conn)
+    .execute(conn.connection())
     .await?;
     sqlx::query("DELETE FROM asset_links WHERE asset_id = $1")
         .bind(asset.id.to_string())
-        .execute(&mut *conn)
+        .execute(conn.connection())
         .await?;
     put_links(conn, asset).await?;
     put_level_rows(conn, asset.body_id, asset.id, levels).await
 }
 
-async fn put_links(conn: &mut AnyConnection, asset: &AssetRecord) -> Result<(), StoreError> {
+async fn put_links(conn: &mut impl Reads, asset: &AssetRecord) -> Result<(), StoreError> {
     for (relation, list) in [
         (RELATION_COPY, &asset.derived_from),
         (RELATION_HOLDS, &asset.holds),
@@ -184,7 +187,7 @@ async fn put_links(conn: &mut AnyConnection, asset: &AssetRecord) -> Result<(), 
             .bind(relation)
             .bind(source.to_string())
             .bind(i64::try_from(position).unwrap_or(i64::MAX))
-            .execute(&mut *conn)
+            .execute(conn.connection())
             .await?;
         }
     }
@@ -193,20 +196,20 @@ async fn put_links(conn: &mut AnyConnection, asset: &AssetRecord) -> Result<(), 
 
 /// Replaces the class-filter rows of one asset.
 pub async fn put_level_rows(
-    conn: &mut AnyConnection,
+    conn: &mut WriteTx,
     body: BodyId,
     asset: AssetId,
     levels: &[(String, String)],
 ) -> Result<(), StoreError> {
     sqlx::query("DELETE FROM asset_levels WHERE asset_id = $1")
         .bind(asset.to_string())
-        .execute(&mut *conn)
+        .execute(conn.connection())
         .await?;
     put_levels(conn, body, asset, levels).await
 }
 
 async fn put_levels(
-    conn: &mut AnyConnection,
+    conn: &mut impl Reads,
     body: BodyId,
     asset: AssetId,
     levels: &[(String, String)],
@@ -219,7 +222,7 @@ async fn put_levels(
         .bind(axis)
         .bind(level)
         .bind(asset.to_string())
-        .execute(&mut *conn)
+        .execute(conn.connection())
         .await?;
     }
     Ok(())
@@ -347,7 +350,7 @@ fn from_row(r: &sqlx::any::AnyRow) -> Result<AssetRecord, StoreError> {
 
 /// One asset of the body, with its links.
 pub async fn get_asset(
-    conn: &mut AnyConnection,
+    conn: &mut impl Reads,
     body: BodyId,
     asset: AssetId,
 ) -> Result<Option<AssetRecord>, StoreError> {
@@ -359,7 +362,7 @@ pub async fn get_asset(
     ))
     .bind(body.to_string())
     .bind(asset.to_string())
-    .fetch_all(&mut *conn)
+    .fetch_all(conn.connection())
     .await?;
     let Some(first) = rows.first() else {
         return Ok(None);
@@ -380,7 +383,7 @@ pub async fn get_asset(
 
 /// Several assets of the body by id, with links (for sources and media); missing ids are left out.
 pub async fn get_assets(
-    conn: &mut AnyConnection,
+    conn: &mut impl Reads,
     body: BodyId,
     ids: &[AssetId],
 ) -> Result<Vec<AssetRecord>, StoreError> {
@@ -424,11 +427,11 @@ struct RawSheet {
 /// On SQLite each statement and each row is a hand-off to the connection's thread, which costs
 /// more than the reading.
 pub async fn get_asset_sheet(
-    conn: &mut AnyConnection,
+    conn: &mut impl Reads,
     body: BodyId,
     asset: AssetId,
 ) -> Result<Option<AssetSheet>, StoreError> {
-    let postgres = conn.backend_name() == "PostgreSQL";
+    let postgres = conn.connection().backend_name() == "PostgreSQL";
     // The same statement on both: SQLite's json functions under PostgreSQL's names.
     let (object, array, agg, wrap) = if postgres {
         ("json_build_object", "json_build_array", "json_agg", "")
@@ -458,7 +461,7 @@ pub async fn get_asset_sheet(
     let row = sqlx::query(&sql)
         .bind(body.to_string())
         .bind(asset.to_string())
-        .fetch_optional(&mut *conn)
+        .fetch_optional(conn.connection())
         .await?;
     let Some(row) = row else {
         return Ok(None);
@@ -505,7 +508,7 @@ pub async fn get_asset_sheet(
 /// The assets of the body that link to `asset` (its copies and the media holding it), each with
 /// the relation, in 管理番号 order; the records come without their own links.
 pub async fn dependent_records(
-    conn: &mut AnyConnection,
+    conn: &mut impl Reads,
     body: BodyId,
     asset: AssetId,
 ) -> Result<Vec<(String, AssetRecord)>, StoreError> {
@@ -515,7 +518,7 @@ pub async fn dependent_records(
          WHERE l.source_id = $1 ORDER BY a.asset_no"
     ))
     .bind(asset.to_string())
-    .fetch_all(conn)
+    .fetch_all(conn.connection())
     .await?;
     // The body is checked on the rows, not in SQL: a filter on the assets' body lets SQLite
     // scan the body's whole register instead of the link index.
@@ -531,7 +534,7 @@ pub async fn dependent_records(
 
 /// The asset with this 管理番号, with its links.
 pub async fn find_by_number(
-    conn: &mut AnyConnection,
+    conn: &mut impl Reads,
     body: BodyId,
     asset_no: &str,
 ) -> Result<Option<AssetRecord>, StoreError> {
@@ -539,7 +542,7 @@ pub async fn find_by_number(
         sqlx::query_scalar("SELECT id FROM assets WHERE body_id = $1 AND asset_no = $2")
             .bind(body.to_string())
             .bind(asset_no)
-            .fetch_optional(&mut *conn)
+            .fetch_optional(conn.connection())
             .await?;
     match found {
         None => Ok(None),
@@ -552,7 +555,7 @@ pub async fn find_by_number(
 
 /// The assets that name `asset` as their 複製元 or hold it: `(relation, asset id, 管理番号, name)`.
 pub async fn dependents(
-    conn: &mut AnyConnection,
+    conn: &mut impl Reads,
     asset: AssetId,
 ) -> Result<Vec<(String, AssetId, String, String)>, StoreError> {
     let rows = sqlx::query(
@@ -561,7 +564,7 @@ pub async fn dependents(
          ORDER BY a.asset_no",
     )
     .bind(asset.to_string())
-    .fetch_all(conn)
+    .fetch_all(conn.connection())
     .await?;
     rows.iter()
         .map(|r| {
@@ -592,7 +595,7 @@ fn like_pattern(text: &str) -> String {
 /// A page of the register after `after` (exclusive) in registration order, at most `limit` rows.
 /// Links are not filled. The page is one index range scan for each filter the register offers.
 pub async fn list_assets(
-    conn: &mut AnyConnection,
+    conn: &mut impl Reads,
     body: BodyId,
     filter: &AssetFilter,
     after: Option<AssetId>,
@@ -667,7 +670,7 @@ pub async fn list_assets(
     // The page comes back as one row holding a JSON array of rows: on SQLite every row of a
     // result is a hand-off between the connection's thread and the caller, which costs more than
     // reading the row.
-    let aggregate = match conn.backend_name() {
+    let aggregate = match conn.connection().backend_name() {
         "PostgreSQL" => {
             "SELECT COALESCE(json_agg(json_build_array({ARRAY_OF_COLUMNS}) ORDER BY {KEY}), '[]')::text"
         }
@@ -685,7 +688,7 @@ pub async fn list_assets(
     for b in binds {
         query = query.bind(b);
     }
-    let page: String = query.fetch_one(&mut *conn).await?.try_get("page")?;
+    let page: String = query.fetch_one(conn.connection()).await?.try_get("page")?;
     let raws: Vec<RawAsset> = serde_json::from_str(&page)
         .map_err(|e| StoreError::Corrupt(format!("assets page: {e}")))?;
     raws.into_iter().map(RawAsset::record).collect()
@@ -694,7 +697,7 @@ pub async fn list_assets(
 /// Every asset of the body, a chunk at a time in registration order, with links: for exports
 /// and the rule checks over the whole register.
 pub async fn chunk_with_links(
-    conn: &mut AnyConnection,
+    conn: &mut impl Reads,
     body: BodyId,
     after: Option<AssetId>,
     limit: i64,
@@ -712,7 +715,7 @@ pub async fn chunk_with_links(
     .bind(body.to_string())
     .bind(first.id.to_string())
     .bind(last.id.to_string())
-    .fetch_all(&mut *conn)
+    .fetch_all(conn.connection())
     .await?;
     let index: std::collections::HashMap<AssetId, usize> =
         records.iter().enumerate().map(|(i, r)| (r.id, i)).collect();
@@ -733,7 +736,7 @@ pub async fn chunk_with_links(
 
 /// `(id, 管理番号)` of the body's assets whose numbers are in `numbers`.
 pub async fn ids_by_number(
-    conn: &mut AnyConnection,
+    conn: &mut impl Reads,
     body: BodyId,
     numbers: &[String],
 ) -> Result<Vec<(AssetId, String)>, StoreError> {
@@ -748,7 +751,7 @@ pub async fn ids_by_number(
         for n in chunk {
             q = q.bind(n);
         }
-        for r in q.fetch_all(&mut *conn).await? {
+        for r in q.fetch_all(conn.connection()).await? {
             out.push((id(&r, "id")?, r.try_get("asset_no")?));
         }
     }
@@ -757,7 +760,7 @@ pub async fn ids_by_number(
 
 /// The 管理番号 of the given assets of the body (for the link columns of an export).
 pub async fn numbers_of(
-    conn: &mut AnyConnection,
+    conn: &mut impl Reads,
     body: BodyId,
     ids: &[AssetId],
 ) -> Result<Vec<(AssetId, String)>, StoreError> {
@@ -775,7 +778,7 @@ pub async fn numbers_of(
         for id in chunk {
             q = q.bind(id);
         }
-        for r in q.fetch_all(&mut *conn).await? {
+        for r in q.fetch_all(conn.connection()).await? {
             out.push((id(&r, "id")?, r.try_get("asset_no")?));
         }
     }
@@ -811,7 +814,7 @@ fn values_list(rows: usize, width: usize) -> String {
 /// [`insert_asset`] writes, as multi-row INSERTs (for bulk loads such as the scale generator).
 /// Links may name assets registered earlier or earlier in `items`.
 pub async fn insert_assets_bulk(
-    conn: &mut AnyConnection,
+    conn: &mut WriteTx,
     items: &[(AssetRecord, Vec<(String, String)>)],
 ) -> Result<(), StoreError> {
     for chunk in items.chunks(BULK_VALUES / 19) {
@@ -844,7 +847,7 @@ pub async fn insert_assets_bulk(
                 .bind(time::text(asset.created_at))
                 .bind(time::text(asset.updated_at));
         }
-        q.execute(&mut *conn).await?;
+        q.execute(conn.connection()).await?;
     }
     let links: Vec<(String, &str, String, i64)> = items
         .iter()
@@ -879,7 +882,7 @@ pub async fn insert_assets_bulk(
                 .bind(source.clone())
                 .bind(*position);
         }
-        q.execute(&mut *conn).await?;
+        q.execute(conn.connection()).await?;
     }
     let levels: Vec<(String, &str, &str, String)> = items
         .iter()
@@ -907,14 +910,14 @@ pub async fn insert_assets_bulk(
                 .bind(*level)
                 .bind(asset.clone());
         }
-        q.execute(&mut *conn).await?;
+        q.execute(conn.connection()).await?;
     }
     Ok(())
 }
 
 /// Sets the next automatic 管理番号 of the body (after a bulk load that numbered its assets).
 pub async fn set_next_asset_number(
-    conn: &mut AnyConnection,
+    conn: &mut WriteTx,
     body: BodyId,
     next: i64,
 ) -> Result<(), StoreError> {
@@ -924,20 +927,20 @@ pub async fn set_next_asset_number(
     )
     .bind(body.to_string())
     .bind(next)
-    .execute(conn)
+    .execute(conn.connection())
     .await?;
     Ok(())
 }
 
 /// The next automatic 管理番号 counter of the body, if set.
 pub async fn next_asset_number_value(
-    conn: &mut AnyConnection,
+    conn: &mut impl Reads,
     body: BodyId,
 ) -> Result<Option<i64>, StoreError> {
     Ok(
         sqlx::query_scalar("SELECT next_no FROM asset_counters WHERE body_id = $1")
             .bind(body.to_string())
-            .fetch_optional(conn)
+            .fetch_optional(conn.connection())
             .await?,
     )
 }
@@ -945,7 +948,7 @@ pub async fn next_asset_number_value(
 /// Every `every`-th asset id of the body in registration order (for benchmarks that need
 /// cursors spread over the register).
 pub async fn sample_asset_ids(
-    conn: &mut AnyConnection,
+    conn: &mut impl Reads,
     body: BodyId,
     every: i64,
 ) -> Result<Vec<AssetId>, StoreError> {
@@ -955,7 +958,7 @@ pub async fn sample_asset_ids(
     )
     .bind(body.to_string())
     .bind(every.max(1))
-    .fetch_all(conn)
+    .fetch_all(conn.connection())
     .await?;
     rows.iter()
         .map(|raw| raw.parse().map_err(|_| corrupt("id", raw)))
@@ -963,10 +966,10 @@ pub async fn sample_asset_ids(
 }
 
 /// The number of the body's assets.
-pub async fn count_assets(conn: &mut AnyConnection, body: BodyId) -> Result<i64, StoreError> {
+pub async fn count_assets(conn: &mut impl Reads, body: BodyId) -> Result<i64, StoreError> {
     let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM assets WHERE body_id = $1")
         .bind(body.to_string())
-        .fetch_one(conn)
+        .fetch_one(conn.connection())
         .await?;
     Ok(n)
 }
@@ -974,14 +977,14 @@ pub async fn count_assets(conn: &mut AnyConnection, body: BodyId) -> Result<i64,
 /// Takes the next free automatic 管理番号 for the body: the counter's value, skipping numbers
 /// already used by hand.
 pub async fn next_asset_number(
-    conn: &mut AnyConnection,
+    conn: &mut WriteTx,
     body: BodyId,
     prefix: &str,
 ) -> Result<String, StoreError> {
     let current: Option<i64> =
         sqlx::query_scalar("SELECT next_no FROM asset_counters WHERE body_id = $1")
             .bind(body.to_string())
-            .fetch_optional(&mut *conn)
+            .fetch_optional(conn.connection())
             .await?;
     let mut next = current.unwrap_or(1);
     let number = loop {
@@ -990,7 +993,7 @@ pub async fn next_asset_number(
             sqlx::query_scalar("SELECT id FROM assets WHERE body_id = $1 AND asset_no = $2")
                 .bind(body.to_string())
                 .bind(&candidate)
-                .fetch_optional(&mut *conn)
+                .fetch_optional(conn.connection())
                 .await?;
         next += 1;
         if taken.is_none() {
@@ -1001,13 +1004,13 @@ pub async fn next_asset_number(
         sqlx::query("UPDATE asset_counters SET next_no = $2 WHERE body_id = $1")
             .bind(body.to_string())
             .bind(next)
-            .execute(&mut *conn)
+            .execute(conn.connection())
             .await?;
     } else {
         sqlx::query("INSERT INTO asset_counters (body_id, next_no) VALUES ($1, $2)")
             .bind(body.to_string())
             .bind(next)
-            .execute(&mut *conn)
+            .execute(conn.connection())
             .await?;
     }
     Ok(number)

@@ -1,9 +1,12 @@
 //! The risk register: a risk on an asset or a group of assets, and the body's risk settings.
 
+use crate::Reads;
+use crate::WriteTx;
+use crate::db::sealed::Sealed as _;
 use chrono::{DateTime, NaiveDate, Utc};
 use mamori_domain::ids::{AssetId, BodyId, RiskId};
 use mamori_domain::risk::{RiskInput, Treatment};
-use sqlx::{AnyConnection, Row};
+use sqlx::Row;
 
 use crate::org::{id, opt_id};
 use crate::{StoreError, time};
@@ -21,7 +24,7 @@ pub struct RiskRecord {
     pub updated_at: DateTime<Utc>,
 }
 
-pub async fn put_risk(conn: &mut AnyConnection, r: &RiskRecord) -> Result<(), StoreError> {
+pub async fn put_risk(conn: &mut WriteTx, r: &RiskRecord) -> Result<(), StoreError> {
     let i = &r.input;
     sqlx::query(
         "INSERT INTO risks (id, body_id, asset_id, group_name, threat, vulnerability, likelihood, \
@@ -55,20 +58,20 @@ pub async fn put_risk(conn: &mut AnyConnection, r: &RiskRecord) -> Result<(), St
     .bind(i.residual_impact.as_deref())
     .bind(time::text(r.created_at))
     .bind(time::text(r.updated_at))
-    .execute(conn)
+    .execute(conn.connection())
     .await?;
     Ok(())
 }
 
 pub async fn delete_risk(
-    conn: &mut AnyConnection,
+    conn: &mut WriteTx,
     body: BodyId,
     risk: RiskId,
 ) -> Result<bool, StoreError> {
     let done = sqlx::query("DELETE FROM risks WHERE body_id = $1 AND id = $2")
         .bind(body.to_string())
         .bind(risk.to_string())
-        .execute(conn)
+        .execute(conn.connection())
         .await?;
     Ok(done.rows_affected() > 0)
 }
@@ -121,34 +124,34 @@ fn risk_from_row(r: &sqlx::any::AnyRow) -> Result<RiskRecord, StoreError> {
 
 /// The body's risks in registration order.
 pub async fn list_risks(
-    conn: &mut AnyConnection,
+    conn: &mut impl Reads,
     body: BodyId,
 ) -> Result<Vec<RiskRecord>, StoreError> {
     let rows = sqlx::query(&format!(
         "SELECT {RISK_COLUMNS} FROM risks WHERE body_id = $1 ORDER BY id"
     ))
     .bind(body.to_string())
-    .fetch_all(conn)
+    .fetch_all(conn.connection())
     .await?;
     rows.iter().map(risk_from_row).collect()
 }
 
 /// The risks concerning one asset.
 pub async fn risks_of_asset(
-    conn: &mut AnyConnection,
+    conn: &mut impl Reads,
     asset: AssetId,
 ) -> Result<Vec<RiskRecord>, StoreError> {
     let rows = sqlx::query(&format!(
         "SELECT {RISK_COLUMNS} FROM risks WHERE asset_id = $1 ORDER BY id"
     ))
     .bind(asset.to_string())
-    .fetch_all(conn)
+    .fetch_all(conn.connection())
     .await?;
     rows.iter().map(risk_from_row).collect()
 }
 
 pub async fn get_risk(
-    conn: &mut AnyConnection,
+    conn: &mut impl Reads,
     body: BodyId,
     risk: RiskId,
 ) -> Result<Option<RiskRecord>, StoreError> {
@@ -157,26 +160,26 @@ pub async fn get_risk(
     ))
     .bind(body.to_string())
     .bind(risk.to_string())
-    .fetch_optional(conn)
+    .fetch_optional(conn.connection())
     .await?;
     row.as_ref().map(risk_from_row).transpose()
 }
 
 /// The body's risk matrix and threat catalogue as TOML, when the body has set them.
 pub async fn risk_settings(
-    conn: &mut AnyConnection,
+    conn: &mut impl Reads,
     body: BodyId,
 ) -> Result<Option<(String, String)>, StoreError> {
     let row = sqlx::query("SELECT matrix, threats FROM risk_settings WHERE body_id = $1")
         .bind(body.to_string())
-        .fetch_optional(conn)
+        .fetch_optional(conn.connection())
         .await?;
     row.map(|r| Ok((r.try_get("matrix")?, r.try_get("threats")?)))
         .transpose()
 }
 
 pub async fn put_risk_settings(
-    conn: &mut AnyConnection,
+    conn: &mut WriteTx,
     body: BodyId,
     matrix: &str,
     threats: &str,
@@ -191,7 +194,7 @@ pub async fn put_risk_settings(
     .bind(matrix)
     .bind(threats)
     .bind(time::text(at))
-    .execute(conn)
+    .execute(conn.connection())
     .await?;
     Ok(())
 }

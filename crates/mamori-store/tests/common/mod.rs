@@ -6,7 +6,6 @@ use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use mamori_domain::asset::{AssetKind, AssetStatus, NetworkSegment, Safeguards};
 use mamori_domain::ids::{AssetId, BodyId, OrgUnitId, PersonId};
 use mamori_domain::org::{Body, OrgUnit, Person, PersonStatus, UnitKind};
-use mamori_store::AnyConnection;
 use mamori_store::assets::{self, AssetFilter, AssetRecord};
 use mamori_store::testing::TestDatabase;
 use mamori_store::{Store, org};
@@ -46,7 +45,7 @@ pub async fn setup() -> Fixture {
             kind: None,
             created_at: t0(),
         };
-        org::insert_body(tx.conn(), &body).await.unwrap();
+        org::insert_body(&mut tx, &body).await.unwrap();
         bodies.push(body.id);
     }
     let mut units = Vec::new();
@@ -64,7 +63,7 @@ pub async fn setup() -> Fixture {
             valid_to: None,
             successor_id: None,
         };
-        org::insert_unit(tx.conn(), &unit, t0()).await.unwrap();
+        org::insert_unit(&mut tx, &unit, t0()).await.unwrap();
         units.push(unit.id);
     }
     let mut people = Vec::new();
@@ -81,7 +80,7 @@ pub async fn setup() -> Fixture {
             email: Some(format!("s{staff}@example.jp")),
             status: PersonStatus::Active,
         };
-        org::insert_person(tx.conn(), &p, d(2020, 4, 1), "登録", t0())
+        org::insert_person(&mut tx, &p, d(2020, 4, 1), "登録", t0())
             .await
             .unwrap();
         people.push(p.id);
@@ -125,7 +124,7 @@ pub fn asset(body: BodyId, no: &str, name: &str) -> AssetRecord {
 pub async fn insert_assets(store: &Store, items: &[(&AssetRecord, Vec<(String, String)>)]) {
     let mut tx = store.begin_write().await.unwrap();
     for (a, levels) in items {
-        assets::insert_asset(tx.conn(), a, levels).await.unwrap();
+        assets::insert_asset(&mut tx, a, levels).await.unwrap();
     }
     tx.commit().await.unwrap();
 }
@@ -146,13 +145,17 @@ pub fn filter(edit: impl FnOnce(&mut AssetFilter)) -> AssetFilter {
 }
 
 /// One asset of the body with its links.
-pub async fn get(conn: &mut AnyConnection, body: BodyId, asset: AssetId) -> Option<AssetRecord> {
+pub async fn get(
+    conn: &mut impl mamori_store::Reads,
+    body: BodyId,
+    asset: AssetId,
+) -> Option<AssetRecord> {
     assets::get_asset(conn, body, asset).await.unwrap()
 }
 
 /// The ids of one page of the register.
 pub async fn ids(
-    conn: &mut AnyConnection,
+    conn: &mut impl mamori_store::Reads,
     body: BodyId,
     filter: &AssetFilter,
     after: Option<AssetId>,

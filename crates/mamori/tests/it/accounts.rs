@@ -15,7 +15,7 @@ async fn person_without_account(t: &TestApp) -> String {
         "SELECT p.id FROM people p WHERE p.status = '在職' \
          AND NOT EXISTS (SELECT 1 FROM accounts a WHERE a.person_id = p.id) ORDER BY p.staff_number",
     )
-    .fetch_one(&mut *conn)
+    .fetch_one(conn.raw())
     .await
     .unwrap()
 }
@@ -241,8 +241,8 @@ async fn tokens_carry_a_label_and_an_expiry_and_their_owner_lists_and_revokes_th
     let id_of = |label: &'static str| {
         sqlx::query_scalar::<_, String>("SELECT id FROM api_tokens WHERE label = $1").bind(label)
     };
-    let mine = id_of("台帳の連携").fetch_one(&mut *conn).await.unwrap();
-    let theirs = id_of("職員の端末").fetch_one(&mut *conn).await.unwrap();
+    let mine = id_of("台帳の連携").fetch_one(conn.raw()).await.unwrap();
+    let theirs = id_of("職員の端末").fetch_one(conn.raw()).await.unwrap();
     drop(conn);
     let r = post(&t, &b, &format!("/account/tokens/{theirs}/revoke"), &[]).await;
     assert_eq!(
@@ -261,7 +261,7 @@ async fn tokens_carry_a_label_and_an_expiry_and_their_owner_lists_and_revokes_th
     let mut conn = t.app.store().conn().await.unwrap();
     sqlx::query("UPDATE api_tokens SET expires_at = '2000-01-01T00:00:00.000000Z' WHERE id = $1")
         .bind(&theirs)
-        .execute(&mut *conn)
+        .execute(conn.raw())
         .await
         .unwrap();
     drop(conn);

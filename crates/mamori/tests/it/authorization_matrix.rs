@@ -105,7 +105,7 @@ async fn ids(t: &TestApp) -> BTreeMap<&'static str, String> {
         ("ASSIGNMENT", "SELECT id FROM role_assignments ORDER BY id"),
     ] {
         let id: Option<String> = sqlx::query_scalar(query)
-            .fetch_optional(&mut *conn)
+            .fetch_optional(conn.raw())
             .await
             .unwrap();
         ids.insert(name, id.unwrap_or_else(|| panic!("the demo has no {name}")));

@@ -203,11 +203,11 @@ async fn a_long_text_is_recorded_once_and_verify_catches_it_edited_or_removed() 
         "SELECT CAST(COALESCE(SUM(LENGTH(before_json)), 0) + COALESCE(SUM(LENGTH(after_json)), 0) AS BIGINT) FROM audit_log WHERE seq > $1",
     )
     .bind(first)
-    .fetch_one(&mut *conn)
+    .fetch_one(conn.raw())
     .await
     .unwrap();
     let blobs: Vec<String> = sqlx::query_scalar("SELECT content FROM audit_blobs")
-        .fetch_all(&mut *conn)
+        .fetch_all(conn.raw())
         .await
         .unwrap();
     // Nine states hold the provision (the first record's after, then before and after of four),

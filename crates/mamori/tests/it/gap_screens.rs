@@ -324,7 +324,7 @@ async fn an_analysis_is_made_once_audited_bounded_per_person_and_expires_audited
         "SELECT COUNT(*) FROM audit_log WHERE action = 'gap.upload' AND target_id = $1",
     )
     .bind(&id)
-    .fetch_one(&mut *conn)
+    .fetch_one(conn.raw())
     .await
     .unwrap();
     assert_eq!(uploads, 1, "the upload is in the trail");
@@ -333,7 +333,7 @@ async fn an_analysis_is_made_once_audited_bounded_per_person_and_expires_audited
     sqlx::query("UPDATE pending_imports SET content = $1 WHERE id = $2")
         .bind(vec![0xffu8, 0xfe, 0x00, 0xd8])
         .bind(&id)
-        .execute(&mut *conn)
+        .execute(conn.raw())
         .await
         .unwrap();
     drop(conn);
@@ -360,7 +360,7 @@ async fn an_analysis_is_made_once_audited_bounded_per_person_and_expires_audited
     // After a day they are removed, each with a record; the page is then gone.
     let mut conn = t.app.store().conn().await.unwrap();
     sqlx::query("UPDATE pending_imports SET created_at = '2000-01-01T00:00:00.000000Z'")
-        .execute(&mut *conn)
+        .execute(conn.raw())
         .await
         .unwrap();
     drop(conn);
@@ -368,7 +368,7 @@ async fn an_analysis_is_made_once_audited_bounded_per_person_and_expires_audited
     let mut conn = t.app.store().conn().await.unwrap();
     let expired: i64 =
         sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'import.expired'")
-            .fetch_one(&mut *conn)
+            .fetch_one(conn.raw())
             .await
             .unwrap();
     assert_eq!(expired, 5);

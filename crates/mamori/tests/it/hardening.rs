@@ -449,7 +449,7 @@ async fn a_two_cell_workbook_spanning_the_sheet_is_refused_by_every_importer_and
     let transfer: String = {
         let mut conn = t.app.store().conn().await.unwrap();
         sqlx::query_scalar("SELECT id FROM transfers ORDER BY id")
-            .fetch_one(&mut *conn)
+            .fetch_one(conn.raw())
             .await
             .unwrap()
     };
@@ -504,7 +504,7 @@ async fn staff_number_of(t: &TestApp, login: &str) -> String {
         "SELECT p.staff_number FROM accounts a JOIN people p ON p.id = a.person_id WHERE a.login = $1",
     )
     .bind(login)
-    .fetch_one(&mut *conn)
+    .fetch_one(conn.raw())
     .await
     .unwrap()
 }
@@ -698,7 +698,7 @@ async fn a_drafter_decides_with_a_reason_only_where_the_profile_in_force_allows_
     let after: String = sqlx::query_scalar(
         "SELECT after_json FROM audit_log WHERE action = 'policy.decide' ORDER BY seq DESC",
     )
-    .fetch_one(&mut *conn)
+    .fetch_one(conn.raw())
     .await
     .unwrap();
     assert!(after.contains("起案できる者が他にいないため"), "{after}");
@@ -717,7 +717,7 @@ async fn a_login_name_no_account_has_is_kept_only_as_a_keyed_hash_and_its_record
     let rows: Vec<(String, String, Option<String>)> = sqlx::query_as(
         "SELECT actor_label, target_id, after_json FROM audit_log WHERE action = 'auth.login_failed'",
     )
-    .fetch_all(&mut *conn)
+    .fetch_all(conn.raw())
     .await
     .unwrap();
     assert_eq!(rows.len(), 2);
@@ -733,13 +733,13 @@ async fn a_login_name_no_account_has_is_kept_only_as_a_keyed_hash_and_its_record
     assert_eq!(rows[0].1, rows[1].1);
     let failures: i64 = sqlx::query_scalar("SELECT failures FROM login_throttle WHERE login = $1")
         .bind(&rows[0].1)
-        .fetch_one(&mut *conn)
+        .fetch_one(conn.raw())
         .await
         .unwrap();
     assert_eq!(failures, 2);
     let kept: i64 =
         sqlx::query_scalar("SELECT COUNT(*) FROM login_throttle WHERE login LIKE '%Tr0ub4dor%'")
-            .fetch_one(&mut *conn)
+            .fetch_one(conn.raw())
             .await
             .unwrap();
     assert_eq!(kept, 0);
@@ -752,7 +752,7 @@ async fn a_login_name_no_account_has_is_kept_only_as_a_keyed_hash_and_its_record
     let known: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM audit_log WHERE action = 'auth.login_failed' AND actor_label = 'kacho'",
     )
-    .fetch_one(&mut *conn)
+    .fetch_one(conn.raw())
     .await
     .unwrap();
     assert_eq!(known, 1);
@@ -770,7 +770,7 @@ async fn a_login_name_no_account_has_is_kept_only_as_a_keyed_hash_and_its_record
         "SELECT COUNT(*) FROM audit_log WHERE action = 'auth.login_failed' AND actor_label = $1",
     )
     .bind(mamori_app::auth::UNKNOWN_LOGIN_LABEL)
-    .fetch_one(&mut *conn)
+    .fetch_one(conn.raw())
     .await
     .unwrap();
     assert_eq!(recorded, bound);

@@ -726,7 +726,7 @@ async fn a_sign_in_sweeps_sessions_that_expired_without_a_logout() {
     let _fresh = t.signed_in("shokuin").await;
     let mut conn = t.app.store().conn().await.unwrap();
     let row = sqlx::query("SELECT COUNT(*) AS n FROM sessions")
-        .fetch_one(&mut *conn)
+        .fetch_one(conn.raw())
         .await
         .unwrap();
     let n: i64 = sqlx::Row::get(&row, "n");

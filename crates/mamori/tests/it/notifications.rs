@@ -287,7 +287,7 @@ async fn file_transport(t: &TestApp, applicant: &CurrentUser) -> ApplicationId {
 async fn count(t: &TestApp, table: &str) -> i64 {
     let mut conn = t.app.store().conn().await.unwrap();
     sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
-        .fetch_one(&mut *conn)
+        .fetch_one(conn.raw())
         .await
         .unwrap()
 }
