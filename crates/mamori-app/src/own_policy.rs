@@ -7,10 +7,10 @@ use std::collections::BTreeMap;
 use mamori_domain::DomainError;
 use mamori_domain::audit::{Actor, AuditEntry};
 use mamori_domain::org::Body;
-use mamori_domain::policy::Edition;
 use mamori_domain::policy::document::{
     ClauseLink, LinkOrigin, MAX_DEPTH, MAX_FRONT_LINES, OwnDocument, OwnProvision,
 };
+use mamori_domain::policy::{Edition, Profile};
 use mamori_gap::{Document, Report, Status};
 use mamori_store::{audit, org, policy as policy_store};
 use serde_json::json;
@@ -156,16 +156,10 @@ pub struct GapDone {
     pub detail: String,
 }
 
-/// The worklist of an edition in the body's own structure: the open clauses in the guideline's
-/// order and the decisions taken.
-pub fn worklist(edition: &Edition) -> Result<(Vec<GapItem>, Vec<GapDone>), AppError> {
+/// The 例文 as the body's policy would say them: its word for itself, its role names, its
+/// classification levels. The worklist and the link review show the same text.
+pub fn in_body_terms(profile: &Profile) -> Result<impl Fn(&str) -> String + '_, AppError> {
     use mamori_domain::classification::ClassificationScheme;
-    use mamori_domain::policy::document::GapDecision;
-    let catalog = guideline()?;
-    let profile = &edition.profile;
-    let doc = profile.document.as_ref().ok_or_else(|| {
-        AppError::NotFound("本市の文書の構成の版（この版はガイドラインの構成です）".to_owned())
-    })?;
     let roles: Vec<(String, String)> = crate::roles::guideline_role_set()?
         .into_iter()
         .map(|r| (r.key, r.name))
@@ -173,6 +167,19 @@ pub fn worklist(edition: &Edition) -> Result<(Vec<GapItem>, Vec<GapDone>), AppEr
     let terms = ClassificationScheme::from_toml(&profile.classification_scheme)?
         .guideline_terms()
         .clone();
+    Ok(move |model_text: &str| profile.in_body_terms(model_text, &roles, &terms))
+}
+
+/// The worklist of an edition in the body's own structure: the open clauses in the guideline's
+/// order and the decisions taken.
+pub fn worklist(edition: &Edition) -> Result<(Vec<GapItem>, Vec<GapDone>), AppError> {
+    use mamori_domain::policy::document::GapDecision;
+    let catalog = guideline()?;
+    let profile = &edition.profile;
+    let doc = profile.document.as_ref().ok_or_else(|| {
+        AppError::NotFound("本市の文書の構成の版（この版はガイドラインの構成です）".to_owned())
+    })?;
+    let in_terms = in_body_terms(profile)?;
     let order: Vec<&str> = catalog.clauses.iter().map(|c| c.id.as_str()).collect();
     let open = doc
         .open_gaps(order.iter().copied())
@@ -183,7 +190,7 @@ pub fn worklist(edition: &Edition) -> Result<(Vec<GapItem>, Vec<GapDone>), AppEr
             title: c.title.clone(),
             chapter: c.id.chapter_key(),
             recommended: c.recommended,
-            text: profile.in_body_terms(&c.model_text, &roles, &terms),
+            text: in_terms(&c.model_text),
             after: doc
                 .suggested_place(c.id.as_str(), &order)
                 .map(|p| (p.key.clone(), p.caption())),

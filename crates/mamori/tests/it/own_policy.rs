@@ -441,6 +441,22 @@ async fn the_worklist_speaks_the_bodys_terms_and_three_decisions_close_three_gap
     import_reiki(&t);
     let tokatsu = t.signed_in("tokatsu").await;
 
+    // The link review shows each linked clause's 例文: as the guideline writes it, first.
+    let links_pages = async || {
+        let mut models = String::new();
+        for chapter in 0..8 {
+            let (status, html) = t
+                .page(&tokatsu, &format!("/policy/3/links?chapter={chapter}"))
+                .await;
+            assert_eq!(status, StatusCode::OK);
+            for part in html.split("<div class=\"model-text\">").skip(1) {
+                models.push_str(part.split("</div>").next().unwrap_or(""));
+            }
+        }
+        models
+    };
+    assert!(links_pages().await.contains("情報セキュリティ管理者"));
+
     // With the guideline's scheme and names the 例文 reads as the guideline writes it.
     let html = worklist_page(&t, &tokatsu, "S-2").await;
     assert!(
@@ -469,6 +485,9 @@ async fn the_worklist_speaks_the_bodys_terms_and_three_decisions_close_three_gap
     );
     assert!(!html.contains("機密性２以上") && html.contains("重要性分類Ⅱ以上"));
     assert!(!html.contains("本市における情報資産") && html.contains("本町における情報資産"));
+    // The link review reads the 例文 in the same terms as the worklist.
+    let links = links_pages().await;
+    assert!(!links.contains("情報セキュリティ管理者") && links.contains("情報管理者"));
 
     let decide = async |fields: &[(&str, &str)]| {
         let mut form = vec![("chapter", "S-2")];

@@ -102,6 +102,7 @@ fn links_page(
     let doc = e.profile.document.as_ref().ok_or_else(|| {
         AppError::NotFound("本市の文書の構成の版（この版はガイドラインの構成です）".to_owned())
     })?;
+    let in_terms = mamori_app::own_policy::in_body_terms(&e.profile)?;
     let starts = chapter_starts(doc);
     let len = doc.provisions.len();
     let in_range = |r: std::ops::Range<usize>| -> &[OwnProvision] { &doc.provisions[r] };
@@ -152,9 +153,7 @@ fn links_page(
                             .score
                             .map(|s| format!("{:.2}", f64::from(s) / 1000.0))
                             .unwrap_or_default(),
-                        model: clause
-                            .map(|c| e.profile.localize(&c.model_text))
-                            .unwrap_or_default(),
+                        model: clause.map(|c| in_terms(&c.model_text)).unwrap_or_default(),
                         href: format!("/catalog/clauses/{}", url_encode(&l.clause)),
                     }
                 })
