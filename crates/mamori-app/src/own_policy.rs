@@ -93,6 +93,12 @@ fn links_from(
                     clause: clause.id.clone(),
                     origin: LinkOrigin::Analysis,
                     score: Some((m.score.clamp(0.0, 1.0) * 1000.0).round() as u16),
+                    missing: (clause.status == Status::Partial).then(|| {
+                        clause
+                            .missing
+                            .clone()
+                            .unwrap_or_else(|| "一部の記述が見当たりません".to_owned())
+                    }),
                 });
             }
         }
@@ -145,6 +151,8 @@ pub struct GapItem {
     pub text: String,
     /// The provision it would follow: (key, caption); `None`: the end of the document.
     pub after: Option<(String, String)>,
+    /// Found only in part (一部不足): what the analysis did not find.
+    pub partial: Option<String>,
 }
 
 /// A decision taken: (clause, title, decision, its place or reason or the added provision).
@@ -181,19 +189,29 @@ pub fn worklist(edition: &Edition) -> Result<(Vec<GapItem>, Vec<GapDone>), AppEr
     })?;
     let in_terms = in_body_terms(profile)?;
     let order: Vec<&str> = catalog.clauses.iter().map(|c| c.id.as_str()).collect();
-    let open = doc
-        .open_gaps(order.iter().copied())
-        .into_iter()
-        .filter_map(|id| catalog.clause(id))
-        .map(|c| GapItem {
-            clause: c.id.to_string(),
-            title: c.title.clone(),
-            chapter: c.id.chapter_key(),
-            recommended: c.recommended,
-            text: in_terms(&c.model_text),
-            after: doc
-                .suggested_place(c.id.as_str(), &order)
-                .map(|p| (p.key.clone(), p.caption())),
+    let unlinked: std::collections::BTreeSet<&str> =
+        doc.open_gaps(order.iter().copied()).into_iter().collect();
+    // In the guideline's order: the clauses no provision implements, and those one implements
+    // only in part (placed after the provision that holds the rest).
+    let open = catalog
+        .clauses
+        .iter()
+        .filter_map(|c| {
+            let id = c.id.as_str();
+            let (partial, after) = match doc.partly_there(id) {
+                Some((p, missing)) => (Some(missing.to_owned()), Some(p)),
+                None if unlinked.contains(id) => (None, doc.suggested_place(id, &order)),
+                None => return None,
+            };
+            Some(GapItem {
+                clause: c.id.to_string(),
+                title: c.title.clone(),
+                chapter: c.id.chapter_key(),
+                recommended: c.recommended,
+                text: in_terms(&c.model_text),
+                after: after.map(|p| (p.key.clone(), p.caption())),
+                partial,
+            })
         })
         .collect();
     let done = doc

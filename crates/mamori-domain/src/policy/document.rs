@@ -65,6 +65,10 @@ pub struct ClauseLink {
     /// The analysis score in thousandths (0–1000), when the analysis found it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub score: Option<u16>,
+    /// What the analysis did not find of the clause when it found it only in part (一部不足):
+    /// 「「…」に当たる記述が見当たりません」. A link made by hand has none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub missing: Option<String>,
 }
 
 /// One provision as the body wrote it.
@@ -249,6 +253,30 @@ impl OwnDocument {
             .collect()
     }
 
+    /// Whether a provision implements `clause` whole: linked to it by hand, or by an analysis
+    /// that found all of it.
+    pub fn implements_fully(&self, clause: &str) -> bool {
+        self.provisions
+            .iter()
+            .flat_map(|p| &p.links)
+            .any(|l| l.clause == clause && l.missing.is_none())
+    }
+
+    /// A clause the document implements only in part, and nobody has decided on: the first
+    /// provision holding it and what is missing. Such a clause stays on the worklist.
+    pub fn partly_there(&self, clause: &str) -> Option<(&OwnProvision, &str)> {
+        if self.decisions.contains_key(clause) || self.implements_fully(clause) {
+            return None;
+        }
+        self.provisions.iter().find_map(|p| {
+            p.links
+                .iter()
+                .find(|l| l.clause == clause)
+                .and_then(|l| l.missing.as_deref())
+                .map(|m| (p, m))
+        })
+    }
+
     /// Where a provision for `clause` would go: after the last provision linked to the nearest
     /// clause before it (in `order`, the guideline's order) that the document implements;
     /// `None`: at the end.
@@ -323,6 +351,7 @@ impl OwnDocument {
                     clause: clause.to_owned(),
                     origin: LinkOrigin::Manual,
                     score: None,
+                    missing: None,
                 }],
                 local: false,
                 refused: Vec::new(),
@@ -389,7 +418,7 @@ impl OwnDocument {
                 format!("{clause} への対応は決めてあります"),
             ));
         }
-        if self.rule_for(clause).next().is_some() {
+        if self.implements_fully(clause) {
             return Err(DomainError::new(
                 "対応",
                 format!("{clause} にはもう対応する規定があります"),
@@ -467,6 +496,7 @@ impl OwnDocument {
                 clause: clause.to_owned(),
                 origin: LinkOrigin::Manual,
                 score: None,
+                missing: None,
             }),
         }
         Ok(())
@@ -662,6 +692,7 @@ mod tests {
             clause: clause.to_owned(),
             origin,
             score: Some(800),
+            missing: None,
         }
     }
 
@@ -688,6 +719,50 @@ mod tests {
         );
         assert!(doc.has_children(1) && !doc.has_children(0) && !doc.has_children(2));
         assert!(doc.problems(&Two).is_empty());
+    }
+
+    #[test]
+    fn a_clause_found_only_in_part_stays_open_until_decided_or_linked_whole() {
+        let mut a = provision("p1", 0, "第1条", "目的", "この規程は…");
+        a.links.push(ClauseLink {
+            missing: Some("「…」に当たる記述が見当たりません".into()),
+            ..link("B-1", LinkOrigin::Analysis)
+        });
+        let mut doc = OwnDocument {
+            source: None,
+            front_matter: Vec::new(),
+            provisions: vec![a, provision("p2", 0, "第2条", "定義", "…")],
+            decisions: Default::default(),
+            history: Vec::new(),
+        };
+        // Linked, so not among the unlinked gaps, but open: the provision holds part of it.
+        assert!(doc.open_gaps(["B-1"]).is_empty());
+        let (p, missing) = doc.partly_there("B-1").unwrap();
+        assert_eq!(
+            (p.key.as_str(), missing),
+            ("p1", "「…」に当たる記述が見当たりません")
+        );
+        // A decision closes it ...
+        doc.decide(
+            "B-1",
+            GapDecision::NotAdopted {
+                reason: "要綱で定める".into(),
+            },
+            &Two,
+        )
+        .unwrap();
+        assert!(doc.partly_there("B-1").is_none());
+        // ... and so does a provision linked by hand, which implements it whole.
+        doc.decisions.clear();
+        doc.link("p2", "B-1", &Two).unwrap();
+        assert!(doc.implements_fully("B-1") && doc.partly_there("B-1").is_none());
+        let refused = doc.decide("B-1", GapDecision::NotAdopted { reason: "x".into() }, &Two);
+        assert!(
+            refused
+                .unwrap_err()
+                .message
+                .contains("もう対応する規定があります")
+        );
     }
 
     #[test]

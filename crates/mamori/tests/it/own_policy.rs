@@ -756,3 +756,54 @@ async fn a_first_import_keeps_the_documents_edition_and_revision_history() {
         assert!(history.contains(row), "{row}");
     }
 }
+
+/// The clause ids of a worklist page whose item is marked 一部不足.
+fn partial_items(html: &str) -> Vec<String> {
+    html.split("<section class=\"card gap-item\" id=\"g-")
+        .skip(1)
+        .filter(|part| {
+            part.split("</section>")
+                .next()
+                .is_some_and(|s| s.contains("badge-partial"))
+        })
+        .filter_map(|part| part.split('"').next().map(str::to_owned))
+        .collect()
+}
+
+#[tokio::test]
+async fn a_clause_the_document_holds_only_in_part_is_on_the_worklist_until_decided() {
+    let t = TestApp::spawn().await;
+    import_reiki(&t);
+    let tokatsu = t.signed_in("tokatsu").await;
+    let mut found = None;
+    for chapter in [
+        "B", "S-1", "S-2", "S-3", "S-4", "S-5", "S-6", "S-7", "S-8", "S-9",
+    ] {
+        let html = worklist_page(&t, &tokatsu, chapter).await;
+        if let Some(clause) = partial_items(&html).into_iter().next() {
+            // What is missing is named, and where the rest of it is.
+            assert!(html.contains("に当たる記述が見当たりません"), "{html}");
+            assert!(html.contains("が一部を定めています"), "{html}");
+            found = Some((chapter, clause));
+            break;
+        }
+    }
+    let (chapter, clause) = found.expect("the imported 例規 holds some clause only in part");
+    let r = post_from(
+        &t,
+        &tokatsu,
+        &format!("/policy/3/gaps?chapter={chapter}"),
+        "/policy/3/gaps",
+        &[
+            ("chapter", chapter),
+            ("clause", clause.as_str()),
+            ("op", "not-adopted"),
+            ("reason", "残りは実施手順で定める"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let html = worklist_page(&t, &tokatsu, chapter).await;
+    assert!(!partial_items(&html).contains(&clause), "{html}");
+    assert!(html.contains("残りは実施手順で定める"));
+}
