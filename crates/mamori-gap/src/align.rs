@@ -495,19 +495,24 @@ impl<'a> Analyzer<'a> {
         for (ci, c) in self.catalog.clauses.iter().enumerate() {
             let (mut status, mut score, mut chosen, mut missing) =
                 self.judge(ci, provisions, &doc, &common, &owner);
-            // A role the document sets up is there, however its words differ from the 例文's.
-            if status == Status::Omitted
+            // A role the document sets up is there, however its words differ from the 例文's:
+            // its designation sentence is not what is missing.
+            if status != Status::Covered
                 && let Some(d) = self
                     .designations
                     .iter()
                     .filter(|(dci, _)| *dci == ci)
                     .find_map(|(_, t)| defined.iter().find(|d| d.target == *t))
             {
-                let (s, m) = self.set_up_role(ci, d.at, &doc);
-                status = s;
-                missing = m;
-                score = score.max(self.thresholds.omitted_below);
-                chosen = vec![(d.at, common[ci][d.at] / self.clauses[ci].weight.max(1e-9))];
+                let own = (d.at, common[ci][d.at] / self.clauses[ci].weight.max(1e-9));
+                if status == Status::Omitted {
+                    chosen = vec![own];
+                    score = score.max(self.thresholds.omitted_below);
+                } else if chosen.iter().all(|(pi, _)| *pi != d.at) {
+                    chosen.push(own);
+                }
+                let at: Vec<usize> = chosen.iter().map(|(pi, _)| *pi).collect();
+                (status, missing) = self.set_up_role(ci, &at, &doc);
             }
             let matches: Vec<Match> = chosen
                 .iter()
@@ -585,10 +590,13 @@ impl<'a> Analyzer<'a> {
     }
 
     /// Chooses the matching provisions of one clause and decides its status.
-    /// A clause that sets up a role the document sets up at provision `at`: covered when its
-    /// other sentences are there too, else partial naming them.
-    fn set_up_role(&self, ci: usize, at: usize, doc: &DocProfile) -> (Status, Option<String>) {
-        let set: HashSet<u32> = doc.ids[at].iter().copied().collect();
+    /// A clause that sets up a role the document sets up: covered when its other sentences are
+    /// in the provisions `at` too, else partial naming them.
+    fn set_up_role(&self, ci: usize, at: &[usize], doc: &DocProfile) -> (Status, Option<String>) {
+        let set: HashSet<u32> = at
+            .iter()
+            .flat_map(|pi| doc.ids[*pi].iter().copied())
+            .collect();
         let missing: Vec<&Element> = self.clauses[ci]
             .elements
             .iter()
