@@ -7,7 +7,7 @@
 use super::{Metrics, Truth, score};
 use crate::Document;
 use crate::align::Analyzer;
-use crate::report::{Report, Status};
+use crate::report::{Report, RoleName, Status};
 use mamori_catalog::Catalog;
 
 /// One excerpt: its name, text and labels.
@@ -247,26 +247,40 @@ fn same_name(label: &str, reported: &str) -> bool {
     l == r || (!r.is_empty() && (l.ends_with(r) || r.ends_with(l)))
 }
 
-/// Compares the report's role names with the labels.
-pub fn score_roles(report: &Report, labels: &[RoleLabel]) -> RoleMetrics {
+/// Whether a reported name is the label's.
+fn names_role(r: &RoleName, l: &RoleLabel) -> bool {
+    r.guideline == l.guideline && same_name(&l.body, &r.document)
+}
+
+/// Compares the report's role names with the labels of excerpt `name`; each renamed role not
+/// found and each name reported wrongly goes into `errors`.
+pub fn score_roles(
+    name: &str,
+    report: &Report,
+    labels: &[RoleLabel],
+    errors: &mut Vec<String>,
+) -> RoleMetrics {
     let mut m = RoleMetrics::default();
     for l in labels.iter().filter(|l| renamed(l)) {
         m.renamed += 1;
-        if report
-            .roles
-            .iter()
-            .any(|r| r.guideline == l.guideline && same_name(&l.body, &r.document))
-        {
+        if report.roles.iter().any(|r| names_role(r, l)) {
             m.renamed_found += 1;
+        } else {
+            errors.push(format!(
+                "{name}\t役割の見落とし\t{} ← {}@{}",
+                l.guideline, l.body, l.line
+            ));
         }
     }
     for r in &report.roles {
         m.reported += 1;
-        if labels
-            .iter()
-            .any(|l| l.guideline == r.guideline && same_name(&l.body, &r.document))
-        {
+        if labels.iter().any(|l| names_role(r, l)) {
             m.reported_right += 1;
+        } else {
+            errors.push(format!(
+                "{name}\t役割の誤検出\t{} ← {}",
+                r.guideline, r.document
+            ));
         }
     }
     m
@@ -313,33 +327,9 @@ pub fn evaluate_real(
         e.organization
             .add(&score(&report, &only(&x.truth, "S-1."), None));
         e.basic.add(&score(&report, &only(&x.truth, "B-"), None));
-        e.roles.add(&score_roles(&report, &x.roles));
+        e.roles
+            .add(&score_roles(x.name, &report, &x.roles, &mut e.errors));
         super::errors_of(x.name, &report, &x.truth, &mut e.errors);
-        for l in &x.roles {
-            if renamed(l)
-                && !report
-                    .roles
-                    .iter()
-                    .any(|r| r.guideline == l.guideline && same_name(&l.body, &r.document))
-            {
-                e.errors.push(format!(
-                    "{}\t役割の見落とし\t{} ← {}@{}",
-                    x.name, l.guideline, l.body, l.line
-                ));
-            }
-        }
-        for r in &report.roles {
-            if !x
-                .roles
-                .iter()
-                .any(|l| l.guideline == r.guideline && same_name(&l.body, &r.document))
-            {
-                e.errors.push(format!(
-                    "{}\t役割の誤検出\t{} ← {}",
-                    x.name, r.guideline, r.document
-                ));
-            }
-        }
     }
     Ok(e)
 }
