@@ -455,22 +455,18 @@ impl<'a> Analyzer<'a> {
                 roles.push((d, g));
             }
         }
-        roles.sort_by(|a, b| {
-            b.0.chars()
-                .count()
-                .cmp(&a.0.chars().count())
-                .then(a.0.cmp(&b.0))
-        });
+        crate::roles::longest_first(&mut roles);
         // Compared in the analyzer's form of the text (NFKC, lower case, no spaces).
         let folded: Vec<(String, String)> = roles
             .iter()
             .map(|(d, g)| (nfkc(d), crate::roles::folded_name(g)))
             .collect();
-        let texts: Vec<String> = raw
+        let normal: Vec<String> = raw.iter().map(|t| nfkc(t)).collect();
+        let texts: Vec<String> = normal
             .iter()
-            .map(|t| crate::roles::replace(&nfkc(t), &folded))
+            .map(|t| crate::roles::replace(t, &folded))
             .collect();
-        let same = texts.iter().zip(&raw).all(|(t, r)| *t == nfkc(r));
+        let same = texts == normal;
 
         let (doc, common) = if same {
             (doc0, common0)
@@ -589,7 +585,6 @@ impl<'a> Analyzer<'a> {
         }
     }
 
-    /// Chooses the matching provisions of one clause and decides its status.
     /// A clause that sets up a role the document sets up: covered when its other sentences are
     /// in the provisions `at` too, else partial naming them.
     fn set_up_role(&self, ci: usize, at: &[usize], doc: &DocProfile) -> (Status, Option<String>) {
@@ -597,31 +592,30 @@ impl<'a> Analyzer<'a> {
             .iter()
             .flat_map(|pi| doc.ids[*pi].iter().copied())
             .collect();
-        let missing: Vec<&Element> = self.clauses[ci]
-            .elements
-            .iter()
-            // The first sentence is the designation itself.
-            .skip(1)
-            .filter(|e| {
-                let f = chained(&e.seq, &set);
-                coverage(&e.bigrams, e.weight, &f, &self.idf) < self.thresholds.element_present
-            })
-            .collect();
+        // The first sentence is the designation itself.
+        let missing = self.absent(self.clauses[ci].elements.iter().skip(1), &set);
         if missing.is_empty() {
             (Status::Covered, None)
         } else {
-            let named = missing
-                .iter()
-                .map(|e| format!("「{}」", shorten(&e.text, 60)))
-                .collect::<Vec<_>>()
-                .join("、");
-            (
-                Status::Partial,
-                Some(format!("{named}に当たる記述が見当たりません")),
-            )
+            (Status::Partial, Some(not_found(&missing)))
         }
     }
 
+    /// The sentences of a clause the bigrams `set` do not hold.
+    fn absent<'e>(
+        &self,
+        elements: impl Iterator<Item = &'e Element>,
+        set: &HashSet<u32>,
+    ) -> Vec<&'e Element> {
+        elements
+            .filter(|e| {
+                let f = chained(&e.seq, set);
+                coverage(&e.bigrams, e.weight, &f, &self.idf) < self.thresholds.element_present
+            })
+            .collect()
+    }
+
+    /// Chooses the matching provisions of one clause and decides its status.
     fn judge(
         &self,
         ci: usize,
@@ -677,14 +671,7 @@ impl<'a> Analyzer<'a> {
         if score < t.omitted_below {
             return (Status::Omitted, score, chosen, None);
         }
-        let missing_elements: Vec<&Element> = prof
-            .elements
-            .iter()
-            .filter(|e| {
-                let f = chained(&e.seq, &set);
-                coverage(&e.bigrams, e.weight, &f, &self.idf) < t.element_present
-            })
-            .collect();
+        let missing_elements = self.absent(prof.elements.iter(), &set);
         if missing_elements.is_empty() && score >= t.covered_from {
             return (Status::Covered, score, chosen, None);
         }
@@ -693,25 +680,19 @@ impl<'a> Analyzer<'a> {
             return (Status::Omitted, score, chosen, None);
         }
         let missing = if missing_elements.is_empty() {
-            missing_run(
-                &prof.chars,
-                &set,
-                &self.vocab,
-                &self.catalog.clauses[ci].model_text,
+            format!(
+                "{}に当たる記述が見当たりません",
+                missing_run(
+                    &prof.chars,
+                    &set,
+                    &self.vocab,
+                    &self.catalog.clauses[ci].model_text,
+                )
             )
         } else {
-            missing_elements
-                .iter()
-                .map(|e| format!("「{}」", shorten(&e.text, 60)))
-                .collect::<Vec<_>>()
-                .join("、")
+            not_found(&missing_elements)
         };
-        (
-            Status::Partial,
-            score,
-            chosen,
-            Some(format!("{missing}に当たる記述が見当たりません")),
-        )
+        (Status::Partial, score, chosen, Some(missing))
     }
 
     /// The provisions that go with `best` for clause `ci`, and the clause's score with them.
@@ -833,7 +814,7 @@ impl<'a> Analyzer<'a> {
 
     /// Role names from the organisation provisions: for each defining clause of the guideline
     /// (「…を情報セキュリティ管理者とする」), the best matching provision's 「…を ○○ とする」.
-    /// Returns (document name, guideline name) pairs, longest first.
+    /// Returns (document name, guideline name) pairs, the most voted first.
     fn detect_roles(
         &self,
         provisions: &[Provision],
@@ -888,7 +869,6 @@ impl<'a> Analyzer<'a> {
             }
             out.push((doc_name, guide));
         }
-        out.sort_by_key(|(d, _)| std::cmp::Reverse(d.chars().count()));
         out
     }
 
@@ -1072,6 +1052,16 @@ fn missing_run(
     let run = &chars[best..best + best_len];
     let s = crate::text::original_span(model_text, run).unwrap_or_else(|| run.iter().collect());
     format!("「{}」", shorten(&s, 60))
+}
+
+/// 「「…」、「…」に当たる記述が見当たりません」: the sentences of a clause not found.
+fn not_found(missing: &[&Element]) -> String {
+    let named = missing
+        .iter()
+        .map(|e| format!("「{}」", shorten(&e.text, 60)))
+        .collect::<Vec<_>>()
+        .join("、");
+    format!("{named}に当たる記述が見当たりません")
 }
 
 fn number_re() -> Option<&'static Regex> {

@@ -321,14 +321,20 @@ pub fn pairs(defined: &[Defined]) -> Vec<(String, String)> {
         // The guideline's own abbreviation is not another name.
         .filter(|(d, g)| d != g && !(g == Target::Ciso.name() && d.eq_ignore_ascii_case("CISO")))
         .collect();
-    out.sort_by(|a, b| {
+    longest_first(&mut out);
+    out.dedup_by(|a, b| a.0 == b.0);
+    out
+}
+
+/// Orders (document name, guideline name) pairs as [`replace`] needs them: the longest document
+/// name first, so that a name inside a longer one is not replaced in it.
+pub fn longest_first(pairs: &mut [(String, String)]) {
+    pairs.sort_by(|a, b| {
         b.0.chars()
             .count()
             .cmp(&a.0.chars().count())
             .then(a.0.cmp(&b.0))
     });
-    out.dedup_by(|a, b| a.0 == b.0);
-    out
 }
 
 /// The roles the document sets up (see the module's description).
