@@ -344,6 +344,17 @@ impl RawAsset {
     }
 }
 
+impl AssetRecord {
+    /// A stored link of the asset: a medium it is held on, or else a record it copies.
+    fn add_link(&mut self, relation: &str, source: AssetId) {
+        if relation == RELATION_HOLDS {
+            self.holds.push(source);
+        } else {
+            self.derived_from.push(source);
+        }
+    }
+}
+
 fn from_row(r: &sqlx::any::AnyRow) -> Result<AssetRecord, StoreError> {
     RawAsset::of_row(r)?.record()
 }
@@ -371,12 +382,7 @@ pub async fn get_asset(
     for r in &rows {
         let relation: Option<String> = r.try_get("link_relation")?;
         let Some(relation) = relation else { continue };
-        let source: AssetId = id(r, "link_source")?;
-        if relation == RELATION_HOLDS {
-            record.holds.push(source);
-        } else {
-            record.derived_from.push(source);
-        }
+        record.add_link(&relation, id(r, "link_source")?);
     }
     Ok(Some(record))
 }
@@ -471,12 +477,7 @@ pub async fn get_asset_sheet(
         .map_err(|e| StoreError::Corrupt(format!("asset sheet: {e}")))?;
     let mut record = raw.asset.record()?;
     for (relation, source) in raw.links {
-        let source = parsed("asset_links.source_id", &source)?;
-        if relation == RELATION_HOLDS {
-            record.holds.push(source);
-        } else {
-            record.derived_from.push(source);
-        }
+        record.add_link(&relation, parsed("asset_links.source_id", &source)?);
     }
     let linked = raw
         .linked
@@ -724,11 +725,7 @@ pub async fn chunk_with_links(
         let relation: String = r.try_get("relation")?;
         let source: AssetId = id(r, "source_id")?;
         if let Some(&i) = index.get(&owner) {
-            if relation == RELATION_HOLDS {
-                records[i].holds.push(source);
-            } else {
-                records[i].derived_from.push(source);
-            }
+            records[i].add_link(&relation, source);
         }
     }
     Ok(records)
