@@ -26,7 +26,56 @@ pub enum Backend {
 
 /// A pooled connection for reads (and for technical writes that are not audited, such as
 /// touching a session's last-seen time). What it holds is the store's business.
-pub struct Conn(PoolConnection<Any>);
+pub struct Conn {
+    conn: Option<PoolConnection<Any>>,
+    /// Where it goes back when dropped (SQLite), instead of through the pool.
+    kept: Option<Arc<Kept>>,
+}
+
+/// On SQLite, read connections the store hands out again itself. A connection given back to the
+/// sqlx pool is pinged first, in a task of its own: one more hand-off to the connection's thread
+/// on every request, and a file on this machine does not go away. A connection dropped in the
+/// middle of a statement is still sound: its thread finishes the statement before the next one.
+#[derive(Default)]
+struct Kept(std::sync::Mutex<Vec<PoolConnection<Any>>>);
+
+/// At most this many read connections are kept out of the pool (of eight), so writers always
+/// find connections there.
+const KEPT_READERS: usize = 4;
+
+impl Kept {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<PoolConnection<Any>>> {
+        // A panic while holding the lock cannot leave the list half-changed (one push or pop).
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+impl Drop for Conn {
+    fn drop(&mut self) {
+        let (Some(conn), Some(kept)) = (self.conn.take(), &self.kept) else {
+            return;
+        };
+        let mut list = kept.lock();
+        if list.len() < KEPT_READERS {
+            list.push(conn);
+        }
+        // Otherwise the connection goes back to the pool as it drops here.
+    }
+}
+
+impl Conn {
+    #[allow(
+        clippy::expect_used,
+        reason = "only `drop` takes the connection out, and nothing runs after it"
+    )]
+    fn connection(&mut self) -> &mut sqlx::AnyConnection {
+        self.conn
+            .as_deref_mut()
+            .expect("a Conn holds its connection until it is dropped")
+    }
+}
 
 pub(crate) mod sealed {
     /// What a handle the store reads through gives the store. The module is private, so no one
@@ -59,7 +108,7 @@ pub trait Reads: sealed::Sealed + Send {}
 
 impl sealed::Sealed for Conn {
     fn connection(&mut self) -> &mut sqlx::AnyConnection {
-        &mut self.0
+        Conn::connection(self)
     }
 }
 impl Reads for Conn {}
@@ -69,7 +118,7 @@ impl Conn {
     /// The connection itself, for tests that read or change tables directly as someone with the
     /// database file could. Only in a build with the `testing` feature (the tests').
     pub fn raw(&mut self) -> &mut sqlx::AnyConnection {
-        &mut self.0
+        self.connection()
     }
 }
 
@@ -105,6 +154,8 @@ pub struct Store {
     /// to 100 ms each), which made the slowest writes of a busy server ten times the typical one.
     /// Writers of another process (the CLI) still meet the busy timeout.
     write_gate: Option<Arc<tokio::sync::Mutex<()>>>,
+    /// On SQLite, read connections handed out again without the pool's release.
+    kept: Option<Arc<Kept>>,
 }
 
 /// How long a writer waits for its turn in this process, as long as the busy timeout.
@@ -158,6 +209,7 @@ impl Store {
             backend,
             url: url.clone(),
             write_gate: (backend == Backend::Sqlite).then(Default::default),
+            kept: (backend == Backend::Sqlite).then(Default::default),
         })
     }
 
@@ -181,7 +233,15 @@ impl Store {
     /// A connection for reads (and for technical writes that are not audited, such as touching a
     /// session's last-seen time).
     pub async fn conn(&self) -> Result<Conn, StoreError> {
-        Ok(Conn(self.pool.acquire().await?))
+        let kept = self.kept.as_ref().and_then(|k| k.lock().pop());
+        let conn = match kept {
+            Some(conn) => conn,
+            None => self.pool.acquire().await?,
+        };
+        Ok(Conn {
+            conn: Some(conn),
+            kept: self.kept.clone(),
+        })
     }
 
     /// Starts a transaction that will change state and append to the audit trail. Its first
@@ -210,6 +270,11 @@ impl Store {
     }
 
     pub async fn close(&self) {
+        if let Some(kept) = &self.kept {
+            // Taken out of the lock first: they go back to the pool as they drop.
+            let conns = std::mem::take(&mut *kept.lock());
+            drop(conns);
+        }
         self.pool.close().await;
     }
 }

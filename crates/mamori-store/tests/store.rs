@@ -144,6 +144,32 @@ async fn the_chain_stays_linear_under_concurrent_writers() {
     assert_eq!(v.finish(Some((seq, &hash))).unwrap(), 80);
 }
 
+/// Read connections handed back are used again, and neither starve the writers nor keep an old
+/// view: after eight readers at once, a write still begins at once, and every reader sees it.
+#[tokio::test]
+async fn read_connections_given_back_leave_room_for_writers_and_see_their_commits() {
+    let (store, _db) = store().await;
+    let mut readers = Vec::new();
+    for _ in 0..8 {
+        let mut conn = store.conn().await.expect("reader");
+        assert_eq!(audit::count(&mut conn).await.unwrap(), 0);
+        readers.push(conn);
+    }
+    drop(readers);
+    let mut tx = tokio::time::timeout(std::time::Duration::from_secs(5), store.begin_write())
+        .await
+        .expect("a writer finds a connection while readers are kept")
+        .unwrap();
+    append_in(&mut tx).await;
+    tx.commit().await.unwrap();
+    let mut readers = Vec::new();
+    for _ in 0..8 {
+        let mut conn = store.conn().await.expect("reader");
+        assert_eq!(audit::count(&mut conn).await.unwrap(), 1);
+        readers.push(conn);
+    }
+}
+
 #[tokio::test]
 async fn audit_listing_filters_and_pages_by_keyset() {
     let (store, _db) = store().await;
