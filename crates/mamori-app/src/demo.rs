@@ -652,7 +652,7 @@ impl App {
         };
         for a in &file.applications {
             // Assets are named by 管理番号 as on the form; dates relative to today.
-            let raw: std::collections::BTreeMap<String, String> = a
+            let raw: approvals::FieldInput = a
                 .fields
                 .iter()
                 .map(|(key, value)| (key.clone(), dates(value)))
@@ -687,7 +687,18 @@ impl App {
                 now,
             };
             let id = self
-                .apply_in(tx, &by, &a.kind, &raw, &[], filing, event)
+                .approvals()
+                .apply_in(
+                    tx,
+                    &by,
+                    approvals::Apply {
+                        kind: &a.kind,
+                        fields: &raw,
+                        uploads: &[],
+                        filing,
+                        asset_event: event,
+                    },
+                )
                 .await?;
             for (login, decision) in &a.decisions {
                 let decision = Decision::parse(decision)
@@ -699,19 +710,21 @@ impl App {
                     person: person_of(login)?,
                     ..by.clone()
                 };
-                self.decide_in(
-                    tx,
-                    &decider,
-                    id,
-                    mamori_domain::approval::DecisionInput {
-                        step: app.current_step,
-                        decision,
-                        comment: (decision != Decision::Approve).then(|| "デモの決裁".to_owned()),
-                        sod_reason: None,
-                    },
-                    app.version,
-                )
-                .await?;
+                self.approvals()
+                    .decide_in(
+                        tx,
+                        &decider,
+                        id,
+                        mamori_domain::approval::DecisionInput {
+                            step: app.current_step,
+                            decision,
+                            comment: (decision != Decision::Approve)
+                                .then(|| "デモの決裁".to_owned()),
+                            sod_reason: None,
+                        },
+                        app.version,
+                    )
+                    .await?;
             }
             for step in &a.follow_ups {
                 let what = match step.split_once(':') {
@@ -728,7 +741,9 @@ impl App {
                 let (app, _) = mamori_store::approvals::get_application(&mut *tx, body.id, id)
                     .await?
                     .ok_or_else(|| internal("applications")(a.kind.clone()))?;
-                self.follow_up_in(tx, &by, id, what, app.version).await?;
+                self.approvals()
+                    .follow_up_in(tx, &by, id, what, app.version)
+                    .await?;
             }
         }
         Ok(())

@@ -496,7 +496,7 @@ async fn serve(settings: Settings, demo: bool) -> anyhow::Result<ExitCode> {
                 Ok(n) => tracing::info!(applied = n, "人事異動を適用しました"),
                 Err(e) => tracing::error!(error = %e, "人事異動を適用できません"),
             }
-            match app.expire_due_applications().await {
+            match app.approvals().expire_due_applications().await {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(expired = n, "有効期限を過ぎた承認を期限切れにしました"),
                 Err(e) => tracing::error!(error = %e, "承認の期限切れを記録できません"),
@@ -508,7 +508,7 @@ async fn serve(settings: Settings, demo: bool) -> anyhow::Result<ExitCode> {
                 }
                 Err(e) => tracing::error!(error = %e, "古いアップロードを削除できません"),
             }
-            match app.remind_exception_reviews().await {
+            match app.approvals().remind_exception_reviews().await {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(reminded = n, "見直しの時期の例外措置を知らせました"),
                 Err(e) => tracing::error!(error = %e, "例外措置の見直しを知らせられません"),

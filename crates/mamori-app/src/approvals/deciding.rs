@@ -3,36 +3,38 @@
 
 use super::*;
 
-impl App {
+impl Approvals<'_> {
     /// 承認・差戻し・却下 of the current step, by the person who read version `seen`. Not a
     /// candidate of the step: 403; the applicant or a subject: refused naming 兼務の禁止 (unless
     /// the profile allows an exception and a reason is given); someone else decided first: 409.
-    #[allow(clippy::too_many_arguments)]
-    pub async fn decide_application(
+    pub async fn decide(
         &self,
         user: &CurrentUser,
-        id: ApplicationId,
-        step: usize,
-        decision: Decision,
-        comment: Option<String>,
-        sod_reason: Option<String>,
-        seen: u32,
+        command: Decide,
         meta: &RequestMeta,
     ) -> Result<Application, AppError> {
         let by = self.acting(user, meta)?;
+        let Decide {
+            id,
+            step,
+            decision,
+            comment,
+            sod_reason,
+            seen,
+        } = command;
         let input = DecisionInput {
             step,
             decision,
             comment,
             sod_reason,
         };
-        let mut tx = self.store().begin_write().await?;
+        let mut tx = self.app.store().begin_write().await?;
         let next = self.decide_in(&mut tx, &by, id, input, seen).await?;
         tx.commit().await?;
         Ok(next)
     }
 
-    /// [`decide_application`](Self::decide_application) in the caller's transaction.
+    /// [`decide`](Self::decide) in the caller's transaction.
     pub(crate) async fn decide_in(
         &self,
         tx: &mut WriteTx,
@@ -152,7 +154,7 @@ impl App {
     }
 
     /// 取下げ by the applicant. A waiting asset record it permitted is withdrawn with it.
-    pub async fn withdraw_application(
+    pub async fn withdraw(
         &self,
         user: &CurrentUser,
         id: ApplicationId,
@@ -161,8 +163,8 @@ impl App {
     ) -> Result<(), AppError> {
         let body = user.body()?;
         let person = person_of(user)?;
-        let now = self.now();
-        let mut tx = self.store().begin_write().await?;
+        let now = self.app.now();
+        let mut tx = self.app.store().begin_write().await?;
         let (app, asset_event) = store::get_application(&mut tx, body.id, id)
             .await?
             .ok_or_else(|| AppError::NotFound("申請".to_owned()))?;
@@ -201,7 +203,7 @@ impl App {
         meta: &RequestMeta,
     ) -> Result<Application, AppError> {
         let by = self.acting(user, meta)?;
-        let mut tx = self.store().begin_write().await?;
+        let mut tx = self.app.store().begin_write().await?;
         let next = self.follow_up_in(&mut tx, &by, id, what, seen).await?;
         tx.commit().await?;
         Ok(next)
@@ -237,7 +239,7 @@ impl App {
             FollowUp::Complete => app.complete(&by),
             FollowUp::Report => {
                 let (ruling, org) =
-                    crate::ruling::ruling_and_org(&mut *tx, body, self.today()).await?;
+                    crate::ruling::ruling_and_org(&mut *tx, body, self.app.today()).await?;
                 let kind = kind_of(ruling.kinds()?, &app.kind)?;
                 let route = self
                     .route_for(&mut *tx, body, (&ruling, &org), kind, &app)

@@ -3,65 +3,53 @@
 
 use super::*;
 
-impl App {
-    /// 起案 and, with `submit`, 申請: the fields as typed (by field key), checked against the kind;
-    /// the route is resolved for the applicant's unit on today's organization. With
+impl Approvals<'_> {
+    /// 起案 and, with [`Filing::Submit`], 申請: the fields as typed, checked against the kind;
+    /// the route is resolved for the applicant's unit on today's organization. With an
     /// `asset_event`, the application permits that waiting asset record.
     pub async fn apply(
         &self,
         user: &CurrentUser,
-        kind_key: &str,
-        raw: &BTreeMap<String, String>,
-        filing: Filing,
-        asset_event: Option<AssetEventId>,
-        meta: &RequestMeta,
-    ) -> Result<ApplicationId, AppError> {
-        self.apply_with_files(user, kind_key, raw, &[], filing, asset_event, meta)
-            .await
-    }
-
-    /// [`apply`](Self::apply) with files for the kind's attachment fields (添付資料).
-    #[allow(clippy::too_many_arguments)]
-    pub async fn apply_with_files(
-        &self,
-        user: &CurrentUser,
-        kind_key: &str,
-        raw: &BTreeMap<String, String>,
-        uploads: &[Upload],
-        filing: Filing,
-        asset_event: Option<AssetEventId>,
+        command: Apply<'_>,
         meta: &RequestMeta,
     ) -> Result<ApplicationId, AppError> {
         let by = self.acting(user, meta)?;
-        let mut tx = self.store().begin_write().await?;
-        let id = self
-            .apply_in(&mut tx, &by, kind_key, raw, uploads, filing, asset_event)
-            .await?;
+        let mut tx = self.app.store().begin_write().await?;
+        let id = self.apply_in(&mut tx, &by, command).await?;
         tx.commit().await?;
         Ok(id)
     }
 
     /// [`apply`](Self::apply) in the caller's transaction, for `person`.
-    #[allow(clippy::too_many_arguments)]
     pub(crate) async fn apply_in(
         &self,
         tx: &mut WriteTx,
         by: &Acting<'_>,
-        kind_key: &str,
-        raw: &BTreeMap<String, String>,
-        uploads: &[Upload],
-        filing: Filing,
-        asset_event: Option<AssetEventId>,
+        command: Apply<'_>,
     ) -> Result<ApplicationId, AppError> {
+        let Apply {
+            kind: kind_key,
+            fields: raw,
+            uploads,
+            filing,
+            asset_event,
+        } = command;
         let (body, person, actor, meta, now) =
             (by.body, by.person, by.actor.clone(), by.meta, by.now);
         let id = ApplicationId::new();
-        let today = self.today();
+        let today = self.app.today();
         let (ruling, org) = crate::ruling::ruling_and_org(&mut *tx, body, today).await?;
         let kinds = ruling.kinds()?;
         let kind = kind_of(kinds, kind_key)?;
-        let (raw, staged) =
-            attachments::stage(kind, raw, uploads, &BTreeMap::new(), id, person, now)?;
+        let (raw, staged) = attachments::stage(
+            kind,
+            raw.as_map(),
+            uploads,
+            &BTreeMap::new(),
+            id,
+            person,
+            now,
+        )?;
         let mut fields = parse_fields(&mut *tx, body, kind, &raw).await?;
         if let Some(event) = asset_event {
             let e = asset_store::get_event(&mut *tx, body, event)
@@ -191,19 +179,22 @@ impl App {
 
     /// Corrects a 下書き or 差戻し with the values as typed and 申請 it again (applicant only),
     /// on the route resolved on today's organization.
-    pub async fn resubmit_application(
+    pub async fn resubmit(
         &self,
         user: &CurrentUser,
-        id: ApplicationId,
-        raw: &BTreeMap<String, String>,
-        uploads: &[Upload],
-        seen: u32,
+        command: Resubmit<'_>,
         meta: &RequestMeta,
     ) -> Result<Application, AppError> {
+        let Resubmit {
+            id,
+            fields: raw,
+            uploads,
+            seen,
+        } = command;
         let body = user.body()?;
         let person = person_of(user)?;
-        let now = self.now();
-        let mut tx = self.store().begin_write().await?;
+        let now = self.app.now();
+        let mut tx = self.app.store().begin_write().await?;
         let (mut app, _) = store::get_application(&mut tx, body.id, id)
             .await?
             .ok_or_else(|| AppError::NotFound("申請".to_owned()))?;
@@ -213,7 +204,8 @@ impl App {
                 current: app.version,
             }));
         }
-        let (ruling, org) = crate::ruling::ruling_and_org(&mut tx, body.id, self.today()).await?;
+        let (ruling, org) =
+            crate::ruling::ruling_and_org(&mut tx, body.id, self.app.today()).await?;
         let kinds = ruling.kinds()?;
         let kind = kind_of(kinds, &app.kind)?;
         // Files already attached stay; new ones are added.
@@ -223,7 +215,8 @@ impl App {
             .map(|(k, v)| (k.clone(), attachments::file_ids(v)))
             .filter(|(_, ids)| !ids.is_empty())
             .collect();
-        let (raw, staged) = attachments::stage(kind, raw, uploads, &kept, id, person, now)?;
+        let (raw, staged) =
+            attachments::stage(kind, raw.as_map(), uploads, &kept, id, person, now)?;
         let fields = parse_fields(&mut tx, body.id, kind, &raw).await?;
         staged
             .save(&mut tx, body.id, &user.actor(), meta, now)

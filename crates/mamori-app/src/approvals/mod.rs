@@ -41,6 +41,135 @@ mod filing;
 mod reading;
 mod reviews;
 
+/// 申請・承認 as one service: filing, deciding, reading and the periodic reviews of applications,
+/// each use case taking the signed-in person and one command.
+#[derive(Clone, Copy)]
+pub struct Approvals<'a> {
+    app: &'a App,
+}
+
+impl App {
+    /// The applications of the body: [`Approvals`].
+    pub fn approvals(&self) -> Approvals<'_> {
+        Approvals { app: self }
+    }
+}
+
+/// The values of an application's fields as typed on the form or sent to the API, by the kind's
+/// field key: assets by 管理番号, people by 職員番号, dates as written. They are read against the
+/// kind when the application is filed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct FieldInput(BTreeMap<String, String>);
+
+impl FieldInput {
+    pub fn get(&self, key: &str) -> Option<&String> {
+        self.0.get(key)
+    }
+
+    /// Sets a field's value, returning the one it replaces.
+    pub fn insert(&mut self, key: String, value: String) -> Option<String> {
+        self.0.insert(key, value)
+    }
+
+    pub fn remove(&mut self, key: &str) -> Option<String> {
+        self.0.remove(key)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.0.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+    }
+
+    pub(crate) fn as_map(&self) -> &BTreeMap<String, String> {
+        &self.0
+    }
+}
+
+impl From<BTreeMap<String, String>> for FieldInput {
+    fn from(map: BTreeMap<String, String>) -> Self {
+        Self(map)
+    }
+}
+
+impl FromIterator<(String, String)> for FieldInput {
+    fn from_iter<I: IntoIterator<Item = (String, String)>>(iter: I) -> Self {
+        Self(iter.into_iter().collect())
+    }
+}
+
+/// 起案 (and, with [`Filing::Submit`], 申請) of one application.
+#[derive(Debug, Clone, Copy)]
+pub struct Apply<'a> {
+    /// The kind's key.
+    pub kind: &'a str,
+    pub fields: &'a FieldInput,
+    /// Files for the kind's attachment fields (添付資料).
+    pub uploads: &'a [Upload],
+    pub filing: Filing,
+    /// The waiting asset record the application permits.
+    pub asset_event: Option<AssetEventId>,
+}
+
+impl<'a> Apply<'a> {
+    /// 申請 of `kind` with these fields, without files, permitting no asset record.
+    pub fn submit(kind: &'a str, fields: &'a FieldInput) -> Self {
+        Self {
+            kind,
+            fields,
+            uploads: &[],
+            filing: Filing::Submit,
+            asset_event: None,
+        }
+    }
+}
+
+/// A 下書き or 差戻し corrected and 申請 again, on the version the applicant read.
+#[derive(Debug, Clone, Copy)]
+pub struct Resubmit<'a> {
+    pub id: ApplicationId,
+    pub fields: &'a FieldInput,
+    pub uploads: &'a [Upload],
+    pub seen: u32,
+}
+
+impl<'a> Resubmit<'a> {
+    /// The corrected fields, without new files.
+    pub fn new(id: ApplicationId, fields: &'a FieldInput, seen: u32) -> Self {
+        Self {
+            id,
+            fields,
+            uploads: &[],
+            seen,
+        }
+    }
+}
+
+/// 承認・差戻し・却下 of step `step`, on the version the approver read.
+#[derive(Debug, Clone)]
+pub struct Decide {
+    pub id: ApplicationId,
+    pub step: usize,
+    pub decision: Decision,
+    pub comment: Option<String>,
+    /// Why the 兼務の禁止 exception applies, where the profile allows one.
+    pub sod_reason: Option<String>,
+    pub seen: u32,
+}
+
+impl Decide {
+    /// `decision` without a comment or an exception's reason.
+    pub fn new(id: ApplicationId, step: usize, decision: Decision, seen: u32) -> Self {
+        Self {
+            id,
+            step,
+            decision,
+            comment: None,
+            sod_reason: None,
+            seen,
+        }
+    }
+}
+
 /// Days before its 期限 that an approval counts as expiring (期限間近, 見直し): the body's
 /// parameter `expiry_notice_days`.
 pub(crate) fn expiry_window(profile: Option<&Profile>) -> Result<u32, AppError> {
@@ -91,7 +220,7 @@ pub struct ApplicationView {
     /// The applicant of an emergency application may make the 事後報告.
     pub may_report: bool,
     /// The values as the form shows them (assets by 管理番号, people by 職員番号).
-    pub form: BTreeMap<String, String>,
+    pub form: FieldInput,
     /// 添付資料, for their download links.
     #[serde(skip)]
     pub files: Vec<mamori_store::approvals::ApplicationFile>,
@@ -369,7 +498,7 @@ async fn save(
     }
 }
 
-impl App {
+impl Approvals<'_> {
     /// The signed-in person acting now.
     fn acting<'a>(
         &self,
@@ -381,7 +510,7 @@ impl App {
             person: person_of(user)?,
             actor: user.actor(),
             meta,
-            now: self.now(),
+            now: self.app.now(),
         })
     }
 
@@ -398,7 +527,7 @@ impl App {
         now: DateTime<Utc>,
     ) -> Result<(), AppError> {
         audit_last(tx, body, app, actor, meta, now).await?;
-        self.notify_application(tx, body, app, now).await
+        self.app.notify_application(tx, body, app, now).await
     }
 
     /// The kinds of application of the body.
@@ -407,7 +536,7 @@ impl App {
         user: &CurrentUser,
     ) -> Result<Vec<ApplicationKind>, AppError> {
         let body = user.body()?;
-        let mut conn = self.store().conn().await?;
+        let mut conn = self.app.store().conn().await?;
         let ruling = crate::ruling::ruling(&mut conn, body.id).await?;
         ruling.kinds().map(<[_]>::to_vec)
     }
@@ -419,7 +548,7 @@ impl App {
         user: &CurrentUser,
     ) -> Result<Vec<(ApplicationKind, String)>, AppError> {
         let body = user.body()?;
-        let mut conn = self.store().conn().await?;
+        let mut conn = self.app.store().conn().await?;
         let ruling = crate::ruling::ruling(&mut conn, body.id).await?;
         let kinds = ruling.kinds()?;
         let matrix = ruling.matrix.clone();

@@ -3,7 +3,7 @@
 
 use super::*;
 
-impl App {
+impl Approvals<'_> {
     /// One application, with what the signed-in person may do with it.
     pub async fn application(
         &self,
@@ -11,7 +11,7 @@ impl App {
         id: ApplicationId,
     ) -> Result<ApplicationView, AppError> {
         let body = user.body()?;
-        let mut conn = self.store().conn().await?;
+        let mut conn = self.app.store().conn().await?;
         let Readable {
             app,
             asset_event,
@@ -47,7 +47,7 @@ impl App {
                 _ => {}
             }
         }
-        let today = self.today();
+        let today = self.app.today();
         let applicant = person == Some(app.applicant);
         let follows = person.is_some_and(|p| may_follow_up(&app, p));
         let in_force = app.valid_until.is_none_or(|u| today <= u);
@@ -81,7 +81,7 @@ impl App {
                     Status::Approved | Status::InProgress | Status::Returned | Status::Expired
                 ),
             may_report: applicant && !reported && app.status == Status::InProgress,
-            form: form_values(&mut conn, body.id, &app).await?,
+            form: form_values(&mut conn, body.id, &app).await?.into(),
             files,
             return_overdue: app.is_return_overdue(today),
             report_overdue: app.is_report_overdue(today),
@@ -98,7 +98,7 @@ impl App {
         let Some(person) = user.account.person_id else {
             return Ok(Vec::new());
         };
-        let mut conn = self.store().conn().await?;
+        let mut conn = self.app.store().conn().await?;
         Ok(
             store::list_applications(&mut conn, body.id, None, &[Status::Submitted.key()])
                 .await?
@@ -116,8 +116,8 @@ impl App {
         let Some(person) = user.account.person_id else {
             return Ok(ApprovalSummary::default());
         };
-        let today = self.today();
-        let mut conn = self.store().conn().await?;
+        let today = self.app.today();
+        let mut conn = self.app.store().conn().await?;
         let ruling = crate::ruling::ruling(&mut conn, body.id).await?;
         let window = expiry_window(ruling.profile.as_ref())?;
         let viewer = Viewer::of(user, &ruling)?;
@@ -161,7 +161,7 @@ impl App {
         let Some(person) = user.account.person_id else {
             return Ok(Vec::new());
         };
-        let mut conn = self.store().conn().await?;
+        let mut conn = self.app.store().conn().await?;
         Ok(store::applications_of(&mut conn, body.id, person).await?)
     }
 
@@ -174,11 +174,11 @@ impl App {
         filter: &LedgerFilter,
     ) -> Result<(ApplicationKind, Vec<LedgerRow>), AppError> {
         let body = user.body()?;
-        let mut conn = self.store().conn().await?;
+        let mut conn = self.app.store().conn().await?;
         let ruling = crate::ruling::ruling(&mut conn, body.id).await?;
         let kinds = ruling.kinds()?;
         let kind = kind_of(kinds, kind_key)?.clone();
-        let today = self.today();
+        let today = self.app.today();
         let window = expiry_window(ruling.profile.as_ref())?;
         let viewer = Viewer::of(user, &ruling)?;
         let rows = store::list_applications(&mut conn, body.id, Some(&kind.clause), &[])
@@ -205,7 +205,7 @@ impl App {
         let bytes = mamori_io::ledger::ledger_xlsx(&kind.name, &rows)
             .map_err(|e| AppError::Internal(format!("ledger workbook: {e}")))?;
         let read = Read::export(Exported::Ledger, Some(&kind.name), "xlsx", rows.len());
-        self.record_read(user, read, meta).await?;
+        self.app.record_read(user, read, meta).await?;
         Ok((bytes, format!("{}台帳.xlsx", kind.name)))
     }
 
@@ -219,7 +219,7 @@ impl App {
         meta: &RequestMeta,
     ) -> Result<(store::ApplicationFile, Vec<u8>), AppError> {
         let body = user.body()?;
-        let mut conn = self.store().conn().await?;
+        let mut conn = self.app.store().conn().await?;
         // Readable by whoever may read the application.
         readable(&mut conn, user, application).await?;
         let found = store::file_content(&mut conn, body.id, application, file)
@@ -227,7 +227,7 @@ impl App {
             .ok_or_else(|| AppError::NotFound("添付資料".to_owned()))?;
         drop(conn);
         let read = Read::attachment(application, file, &found.0.file_name);
-        self.record_read(user, read, meta).await?;
+        self.app.record_read(user, read, meta).await?;
         Ok(found)
     }
 }

@@ -31,18 +31,18 @@ async fn all_bodies(app: &App) -> Result<Vec<mamori_domain::org::Body>, AppError
     Ok(org::list_bodies(&mut conn).await?)
 }
 
-impl App {
+impl Approvals<'_> {
     /// The daily run: approvals whose validity ended before today become 期限切れ, each in its
     /// own transaction with its audit record. Returns how many expired.
     pub async fn expire_due_applications(&self) -> Result<usize, AppError> {
-        let today = self.today();
-        let bodies = all_bodies(self).await?;
+        let today = self.app.today();
+        let bodies = all_bodies(self.app).await?;
         let actor = Actor::system("申請の期限切れ");
         let meta = RequestMeta::default();
         let mut expired = 0;
         for body in bodies {
             let due: Vec<Application> = {
-                let mut conn = self.store().conn().await?;
+                let mut conn = self.app.store().conn().await?;
                 store::list_applications(
                     &mut conn,
                     body.id,
@@ -56,8 +56,8 @@ impl App {
                 .collect()
             };
             for a in due {
-                let now = self.now();
-                let mut tx = self.store().begin_write().await?;
+                let now = self.app.now();
+                let mut tx = self.app.store().begin_write().await?;
                 // Re-read inside the transaction: someone may have acted meanwhile.
                 let Some((app, _)) = store::get_application(&mut tx, body.id, a.id).await? else {
                     continue;
@@ -78,11 +78,11 @@ impl App {
     /// The daily run's reminder: each 例外措置 that has come up for review is brought, once, to
     /// its applicant and to those who permitted it. Returns how many were brought up.
     pub async fn remind_exception_reviews(&self) -> Result<usize, AppError> {
-        let today = self.today();
-        let bodies = all_bodies(self).await?;
+        let today = self.app.today();
+        let bodies = all_bodies(self.app).await?;
         let mut reminded = 0;
         for body in bodies {
-            let mut tx = self.store().begin_write().await?;
+            let mut tx = self.app.store().begin_write().await?;
             let ruling = crate::ruling::ruling(&mut tx, body.id).await?;
             let (_, due) = up_for_review(&mut tx, body.id, ruling.profile.as_ref(), today).await?;
             for a in due {
@@ -116,7 +116,8 @@ impl App {
                     ),
                     link: Some(link),
                 };
-                self.notify_in(&mut tx, body.id, &notice, self.now())
+                self.app
+                    .notify_in(&mut tx, body.id, &notice, self.app.now())
                     .await?;
                 reminded += 1;
             }
@@ -132,8 +133,8 @@ impl App {
         user: &CurrentUser,
     ) -> Result<(u32, Vec<ExceptionReview>), AppError> {
         let body = user.body()?;
-        let today = self.today();
-        let mut conn = self.store().conn().await?;
+        let today = self.app.today();
+        let mut conn = self.app.store().conn().await?;
         let ruling = crate::ruling::ruling(&mut conn, body.id).await?;
         let kinds = ruling.kinds()?;
         let (window, due) =

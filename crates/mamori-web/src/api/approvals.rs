@@ -11,7 +11,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use mamori_app::AppError;
-use mamori_app::approvals::{ApplicationView, Filing, FollowUp};
+use mamori_app::approvals::{ApplicationView, Apply, Decide, FieldInput, FollowUp};
 use mamori_domain::approval::{Application, Decision, LedgerRow};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -162,16 +162,17 @@ pub async fn create(
     let ApiUser(user) = user?;
     check_csrf(&user, &headers)?;
     let body = json_body(json)?;
-    let raw: BTreeMap<String, String> = body
+    let fields: FieldInput = body
         .fields
         .iter()
         .map(|(k, v)| (k.clone(), text_of(v)))
         .collect();
     let id = state
         .app
-        .apply(&user, &body.clause, &raw, Filing::Submit, None, &meta)
+        .approvals()
+        .apply(&user, Apply::submit(&body.clause, &fields), &meta)
         .await?;
-    let v = state.app.application(&user, id).await?;
+    let v = state.app.approvals().application(&user, id).await?;
     Ok((StatusCode::CREATED, Json(dto(&v.application))))
 }
 
@@ -191,7 +192,7 @@ pub async fn detail(
 ) -> Result<Json<ApplicationDto>, ApiError> {
     let ApiUser(user) = user?;
     let id = app_id(&id)?;
-    let ApplicationView { application, .. } = state.app.application(&user, id).await?;
+    let ApplicationView { application, .. } = state.app.approvals().application(&user, id).await?;
     Ok(Json(dto(&application)))
 }
 
@@ -240,18 +241,21 @@ pub async fn decide(
             "decision は approve・return・reject のいずれかです",
         ))
     })?;
-    let current = state.app.application(&user, id).await?;
+    let current = state.app.approvals().application(&user, id).await?;
     let seen = body.version.unwrap_or(current.application.version);
     let next = state
         .app
-        .decide_application(
+        .approvals()
+        .decide(
             &user,
-            id,
-            current.application.current_step,
-            decision,
-            body.comment.clone(),
-            body.sod_reason.clone(),
-            seen,
+            Decide {
+                id,
+                step: current.application.current_step,
+                decision,
+                comment: body.comment.clone(),
+                sod_reason: body.sod_reason.clone(),
+                seen,
+            },
             &meta,
         )
         .await?;
@@ -318,9 +322,21 @@ pub async fn follow_up(
     };
     let seen = match body.version {
         Some(v) => v,
-        None => state.app.application(&user, id).await?.application.version,
+        None => {
+            state
+                .app
+                .approvals()
+                .application(&user, id)
+                .await?
+                .application
+                .version
+        }
     };
-    let next = state.app.follow_up(&user, id, what, seen, &meta).await?;
+    let next = state
+        .app
+        .approvals()
+        .follow_up(&user, id, what, seen, &meta)
+        .await?;
     Ok(Json(dto(&next)))
 }
 
@@ -336,7 +352,7 @@ pub async fn inbox(
     user: Result<ApiUser, ApiError>,
 ) -> Result<Json<Vec<ApplicationDto>>, ApiError> {
     let ApiUser(user) = user?;
-    let list = state.app.inbox(&user).await?;
+    let list = state.app.approvals().inbox(&user).await?;
     Ok(Json(list.iter().map(dto).collect()))
 }
 
@@ -429,6 +445,7 @@ pub async fn ledger(
     if q.format.as_deref() == Some("xlsx") {
         let (bytes, name) = state
             .app
+            .approvals()
             .ledger_workbook(&user, &clause, &filter, &meta)
             .await?;
         return Ok(download(
@@ -437,6 +454,10 @@ pub async fn ledger(
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         ));
     }
-    let (_, rows) = state.app.ledger(&user, &clause, &filter).await?;
+    let (_, rows) = state
+        .app
+        .approvals()
+        .ledger(&user, &clause, &filter)
+        .await?;
     Ok(Json(rows.iter().map(ledger_dto).collect::<Vec<_>>()).into_response())
 }

@@ -2,13 +2,13 @@
 //! generated from the kind's fields, an application with its route and history and the decision
 //! form, and each kind's 台帳. Works without JavaScript.
 
-use std::collections::BTreeMap;
-
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use mamori_app::approvals::{ApplicationView, ExceptionReview, Filing, FollowUp};
+use mamori_app::approvals::{
+    ApplicationView, Apply, Decide, ExceptionReview, FieldInput, Filing, FollowUp, Resubmit,
+};
 use mamori_app::attachments::Upload;
 use mamori_app::{AppError, CurrentUser};
 use mamori_domain::approval::{Application, ApplicationKind, Decision, FieldKind, LedgerRow};
@@ -93,9 +93,17 @@ pub async fn inbox(
         Ok::<_, AppError>(InboxPage {
             chrome: chrome("承認待ち・申請", user),
             sub_nav: sub_nav("/approvals"),
-            waiting: state.app.inbox(user).await?.iter().map(line).collect(),
+            waiting: state
+                .app
+                .approvals()
+                .inbox(user)
+                .await?
+                .iter()
+                .map(line)
+                .collect(),
             mine: state
                 .app
+                .approvals()
                 .my_applications(user)
                 .await?
                 .iter()
@@ -152,7 +160,7 @@ pub struct NewQuery {
     asset: String,
 }
 
-fn field_views(kind: &ApplicationKind, values: &BTreeMap<String, String>) -> Vec<FieldView> {
+fn field_views(kind: &ApplicationKind, values: &FieldInput) -> Vec<FieldView> {
     kind.fields
         .iter()
         .map(|f| {
@@ -204,10 +212,10 @@ async fn new_page(
     user: &CurrentUser,
     kind_key: &str,
     event: &str,
-    values: &BTreeMap<String, String>,
+    values: &FieldInput,
     problem: Problem,
 ) -> Result<NewPage, AppError> {
-    let kinds = state.app.application_kind_routes(user).await?;
+    let kinds = state.app.approvals().application_kind_routes(user).await?;
     let (kind, route) = kinds
         .iter()
         .find(|(k, _)| k.key == kind_key || k.clause == kind_key)
@@ -241,7 +249,7 @@ pub async fn new_form(
 ) -> Result<Response, PageError> {
     if q.kind.trim().is_empty() {
         let user = &session.user;
-        return match state.app.application_kind_routes(user).await {
+        return match state.app.approvals().application_kind_routes(user).await {
             Ok(kinds) => Ok(render(
                 StatusCode::OK,
                 &KindsPage {
@@ -253,10 +261,11 @@ pub async fn new_form(
             Err(e) => Err(e.into()),
         };
     }
-    let mut values = BTreeMap::new();
-    if !q.asset.trim().is_empty() {
-        values.insert("assets".to_owned(), q.asset.trim().to_owned());
-    }
+    let values: FieldInput = Some(q.asset.trim())
+        .filter(|a| !a.is_empty())
+        .map(|a| ("assets".to_owned(), a.to_owned()))
+        .into_iter()
+        .collect();
     show(
         new_page(
             &state,
@@ -271,7 +280,7 @@ pub async fn new_form(
 }
 
 /// The typed values (`f_<key>`) and the files (`u_<key>`) of an application form.
-fn posted_values(form: &VerifiedUpload) -> (BTreeMap<String, String>, Vec<Upload>) {
+fn posted_values(form: &VerifiedUpload) -> (FieldInput, Vec<Upload>) {
     let values = form
         .fields
         .iter()
@@ -313,7 +322,18 @@ pub async fn create(
         };
         state
             .app
-            .apply_with_files(user, &kind, &values, &uploads, Filing::Submit, event, &meta)
+            .approvals()
+            .apply(
+                user,
+                Apply {
+                    kind: &kind,
+                    fields: &values,
+                    uploads: &uploads,
+                    filing: Filing::Submit,
+                    asset_event: event,
+                },
+                &meta,
+            )
             .await
     }
     .await;
@@ -375,9 +395,9 @@ async fn detail_page(
     id: ApplicationId,
     notice: Option<String>,
     problem: Problem,
-    typed: Option<&BTreeMap<String, String>>,
+    typed: Option<&FieldInput>,
 ) -> Result<DetailPage, AppError> {
-    let v = state.app.application(user, id).await?;
+    let v = state.app.approvals().application(user, id).await?;
     let fields = field_views(&v.kind, typed.unwrap_or(&v.form));
     let a = &v.application;
     let mut seats = Vec::new();
@@ -488,7 +508,7 @@ async fn on_detail(
     id: ApplicationId,
     error: AppError,
     form: &str,
-    typed: Option<&BTreeMap<String, String>>,
+    typed: Option<&FieldInput>,
 ) -> Result<Response, PageError> {
     let problem = refused(error, form)?;
     show(detail_page(state, user, id, None, problem, typed).await)
@@ -514,7 +534,19 @@ pub async fn decide(
         let reason = Some(form.get("sod_reason").trim().to_owned()).filter(|c| !c.is_empty());
         state
             .app
-            .decide_application(user, id, step, decision, comment, reason, seen, &meta)
+            .approvals()
+            .decide(
+                user,
+                Decide {
+                    id,
+                    step,
+                    decision,
+                    comment,
+                    sod_reason: reason,
+                    seen,
+                },
+                &meta,
+            )
             .await
     }
     .await;
@@ -538,7 +570,8 @@ pub async fn withdraw(
         let seen: u32 = form.get("version").parse().unwrap_or(u32::MAX);
         state
             .app
-            .withdraw_application(&session.user, id, seen, &meta)
+            .approvals()
+            .withdraw(&session.user, id, seen, &meta)
             .await
     }
     .await;
@@ -560,7 +593,17 @@ pub async fn resubmit(
     let seen: u32 = form.get("version").parse().unwrap_or(u32::MAX);
     match state
         .app
-        .resubmit_application(user, id, &values, &uploads, seen, &meta)
+        .approvals()
+        .resubmit(
+            user,
+            Resubmit {
+                id,
+                fields: &values,
+                uploads: &uploads,
+                seen,
+            },
+            &meta,
+        )
         .await
     {
         Ok(_) => Ok(Redirect::to(&format!("/approvals/{id}?done=submitted")).into_response()),
@@ -582,6 +625,7 @@ pub async fn file(
             .map_err(|_| AppError::NotFound("添付資料".to_owned()))?;
         state
             .app
+            .approvals()
             .application_file(&session.user, id, file, &meta)
             .await
     }
@@ -623,7 +667,11 @@ pub async fn follow_up(
             }
         };
         let seen: u32 = form.get("version").parse().unwrap_or(u32::MAX);
-        state.app.follow_up(user, id, what, seen, &meta).await?;
+        state
+            .app
+            .approvals()
+            .follow_up(user, id, what, seen, &meta)
+            .await?;
         Ok(done)
     }
     .await;
@@ -680,7 +728,7 @@ pub async fn exceptions(
     session: Session,
 ) -> Result<Response, PageError> {
     let user = &session.user;
-    match state.app.exception_reviews(user).await {
+    match state.app.approvals().exception_reviews(user).await {
         Ok((window, reviews)) => Ok(render(
             StatusCode::OK,
             &ExceptionsPage {
@@ -733,7 +781,7 @@ pub async fn ledgers(
     session: Session,
 ) -> Result<Response, PageError> {
     let user = &session.user;
-    match state.app.application_kind_routes(user).await {
+    match state.app.approvals().application_kind_routes(user).await {
         Ok(kinds) => Ok(render(
             StatusCode::OK,
             &LedgersPage {
@@ -791,7 +839,7 @@ pub async fn ledger(
             .map(|v| format!("&{k}={}", crate::view::url_encode(v)))
     })
     .collect::<String>();
-    match state.app.ledger(user, &key, &filter).await {
+    match state.app.approvals().ledger(user, &key, &filter).await {
         Ok((kind, rows)) => {
             let page = LedgerPage {
                 chrome: chrome(format!("{}の台帳", kind.name), user),

@@ -74,7 +74,7 @@ pub async fn show(State(state): State<AppState>, session: Session) -> Response {
         None => None,
     };
     let approvals = match user.body {
-        Some(_) => state.app.approval_summary(user).await.ok(),
+        Some(_) => state.app.approvals().approval_summary(user).await.ok(),
         None => None,
     };
     let page = HomePage {

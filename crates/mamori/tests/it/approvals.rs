@@ -6,6 +6,7 @@
 use crate::common;
 
 use common::{TestApp, csrf_of};
+use mamori_app::approvals::{Apply, Decide, FieldInput};
 use mamori_app::{AppError, CurrentUser};
 use mamori_domain::approval::{Decision, Status};
 use reqwest::StatusCode;
@@ -33,13 +34,13 @@ async fn the_pending_transport_is_decided_by_the_section_chief_and_enters_the_le
     let shokuin = user(&t, "shokuin").await;
 
     // 市民課長's inbox holds the 運搬 of the USB memory; the applicant's holds nothing to decide.
-    let inbox = t.app.inbox(&kacho).await.unwrap();
+    let inbox = t.app.approvals().inbox(&kacho).await.unwrap();
     let pending = inbox
         .iter()
         .find(|a| a.kind == "transport")
         .expect("the demo's pending transport");
     assert_eq!(pending.applicant_name, "石川 綾");
-    assert!(t.app.inbox(&shokuin).await.unwrap().is_empty());
+    assert!(t.app.approvals().inbox(&shokuin).await.unwrap().is_empty());
 
     // The applicant's decision is refused on the screen, and nothing changes.
     let browser = t.signed_in("shokuin").await;
@@ -90,7 +91,12 @@ async fn the_pending_transport_is_decided_by_the_section_chief_and_enters_the_le
     let approvals = |list: &[String]| list.iter().filter(|a| *a == "application.approve").count();
     assert_eq!(approvals(&audit), approvals(&before) + 1);
 
-    let view = t.app.application(&kacho, pending.id).await.unwrap();
+    let view = t
+        .app
+        .approvals()
+        .application(&kacho, pending.id)
+        .await
+        .unwrap();
     assert_eq!(view.application.status, Status::Approved);
     // The asset is named by its 管理番号 and name, not its id.
     assert!(
@@ -118,6 +124,7 @@ async fn the_pending_transport_is_decided_by_the_section_chief_and_enters_the_le
     // The ledger lists it with its approver.
     let (_, rows) = t
         .app
+        .approvals()
         .ledger(&kacho, "transport", &Default::default())
         .await
         .unwrap();
@@ -140,6 +147,7 @@ async fn of_two_decisions_on_one_step_exactly_one_wins() {
     let kacho = user(&t, "kacho").await;
     let pending = t
         .app
+        .approvals()
         .inbox(&kacho)
         .await
         .unwrap()
@@ -147,15 +155,14 @@ async fn of_two_decisions_on_one_step_exactly_one_wins() {
         .find(|a| a.kind == "transport")
         .unwrap();
     let meta = Default::default();
+    let approvals = t.app.approvals();
     let decide = |decision| {
-        t.app.decide_application(
+        approvals.decide(
             &kacho,
-            pending.id,
-            0,
-            decision,
-            Some("確認".to_owned()),
-            None,
-            pending.version,
+            Decide {
+                comment: Some("確認".to_owned()),
+                ..Decide::new(pending.id, 0, decision, pending.version)
+            },
             &meta,
         )
     };
@@ -184,7 +191,7 @@ async fn nobody_decides_their_own_application() {
             .unwrap()
             .unwrap()
     };
-    let raw = [
+    let raw: FieldInput = [
         ("assets", asset.id.to_string()),
         ("destination", "北支所".to_owned()),
         ("transport_on", "2026-06-10".to_owned()),
@@ -196,31 +203,28 @@ async fn nobody_decides_their_own_application() {
     .collect();
     let id = t
         .app
+        .approvals()
         .apply(
             &kacho,
-            "transport",
-            &raw,
-            mamori_app::approvals::Filing::Submit,
-            None,
+            Apply {
+                filing: mamori_app::approvals::Filing::Submit,
+                ..Apply::submit("transport", &raw)
+            },
             &Default::default(),
         )
         .await
         .unwrap();
-    let view = t.app.application(&kacho, id).await.unwrap();
+    let view = t.app.approvals().application(&kacho, id).await.unwrap();
     assert!(
         !view.may_decide,
         "the applicant is not offered the decision"
     );
     let refused = t
         .app
-        .decide_application(
+        .approvals()
+        .decide(
             &kacho,
-            id,
-            0,
-            Decision::Approve,
-            None,
-            None,
-            view.application.version,
+            Decide::new(id, 0, Decision::Approve, view.application.version),
             &Default::default(),
         )
         .await;
@@ -234,12 +238,13 @@ async fn nobody_decides_their_own_application() {
     missing.insert("destination".to_owned(), "北支所".to_owned());
     let err = t
         .app
+        .approvals()
         .apply(
             &kacho,
-            "transport",
-            &missing,
-            mamori_app::approvals::Filing::Submit,
-            None,
+            Apply {
+                filing: mamori_app::approvals::Filing::Submit,
+                ..Apply::submit("transport", &FieldInput::from(missing.clone()))
+            },
             &Default::default(),
         )
         .await
@@ -253,6 +258,7 @@ async fn a_late_emergency_report_and_a_late_return_are_flagged_in_the_ledgers() 
     let kacho = user(&t, "kacho").await;
     let (_, exceptions) = t
         .app
+        .approvals()
         .ledger(&kacho, "exception", &Default::default())
         .await
         .unwrap();
@@ -264,6 +270,7 @@ async fn a_late_emergency_report_and_a_late_return_are_flagged_in_the_ledgers() 
     let ciso = user(&t, "ciso").await;
     assert!(
         t.app
+            .approvals()
             .inbox(&ciso)
             .await
             .unwrap()
@@ -272,6 +279,7 @@ async fn a_late_emergency_report_and_a_late_return_are_flagged_in_the_ledgers() 
     );
     let (_, carried) = t
         .app
+        .approvals()
         .ledger(&kacho, "carry_out", &Default::default())
         .await
         .unwrap();

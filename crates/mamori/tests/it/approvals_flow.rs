@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 use chrono::Duration;
 use common::TestApp;
-use mamori_app::approvals::{Filing, FollowUp, LedgerFilter};
+use mamori_app::approvals::{Apply, Decide, FieldInput, Filing, FollowUp, LedgerFilter, Resubmit};
 use mamori_app::policy::ProfileChange;
 use mamori_app::{AppError, CurrentUser, RequestMeta};
 use mamori_domain::approval::{Decision, Status};
@@ -43,16 +43,18 @@ async fn audit_of(t: &TestApp, id: ApplicationId) -> Vec<(String, String)> {
 }
 
 async fn approve(t: &TestApp, who: &CurrentUser, id: ApplicationId) {
-    let a = t.app.application(who, id).await.unwrap().application;
+    let a = t
+        .app
+        .approvals()
+        .application(who, id)
+        .await
+        .unwrap()
+        .application;
     t.app
-        .decide_application(
+        .approvals()
+        .decide(
             who,
-            id,
-            a.current_step,
-            Decision::Approve,
-            None,
-            None,
-            a.version,
+            Decide::new(id, a.current_step, Decision::Approve, a.version),
             &RequestMeta::default(),
         )
         .await
@@ -67,12 +69,14 @@ async fn follow(
 ) -> Result<Status, AppError> {
     let v = t
         .app
+        .approvals()
         .application(who, id)
         .await
         .unwrap()
         .application
         .version;
     t.app
+        .approvals()
         .follow_up(who, id, what, v, &RequestMeta::default())
         .await
         .map(|a| a.status)
@@ -97,7 +101,12 @@ async fn a_carry_out_is_started_returned_and_completed_with_an_audit_record_for_
     let before = t.audit_count().await;
     let err = t
         .app
-        .apply(&shokuin, "carry_out", &raw, Filing::Submit, None, &meta)
+        .approvals()
+        .apply(
+            &shokuin,
+            Apply::submit("carry_out", &FieldInput::from(raw.clone())),
+            &meta,
+        )
         .await
         .unwrap_err();
     let AppError::Invalid(e) = err else {
@@ -111,10 +120,15 @@ async fn a_carry_out_is_started_returned_and_completed_with_an_audit_record_for_
     raw.remove("companions");
     let id = t
         .app
-        .apply(&shokuin, "carry_out", &raw, Filing::Submit, None, &meta)
+        .approvals()
+        .apply(
+            &shokuin,
+            Apply::submit("carry_out", &FieldInput::from(raw.clone())),
+            &meta,
+        )
         .await
         .unwrap();
-    let view = t.app.application(&shokuin, id).await.unwrap();
+    let view = t.app.approvals().application(&shokuin, id).await.unwrap();
     assert_eq!(
         view.form.get("devices").map(String::as_str),
         Some("IA-000005")
@@ -125,7 +139,7 @@ async fn a_carry_out_is_started_returned_and_completed_with_an_audit_record_for_
     // Someone who neither applied nor approved records nothing.
     let err = follow(&t, &ciso, id, FollowUp::Start).await.unwrap_err();
     assert!(matches!(err, AppError::Forbidden(_)), "{err:?}");
-    let view = t.app.application(&shokuin, id).await.unwrap();
+    let view = t.app.approvals().application(&shokuin, id).await.unwrap();
     assert!(view.may_start && view.may_return);
     assert!(!view.may_complete, "not before the 返却 it expects");
     assert_eq!(
@@ -173,17 +187,33 @@ async fn a_carry_out_is_started_returned_and_completed_with_an_audit_record_for_
             "application.complete",
         ]
     );
-    let app = t.app.application(&kacho, id).await.unwrap().application;
+    let app = t
+        .app
+        .approvals()
+        .application(&kacho, id)
+        .await
+        .unwrap()
+        .application;
     assert_eq!(app.history.len(), actions.len());
     assert_eq!(app.returned_on, Some(today));
 
     // The ledger shows the 返却日; the filter on the state finds it, another state does not.
     let completed = LedgerFilter::parse("completed", "市民", "", "", false).unwrap();
-    let (_, rows) = t.app.ledger(&kacho, "carry_out", &completed).await.unwrap();
+    let (_, rows) = t
+        .app
+        .approvals()
+        .ledger(&kacho, "carry_out", &completed)
+        .await
+        .unwrap();
     let row = rows.iter().find(|r| r.id == id).expect("in the ledger");
     assert_eq!(row.returned_on, Some(today));
     let expired = LedgerFilter::parse("expired", "", "", "", false).unwrap();
-    let (_, rows) = t.app.ledger(&kacho, "carry_out", &expired).await.unwrap();
+    let (_, rows) = t
+        .app
+        .approvals()
+        .ledger(&kacho, "carry_out", &expired)
+        .await
+        .unwrap();
     assert!(rows.iter().all(|r| r.id != id));
     assert!(LedgerFilter::parse("", "", "2026-13-01", "", false).is_err());
 }
@@ -202,25 +232,29 @@ async fn the_daily_run_ends_approvals_past_their_validity_once() {
     ]);
     let id = t
         .app
+        .approvals()
         .apply(
             &shokuin,
-            "transport",
-            &raw,
-            Filing::Submit,
-            None,
+            Apply::submit("transport", &FieldInput::from(raw.clone())),
             &RequestMeta::default(),
         )
         .await
         .unwrap();
     approve(&t, &kacho, id).await;
     // Within its validity the run leaves it.
-    t.app.expire_due_applications().await.unwrap();
-    let a = t.app.application(&kacho, id).await.unwrap().application;
+    t.app.approvals().expire_due_applications().await.unwrap();
+    let a = t
+        .app
+        .approvals()
+        .application(&kacho, id)
+        .await
+        .unwrap()
+        .application;
     assert_eq!(a.status, Status::Approved);
 
     t.clock.advance(Duration::days(2));
-    assert!(t.app.expire_due_applications().await.unwrap() >= 1);
-    let view = t.app.application(&shokuin, id).await.unwrap();
+    assert!(t.app.approvals().expire_due_applications().await.unwrap() >= 1);
+    let view = t.app.approvals().application(&shokuin, id).await.unwrap();
     assert_eq!(view.application.status, Status::Expired);
     assert!(!view.may_start, "an expired approval is not acted on");
     assert!(view.may_complete, "but it can be closed");
@@ -244,7 +278,10 @@ async fn the_daily_run_ends_approvals_past_their_validity_once() {
         "the applicant hears of the 期限切れ"
     );
     // A second run finds nothing more to end.
-    assert_eq!(t.app.expire_due_applications().await.unwrap(), 0);
+    assert_eq!(
+        t.app.approvals().expire_due_applications().await.unwrap(),
+        0
+    );
 }
 
 #[tokio::test]
@@ -263,27 +300,29 @@ async fn an_emergency_exception_is_reported_late_then_reviewed_by_the_ciso() {
     let acted_on = t.app.today() - Duration::days(1);
     let id = t
         .app
+        .approvals()
         .apply(
             &kacho,
-            "exception",
-            &raw,
-            Filing::Emergency { acted_on },
-            None,
+            Apply {
+                filing: Filing::Emergency { acted_on },
+                ..Apply::submit("exception", &FieldInput::from(raw.clone()))
+            },
             &meta,
         )
         .await
         .unwrap();
-    let view = t.app.application(&kacho, id).await.unwrap();
+    let view = t.app.approvals().application(&kacho, id).await.unwrap();
     assert_eq!(view.application.status, Status::InProgress);
     assert!(view.may_report && !view.report_overdue);
     assert!(!view.may_complete, "not closed before the 事後報告");
     assert!(!view.may_withdraw, "what was done cannot be withdrawn");
     // The profile's deadline (3 days) passes.
     t.clock.advance(Duration::days(5));
-    let view = t.app.application(&kacho, id).await.unwrap();
+    let view = t.app.approvals().application(&kacho, id).await.unwrap();
     assert!(view.report_overdue);
     let (_, rows) = t
         .app
+        .approvals()
         .ledger(
             &kacho,
             "exception",
@@ -299,9 +338,18 @@ async fn an_emergency_exception_is_reported_late_then_reviewed_by_the_ciso() {
         follow(&t, &kacho, id, FollowUp::Report).await.unwrap(),
         Status::Submitted
     );
-    assert!(t.app.inbox(&ciso).await.unwrap().iter().any(|a| a.id == id));
+    assert!(
+        t.app
+            .approvals()
+            .inbox(&ciso)
+            .await
+            .unwrap()
+            .iter()
+            .any(|a| a.id == id)
+    );
     let number = t
         .app
+        .approvals()
         .application(&ciso, id)
         .await
         .unwrap()
@@ -317,7 +365,7 @@ async fn an_emergency_exception_is_reported_late_then_reviewed_by_the_ciso() {
         "the report asks the CISO"
     );
     approve(&t, &ciso, id).await;
-    let view = t.app.application(&kacho, id).await.unwrap();
+    let view = t.app.approvals().application(&kacho, id).await.unwrap();
     assert_eq!(view.application.status, Status::InProgress);
     assert!(view.report_overdue, "a late report stays flagged");
     assert!(view.may_complete);
@@ -352,24 +400,34 @@ async fn a_returned_application_is_corrected_and_filed_again_on_the_version_read
     ]);
     let id = t
         .app
-        .apply(&shokuin, "transport", &raw, Filing::Submit, None, &meta)
-        .await
-        .unwrap();
-    let a = t.app.application(&kacho, id).await.unwrap().application;
-    t.app
-        .decide_application(
-            &kacho,
-            id,
-            0,
-            Decision::Return,
-            Some("運搬先の窓口名を書いてください".to_owned()),
-            None,
-            a.version,
+        .approvals()
+        .apply(
+            &shokuin,
+            Apply::submit("transport", &FieldInput::from(raw.clone())),
             &meta,
         )
         .await
         .unwrap();
-    let view = t.app.application(&shokuin, id).await.unwrap();
+    let a = t
+        .app
+        .approvals()
+        .application(&kacho, id)
+        .await
+        .unwrap()
+        .application;
+    t.app
+        .approvals()
+        .decide(
+            &kacho,
+            Decide {
+                comment: Some("運搬先の窓口名を書いてください".to_owned()),
+                ..Decide::new(id, 0, Decision::Return, a.version)
+            },
+            &meta,
+        )
+        .await
+        .unwrap();
+    let view = t.app.approvals().application(&shokuin, id).await.unwrap();
     assert_eq!(view.application.status, Status::SentBack);
     assert!(view.may_resubmit);
     let seen = view.application.version;
@@ -378,7 +436,12 @@ async fn a_returned_application_is_corrected_and_filed_again_on_the_version_read
     raw.insert("assets".into(), "IA-999999".into());
     let err = t
         .app
-        .resubmit_application(&shokuin, id, &raw, &[], seen, &meta)
+        .approvals()
+        .resubmit(
+            &shokuin,
+            Resubmit::new(id, &FieldInput::from(raw.clone()), seen),
+            &meta,
+        )
         .await
         .unwrap_err();
     let AppError::Invalid(e) = err else {
@@ -388,6 +451,7 @@ async fn a_returned_application_is_corrected_and_filed_again_on_the_version_read
     assert!(e.message.contains("IA-999999"));
     assert_eq!(
         t.app
+            .approvals()
             .application(&shokuin, id)
             .await
             .unwrap()
@@ -401,20 +465,40 @@ async fn a_returned_application_is_corrected_and_filed_again_on_the_version_read
     // Someone else's correction, or one on an old version, is refused.
     assert!(
         t.app
-            .resubmit_application(&kacho, id, &raw, &[], seen, &meta)
+            .approvals()
+            .resubmit(
+                &kacho,
+                Resubmit {
+                    id,
+                    fields: &FieldInput::from(raw.clone()),
+                    uploads: &[],
+                    seen
+                },
+                &meta
+            )
             .await
             .is_err()
     );
     let err = t
         .app
-        .resubmit_application(&shokuin, id, &raw, &[], seen - 1, &meta)
+        .approvals()
+        .resubmit(
+            &shokuin,
+            Resubmit::new(id, &FieldInput::from(raw.clone()), seen - 1),
+            &meta,
+        )
         .await
         .unwrap_err();
     assert!(matches!(err, AppError::Conflict(_)), "{err:?}");
 
     let next = t
         .app
-        .resubmit_application(&shokuin, id, &raw, &[], seen, &meta)
+        .approvals()
+        .resubmit(
+            &shokuin,
+            Resubmit::new(id, &FieldInput::from(raw.clone()), seen),
+            &meta,
+        )
         .await
         .unwrap();
     assert_eq!(next.status, Status::Submitted);
@@ -430,6 +514,7 @@ async fn a_returned_application_is_corrected_and_filed_again_on_the_version_read
     );
     assert!(
         t.app
+            .approvals()
             .inbox(&kacho)
             .await
             .unwrap()
@@ -588,11 +673,17 @@ async fn the_bodys_kinds_route_through_a_consulted_unit_and_end_early_by_delegat
     ]);
     let id = t
         .app
-        .apply(&shokuin, "transport", &by_hand, Filing::Submit, None, &meta)
+        .approvals()
+        .apply(
+            &shokuin,
+            Apply::submit("transport", &FieldInput::from(by_hand.clone())),
+            &meta,
+        )
         .await
         .unwrap();
     let route = t
         .app
+        .approvals()
         .application(&kacho, id)
         .await
         .unwrap()
@@ -607,6 +698,7 @@ async fn the_bodys_kinds_route_through_a_consulted_unit_and_end_early_by_delegat
     approve(&t, &kacho, id).await;
     let (_, rows) = t
         .app
+        .approvals()
         .ledger(&kacho, "transport", &LedgerFilter::default())
         .await
         .unwrap();
@@ -618,17 +710,21 @@ async fn the_bodys_kinds_route_through_a_consulted_unit_and_end_early_by_delegat
     by_carrier.insert("method".into(), "運送事業者".into());
     let id = t
         .app
+        .approvals()
         .apply(
             &shokuin,
-            "transport",
-            &by_carrier,
-            Filing::Submit,
-            None,
+            Apply::submit("transport", &FieldInput::from(by_carrier.clone())),
             &meta,
         )
         .await
         .unwrap();
-    let a = t.app.application(&kacho, id).await.unwrap().application;
+    let a = t
+        .app
+        .approvals()
+        .application(&kacho, id)
+        .await
+        .unwrap()
+        .application;
     assert_eq!(a.route.unwrap().steps.len(), 2);
 
     // 合議: the 外部提供 waits for 情報政策課長 as well as 市民課長 before the CISO.
@@ -639,10 +735,21 @@ async fn the_bodys_kinds_route_through_a_consulted_unit_and_end_early_by_delegat
     ]);
     let id = t
         .app
-        .apply(&shokuin, "provision", &provide, Filing::Submit, None, &meta)
+        .approvals()
+        .apply(
+            &shokuin,
+            Apply::submit("provision", &FieldInput::from(provide.clone())),
+            &meta,
+        )
         .await
         .unwrap();
-    let a = t.app.application(&kacho, id).await.unwrap().application;
+    let a = t
+        .app
+        .approvals()
+        .application(&kacho, id)
+        .await
+        .unwrap()
+        .application;
     let first = &a.route.as_ref().unwrap().steps[0];
     assert!(first.is_consultation());
     assert_eq!(first.seats.len(), 2);
@@ -652,9 +759,23 @@ async fn the_bodys_kinds_route_through_a_consulted_unit_and_end_early_by_delegat
         "{consulted:?}"
     );
     approve(&t, &kacho, id).await;
-    let a = t.app.application(&kacho, id).await.unwrap().application;
+    let a = t
+        .app
+        .approvals()
+        .application(&kacho, id)
+        .await
+        .unwrap()
+        .application;
     assert_eq!(a.current_step, 0, "the consulted unit has not approved yet");
-    assert!(!t.app.inbox(&ciso).await.unwrap().iter().any(|x| x.id == id));
+    assert!(
+        !t.app
+            .approvals()
+            .inbox(&ciso)
+            .await
+            .unwrap()
+            .iter()
+            .any(|x| x.id == id)
+    );
     // 情報政策課長 gets a login and approves; the CISO's step is next.
     let org_editor = t.user("tokatsu").await;
     let may_org = org_editor.org_editor().unwrap();
@@ -678,6 +799,7 @@ async fn the_bodys_kinds_route_through_a_consulted_unit_and_end_early_by_delegat
     let yoshida = t.user("yoshida").await;
     assert!(
         t.app
+            .approvals()
             .inbox(&yoshida)
             .await
             .unwrap()
@@ -685,18 +807,32 @@ async fn the_bodys_kinds_route_through_a_consulted_unit_and_end_early_by_delegat
             .any(|x| x.id == id)
     );
     approve(&t, &yoshida, id).await;
-    let a = t.app.application(&kacho, id).await.unwrap().application;
+    let a = t
+        .app
+        .approvals()
+        .application(&kacho, id)
+        .await
+        .unwrap()
+        .application;
     assert_eq!(a.current_step, 1);
-    assert!(t.app.inbox(&ciso).await.unwrap().iter().any(|x| x.id == id));
+    assert!(
+        t.app
+            .approvals()
+            .inbox(&ciso)
+            .await
+            .unwrap()
+            .iter()
+            .any(|x| x.id == id)
+    );
 
     // The body's notice period: the demo's exceptions, 7 and 12 days from their 期限, are not
     // up for review yet.
-    let (window, reviews) = t.app.exception_reviews(&kacho).await.unwrap();
+    let (window, reviews) = t.app.approvals().exception_reviews(&kacho).await.unwrap();
     assert_eq!(window, 5);
     assert!(reviews.is_empty(), "{reviews:?}");
 
     // The body's emergency deadline: 1 day.
-    let kinds = t.app.application_kinds(&kacho).await.unwrap();
+    let kinds = t.app.approvals().application_kinds(&kacho).await.unwrap();
     let exception = kinds.iter().find(|k| k.key == "exception").unwrap();
     assert_eq!(exception.emergency.as_ref().unwrap().report_within_days, 1);
 }
@@ -706,7 +842,7 @@ async fn the_api_records_what_follows_an_approval_and_refuses_the_others() {
     let t = TestApp::spawn().await;
     let kacho = t.user("kacho").await;
     // The demo's 例外措置 that the CISO permitted, by 市民課長.
-    let (window, reviews) = t.app.exception_reviews(&kacho).await.unwrap();
+    let (window, reviews) = t.app.approvals().exception_reviews(&kacho).await.unwrap();
     assert_eq!(window, 30, "the guideline's default");
     let approved = reviews
         .iter()
@@ -759,6 +895,7 @@ async fn the_api_records_what_follows_an_approval_and_refuses_the_others() {
     // Closed, it no longer comes up for review.
     assert!(
         !t.app
+            .approvals()
             .exception_reviews(&kacho)
             .await
             .unwrap()
@@ -796,7 +933,7 @@ async fn the_screens_choose_a_kind_review_exceptions_filter_a_ledger_and_record_
     let (_, page) = t.page(&browser, "/approvals/exceptions").await;
     assert!(page.contains("見直しの時期が来た例外措置はありません"));
     let kacho = t.user("kacho").await;
-    let (_, reviews) = t.app.exception_reviews(&kacho).await.unwrap();
+    let (_, reviews) = t.app.approvals().exception_reviews(&kacho).await.unwrap();
     let (status, _) = t
         .page(
             &browser,
@@ -821,6 +958,7 @@ async fn the_screens_choose_a_kind_review_exceptions_filter_a_ledger_and_record_
     let shokuin = t.user("shokuin").await;
     let (_, rows) = t
         .app
+        .approvals()
         .ledger(&shokuin, "carry_out", &LedgerFilter::default())
         .await
         .unwrap();
@@ -832,6 +970,7 @@ async fn the_screens_choose_a_kind_review_exceptions_filter_a_ledger_and_record_
     assert!(page.contains("返却を記録する"));
     let version = t
         .app
+        .approvals()
         .application(&shokuin, late.id)
         .await
         .unwrap()
@@ -868,7 +1007,12 @@ async fn the_screens_choose_a_kind_review_exceptions_filter_a_ledger_and_record_
         .await
         .unwrap();
     assert_eq!(r.status(), reqwest::StatusCode::SEE_OTHER);
-    let view = t.app.application(&shokuin, late.id).await.unwrap();
+    let view = t
+        .app
+        .approvals()
+        .application(&shokuin, late.id)
+        .await
+        .unwrap();
     assert_eq!(view.application.status, Status::Returned);
     assert!(!view.return_overdue);
     assert!(view.may_complete);
@@ -908,10 +1052,21 @@ async fn a_step_nobody_holds_is_named_and_nothing_is_filed() {
         ("safeguards", "鍵付きケース".to_owned()),
     ]);
     let before = t.audit_count().await;
-    let mine = t.app.my_applications(&shokuin).await.unwrap().len();
+    let mine = t
+        .app
+        .approvals()
+        .my_applications(&shokuin)
+        .await
+        .unwrap()
+        .len();
     let err = t
         .app
-        .apply(&shokuin, "transport", &raw, Filing::Submit, None, &meta)
+        .approvals()
+        .apply(
+            &shokuin,
+            Apply::submit("transport", &FieldInput::from(raw.clone())),
+            &meta,
+        )
         .await
         .unwrap_err();
     let AppError::Invalid(e) = err else {
@@ -925,7 +1080,15 @@ async fn a_step_nobody_holds_is_named_and_nothing_is_filed() {
         e.message
     );
     assert_eq!(t.audit_count().await, before, "nothing is written");
-    assert_eq!(t.app.my_applications(&shokuin).await.unwrap().len(), mine);
+    assert_eq!(
+        t.app
+            .approvals()
+            .my_applications(&shokuin)
+            .await
+            .unwrap()
+            .len(),
+        mine
+    );
 }
 
 #[tokio::test]
@@ -943,11 +1106,17 @@ async fn a_rejection_and_a_withdrawal_are_audited_and_end_the_application() {
     ]);
     let rejected = t
         .app
-        .apply(&shokuin, "transport", &raw, Filing::Submit, None, &meta)
+        .approvals()
+        .apply(
+            &shokuin,
+            Apply::submit("transport", &FieldInput::from(raw.clone())),
+            &meta,
+        )
         .await
         .unwrap();
     let v = t
         .app
+        .approvals()
         .application(&kacho, rejected)
         .await
         .unwrap()
@@ -955,14 +1124,10 @@ async fn a_rejection_and_a_withdrawal_are_audited_and_end_the_application() {
     // 却下 needs its reason.
     let err = t
         .app
-        .decide_application(
+        .approvals()
+        .decide(
             &kacho,
-            rejected,
-            0,
-            Decision::Reject,
-            None,
-            None,
-            v.version,
+            Decide::new(rejected, 0, Decision::Reject, v.version),
             &meta,
         )
         .await
@@ -972,29 +1137,39 @@ async fn a_rejection_and_a_withdrawal_are_audited_and_end_the_application() {
     };
     assert_eq!(e.field, "コメント");
     t.app
-        .decide_application(
+        .approvals()
+        .decide(
             &kacho,
-            rejected,
-            0,
-            Decision::Reject,
-            Some("運送事業者による運搬は認めません".into()),
-            None,
-            v.version,
+            Decide {
+                comment: Some("運送事業者による運搬は認めません".into()),
+                ..Decide::new(rejected, 0, Decision::Reject, v.version)
+            },
             &meta,
         )
         .await
         .unwrap();
-    let view = t.app.application(&shokuin, rejected).await.unwrap();
+    let view = t
+        .app
+        .approvals()
+        .application(&shokuin, rejected)
+        .await
+        .unwrap();
     assert_eq!(view.application.status, Status::Rejected);
     assert!(!view.may_withdraw && !view.may_resubmit && !view.may_complete);
 
     let withdrawn = t
         .app
-        .apply(&shokuin, "transport", &raw, Filing::Submit, None, &meta)
+        .approvals()
+        .apply(
+            &shokuin,
+            Apply::submit("transport", &FieldInput::from(raw.clone())),
+            &meta,
+        )
         .await
         .unwrap();
     let v = t
         .app
+        .approvals()
         .application(&shokuin, withdrawn)
         .await
         .unwrap()
@@ -1002,16 +1177,19 @@ async fn a_rejection_and_a_withdrawal_are_audited_and_end_the_application() {
     // Only the applicant withdraws.
     assert!(
         t.app
-            .withdraw_application(&kacho, withdrawn, v.version, &meta)
+            .approvals()
+            .withdraw(&kacho, withdrawn, v.version, &meta)
             .await
             .is_err()
     );
     t.app
-        .withdraw_application(&shokuin, withdrawn, v.version, &meta)
+        .approvals()
+        .withdraw(&shokuin, withdrawn, v.version, &meta)
         .await
         .unwrap();
     assert!(
         !t.app
+            .approvals()
             .inbox(&kacho)
             .await
             .unwrap()
@@ -1024,7 +1202,13 @@ async fn a_rejection_and_a_withdrawal_are_audited_and_end_the_application() {
     ] {
         let actions: Vec<String> = audit_of(&t, id).await.into_iter().map(|(a, _)| a).collect();
         assert_eq!(actions.last().map(String::as_str), Some(last));
-        let app = t.app.application(&shokuin, id).await.unwrap().application;
+        let app = t
+            .app
+            .approvals()
+            .application(&shokuin, id)
+            .await
+            .unwrap()
+            .application;
         assert_eq!(
             actions.len(),
             app.history.len(),
@@ -1038,9 +1222,9 @@ async fn exceptions_up_for_review_are_brought_once_to_the_applicant_and_the_perm
     let t = TestApp::spawn().await;
     let kacho = t.user("kacho").await;
     let ciso = t.user("ciso").await;
-    let (_, reviews) = t.app.exception_reviews(&kacho).await.unwrap();
+    let (_, reviews) = t.app.approvals().exception_reviews(&kacho).await.unwrap();
     assert_eq!(
-        t.app.remind_exception_reviews().await.unwrap(),
+        t.app.approvals().remind_exception_reviews().await.unwrap(),
         reviews.len()
     );
     let told = |list: Vec<mamori_app::notify::Notification>| {
@@ -1056,7 +1240,10 @@ async fn exceptions_up_for_review_are_brought_once_to_the_applicant_and_the_perm
     // The CISO permitted one of them (the other was an emergency, not yet reviewed).
     assert_eq!(told(t.app.notifications(&ciso).await.unwrap()), 1);
     // Once only.
-    assert_eq!(t.app.remind_exception_reviews().await.unwrap(), 0);
+    assert_eq!(
+        t.app.approvals().remind_exception_reviews().await.unwrap(),
+        0
+    );
     assert_eq!(
         told(t.app.notifications(&kacho).await.unwrap()),
         reviews.len()
@@ -1127,7 +1314,7 @@ async fn a_file_attached_on_the_form_is_kept_with_the_application_and_read_back(
         .parse()
         .unwrap();
     let shokuin = t.user("shokuin").await;
-    let view = t.app.application(&shokuin, id).await.unwrap();
+    let view = t.app.approvals().application(&shokuin, id).await.unwrap();
     assert_eq!(view.files.len(), 1);
     let file = &view.files[0];
     assert_eq!(file.file_name, "取決め書.pdf", "the folders are dropped");
@@ -1196,6 +1383,7 @@ async fn a_file_attached_on_the_form_is_kept_with_the_application_and_read_back(
     // Not another application's file.
     let other = t
         .app
+        .approvals()
         .inbox(&kacho_of(&t).await)
         .await
         .unwrap()
@@ -1212,41 +1400,49 @@ async fn a_file_attached_on_the_form_is_kept_with_the_application_and_read_back(
 
     // Sent back and corrected, the file stays and a new one is added.
     let kacho = kacho_of(&t).await;
-    let v = t.app.application(&kacho, id).await.unwrap().application;
+    let v = t
+        .app
+        .approvals()
+        .application(&kacho, id)
+        .await
+        .unwrap()
+        .application;
     t.app
-        .decide_application(
+        .approvals()
+        .decide(
             &kacho,
-            id,
-            0,
-            Decision::Return,
-            Some("提供先との取決めの写しも添付してください".into()),
-            None,
-            v.version,
+            Decide {
+                comment: Some("提供先との取決めの写しも添付してください".into()),
+                ..Decide::new(id, 0, Decision::Return, v.version)
+            },
             &RequestMeta::default(),
         )
         .await
         .unwrap();
-    let v = t.app.application(&shokuin, id).await.unwrap();
+    let v = t.app.approvals().application(&shokuin, id).await.unwrap();
     let mut raw = v.form.clone();
     raw.insert("recipient".into(), "県 市町村課 統計係".into());
     let again = t
         .app
-        .resubmit_application(
+        .approvals()
+        .resubmit(
             &shokuin,
-            id,
-            &raw,
-            &[mamori_app::attachments::Upload {
-                field: "agreement".into(),
-                file_name: "覚書.docx".into(),
-                content: b"PK\x03\x04".to_vec(),
-            }],
-            v.application.version,
+            Resubmit {
+                id,
+                fields: &raw,
+                uploads: &[mamori_app::attachments::Upload {
+                    field: "agreement".into(),
+                    file_name: "覚書.docx".into(),
+                    content: b"PK\x03\x04".to_vec(),
+                }],
+                seen: v.application.version,
+            },
             &RequestMeta::default(),
         )
         .await
         .unwrap();
     assert_eq!(again.status, Status::Submitted);
-    let view = t.app.application(&shokuin, id).await.unwrap();
+    let view = t.app.approvals().application(&shokuin, id).await.unwrap();
     let names: Vec<&str> = view.files.iter().map(|f| f.file_name.as_str()).collect();
     assert_eq!(names, ["取決め書.pdf", "覚書.docx"]);
 }

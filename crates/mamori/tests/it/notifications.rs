@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex};
 
 use base64::Engine;
 use common::{Options, PUBLIC_URL, TestApp, csrf_of, location};
-use mamori_app::approvals::Filing;
+use mamori_app::approvals::{Apply, Decide, FieldInput};
 use mamori_app::organization::{AssignmentInput, PersonInput};
 use mamori_app::{AppError, CurrentUser, RequestMeta};
 use mamori_domain::approval::{Decision, Status};
@@ -272,12 +272,10 @@ async fn file_transport(t: &TestApp, applicant: &CurrentUser) -> ApplicationId {
     .map(|(k, v)| (k.to_owned(), v))
     .collect();
     t.app
+        .approvals()
         .apply(
             applicant,
-            "transport",
-            &raw,
-            Filing::Submit,
-            None,
+            Apply::submit("transport", &FieldInput::from(raw.clone())),
             &RequestMeta::default(),
         )
         .await
@@ -305,16 +303,20 @@ async fn decide(
     id: ApplicationId,
     decision: Decision,
 ) -> Result<(), AppError> {
-    let view = t.app.application(who, id).await?;
+    let view = t.app.approvals().application(who, id).await?;
     t.app
-        .decide_application(
+        .approvals()
+        .decide(
             who,
-            id,
-            view.application.current_step,
-            decision,
-            (decision != Decision::Approve).then(|| "記載が不足しています".to_owned()),
-            None,
-            view.application.version,
+            Decide {
+                comment: (decision != Decision::Approve).then(|| "記載が不足しています".to_owned()),
+                ..Decide::new(
+                    id,
+                    view.application.current_step,
+                    decision,
+                    view.application.version,
+                )
+            },
             &RequestMeta::default(),
         )
         .await
@@ -340,7 +342,7 @@ async fn a_filed_application_asks_the_chief_in_the_app_and_by_mail_and_the_decis
     let unread = t.app.unread_notifications(&kacho).await.unwrap();
 
     let id = file_transport(&t, &shokuin).await;
-    let view = t.app.application(&kacho, id).await.unwrap();
+    let view = t.app.approvals().application(&kacho, id).await.unwrap();
     let number = view.application.number.clone();
     let title = format!("{number} {}", view.application.kind_name);
 
@@ -516,17 +518,13 @@ async fn a_refused_decision_tells_nobody() {
         "{refused:?}"
     );
     // A decision on a version already changed is refused as well.
-    let view = t.app.application(&kacho, id).await.unwrap();
+    let view = t.app.approvals().application(&kacho, id).await.unwrap();
     let stale = t
         .app
-        .decide_application(
+        .approvals()
+        .decide(
             &kacho,
-            id,
-            0,
-            Decision::Approve,
-            None,
-            None,
-            view.application.version - 1,
+            Decide::new(id, 0, Decision::Approve, view.application.version - 1),
             &RequestMeta::default(),
         )
         .await;
@@ -570,6 +568,7 @@ async fn a_mail_server_that_is_down_fails_the_mail_not_the_action() {
     let id = file_transport(&t, &shokuin).await;
     assert_eq!(
         t.app
+            .approvals()
             .application(&kacho, id)
             .await
             .unwrap()
@@ -704,7 +703,7 @@ async fn a_decision_by_the_deputy_is_reported_to_the_absent_holder() {
 
     // The deputy decides as 代決: the applicant hears the result, the holder the report.
     decide(&t, &dairi, id, Decision::Approve).await.unwrap();
-    let view = t.app.application(&kacho, id).await.unwrap();
+    let view = t.app.approvals().application(&kacho, id).await.unwrap();
     let report = t.app.notifications(&kacho).await.unwrap().remove(0);
     assert_eq!(
         report.subject,
