@@ -72,14 +72,6 @@ impl FieldInput {
         self.0.insert(key, value)
     }
 
-    pub fn remove(&mut self, key: &str) -> Option<String> {
-        self.0.remove(key)
-    }
-
-    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.0.iter().map(|(k, v)| (k.as_str(), v.as_str()))
-    }
-
     pub(crate) fn as_map(&self) -> &BTreeMap<String, String> {
         &self.0
     }

@@ -42,6 +42,17 @@ async fn audit_of(t: &TestApp, id: ApplicationId) -> Vec<(String, String)> {
     rows
 }
 
+/// Whether the application waits in `who`'s inbox.
+async fn in_inbox(t: &TestApp, who: &CurrentUser, id: ApplicationId) -> bool {
+    t.app
+        .approvals()
+        .inbox(who)
+        .await
+        .unwrap()
+        .iter()
+        .any(|a| a.id == id)
+}
+
 async fn approve(t: &TestApp, who: &CurrentUser, id: ApplicationId) {
     let a = t
         .app
@@ -338,15 +349,7 @@ async fn an_emergency_exception_is_reported_late_then_reviewed_by_the_ciso() {
         follow(&t, &kacho, id, FollowUp::Report).await.unwrap(),
         Status::Submitted
     );
-    assert!(
-        t.app
-            .approvals()
-            .inbox(&ciso)
-            .await
-            .unwrap()
-            .iter()
-            .any(|a| a.id == id)
-    );
+    assert!(in_inbox(&t, &ciso, id).await);
     let number = t
         .app
         .approvals()
@@ -512,15 +515,7 @@ async fn a_returned_application_is_corrected_and_filed_again_on_the_version_read
             "application.submit"
         ]
     );
-    assert!(
-        t.app
-            .approvals()
-            .inbox(&kacho)
-            .await
-            .unwrap()
-            .iter()
-            .any(|a| a.id == id)
-    );
+    assert!(in_inbox(&t, &kacho, id).await);
 }
 
 /// The body's kinds: 外部提供 needs 情報政策課 in 合議 at the 所属長's step, then the CISO;
@@ -767,15 +762,7 @@ async fn the_bodys_kinds_route_through_a_consulted_unit_and_end_early_by_delegat
         .unwrap()
         .application;
     assert_eq!(a.current_step, 0, "the consulted unit has not approved yet");
-    assert!(
-        !t.app
-            .approvals()
-            .inbox(&ciso)
-            .await
-            .unwrap()
-            .iter()
-            .any(|x| x.id == id)
-    );
+    assert!(!in_inbox(&t, &ciso, id).await);
     // 情報政策課長 gets a login and approves; the CISO's step is next.
     let org_editor = t.user("tokatsu").await;
     let may_org = org_editor.org_editor().unwrap();
@@ -797,15 +784,7 @@ async fn the_bodys_kinds_route_through_a_consulted_unit_and_end_early_by_delegat
         .await
         .unwrap();
     let yoshida = t.user("yoshida").await;
-    assert!(
-        t.app
-            .approvals()
-            .inbox(&yoshida)
-            .await
-            .unwrap()
-            .iter()
-            .any(|x| x.id == id)
-    );
+    assert!(in_inbox(&t, &yoshida, id).await);
     approve(&t, &yoshida, id).await;
     let a = t
         .app
@@ -815,15 +794,7 @@ async fn the_bodys_kinds_route_through_a_consulted_unit_and_end_early_by_delegat
         .unwrap()
         .application;
     assert_eq!(a.current_step, 1);
-    assert!(
-        t.app
-            .approvals()
-            .inbox(&ciso)
-            .await
-            .unwrap()
-            .iter()
-            .any(|x| x.id == id)
-    );
+    assert!(in_inbox(&t, &ciso, id).await);
 
     // The body's notice period: the demo's exceptions, 7 and 12 days from their 期限, are not
     // up for review yet.
@@ -1187,15 +1158,7 @@ async fn a_rejection_and_a_withdrawal_are_audited_and_end_the_application() {
         .withdraw(&shokuin, withdrawn, v.version, &meta)
         .await
         .unwrap();
-    assert!(
-        !t.app
-            .approvals()
-            .inbox(&kacho)
-            .await
-            .unwrap()
-            .iter()
-            .any(|a| a.id == withdrawn)
-    );
+    assert!(!in_inbox(&t, &kacho, withdrawn).await);
     for (id, last) in [
         (rejected, "application.reject"),
         (withdrawn, "application.withdraw"),
