@@ -133,6 +133,16 @@ id_type!(
     BackupRunId
 );
 
+id_type!(
+    /// A 情報セキュリティインシデント as reported (報告), triaged and handled.
+    IncidentId
+);
+
+id_type!(
+    /// A file kept with an incident (証拠, 報告書の写し).
+    IncidentFileId
+);
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]

@@ -16,6 +16,7 @@ pub mod diff;
 pub mod error;
 pub mod fiscal_year;
 pub mod ids;
+pub mod incident;
 pub mod org;
 pub mod policy;
 pub mod risk;
