@@ -56,6 +56,8 @@ pub struct ItemForm {
     pub title: String,
     /// The number of an edition under review the 議題 decides on (「第2版」), or empty.
     pub edition: String,
+    /// The number of an incident whose 再発防止策 the 議題 decides on (「INC-2026-0001」), or empty.
+    pub incident: String,
     /// `unanimous` or `counted`.
     pub vote: String,
     pub in_favour: String,
@@ -263,7 +265,24 @@ impl App {
         let mut items = Vec::with_capacity(form.items.len());
         for item in &form.items {
             let title = item.title.trim();
-            let subject = if item.edition.trim().is_empty() {
+            let subject = if !item.incident.trim().is_empty() {
+                let number = item.incident.trim();
+                let incident = mamori_store::incidents::find_by_number(&mut tx, body.id, number)
+                    .await?
+                    .filter(|i| i.measures.as_ref().is_some_and(|m| m.approved.is_none()))
+                    .ok_or_else(|| {
+                        AppError::Invalid(DomainError::new(
+                            field::AGENDA,
+                            format!("インシデント「{number}」には承認を待つ再発防止策がありません"),
+                        ))
+                    })?;
+                let round = incident.measures.as_ref().map_or(1, |m| m.round);
+                Some(Subject::Incident {
+                    id: incident.id,
+                    number: incident.number,
+                    round,
+                })
+            } else if item.edition.trim().is_empty() {
                 None
             } else {
                 let number = EditionNumber::parse(&item.edition)

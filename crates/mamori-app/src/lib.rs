@@ -20,6 +20,7 @@ pub mod demo;
 pub mod demo_scale;
 pub mod error;
 pub mod gap;
+pub mod incidents;
 pub mod jobs;
 pub mod notify;
 pub mod org_import;

@@ -36,6 +36,8 @@ pub enum Exported {
     Units,
     /// A ledger of applications (許可・承認の台帳).
     Ledger,
+    /// The インシデント台帳.
+    IncidentLedger,
 }
 
 impl Exported {
@@ -45,6 +47,7 @@ impl Exported {
             Exported::People => "people",
             Exported::Units => "units",
             Exported::Ledger => "ledger",
+            Exported::IncidentLedger => "incidents",
         }
     }
 
@@ -54,6 +57,7 @@ impl Exported {
             Exported::People => "職員一覧",
             Exported::Units => "組織一覧",
             Exported::Ledger => "台帳",
+            Exported::IncidentLedger => "インシデント台帳",
         }
     }
 }

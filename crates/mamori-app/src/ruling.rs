@@ -23,6 +23,7 @@ use mamori_domain::authority::{
 };
 use mamori_domain::classification::ClassificationScheme;
 use mamori_domain::ids::{BodyId, OrgUnitId, PersonId};
+use mamori_domain::incident::IncidentRules;
 use mamori_domain::org::{Body, HeldRole, OrgUnit, PersonStatus, RoleDefinition};
 use mamori_domain::policy::Profile;
 use mamori_store::{Reads, org, policy};
@@ -44,6 +45,9 @@ pub(crate) struct Ruling {
     pub matrix: Arc<AuthorityMatrix>,
     /// The 申請の種類, or why they do not read.
     kinds: Result<Vec<ApplicationKind>, AppError>,
+    /// The rules for incidents (the guideline's when the profile sets none), or why they do not
+    /// read.
+    incidents: Result<Arc<IncidentRules>, DomainError>,
     /// The organization of the dates asked for so far.
     org: Kept<NaiveDate, Arc<OrgView>>,
 }
@@ -76,12 +80,14 @@ impl Ruling {
         let roles = role_names(&defs, profile.as_ref());
         let matrix = matrix(profile.as_ref())?;
         let kinds = kinds_of(profile.as_ref(), &matrix);
+        let incidents = incident_rules(profile.as_ref(), &roles);
         Ok(Self {
             profile,
             scheme,
             roles,
             matrix,
             kinds,
+            incidents,
             org: Kept::new(CACHED_DATES),
         })
     }
@@ -89,6 +95,13 @@ impl Ruling {
     /// The scheme, shared (for values that keep it).
     pub fn shared_scheme(&self) -> Result<Arc<ClassificationScheme>, AppError> {
         self.scheme
+            .clone()
+            .map_err(|e| AppError::Invalid(e.clone()))
+    }
+
+    /// The body's rules for incidents.
+    pub fn incident_rules(&self) -> Result<Arc<IncidentRules>, AppError> {
+        self.incidents
             .clone()
             .map_err(|e| AppError::Invalid(e.clone()))
     }
@@ -379,6 +392,25 @@ pub(crate) fn role_names(
             d
         })
         .collect()
+}
+
+/// The profile's rules for incidents, or the guideline's (parsed once per process) when it sets
+/// none; every role they name must be one of the body's.
+fn incident_rules(
+    profile: Option<&Profile>,
+    roles: &[RoleDefinition],
+) -> Result<Arc<IncidentRules>, DomainError> {
+    static GUIDELINE: LazyLock<Result<Arc<IncidentRules>, DomainError>> =
+        LazyLock::new(|| IncidentRules::guideline().map(Arc::new));
+    let own = profile
+        .map(|p| p.incident_rules.trim())
+        .filter(|t| !t.is_empty());
+    let rules = match own {
+        Some(text) => Arc::new(IncidentRules::parse(text, &|_| true)?),
+        None => GUIDELINE.clone()?,
+    };
+    rules.check_roles(&|key| roles.iter().any(|r| r.key == key))?;
+    Ok(rules)
 }
 
 /// The body's kinds: one per APPROVAL clause of the catalog that has a deciding role in the

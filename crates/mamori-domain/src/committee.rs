@@ -13,7 +13,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::DomainError;
-use crate::ids::{BodyId, EditionId, MeetingId, PersonId};
+use crate::ids::{BodyId, EditionId, IncidentId, MeetingId, PersonId};
 use crate::policy::EditionNumber;
 use crate::text;
 use crate::wareki::format_gregorian_as_wareki;
@@ -53,6 +53,13 @@ pub enum Subject {
         number: EditionNumber,
         round: u32,
     },
+    /// The 再発防止計画 of an incident. `round` is the plan's round: a redrafted plan needs a new
+    /// 議決.
+    Incident {
+        id: IncidentId,
+        number: String,
+        round: u32,
+    },
 }
 
 impl Subject {
@@ -60,12 +67,16 @@ impl Subject {
     pub fn key(&self) -> (&'static str, String) {
         match self {
             Self::Edition { id, .. } => ("edition", id.to_string()),
+            Self::Incident { id, .. } => ("incident", id.to_string()),
         }
     }
 
     pub fn label(&self) -> String {
         match self {
             Self::Edition { number, .. } => format!("情報セキュリティポリシー {number}"),
+            Self::Incident { number, round, .. } => {
+                format!("インシデント {number} の再発防止策（第{round}案）")
+            }
         }
     }
 }
@@ -284,19 +295,36 @@ impl Meeting {
         })
     }
 
+    /// The deliberation this meeting gives on an incident's 再発防止策, if one of its 議題 decides
+    /// on it (`round`: the plan's round).
+    pub fn deliberation_on_incident(&self, id: IncidentId) -> Option<Deliberation> {
+        self.items.iter().find_map(|item| match &item.subject {
+            Some(Subject::Incident { id: s, round, .. }) if *s == id => {
+                Some(self.deliberation(item, *round))
+            }
+            _ => None,
+        })
+    }
+
     /// The deliberation this meeting gives on `subject`, if one of its 議題 decides on it.
     pub fn deliberation_on(&self, id: EditionId) -> Option<Deliberation> {
         self.items.iter().find_map(|item| match &item.subject {
-            Some(Subject::Edition { id: s, round, .. }) if *s == id => Some(Deliberation {
-                meeting_id: self.id,
-                held_on: self.held_on,
-                title: item.title.clone(),
-                vote: item.vote,
-                round: *round,
-                recorded_by: self.recorded_by.clone(),
-            }),
+            Some(Subject::Edition { id: s, round, .. }) if *s == id => {
+                Some(self.deliberation(item, *round))
+            }
             _ => None,
         })
+    }
+
+    fn deliberation(&self, item: &AgendaItem, round: u32) -> Deliberation {
+        Deliberation {
+            meeting_id: self.id,
+            held_on: self.held_on,
+            title: item.title.clone(),
+            vote: item.vote,
+            round,
+            recorded_by: self.recorded_by.clone(),
+        }
     }
 }
 

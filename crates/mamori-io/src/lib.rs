@@ -14,6 +14,7 @@ pub mod catalog_text;
 pub mod comparison;
 pub mod docx;
 pub mod heatmap;
+pub mod incident;
 pub mod ledger;
 pub mod org_table;
 pub mod oscal;

@@ -20,6 +20,7 @@ pub mod audit;
 pub mod backup;
 pub mod backup_runs;
 pub mod committee;
+pub mod incidents;
 pub mod notifications;
 pub mod org;
 pub mod policy;

@@ -515,6 +515,22 @@ async fn serve(settings: Settings, demo: bool) -> anyhow::Result<ExitCode> {
             }
         }
     });
+    // The reporting chain of an incident: a step that has not acknowledged within its hours is
+    // passed on to the next. Checked every five minutes (the index makes an idle check one read).
+    let app = application.app().clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(300));
+        loop {
+            tick.tick().await;
+            match app.incidents().escalate_due().await {
+                Ok(0) => {}
+                Ok(n) => {
+                    tracing::info!(told = n, "確認のないインシデントの報告を次の段に伝えました")
+                }
+                Err(e) => tracing::error!(error = %e, "インシデントの報告を次の段に伝えられません"),
+            }
+        }
+    });
     // The chain's head outside the database: at start and every day.
     if !settings.audit_anchor_file.trim().is_empty() {
         let app = application.app().clone();

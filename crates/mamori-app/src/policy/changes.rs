@@ -197,6 +197,10 @@ pub enum ProfileChange {
     SetApprovalKinds {
         toml: String,
     },
+    /// The body's own rules for incidents as TOML (empty: the guideline's).
+    SetIncidentRules {
+        toml: String,
+    },
     /// A person reviews the guideline links of a provision of the body's own document.
     Link {
         provision: String,
@@ -264,6 +268,7 @@ impl ProfileChange {
             Self::ResetAuthorityRow { .. } => "policy.reset_authority_row",
             Self::SetSeparationException { .. } => "policy.set_separation_exception",
             Self::SetApprovalKinds { .. } => "policy.set_approval_kinds",
+            Self::SetIncidentRules { .. } => "policy.set_incident_rules",
             Self::Link { .. } => "policy.review_link",
             Self::Gap { .. } => "policy.decide_gap",
         }
@@ -599,6 +604,16 @@ impl ProfileChange {
             }
             Self::SetSeparationException { rule, case } => {
                 p.set_separation_exception(*rule, case.as_deref())?;
+            }
+            Self::SetIncidentRules { toml } => {
+                let toml = toml.trim();
+                if !toml.is_empty() {
+                    let roles = &p.roles;
+                    mamori_domain::incident::IncidentRules::parse(toml, &|key| {
+                        roles.is_empty() || roles.iter().any(|r| r.key == key)
+                    })?;
+                }
+                toml.clone_into(&mut p.incident_rules);
             }
             Self::SetApprovalKinds { toml } => {
                 let before = std::mem::replace(&mut p.approval_kinds, toml.trim().to_owned());

@@ -160,6 +160,7 @@ pub fn default_profile(
         organ_scope: Some(guideline_organ_scope()?),
         deleted_numbering: DeletedNumbering::default(),
         approval_kinds: String::new(),
+        incident_rules: String::new(),
         document: None,
     })
 }

@@ -1084,6 +1084,34 @@ impl Incident {
             || self.members.iter().any(|m| m.person == person)
     }
 
+    /// Every person the incident names: reporter, the one who entered it, the chain's holders,
+    /// the members.
+    pub fn people(&self) -> Vec<PersonId> {
+        let mut out = vec![self.received_by.person];
+        let named = self
+            .reporter
+            .iter()
+            .map(|r| r.person)
+            .chain(self.chain_people())
+            .chain(self.members.iter().map(|m| m.person));
+        for p in named {
+            if !out.contains(&p) {
+                out.push(p);
+            }
+        }
+        out
+    }
+
+    /// When the periodic run must look at the chain again: the earliest lapse of a told,
+    /// unacknowledged step whose next step is not told yet.
+    pub fn next_lapse(&self) -> Option<DateTime<Utc>> {
+        self.chain
+            .windows(2)
+            .filter(|w| w[1].told_at.is_none() && !w[0].is_settled())
+            .filter_map(|w| w[0].lapses_at())
+            .min()
+    }
+
     /// Every person the incident names as a chain holder.
     pub fn chain_people(&self) -> Vec<PersonId> {
         let mut out = Vec::new();

@@ -13,7 +13,7 @@ use crate::DomainError;
 pub const GUIDELINE_RULES: &str = include_str!("../../data/incident-rules.toml");
 
 /// The field the profile screen labels the rules with.
-pub const FIELD: &str = "インシデントの取扱い";
+pub const FIELD: &str = "インシデントの取扱い（TOML）";
 
 /// The most entries any list of the rules may have.
 const MAX_ENTRIES: usize = 50;
@@ -210,16 +210,7 @@ impl IncidentRules {
         if self.chain.len() > MAX_ENTRIES {
             return Err(invalid(format!("報告の順は{MAX_ENTRIES}段までです")));
         }
-        let roles = self
-            .handlers
-            .iter()
-            .chain(self.chain.iter().map(|c| &c.role))
-            .chain(self.actions.iter().filter_map(|a| a.role.as_ref()));
-        for role in roles {
-            if !is_role(role) {
-                return Err(invalid(format!("役割「{role}」は団体の役割にありません")));
-            }
-        }
+        self.check_roles(is_role)?;
         for action in &self.actions {
             if action.permission != Permission::None && action.role.is_none() {
                 return Err(invalid(format!(
@@ -266,6 +257,23 @@ impl IncidentRules {
             }
         }
         Ok(())
+    }
+
+    /// Every role the rules name: handlers, chain steps, the roles that permit actions.
+    pub fn roles(&self) -> impl Iterator<Item = &str> {
+        self.handlers
+            .iter()
+            .chain(self.chain.iter().map(|c| &c.role))
+            .chain(self.actions.iter().filter_map(|a| a.role.as_ref()))
+            .map(String::as_str)
+    }
+
+    /// Refuses rules that name a role `is_role` does not know (a role set without it).
+    pub fn check_roles(&self, is_role: &dyn Fn(&str) -> bool) -> Result<(), DomainError> {
+        match self.roles().find(|r| !is_role(r)) {
+            Some(role) => Err(invalid(format!("役割「{role}」は団体の役割にありません"))),
+            None => Ok(()),
+        }
     }
 
     fn known_severities(&self, keys: &[String]) -> Result<(), DomainError> {

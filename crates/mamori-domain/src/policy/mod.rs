@@ -328,6 +328,11 @@ pub struct Profile {
     /// the shipped kinds: a kind replaces the default with the same key, a new key is added.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub approval_kinds: String,
+    /// The body's rules for 情報セキュリティインシデント as TOML in the format of
+    /// `data/incident-rules.toml` (handlers, categories, severities, the reporting chain, actions,
+    /// reports outside with their deadlines); empty: the guideline's defaults.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub incident_rules: String,
     /// The body's own document, when the edition is in the body's structure (an imported
     /// policy): its provisions are the policy, linked to the guideline's clauses. `None`: the
     /// edition is the guideline's 例文 with the changes above.
@@ -366,6 +371,7 @@ pub mod field {
     pub const CLAUSE: &str = "条項";
     pub const AUTHORITY: &str = "権限・責任等一覧表の調整";
     pub const APPROVAL_KINDS: &str = "申請の種類（TOML）";
+    pub const INCIDENT_RULES: &str = crate::incident::rules::FIELD;
 
     /// The case in which the profile allows an exception to a rule of 兼務の禁止:
     /// 「例外を認める場合（S-1.(8)①）」.

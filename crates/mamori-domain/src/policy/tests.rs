@@ -44,6 +44,7 @@ fn profile() -> Profile {
         organ_scope: None,
         deleted_numbering: DeletedNumbering::default(),
         approval_kinds: String::new(),
+        incident_rules: String::new(),
         document: None,
     }
 }

@@ -85,6 +85,7 @@ struct ItemRow {
     n: usize,
     title: String,
     edition: String,
+    incident: String,
     unanimous: bool,
     in_favour: String,
     against: String,
@@ -125,6 +126,7 @@ fn form_view(
         .map(|i| ItemRow {
             title: i.title.clone(),
             edition: i.edition.clone(),
+            incident: i.incident.clone(),
             unanimous: i.vote == "unanimous",
             in_favour: i.in_favour.clone(),
             against: i.against.clone(),
@@ -211,6 +213,7 @@ fn posted(form: &VerifiedUpload) -> MeetingForm {
             ItemForm {
                 title: get("title"),
                 edition: get("edition"),
+                incident: get("incident"),
                 vote: get("vote"),
                 in_favour: get("for"),
                 against: get("against"),
@@ -314,6 +317,9 @@ pub async fn show_meeting(
                 let link = i.subject.as_ref().map(|s| match s {
                     mamori_domain::committee::Subject::Edition { number, .. } => {
                         (format!("/policy/{}", number.get()), s.label())
+                    }
+                    mamori_domain::committee::Subject::Incident { id, .. } => {
+                        (format!("/incidents/{id}"), s.label())
                     }
                 });
                 ItemLine {

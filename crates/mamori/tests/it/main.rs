@@ -24,6 +24,7 @@ mod gap;
 mod gap_screens;
 mod hardening;
 mod http;
+mod incidents;
 mod notifications;
 mod org;
 mod org_api;

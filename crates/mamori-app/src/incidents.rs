@@ -1,0 +1,1050 @@
+//! 情報セキュリティインシデント as one service: a report saved first (by any 職員, or taken in
+//! by the CSIRT from outside), the CSIRT's triage, the reporting chain of the body's rules told
+//! in order and escalated when a step does not acknowledge, the reports outside with their
+//! deadlines, the 再発防止策 approved by the 委員会 (or the deciding role) and the closing.
+//!
+//! Each use case takes the ruling once; every write names the version it read and is audited in
+//! its transaction, with the people told in the same transaction. An incident is read by the
+//! people it names and the CSIRT only: to everyone else it does not exist (404).
+
+use std::sync::Arc;
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use mamori_domain::DomainError;
+use mamori_domain::approval::japan_date;
+use mamori_domain::audit::{Actor, AuditEntry};
+use mamori_domain::committee::Deliberation;
+use mamori_domain::ids::{IncidentId, OrgUnitId, PersonId};
+use mamori_domain::incident::{
+    Approval, ApprovedBy, AssetRef, Channel, Incident, IncidentRules, Named, NewIncident, Sent,
+    StageKind, TriageInput, field,
+};
+use mamori_store::incidents::{self as store, IncidentFilter};
+use mamori_store::{Reads, WriteTx, assets as asset_store, audit, committee as committee_store};
+use serde_json::json;
+
+use crate::notify::Notice;
+use crate::ruling::{OrgView, Ruling};
+use crate::{App, AppError, CurrentUser, RequestMeta};
+
+/// A change under way: its transaction and what it was read with.
+struct Changing {
+    tx: WriteTx,
+    ruling: Arc<Ruling>,
+    org: Arc<OrgView>,
+    rules: Arc<IncidentRules>,
+    incident: Incident,
+}
+
+/// The guideline's key of the 委員会 role, for a profile that names none.
+const GUIDELINE_COMMITTEE: &str = "committee";
+
+/// The incidents of the body: [`Incidents`].
+#[derive(Clone, Copy)]
+pub struct Incidents<'a> {
+    app: &'a App,
+}
+
+impl App {
+    pub fn incidents(&self) -> Incidents<'_> {
+        Incidents { app: self }
+    }
+}
+
+/// A report as typed: by a 職員 for themselves (`channel` `None`), or taken in by the CSIRT
+/// from outside.
+#[derive(Debug, Clone, Default)]
+pub struct Report {
+    pub channel: Option<String>,
+    pub contact: String,
+    pub summary: String,
+    pub how_noticed: String,
+    /// 「2026-06-01T09:30」 in Japan time, as a `datetime-local` field sends it.
+    pub noticed_at: String,
+    /// The unit concerned; a 職員's own when empty.
+    pub unit: Option<OrgUnitId>,
+    /// 管理番号 of the assets concerned.
+    pub assets: Vec<String>,
+    pub systems: Vec<String>,
+}
+
+/// The CSIRT's judgement as typed.
+#[derive(Debug, Clone, Default)]
+pub struct Triage {
+    pub id: IncidentId,
+    pub seen: u32,
+    pub is_incident: bool,
+    pub category: String,
+    pub severity: String,
+    pub personal_data: bool,
+    pub sensitive: bool,
+    pub my_number: bool,
+    pub affected_people: String,
+    pub note: String,
+    pub unit: Option<OrgUnitId>,
+}
+
+/// One stage of a report outside, as sent.
+#[derive(Debug, Clone)]
+pub struct RecordExternal {
+    pub id: IncidentId,
+    pub seen: u32,
+    pub key: String,
+    pub stage: String,
+    pub sent_on: String,
+    pub content: String,
+}
+
+/// The 再発防止計画 as drafted.
+#[derive(Debug, Clone, Default)]
+pub struct ProposeMeasures {
+    pub id: IncidentId,
+    pub seen: u32,
+    pub root_cause: String,
+    pub plan: String,
+    /// Clause ids, separated by lines or 「、」.
+    pub clauses: String,
+}
+
+/// The closing review.
+#[derive(Debug, Clone, Default)]
+pub struct Close {
+    pub id: IncidentId,
+    pub seen: u32,
+    pub lessons: String,
+    pub review: String,
+}
+
+/// What the signed-in person may do on an incident.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Abilities {
+    /// Holds a handling role (CSIRT): triage, reports outside, timeline, measures, closing.
+    pub handle: bool,
+    /// A told step of the chain awaits their acknowledgement.
+    pub acknowledge: bool,
+    /// May approve the measures: the deciding role's holder, where the body has no 委員会.
+    pub approve: bool,
+}
+
+/// An incident with what the screens need around it.
+#[derive(Debug, Clone)]
+pub struct IncidentView {
+    pub incident: Incident,
+    pub rules: Arc<IncidentRules>,
+    pub may: Abilities,
+    /// The 委員会 that approves the measures, by name, when the body has one.
+    pub committee: Option<String>,
+    /// The 委員会's carried 議決 on the current plan, when there is one.
+    pub deliberation: Option<Deliberation>,
+    pub today: NaiveDate,
+}
+
+fn refused(e: DomainError) -> AppError {
+    AppError::Invalid(e)
+}
+
+fn invalid(field: &str, message: impl Into<String>) -> AppError {
+    AppError::Invalid(DomainError::new(field, message))
+}
+
+fn not_found() -> AppError {
+    AppError::NotFound("インシデント".to_owned())
+}
+
+fn person_of(user: &CurrentUser) -> Result<Named, AppError> {
+    let person = user.account.person_id.ok_or_else(|| {
+        AppError::Forbidden("職員に結び付いていないアカウントでの報告・対応".to_owned())
+    })?;
+    Ok(Named {
+        person,
+        name: user.name().to_owned(),
+    })
+}
+
+/// 「2026-06-01T09:30」 (or with seconds, or a space) in Japan time.
+fn parse_local(raw: &str) -> Result<DateTime<Utc>, AppError> {
+    let raw = mamori_domain::text::ascii_digits(raw.trim()).replace(' ', "T");
+    let parsed = NaiveDateTime::parse_from_str(&raw, "%Y-%m-%dT%H:%M")
+        .or_else(|_| NaiveDateTime::parse_from_str(&raw, "%Y-%m-%dT%H:%M:%S"))
+        .map_err(|_| {
+            invalid(
+                field::NOTICED_AT,
+                "気付いた日時を「2026-06-01 09:30」の形で入力してください",
+            )
+        })?;
+    crate::clock::jst()
+        .from_local_datetime(&parsed)
+        .single()
+        .map(|t| t.with_timezone(&Utc))
+        .ok_or_else(|| invalid(field::NOTICED_AT, "気付いた日時を読めません"))
+}
+
+fn parse_people(raw: &str) -> Result<Option<u32>, AppError> {
+    let raw = mamori_domain::text::ascii_digits(raw.trim()).replace([',', '，'], "");
+    if raw.is_empty() {
+        return Ok(None);
+    }
+    raw.trim_end_matches(['人', '名'])
+        .parse::<u32>()
+        .map(Some)
+        .map_err(|_| {
+            invalid(
+                field::PEOPLE,
+                "影響を受けた人数は0以上の数で入力してください",
+            )
+        })
+}
+
+/// The committee role of the body and whether anyone holds it on the day: its 議決 approves
+/// 再発防止策; without one the deciding role does.
+fn committee_of(ruling: &Ruling, org: &OrgView) -> Option<(String, String)> {
+    let key = ruling
+        .profile
+        .as_ref()
+        .and_then(|p| p.deliberating_role.clone())
+        .unwrap_or_else(|| GUIDELINE_COMMITTEE.to_owned());
+    org.assignments.iter().any(|a| a.role == key).then(|| {
+        let name = crate::committee::committee_name_in(&ruling.roles, &key);
+        (key, name)
+    })
+}
+
+fn deciding_role(ruling: &Ruling) -> String {
+    ruling
+        .profile
+        .as_ref()
+        .map_or_else(|| "ciso".to_owned(), |p| p.deciding_role.clone())
+}
+
+impl Incidents<'_> {
+    async fn rules_and_org(
+        &self,
+        conn: &mut impl Reads,
+        user: &CurrentUser,
+    ) -> Result<(Arc<Ruling>, Arc<OrgView>, Arc<IncidentRules>), AppError> {
+        let body = user.body()?;
+        let (ruling, org) = crate::ruling::ruling_and_org(conn, body.id, self.app.today()).await?;
+        let rules = ruling.incident_rules()?;
+        Ok((ruling, org, rules))
+    }
+
+    fn handler(rules: &IncidentRules, user: &CurrentUser) -> Result<(), AppError> {
+        if rules.handles(&user.role_keys()) {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden(
+                "インシデントの受付・対応（CSIRT の役割）".to_owned(),
+            ))
+        }
+    }
+
+    /// The incident if the person may read it; otherwise it is not found.
+    async fn readable(
+        &self,
+        conn: &mut impl Reads,
+        user: &CurrentUser,
+        rules: &IncidentRules,
+        id: IncidentId,
+    ) -> Result<Incident, AppError> {
+        let body = user.body()?;
+        let incident = store::find_incident(conn, body.id, id)
+            .await?
+            .ok_or_else(not_found)?;
+        let person = user.account.person_id;
+        if rules.handles(&user.role_keys()) || person.is_some_and(|p| incident.involves(p)) {
+            Ok(incident)
+        } else {
+            Err(not_found())
+        }
+    }
+
+    /// The write transaction of a change to one incident: the rules, the organization and the
+    /// incident at the version the person read (refused for a stale read); `handling`: the
+    /// change is the CSIRT's.
+    async fn change(
+        &self,
+        user: &CurrentUser,
+        id: IncidentId,
+        seen: u32,
+        handling: bool,
+    ) -> Result<Changing, AppError> {
+        let mut tx = self.app.store().begin_write().await?;
+        let (ruling, org, rules) = self.rules_and_org(&mut tx, user).await?;
+        let incident = self.readable(&mut tx, user, &rules, id).await?;
+        if handling {
+            Self::handler(&rules, user)?;
+        }
+        if incident.version != seen {
+            return Err(stale());
+        }
+        Ok(Changing {
+            tx,
+            ruling,
+            org,
+            rules,
+            incident,
+        })
+    }
+
+    /// Saves a report first: a 職員's own (every 職員 may), or one from outside the CSIRT takes
+    /// in. The CSIRT and the chain's first step are told in the same transaction.
+    pub async fn report(
+        &self,
+        user: &CurrentUser,
+        report: Report,
+        meta: &RequestMeta,
+    ) -> Result<Incident, AppError> {
+        let body = user.body()?.clone();
+        let me = person_of(user)?;
+        let now = self.app.now();
+        let noticed_at = parse_local(&report.noticed_at)?;
+        let mut tx = self.app.store().begin_write().await?;
+        let (_, org, rules) = self.rules_and_org(&mut tx, user).await?;
+        let channel = match report.channel.as_deref().map(str::trim) {
+            None | Some("" | "staff") => Channel::Staff,
+            Some(key) => {
+                Self::handler(&rules, user)?;
+                Channel::parse(key)
+                    .ok_or_else(|| invalid(field::CHANNEL, "受付の経路を一覧から選んでください"))?
+            }
+        };
+        let own_unit = org.people.get(&me.person).map(|(_, unit, _)| *unit);
+        let unit = match (report.unit, channel) {
+            (Some(u), _) => Some(u),
+            (None, Channel::Staff) => own_unit,
+            (None, _) => None,
+        };
+        let unit = match unit {
+            Some(u) => Some((
+                u,
+                org.units
+                    .get(&u)
+                    .map(|n| n.name.clone())
+                    .ok_or_else(|| invalid(field::UNIT, "所属を組織の一覧から選んでください"))?,
+            )),
+            None => None,
+        };
+        let mut assets = Vec::new();
+        for no in report
+            .assets
+            .iter()
+            .map(|a| a.trim())
+            .filter(|a| !a.is_empty())
+        {
+            let found = asset_store::find_by_number(&mut tx, body.id, no)
+                .await?
+                .ok_or_else(|| {
+                    invalid(
+                        field::ASSETS,
+                        format!("管理番号「{no}」の情報資産は台帳にありません"),
+                    )
+                })?;
+            if !assets.iter().any(|a: &AssetRef| a.id == found.id) {
+                assets.push(AssetRef {
+                    id: found.id,
+                    asset_no: found.asset_no.clone(),
+                    name: found.name.clone(),
+                });
+            }
+        }
+        let year = mamori_domain::fiscal_year::FiscalYear::of(japan_date(now)).year();
+        let number = store::next_incident_number(&mut tx, body.id, year).await?;
+        let incident = Incident::report(
+            NewIncident {
+                id: IncidentId::new(),
+                body_id: body.id,
+                number,
+                channel,
+                reporter: (channel == Channel::Staff).then(|| me.clone()),
+                contact: report.contact,
+                received_by: me,
+                summary: report.summary,
+                how_noticed: report.how_noticed,
+                noticed_at,
+                unit,
+                assets,
+                systems: report.systems,
+                at: now,
+            },
+            &rules,
+            &org.snapshot,
+        )
+        .map_err(refused)?;
+        store::insert_incident(&mut tx, &incident, now).await?;
+        self.audited(
+            &mut tx,
+            &incident,
+            user.actor(),
+            "incident.report",
+            meta,
+            now,
+        )
+        .await?;
+        let handlers: Vec<PersonId> = org
+            .assignments
+            .iter()
+            .filter(|a| rules.handlers.contains(&a.role) && a.in_service)
+            .map(|a| a.person)
+            .collect();
+        self.app
+            .notify_in(
+                &mut tx,
+                body.id,
+                &Notice {
+                    recipients: handlers,
+                    subject: format!("インシデントの報告: {}", incident.number),
+                    text: format!(
+                        "{}の報告を受け付けました。判断をお願いします。\n{}",
+                        incident.channel.label(),
+                        first_line(&incident.summary)
+                    ),
+                    link: Some(link(&incident)),
+                },
+                now,
+            )
+            .await?;
+        self.tell(&mut tx, &incident, &told_all(&incident), now)
+            .await?;
+        tx.commit().await?;
+        Ok(incident)
+    }
+
+    async fn audited(
+        &self,
+        tx: &mut WriteTx,
+        incident: &Incident,
+        actor: Actor,
+        action: &str,
+        meta: &RequestMeta,
+        now: DateTime<Utc>,
+    ) -> Result<(), AppError> {
+        let entry = AuditEntry::new(actor, action, "incident", incident.id)
+            .body(incident.body_id)
+            .after(&json!(incident))
+            .request(meta.request_id.clone());
+        audit::append(tx, now, entry).await?;
+        Ok(())
+    }
+
+    /// Tells the holders of the steps at `positions` (in-app and by mail).
+    async fn tell(
+        &self,
+        tx: &mut WriteTx,
+        incident: &Incident,
+        positions: &[usize],
+        now: DateTime<Utc>,
+    ) -> Result<(), AppError> {
+        for &i in positions {
+            let Some(step) = incident.chain.get(i) else {
+                continue;
+            };
+            if step.holders.is_empty() {
+                continue;
+            }
+            let escalated = if step.escalated {
+                "（前の段の確認が期限までになかったため報告します）"
+            } else {
+                ""
+            };
+            self.app
+                .notify_in(
+                    tx,
+                    incident.body_id,
+                    &Notice {
+                        recipients: step.holders.iter().map(|h| h.person).collect(),
+                        subject: format!("インシデントの報告（要確認）: {}", incident.number),
+                        text: format!(
+                            "{}としてインシデントの報告を受けてください{escalated}。\n{}\n内容を確認し、「確認した」を押してください（{}時間以内）。",
+                            step.role_name,
+                            first_line(&incident.summary),
+                            step.hours
+                        ),
+                        link: Some(link(incident)),
+                    },
+                    now,
+                )
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Writes the next state at the version read, audits it and tells the steps newly told.
+    #[allow(clippy::too_many_arguments)]
+    async fn save(
+        &self,
+        tx: &mut WriteTx,
+        next: &Incident,
+        seen: u32,
+        actor: Actor,
+        action: &str,
+        told: &[usize],
+        meta: &RequestMeta,
+        now: DateTime<Utc>,
+    ) -> Result<(), AppError> {
+        if !store::update_incident(tx, next, seen, now).await? {
+            return Err(AppError::Conflict(
+                "ほかの人がこのインシデントを更新しました。画面を開き直してください".to_owned(),
+            ));
+        }
+        self.audited(tx, next, actor, action, meta, now).await?;
+        self.tell(tx, next, told, now).await
+    }
+
+    /// The CSIRT's judgement (again, as facts come in).
+    pub async fn triage(
+        &self,
+        user: &CurrentUser,
+        command: Triage,
+        meta: &RequestMeta,
+    ) -> Result<Incident, AppError> {
+        let me = person_of(user)?;
+        let now = self.app.now();
+        let affected_people = parse_people(&command.affected_people)?;
+        let Changing {
+            mut tx,
+            ruling: _,
+            org,
+            rules,
+            incident,
+        } = self.change(user, command.id, command.seen, true).await?;
+        let unit = match command.unit {
+            Some(u) => Some((
+                u,
+                org.units
+                    .get(&u)
+                    .map(|n| n.name.clone())
+                    .ok_or_else(|| invalid(field::UNIT, "所属を組織の一覧から選んでください"))?,
+            )),
+            None => None,
+        };
+        let before: Vec<bool> = incident.chain.iter().map(|s| s.told_at.is_some()).collect();
+        let next = incident
+            .triage(
+                &TriageInput {
+                    is_incident: command.is_incident,
+                    category: command.category,
+                    severity: command.severity,
+                    personal_data: command.personal_data,
+                    sensitive: command.sensitive,
+                    my_number: command.my_number,
+                    affected_people,
+                    note: command.note,
+                },
+                unit,
+                me,
+                &rules,
+                &org.snapshot,
+                now,
+            )
+            .map_err(refused)?;
+        let told: Vec<usize> = next
+            .chain
+            .iter()
+            .enumerate()
+            .filter(|(i, s)| s.told_at.is_some() && !before.get(*i).copied().unwrap_or(false))
+            .map(|(i, _)| i)
+            .collect();
+        // A step the severity added before an old one shifts positions: compare by role.
+        let told: Vec<usize> = told
+            .into_iter()
+            .filter(|&i| {
+                let role = &next.chain[i].role;
+                !incident
+                    .chain
+                    .iter()
+                    .any(|s| &s.role == role && s.told_at.is_some())
+            })
+            .collect();
+        self.save(
+            &mut tx,
+            &next,
+            command.seen,
+            user.actor(),
+            "incident.triage",
+            &told,
+            meta,
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(next)
+    }
+
+    /// 確認: the signed-in holder acknowledges the steps told to them; the next are told.
+    pub async fn acknowledge(
+        &self,
+        user: &CurrentUser,
+        id: IncidentId,
+        seen: u32,
+        meta: &RequestMeta,
+    ) -> Result<Incident, AppError> {
+        let me = person_of(user)?;
+        let now = self.app.now();
+        let Changing {
+            mut tx,
+            ruling: _,
+            org: _,
+            rules: _,
+            incident,
+        } = self.change(user, id, seen, false).await?;
+        let (next, told) = incident.acknowledge(me, now).map_err(refused)?;
+        self.save(
+            &mut tx,
+            &next,
+            seen,
+            user.actor(),
+            "incident.acknowledge",
+            &told,
+            meta,
+            now,
+        )
+        .await?;
+        mamori_store::notifications::mark_read_by_link(
+            &mut tx,
+            next.body_id,
+            next.history
+                .last()
+                .and_then(|e| e.by)
+                .unwrap_or(incident.received_by.person),
+            &link(&next),
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(next)
+    }
+
+    /// Records a stage of a report outside as sent (CSIRT).
+    pub async fn record_external(
+        &self,
+        user: &CurrentUser,
+        command: RecordExternal,
+        meta: &RequestMeta,
+    ) -> Result<Incident, AppError> {
+        let me = person_of(user)?;
+        let now = self.app.now();
+        let stage = StageKind::parse(&command.stage)
+            .ok_or_else(|| invalid(field::EXTERNAL, "速報か確報かを選んでください"))?;
+        let on = NaiveDate::parse_from_str(command.sent_on.trim(), "%Y-%m-%d")
+            .map_err(|_| invalid(field::SENT_ON, "報告日を年月日で入力してください"))?;
+        let Changing {
+            mut tx,
+            ruling: _,
+            org: _,
+            rules: _,
+            incident,
+        } = self.change(user, command.id, command.seen, true).await?;
+        let next = incident
+            .record_external(
+                &command.key,
+                stage,
+                Sent {
+                    on,
+                    by: me,
+                    content: command.content,
+                    file: None,
+                },
+                now,
+            )
+            .map_err(refused)?;
+        self.save(
+            &mut tx,
+            &next,
+            command.seen,
+            user.actor(),
+            "incident.report_outside",
+            &[],
+            meta,
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(next)
+    }
+
+    /// The 再発防止計画 as drafted by the CSIRT; the 委員会 (or the deciding role) is told.
+    pub async fn propose_measures(
+        &self,
+        user: &CurrentUser,
+        command: ProposeMeasures,
+        meta: &RequestMeta,
+    ) -> Result<Incident, AppError> {
+        let me = person_of(user)?;
+        let now = self.app.now();
+        let Changing {
+            mut tx,
+            ruling,
+            org,
+            rules: _,
+            incident,
+        } = self.change(user, command.id, command.seen, true).await?;
+        let catalog = crate::catalog::guideline()?;
+        let mut clauses = Vec::new();
+        for c in command
+            .clauses
+            .split(['\n', '、', ',', ' '])
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+        {
+            if catalog.clause(c).is_none() {
+                return Err(invalid(
+                    field::CLAUSES,
+                    format!("条項「{c}」はガイドラインにありません"),
+                ));
+            }
+            clauses.push(c.to_owned());
+        }
+        let next = incident
+            .propose_measures(&command.root_cause, &command.plan, clauses, me, now)
+            .map_err(refused)?;
+        self.save(
+            &mut tx,
+            &next,
+            command.seen,
+            user.actor(),
+            "incident.propose_measures",
+            &[],
+            meta,
+            now,
+        )
+        .await?;
+        let approver_role =
+            committee_of(&ruling, &org).map_or_else(|| deciding_role(&ruling), |(k, _)| k);
+        let recipients = org
+            .assignments
+            .iter()
+            .filter(|a| a.role == approver_role && a.in_service)
+            .map(|a| a.person)
+            .collect();
+        self.app
+            .notify_in(
+                &mut tx,
+                next.body_id,
+                &Notice {
+                    recipients,
+                    subject: format!("再発防止策の承認依頼: {}", next.number),
+                    text: format!(
+                        "インシデント {} の再発防止策が起案されました。審議・承認をお願いします。",
+                        next.number
+                    ),
+                    link: Some(link(&next)),
+                },
+                now,
+            )
+            .await?;
+        tx.commit().await?;
+        Ok(next)
+    }
+
+    /// Approves the current plan: by the 委員会's carried 議決 on it (recorded at a meeting), or,
+    /// where the body has no 委員会, by the holder of the deciding role — never the drafter.
+    pub async fn approve_measures(
+        &self,
+        user: &CurrentUser,
+        id: IncidentId,
+        seen: u32,
+        meta: &RequestMeta,
+    ) -> Result<Incident, AppError> {
+        let me = person_of(user)?;
+        let now = self.app.now();
+        let Changing {
+            mut tx,
+            ruling,
+            org,
+            rules,
+            incident,
+        } = self.change(user, id, seen, false).await?;
+        let round = incident
+            .measures
+            .as_ref()
+            .map(|m| m.round)
+            .ok_or_else(|| invalid(field::MEASURES, "再発防止策がまだ起案されていません"))?;
+        let by = match committee_of(&ruling, &org) {
+            Some((_, name)) => {
+                Self::handler(&rules, user)?;
+                let d = carried_deliberation(&mut tx, &incident, round).await?.ok_or_else(|| {
+                    invalid(
+                        field::MEASURES,
+                        format!("{name}の議決がまだありません（会議の記録で、この再発防止策を議題にしてください）"),
+                    )
+                })?;
+                ApprovedBy::Committee {
+                    meeting: d.meeting_id,
+                    held_on: d.held_on,
+                    committee: name,
+                }
+            }
+            None => {
+                let role = deciding_role(&ruling);
+                if !user.role_keys().contains(&role) {
+                    return Err(AppError::Forbidden("再発防止策の承認".to_owned()));
+                }
+                let role_name = ruling
+                    .roles
+                    .iter()
+                    .find(|r| r.key == role)
+                    .map_or(role.clone(), |r| r.name.clone());
+                ApprovedBy::Role {
+                    by: me.clone(),
+                    role_name,
+                }
+            }
+        };
+        let next = incident
+            .approve_measures(
+                Approval {
+                    on: self.app.today(),
+                    by,
+                },
+                me.person,
+                now,
+            )
+            .map_err(refused)?;
+        self.save(
+            &mut tx,
+            &next,
+            seen,
+            user.actor(),
+            "incident.approve_measures",
+            &[],
+            meta,
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(next)
+    }
+
+    /// 終結 (CSIRT): after the approved measures and every report outside.
+    pub async fn close(
+        &self,
+        user: &CurrentUser,
+        command: Close,
+        meta: &RequestMeta,
+    ) -> Result<Incident, AppError> {
+        let me = person_of(user)?;
+        let now = self.app.now();
+        let Changing {
+            mut tx,
+            ruling: _,
+            org: _,
+            rules,
+            incident,
+        } = self.change(user, command.id, command.seen, true).await?;
+        let next = incident
+            .close(&command.lessons, &command.review, me, &rules, now)
+            .map_err(refused)?;
+        self.save(
+            &mut tx,
+            &next,
+            command.seen,
+            user.actor(),
+            "incident.close",
+            &[],
+            meta,
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(next)
+    }
+
+    /// One incident with what the person may do on it; not found for whoever it does not name.
+    pub async fn incident(
+        &self,
+        user: &CurrentUser,
+        id: IncidentId,
+    ) -> Result<IncidentView, AppError> {
+        let mut conn = self.app.store().conn().await?;
+        let (ruling, org, rules) = self.rules_and_org(&mut conn, user).await?;
+        let incident = self.readable(&mut conn, user, &rules, id).await?;
+        let handle = rules.handles(&user.role_keys());
+        let committee = committee_of(&ruling, &org);
+        let deliberation = match incident.measures.as_ref() {
+            Some(m) if committee.is_some() => {
+                carried_deliberation(&mut conn, &incident, m.round).await?
+            }
+            _ => None,
+        };
+        let approve = committee.is_none()
+            && user.role_keys().contains(&deciding_role(&ruling))
+            && incident
+                .measures
+                .as_ref()
+                .is_some_and(|m| m.approved.is_none());
+        let acknowledge = user
+            .account
+            .person_id
+            .is_some_and(|p| !incident.awaiting(p).is_empty());
+        Ok(IncidentView {
+            incident,
+            rules,
+            may: Abilities {
+                handle,
+                acknowledge,
+                approve,
+            },
+            committee: committee.map(|(_, n)| n),
+            deliberation,
+            today: self.app.today(),
+        })
+    }
+
+    /// The incidents the person may read: all of the body for the CSIRT, else those naming them.
+    pub async fn list(
+        &self,
+        user: &CurrentUser,
+        mut filter: IncidentFilter,
+    ) -> Result<Vec<Incident>, AppError> {
+        let body = user.body()?;
+        let mut conn = self.app.store().conn().await?;
+        let ruling = crate::ruling::ruling(&mut conn, body.id).await?;
+        let rules = ruling.incident_rules()?;
+        if !rules.handles(&user.role_keys()) {
+            match user.account.person_id {
+                Some(p) => filter.naming = Some(p),
+                None => return Ok(Vec::new()),
+            }
+        }
+        Ok(store::list_incidents(&mut conn, body.id, &filter).await?)
+    }
+
+    /// The インシデント台帳 as an Excel workbook (what the person may read), recorded as a read.
+    pub async fn ledger_workbook(
+        &self,
+        user: &CurrentUser,
+        filter: IncidentFilter,
+        meta: &RequestMeta,
+    ) -> Result<Vec<u8>, AppError> {
+        let rows = self.list(user, filter).await?;
+        let today = self.app.today();
+        let title = format!("{} インシデント台帳", user.body()?.name);
+        let bytes = mamori_io::incident::incident_ledger_xlsx(&title, &rows, today)
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+        let read = crate::reads::Read::export(
+            crate::reads::Exported::IncidentLedger,
+            None,
+            "xlsx",
+            rows.len(),
+        );
+        self.app.record_read(user, read, meta).await?;
+        Ok(bytes)
+    }
+
+    /// The 報告書 of one incident as Word.
+    pub async fn report_docx(
+        &self,
+        user: &CurrentUser,
+        id: IncidentId,
+    ) -> Result<(String, Vec<u8>), AppError> {
+        let view = self.incident(user, id).await?;
+        let body = user.body()?;
+        let bytes = mamori_io::incident::incident_report_docx(&view.incident, &body.name)
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+        Ok((format!("{}_報告書.docx", view.incident.number), bytes))
+    }
+
+    /// The periodic run: tells the next step of every chain whose step did not acknowledge in
+    /// time, as the system.
+    pub async fn escalate_due(&self) -> Result<usize, AppError> {
+        let now = self.app.now();
+        {
+            // An idle check reads; only a lapse takes the write lock.
+            let mut conn = self.app.store().conn().await?;
+            if store::lapsed(&mut conn, now).await?.is_empty() {
+                return Ok(0);
+            }
+        }
+        let mut tx = self.app.store().begin_write().await?;
+        let due = store::lapsed(&mut tx, now).await?;
+        let mut count = 0;
+        for incident in due {
+            let Some((next, told)) = incident.escalate(now) else {
+                continue;
+            };
+            self.save(
+                &mut tx,
+                &next,
+                incident.version,
+                Actor::system("インシデントの報告の期限"),
+                "incident.escalate",
+                &told,
+                &RequestMeta::default(),
+                now,
+            )
+            .await?;
+            count += told.len();
+        }
+        tx.commit().await?;
+        Ok(count)
+    }
+
+    /// Open incidents of the body with a report outside due within `days` (or late), for home.
+    pub async fn reports_due(
+        &self,
+        user: &CurrentUser,
+        days: u32,
+    ) -> Result<Vec<Incident>, AppError> {
+        let body = user.body()?;
+        let mut conn = self.app.store().conn().await?;
+        let ruling = crate::ruling::ruling(&mut conn, body.id).await?;
+        let rules = ruling.incident_rules()?;
+        let until = self
+            .app
+            .today()
+            .checked_add_days(chrono::Days::new(u64::from(days)))
+            .unwrap_or(NaiveDate::MAX);
+        let person = user.account.person_id;
+        let handles = rules.handles(&user.role_keys());
+        Ok(store::due_by(&mut conn, body.id, until)
+            .await?
+            .into_iter()
+            .filter(|i| handles || person.is_some_and(|p| i.involves(p)))
+            .collect())
+    }
+}
+
+fn stale() -> AppError {
+    AppError::Conflict(
+        "ほかの人がこのインシデントを更新しました。画面を開き直してください".to_owned(),
+    )
+}
+
+fn told_all(i: &Incident) -> Vec<usize> {
+    i.chain
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.told_at.is_some())
+        .map(|(n, _)| n)
+        .collect()
+}
+
+fn first_line(text: &str) -> String {
+    text.lines()
+        .next()
+        .unwrap_or_default()
+        .chars()
+        .take(80)
+        .collect()
+}
+
+/// The incident's page.
+pub fn link(i: &Incident) -> String {
+    format!("/incidents/{}", i.id)
+}
+
+/// The 委員会's carried 議決 on the plan of `round`, the latest first.
+async fn carried_deliberation(
+    conn: &mut impl Reads,
+    incident: &Incident,
+    round: u32,
+) -> Result<Option<Deliberation>, AppError> {
+    let id = incident.id.to_string();
+    Ok(
+        committee_store::meetings_on(conn, incident.body_id, ("incident", &id))
+            .await?
+            .iter()
+            .filter_map(|m| m.deliberation_on_incident(incident.id))
+            .find(|d| d.round == round && d.vote.carried()),
+    )
+}
