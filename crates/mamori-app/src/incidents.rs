@@ -14,10 +14,10 @@ use mamori_domain::DomainError;
 use mamori_domain::approval::japan_date;
 use mamori_domain::audit::{Actor, AuditEntry};
 use mamori_domain::committee::Deliberation;
-use mamori_domain::ids::{IncidentId, OrgUnitId, PersonId};
+use mamori_domain::ids::{IncidentFileId, IncidentId, OrgUnitId, PersonId};
 use mamori_domain::incident::{
-    Approval, ApprovedBy, AssetRef, Channel, Incident, IncidentRules, Named, NewIncident, Sent,
-    StageKind, TriageInput, field,
+    Approval, ApprovedBy, AssetRef, Channel, Entry, EntryKind, FileRef, Incident, IncidentRules,
+    Named, NewIncident, Permission, Permit, Sent, StageKind, TriageInput, field,
 };
 use mamori_store::incidents::{self as store, IncidentFilter};
 use mamori_store::{Reads, WriteTx, assets as asset_store, audit, committee as committee_store};
@@ -115,6 +115,28 @@ pub struct Close {
     pub review: String,
 }
 
+/// An entry of the response's timeline as typed: `kind` is `action`, `evidence`, `recovery` or
+/// `note`.
+#[derive(Debug, Clone, Default)]
+pub struct AddEntry {
+    pub id: IncidentId,
+    pub seen: u32,
+    pub kind: String,
+    /// The action's key of the body's rules (for `action`).
+    pub action: String,
+    /// Who permitted the action (a holder of the rule's role), when it was permitted before.
+    pub permitted_by: Option<PersonId>,
+    /// Taken at once to stop the damage, reported to the role afterwards (事後報告).
+    pub report_after: bool,
+    pub text: String,
+    /// Who keeps the original and where (for evidence).
+    pub custody: String,
+    /// The original an analysis copy was made from.
+    pub copy_of: Option<IncidentFileId>,
+    /// The evidence file: its name and bytes.
+    pub file: Option<(String, Vec<u8>)>,
+}
+
 /// What the signed-in person may do on an incident.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Abilities {
@@ -207,6 +229,13 @@ fn committee_of(ruling: &Ruling, org: &OrgView) -> Option<(String, String)> {
         let name = crate::committee::committee_name_in(&ruling.roles, &key);
         (key, name)
     })
+}
+
+fn ruling_role_name(org: &OrgView, key: &str) -> String {
+    org.roles
+        .iter()
+        .find(|r| r.key == key)
+        .map_or_else(|| key.to_owned(), |r| r.name.clone())
 }
 
 fn deciding_role(ruling: &Ruling) -> String {
@@ -660,6 +689,221 @@ impl Incidents<'_> {
         .await?;
         tx.commit().await?;
         Ok(next)
+    }
+
+    /// Adds an entry to the timeline (CSIRT): an action with the permission the rules ask for
+    /// (the permitting role's holders are told of a 事後報告), an evidence file kept with its
+    /// SHA-256 (an original with its custody, or an analysis copy naming its original), a
+    /// recovery step or a note.
+    pub async fn add_entry(
+        &self,
+        user: &CurrentUser,
+        command: AddEntry,
+        meta: &RequestMeta,
+    ) -> Result<Incident, AppError> {
+        let me = person_of(user)?;
+        let now = self.app.now();
+        let Changing {
+            mut tx,
+            ruling: _,
+            org,
+            rules,
+            incident,
+        } = self.change(user, command.id, command.seen, true).await?;
+        let mut told_after: Option<(String, Vec<PersonId>)> = None;
+        let mut stored: Option<(FileRef, &'static str, Vec<u8>)> = None;
+        let kind = match command.kind.as_str() {
+            "action" => {
+                let rule = rules.action(&command.action).ok_or_else(|| {
+                    invalid(field::ACTION, "措置を団体の定める措置から選んでください")
+                })?;
+                let holders: Vec<PersonId> = org
+                    .assignments
+                    .iter()
+                    .filter(|a| Some(&a.role) == rule.role.as_ref() && a.in_service)
+                    .map(|a| a.person)
+                    .collect();
+                let role_name = rule.role.as_ref().map(|key| ruling_role_name(&org, key));
+                let permit = match (rule.permission, command.permitted_by, command.report_after) {
+                    (Permission::None, _, _) => Permit::NotNeeded,
+                    (_, Some(p), _) => {
+                        if !holders.contains(&p) {
+                            return Err(invalid(
+                                field::PERMITTED_BY,
+                                format!(
+                                    "{}を許可できるのは{}です",
+                                    rule.label,
+                                    role_name.clone().unwrap_or_default()
+                                ),
+                            ));
+                        }
+                        let name = org.people.get(&p).map(|x| x.0.clone()).unwrap_or_default();
+                        Permit::Permitted {
+                            by: Named { person: p, name },
+                        }
+                    }
+                    (Permission::AfterAllowed, None, true) => {
+                        told_after = Some((rule.label.clone(), holders.clone()));
+                        Permit::ReportedAfter
+                    }
+                    (Permission::Before, None, true) => {
+                        return Err(invalid(
+                            field::PERMITTED_BY,
+                            format!(
+                                "{}は事後報告にできません。許可した人を選んでください",
+                                rule.label
+                            ),
+                        ));
+                    }
+                    (_, None, false) => {
+                        return Err(invalid(
+                            field::PERMITTED_BY,
+                            format!("{}を許可した人を選んでください", rule.label),
+                        ));
+                    }
+                };
+                EntryKind::Action {
+                    key: rule.key.clone(),
+                    label: rule.label.clone(),
+                    role_name,
+                    permit,
+                }
+            }
+            "evidence" => {
+                let (name, content) = command
+                    .file
+                    .as_ref()
+                    .ok_or_else(|| invalid(field::EVIDENCE, "証拠のファイルを選んでください"))?;
+                let checked = crate::attachments::check_file(field::EVIDENCE, name, content)?;
+                let file = FileRef {
+                    id: IncidentFileId::new(),
+                    name: checked.name,
+                    size_bytes: u64::try_from(checked.size_bytes).unwrap_or_default(),
+                    sha256: checked.sha256,
+                };
+                stored = Some((file.clone(), checked.content_type, content.clone()));
+                EntryKind::Evidence {
+                    file,
+                    custody: command.custody.trim().to_owned(),
+                    copy_of: command.copy_of,
+                }
+            }
+            "recovery" => EntryKind::Recovery,
+            "note" => EntryKind::Note,
+            _ => return Err(invalid(field::TEXT, "記録の種類を選んでください")),
+        };
+        let next = incident
+            .add_entry(Entry {
+                at: now,
+                by: me,
+                kind,
+                text: command.text,
+            })
+            .map_err(refused)?;
+        if let Some((file, content_type, content)) = &stored {
+            store::insert_file(
+                &mut tx,
+                next.body_id,
+                next.id,
+                file,
+                content_type,
+                content,
+                now,
+            )
+            .await?;
+        }
+        self.save(
+            &mut tx,
+            &next,
+            command.seen,
+            user.actor(),
+            "incident.add_entry",
+            &[],
+            meta,
+            now,
+        )
+        .await?;
+        if let Some((label, recipients)) = told_after {
+            self.app
+                .notify_in(
+                    &mut tx,
+                    next.body_id,
+                    &Notice {
+                        recipients,
+                        subject: format!("事後報告: {} {label}", next.number),
+                        text: format!(
+                            "インシデント {} の対応で、被害の拡大を止めるため「{label}」を行いました（事後報告）。",
+                            next.number
+                        ),
+                        link: Some(link(&next)),
+                    },
+                    now,
+                )
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(next)
+    }
+
+    /// Adds a person to the response (CSIRT): they read the incident from then on.
+    pub async fn add_member(
+        &self,
+        user: &CurrentUser,
+        id: IncidentId,
+        seen: u32,
+        person: PersonId,
+        meta: &RequestMeta,
+    ) -> Result<Incident, AppError> {
+        let me = person_of(user)?;
+        let now = self.app.now();
+        let Changing {
+            mut tx,
+            ruling: _,
+            org,
+            rules: _,
+            incident,
+        } = self.change(user, id, seen, true).await?;
+        let name = org
+            .people
+            .get(&person)
+            .map(|p| p.0.clone())
+            .ok_or_else(|| invalid(field::MEMBER, "対応者を職員の一覧から選んでください"))?;
+        let next = incident
+            .add_member(Named { person, name }, me.person, now)
+            .map_err(refused)?;
+        self.save(
+            &mut tx,
+            &next,
+            seen,
+            user.actor(),
+            "incident.add_member",
+            &[],
+            meta,
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(next)
+    }
+
+    /// A file kept with an incident: its name, type and bytes, recorded as a read.
+    pub async fn file(
+        &self,
+        user: &CurrentUser,
+        id: IncidentId,
+        file: IncidentFileId,
+        meta: &RequestMeta,
+    ) -> Result<(String, String, Vec<u8>), AppError> {
+        let mut conn = self.app.store().conn().await?;
+        let (_, _, rules) = self.rules_and_org(&mut conn, user).await?;
+        let incident = self.readable(&mut conn, user, &rules, id).await?;
+        let found = store::file(&mut conn, incident.body_id, incident.id, file)
+            .await?
+            .ok_or_else(|| AppError::NotFound("ファイル".to_owned()))?;
+        drop(conn);
+        let read = crate::reads::Read::incident_file(&incident.number, file, &found.0);
+        self.app.record_read(user, read, meta).await?;
+        Ok(found)
     }
 
     /// The 再発防止計画 as drafted by the CSIRT; the 委員会 (or the deciding role) is told.

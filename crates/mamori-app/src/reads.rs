@@ -103,6 +103,16 @@ impl Read {
         }
     }
 
+    /// A file kept with an incident (evidence) was downloaded.
+    pub fn incident_file(incident: &str, file: impl ToString, file_name: &str) -> Self {
+        Self {
+            action: "read.incident_file",
+            target_type: "incident_file",
+            target_id: file.to_string(),
+            detail: json!({ "name": file_name, "incident": incident }),
+        }
+    }
+
     /// An attached file of an application was downloaded.
     pub fn attachment(application: impl ToString, file: impl ToString, file_name: &str) -> Self {
         Self {

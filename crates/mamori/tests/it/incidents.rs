@@ -5,10 +5,11 @@
 
 use chrono::Duration;
 use mamori_app::committee::{ItemForm, MeetingForm};
-use mamori_app::incidents::{Close, ProposeMeasures, RecordExternal, Report, Triage};
+use mamori_app::incidents::{AddEntry, Close, ProposeMeasures, RecordExternal, Report, Triage};
 use mamori_app::{AppError, RequestMeta};
 use mamori_domain::incident::{ApprovedBy, Channel, Status};
 use mamori_store::incidents::IncidentFilter;
+use sha2::Digest as _;
 
 use crate::common::TestApp;
 
@@ -354,4 +355,176 @@ async fn an_unacknowledged_step_escalates_after_its_period_and_the_uninvolved_fi
         Err(AppError::Invalid(_))
     ));
     assert_eq!(t.audit_count().await, count);
+}
+
+#[tokio::test]
+async fn the_timeline_keeps_actions_with_their_permission_and_evidence_with_its_hash() {
+    let t = TestApp::spawn().await;
+    let meta = RequestMeta::default();
+    let shokuin = t.user("shokuin").await;
+    let tokatsu = t.user("tokatsu").await;
+    let i = t
+        .app
+        .incidents()
+        .report(
+            &shokuin,
+            Report {
+                noticed_at: noticed_now(&t),
+                ..loss()
+            },
+            &meta,
+        )
+        .await
+        .unwrap();
+    let i = t
+        .app
+        .incidents()
+        .triage(
+            &tokatsu,
+            Triage {
+                id: i.id,
+                seen: i.version,
+                is_incident: true,
+                category: "malware".into(),
+                severity: "minor".into(),
+                note: "端末1台の感染".into(),
+                ..Triage::default()
+            },
+            &meta,
+        )
+        .await
+        .unwrap();
+    let entry = |seen, kind: &str| AddEntry {
+        id: i.id,
+        seen,
+        kind: kind.into(),
+        ..AddEntry::default()
+    };
+    // Cutting the network needs the 統括's permission beforehand; the CISO cannot give it.
+    let ciso = t.user("ciso").await.account.person_id.unwrap();
+    let err = t
+        .app
+        .incidents()
+        .add_entry(
+            &tokatsu,
+            AddEntry {
+                action: "network_cut".into(),
+                permitted_by: Some(ciso),
+                text: "LGWAN接続系から切り離した".into(),
+                ..entry(i.version, "action")
+            },
+            &meta,
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("統括情報セキュリティ責任者"),
+        "{err}"
+    );
+    let err = t
+        .app
+        .incidents()
+        .add_entry(
+            &tokatsu,
+            AddEntry {
+                action: "network_cut".into(),
+                report_after: true,
+                text: "切り離した".into(),
+                ..entry(i.version, "action")
+            },
+            &meta,
+        )
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("事後報告にできません"), "{err}");
+    // A terminal may be disconnected at once and reported afterwards: the 統括 is told.
+    let i = t
+        .app
+        .incidents()
+        .add_entry(
+            &tokatsu,
+            AddEntry {
+                action: "terminal_disconnect".into(),
+                report_after: true,
+                text: "感染した端末のLANケーブルを抜いた".into(),
+                ..entry(i.version, "action")
+            },
+            &meta,
+        )
+        .await
+        .unwrap();
+    let notices = t.app.notifications(&tokatsu).await.unwrap();
+    assert!(notices.iter().any(|n| n.subject.starts_with("事後報告")));
+    // Evidence is kept with its SHA-256 and custody; an analysis copy names its original.
+    let log = b"2026-06-01 09:12 blocked C2 connection".to_vec();
+    let i = t
+        .app
+        .incidents()
+        .add_entry(
+            &tokatsu,
+            AddEntry {
+                custody: "情報政策課 金庫（保管者: 統括）".into(),
+                file: Some(("proxy.log".into(), log.clone())),
+                ..entry(i.version, "evidence")
+            },
+            &meta,
+        )
+        .await
+        .unwrap();
+    let original = i.evidence().next().unwrap().clone();
+    assert_eq!(original.sha256, hex::encode(sha2::Sha256::digest(&log)));
+    assert_eq!(original.size_bytes, log.len() as u64);
+    let i = t
+        .app
+        .incidents()
+        .add_entry(
+            &tokatsu,
+            AddEntry {
+                copy_of: Some(original.id),
+                file: Some(("proxy-copy.log".into(), log.clone())),
+                text: "解析用に複製".into(),
+                ..entry(i.version, "evidence")
+            },
+            &meta,
+        )
+        .await
+        .unwrap();
+    assert_eq!(i.timeline.len(), 3);
+    // The copy of the same bytes has the original's hash: nothing was altered in between.
+    assert!(matches!(&i.timeline[2].kind,
+        mamori_domain::incident::EntryKind::Evidence { file, copy_of: Some(o), .. }
+            if file.sha256 == original.sha256 && *o == original.id));
+    let (name, _, bytes) = t
+        .app
+        .incidents()
+        .file(&shokuin, i.id, original.id, &meta)
+        .await
+        .unwrap();
+    assert_eq!((name.as_str(), bytes), ("proxy.log", log));
+
+    // A person the CSIRT adds reads the incident from then on; only the CSIRT adds.
+    let outsider = t
+        .app
+        .people(&tokatsu, None, None, 1)
+        .await
+        .unwrap()
+        .rows
+        .into_iter()
+        .map(|p| p.person.id)
+        .find(|p| !i.involves(*p))
+        .unwrap();
+    assert!(matches!(
+        t.app
+            .incidents()
+            .add_member(&shokuin, i.id, i.version, outsider, &meta)
+            .await,
+        Err(AppError::Forbidden(_))
+    ));
+    let i = t
+        .app
+        .incidents()
+        .add_member(&tokatsu, i.id, i.version, outsider, &meta)
+        .await
+        .unwrap();
+    assert!(i.involves(outsider));
 }
