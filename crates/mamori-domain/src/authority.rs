@@ -160,6 +160,17 @@ pub struct Holder {
     pub is_deputy: bool,
 }
 
+impl Holder {
+    /// The name as lists show it: 「佐々木 翔太」, or 「佐々木 翔太（代理）」 for a 代理.
+    pub fn label(&self) -> String {
+        if self.is_deputy {
+            format!("{}（代理）", self.name)
+        } else {
+            self.name.clone()
+        }
+    }
+}
+
 /// One role's answer to «who may decide this clause here».
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Authority {
@@ -722,6 +733,18 @@ mod tests {
         }
         let chain = w.snap.ancestors_or_self(w.kakari);
         assert_eq!(chain.len(), 3);
+    }
+
+    #[test]
+    fn a_holder_label_marks_a_deputy() {
+        let mut h = Holder {
+            person: PersonId::new(),
+            name: "佐々木 翔太".into(),
+            is_deputy: false,
+        };
+        assert_eq!(h.label(), "佐々木 翔太");
+        h.is_deputy = true;
+        assert_eq!(h.label(), "佐々木 翔太（代理）");
     }
 }
 

@@ -3,8 +3,6 @@
 //! against 「（新設）」 and a removed one against 「（削る）」; unchanged provisions are left out.
 //! Built from the clause diff; written as Word (A4 landscape) here and as PDF by `mamori-pdf`.
 
-use std::io::Cursor;
-
 use docx_rs::{
     AlignmentType, Docx, PageMargin, Paragraph, Run, RunFonts, Shading, Table, TableCell, TableRow,
     WidthType,
@@ -13,6 +11,7 @@ use mamori_domain::diff::{ClauseChange, ClauseChangeKind, ClauseDiff, SegmentKin
 use serde::Serialize;
 
 use crate::ExportError;
+use crate::docx::pack;
 
 pub const NEW_PROVISION: &str = "（新設）";
 pub const REMOVED_PROVISION: &str = "（削る）";
@@ -214,11 +213,7 @@ pub fn comparison_docx(table: &ComparisonTable) -> Result<Vec<u8>, ExportError> 
             .set_grid(vec![half, half])
             .width(half * 2, WidthType::Dxa),
     );
-    let mut out = Cursor::new(Vec::new());
-    docx.build()
-        .pack(&mut out)
-        .map_err(|e| ExportError::Docx(e.to_string()))?;
-    Ok(out.into_inner())
+    pack(docx)
 }
 
 #[cfg(test)]

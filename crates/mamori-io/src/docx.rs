@@ -28,17 +28,18 @@ const GOTHIC: &str = "ＭＳ ゴシック";
 const LATIN: &str = "Century";
 
 /// Sizes are in half-points, as Word stores them: 10.5pt body.
-const BODY_SIZE: usize = 21;
+pub(crate) const BODY_SIZE: usize = 21;
 /// One full-width character at 10.5pt, in twips (1/20 pt): the unit of Japanese indents.
 const CHAR: i32 = 210;
 
 /// A4 portrait in twips.
-const A4_WIDTH: u32 = 11906;
-const A4_HEIGHT: u32 = 16838;
+pub(crate) const A4_WIDTH: u32 = 11906;
+pub(crate) const A4_HEIGHT: u32 = 16838;
 /// 30 mm top, 25 mm elsewhere (1 mm ≈ 56.7 twips).
 const MARGIN_TOP: i32 = 1701;
-const MARGIN_SIDE: i32 = 1417;
-const TEXT_WIDTH: usize = (A4_WIDTH as usize) - 2 * (MARGIN_SIDE as usize);
+pub(crate) const MARGIN_SIDE: i32 = 1417;
+/// The width between the side margins of an A4 portrait page.
+pub(crate) const TEXT_WIDTH: usize = (A4_WIDTH as usize) - 2 * (MARGIN_SIDE as usize);
 
 /// Style ids. The heading ids are Word's built-in ones so the navigation pane and a TOC field
 /// find them; the others are ours.
@@ -104,6 +105,11 @@ pub fn policy_docx(doc: &PolicyDocument) -> Result<Vec<u8>, ExportError> {
         }
     }
 
+    pack(docx)
+}
+
+/// The document as the bytes of a .docx file.
+pub(crate) fn pack(docx: Docx) -> Result<Vec<u8>, ExportError> {
     let mut out = Cursor::new(Vec::new());
     docx.build()
         .pack(&mut out)
@@ -113,17 +119,17 @@ pub fn policy_docx(doc: &PolicyDocument) -> Result<Vec<u8>, ExportError> {
 
 /// A paragraph or a table: the two things a section or the document body can hold.
 /// Both boxed: a `Table` is several times the size of a `Paragraph`.
-enum Item {
+pub(crate) enum Item {
     Para(Box<Paragraph>),
     Table(Box<Table>),
 }
 
 impl Item {
-    fn para(p: Paragraph) -> Self {
+    pub(crate) fn para(p: Paragraph) -> Self {
         Self::Para(Box::new(p))
     }
 
-    fn table(t: Table) -> Self {
+    pub(crate) fn table(t: Table) -> Self {
         Self::Table(Box::new(t))
     }
 
@@ -134,7 +140,7 @@ impl Item {
         }
     }
 
-    fn into_docx(self, docx: Docx) -> Docx {
+    pub(crate) fn into_docx(self, docx: Docx) -> Docx {
         match self {
             Self::Para(p) => docx.add_paragraph(*p),
             Self::Table(t) => docx.add_table(*t),
@@ -481,27 +487,6 @@ fn table(header: &[String], rows: &[Vec<String>]) -> Table {
         .max(rows.iter().map(Vec::len).max().unwrap_or(0))
         .max(1);
     let widths = column_widths(header, rows, columns);
-    let cell = |text: &str, head: bool, width: usize| {
-        let mut paragraph = Paragraph::new();
-        for (i, line) in text.split('\n').enumerate() {
-            let run = if head {
-                gothic_run(line)
-            } else {
-                Run::new().add_text(line)
-            };
-            if i > 0 {
-                paragraph = paragraph.add_run(Run::new().add_break(BreakType::TextWrapping));
-            }
-            paragraph = paragraph.add_run(run);
-        }
-        let mut c = TableCell::new()
-            .width(width, WidthType::Dxa)
-            .add_paragraph(paragraph);
-        if head {
-            c = c.shading(Shading::new().fill("D9D9D9"));
-        }
-        c
-    };
     let row_of = |values: &[String], head: bool| {
         let cells = widths
             .iter()
@@ -522,6 +507,35 @@ fn table(header: &[String], rows: &[Vec<String>]) -> Table {
     Table::new(all)
         .set_grid(widths)
         .width(total, WidthType::Dxa)
+}
+
+/// A paragraph of text with `\n` as line breaks, in ゴシック when `gothic`.
+pub(crate) fn lines(text: &str, gothic: bool) -> Paragraph {
+    let mut paragraph = Paragraph::new();
+    for (i, line) in text.split('\n').enumerate() {
+        let run = if gothic {
+            gothic_run(line)
+        } else {
+            Run::new().add_text(line)
+        };
+        if i > 0 {
+            paragraph = paragraph.add_run(Run::new().add_break(BreakType::TextWrapping));
+        }
+        paragraph = paragraph.add_run(run);
+    }
+    paragraph
+}
+
+/// A table cell `width` twips wide; a header cell (`head`) is shaded and in ゴシック.
+pub(crate) fn cell(text: &str, head: bool, width: usize) -> TableCell {
+    let c = TableCell::new()
+        .width(width, WidthType::Dxa)
+        .add_paragraph(lines(text, head));
+    if head {
+        c.shading(Shading::new().fill("D9D9D9"))
+    } else {
+        c
+    }
 }
 
 /// Column widths over the text width, by the longest text in each column, so a column of short
@@ -556,7 +570,7 @@ fn marking_header(marking: Marking) -> Header {
 }
 
 /// 「- 1 -」 centred, the number a PAGE field.
-fn page_number_footer() -> Footer {
+pub(crate) fn page_number_footer() -> Footer {
     Footer::new().add_paragraph(
         Paragraph::new()
             .align(AlignmentType::Center)
@@ -571,8 +585,14 @@ fn a4() -> docx_rs::PageSize {
 }
 
 fn page_margin() -> PageMargin {
+    page_margin_with_top(MARGIN_TOP)
+}
+
+/// 25 mm at the bottom and sides, `top` twips at the top, the header and footer as Word places
+/// them.
+pub(crate) fn page_margin_with_top(top: i32) -> PageMargin {
     PageMargin::new()
-        .top(MARGIN_TOP)
+        .top(top)
         .bottom(MARGIN_SIDE)
         .left(MARGIN_SIDE)
         .right(MARGIN_SIDE)
@@ -580,7 +600,7 @@ fn page_margin() -> PageMargin {
         .footer(567)
 }
 
-fn body_fonts() -> RunFonts {
+pub(crate) fn body_fonts() -> RunFonts {
     RunFonts::new()
         .ascii(LATIN)
         .hi_ansi(LATIN)
@@ -588,7 +608,7 @@ fn body_fonts() -> RunFonts {
         .east_asia(MINCHO)
 }
 
-fn gothic_fonts() -> RunFonts {
+pub(crate) fn gothic_fonts() -> RunFonts {
     RunFonts::new()
         .ascii(GOTHIC)
         .hi_ansi(GOTHIC)
@@ -596,7 +616,7 @@ fn gothic_fonts() -> RunFonts {
         .east_asia(GOTHIC)
 }
 
-fn gothic_run(text: &str) -> Run {
+pub(crate) fn gothic_run(text: &str) -> Run {
     Run::new().fonts(gothic_fonts()).add_text(text)
 }
 

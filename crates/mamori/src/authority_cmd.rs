@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use chrono::NaiveDate;
 use clap::{Subcommand, ValueEnum};
 use mamori_app::App;
-use mamori_domain::authority::{Context, MatrixMark};
+use mamori_domain::authority::{Context, Holder, MatrixMark};
 use serde_json::json;
 
 #[derive(Subcommand, Debug)]
@@ -106,13 +106,7 @@ pub async fn run(app: &App, command: AuthorityCommand) -> anyhow::Result<ExitCod
                 } else {
                     a.holders
                         .iter()
-                        .map(|h| {
-                            if h.is_deputy {
-                                format!("{}（代理）", h.name)
-                            } else {
-                                h.name.clone()
-                            }
-                        })
+                        .map(Holder::label)
                         .collect::<Vec<_>>()
                         .join("、")
                 };

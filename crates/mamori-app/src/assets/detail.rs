@@ -2,6 +2,8 @@
 //! permits it, links, inherited classification, events; a read at the scheme's read-log level
 //! is recorded.
 
+use mamori_domain::authority::Holder;
+
 use super::*;
 
 impl AssetRules {
@@ -198,11 +200,7 @@ pub fn permitter_text(a: &Authority) -> String {
             a.role_name,
             a.holders
                 .iter()
-                .map(|h| if h.is_deputy {
-                    format!("{}（代理）", h.name)
-                } else {
-                    h.name.clone()
-                })
+                .map(Holder::label)
                 .collect::<Vec<_>>()
                 .join("、")
         ),

@@ -12,6 +12,7 @@ use mamori_app::approvals::{
 use mamori_app::attachments::Upload;
 use mamori_app::{AppError, CurrentUser};
 use mamori_domain::approval::{Application, ApplicationKind, Decision, FieldKind, LedgerRow};
+use mamori_domain::authority::Holder;
 use mamori_domain::ids::{ApplicationId, AssetEventId};
 use serde::Deserialize;
 
@@ -404,17 +405,7 @@ async fn detail_page(
     if let Some(route) = &a.route {
         for (i, step) in route.steps.iter().enumerate() {
             for seat in &step.seats {
-                let names: Vec<String> = seat
-                    .candidates
-                    .iter()
-                    .map(|h| {
-                        if h.is_deputy {
-                            format!("{}（代理）", h.name)
-                        } else {
-                            h.name.clone()
-                        }
-                    })
-                    .collect();
+                let names: Vec<String> = seat.candidates.iter().map(Holder::label).collect();
                 seats.push(SeatLine {
                     step: format!("第{}段階 {}", i + 1, step.label),
                     who: format!("{}: {}", seat.place(), names.join("、")),
