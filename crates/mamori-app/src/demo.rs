@@ -43,6 +43,47 @@ struct DemoFile {
     risks: Vec<DemoRisk>,
     #[serde(default)]
     applications: Vec<DemoApplication>,
+    #[serde(default)]
+    incidents: Vec<DemoIncident>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DemoIncident {
+    /// The login of the 職員 who reports.
+    by: String,
+    summary: String,
+    #[serde(default)]
+    how_noticed: String,
+    /// 「today-1 17:30」: the day relative to the load, the time in Japan.
+    noticed_at: String,
+    /// A unit code; the reporter's own unit when absent.
+    unit: Option<String>,
+    #[serde(default)]
+    assets: Vec<String>,
+    #[serde(default)]
+    systems: Vec<String>,
+    triage: Option<DemoTriage>,
+    /// Logins that acknowledge the steps told to them, in order, after the triage.
+    #[serde(default)]
+    acknowledged_by: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DemoTriage {
+    by: String,
+    category: String,
+    severity: String,
+    #[serde(default)]
+    personal_data: bool,
+    #[serde(default)]
+    sensitive: bool,
+    #[serde(default)]
+    my_number: bool,
+    affected_people: Option<u32>,
+    #[serde(default)]
+    note: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -613,7 +654,9 @@ impl App {
             };
             risks::write_risk(tx, body.id, None, &form, Actor::system("demo"), &meta, now).await?;
         }
-        self.write_demo_applications(tx, file, body, people).await
+        self.write_demo_applications(tx, file, body, people).await?;
+        self.write_demo_incidents(tx, file, body, units, people)
+            .await
     }
 
     /// Applications through the same transitions as on screen: filed by their applicant,
@@ -637,19 +680,7 @@ impl App {
                 .and_then(|p| people.get(p).copied())
                 .ok_or_else(|| internal("applications.by")(login.to_owned()))
         };
-        // 「today+7」 → the date; 「today-10〜today-3」 → both ends.
-        let dates = |text: &str| -> String {
-            text.split('〜')
-                .map(|part| match part.strip_prefix("today") {
-                    Some(offset) => {
-                        let days: i64 = offset.parse().unwrap_or(0);
-                        (today + chrono::Duration::days(days)).to_string()
-                    }
-                    None => part.to_owned(),
-                })
-                .collect::<Vec<_>>()
-                .join("〜")
-        };
+        let dates = |text: &str| relative_dates(text, today);
         for a in &file.applications {
             // Assets are named by 管理番号 as on the form; dates relative to today.
             let raw: approvals::FieldInput = a
@@ -743,6 +774,107 @@ impl App {
                     .ok_or_else(|| internal("applications")(a.kind.clone()))?;
                 self.approvals()
                     .follow_up_in(tx, &by, id, what, app.version)
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// 「today+7」 → the date; 「today-10〜today-3」 → both ends; anything else as written.
+fn relative_dates(text: &str, today: NaiveDate) -> String {
+    text.split('〜')
+        .map(|part| match part.strip_prefix("today") {
+            Some(offset) => {
+                let days: i64 = offset.parse().unwrap_or(0);
+                (today + chrono::Duration::days(days)).to_string()
+            }
+            None => part.to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join("〜")
+}
+
+impl App {
+    /// Incidents through the same transitions as on screen: reported by the 職員 named, triaged
+    /// by the CSIRT's login, the chain acknowledged by the logins named; each transition audited
+    /// and its people told.
+    async fn write_demo_incidents(
+        &self,
+        tx: &mut WriteTx,
+        file: &DemoFile,
+        body: &Body,
+        units: &HashMap<&str, OrgUnitId>,
+        people: &HashMap<&str, PersonId>,
+    ) -> Result<(), AppError> {
+        let now = self.now();
+        let today = self.today();
+        let meta = crate::RequestMeta { request_id: None };
+        let acting = |login: &str| -> Result<approvals::Acting<'_>, AppError> {
+            let person = file
+                .accounts
+                .iter()
+                .find(|a| a.login == login)
+                .and_then(|a| a.person.as_deref())
+                .and_then(|p| people.get(p).copied())
+                .ok_or_else(|| internal("incidents.by")(login.to_owned()))?;
+            Ok(approvals::Acting {
+                body: body.id,
+                person,
+                actor: Actor::system("demo"),
+                meta: &meta,
+                now,
+            })
+        };
+        for d in &file.incidents {
+            let (day, time) = d
+                .noticed_at
+                .split_once(' ')
+                .ok_or_else(|| internal("incidents.noticed_at")(d.noticed_at.clone()))?;
+            let unit = match &d.unit {
+                Some(code) => Some(
+                    *units
+                        .get(code.as_str())
+                        .ok_or_else(|| internal("incidents.unit")(code.clone()))?,
+                ),
+                None => None,
+            };
+            let report = crate::incidents::Report {
+                summary: d.summary.clone(),
+                how_noticed: d.how_noticed.clone(),
+                noticed_at: format!("{}T{time}", relative_dates(day, today)),
+                unit,
+                assets: d.assets.clone(),
+                systems: d.systems.clone(),
+                ..crate::incidents::Report::default()
+            };
+            let mut incident = self
+                .incidents()
+                .report_in(tx, &acting(&d.by)?, report)
+                .await?;
+            if let Some(t) = &d.triage {
+                let triage = crate::incidents::Triage {
+                    id: incident.id,
+                    seen: incident.version,
+                    is_incident: true,
+                    category: t.category.clone(),
+                    severity: t.severity.clone(),
+                    personal_data: t.personal_data,
+                    sensitive: t.sensitive,
+                    my_number: t.my_number,
+                    affected_people: t.affected_people.map(|n| n.to_string()).unwrap_or_default(),
+                    note: t.note.clone(),
+                    unit: None,
+                };
+                incident = self
+                    .incidents()
+                    .triage_in(tx, &acting(&t.by)?, triage)
+                    .await?;
+            }
+            for login in &d.acknowledged_by {
+                incident = self
+                    .incidents()
+                    .acknowledge_in(tx, &acting(login)?, incident.id, incident.version)
                     .await?;
             }
         }

@@ -14,26 +14,28 @@ use mamori_domain::DomainError;
 use mamori_domain::approval::japan_date;
 use mamori_domain::audit::{Actor, AuditEntry};
 use mamori_domain::committee::Deliberation;
-use mamori_domain::ids::{IncidentFileId, IncidentId, OrgUnitId, PersonId};
+use mamori_domain::ids::{BodyId, IncidentFileId, IncidentId, OrgUnitId, PersonId};
 use mamori_domain::incident::{
     Approval, ApprovedBy, AssetRef, Channel, Entry, EntryKind, FileRef, Incident, IncidentRules,
     Named, NewIncident, Permission, Permit, Sent, StageKind, TriageInput, field,
 };
-use mamori_store::incidents::{self as store, IncidentFilter};
+pub use mamori_store::incidents::IncidentFilter;
+use mamori_store::incidents::{self as store};
 use mamori_store::{Reads, WriteTx, assets as asset_store, audit, committee as committee_store};
 use serde_json::json;
 
+use crate::approvals::Acting;
 use crate::notify::Notice;
 use crate::ruling::{OrgView, Ruling};
 use crate::{App, AppError, CurrentUser, RequestMeta};
 
-/// A change under way: its transaction and what it was read with.
+/// A change under way: what it was read with, and the person acting as the record names them.
 struct Changing {
-    tx: WriteTx,
     ruling: Arc<Ruling>,
     org: Arc<OrgView>,
     rules: Arc<IncidentRules>,
     incident: Incident,
+    me: Named,
 }
 
 /// The guideline's key of the 委員会 role, for a profile that names none.
@@ -173,14 +175,41 @@ fn not_found() -> AppError {
     AppError::NotFound("インシデント".to_owned())
 }
 
-fn person_of(user: &CurrentUser) -> Result<Named, AppError> {
-    let person = user.account.person_id.ok_or_else(|| {
-        AppError::Forbidden("職員に結び付いていないアカウントでの報告・対応".to_owned())
-    })?;
+fn no_person() -> AppError {
+    AppError::Forbidden("職員に結び付いていないアカウントでの報告・対応".to_owned())
+}
+
+fn person_of(user: &CurrentUser) -> Result<PersonId, AppError> {
+    user.account.person_id.ok_or_else(no_person)
+}
+
+/// The person as the record names them, by their name on the day.
+fn named(org: &OrgView, person: PersonId) -> Result<Named, AppError> {
+    let (name, _, _) = org.people.get(&person).ok_or_else(no_person)?;
     Ok(Named {
         person,
-        name: user.name().to_owned(),
+        name: name.clone(),
     })
+}
+
+/// Whether `person` holds `role` on the day (as 代理 too).
+fn holds(org: &OrgView, person: PersonId, role: &str) -> bool {
+    org.assignments
+        .iter()
+        .any(|a| a.person == person && a.role == role)
+}
+
+/// Whether `person` holds a role that handles incidents (CSIRT) on the day.
+fn handles(rules: &IncidentRules, org: &OrgView, person: PersonId) -> bool {
+    rules.handlers.iter().any(|role| holds(org, person, role))
+}
+
+/// A unit of the day's organization with its name.
+fn unit_named(org: &OrgView, unit: OrgUnitId) -> Result<(OrgUnitId, String), AppError> {
+    org.units
+        .get(&unit)
+        .map(|n| (unit, n.name.clone()))
+        .ok_or_else(|| invalid(field::UNIT, "所属を組織の一覧から選んでください"))
 }
 
 /// 「2026-06-01T09:30」 (or with seconds, or a space) in Japan time.
@@ -246,19 +275,34 @@ fn deciding_role(ruling: &Ruling) -> String {
 }
 
 impl Incidents<'_> {
+    /// The signed-in person acting now.
+    fn acting<'a>(
+        &self,
+        user: &CurrentUser,
+        meta: &'a RequestMeta,
+    ) -> Result<Acting<'a>, AppError> {
+        let person = person_of(user)?;
+        Ok(Acting {
+            body: user.body()?.id,
+            person,
+            actor: user.actor(),
+            meta,
+            now: self.app.now(),
+        })
+    }
+
     async fn rules_and_org(
         &self,
         conn: &mut impl Reads,
-        user: &CurrentUser,
+        body: BodyId,
     ) -> Result<(Arc<Ruling>, Arc<OrgView>, Arc<IncidentRules>), AppError> {
-        let body = user.body()?;
-        let (ruling, org) = crate::ruling::ruling_and_org(conn, body.id, self.app.today()).await?;
+        let (ruling, org) = crate::ruling::ruling_and_org(conn, body, self.app.today()).await?;
         let rules = ruling.incident_rules()?;
         Ok((ruling, org, rules))
     }
 
-    fn handler(rules: &IncidentRules, user: &CurrentUser) -> Result<(), AppError> {
-        if rules.handles(&user.role_keys()) {
+    fn handler(handles: bool) -> Result<(), AppError> {
+        if handles {
             Ok(())
         } else {
             Err(AppError::Forbidden(
@@ -267,51 +311,55 @@ impl Incidents<'_> {
         }
     }
 
-    /// The incident if the person may read it; otherwise it is not found.
+    /// The incident if `person` may read it (`handles`: they hold a handling role); otherwise
+    /// it is not found.
     async fn readable(
         &self,
         conn: &mut impl Reads,
-        user: &CurrentUser,
-        rules: &IncidentRules,
+        body: BodyId,
+        person: Option<PersonId>,
+        handles: bool,
         id: IncidentId,
     ) -> Result<Incident, AppError> {
-        let body = user.body()?;
-        let incident = store::find_incident(conn, body.id, id)
+        let incident = store::find_incident(conn, body, id)
             .await?
             .ok_or_else(not_found)?;
-        let person = user.account.person_id;
-        if rules.handles(&user.role_keys()) || person.is_some_and(|p| incident.involves(p)) {
+        if handles || person.is_some_and(|p| incident.involves(p)) {
             Ok(incident)
         } else {
             Err(not_found())
         }
     }
 
-    /// The write transaction of a change to one incident: the rules, the organization and the
-    /// incident at the version the person read (refused for a stale read); `handling`: the
-    /// change is the CSIRT's.
-    async fn change(
+    /// A change to one incident in `tx`: the rules, the organization and the incident at the
+    /// version the person read (refused for a stale read); `handling`: the change is the
+    /// CSIRT's.
+    async fn changing(
         &self,
-        user: &CurrentUser,
+        tx: &mut WriteTx,
+        by: &Acting<'_>,
         id: IncidentId,
         seen: u32,
         handling: bool,
     ) -> Result<Changing, AppError> {
-        let mut tx = self.app.store().begin_write().await?;
-        let (ruling, org, rules) = self.rules_and_org(&mut tx, user).await?;
-        let incident = self.readable(&mut tx, user, &rules, id).await?;
+        let (ruling, org, rules) = self.rules_and_org(&mut *tx, by.body).await?;
+        let handles = handles(&rules, &org, by.person);
+        let incident = self
+            .readable(&mut *tx, by.body, Some(by.person), handles, id)
+            .await?;
         if handling {
-            Self::handler(&rules, user)?;
+            Self::handler(handles)?;
         }
         if incident.version != seen {
             return Err(stale());
         }
+        let me = named(&org, by.person)?;
         Ok(Changing {
-            tx,
             ruling,
             org,
             rules,
             incident,
+            me,
         })
     }
 
@@ -323,16 +371,28 @@ impl Incidents<'_> {
         report: Report,
         meta: &RequestMeta,
     ) -> Result<Incident, AppError> {
-        let body = user.body()?.clone();
-        let me = person_of(user)?;
-        let now = self.app.now();
-        let noticed_at = parse_local(&report.noticed_at)?;
+        let by = self.acting(user, meta)?;
         let mut tx = self.app.store().begin_write().await?;
-        let (_, org, rules) = self.rules_and_org(&mut tx, user).await?;
+        let incident = self.report_in(&mut tx, &by, report).await?;
+        tx.commit().await?;
+        Ok(incident)
+    }
+
+    /// [`report`](Self::report) in the caller's transaction.
+    pub(crate) async fn report_in(
+        &self,
+        tx: &mut WriteTx,
+        by: &Acting<'_>,
+        report: Report,
+    ) -> Result<Incident, AppError> {
+        let (body, now) = (by.body, by.now);
+        let noticed_at = parse_local(&report.noticed_at)?;
+        let (_, org, rules) = self.rules_and_org(&mut *tx, body).await?;
+        let me = named(&org, by.person)?;
         let channel = match report.channel.as_deref().map(str::trim) {
             None | Some("" | "staff") => Channel::Staff,
             Some(key) => {
-                Self::handler(&rules, user)?;
+                Self::handler(handles(&rules, &org, by.person))?;
                 Channel::parse(key)
                     .ok_or_else(|| invalid(field::CHANNEL, "受付の経路を一覧から選んでください"))?
             }
@@ -343,16 +403,7 @@ impl Incidents<'_> {
             (None, Channel::Staff) => own_unit,
             (None, _) => None,
         };
-        let unit = match unit {
-            Some(u) => Some((
-                u,
-                org.units
-                    .get(&u)
-                    .map(|n| n.name.clone())
-                    .ok_or_else(|| invalid(field::UNIT, "所属を組織の一覧から選んでください"))?,
-            )),
-            None => None,
-        };
+        let unit = unit.map(|u| unit_named(&org, u)).transpose()?;
         let mut assets = Vec::new();
         for no in report
             .assets
@@ -360,7 +411,7 @@ impl Incidents<'_> {
             .map(|a| a.trim())
             .filter(|a| !a.is_empty())
         {
-            let found = asset_store::find_by_number(&mut tx, body.id, no)
+            let found = asset_store::find_by_number(&mut *tx, body, no)
                 .await?
                 .ok_or_else(|| {
                     invalid(
@@ -377,11 +428,11 @@ impl Incidents<'_> {
             }
         }
         let year = mamori_domain::fiscal_year::FiscalYear::of(japan_date(now)).year();
-        let number = store::next_incident_number(&mut tx, body.id, year).await?;
+        let number = store::next_incident_number(&mut *tx, body, year).await?;
         let incident = Incident::report(
             NewIncident {
                 id: IncidentId::new(),
-                body_id: body.id,
+                body_id: body,
                 number,
                 channel,
                 reporter: (channel == Channel::Staff).then(|| me.clone()),
@@ -399,13 +450,13 @@ impl Incidents<'_> {
             &org.snapshot,
         )
         .map_err(refused)?;
-        store::insert_incident(&mut tx, &incident, now).await?;
+        store::insert_incident(&mut *tx, &incident, now).await?;
         self.audited(
-            &mut tx,
+            tx,
             &incident,
-            user.actor(),
+            by.actor.clone(),
             "incident.report",
-            meta,
+            by.meta,
             now,
         )
         .await?;
@@ -417,8 +468,8 @@ impl Incidents<'_> {
             .collect();
         self.app
             .notify_in(
-                &mut tx,
-                body.id,
+                tx,
+                body,
                 &Notice {
                     recipients: handlers,
                     subject: format!("インシデントの報告: {}", incident.number),
@@ -432,9 +483,11 @@ impl Incidents<'_> {
                 now,
             )
             .await?;
-        self.tell(&mut tx, &incident, &told_all(&incident), now)
-            .await?;
-        tx.commit().await?;
+        // The chain is new: every step it told was told by this report.
+        let told: Vec<usize> = (0..incident.chain.len())
+            .filter(|&n| incident.chain[n].told_at.is_some())
+            .collect();
+        self.tell(tx, &incident, &told, now).await?;
         Ok(incident)
     }
 
@@ -511,12 +564,47 @@ impl Incidents<'_> {
         now: DateTime<Utc>,
     ) -> Result<(), AppError> {
         if !store::update_incident(tx, next, seen, now).await? {
-            return Err(AppError::Conflict(
-                "ほかの人がこのインシデントを更新しました。画面を開き直してください".to_owned(),
-            ));
+            return Err(stale());
         }
         self.audited(tx, next, actor, action, meta, now).await?;
         self.tell(tx, next, told, now).await
+    }
+
+    /// [`save`](Self::save) of a change by the person acting.
+    async fn save_by(
+        &self,
+        tx: &mut WriteTx,
+        by: &Acting<'_>,
+        next: &Incident,
+        seen: u32,
+        action: &str,
+        told: &[usize],
+    ) -> Result<(), AppError> {
+        self.save(
+            tx,
+            next,
+            seen,
+            by.actor.clone(),
+            action,
+            told,
+            by.meta,
+            by.now,
+        )
+        .await
+    }
+
+    /// Saves a change that tells nobody new, and commits its transaction.
+    async fn commit(
+        &self,
+        mut tx: WriteTx,
+        by: &Acting<'_>,
+        next: Incident,
+        seen: u32,
+        action: &str,
+    ) -> Result<Incident, AppError> {
+        self.save_by(&mut tx, by, &next, seen, action, &[]).await?;
+        tx.commit().await?;
+        Ok(next)
     }
 
     /// The CSIRT's judgement (again, as facts come in).
@@ -526,29 +614,33 @@ impl Incidents<'_> {
         command: Triage,
         meta: &RequestMeta,
     ) -> Result<Incident, AppError> {
-        let me = person_of(user)?;
-        let now = self.app.now();
+        let by = self.acting(user, meta)?;
+        let mut tx = self.app.store().begin_write().await?;
+        let next = self.triage_in(&mut tx, &by, command).await?;
+        tx.commit().await?;
+        Ok(next)
+    }
+
+    /// [`triage`](Self::triage) in the caller's transaction.
+    pub(crate) async fn triage_in(
+        &self,
+        tx: &mut WriteTx,
+        by: &Acting<'_>,
+        command: Triage,
+    ) -> Result<Incident, AppError> {
         let affected_people = parse_people(&command.affected_people)?;
         let Changing {
-            mut tx,
-            ruling: _,
             org,
             rules,
             incident,
-        } = self.change(user, command.id, command.seen, true).await?;
-        let unit = match command.unit {
-            Some(u) => Some((
-                u,
-                org.units
-                    .get(&u)
-                    .map(|n| n.name.clone())
-                    .ok_or_else(|| invalid(field::UNIT, "所属を組織の一覧から選んでください"))?,
-            )),
-            None => None,
-        };
-        let before: Vec<bool> = incident.chain.iter().map(|s| s.told_at.is_some()).collect();
-        let next = incident
-            .triage(
+            me,
+            ..
+        } = self
+            .changing(tx, by, command.id, command.seen, true)
+            .await?;
+        let unit = command.unit.map(|u| unit_named(&org, u)).transpose()?;
+        let (next, told) = incident
+            .triage_telling(
                 &TriageInput {
                     is_incident: command.is_incident,
                     category: command.category,
@@ -563,39 +655,11 @@ impl Incidents<'_> {
                 me,
                 &rules,
                 &org.snapshot,
-                now,
+                by.now,
             )
             .map_err(refused)?;
-        let told: Vec<usize> = next
-            .chain
-            .iter()
-            .enumerate()
-            .filter(|(i, s)| s.told_at.is_some() && !before.get(*i).copied().unwrap_or(false))
-            .map(|(i, _)| i)
-            .collect();
-        // A step the severity added before an old one shifts positions: compare by role.
-        let told: Vec<usize> = told
-            .into_iter()
-            .filter(|&i| {
-                let role = &next.chain[i].role;
-                !incident
-                    .chain
-                    .iter()
-                    .any(|s| &s.role == role && s.told_at.is_some())
-            })
-            .collect();
-        self.save(
-            &mut tx,
-            &next,
-            command.seen,
-            user.actor(),
-            "incident.triage",
-            &told,
-            meta,
-            now,
-        )
-        .await?;
-        tx.commit().await?;
+        self.save_by(tx, by, &next, command.seen, "incident.triage", &told)
+            .await?;
         Ok(next)
     }
 
@@ -607,39 +671,34 @@ impl Incidents<'_> {
         seen: u32,
         meta: &RequestMeta,
     ) -> Result<Incident, AppError> {
-        let me = person_of(user)?;
-        let now = self.app.now();
-        let Changing {
-            mut tx,
-            ruling: _,
-            org: _,
-            rules: _,
-            incident,
-        } = self.change(user, id, seen, false).await?;
-        let (next, told) = incident.acknowledge(me, now).map_err(refused)?;
-        self.save(
-            &mut tx,
-            &next,
-            seen,
-            user.actor(),
-            "incident.acknowledge",
-            &told,
-            meta,
-            now,
-        )
-        .await?;
-        mamori_store::notifications::mark_read_by_link(
-            &mut tx,
-            next.body_id,
-            next.history
-                .last()
-                .and_then(|e| e.by)
-                .unwrap_or(incident.received_by.person),
-            &link(&next),
-            now,
-        )
-        .await?;
+        let by = self.acting(user, meta)?;
+        let mut tx = self.app.store().begin_write().await?;
+        let next = self.acknowledge_in(&mut tx, &by, id, seen).await?;
         tx.commit().await?;
+        Ok(next)
+    }
+
+    /// [`acknowledge`](Self::acknowledge) in the caller's transaction; the person's notices of
+    /// the incident are marked read.
+    pub(crate) async fn acknowledge_in(
+        &self,
+        tx: &mut WriteTx,
+        by: &Acting<'_>,
+        id: IncidentId,
+        seen: u32,
+    ) -> Result<Incident, AppError> {
+        let Changing { incident, me, .. } = self.changing(tx, by, id, seen, false).await?;
+        let (next, told) = incident.acknowledge(me, by.now).map_err(refused)?;
+        self.save_by(tx, by, &next, seen, "incident.acknowledge", &told)
+            .await?;
+        mamori_store::notifications::mark_read_by_link(
+            tx,
+            next.body_id,
+            by.person,
+            &link(&next),
+            by.now,
+        )
+        .await?;
         Ok(next)
     }
 
@@ -650,19 +709,15 @@ impl Incidents<'_> {
         command: RecordExternal,
         meta: &RequestMeta,
     ) -> Result<Incident, AppError> {
-        let me = person_of(user)?;
-        let now = self.app.now();
+        let by = self.acting(user, meta)?;
         let stage = StageKind::parse(&command.stage)
             .ok_or_else(|| invalid(field::EXTERNAL, "速報か確報かを選んでください"))?;
         let on = NaiveDate::parse_from_str(command.sent_on.trim(), "%Y-%m-%d")
             .map_err(|_| invalid(field::SENT_ON, "報告日を年月日で入力してください"))?;
-        let Changing {
-            mut tx,
-            ruling: _,
-            org: _,
-            rules: _,
-            incident,
-        } = self.change(user, command.id, command.seen, true).await?;
+        let mut tx = self.app.store().begin_write().await?;
+        let Changing { incident, me, .. } = self
+            .changing(&mut tx, &by, command.id, command.seen, true)
+            .await?;
         let next = incident
             .record_external(
                 &command.key,
@@ -673,22 +728,11 @@ impl Incidents<'_> {
                     content: command.content,
                     file: None,
                 },
-                now,
+                by.now,
             )
             .map_err(refused)?;
-        self.save(
-            &mut tx,
-            &next,
-            command.seen,
-            user.actor(),
-            "incident.report_outside",
-            &[],
-            meta,
-            now,
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(next)
+        self.commit(tx, &by, next, command.seen, "incident.report_outside")
+            .await
     }
 
     /// Adds an entry to the timeline (CSIRT): an action with the permission the rules ask for
@@ -701,15 +745,18 @@ impl Incidents<'_> {
         command: AddEntry,
         meta: &RequestMeta,
     ) -> Result<Incident, AppError> {
-        let me = person_of(user)?;
-        let now = self.app.now();
+        let by = self.acting(user, meta)?;
+        let now = by.now;
+        let mut tx = self.app.store().begin_write().await?;
         let Changing {
-            mut tx,
-            ruling: _,
             org,
             rules,
             incident,
-        } = self.change(user, command.id, command.seen, true).await?;
+            me,
+            ..
+        } = self
+            .changing(&mut tx, &by, command.id, command.seen, true)
+            .await?;
         let mut told_after: Option<(String, Vec<PersonId>)> = None;
         let mut stored: Option<(FileRef, &'static str, Vec<u8>)> = None;
         let kind = match command.kind.as_str() {
@@ -812,17 +859,8 @@ impl Incidents<'_> {
             )
             .await?;
         }
-        self.save(
-            &mut tx,
-            &next,
-            command.seen,
-            user.actor(),
-            "incident.add_entry",
-            &[],
-            meta,
-            now,
-        )
-        .await?;
+        self.save_by(&mut tx, &by, &next, command.seen, "incident.add_entry", &[])
+            .await?;
         if let Some((label, recipients)) = told_after {
             self.app
                 .notify_in(
@@ -854,15 +892,12 @@ impl Incidents<'_> {
         person: PersonId,
         meta: &RequestMeta,
     ) -> Result<Incident, AppError> {
-        let me = person_of(user)?;
-        let now = self.app.now();
+        let by = self.acting(user, meta)?;
+        let now = by.now;
+        let mut tx = self.app.store().begin_write().await?;
         let Changing {
-            mut tx,
-            ruling: _,
-            org,
-            rules: _,
-            incident,
-        } = self.change(user, id, seen, true).await?;
+            org, incident, me, ..
+        } = self.changing(&mut tx, &by, id, seen, true).await?;
         let name = org
             .people
             .get(&person)
@@ -871,19 +906,8 @@ impl Incidents<'_> {
         let next = incident
             .add_member(Named { person, name }, me.person, now)
             .map_err(refused)?;
-        self.save(
-            &mut tx,
-            &next,
-            seen,
-            user.actor(),
-            "incident.add_member",
-            &[],
-            meta,
-            now,
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(next)
+        self.commit(tx, &by, next, seen, "incident.add_member")
+            .await
     }
 
     /// A file kept with an incident: its name, type and bytes, recorded as a read.
@@ -895,8 +919,12 @@ impl Incidents<'_> {
         meta: &RequestMeta,
     ) -> Result<(String, String, Vec<u8>), AppError> {
         let mut conn = self.app.store().conn().await?;
-        let (_, _, rules) = self.rules_and_org(&mut conn, user).await?;
-        let incident = self.readable(&mut conn, user, &rules, id).await?;
+        let body = user.body()?.id;
+        let (_, _, rules) = self.rules_and_org(&mut conn, body).await?;
+        let handles = rules.handles(&user.role_keys());
+        let incident = self
+            .readable(&mut conn, body, user.account.person_id, handles, id)
+            .await?;
         let found = store::file(&mut conn, incident.body_id, incident.id, file)
             .await?
             .ok_or_else(|| AppError::NotFound("ファイル".to_owned()))?;
@@ -913,15 +941,18 @@ impl Incidents<'_> {
         command: ProposeMeasures,
         meta: &RequestMeta,
     ) -> Result<Incident, AppError> {
-        let me = person_of(user)?;
-        let now = self.app.now();
+        let by = self.acting(user, meta)?;
+        let now = by.now;
+        let mut tx = self.app.store().begin_write().await?;
         let Changing {
-            mut tx,
             ruling,
             org,
-            rules: _,
             incident,
-        } = self.change(user, command.id, command.seen, true).await?;
+            me,
+            ..
+        } = self
+            .changing(&mut tx, &by, command.id, command.seen, true)
+            .await?;
         let catalog = crate::catalog::guideline()?;
         let mut clauses = Vec::new();
         for c in command
@@ -941,15 +972,13 @@ impl Incidents<'_> {
         let next = incident
             .propose_measures(&command.root_cause, &command.plan, clauses, me, now)
             .map_err(refused)?;
-        self.save(
+        self.save_by(
             &mut tx,
+            &by,
             &next,
             command.seen,
-            user.actor(),
             "incident.propose_measures",
             &[],
-            meta,
-            now,
         )
         .await?;
         let approver_role =
@@ -989,23 +1018,24 @@ impl Incidents<'_> {
         seen: u32,
         meta: &RequestMeta,
     ) -> Result<Incident, AppError> {
-        let me = person_of(user)?;
-        let now = self.app.now();
+        let by = self.acting(user, meta)?;
+        let now = by.now;
+        let mut tx = self.app.store().begin_write().await?;
         let Changing {
-            mut tx,
             ruling,
             org,
             rules,
             incident,
-        } = self.change(user, id, seen, false).await?;
+            me,
+        } = self.changing(&mut tx, &by, id, seen, false).await?;
         let round = incident
             .measures
             .as_ref()
             .map(|m| m.round)
             .ok_or_else(|| invalid(field::MEASURES, "再発防止策がまだ起案されていません"))?;
-        let by = match committee_of(&ruling, &org) {
+        let approver = match committee_of(&ruling, &org) {
             Some((_, name)) => {
-                Self::handler(&rules, user)?;
+                Self::handler(handles(&rules, &org, by.person))?;
                 let d = carried_deliberation(&mut tx, &incident, round).await?.ok_or_else(|| {
                     invalid(
                         field::MEASURES,
@@ -1020,7 +1050,7 @@ impl Incidents<'_> {
             }
             None => {
                 let role = deciding_role(&ruling);
-                if !user.role_keys().contains(&role) {
+                if !holds(&org, by.person, &role) {
                     return Err(AppError::Forbidden("再発防止策の承認".to_owned()));
                 }
                 let role_name = ruling
@@ -1038,25 +1068,14 @@ impl Incidents<'_> {
             .approve_measures(
                 Approval {
                     on: self.app.today(),
-                    by,
+                    by: approver,
                 },
                 me.person,
                 now,
             )
             .map_err(refused)?;
-        self.save(
-            &mut tx,
-            &next,
-            seen,
-            user.actor(),
-            "incident.approve_measures",
-            &[],
-            meta,
-            now,
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(next)
+        self.commit(tx, &by, next, seen, "incident.approve_measures")
+            .await
     }
 
     /// 終結 (CSIRT): after the approved measures and every report outside.
@@ -1066,31 +1085,22 @@ impl Incidents<'_> {
         command: Close,
         meta: &RequestMeta,
     ) -> Result<Incident, AppError> {
-        let me = person_of(user)?;
-        let now = self.app.now();
+        let by = self.acting(user, meta)?;
+        let now = by.now;
+        let mut tx = self.app.store().begin_write().await?;
         let Changing {
-            mut tx,
-            ruling: _,
-            org: _,
             rules,
             incident,
-        } = self.change(user, command.id, command.seen, true).await?;
+            me,
+            ..
+        } = self
+            .changing(&mut tx, &by, command.id, command.seen, true)
+            .await?;
         let next = incident
             .close(&command.lessons, &command.review, me, &rules, now)
             .map_err(refused)?;
-        self.save(
-            &mut tx,
-            &next,
-            command.seen,
-            user.actor(),
-            "incident.close",
-            &[],
-            meta,
-            now,
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(next)
+        self.commit(tx, &by, next, command.seen, "incident.close")
+            .await
     }
 
     /// One incident with what the person may do on it; not found for whoever it does not name.
@@ -1100,9 +1110,12 @@ impl Incidents<'_> {
         id: IncidentId,
     ) -> Result<IncidentView, AppError> {
         let mut conn = self.app.store().conn().await?;
-        let (ruling, org, rules) = self.rules_and_org(&mut conn, user).await?;
-        let incident = self.readable(&mut conn, user, &rules, id).await?;
+        let body = user.body()?.id;
+        let (ruling, org, rules) = self.rules_and_org(&mut conn, body).await?;
         let handle = rules.handles(&user.role_keys());
+        let incident = self
+            .readable(&mut conn, body, user.account.person_id, handle, id)
+            .await?;
         let committee = committee_of(&ruling, &org);
         let deliberation = match incident.measures.as_ref() {
             Some(m) if committee.is_some() => {
@@ -1254,15 +1267,6 @@ fn stale() -> AppError {
     )
 }
 
-fn told_all(i: &Incident) -> Vec<usize> {
-    i.chain
-        .iter()
-        .enumerate()
-        .filter(|(_, s)| s.told_at.is_some())
-        .map(|(n, _)| n)
-        .collect()
-}
-
 fn first_line(text: &str) -> String {
     text.lines()
         .next()
@@ -1291,4 +1295,15 @@ async fn carried_deliberation(
             .filter_map(|m| m.deliberation_on_incident(incident.id))
             .find(|d| d.round == round && d.vote.carried()),
     )
+}
+
+impl Incidents<'_> {
+    /// The body's incident rules (of the edition in force, else the guideline's), for the
+    /// screens' choices and whether the person handles incidents.
+    pub async fn rules(&self, user: &CurrentUser) -> Result<Arc<IncidentRules>, AppError> {
+        let body = user.body()?;
+        let mut conn = self.app.store().conn().await?;
+        let ruling = crate::ruling::ruling(&mut conn, body.id).await?;
+        ruling.incident_rules()
+    }
 }

@@ -18,6 +18,7 @@ pub mod clock;
 pub mod committee;
 pub mod demo;
 pub mod demo_scale;
+pub mod emergency;
 pub mod error;
 pub mod gap;
 pub mod incidents;

@@ -7,14 +7,14 @@
 //! day it was received in Japan.
 
 use std::collections::BTreeMap;
-use std::io::Cursor;
 
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use docx_rs::{
-    AlignmentType, BreakType, Docx, Footer, LineSpacing, PageMargin, PageNum, Paragraph, Run,
-    RunFonts, Shading, Style, StyleType, Table, TableCell, TableRow, VMergeType, WidthType,
+    AlignmentType, Docx, LineSpacing, Paragraph, Run, Style, StyleType, Table, TableRow,
+    VMergeType, WidthType,
 };
 use mamori_domain::approval::japan_date;
+use mamori_domain::authority::Holder;
 use mamori_domain::fiscal_year::FiscalYear;
 use mamori_domain::incident::{
     ApprovedBy, ChainStep, Entry, EntryKind, ExternalReport, Incident, Permit, StageKind, Status,
@@ -26,6 +26,10 @@ use rust_xlsxwriter::{
 };
 
 use crate::ExportError;
+use crate::docx::{
+    A4_HEIGHT, A4_WIDTH, BODY_SIZE, Item, MARGIN_SIDE, TEXT_WIDTH, body_fonts, cell, gothic_fonts,
+    gothic_run, lines, pack, page_margin_with_top, page_number_footer,
+};
 
 // ---------------------------------------------------------------------------------------------
 // インシデント台帳
@@ -355,17 +359,10 @@ pub const REPORT_SECTIONS: [&str; 7] = [
 /// The 備考 of a chain step told because the one before did not acknowledge in time.
 pub const ESCALATED: &str = "期限超過により報告";
 
-/// Body text: 明朝 for Japanese, Century for Latin, as `docx` sets them; headings in ゴシック.
-const MINCHO: &str = "ＭＳ 明朝";
-const GOTHIC: &str = "ＭＳ ゴシック";
-const LATIN: &str = "Century";
-/// 10.5pt, in half-points.
-const BODY_SIZE: usize = 21;
-/// A4 portrait, 25 mm margins, in twips.
-const A4_WIDTH: u32 = 11906;
-const A4_HEIGHT: u32 = 16838;
-const MARGIN: i32 = 1417;
-const TEXT_WIDTH: usize = 9072;
+// The page (A4 portrait), fonts and sizes are those of the policy's Word document (`docx`), with
+// 25 mm margins all round.
+
+/// The style of the section headings, in ゴシック.
 const HEADING: &str = "Heading1";
 
 /// 「令和8年6月1日 10時30分」 in Japan time.
@@ -380,50 +377,6 @@ fn report_time(at: DateTime<Utc>) -> String {
 
 fn or_dash(text: &str) -> &str {
     if text.trim().is_empty() { "－" } else { text }
-}
-
-fn body_fonts() -> RunFonts {
-    RunFonts::new()
-        .ascii(LATIN)
-        .hi_ansi(LATIN)
-        .cs(LATIN)
-        .east_asia(MINCHO)
-}
-
-fn gothic_fonts() -> RunFonts {
-    RunFonts::new()
-        .ascii(GOTHIC)
-        .hi_ansi(GOTHIC)
-        .cs(GOTHIC)
-        .east_asia(GOTHIC)
-}
-
-/// A paragraph of text with `\n` as line breaks.
-fn lines(text: &str, gothic: bool) -> Paragraph {
-    let mut p = Paragraph::new();
-    for (i, line) in text.split('\n').enumerate() {
-        if i > 0 {
-            p = p.add_run(Run::new().add_break(BreakType::TextWrapping));
-        }
-        let run = Run::new().add_text(line);
-        p = p.add_run(if gothic {
-            run.fonts(gothic_fonts())
-        } else {
-            run
-        });
-    }
-    p
-}
-
-fn cell(text: &str, head: bool, width: usize) -> TableCell {
-    let c = TableCell::new()
-        .width(width, WidthType::Dxa)
-        .add_paragraph(lines(text, head));
-    if head {
-        c.shading(Shading::new().fill("D9D9D9"))
-    } else {
-        c
-    }
 }
 
 /// A table with a shaded header row; `weights` share the text width between the columns.
@@ -483,30 +436,20 @@ fn items_table(items: &[(&str, String)]) -> Table {
         .width(label + value, WidthType::Dxa)
 }
 
-/// What a section holds: paragraphs and tables, in order.
-enum Block {
-    Para(Box<Paragraph>),
-    Table(Box<Table>),
+fn para(text: &str) -> Item {
+    Item::para(lines(text, false))
 }
 
-fn para(text: &str) -> Block {
-    Block::Para(Box::new(lines(text, false)))
-}
-
-fn heading(text: &str) -> Block {
-    Block::Para(Box::new(
+fn heading(text: &str) -> Item {
+    Item::para(
         Paragraph::new()
             .style(HEADING)
             .keep_next(true)
             .add_run(Run::new().add_text(text)),
-    ))
+    )
 }
 
-fn table_block(t: Table) -> Block {
-    Block::Table(Box::new(t))
-}
-
-fn situation(i: &Incident) -> Vec<Block> {
+fn situation(i: &Incident) -> Vec<Item> {
     let assets = i
         .assets
         .iter()
@@ -517,7 +460,7 @@ fn situation(i: &Incident) -> Vec<Block> {
     if i.reporter.is_some() && !i.contact.trim().is_empty() {
         reporter_text = format!("{reporter_text}（{}）", i.contact);
     }
-    vec![table_block(items_table(&[
+    vec![Item::table(items_table(&[
         (field::SUMMARY, i.summary.clone()),
         (field::HOW_NOTICED, i.how_noticed.clone()),
         (field::NOTICED_AT, report_time(i.noticed_at)),
@@ -531,7 +474,7 @@ fn situation(i: &Incident) -> Vec<Block> {
     ]))]
 }
 
-fn judgement(i: &Incident) -> Vec<Block> {
+fn judgement(i: &Incident) -> Vec<Item> {
     let Some(t) = &i.triage else {
         return vec![para(&format!(
             "まだ判断されていません（{}）。",
@@ -540,7 +483,7 @@ fn judgement(i: &Incident) -> Vec<Block> {
     };
     let by = format!("{}（{}）", t.by.name, report_time(t.at));
     if i.status == Status::NotIncident {
-        return vec![table_block(items_table(&[
+        return vec![Item::table(items_table(&[
             (
                 field::JUDGEMENT,
                 "インシデントに該当しない（非該当）".to_owned(),
@@ -552,7 +495,7 @@ fn judgement(i: &Incident) -> Vec<Block> {
     let people = t
         .affected_people
         .map_or_else(|| "不明".to_owned(), |n| format!("{n}人"));
-    vec![table_block(items_table(&[
+    vec![Item::table(items_table(&[
         (
             field::JUDGEMENT,
             "情報セキュリティインシデントに該当".to_owned(),
@@ -582,13 +525,7 @@ fn step_row(n: usize, s: &ChainStep) -> Vec<String> {
     } else {
         s.holders
             .iter()
-            .map(|h| {
-                if h.is_deputy {
-                    format!("{}（代理）", h.name)
-                } else {
-                    h.name.clone()
-                }
-            })
+            .map(Holder::label)
             .collect::<Vec<_>>()
             .join("、")
     };
@@ -613,7 +550,7 @@ fn step_row(n: usize, s: &ChainStep) -> Vec<String> {
     ]
 }
 
-fn chain(i: &Incident) -> Vec<Block> {
+fn chain(i: &Incident) -> Vec<Item> {
     if i.chain.is_empty() {
         return vec![para(
             "報告の順はまだ始まっていません（インシデントの所管の所属が定まっていません）。",
@@ -625,7 +562,7 @@ fn chain(i: &Incident) -> Vec<Block> {
         .enumerate()
         .map(|(n, s)| step_row(n + 1, s))
         .collect();
-    vec![table_block(table(
+    vec![Item::table(table(
         &["段", "役割", "報告先", "報告日時", "確認日時", "備考"],
         rows,
         &[3, 14, 12, 12, 12, 11],
@@ -666,7 +603,7 @@ fn external_rows(
     })
 }
 
-fn external(i: &Incident) -> Vec<Block> {
+fn external(i: &Incident) -> Vec<Item> {
     if i.external.is_empty() {
         let text = match i.status {
             Status::Reported => "判断の後に定まります。",
@@ -674,7 +611,7 @@ fn external(i: &Incident) -> Vec<Block> {
         };
         return vec![para(text)];
     }
-    vec![table_block(merged_table(
+    vec![Item::table(merged_table(
         &["報告先", "根拠", "区分", "期限", "報告日", "内容"],
         i.external.iter().flat_map(external_rows),
         &[12, 16, 5, 10, 10, 17],
@@ -716,7 +653,7 @@ fn entry_text(e: &Entry) -> String {
         .join("\n")
 }
 
-fn timeline(i: &Incident) -> Vec<Block> {
+fn timeline(i: &Incident) -> Vec<Item> {
     if i.timeline.is_empty() {
         return vec![para("記録はありません。")];
     }
@@ -732,7 +669,7 @@ fn timeline(i: &Incident) -> Vec<Block> {
             ]
         })
         .collect();
-    vec![table_block(table(
+    vec![Item::table(table(
         &["日時", "種別", "内容", "記録者"],
         rows,
         &[12, 10, 30, 8],
@@ -755,7 +692,7 @@ fn approval_text(by: &ApprovedBy, on: NaiveDate) -> String {
     }
 }
 
-fn measures(i: &Incident) -> Vec<Block> {
+fn measures(i: &Incident) -> Vec<Item> {
     let Some(m) = &i.measures else {
         return vec![para("再発防止策はまだ策定されていません。")];
     };
@@ -763,7 +700,7 @@ fn measures(i: &Incident) -> Vec<Block> {
         || format!("未承認（第{}案）", m.round),
         |a| approval_text(&a.by, a.on),
     );
-    vec![table_block(items_table(&[
+    vec![Item::table(items_table(&[
         (field::ROOT_CAUSE, m.root_cause.clone()),
         (field::MEASURES, m.plan.clone()),
         (field::CLAUSES, m.clauses.join("、")),
@@ -775,14 +712,14 @@ fn measures(i: &Incident) -> Vec<Block> {
     ]))]
 }
 
-fn closing(i: &Incident) -> Vec<Block> {
+fn closing(i: &Incident) -> Vec<Item> {
     let Some(c) = &i.closing else {
         return vec![para(&format!(
             "まだ終結していません（{}）。",
             i.status.label()
         ))];
     };
-    vec![table_block(items_table(&[
+    vec![Item::table(items_table(&[
         (field::LESSONS, c.lessons.clone()),
         ("振り返り", c.review.clone()),
         (
@@ -791,6 +728,24 @@ fn closing(i: &Incident) -> Vec<Block> {
         ),
         ("終結", format!("{}（{}）", c.by.name, report_time(c.at))),
     ]))]
+}
+
+/// A document of the incident files: A4 portrait, the policy's fonts, the page number below, and
+/// `title` centred in large ゴシック.
+fn titled_document(title: &str) -> Docx {
+    Docx::new()
+        .page_size(A4_WIDTH, A4_HEIGHT)
+        .page_margin(page_margin_with_top(MARGIN_SIDE))
+        .default_fonts(body_fonts())
+        .default_size(BODY_SIZE)
+        .add_style(styles())
+        .footer(page_number_footer())
+        .add_paragraph(
+            Paragraph::new()
+                .align(AlignmentType::Center)
+                .line_spacing(LineSpacing::new().after(240))
+                .add_run(gothic_run(title).bold().size(32)),
+        )
 }
 
 fn styles() -> Style {
@@ -816,41 +771,7 @@ pub fn incident_report_docx(i: &Incident, body_name: &str) -> Result<Vec<u8>, Ex
         || format!("－（{}）", i.status.label()),
         |c| format_gregorian_as_wareki(japan_date(c.at)),
     );
-    let mut docx = Docx::new()
-        .page_size(A4_WIDTH, A4_HEIGHT)
-        .page_margin(
-            PageMargin::new()
-                .top(MARGIN)
-                .bottom(MARGIN)
-                .left(MARGIN)
-                .right(MARGIN)
-                .header(851)
-                .footer(567),
-        )
-        .default_fonts(body_fonts())
-        .default_size(BODY_SIZE)
-        .add_style(styles())
-        .footer(
-            Footer::new().add_paragraph(
-                Paragraph::new()
-                    .align(AlignmentType::Center)
-                    .add_run(Run::new().add_text("- "))
-                    .add_page_num(PageNum::new())
-                    .add_run(Run::new().add_text(" -")),
-            ),
-        )
-        .add_paragraph(
-            Paragraph::new()
-                .align(AlignmentType::Center)
-                .line_spacing(LineSpacing::new().after(240))
-                .add_run(
-                    Run::new()
-                        .fonts(gothic_fonts())
-                        .add_text(REPORT_TITLE)
-                        .bold()
-                        .size(32),
-                ),
-        )
+    let mut docx = titled_document(REPORT_TITLE)
         .add_paragraph(right(body_name))
         .add_paragraph(right(&format!("番号　{}", i.number)))
         .add_paragraph(right(&format!(
@@ -859,7 +780,7 @@ pub fn incident_report_docx(i: &Incident, body_name: &str) -> Result<Vec<u8>, Ex
         )))
         .add_paragraph(right(&format!("終結日　{closed}")))
         .add_paragraph(right(&format!("状態　{}", i.status.label())));
-    let sections: [(&str, Vec<Block>); 7] = [
+    let sections: [(&str, Vec<Item>); 7] = [
         (REPORT_SECTIONS[0], situation(i)),
         (REPORT_SECTIONS[1], judgement(i)),
         (REPORT_SECTIONS[2], chain(i)),
@@ -868,17 +789,288 @@ pub fn incident_report_docx(i: &Incident, body_name: &str) -> Result<Vec<u8>, Ex
         (REPORT_SECTIONS[5], measures(i)),
         (REPORT_SECTIONS[6], closing(i)),
     ];
-    for (title, blocks) in sections {
-        for block in std::iter::once(heading(title)).chain(blocks) {
-            docx = match block {
-                Block::Para(p) => docx.add_paragraph(*p),
-                Block::Table(t) => docx.add_table(*t),
-            };
+    for (title, items) in sections {
+        for item in std::iter::once(heading(title)).chain(items) {
+            docx = item.into_docx(docx);
         }
     }
-    let mut out = Cursor::new(Vec::new());
-    docx.build()
-        .pack(&mut out)
-        .map_err(|e| ExportError::Docx(e.to_string()))?;
-    Ok(out.into_inner())
+    pack(docx)
+}
+
+// ---------------------------------------------------------------------------------------------
+// 緊急時対応計画
+
+/// One person of the 緊急連絡網 as the plan lists them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlanContact {
+    /// 「CSIRT」「第1段」
+    pub stage: String,
+    pub role: String,
+    /// The unit the role is held for, for a unit role.
+    pub for_unit: String,
+    /// 「佐々木 翔太（代理）」
+    pub name: String,
+    pub post: String,
+    pub email: String,
+}
+
+/// What the 緊急時対応計画 is made of: the body's rules and the 緊急連絡網 of the day.
+#[derive(Debug, Clone)]
+pub struct EmergencyPlan<'a> {
+    pub body_name: &'a str,
+    pub on: NaiveDate,
+    pub rules: &'a mamori_domain::incident::IncidentRules,
+    /// The body's name of a role key.
+    pub role_names: &'a BTreeMap<String, String>,
+    pub contacts: &'a [PlanContact],
+}
+
+/// The sections of the 緊急時対応計画, in order.
+pub const PLAN_SECTIONS: [&str; 7] = [
+    "1 目的",
+    "2 対応の体制",
+    "3 報告の連絡の順と期限",
+    "4 緊急連絡網",
+    "5 外部の連絡先",
+    "6 発生した事案への対応措置",
+    "7 外部への報告と報告すべき事項",
+];
+
+/// The 緊急時対応計画 as a .docx file (A4 portrait), made from the body's incident rules and the
+/// 緊急連絡網 of `plan.on`: the response's organization, the chain with its hours, the contacts
+/// inside and outside, the first measures per kind of case and the reports outside with their
+/// conditions and deadlines.
+pub fn emergency_plan_docx(plan: &EmergencyPlan<'_>) -> Result<Vec<u8>, ExportError> {
+    let rules = plan.rules;
+    let name = |key: &str| {
+        plan.role_names
+            .get(key)
+            .cloned()
+            .unwrap_or_else(|| key.to_owned())
+    };
+    let severity = |key: &String| {
+        rules
+            .severity(key)
+            .map_or_else(|| key.clone(), |s| s.label.clone())
+    };
+    let mut docx = titled_document(&format!("{} 緊急時対応計画", plan.body_name)).add_paragraph(
+        Paragraph::new()
+            .align(AlignmentType::Right)
+            .add_run(Run::new().add_text(format!("{}現在", format_gregorian_as_wareki(plan.on)))),
+    );
+    let purpose = vec![para(
+        "この計画は、情報セキュリティインシデントが発生したとき、又は発生するおそれがあるときに、被害の拡大を防ぎ、速やかに復旧し、再発を防止するため、連絡の体制、報告すべき事項及び発生した事案への対応措置を定める。",
+    )];
+    let organization = vec![
+        para(&format!(
+            "インシデントの報告の受付、判断及び対応は、次の役割の者（CSIRT）が行う。{}",
+            rules
+                .handlers
+                .iter()
+                .map(|h| name(h))
+                .collect::<Vec<_>>()
+                .join("、")
+        )),
+        para(&format!(
+            "終結の後{}日間、再発の監視を行う。",
+            rules.watch_days
+        )),
+    ];
+    let chain_rows = rules
+        .chain
+        .iter()
+        .enumerate()
+        .map(|(n, step)| {
+            vec![
+                format!("第{}段", n + 1),
+                name(&step.role),
+                format!("{}時間", step.hours),
+                if step.severities.is_empty() {
+                    "すべて".to_owned()
+                } else {
+                    step.severities
+                        .iter()
+                        .map(severity)
+                        .collect::<Vec<_>>()
+                        .join("・")
+                },
+            ]
+        })
+        .collect();
+    let chain = vec![
+        para("報告は次の順に行う。各段が確認の期限までに確認しないときは、次の段にも報告する。"),
+        Item::table(table(
+            &["段", "報告先", "確認の期限", "対象の重大度"],
+            chain_rows,
+            &[2, 6, 3, 4],
+        )),
+    ];
+    let inside_rows = plan
+        .contacts
+        .iter()
+        .map(|c| {
+            vec![
+                c.stage.clone(),
+                c.role.clone(),
+                c.for_unit.clone(),
+                c.name.clone(),
+                c.post.clone(),
+                c.email.clone(),
+            ]
+        })
+        .collect();
+    let inside = vec![
+        para("役割の割当てによる連絡先（この計画の作成日現在）。人事異動の後は作り直す。"),
+        Item::table(table(
+            &["順", "役割", "対象の組織", "氏名", "職・所属", "メール"],
+            inside_rows,
+            &[2, 5, 3, 3, 4, 5],
+        )),
+    ];
+    let outside = if rules.contacts.is_empty() {
+        vec![para("定めていない。")]
+    } else {
+        let rows = rules
+            .contacts
+            .iter()
+            .map(|c| {
+                vec![
+                    c.organization.clone(),
+                    c.purpose.clone(),
+                    or_dash(&c.phone).to_owned(),
+                    or_dash(&c.email).to_owned(),
+                    or_dash(&c.deputy).to_owned(),
+                ]
+            })
+            .collect();
+        vec![Item::table(table(
+            &["連絡先", "用件", "電話", "メール", "夜間・休日・副担当"],
+            rows,
+            &[5, 6, 3, 4, 4],
+        ))]
+    };
+    let measures_rows = rules
+        .categories
+        .iter()
+        .map(|c| vec![c.label.clone(), or_dash(&c.measures).to_owned()])
+        .collect();
+    let mut measures = vec![Item::table(table(
+        &["事案の区分", "初動の対応措置"],
+        measures_rows,
+        &[3, 9],
+    ))];
+    let actions: Vec<Vec<String>> = rules
+        .actions
+        .iter()
+        .map(|a| {
+            vec![
+                a.label.clone(),
+                match (a.permission, &a.role) {
+                    (mamori_domain::incident::Permission::Before, Some(r)) => {
+                        format!("{}の事前の許可", name(r))
+                    }
+                    (mamori_domain::incident::Permission::AfterAllowed, Some(r)) => format!(
+                        "{}の事前の許可（被害の拡大を防ぐため急を要するときは実施後に報告）",
+                        name(r)
+                    ),
+                    _ => "許可を要しない（記録する）".to_owned(),
+                },
+            ]
+        })
+        .collect();
+    if !actions.is_empty() {
+        measures.push(para("措置の許可は次のとおりとする。"));
+        measures.push(Item::table(table(&["措置", "許可"], actions, &[4, 8])));
+    }
+    measures.push(para(
+        "証拠は受け取ったままの原本を保管者を定めて保全し、解析は複製で行う。",
+    ));
+    let external_rows = rules
+        .external
+        .iter()
+        .map(|e| {
+            vec![
+                e.recipient.clone(),
+                e.when
+                    .iter()
+                    .map(|c| condition_text(c, rules))
+                    .collect::<Vec<_>>()
+                    .join("\n又は "),
+                match e.final_days {
+                    Some(f) => format!("速報 {}日以内\n確報 {f}日以内", e.first_days),
+                    None => format!("{}日以内", e.first_days),
+                },
+                e.basis.clone(),
+            ]
+        })
+        .collect();
+    let external = vec![
+        para("次の条件に当たるときは、事案を知った日から次の期限までに報告する。"),
+        Item::table(table(
+            &["報告先", "条件", "期限", "根拠"],
+            external_rows,
+            &[4, 6, 3, 5],
+        )),
+        para(
+            "報告すべき事項: 発生日時と覚知の経緯、事案の概要、影響を受けた情報資産と情報システム、個人情報の有無と人数、原因、実施した措置、再発防止策、連絡先。",
+        ),
+    ];
+    let sections: [(&str, Vec<Item>); 7] = [
+        (PLAN_SECTIONS[0], purpose),
+        (PLAN_SECTIONS[1], organization),
+        (PLAN_SECTIONS[2], chain),
+        (PLAN_SECTIONS[3], inside),
+        (PLAN_SECTIONS[4], outside),
+        (PLAN_SECTIONS[5], measures),
+        (PLAN_SECTIONS[6], external),
+    ];
+    for (title, items) in sections {
+        for item in std::iter::once(heading(title)).chain(items) {
+            docx = item.into_docx(docx);
+        }
+    }
+    pack(docx)
+}
+
+/// A condition of a report outside in words: 「重大度が重大、個人情報を含み101人以上」.
+fn condition_text(
+    c: &mamori_domain::incident::rules::Condition,
+    rules: &mamori_domain::incident::IncidentRules,
+) -> String {
+    let mut parts = Vec::new();
+    if !c.severities.is_empty() {
+        parts.push(format!(
+            "重大度が{}",
+            c.severities
+                .iter()
+                .map(|s| rules.severity(s).map_or(s.as_str(), |x| x.label.as_str()))
+                .collect::<Vec<_>>()
+                .join("・")
+        ));
+    }
+    if !c.categories.is_empty() {
+        parts.push(format!(
+            "区分が{}",
+            c.categories
+                .iter()
+                .map(|k| rules.category(k).map_or(k.as_str(), |x| x.label.as_str()))
+                .collect::<Vec<_>>()
+                .join("・")
+        ));
+    }
+    for (flag, label) in [
+        (c.personal_data, "個人情報"),
+        (c.sensitive, "要配慮個人情報"),
+        (c.my_number, "特定個人情報（マイナンバー）"),
+    ] {
+        match flag {
+            Some(true) => parts.push(format!("{label}を含む")),
+            Some(false) => parts.push(format!("{label}を含まない")),
+            None => {}
+        }
+    }
+    if let Some(n) = c.min_people {
+        parts.push(format!("影響を受けた人数が{n}人以上"));
+    }
+    parts.join("、")
 }

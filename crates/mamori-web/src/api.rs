@@ -20,6 +20,7 @@ use crate::pages::audit::{AuditQuery, action_label};
 pub(crate) mod approvals;
 mod assets;
 mod catalog;
+mod incidents;
 mod org;
 
 /// An input error naming the field.
@@ -62,6 +63,8 @@ pub fn routes() -> Router<AppState> {
             "/applications/{id}/follow-ups",
             axum::routing::post(approvals::follow_up),
         )
+        .route("/incidents", axum::routing::post(incidents::create))
+        .route("/incidents/{id}", get(incidents::detail))
         .route("/inbox", get(approvals::inbox))
         .route("/ledgers/{clause}", get(approvals::ledger))
         .route("/openapi.json", get(openapi))
@@ -288,7 +291,7 @@ impl Modify for SecuritySchemes {
     paths(health, me, audit, catalog::clauses, catalog::clause, catalog::search, org::units,
         org::people, org::authority, assets::list, assets::detail, assets::create, assets::update,
         approvals::create, approvals::detail, approvals::decide, approvals::follow_up, approvals::inbox,
-        approvals::ledger),
+        approvals::ledger, incidents::create, incidents::detail),
     components(schemas(Health, MeDto, BodyDto, RoleDto, AuditRecordDto, AuditPageDto, ApiErrorBody,
         catalog::ClauseSummaryDto, catalog::ClauseDto, catalog::PathNodeDto, catalog::RoleMarkDto,
         catalog::ArtifactDto, catalog::CommentaryDto, catalog::FootnoteDto, catalog::RevisionRefDto,
@@ -297,13 +300,15 @@ impl Modify for SecuritySchemes {
         assets::SafeguardsDto, assets::HandlingDto, assets::FindingDto, assets::GateDto,
         assets::AssetInputDto, approvals::ApplicationDto, approvals::StepDto,
         approvals::NewApplicationDto, approvals::DecisionDto, approvals::FollowUpDto,
-        approvals::LedgerRowDto)),
+        approvals::LedgerRowDto, incidents::IncidentDto, incidents::ChainStepDto,
+        incidents::ExternalStageDto, incidents::NewIncidentDto)),
     modifiers(&SecuritySchemes),
     tags((name = "system"), (name = "accounts"), (name = "audit"),
         (name = "catalog", description = "ガイドラインの条項・解説・検索"),
         (name = "org", description = "組織・職員・権限の照会"),
         (name = "assets", description = "情報資産台帳"),
-        (name = "approvals", description = "許可・承認の申請と台帳"))
+        (name = "approvals", description = "許可・承認の申請と台帳"),
+        (name = "incidents", description = "情報セキュリティインシデントの報告と照会"))
 )]
 struct ApiDoc;
 

@@ -239,6 +239,28 @@ pub fn router(app: App, config: WebConfig) -> Router {
         )
         .route("/approvals/exceptions", get(pages::approvals::exceptions))
         .route(
+            "/incidents",
+            get(pages::incidents::list).post(pages::incidents::create),
+        )
+        .route("/incidents/new", get(pages::incidents::new_form))
+        .route("/incidents/export.xlsx", get(pages::incidents::export))
+        .route("/incidents/contacts", get(pages::incidents::contacts))
+        .route("/incidents/plan.docx", get(pages::incidents::plan_docx))
+        .route("/incidents/{id}", get(pages::incidents::show_incident))
+        .route(
+            "/incidents/{id}/actions/{action}",
+            post(pages::incidents::act),
+        )
+        .route(
+            "/incidents/{id}/entries",
+            post(pages::incidents::add_entry).layer(DefaultBodyLimit::max(UPLOAD_LIMIT)),
+        )
+        .route(
+            "/incidents/{id}/report.docx",
+            get(pages::incidents::report_docx),
+        )
+        .route("/incidents/{id}/files/{file}", get(pages::incidents::file))
+        .route(
             "/account/password",
             get(pages::account::password).post(pages::account::change_password),
         )

@@ -68,6 +68,11 @@ impl Chrome {
                 href: "/approvals",
                 current: current == "/approvals",
             });
+            nav.push(NavItem {
+                label: "インシデント",
+                href: "/incidents",
+                current: current == "/incidents",
+            });
         }
         if user.has(permission::AUDIT_READ) {
             nav.push(NavItem {

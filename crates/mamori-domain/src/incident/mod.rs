@@ -645,6 +645,21 @@ impl Incident {
         org: &crate::authority::OrgSnapshot,
         at: DateTime<Utc>,
     ) -> Result<Self, DomainError> {
+        self.triage_telling(input, unit, by, rules, org, at)
+            .map(|(next, _)| next)
+    }
+
+    /// [`triage`](Self::triage), with the positions of the chain it told: a report saved without
+    /// a unit starts its chain here, and a higher severity may add steps that are due at once.
+    pub fn triage_telling(
+        &self,
+        input: &TriageInput,
+        unit: Option<(OrgUnitId, String)>,
+        by: Named,
+        rules: &IncidentRules,
+        org: &crate::authority::OrgSnapshot,
+        at: DateTime<Utc>,
+    ) -> Result<(Self, Vec<usize>), DomainError> {
         self.must_be_open()?;
         let note = text::multi_line(field::NOTE, &input.note, MAX_TEXT)?;
         let mut next = self.clone();
@@ -675,7 +690,7 @@ impl Incident {
                 affected_people: None,
                 note,
             });
-            return Ok(next.record("triage", Some(by.person), at));
+            return Ok((next.record("triage", Some(by.person), at), Vec::new()));
         }
         let category = rules
             .category(&input.category)
@@ -729,7 +744,7 @@ impl Incident {
             }
         }
         next.chain = chain;
-        next.advance_chain(at);
+        let told = next.advance_chain(at);
         // Reports outside: those the facts require, and those already sent.
         let known_on = next.known_on();
         let facts = triage.facts();
@@ -758,7 +773,7 @@ impl Incident {
         next.external = external;
         next.triage = Some(triage);
         next.status = Status::Handling;
-        Ok(next.record("triage", Some(by.person), at))
+        Ok((next.record("triage", Some(by.person), at), told))
     }
 
     /// Tells the steps of the chain that are due: the first; each after one that acknowledged,

@@ -24,6 +24,32 @@ const MAX_ENTRIES: usize = 50;
 pub struct Category {
     pub key: String,
     pub label: String,
+    /// The first measures of the 緊急時対応計画 for a case of this category (発生した事案への
+    /// 対応措置), one per line.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub measures: String,
+}
+
+/// A contact outside the body for the 緊急時対応計画 (都道府県, 警察, 委託事業者 …): whom to call,
+/// by which number or address, and who answers when they do not.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutsideContact {
+    /// 「みほん県 総務部 情報政策課」
+    pub organization: String,
+    /// What they are called for: 「サイバー攻撃の通報」.
+    #[serde(default)]
+    pub purpose: String,
+    #[serde(default)]
+    pub phone: String,
+    #[serde(default)]
+    pub email: String,
+    /// Who else answers (夜間・休日の連絡先, 副担当).
+    #[serde(default)]
+    pub deputy: String,
+    /// The report outside (`[[external]]` key) this contact receives, when it is one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external: Option<String>,
 }
 
 /// A severity of the body's criteria, with what it means.
@@ -154,6 +180,9 @@ pub struct IncidentRules {
     pub chain: Vec<ChainRule>,
     pub actions: Vec<ActionRule>,
     pub external: Vec<ExternalRule>,
+    /// The contacts outside of the 緊急時対応計画.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub contacts: Vec<OutsideContact>,
 }
 
 fn invalid(message: impl Into<String>) -> DomainError {
@@ -211,6 +240,22 @@ impl IncidentRules {
             return Err(invalid(format!("報告の順は{MAX_ENTRIES}段までです")));
         }
         self.check_roles(is_role)?;
+        if self.contacts.len() > MAX_ENTRIES {
+            return Err(invalid(format!("外部の連絡先は{MAX_ENTRIES}件までです")));
+        }
+        for contact in &self.contacts {
+            if contact.organization.trim().is_empty() {
+                return Err(invalid("外部の連絡先（contacts）の organization が空です"));
+            }
+            if let Some(key) = &contact.external
+                && self.external(key).is_none()
+            {
+                return Err(invalid(format!(
+                    "外部の連絡先「{}」の報告（external）「{key}」は定められていません",
+                    contact.organization
+                )));
+            }
+        }
         for action in &self.actions {
             if action.permission != Permission::None && action.role.is_none() {
                 return Err(invalid(format!(

@@ -301,8 +301,8 @@ fn a_report_without_a_unit_waits_for_the_triage_to_start_the_chain() {
         .triage(&leak(10), None, named(w.csirt), &w.rules, &w.org, at(2, 0))
         .unwrap_err();
     assert_eq!(err.field, field::UNIT);
-    let i = i
-        .triage(
+    let (i, told_now) = i
+        .triage_telling(
             &leak(10),
             Some((w.ka, "市民課".into())),
             named(w.csirt),
@@ -311,8 +311,21 @@ fn a_report_without_a_unit_waits_for_the_triage_to_start_the_chain() {
             at(2, 0),
         )
         .unwrap();
+    assert_eq!(told_now, [0]);
     assert_eq!(told(&i), ["security_manager"]);
     assert_eq!(i.unit_name, "市民課");
+    // Judged again, nothing is told twice.
+    let (_, told_now) = i
+        .triage_telling(
+            &leak(150),
+            None,
+            named(w.csirt),
+            &w.rules,
+            &w.org,
+            at(2, 10),
+        )
+        .unwrap();
+    assert!(told_now.is_empty());
 }
 
 #[test]
@@ -375,6 +388,40 @@ fn a_severe_incident_adds_the_head_of_the_body_to_the_chain() {
     assert!(i.chain.last().unwrap().held_by(w.head));
     assert!(i.external.iter().any(|e| e.key == "press"));
     assert!(i.external.iter().any(|e| e.key == "police"));
+}
+
+#[test]
+fn a_severity_raised_after_the_chain_acknowledged_tells_the_step_it_adds_only() {
+    let w = world(false);
+    let (mut i, told_now) = report(&w, Some(w.ka))
+        .triage_telling(&leak(10), None, named(w.csirt), &w.rules, &w.org, at(2, 0))
+        .unwrap();
+    assert!(told_now.is_empty(), "the manager was told at the report");
+    for (n, person) in [w.kacho, w.bucho, w.tokatsu, w.ciso]
+        .into_iter()
+        .enumerate()
+    {
+        (i, _) = i.acknowledge(named(person), at(2, 10 + n as u32)).unwrap();
+    }
+    let severe = TriageInput {
+        severity: "severe".into(),
+        ..leak(10)
+    };
+    let (i, told_now) = i
+        .triage_telling(&severe, None, named(w.csirt), &w.rules, &w.org, at(3, 0))
+        .unwrap();
+    assert_eq!(told_now, [4]);
+    assert_eq!(i.chain[4].role, "head_of_body");
+    assert_eq!(i.chain[4].told_at, Some(at(3, 0)));
+    // Judged no incident, nothing is told.
+    let no = TriageInput {
+        note: "鞄の別の仕切りから見つかった".into(),
+        ..TriageInput::default()
+    };
+    let (_, told_now) = report(&w, Some(w.ka))
+        .triage_telling(&no, None, named(w.csirt), &w.rules, &w.org, at(2, 0))
+        .unwrap();
+    assert!(told_now.is_empty());
 }
 
 #[test]
@@ -579,3 +626,41 @@ fn rules_name_known_roles_severities_and_categories() {
 }
 
 const GUIDELINE_TEXT: &str = rules::GUIDELINE_RULES;
+
+#[test]
+fn the_plan_has_measures_for_every_category_and_contacts_that_name_known_reports() {
+    let rules = IncidentRules::guideline().unwrap();
+    assert!(
+        rules
+            .categories
+            .iter()
+            .all(|c| !c.measures.trim().is_empty()),
+        "the 緊急時対応計画 names the first measures of every kind of case"
+    );
+    let ppc = rules
+        .contacts
+        .iter()
+        .find(|c| c.external.as_deref() == Some("ppc"))
+        .expect("the 個人情報保護委員会 is a contact of the plan");
+    assert!(rules.external(ppc.external.as_deref().unwrap()).is_some());
+
+    let roles = |_: &str| true;
+    let unknown = GUIDELINE_TEXT.replace("external = \"ppc\"", "external = \"nisc\"");
+    assert_ne!(unknown, GUIDELINE_TEXT);
+    let err = IncidentRules::parse(&unknown, &roles).unwrap_err();
+    assert!(err.message.contains("nisc"), "{err}");
+    let nameless = GUIDELINE_TEXT.replace(
+        "organization = \"個人情報保護委員会\"",
+        "organization = \" \"",
+    );
+    assert!(IncidentRules::parse(&nameless, &roles).is_err());
+    // Rules written before the plan's parts existed still read.
+    let start = GUIDELINE_TEXT.find("[[contacts]]").unwrap();
+    let older = GUIDELINE_TEXT[..start].to_owned();
+    assert!(
+        IncidentRules::parse(&older, &roles)
+            .unwrap()
+            .contacts
+            .is_empty()
+    );
+}

@@ -22,6 +22,79 @@ struct HomePage {
     can_read_audit: bool,
     policy: Option<PolicyCard>,
     approvals: Option<mamori_app::approvals::ApprovalSummary>,
+    incidents: Option<IncidentCard>,
+}
+
+/// The incidents card: what waits for this person.
+#[derive(Debug, Default)]
+struct IncidentCard {
+    /// (id, number, summary) of the reports told to this person and not acknowledged.
+    to_acknowledge: Vec<(String, String, String)>,
+    /// (id, number, 「個人情報保護委員会への速報」, due, overdue) of the reports outside due within a
+    /// week or late.
+    reports_due: Vec<(String, String, String, String, bool)>,
+    /// Reports waiting for the CSIRT's triage (for the CSIRT).
+    to_triage: Option<usize>,
+    /// A report outside is late.
+    any_overdue: bool,
+}
+
+/// Days ahead a report outside shows on home.
+const REPORTS_AHEAD_DAYS: i64 = 7;
+
+async fn incident_card(state: &AppState, user: &mamori_app::CurrentUser) -> Option<IncidentCard> {
+    use mamori_domain::incident::Status;
+    let incidents = state.app.incidents();
+    let rules = incidents.rules(user).await.ok()?;
+    let open = incidents
+        .list(
+            user,
+            mamori_app::incidents::IncidentFilter {
+                statuses: vec![Status::Reported, Status::Handling],
+                ..Default::default()
+            },
+        )
+        .await
+        .ok()?;
+    let today = state.app.today();
+    let ahead = today + chrono::Duration::days(REPORTS_AHEAD_DAYS);
+    let mut card = IncidentCard::default();
+    for i in &open {
+        if let Some(p) = user.account.person_id
+            && !i.awaiting(p).is_empty()
+        {
+            card.to_acknowledge.push((
+                i.id.to_string(),
+                i.number.clone(),
+                i.summary
+                    .lines()
+                    .next()
+                    .unwrap_or_default()
+                    .chars()
+                    .take(40)
+                    .collect(),
+            ));
+        }
+        for e in &i.external {
+            if let Some((kind, stage)) = e.next_due()
+                && stage.due <= ahead
+            {
+                card.reports_due.push((
+                    i.id.to_string(),
+                    i.number.clone(),
+                    format!("{}への{}", e.recipient, e.stage_label(kind)),
+                    stage.due.to_string(),
+                    stage.is_overdue(today),
+                ));
+            }
+        }
+    }
+    card.reports_due.sort_by(|a, b| a.3.cmp(&b.3));
+    card.any_overdue = card.reports_due.iter().any(|r| r.4);
+    if rules.handles(&user.role_keys()) {
+        card.to_triage = Some(open.iter().filter(|i| i.status == Status::Reported).count());
+    }
+    Some(card)
 }
 
 /// The policy card: the edition in force and whether this person still has to confirm it.
@@ -77,6 +150,10 @@ pub async fn show(State(state): State<AppState>, session: Session) -> Response {
         Some(_) => state.app.approvals().approval_summary(user).await.ok(),
         None => None,
     };
+    let incidents = match user.body {
+        Some(_) => incident_card(&state, user).await,
+        None => None,
+    };
     let page = HomePage {
         chrome: Chrome::for_user("ホーム", user, "/"),
         name: user.name().to_owned(),
@@ -87,6 +164,7 @@ pub async fn show(State(state): State<AppState>, session: Session) -> Response {
         can_read_audit: user.has(mamori_app::access::permission::AUDIT_READ),
         policy,
         approvals,
+        incidents,
     };
     render(StatusCode::OK, &page)
 }

@@ -12,6 +12,7 @@ pub mod forms;
 pub mod gap;
 pub mod home;
 pub mod imports;
+pub mod incidents;
 pub mod login;
 pub mod notifications;
 pub mod org;

@@ -103,6 +103,7 @@ async fn ids(t: &TestApp) -> BTreeMap<&'static str, String> {
         ("APPLICATION", "SELECT id FROM applications ORDER BY id"),
         ("NOTIFICATION", "SELECT id FROM notifications ORDER BY id"),
         ("ASSIGNMENT", "SELECT id FROM role_assignments ORDER BY id"),
+        ("INCIDENT", "SELECT id FROM incidents ORDER BY number"),
     ] {
         let id: Option<String> = sqlx::query_scalar(query)
             .fetch_optional(conn.raw())

@@ -315,13 +315,17 @@ async fn an_unacknowledged_step_escalates_after_its_period_and_the_uninvolved_fi
         t.app.incidents().incident(&shokuin, outside.id).await,
         Err(AppError::NotFound(_))
     ));
-    let mine = t
+    let mine: Vec<_> = t
         .app
         .incidents()
         .list(&shokuin, IncidentFilter::default())
         .await
-        .unwrap();
-    assert_eq!(mine.iter().map(|x| x.id).collect::<Vec<_>>(), [i.id]);
+        .unwrap()
+        .into_iter()
+        .map(|x| x.id)
+        .collect();
+    assert!(mine.contains(&i.id));
+    assert!(!mine.contains(&outside.id));
     // A 職員 cannot take in a report from outside.
     let err = t
         .app
@@ -527,4 +531,145 @@ async fn the_timeline_keeps_actions_with_their_permission_and_evidence_with_its_
         .await
         .unwrap();
     assert!(i.involves(outsider));
+}
+
+#[tokio::test]
+async fn the_demo_loss_of_a_usb_memory_waits_for_the_chief_with_its_report_outside_due() {
+    let t = TestApp::spawn().await;
+    let shokuin = t.user("shokuin").await;
+    let mine = t
+        .app
+        .incidents()
+        .list(&shokuin, IncidentFilter::default())
+        .await
+        .unwrap();
+    let demo = mine
+        .iter()
+        .find(|i| i.summary.contains("USBメモリ"))
+        .expect("the demo's incident");
+    let view = t.app.incidents().incident(&shokuin, demo.id).await.unwrap();
+    let i = &view.incident;
+    assert_eq!(i.status, Status::Handling);
+    assert_eq!(i.channel, Channel::Staff);
+    assert_eq!(
+        i.reporter.as_ref().map(|r| r.person),
+        shokuin.account.person_id
+    );
+    assert_eq!(i.unit_name, "市民課");
+    assert!(i.assets.iter().any(|a| a.asset_no == "IA-000005"));
+    let triage = i.triage.as_ref().unwrap();
+    assert_eq!(triage.category, "leak_loss");
+    assert!(triage.personal_data);
+    // Noticed yesterday at 17:30 in Japan: the 速報 to the 委員会 is due the day after tomorrow.
+    let today = t.app.today();
+    assert_eq!(i.known_on(), today - Duration::days(1));
+    let ppc = i.external.iter().find(|e| e.key == "ppc").unwrap();
+    assert_eq!(ppc.first.due, today + Duration::days(2));
+    assert!(ppc.first.sent.is_none());
+    assert!(!i.is_overdue(today));
+
+    // The 課長 and the 部長 acknowledged; the 統括 is told and awaited; the CISO is not told yet.
+    let app = &t;
+    let person = |login: &'static str| async move { app.user(login).await.account.person_id };
+    let roles: Vec<&str> = i.chain.iter().map(|s| s.role.as_str()).collect();
+    assert_eq!(
+        roles,
+        [
+            "security_manager",
+            "security_officer",
+            "chief_security_officer",
+            "ciso"
+        ]
+    );
+    for (n, login) in ["kacho", "bucho"].into_iter().enumerate() {
+        let by = i.chain[n].acknowledged.as_ref().map(|a| a.by.person);
+        assert_eq!(by, person(login).await, "{login} acknowledged");
+    }
+    assert!(i.chain[2].told_at.is_some() && i.chain[2].acknowledged.is_none());
+    assert!(i.chain[2].held_by(person("tokatsu").await.unwrap()));
+    assert!(i.chain[3].told_at.is_none());
+    let tokatsu = t.user("tokatsu").await;
+    let chiefs = t.app.incidents().incident(&tokatsu, i.id).await.unwrap();
+    assert!(chiefs.may.acknowledge && chiefs.may.handle);
+    for login in ["kacho", "bucho", "ciso"] {
+        let view = t.app.incidents().incident(&t.user(login).await, i.id).await;
+        assert!(!view.unwrap().may.acknowledge, "{login} is not awaited");
+    }
+    // The 課長's notice was read by acknowledging; the 統括's waits.
+    let notices = |login: &'static str| async move {
+        app.app
+            .notifications(&app.user(login).await)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|n| n.subject == format!("インシデントの報告（要確認）: {}", i.number))
+            .collect::<Vec<_>>()
+    };
+    assert!(notices("kacho").await.iter().all(|n| n.read_at.is_some()));
+    let waiting = notices("tokatsu").await;
+    assert_eq!(waiting.len(), 1);
+    assert!(waiting[0].read_at.is_none());
+    assert!(notices("ciso").await.is_empty());
+    // Every transition is in the trail: the report, the triage, two acknowledgements.
+    let kinds: Vec<&str> = i.history.iter().map(|e| e.kind.as_str()).collect();
+    assert_eq!(kinds, ["report", "triage", "acknowledge", "acknowledge"]);
+    let mut conn = t.app.store().conn().await.unwrap();
+    let filter = mamori_store::audit::AuditFilter {
+        target_id: Some(i.id.to_string()),
+        ..Default::default()
+    };
+    let mut audited: Vec<String> = mamori_store::audit::list(&mut conn, &filter, 100)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.entry.action)
+        .collect();
+    drop(conn);
+    audited.reverse();
+    assert_eq!(
+        audited,
+        [
+            "incident.report",
+            "incident.triage",
+            "incident.acknowledge",
+            "incident.acknowledge"
+        ]
+    );
+
+    // A colleague of the same unit it does not name finds nothing.
+    let may = tokatsu.org_editor().unwrap();
+    let colleague = t
+        .app
+        .people(&tokatsu, None, None, 1)
+        .await
+        .unwrap()
+        .rows
+        .into_iter()
+        .map(|p| p.person)
+        .find(|p| p.staff_number == "100322")
+        .unwrap();
+    assert!(!i.involves(colleague.id));
+    t.app
+        .create_person_account(
+            &tokatsu,
+            &may,
+            colleague.id,
+            "kaneko",
+            "kaze-no-oto-2026-c",
+            &RequestMeta::default(),
+        )
+        .await
+        .unwrap();
+    let kaneko = t.user("kaneko").await;
+    assert!(matches!(
+        t.app.incidents().incident(&kaneko, i.id).await,
+        Err(AppError::NotFound(_))
+    ));
+    let theirs = t
+        .app
+        .incidents()
+        .list(&kaneko, IncidentFilter::default())
+        .await
+        .unwrap();
+    assert!(theirs.is_empty());
 }

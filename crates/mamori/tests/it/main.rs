@@ -25,6 +25,7 @@ mod gap_screens;
 mod hardening;
 mod http;
 mod incidents;
+mod incidents_screens;
 mod notifications;
 mod org;
 mod org_api;

@@ -98,6 +98,7 @@ struct Typed {
     /// (rule key, case) of a 兼務 exception form.
     separation: Option<(String, String)>,
     approval_kinds: Option<String>,
+    incident_rules: Option<String>,
 }
 
 /// A refused change, shown on the edition page with the status of the error.
@@ -200,6 +201,11 @@ struct EditionPage {
     scheme_toml: String,
     /// The body's own 申請の種類 (TOML), for the editor (what was typed, after a refusal).
     approval_kinds: String,
+    /// The body's incident rules (TOML) for the editor: what was typed after a refusal, the
+    /// body's own, or the guideline's to start from.
+    incident_rules: String,
+    /// The body has rules of its own (not the guideline's).
+    own_incident_rules: bool,
     /// Whether the scheme is one of the shipped ones, unchanged.
     scheme_is_preset: bool,
     body_term: String,
@@ -513,6 +519,14 @@ fn edition_page(
         approval_kinds: typed
             .approval_kinds
             .unwrap_or_else(|| p.approval_kinds.clone()),
+        own_incident_rules: !p.incident_rules.trim().is_empty(),
+        incident_rules: typed.incident_rules.unwrap_or_else(|| {
+            if p.incident_rules.trim().is_empty() {
+                mamori_domain::incident::rules::GUIDELINE_RULES.to_owned()
+            } else {
+                p.incident_rules.clone()
+            }
+        }),
         scheme_is_preset: preset.is_some(),
         body_term: p.body_term.clone(),
         schemes: SCHEME_PRESETS
@@ -661,6 +675,7 @@ fn typed_of(form: &VerifiedForm) -> Typed {
         separation: Some((form.get("rule").to_owned(), form.get("case").to_owned()))
             .filter(|_| op == "set-separation-exception"),
         approval_kinds: Some(form.get("toml").to_owned()).filter(|_| op == "set-approval-kinds"),
+        incident_rules: Some(form.get("toml").to_owned()).filter(|_| op == "set-incident-rules"),
         ..Typed::default()
     }
 }
@@ -737,6 +752,9 @@ pub async fn change(
             toml: form.get("toml").to_owned(),
         },
         "set-approval-kinds" => ProfileChange::SetApprovalKinds {
+            toml: form.get("toml").to_owned(),
+        },
+        "set-incident-rules" => ProfileChange::SetIncidentRules {
             toml: form.get("toml").to_owned(),
         },
         "set-organs" => ProfileChange::SetOrgans {

@@ -1,0 +1,1143 @@
+//! 情報セキュリティインシデント: the インシデント台帳 with its filters and Excel export, the short
+//! report form every 職員 has (and the CSIRT's intake of reports from outside), and one incident
+//! with its reporting chain, triage, reports outside, timeline, 再発防止策 and closing. Works
+//! without JavaScript; what a person may not read does not exist for them (404).
+
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::{NaiveDate, TimeZone, Utc};
+use mamori_app::incidents::{
+    AddEntry, Close, IncidentFilter, IncidentView, ProposeMeasures, RecordExternal, Report, Triage,
+};
+use mamori_app::{AppError, CurrentUser};
+use mamori_domain::ids::{IncidentFileId, IncidentId, OrgUnitId, PersonId};
+use mamori_domain::incident::{
+    ApprovedBy, Channel, EntryKind, Incident, IncidentRules, Permission, Permit, Status, field,
+};
+use serde::Deserialize;
+
+use super::forms::{Choice, FormPage, Problem, form_page, refused, show, unreadable};
+use super::imports::download;
+use crate::AppState;
+use crate::csrf::{VerifiedForm, VerifiedUpload};
+use crate::error::PageError;
+use crate::extract::{Meta, Session};
+use crate::pages::parse_date;
+use crate::view::{Chrome, NavItem, datetime_ja, url_encode};
+
+const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+const DOCX: &str = "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
+
+fn chrome(title: impl Into<String>, user: &CurrentUser) -> Chrome {
+    Chrome::for_user(title, user, "/incidents")
+}
+
+fn sub_nav(current: &str) -> Vec<NavItem> {
+    [
+        ("インシデント台帳", "/incidents"),
+        ("インシデントを報告", "/incidents/new"),
+        ("緊急連絡網", "/incidents/contacts"),
+    ]
+    .into_iter()
+    .map(|(label, href)| NavItem {
+        label,
+        href,
+        current: href == current,
+    })
+    .collect()
+}
+
+fn incident_id(raw: &str) -> Result<IncidentId, AppError> {
+    raw.parse()
+        .map_err(|_| AppError::NotFound("インシデント".to_owned()))
+}
+
+fn invalid(field: &str, message: impl Into<String>) -> AppError {
+    AppError::Invalid(mamori_domain::DomainError::new(field, message))
+}
+
+/// The start of a day in Japan, as an instant.
+fn japan_midnight(day: NaiveDate) -> chrono::DateTime<Utc> {
+    mamori_app::clock::jst()
+        .from_local_datetime(&day.and_time(chrono::NaiveTime::MIN))
+        .single()
+        .map_or_else(
+            || day.and_time(chrono::NaiveTime::MIN).and_utc(),
+            |t| t.with_timezone(&Utc),
+        )
+}
+
+// ---------------------------------------------------------------------------------------------
+// The ledger
+
+/// The ledger's filters as typed.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct LedgerQuery {
+    /// A status key, or `open` for 受付 and 対応中.
+    status: String,
+    category: String,
+    from: String,
+    to: String,
+}
+
+impl LedgerQuery {
+    fn filter(&self) -> Result<IncidentFilter, AppError> {
+        let statuses = match self.status.as_str() {
+            "" => Vec::new(),
+            "open" => vec![Status::Reported, Status::Handling],
+            key => vec![
+                Status::parse(key)
+                    .ok_or_else(|| invalid(field::STATUS, "状態を一覧から選んでください"))?,
+            ],
+        };
+        let day = |field: &str, raw: &str| -> Result<Option<NaiveDate>, AppError> {
+            if raw.trim().is_empty() {
+                Ok(None)
+            } else {
+                parse_date(field, raw).map(Some)
+            }
+        };
+        let from = day("受付日（から）", &self.from)?;
+        let to = day("受付日（まで）", &self.to)?;
+        Ok(IncidentFilter {
+            statuses,
+            category: Some(self.category.trim().to_owned()).filter(|c| !c.is_empty()),
+            from: from.map(japan_midnight),
+            until: to.and_then(|d| d.succ_opt()).map(japan_midnight),
+            naming: None,
+        })
+    }
+
+    /// The filters as a query string (`&status=…`), for the export link.
+    fn query(&self) -> String {
+        [
+            ("status", &self.status),
+            ("category", &self.category),
+            ("from", &self.from),
+            ("to", &self.to),
+        ]
+        .into_iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(k, v)| format!("&{k}={}", url_encode(v)))
+        .collect()
+    }
+}
+
+#[derive(Debug)]
+struct LedgerLine {
+    id: String,
+    number: String,
+    reported: String,
+    status: &'static str,
+    status_key: &'static str,
+    category: String,
+    severity: String,
+    unit: String,
+    summary: String,
+    next_due: String,
+    overdue: bool,
+    escalated: bool,
+}
+
+fn ledger_line(i: &Incident, today: NaiveDate) -> LedgerLine {
+    let triaged = i
+        .triage
+        .as_ref()
+        .filter(|_| i.status != Status::NotIncident);
+    LedgerLine {
+        id: i.id.to_string(),
+        number: i.number.clone(),
+        reported: datetime_ja(i.reported_at),
+        status: i.status.label(),
+        status_key: i.status.key(),
+        category: triaged
+            .map(|t| t.category_label.clone())
+            .unwrap_or_default(),
+        severity: triaged
+            .map(|t| t.severity_label.clone())
+            .unwrap_or_default(),
+        unit: i.unit_name.clone(),
+        summary: i
+            .summary
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .chars()
+            .take(60)
+            .collect(),
+        next_due: if i.status.is_open() {
+            i.next_due().map(|d| d.to_string()).unwrap_or_default()
+        } else {
+            String::new()
+        },
+        overdue: i.is_overdue(today),
+        escalated: i.status.is_open() && i.chain.iter().any(|s| s.escalated),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "incidents.html")]
+struct LedgerPage {
+    chrome: Chrome,
+    sub_nav: Vec<NavItem>,
+    /// The CSIRT reads the whole ledger; everyone else the incidents naming them.
+    whole: bool,
+    q: LedgerQuery,
+    query: String,
+    statuses: Vec<(&'static str, &'static str)>,
+    categories: Vec<Choice>,
+    rows: Vec<LedgerLine>,
+    summary: mamori_io::incident::FiscalSummary,
+    problem: Problem,
+    notice: Option<String>,
+}
+
+form_page!(LedgerPage);
+
+/// The body's categories for a select, `selected` chosen.
+fn category_choices(rules: &IncidentRules, selected: &str) -> Vec<Choice> {
+    rules
+        .categories
+        .iter()
+        .map(|c| Choice {
+            value: c.key.clone(),
+            label: c.label.clone(),
+            selected: c.key == selected,
+        })
+        .collect()
+}
+
+fn handles(rules: &IncidentRules, user: &CurrentUser) -> bool {
+    rules.handles(&user.role_keys())
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    session: Session,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Response, PageError> {
+    let user = &session.user;
+    let typed = LedgerQuery {
+        status: q.get("status").cloned().unwrap_or_default(),
+        category: q.get("category").cloned().unwrap_or_default(),
+        from: q.get("from").cloned().unwrap_or_default(),
+        to: q.get("to").cloned().unwrap_or_default(),
+    };
+    let rules = state.app.incidents().rules(user).await?;
+    // A filter that cannot be read shows the whole ledger with the message.
+    let (filter, problem) = match typed.filter() {
+        Ok(f) => (f, Problem::default()),
+        Err(e) => (IncidentFilter::default(), unreadable(&e, "ledger-filter")),
+    };
+    let incidents = state.app.incidents().list(user, filter).await?;
+    let today = state.app.today();
+    let page = LedgerPage {
+        chrome: chrome("インシデント台帳", user),
+        sub_nav: sub_nav("/incidents"),
+        whole: handles(&rules, user),
+        query: typed.query(),
+        statuses: std::iter::once(("open", "未終結（受付・対応中）"))
+            .chain(Status::ALL.iter().map(|s| (s.key(), s.label())))
+            .collect(),
+        categories: category_choices(&rules, &typed.category),
+        q: typed,
+        rows: incidents.iter().map(|i| ledger_line(i, today)).collect(),
+        summary: mamori_io::incident::FiscalSummary::of(&incidents),
+        problem,
+        notice: q
+            .contains_key("reported")
+            .then(|| "報告を受け付けました。".to_owned()),
+    };
+    show(Ok(page))
+}
+
+/// The ledger as filtered, as an Excel workbook.
+pub async fn export(
+    State(state): State<AppState>,
+    session: Session,
+    Meta(meta): Meta,
+    Query(q): Query<LedgerQuery>,
+) -> Result<Response, PageError> {
+    let filter = q.filter()?;
+    let bytes = state
+        .app
+        .incidents()
+        .ledger_workbook(&session.user, filter, &meta)
+        .await?;
+    let name = format!("インシデント台帳_{}.xlsx", state.app.today());
+    Ok(download(bytes, &name, XLSX))
+}
+
+// ---------------------------------------------------------------------------------------------
+// The report form
+
+/// The report form as typed.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ReportForm {
+    channel: String,
+    contact: String,
+    summary: String,
+    how_noticed: String,
+    noticed_at: String,
+    unit: String,
+    assets: String,
+    systems: String,
+}
+
+/// The lines (or 「、」-separated parts) of a text area.
+fn items(raw: &str) -> Vec<String> {
+    raw.split(['\n', '、', ','])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+impl ReportForm {
+    fn report(&self) -> Result<Report, AppError> {
+        let unit = match self.unit.trim() {
+            "" => None,
+            raw => Some(
+                raw.parse::<OrgUnitId>()
+                    .map_err(|_| invalid(field::UNIT, "所属を組織の一覧から選んでください"))?,
+            ),
+        };
+        Ok(Report {
+            channel: Some(self.channel.trim().to_owned()).filter(|c| !c.is_empty()),
+            contact: self.contact.clone(),
+            summary: self.summary.clone(),
+            how_noticed: self.how_noticed.clone(),
+            noticed_at: self.noticed_at.clone(),
+            unit,
+            assets: items(&self.assets),
+            systems: items(&self.systems),
+        })
+    }
+}
+
+#[derive(Template)]
+#[template(path = "incident_new.html")]
+struct NewPage {
+    chrome: Chrome,
+    sub_nav: Vec<NavItem>,
+    /// The CSIRT also takes in reports from outside.
+    intake: bool,
+    channels: Vec<Choice>,
+    units: Vec<Choice>,
+    f: ReportForm,
+    problem: Problem,
+}
+
+form_page!(NewPage);
+
+async fn new_page(
+    state: &AppState,
+    user: &CurrentUser,
+    mut f: ReportForm,
+    problem: Problem,
+) -> Result<NewPage, AppError> {
+    let rules = state.app.incidents().rules(user).await?;
+    let intake = handles(&rules, user);
+    if f.noticed_at.is_empty() {
+        f.noticed_at = state
+            .app
+            .now()
+            .with_timezone(&mamori_app::clock::jst())
+            .format("%Y-%m-%dT%H:%M")
+            .to_string();
+    }
+    let tree = state.app.org_tree(user, state.app.today()).await?;
+    let mut units = super::org::unit_choices(&tree, f.unit.trim());
+    units.insert(
+        0,
+        Choice {
+            value: String::new(),
+            label: if intake {
+                "（所属なし・自分の所属）".to_owned()
+            } else {
+                "自分の所属".to_owned()
+            },
+            selected: f.unit.trim().is_empty(),
+        },
+    );
+    let channels = std::iter::once(Channel::Staff)
+        .chain(Channel::OUTSIDE)
+        .map(|c| Choice {
+            value: c.key().to_owned(),
+            label: c.label().to_owned(),
+            selected: c.key() == f.channel || (f.channel.is_empty() && c == Channel::Staff),
+        })
+        .collect();
+    Ok(NewPage {
+        chrome: chrome("インシデントを報告", user),
+        sub_nav: sub_nav("/incidents/new"),
+        intake,
+        channels,
+        units,
+        f,
+        problem,
+    })
+}
+
+pub async fn new_form(
+    State(state): State<AppState>,
+    session: Session,
+) -> Result<Response, PageError> {
+    let user = &session.user;
+    show(new_page(&state, user, ReportForm::default(), Problem::default()).await)
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    form: VerifiedForm,
+) -> Result<Response, PageError> {
+    let session = form.session.as_ref().ok_or(AppError::Unauthenticated)?;
+    let user = &session.user;
+    let typed: ReportForm = super::forms::typed(&form);
+    let result = async {
+        let report = typed.report()?;
+        state.app.incidents().report(user, report, &meta).await
+    }
+    .await;
+    match result {
+        Ok(i) => Ok(Redirect::to(&format!("/incidents/{}?done=reported", i.id)).into_response()),
+        Err(e) => {
+            let problem = refused(e, "report-form")?;
+            show(new_page(&state, user, typed, problem).await)
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// One incident
+
+#[derive(Debug)]
+struct ChainLine {
+    n: usize,
+    role: String,
+    holders: String,
+    /// 未通知, 確認待ち, 確認済み, 該当者なし
+    state: &'static str,
+    state_class: &'static str,
+    told: String,
+    deadline: String,
+    acknowledged: String,
+    escalated: bool,
+    gap: String,
+    late: bool,
+}
+
+fn chain_lines(i: &Incident, now: chrono::DateTime<Utc>) -> Vec<ChainLine> {
+    i.chain
+        .iter()
+        .enumerate()
+        .map(|(n, s)| {
+            let (state, state_class) = match (&s.acknowledged, s.told_at, s.holders.is_empty()) {
+                (Some(_), _, _) => ("確認済み", "status-in_force"),
+                (None, _, true) => ("該当者なし", "status-failed"),
+                (None, Some(_), false) => ("確認待ち", "status-away"),
+                (None, None, false) => ("未通知", "status-draft"),
+            };
+            ChainLine {
+                n: n + 1,
+                role: match &s.unit_name {
+                    Some(u) => format!("{}（{u}）", s.role_name),
+                    None => s.role_name.clone(),
+                },
+                holders: s
+                    .holders
+                    .iter()
+                    .map(mamori_domain::authority::Holder::label)
+                    .collect::<Vec<_>>()
+                    .join("、"),
+                state,
+                state_class,
+                told: s.told_at.map(datetime_ja).unwrap_or_default(),
+                deadline: if s.acknowledged.is_none() {
+                    s.lapses_at().map(datetime_ja).unwrap_or_default()
+                } else {
+                    String::new()
+                },
+                acknowledged: s
+                    .acknowledged
+                    .as_ref()
+                    .map(|a| format!("{}（{}）", a.by.name, datetime_ja(a.at)))
+                    .unwrap_or_default(),
+                escalated: s.escalated,
+                gap: s.gap.clone().unwrap_or_default(),
+                late: s.acknowledged.is_none() && s.lapses_at().is_some_and(|at| at <= now),
+            }
+        })
+        .collect()
+}
+
+#[derive(Debug)]
+struct StageLine {
+    recipient: String,
+    basis: String,
+    stage: &'static str,
+    due: String,
+    sent: String,
+    content: String,
+    overdue: bool,
+    due_soon: bool,
+}
+
+fn stage_lines(i: &Incident, today: NaiveDate) -> Vec<StageLine> {
+    let soon = today + chrono::Duration::days(2);
+    i.external
+        .iter()
+        .flat_map(|e| {
+            e.stages().map(move |(kind, s)| StageLine {
+                recipient: e.recipient.clone(),
+                basis: e.basis.clone(),
+                stage: e.stage_label(kind),
+                due: s.due.to_string(),
+                sent: s
+                    .sent
+                    .as_ref()
+                    .map(|x| format!("{}（{}）", x.on, x.by.name))
+                    .unwrap_or_default(),
+                content: s
+                    .sent
+                    .as_ref()
+                    .map(|x| x.content.clone())
+                    .unwrap_or_default(),
+                overdue: i.status.is_open() && s.is_overdue(today),
+                due_soon: i.status.is_open() && s.sent.is_none() && s.due >= today && s.due <= soon,
+            })
+        })
+        .collect()
+}
+
+#[derive(Debug)]
+struct EntryLine {
+    at: String,
+    by: String,
+    what: String,
+    permit: String,
+    text: String,
+    /// (file id, name, size and SHA-256, custody) of an evidence file.
+    file: Option<(String, String, String, String)>,
+}
+
+fn entry_lines(i: &Incident) -> Vec<EntryLine> {
+    let name_of = |id: IncidentFileId| {
+        i.evidence()
+            .find(|f| f.id == id)
+            .map_or_else(String::new, |f| f.name.clone())
+    };
+    i.timeline
+        .iter()
+        .map(|e| {
+            let permit = match &e.kind {
+                EntryKind::Action {
+                    role_name, permit, ..
+                } => match permit {
+                    Permit::Permitted { by } => format!(
+                        "{}の許可（{}）",
+                        role_name.as_deref().unwrap_or("権限者"),
+                        by.name
+                    ),
+                    Permit::ReportedAfter => format!(
+                        "緊急のため実施し、{}へ事後報告",
+                        role_name.as_deref().unwrap_or("権限者")
+                    ),
+                    Permit::NotNeeded => "許可不要".to_owned(),
+                },
+                EntryKind::Evidence {
+                    copy_of: Some(original),
+                    ..
+                } => format!("原本「{}」の複製", name_of(*original)),
+                _ => String::new(),
+            };
+            let file = match &e.kind {
+                EntryKind::Evidence { file, custody, .. } => Some((
+                    file.id.to_string(),
+                    file.name.clone(),
+                    format!("{} バイト、SHA-256 {}", file.size_bytes, file.sha256),
+                    custody.clone(),
+                )),
+                _ => None,
+            };
+            EntryLine {
+                at: datetime_ja(e.at),
+                by: e.by.name.clone(),
+                what: e.kind.label(),
+                permit,
+                text: e.text.clone(),
+                file,
+            }
+        })
+        .collect()
+}
+
+fn event_label(kind: &str) -> &'static str {
+    match kind {
+        "report" => "報告の受付",
+        "triage" => "判断",
+        "acknowledge" => "報告の確認",
+        "escalate" => "確認がなく上位へ報告",
+        "external" => "外部への報告",
+        "entry" => "対応の記録",
+        "member" => "対応者の追加",
+        "measures" => "再発防止策の起案",
+        "approve" => "再発防止策の承認",
+        "close" => "終結",
+        _ => "記録",
+    }
+}
+
+/// Done-messages after a change, by the `done` of the redirect.
+fn notice(done: &str) -> Option<&'static str> {
+    Some(match done {
+        "reported" => "報告を受け付けました。CSIRT と報告の連絡先に知らせました。",
+        "acknowledge" => "報告を確認しました。次の報告先に知らせました。",
+        "triage" => "判断を記録しました。",
+        "external" => "外部への報告を記録しました。",
+        "entry" => "対応の記録を追加しました。",
+        "member" => "対応者を追加しました。",
+        "measures" => "再発防止策を起案しました。承認を依頼しました。",
+        "approve" => "再発防止策の承認を記録しました。",
+        "close" => "インシデントを終結しました。",
+        _ => return None,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "incident.html")]
+struct DetailPage {
+    chrome: Chrome,
+    sub_nav: Vec<NavItem>,
+    v: IncidentView,
+    id: String,
+    version: u32,
+    reporter: String,
+    chain: Vec<ChainLine>,
+    stages: Vec<StageLine>,
+    entries: Vec<EntryLine>,
+    history: Vec<(String, &'static str)>,
+    /// The triage form as last typed (or as decided).
+    t: TriageForm,
+    categories: Vec<Choice>,
+    severities: Vec<(Choice, String)>,
+    actions: Vec<Choice>,
+    people: Vec<Choice>,
+    originals: Vec<Choice>,
+    /// Unsent stages of the reports outside, for the form.
+    unsent: Vec<Choice>,
+    approval: String,
+    /// Noticed, received, triaged, measures proposed, closed — in Japan time.
+    times: (String, String, String, String, String),
+    open: bool,
+    handling: bool,
+    overdue: bool,
+    today: String,
+    notice: Option<&'static str>,
+    problem: Problem,
+}
+
+form_page!(DetailPage);
+
+/// The triage form as typed.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct TriageForm {
+    judgement: String,
+    category: String,
+    severity: String,
+    personal_data: String,
+    sensitive: String,
+    my_number: String,
+    affected_people: String,
+    note: String,
+}
+
+impl TriageForm {
+    fn of(i: &Incident) -> Self {
+        match &i.triage {
+            Some(t) => Self {
+                judgement: if i.status == Status::NotIncident {
+                    "no".to_owned()
+                } else {
+                    "yes".to_owned()
+                },
+                category: t.category.clone(),
+                severity: t.severity.clone(),
+                personal_data: flag(t.personal_data),
+                sensitive: flag(t.sensitive),
+                my_number: flag(t.my_number),
+                affected_people: t.affected_people.map(|n| n.to_string()).unwrap_or_default(),
+                note: t.note.clone(),
+            },
+            None => Self {
+                judgement: "yes".to_owned(),
+                ..Self::default()
+            },
+        }
+    }
+}
+
+fn flag(on: bool) -> String {
+    if on { "1".to_owned() } else { String::new() }
+}
+
+async fn detail_page(
+    state: &AppState,
+    user: &CurrentUser,
+    id: IncidentId,
+    notice: Option<&'static str>,
+    problem: Problem,
+    typed_triage: Option<TriageForm>,
+) -> Result<DetailPage, AppError> {
+    let v = state.app.incidents().incident(user, id).await?;
+    let i = &v.incident;
+    let now = state.app.now();
+    let t = typed_triage.unwrap_or_else(|| TriageForm::of(i));
+    let people = if v.may.handle {
+        state
+            .app
+            .all_people(user)
+            .await?
+            .into_iter()
+            .filter(|p| p.person.status == mamori_domain::org::PersonStatus::Active)
+            .map(|p| Choice {
+                value: p.person.id.to_string(),
+                label: format!(
+                    "{}（{} {}）",
+                    p.person.name, p.unit_name, p.person.staff_number
+                ),
+                selected: false,
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let approval = match i.measures.as_ref().and_then(|m| m.approved.as_ref()) {
+        Some(a) => match &a.by {
+            ApprovedBy::Committee {
+                held_on, committee, ..
+            } => format!(
+                "{}の議決（{}の会議）により承認",
+                committee,
+                mamori_domain::wareki::format_gregorian_as_wareki(*held_on)
+            ),
+            ApprovedBy::Role { by, role_name } => {
+                format!("{role_name}（{}）が{}に承認", by.name, a.on)
+            }
+        },
+        None => String::new(),
+    };
+    let reporter = match &i.reporter {
+        Some(r) => r.name.clone(),
+        None => format!("{}（{}）", i.channel.label(), i.contact),
+    };
+    let actions = v
+        .rules
+        .actions
+        .iter()
+        .map(|a| Choice {
+            value: a.key.clone(),
+            label: match (&a.role, a.permission) {
+                (Some(_), Permission::Before) => format!("{}（事前の許可が必要）", a.label),
+                (Some(_), Permission::AfterAllowed) => {
+                    format!("{}（事前の許可、緊急時は事後報告）", a.label)
+                }
+                _ => a.label.clone(),
+            },
+            selected: false,
+        })
+        .collect();
+    let originals = i
+        .evidence()
+        .map(|f| Choice {
+            value: f.id.to_string(),
+            label: f.name.clone(),
+            selected: false,
+        })
+        .collect();
+    let unsent = i
+        .external
+        .iter()
+        .flat_map(|e| {
+            e.stages()
+                .filter(|(_, s)| s.sent.is_none())
+                .map(move |(kind, s)| Choice {
+                    value: format!("{}:{}", e.key, kind.key()),
+                    label: format!("{} {}（期限 {}）", e.recipient, e.stage_label(kind), s.due),
+                    selected: false,
+                })
+        })
+        .collect();
+    let categories = category_choices(&v.rules, &t.category);
+    let severities = v
+        .rules
+        .severities
+        .iter()
+        .map(|s| {
+            (
+                Choice {
+                    value: s.key.clone(),
+                    label: s.label.clone(),
+                    selected: s.key == t.severity,
+                },
+                s.criteria.clone(),
+            )
+        })
+        .collect();
+    Ok(DetailPage {
+        chrome: chrome(format!("{} インシデント", i.number), user),
+        sub_nav: sub_nav(""),
+        id: i.id.to_string(),
+        version: i.version,
+        reporter,
+        chain: chain_lines(i, now),
+        stages: stage_lines(i, v.today),
+        entries: entry_lines(i),
+        history: i
+            .history
+            .iter()
+            .map(|e| (datetime_ja(e.at), event_label(&e.kind)))
+            .collect(),
+        t,
+        categories,
+        severities,
+        actions,
+        people,
+        originals,
+        unsent,
+        approval,
+        times: (
+            datetime_ja(i.noticed_at),
+            datetime_ja(i.reported_at),
+            i.triage
+                .as_ref()
+                .map(|t| datetime_ja(t.at))
+                .unwrap_or_default(),
+            i.measures
+                .as_ref()
+                .map(|m| datetime_ja(m.proposed_at))
+                .unwrap_or_default(),
+            i.closing
+                .as_ref()
+                .map(|c| datetime_ja(c.at))
+                .unwrap_or_default(),
+        ),
+        open: i.status.is_open(),
+        handling: i.status == Status::Handling,
+        overdue: i.is_overdue(v.today),
+        today: v.today.to_string(),
+        notice,
+        problem,
+        v,
+    })
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct DetailQuery {
+    done: String,
+}
+
+pub async fn show_incident(
+    State(state): State<AppState>,
+    session: Session,
+    Path(id): Path<String>,
+    Query(q): Query<DetailQuery>,
+) -> Result<Response, PageError> {
+    let page = async {
+        let id = incident_id(&id)?;
+        detail_page(
+            &state,
+            &session.user,
+            id,
+            notice(&q.done),
+            Problem::default(),
+            None,
+        )
+        .await
+    }
+    .await;
+    show(page)
+}
+
+fn person_field(field: &str, raw: &str, what: &str) -> Result<Option<PersonId>, AppError> {
+    match raw.trim() {
+        "" => Ok(None),
+        raw => raw
+            .parse()
+            .map(Some)
+            .map_err(|_| invalid(field, format!("{what}を職員の一覧から選んでください"))),
+    }
+}
+
+/// A change posted from the incident's page: `action` is `acknowledge`, `triage`, `external`,
+/// `member`, `measures`, `approve` or `close`.
+pub async fn act(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    Path((id, action)): Path<(String, String)>,
+    form: VerifiedForm,
+) -> Result<Response, PageError> {
+    let session = form.session.as_ref().ok_or(AppError::Unauthenticated)?;
+    let user = &session.user;
+    let id = incident_id(&id)?;
+    let seen: u32 = form.get("version").parse().unwrap_or(u32::MAX);
+    let incidents = state.app.incidents();
+    let mut typed_triage = None;
+    let (result, form_id) = match action.as_str() {
+        "acknowledge" => (
+            incidents.acknowledge(user, id, seen, &meta).await,
+            "acknowledge-form",
+        ),
+        "triage" => {
+            let t: TriageForm = super::forms::typed(&form);
+            let result = async {
+                let is_incident = match t.judgement.as_str() {
+                    "yes" => true,
+                    "no" => false,
+                    _ => {
+                        return Err(invalid(
+                            field::JUDGEMENT,
+                            "インシデントか非該当かを選んでください",
+                        ));
+                    }
+                };
+                incidents
+                    .triage(
+                        user,
+                        Triage {
+                            id,
+                            seen,
+                            is_incident,
+                            category: t.category.clone(),
+                            severity: t.severity.clone(),
+                            personal_data: !t.personal_data.is_empty(),
+                            sensitive: !t.sensitive.is_empty(),
+                            my_number: !t.my_number.is_empty(),
+                            affected_people: t.affected_people.clone(),
+                            note: t.note.clone(),
+                            unit: None,
+                        },
+                        &meta,
+                    )
+                    .await
+            }
+            .await;
+            typed_triage = Some(t);
+            (result, "triage-form")
+        }
+        "external" => {
+            let (key, stage) = form.get("report").split_once(':').unwrap_or(("", ""));
+            (
+                incidents
+                    .record_external(
+                        user,
+                        RecordExternal {
+                            id,
+                            seen,
+                            key: key.to_owned(),
+                            stage: stage.to_owned(),
+                            sent_on: form.get("sent_on").to_owned(),
+                            content: form.get("content").to_owned(),
+                        },
+                        &meta,
+                    )
+                    .await,
+                "external-form",
+            )
+        }
+        "member" => {
+            let result = async {
+                let person = person_field(field::MEMBER, form.get("person"), "対応者")?
+                    .ok_or_else(|| {
+                        invalid(field::MEMBER, "対応者を職員の一覧から選んでください")
+                    })?;
+                incidents.add_member(user, id, seen, person, &meta).await
+            }
+            .await;
+            (result, "member-form")
+        }
+        "measures" => (
+            incidents
+                .propose_measures(
+                    user,
+                    ProposeMeasures {
+                        id,
+                        seen,
+                        root_cause: form.get("root_cause").to_owned(),
+                        plan: form.get("plan").to_owned(),
+                        clauses: form.get("clauses").to_owned(),
+                    },
+                    &meta,
+                )
+                .await,
+            "measures-form",
+        ),
+        "approve" => (
+            incidents.approve_measures(user, id, seen, &meta).await,
+            "approve-form",
+        ),
+        "close" => (
+            incidents
+                .close(
+                    user,
+                    Close {
+                        id,
+                        seen,
+                        lessons: form.get("lessons").to_owned(),
+                        review: form.get("review").to_owned(),
+                    },
+                    &meta,
+                )
+                .await,
+            "close-form",
+        ),
+        _ => return Err(AppError::NotFound("操作".to_owned()).into()),
+    };
+    match result {
+        Ok(i) => Ok(Redirect::to(&format!("/incidents/{}?done={action}", i.id)).into_response()),
+        Err(e) => {
+            let problem = refused(e, form_id)?;
+            show(detail_page(&state, user, id, None, problem, typed_triage).await)
+        }
+    }
+}
+
+/// An entry of the timeline (multipart: an evidence file may come with it).
+pub async fn add_entry(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    Path(id): Path<String>,
+    form: VerifiedUpload,
+) -> Result<Response, PageError> {
+    let session = form.session.as_ref().ok_or(AppError::Unauthenticated)?;
+    let user = &session.user;
+    let id = incident_id(&id)?;
+    let result = async {
+        let permitted_by =
+            person_field(field::PERMITTED_BY, form.get("permitted_by"), "許可した人")?;
+        let copy_of =
+            match form.get("copy_of").trim() {
+                "" => None,
+                raw => Some(raw.parse().map_err(|_| {
+                    invalid(field::EVIDENCE, "複製の元の証拠を一覧から選んでください")
+                })?),
+            };
+        state
+            .app
+            .incidents()
+            .add_entry(
+                user,
+                AddEntry {
+                    id,
+                    seen: form.get("version").parse().unwrap_or(u32::MAX),
+                    kind: form.get("kind").to_owned(),
+                    action: form.get("action").to_owned(),
+                    permitted_by,
+                    report_after: !form.get("report_after").is_empty(),
+                    text: form.get("text").to_owned(),
+                    custody: form.get("custody").to_owned(),
+                    copy_of,
+                    file: form.file.clone(),
+                },
+                &meta,
+            )
+            .await
+    }
+    .await;
+    match result {
+        Ok(i) => Ok(Redirect::to(&format!("/incidents/{}?done=entry", i.id)).into_response()),
+        Err(e) => {
+            let problem = refused(e, "entry-form")?;
+            show(detail_page(&state, user, id, None, problem, None).await)
+        }
+    }
+}
+
+/// The 報告書 of one incident, as Word.
+pub async fn report_docx(
+    State(state): State<AppState>,
+    session: Session,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let id = incident_id(&id)?;
+    let (name, bytes) = state.app.incidents().report_docx(&session.user, id).await?;
+    Ok(download(bytes, &name, DOCX))
+}
+
+/// A file kept with the incident, as it was received.
+pub async fn file(
+    State(state): State<AppState>,
+    session: Session,
+    Meta(meta): Meta,
+    Path((id, file)): Path<(String, String)>,
+) -> Result<Response, PageError> {
+    let id = incident_id(&id)?;
+    let file: IncidentFileId = file
+        .parse()
+        .map_err(|_| AppError::NotFound("ファイル".to_owned()))?;
+    let (name, content_type, bytes) = state
+        .app
+        .incidents()
+        .file(&session.user, id, file, &meta)
+        .await?;
+    Ok(download(bytes, &name, &content_type))
+}
+
+// ---------------------------------------------------------------------------------------------
+// The 緊急連絡網
+
+#[derive(Template)]
+#[template(path = "incident_contacts.html")]
+struct ContactsPage {
+    chrome: Chrome,
+    sub_nav: Vec<NavItem>,
+    tree: mamori_app::emergency::ContactTree,
+    on: String,
+    vacant: Vec<String>,
+    missing_phones: usize,
+    can_edit: bool,
+}
+
+/// The 緊急連絡網 of today, derived from the rules and the role assignments.
+pub async fn contacts(
+    State(state): State<AppState>,
+    session: Session,
+) -> Result<Response, PageError> {
+    let user = &session.user;
+    let tree = state.app.emergency_contacts(user).await?;
+    let page = ContactsPage {
+        chrome: chrome("緊急連絡網", user),
+        sub_nav: sub_nav("/incidents/contacts"),
+        on: mamori_domain::wareki::format_gregorian_as_wareki(tree.on),
+        vacant: tree
+            .vacant()
+            .map(|r| format!("{}（{}）", r.role_name, r.stage))
+            .collect(),
+        missing_phones: tree
+            .rules
+            .contacts
+            .iter()
+            .filter(|c| c.phone.trim().is_empty())
+            .count(),
+        can_edit: user.policy_editor().is_ok(),
+        tree,
+    };
+    Ok(crate::pages::render(axum::http::StatusCode::OK, &page))
+}
+
+/// The 緊急時対応計画 as Word: the rules in force and today's 緊急連絡網.
+pub async fn plan_docx(
+    State(state): State<AppState>,
+    session: Session,
+) -> Result<Response, PageError> {
+    let (name, bytes) = state.app.emergency_plan_docx(&session.user).await?;
+    Ok(download(bytes, &name, DOCX))
+}
