@@ -594,6 +594,42 @@ fn event_label(kind: &str) -> &'static str {
     }
 }
 
+/// The transitions with who made them (the periodic run's escalation has nobody): the names are
+/// those the incident records of each person.
+fn history_lines(i: &Incident) -> Vec<(String, &'static str, String)> {
+    let mut names: HashMap<PersonId, &str> = HashMap::new();
+    let named = i
+        .reporter
+        .iter()
+        .chain(std::iter::once(&i.received_by))
+        .chain(&i.members)
+        .chain(i.triage.iter().map(|t| &t.by))
+        .chain(i.timeline.iter().map(|e| &e.by))
+        .chain(i.measures.iter().map(|m| &m.proposed_by))
+        .chain(i.closing.iter().map(|c| &c.by))
+        .chain(
+            i.chain
+                .iter()
+                .filter_map(|s| s.acknowledged.as_ref().map(|a| &a.by)),
+        );
+    for n in named {
+        names.entry(n.person).or_insert(n.name.as_str());
+    }
+    for h in i.chain.iter().flat_map(|s| &s.holders) {
+        names.entry(h.person).or_insert(h.name.as_str());
+    }
+    i.history
+        .iter()
+        .map(|e| {
+            let by = match e.by {
+                Some(p) => names.get(&p).map_or_else(String::new, |n| (*n).to_owned()),
+                None => "（期限による自動の報告）".to_owned(),
+            };
+            (datetime_ja(e.at), event_label(&e.kind), by)
+        })
+        .collect()
+}
+
 /// Done-messages after a change, by the `done` of the redirect.
 fn notice(done: &str) -> Option<&'static str> {
     Some(match done {
@@ -622,7 +658,7 @@ struct DetailPage {
     chain: Vec<ChainLine>,
     stages: Vec<StageLine>,
     entries: Vec<EntryLine>,
-    history: Vec<(String, &'static str)>,
+    history: Vec<(String, &'static str, String)>,
     /// The triage form as last typed (or as decided).
     t: TriageForm,
     categories: Vec<Choice>,
@@ -800,11 +836,7 @@ async fn detail_page(
         chain: chain_lines(i, now),
         stages: stage_lines(i, v.today),
         entries: entry_lines(i),
-        history: i
-            .history
-            .iter()
-            .map(|e| (datetime_ja(e.at), event_label(&e.kind)))
-            .collect(),
+        history: history_lines(i),
         t,
         categories,
         severities,
