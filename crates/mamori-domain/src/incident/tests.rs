@@ -4,6 +4,7 @@ use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 
 use super::*;
 use crate::authority::{ActiveAssignment, OrgSnapshot, UnitNode};
+use crate::ids::IncidentFileId;
 use crate::org::{RoleDefinition, RoleScope};
 
 struct World {
