@@ -669,6 +669,9 @@ struct DetailPage {
     /// Unsent stages of the reports outside, for the form.
     unsent: Vec<Choice>,
     approval: String,
+    /// For a policy editor: the draft edition (its number) in which the measures' clauses can be
+    /// changed, `Some(0)` when there is no draft yet.
+    draft: Option<u32>,
     /// Noticed, received, triaged, measures proposed, closed — in Japan time.
     times: (String, String, String, String, String),
     open: bool,
@@ -770,6 +773,19 @@ async fn detail_page(
         },
         None => String::new(),
     };
+    // The measures touch clauses of the policy: a policy editor goes from here to the draft.
+    let draft = match (&i.measures, user.policy_editor()) {
+        (Some(_), Ok(_)) => Some(
+            state
+                .app
+                .policy_editions(user)
+                .await?
+                .iter()
+                .find(|e| e.status == mamori_domain::policy::EditionStatus::Draft)
+                .map_or(0, |e| e.number.get()),
+        ),
+        _ => None,
+    };
     let reporter = match &i.reporter {
         Some(r) => r.name.clone(),
         None => format!("{}（{}）", i.channel.label(), i.contact),
@@ -845,6 +861,7 @@ async fn detail_page(
         originals,
         unsent,
         approval,
+        draft,
         times: (
             datetime_ja(i.noticed_at),
             datetime_ja(i.reported_at),

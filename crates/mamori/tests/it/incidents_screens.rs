@@ -415,3 +415,56 @@ async fn the_contact_tree_follows_the_assignments_and_the_plan_prints_in_word() 
         assert!(xml.contains(expected), "the plan names {expected}");
     }
 }
+
+/// The 再発防止策 names the clauses it touches; the policy editor goes from each to the clause in
+/// the draft being prepared, and is told to make a draft when there is none.
+#[tokio::test]
+async fn the_measures_lead_the_policy_editor_to_the_clause_in_the_draft() {
+    let t = TestApp::spawn().await;
+    let tokatsu = t.user("tokatsu").await;
+    let demo = t
+        .app
+        .incidents()
+        .list(&tokatsu, IncidentFilter::default())
+        .await
+        .unwrap()
+        .into_iter()
+        .next()
+        .expect("the demo's incident");
+    t.app
+        .incidents()
+        .propose_measures(
+            &tokatsu,
+            mamori_app::incidents::ProposeMeasures {
+                id: demo.id,
+                seen: demo.version,
+                root_cause: "運搬の手順が守られていなかった".into(),
+                plan: "運搬は2名で行い、運搬簿でケースの中身を確かめる".into(),
+                clauses: "S-2.(2)⑧(イ)".into(),
+            },
+            &mamori_app::RequestMeta::default(),
+        )
+        .await
+        .unwrap();
+    let browser = t.signed_in("tokatsu").await;
+    let path = format!("/incidents/{}", demo.id);
+    let (_, page) = t.page(&browser, &path).await;
+    assert!(page.contains("版の下書きを作ると"), "no draft yet");
+    let n = t.policy_draft(vec![]).await;
+    let (_, page) = t.page(&browser, &path).await;
+    let link = format!(
+        "/policy/{}/clause?id=S-2.%282%29%E2%91%A7%28%E3%82%A4%29",
+        n.get()
+    );
+    assert!(page.contains(&link), "{link} in the page");
+    let (status, _) = t.page(&browser, &link).await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "the clause editor of the draft opens"
+    );
+    // Someone who handles nothing of the policy sees the clause, not the way to change it.
+    let kacho = t.signed_in("kacho").await;
+    let (_, page) = t.page(&kacho, &path).await;
+    assert!(page.contains("S-2.(2)⑧(イ)") && !page.contains("下書きで改める"));
+}
