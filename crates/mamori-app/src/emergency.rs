@@ -184,48 +184,70 @@ impl App {
         &self,
         user: &CurrentUser,
     ) -> Result<(String, Vec<u8>), AppError> {
+        let (stem, doc) = self.emergency_plan(user).await?;
+        let bytes = mamori_io::incident::report_doc_docx(&doc)
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+        Ok((format!("{stem}.docx"), bytes))
+    }
+
+    /// The 緊急時対応計画 of the user's body as content for its PDF, with the PDF's file name: the
+    /// same plan as [`App::emergency_plan_docx`]. The caller typesets it with
+    /// `mamori_pdf::incident_pdf` (the PDF writer is a crate of its own, outside the use cases).
+    pub async fn emergency_plan_document(
+        &self,
+        user: &CurrentUser,
+    ) -> Result<(String, mamori_io::incident::ReportDoc), AppError> {
+        let (stem, doc) = self.emergency_plan(user).await?;
+        Ok((format!("{stem}.pdf"), doc))
+    }
+
+    /// The 緊急時対応計画 of the user's body and its file name without extension.
+    async fn emergency_plan(
+        &self,
+        user: &CurrentUser,
+    ) -> Result<(String, mamori_io::incident::ReportDoc), AppError> {
         let tree = self.emergency_contacts(user).await?;
         let body = user.body()?;
-        let contacts: Vec<mamori_io::incident::PlanContact> = tree
-            .roles
-            .iter()
-            .flat_map(|r| {
-                let vacant = r
-                    .contacts
-                    .is_empty()
-                    .then(|| mamori_io::incident::PlanContact {
-                        stage: r.stage.clone(),
-                        role: r.role_name.clone(),
-                        for_unit: String::new(),
-                        name: "（担当者なし）".to_owned(),
-                        post: String::new(),
-                        email: String::new(),
-                    });
-                r.contacts
-                    .iter()
-                    .map(|c| mamori_io::incident::PlanContact {
-                        stage: r.stage.clone(),
-                        role: r.role_name.clone(),
-                        for_unit: c.for_unit.clone().unwrap_or_default(),
-                        name: c.label(),
-                        post: c.post.clone(),
-                        email: c.email.clone().unwrap_or_default(),
-                    })
-                    .chain(vacant)
-                    .collect::<Vec<_>>()
-            })
-            .collect();
-        let bytes = mamori_io::incident::emergency_plan_docx(&mamori_io::incident::EmergencyPlan {
+        let contacts = plan_contacts(&tree);
+        let doc = mamori_io::incident::emergency_plan(&mamori_io::incident::EmergencyPlan {
             body_name: &body.name,
             on: tree.on,
             rules: &tree.rules,
             role_names: &tree.role_names,
             contacts: &contacts,
-        })
-        .map_err(|e| AppError::Internal(e.to_string()))?;
-        Ok((
-            format!("{}_緊急時対応計画_{}.docx", body.name, tree.on),
-            bytes,
-        ))
+        });
+        Ok((format!("{}_緊急時対応計画_{}", body.name, tree.on), doc))
     }
+}
+
+/// The 緊急連絡網 as the plan lists it: a line per holder of a role, or one 「（担当者なし）」.
+fn plan_contacts(tree: &ContactTree) -> Vec<mamori_io::incident::PlanContact> {
+    tree.roles
+        .iter()
+        .flat_map(|r| {
+            let vacant = r
+                .contacts
+                .is_empty()
+                .then(|| mamori_io::incident::PlanContact {
+                    stage: r.stage.clone(),
+                    role: r.role_name.clone(),
+                    for_unit: String::new(),
+                    name: "（担当者なし）".to_owned(),
+                    post: String::new(),
+                    email: String::new(),
+                });
+            r.contacts
+                .iter()
+                .map(|c| mamori_io::incident::PlanContact {
+                    stage: r.stage.clone(),
+                    role: r.role_name.clone(),
+                    for_unit: c.for_unit.clone().unwrap_or_default(),
+                    name: c.label(),
+                    post: c.post.clone(),
+                    email: c.email.clone().unwrap_or_default(),
+                })
+                .chain(vacant)
+                .collect::<Vec<_>>()
+        })
+        .collect()
 }

@@ -95,6 +95,8 @@ pub struct RecordExternal {
     pub stage: String,
     pub sent_on: String,
     pub content: String,
+    /// The copy of what was sent (the form, the letter): its name and bytes.
+    pub file: Option<(String, Vec<u8>)>,
 }
 
 /// The 再発防止計画 as drafted.
@@ -714,6 +716,11 @@ impl Incidents<'_> {
             .ok_or_else(|| invalid(field::EXTERNAL, "速報か確報かを選んでください"))?;
         let on = NaiveDate::parse_from_str(command.sent_on.trim(), "%Y-%m-%d")
             .map_err(|_| invalid(field::SENT_ON, "報告日を年月日で入力してください"))?;
+        let kept = command
+            .file
+            .as_ref()
+            .map(|(name, content)| kept_file(field::SENT_FILE, name, content))
+            .transpose()?;
         let mut tx = self.app.store().begin_write().await?;
         let Changing { incident, me, .. } = self
             .changing(&mut tx, &by, command.id, command.seen, true)
@@ -726,11 +733,23 @@ impl Incidents<'_> {
                     on,
                     by: me,
                     content: command.content,
-                    file: None,
+                    file: kept.as_ref().map(|(f, _)| f.clone()),
                 },
                 by.now,
             )
             .map_err(refused)?;
+        if let (Some((file, content_type)), Some((_, content))) = (&kept, &command.file) {
+            store::insert_file(
+                &mut tx,
+                next.body_id,
+                next.id,
+                file,
+                content_type,
+                content,
+                by.now,
+            )
+            .await?;
+        }
         self.commit(tx, &by, next, command.seen, "incident.report_outside")
             .await
     }
@@ -821,14 +840,8 @@ impl Incidents<'_> {
                     .file
                     .as_ref()
                     .ok_or_else(|| invalid(field::EVIDENCE, "証拠のファイルを選んでください"))?;
-                let checked = crate::attachments::check_file(field::EVIDENCE, name, content)?;
-                let file = FileRef {
-                    id: IncidentFileId::new(),
-                    name: checked.name,
-                    size_bytes: u64::try_from(checked.size_bytes).unwrap_or_default(),
-                    sha256: checked.sha256,
-                };
-                stored = Some((file.clone(), checked.content_type, content.clone()));
+                let (file, content_type) = kept_file(field::EVIDENCE, name, content)?;
+                stored = Some((file.clone(), content_type, content.clone()));
                 EntryKind::Evidence {
                     file,
                     custody: command.custody.trim().to_owned(),
@@ -1261,6 +1274,19 @@ impl Incidents<'_> {
     }
 }
 
+/// A file to keep with an incident, checked (name, size, kind) and hashed: its reference and
+/// its content type.
+fn kept_file(field: &str, name: &str, content: &[u8]) -> Result<(FileRef, &'static str), AppError> {
+    let checked = crate::attachments::check_file(field, name, content)?;
+    let file = FileRef {
+        id: IncidentFileId::new(),
+        name: checked.name,
+        size_bytes: u64::try_from(checked.size_bytes).unwrap_or_default(),
+        sha256: checked.sha256,
+    };
+    Ok((file, checked.content_type))
+}
+
 fn stale() -> AppError {
     AppError::Conflict(
         "ほかの人がこのインシデントを更新しました。画面を開き直してください".to_owned(),
@@ -1305,5 +1331,19 @@ impl Incidents<'_> {
         let mut conn = self.app.store().conn().await?;
         let ruling = crate::ruling::ruling(&mut conn, body.id).await?;
         ruling.incident_rules()
+    }
+
+    /// The 報告書 of one incident as content for its PDF, with the PDF's file name: the same
+    /// report as [`Incidents::report_docx`], under the same access. The caller typesets it with
+    /// `mamori_pdf::incident_pdf` (the PDF writer is a crate of its own, outside the use cases).
+    pub async fn report_document(
+        &self,
+        user: &CurrentUser,
+        id: IncidentId,
+    ) -> Result<(String, mamori_io::incident::ReportDoc), AppError> {
+        let view = self.incident(user, id).await?;
+        let body = user.body()?;
+        let doc = mamori_io::incident::incident_report(&view.incident, &body.name);
+        Ok((format!("{}_報告書.pdf", view.incident.number), doc))
     }
 }

@@ -1,7 +1,9 @@
 //! 情報セキュリティインシデント as files: the インシデント台帳 as the Excel workbook the CSIRT
 //! keeps (one row per report, late reports outside filled in colour, and a sheet of counts per
 //! 年度 and 区分), and the 情報セキュリティインシデント報告書 of one incident as a Word document,
-//! its sections following the guideline's 報告すべき事項 (対策基準 7.3 緊急時対応計画).
+//! its sections following the guideline's 報告すべき事項 (対策基準 7.3 緊急時対応計画), and the
+//! 緊急時対応計画 of the body. The 報告書 and the 計画 are first built as content without layout
+//! ([`ReportDoc`]), which the Word writer here and the PDF writer of `mamori-pdf` both print.
 //!
 //! Times are stored in UTC and shown in Japan time (+09:00); the 年度 of a report is that of the
 //! day it was received in Japan.
@@ -17,8 +19,8 @@ use mamori_domain::approval::japan_date;
 use mamori_domain::authority::Holder;
 use mamori_domain::fiscal_year::FiscalYear;
 use mamori_domain::incident::{
-    ApprovedBy, ChainStep, Entry, EntryKind, ExternalReport, Incident, Permit, StageKind, Status,
-    Triage, field,
+    ApprovedBy, ChainStep, Entry, EntryKind, ExternalReport, Incident, Permit, Status, Triage,
+    field,
 };
 use mamori_domain::wareki::format_gregorian_as_wareki;
 use rust_xlsxwriter::{
@@ -379,44 +381,105 @@ fn or_dash(text: &str) -> &str {
     if text.trim().is_empty() { "－" } else { text }
 }
 
-/// A table with a shaded header row; `weights` share the text width between the columns.
-fn table(header: &[&str], rows: Vec<Vec<String>>, weights: &[usize]) -> Table {
-    merged_table(header, rows.into_iter().map(|r| (r, None)), weights, 0)
+/// A 報告書 or a 計画 as content without layout: what the Word and the PDF writers both print.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportDoc {
+    /// Printed centred in large ゴシック.
+    pub title: String,
+    /// The lines right-aligned under the title (the body, the number, the dates).
+    pub meta: Vec<String>,
+    /// The sections in order: the numbered heading and what follows it.
+    pub sections: Vec<(String, Vec<Block>)>,
 }
 
-/// A table whose first `merged` columns of a row with a merge are merged with the rows above
-/// and below (`Restart` opens the merged cell, `Continue` extends it and its text is not shown).
-fn merged_table(
-    header: &[&str],
-    rows: impl IntoIterator<Item = (Vec<String>, Option<VMergeType>)>,
-    weights: &[usize],
-    merged: usize,
-) -> Table {
-    let sum = weights.iter().sum::<usize>().max(1);
-    let widths: Vec<usize> = weights.iter().map(|w| TEXT_WIDTH * w / sum).collect();
+/// What a section is made of.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Block {
+    /// A paragraph; `\n` breaks its lines.
+    Para(String),
+    /// A table of 項目 | 内容 without header, the items shaded; an empty 内容 is already 「－」.
+    Items(Vec<(String, String)>),
+    /// A table with a shaded header row.
+    Table(ReportTable),
+}
+
+/// A table with a shaded header row, its columns sharing the text width by `weights`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportTable {
+    pub header: Vec<String>,
+    pub weights: Vec<usize>,
+    /// How many leading columns the rows of a group share (0: none).
+    pub merged: usize,
+    /// The rows in groups, a group of one row unless cells are merged: the first `merged` cells
+    /// of a group's first row run down over its other rows, whose own first cells are not
+    /// printed (a recipient and its basis over a 速報 and its 確報).
+    pub groups: Vec<Vec<Vec<String>>>,
+}
+
+impl ReportTable {
+    /// A table without merged cells.
+    fn plain(header: &[&str], rows: Vec<Vec<String>>, weights: &[usize]) -> Self {
+        Self {
+            header: header.iter().map(|h| (*h).to_owned()).collect(),
+            weights: weights.to_vec(),
+            merged: 0,
+            groups: rows.into_iter().map(|r| vec![r]).collect(),
+        }
+    }
+}
+
+fn table(header: &[&str], rows: Vec<Vec<String>>, weights: &[usize]) -> Block {
+    Block::Table(ReportTable::plain(header, rows, weights))
+}
+
+fn items(items: &[(&str, String)]) -> Block {
+    Block::Items(
+        items
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), or_dash(v).to_owned()))
+            .collect(),
+    )
+}
+
+fn para(text: &str) -> Block {
+    Block::Para(text.to_owned())
+}
+
+/// A table of the Word document; the first `merged` columns of a group of rows are merged
+/// (`Restart` opens the merged cell, `Continue` extends it and its text is not shown).
+fn docx_table(t: &ReportTable) -> Table {
+    let sum = t.weights.iter().sum::<usize>().max(1);
+    let widths: Vec<usize> = t.weights.iter().map(|w| TEXT_WIDTH * w / sum).collect();
     let mut all = vec![TableRow::new(
-        header
+        t.header
             .iter()
             .zip(&widths)
             .map(|(h, w)| cell(h, true, *w))
             .collect(),
     )];
-    for (row, merge) in rows {
-        let cells = widths
-            .iter()
-            .enumerate()
-            .map(|(i, w)| {
-                let text = row.get(i).map_or("", String::as_str);
-                match merge.filter(|_| i < merged) {
-                    Some(VMergeType::Continue) => {
-                        cell("", false, *w).vertical_merge(VMergeType::Continue)
+    for group in &t.groups {
+        for (n, row) in group.iter().enumerate() {
+            let merge = match n {
+                _ if group.len() < 2 => None,
+                0 => Some(VMergeType::Restart),
+                _ => Some(VMergeType::Continue),
+            };
+            let cells = widths
+                .iter()
+                .enumerate()
+                .map(|(i, w)| {
+                    let text = row.get(i).map_or("", String::as_str);
+                    match merge.filter(|_| i < t.merged) {
+                        Some(VMergeType::Continue) => {
+                            cell("", false, *w).vertical_merge(VMergeType::Continue)
+                        }
+                        Some(m) => cell(text, false, *w).vertical_merge(m),
+                        None => cell(text, false, *w),
                     }
-                    Some(m) => cell(text, false, *w).vertical_merge(m),
-                    None => cell(text, false, *w),
-                }
-            })
-            .collect();
-        all.push(TableRow::new(cells).cant_split());
+                })
+                .collect();
+            all.push(TableRow::new(cells).cant_split());
+        }
     }
     let total = widths.iter().sum();
     Table::new(all)
@@ -425,19 +488,32 @@ fn merged_table(
 }
 
 /// A table of 項目 | 内容 with the items shaded.
-fn items_table(items: &[(&str, String)]) -> Table {
+fn docx_items(items: &[(String, String)]) -> Table {
     let (label, value) = (TEXT_WIDTH * 3 / 10, TEXT_WIDTH * 7 / 10);
     let rows = items
         .iter()
-        .map(|(k, v)| TableRow::new(vec![cell(k, true, label), cell(or_dash(v), false, value)]))
+        .map(|(k, v)| TableRow::new(vec![cell(k, true, label), cell(v, false, value)]))
         .collect();
     Table::new(rows)
         .set_grid(vec![label, value])
         .width(label + value, WidthType::Dxa)
 }
 
-fn para(text: &str) -> Item {
-    Item::para(lines(text, false))
+fn docx_block(block: &Block) -> Item {
+    match block {
+        Block::Para(text) => Item::para(lines(text, false)),
+        Block::Items(rows) => Item::table(docx_items(rows)),
+        Block::Table(t) => Item::table(docx_table(t)),
+    }
+}
+
+/// The sections under their headings.
+fn numbered(headings: &[&str; 7], sections: [Vec<Block>; 7]) -> Vec<(String, Vec<Block>)> {
+    headings
+        .iter()
+        .map(|h| (*h).to_owned())
+        .zip(sections)
+        .collect()
 }
 
 fn heading(text: &str) -> Item {
@@ -449,7 +525,27 @@ fn heading(text: &str) -> Item {
     )
 }
 
-fn situation(i: &Incident) -> Vec<Item> {
+/// A [`ReportDoc`] as a .docx file: A4 portrait, the policy's fonts, the page number below, the
+/// title centred in large ゴシック, the meta lines right-aligned, the headings in ゴシック.
+pub fn report_doc_docx(doc: &ReportDoc) -> Result<Vec<u8>, ExportError> {
+    let mut docx = titled_document(&doc.title);
+    for line in &doc.meta {
+        docx = docx.add_paragraph(
+            Paragraph::new()
+                .align(AlignmentType::Right)
+                .add_run(Run::new().add_text(line)),
+        );
+    }
+    for (title, blocks) in &doc.sections {
+        docx = heading(title).into_docx(docx);
+        for block in blocks {
+            docx = docx_block(block).into_docx(docx);
+        }
+    }
+    pack(docx)
+}
+
+fn situation(i: &Incident) -> Vec<Block> {
     let assets = i
         .assets
         .iter()
@@ -460,7 +556,7 @@ fn situation(i: &Incident) -> Vec<Item> {
     if i.reporter.is_some() && !i.contact.trim().is_empty() {
         reporter_text = format!("{reporter_text}（{}）", i.contact);
     }
-    vec![Item::table(items_table(&[
+    vec![items(&[
         (field::SUMMARY, i.summary.clone()),
         (field::HOW_NOTICED, i.how_noticed.clone()),
         (field::NOTICED_AT, report_time(i.noticed_at)),
@@ -471,10 +567,10 @@ fn situation(i: &Incident) -> Vec<Item> {
         (field::CHANNEL, i.channel.label().to_owned()),
         (field::REPORTER, reporter_text),
         ("受付者", i.received_by.name.clone()),
-    ]))]
+    ])]
 }
 
-fn judgement(i: &Incident) -> Vec<Item> {
+fn judgement(i: &Incident) -> Vec<Block> {
     let Some(t) = &i.triage else {
         return vec![para(&format!(
             "まだ判断されていません（{}）。",
@@ -483,19 +579,19 @@ fn judgement(i: &Incident) -> Vec<Item> {
     };
     let by = format!("{}（{}）", t.by.name, report_time(t.at));
     if i.status == Status::NotIncident {
-        return vec![Item::table(items_table(&[
+        return vec![items(&[
             (
                 field::JUDGEMENT,
                 "インシデントに該当しない（非該当）".to_owned(),
             ),
             (field::NOTE, t.note.clone()),
             ("判断者", by),
-        ]))];
+        ])];
     }
     let people = t
         .affected_people
         .map_or_else(|| "不明".to_owned(), |n| format!("{n}人"));
-    vec![Item::table(items_table(&[
+    vec![items(&[
         (
             field::JUDGEMENT,
             "情報セキュリティインシデントに該当".to_owned(),
@@ -506,7 +602,7 @@ fn judgement(i: &Incident) -> Vec<Item> {
         (field::PEOPLE, people),
         (field::NOTE, t.note.clone()),
         ("判断者", by),
-    ]))]
+    ])]
 }
 
 fn step_row(n: usize, s: &ChainStep) -> Vec<String> {
@@ -550,7 +646,7 @@ fn step_row(n: usize, s: &ChainStep) -> Vec<String> {
     ]
 }
 
-fn chain(i: &Incident) -> Vec<Item> {
+fn chain(i: &Incident) -> Vec<Block> {
     if i.chain.is_empty() {
         return vec![para(
             "報告の順はまだ始まっていません（インシデントの所管の所属が定まっていません）。",
@@ -562,48 +658,41 @@ fn chain(i: &Incident) -> Vec<Item> {
         .enumerate()
         .map(|(n, s)| step_row(n + 1, s))
         .collect();
-    vec![Item::table(table(
+    vec![table(
         &["段", "役割", "報告先", "報告日時", "確認日時", "備考"],
         rows,
         &[3, 14, 12, 12, 12, 11],
-    ))]
+    )]
 }
 
-/// The rows of a recipient, one a stage; the recipient and basis are one merged cell over a
-/// 速報 and its 確報.
-fn external_rows(
-    e: &ExternalReport,
-) -> impl Iterator<Item = (Vec<String>, Option<VMergeType>)> + '_ {
-    let two = e.last.is_some();
-    e.stages().map(move |(kind, stage)| {
-        let (sent_on, content) = match &stage.sent {
-            Some(s) => (
-                format_gregorian_as_wareki(s.on),
-                match &s.file {
-                    Some(f) => format!("{}\n（添付：{}）", s.content, f.name),
-                    None => s.content.clone(),
-                },
-            ),
-            None => ("未報告".to_owned(), String::new()),
-        };
-        let merge = match kind {
-            _ if !two => None,
-            StageKind::First => Some(VMergeType::Restart),
-            StageKind::Final => Some(VMergeType::Continue),
-        };
-        let row = vec![
-            e.recipient.clone(),
-            e.basis.clone(),
-            e.stage_label(kind).to_owned(),
-            format_gregorian_as_wareki(stage.due),
-            sent_on,
-            content,
-        ];
-        (row, merge)
-    })
+/// The rows of a recipient, one a stage, as one group: the recipient and basis are one merged
+/// cell over a 速報 and its 確報.
+fn external_rows(e: &ExternalReport) -> Vec<Vec<String>> {
+    e.stages()
+        .map(|(kind, stage)| {
+            let (sent_on, content) = match &stage.sent {
+                Some(s) => (
+                    format_gregorian_as_wareki(s.on),
+                    match &s.file {
+                        Some(f) => format!("{}\n（添付：{}）", s.content, f.name),
+                        None => s.content.clone(),
+                    },
+                ),
+                None => ("未報告".to_owned(), String::new()),
+            };
+            vec![
+                e.recipient.clone(),
+                e.basis.clone(),
+                e.stage_label(kind).to_owned(),
+                format_gregorian_as_wareki(stage.due),
+                sent_on,
+                content,
+            ]
+        })
+        .collect()
 }
 
-fn external(i: &Incident) -> Vec<Item> {
+fn external(i: &Incident) -> Vec<Block> {
     if i.external.is_empty() {
         let text = match i.status {
             Status::Reported => "判断の後に定まります。",
@@ -611,12 +700,15 @@ fn external(i: &Incident) -> Vec<Item> {
         };
         return vec![para(text)];
     }
-    vec![Item::table(merged_table(
-        &["報告先", "根拠", "区分", "期限", "報告日", "内容"],
-        i.external.iter().flat_map(external_rows),
-        &[12, 16, 5, 10, 10, 17],
-        2,
-    ))]
+    vec![Block::Table(ReportTable {
+        merged: 2,
+        groups: i.external.iter().map(external_rows).collect(),
+        ..ReportTable::plain(
+            &["報告先", "根拠", "区分", "期限", "報告日", "内容"],
+            Vec::new(),
+            &[12, 16, 5, 10, 10, 17],
+        )
+    })]
 }
 
 fn entry_text(e: &Entry) -> String {
@@ -653,7 +745,7 @@ fn entry_text(e: &Entry) -> String {
         .join("\n")
 }
 
-fn timeline(i: &Incident) -> Vec<Item> {
+fn timeline(i: &Incident) -> Vec<Block> {
     if i.timeline.is_empty() {
         return vec![para("記録はありません。")];
     }
@@ -669,11 +761,11 @@ fn timeline(i: &Incident) -> Vec<Item> {
             ]
         })
         .collect();
-    vec![Item::table(table(
+    vec![table(
         &["日時", "種別", "内容", "記録者"],
         rows,
         &[12, 10, 30, 8],
-    ))]
+    )]
 }
 
 fn approval_text(by: &ApprovedBy, on: NaiveDate) -> String {
@@ -692,7 +784,7 @@ fn approval_text(by: &ApprovedBy, on: NaiveDate) -> String {
     }
 }
 
-fn measures(i: &Incident) -> Vec<Item> {
+fn measures(i: &Incident) -> Vec<Block> {
     let Some(m) = &i.measures else {
         return vec![para("再発防止策はまだ策定されていません。")];
     };
@@ -700,7 +792,7 @@ fn measures(i: &Incident) -> Vec<Item> {
         || format!("未承認（第{}案）", m.round),
         |a| approval_text(&a.by, a.on),
     );
-    vec![Item::table(items_table(&[
+    vec![items(&[
         (field::ROOT_CAUSE, m.root_cause.clone()),
         (field::MEASURES, m.plan.clone()),
         (field::CLAUSES, m.clauses.join("、")),
@@ -709,17 +801,17 @@ fn measures(i: &Incident) -> Vec<Item> {
             format!("{}（{}）", m.proposed_by.name, report_time(m.proposed_at)),
         ),
         ("承認", approval),
-    ]))]
+    ])]
 }
 
-fn closing(i: &Incident) -> Vec<Item> {
+fn closing(i: &Incident) -> Vec<Block> {
     let Some(c) = &i.closing else {
         return vec![para(&format!(
             "まだ終結していません（{}）。",
             i.status.label()
         ))];
     };
-    vec![Item::table(items_table(&[
+    vec![items(&[
         (field::LESSONS, c.lessons.clone()),
         ("振り返り", c.review.clone()),
         (
@@ -727,7 +819,7 @@ fn closing(i: &Incident) -> Vec<Item> {
             format!("{}まで", format_gregorian_as_wareki(c.watch_until)),
         ),
         ("終結", format!("{}（{}）", c.by.name, report_time(c.at))),
-    ]))]
+    ])]
 }
 
 /// A document of the incident files: A4 portrait, the policy's fonts, the page number below, and
@@ -758,43 +850,43 @@ fn styles() -> Style {
         .line_spacing(LineSpacing::new().before(240).after(120))
 }
 
-/// The 情報セキュリティインシデント報告書 of one incident as a .docx file (A4 portrait): the
-/// title, the body, the number, the dates received and closed, then the sections of
+/// The 情報セキュリティインシデント報告書 of one incident as content: the title, then the body,
+/// the number, the dates received and closed and the state as meta lines, then the sections of
 /// [`REPORT_SECTIONS`]. `body_name` is the body's name (「みほん市」).
-pub fn incident_report_docx(i: &Incident, body_name: &str) -> Result<Vec<u8>, ExportError> {
-    let right = |text: &str| {
-        Paragraph::new()
-            .align(AlignmentType::Right)
-            .add_run(Run::new().add_text(text))
-    };
+pub fn incident_report(i: &Incident, body_name: &str) -> ReportDoc {
     let closed = i.closing.as_ref().map_or_else(
         || format!("－（{}）", i.status.label()),
         |c| format_gregorian_as_wareki(japan_date(c.at)),
     );
-    let mut docx = titled_document(REPORT_TITLE)
-        .add_paragraph(right(body_name))
-        .add_paragraph(right(&format!("番号　{}", i.number)))
-        .add_paragraph(right(&format!(
-            "受付日　{}",
-            format_gregorian_as_wareki(japan_date(i.reported_at))
-        )))
-        .add_paragraph(right(&format!("終結日　{closed}")))
-        .add_paragraph(right(&format!("状態　{}", i.status.label())));
-    let sections: [(&str, Vec<Item>); 7] = [
-        (REPORT_SECTIONS[0], situation(i)),
-        (REPORT_SECTIONS[1], judgement(i)),
-        (REPORT_SECTIONS[2], chain(i)),
-        (REPORT_SECTIONS[3], external(i)),
-        (REPORT_SECTIONS[4], timeline(i)),
-        (REPORT_SECTIONS[5], measures(i)),
-        (REPORT_SECTIONS[6], closing(i)),
+    let sections = [
+        situation(i),
+        judgement(i),
+        chain(i),
+        external(i),
+        timeline(i),
+        measures(i),
+        closing(i),
     ];
-    for (title, items) in sections {
-        for item in std::iter::once(heading(title)).chain(items) {
-            docx = item.into_docx(docx);
-        }
+    ReportDoc {
+        title: REPORT_TITLE.to_owned(),
+        meta: vec![
+            body_name.to_owned(),
+            format!("番号　{}", i.number),
+            format!(
+                "受付日　{}",
+                format_gregorian_as_wareki(japan_date(i.reported_at))
+            ),
+            format!("終結日　{closed}"),
+            format!("状態　{}", i.status.label()),
+        ],
+        sections: numbered(&REPORT_SECTIONS, sections),
     }
-    pack(docx)
+}
+
+/// The 情報セキュリティインシデント報告書 of one incident as a .docx file (A4 portrait), as
+/// [`incident_report`] makes it.
+pub fn incident_report_docx(i: &Incident, body_name: &str) -> Result<Vec<u8>, ExportError> {
+    report_doc_docx(&incident_report(i, body_name))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -836,11 +928,16 @@ pub const PLAN_SECTIONS: [&str; 7] = [
     "7 外部への報告と報告すべき事項",
 ];
 
-/// The 緊急時対応計画 as a .docx file (A4 portrait), made from the body's incident rules and the
-/// 緊急連絡網 of `plan.on`: the response's organization, the chain with its hours, the contacts
-/// inside and outside, the first measures per kind of case and the reports outside with their
-/// conditions and deadlines.
+/// The 緊急時対応計画 as a .docx file (A4 portrait), as [`emergency_plan`] makes it.
 pub fn emergency_plan_docx(plan: &EmergencyPlan<'_>) -> Result<Vec<u8>, ExportError> {
+    report_doc_docx(&emergency_plan(plan))
+}
+
+/// The 緊急時対応計画 as content, made from the body's incident rules and the 緊急連絡網 of
+/// `plan.on`: the response's organization, the chain with its hours, the contacts inside and
+/// outside, the first measures per kind of case and the reports outside with their conditions
+/// and deadlines.
+pub fn emergency_plan(plan: &EmergencyPlan<'_>) -> ReportDoc {
     let rules = plan.rules;
     let name = |key: &str| {
         plan.role_names
@@ -853,11 +950,6 @@ pub fn emergency_plan_docx(plan: &EmergencyPlan<'_>) -> Result<Vec<u8>, ExportEr
             .severity(key)
             .map_or_else(|| key.clone(), |s| s.label.clone())
     };
-    let mut docx = titled_document(&format!("{} 緊急時対応計画", plan.body_name)).add_paragraph(
-        Paragraph::new()
-            .align(AlignmentType::Right)
-            .add_run(Run::new().add_text(format!("{}現在", format_gregorian_as_wareki(plan.on)))),
-    );
     let purpose = vec![para(
         "この計画は、情報セキュリティインシデントが発生したとき、又は発生するおそれがあるときに、被害の拡大を防ぎ、速やかに復旧し、再発を防止するため、連絡の体制、報告すべき事項及び発生した事案への対応措置を定める。",
     )];
@@ -899,33 +991,43 @@ pub fn emergency_plan_docx(plan: &EmergencyPlan<'_>) -> Result<Vec<u8>, ExportEr
         .collect();
     let chain = vec![
         para("報告は次の順に行う。各段が確認の期限までに確認しないときは、次の段にも報告する。"),
-        Item::table(table(
+        table(
             &["段", "報告先", "確認の期限", "対象の重大度"],
             chain_rows,
             &[2, 6, 3, 4],
-        )),
+        ),
     ];
-    let inside_rows = plan
+    // One group per role of the tree: its 順 and 役割 run down over the people holding it.
+    let inside_groups = plan
         .contacts
-        .iter()
-        .map(|c| {
-            vec![
-                c.stage.clone(),
-                c.role.clone(),
-                c.for_unit.clone(),
-                c.name.clone(),
-                c.post.clone(),
-                c.email.clone(),
-            ]
+        .chunk_by(|a, b| a.stage == b.stage && a.role == b.role)
+        .map(|people| {
+            people
+                .iter()
+                .map(|c| {
+                    vec![
+                        c.stage.clone(),
+                        c.role.clone(),
+                        c.for_unit.clone(),
+                        c.name.clone(),
+                        c.post.clone(),
+                        c.email.clone(),
+                    ]
+                })
+                .collect()
         })
         .collect();
     let inside = vec![
         para("役割の割当てによる連絡先（この計画の作成日現在）。人事異動の後は作り直す。"),
-        Item::table(table(
-            &["順", "役割", "対象の組織", "氏名", "職・所属", "メール"],
-            inside_rows,
-            &[2, 5, 3, 3, 4, 5],
-        )),
+        Block::Table(ReportTable {
+            merged: 2,
+            groups: inside_groups,
+            ..ReportTable::plain(
+                &["順", "役割", "対象の組織", "氏名", "職・所属", "メール"],
+                Vec::new(),
+                &[3, 6, 5, 5, 6, 10],
+            )
+        }),
     ];
     let outside = if rules.contacts.is_empty() {
         vec![para("定めていない。")]
@@ -943,22 +1045,22 @@ pub fn emergency_plan_docx(plan: &EmergencyPlan<'_>) -> Result<Vec<u8>, ExportEr
                 ]
             })
             .collect();
-        vec![Item::table(table(
+        vec![table(
             &["連絡先", "用件", "電話", "メール", "夜間・休日・副担当"],
             rows,
             &[5, 6, 3, 4, 4],
-        ))]
+        )]
     };
     let measures_rows = rules
         .categories
         .iter()
         .map(|c| vec![c.label.clone(), or_dash(&c.measures).to_owned()])
         .collect();
-    let mut measures = vec![Item::table(table(
+    let mut measures = vec![table(
         &["事案の区分", "初動の対応措置"],
         measures_rows,
         &[3, 9],
-    ))];
+    )];
     let actions: Vec<Vec<String>> = rules
         .actions
         .iter()
@@ -980,7 +1082,7 @@ pub fn emergency_plan_docx(plan: &EmergencyPlan<'_>) -> Result<Vec<u8>, ExportEr
         .collect();
     if !actions.is_empty() {
         measures.push(para("措置の許可は次のとおりとする。"));
-        measures.push(Item::table(table(&["措置", "許可"], actions, &[4, 8])));
+        measures.push(table(&["措置", "許可"], actions, &[4, 8]));
     }
     measures.push(para(
         "証拠は受け取ったままの原本を保管者を定めて保全し、解析は複製で行う。",
@@ -1006,30 +1108,29 @@ pub fn emergency_plan_docx(plan: &EmergencyPlan<'_>) -> Result<Vec<u8>, ExportEr
         .collect();
     let external = vec![
         para("次の条件に当たるときは、事案を知った日から次の期限までに報告する。"),
-        Item::table(table(
+        table(
             &["報告先", "条件", "期限", "根拠"],
             external_rows,
             &[4, 6, 3, 5],
-        )),
+        ),
         para(
             "報告すべき事項: 発生日時と覚知の経緯、事案の概要、影響を受けた情報資産と情報システム、個人情報の有無と人数、原因、実施した措置、再発防止策、連絡先。",
         ),
     ];
-    let sections: [(&str, Vec<Item>); 7] = [
-        (PLAN_SECTIONS[0], purpose),
-        (PLAN_SECTIONS[1], organization),
-        (PLAN_SECTIONS[2], chain),
-        (PLAN_SECTIONS[3], inside),
-        (PLAN_SECTIONS[4], outside),
-        (PLAN_SECTIONS[5], measures),
-        (PLAN_SECTIONS[6], external),
+    let sections = [
+        purpose,
+        organization,
+        chain,
+        inside,
+        outside,
+        measures,
+        external,
     ];
-    for (title, items) in sections {
-        for item in std::iter::once(heading(title)).chain(items) {
-            docx = item.into_docx(docx);
-        }
+    ReportDoc {
+        title: format!("{} 緊急時対応計画", plan.body_name),
+        meta: vec![format!("{}現在", format_gregorian_as_wareki(plan.on))],
+        sections: numbered(&PLAN_SECTIONS, sections),
     }
-    pack(docx)
 }
 
 /// A condition of a report outside in words: 「重大度が重大、個人情報を含み101人以上」.

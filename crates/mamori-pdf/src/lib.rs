@@ -8,10 +8,16 @@
 //! Every piece of document text enters the markup as a typst string literal (`#"…"`), never as
 //! markup, so 「#」, 「*」, 「$」, 「[」 or 「`<b>`」 in a clause print as themselves.
 //!
+//! The インシデント報告書 and the 緊急時対応計画 are typeset from the content model the Word
+//! writer prints too ([`incident_pdf`]).
+//!
 //! This crate is the only one that depends on typst, whose build takes minutes: the other
 //! crates stay quick to build and test.
 
 use std::fmt::Write as _;
+
+mod incident;
+pub use incident::{incident_markup, incident_pdf};
 
 use mamori_io::comparison::{ComparisonTable, Side};
 use mamori_io::policy_document::{

@@ -2,7 +2,7 @@
 //! The 新旧対照表 as PDF: landscape, both columns' text extractable, the changed parts (and only
 //! they) underlined in the markup, and typst's special characters printed as they are.
 
-use std::process::Command;
+mod common;
 
 use mamori_io::comparison::{ComparisonTable, Piece, Row, Side};
 
@@ -63,24 +63,7 @@ fn the_comparison_table_typesets_with_exactly_the_changes_underlined() {
     assert_eq!(underlined, ["市", "町", "新しい規定。"]);
 
     let pdf = mamori_pdf::comparison_pdf(&table()).unwrap();
-    assert!(pdf.starts_with(b"%PDF"));
-    let dir = std::env::temp_dir().join(format!("mamori-comparison-test-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("comparison.pdf");
-    std::fs::write(&path, &pdf).unwrap();
-    let output = Command::new("pdftotext")
-        .args(["-enc", "UTF-8"])
-        .arg(&path)
-        .arg("-")
-        .output()
-        .expect("pdftotext (poppler-utils)");
-    std::fs::remove_dir_all(&dir).ok();
-    assert!(output.status.success());
-    let text: String = String::from_utf8(output.stdout)
-        .unwrap()
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .collect();
+    let text = common::squeeze(&common::pdf_text(&pdf, "comparison.pdf"));
     for expected in [
         "新旧対照表",
         "改正後（第4版）",

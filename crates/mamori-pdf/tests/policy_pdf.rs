@@ -2,7 +2,7 @@
 //! The PDF of a small hand-built policy: it is a PDF, and its text (read back with poppler's
 //! `pdftotext`) has the titles, the 和暦 dates, the marking and special characters verbatim.
 
-use std::process::Command;
+mod common;
 
 use mamori_io::policy_document::{DocBlock, DocPart, HistoryRow, Marking, PolicyDocument};
 
@@ -104,35 +104,9 @@ fn sample() -> PolicyDocument {
 #[test]
 fn policy_pdf_is_a_pdf_with_the_text_extractable() {
     let pdf = mamori_pdf::policy_pdf(&sample()).unwrap();
-    assert!(pdf.starts_with(b"%PDF"), "not a PDF");
-
-    let dir = std::env::temp_dir().join(format!("mamori-pdf-test-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("policy.pdf");
-    std::fs::write(&path, &pdf).unwrap();
-    // MAMORI_PDF_KEEP=/tmp/x.pdf keeps a copy to look at the layout (pdftoppm, a viewer).
-    if let Ok(keep) = std::env::var("MAMORI_PDF_KEEP") {
-        std::fs::write(keep, &pdf).unwrap();
-    }
-    let output = match Command::new("pdftotext")
-        .arg("-enc")
-        .arg("UTF-8")
-        .arg(&path)
-        .arg("-")
-        .output()
-    {
-        Ok(o) => o,
-        Err(e) => panic!(
-            "pdftotext を実行できません（{e}）。poppler-utils を入れてください: apt-get install -y poppler-utils"
-        ),
-    };
-    std::fs::remove_dir_all(&dir).ok();
-    assert!(output.status.success(), "pdftotext failed: {output:?}");
-    let text = String::from_utf8(output.stdout).unwrap();
-    // pdftotext guesses spaces from glyph positions: it turns the full-width space into a line
-    // break or a space and adds spaces where typst puts a little room between Japanese and
-    // Latin letters. Compare without white space; the ASCII runs are checked verbatim too.
-    let squeezed: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+    let text = common::pdf_text(&pdf, "policy.pdf");
+    // Compared without white space; the ASCII runs are checked verbatim too.
+    let squeezed = common::squeeze(&text);
 
     for expected in [
         "みほん市情報セキュリティポリシー",
@@ -153,7 +127,7 @@ fn policy_pdf_is_a_pdf_with_the_text_extractable() {
         "- 2 -",
         SPECIAL,
     ] {
-        let expected: String = expected.chars().filter(|c| !c.is_whitespace()).collect();
+        let expected = common::squeeze(expected);
         assert!(
             squeezed.contains(&expected),
             "「{expected}」 is not in the PDF's text:\n{text}"

@@ -246,10 +246,15 @@ pub fn router(app: App, config: WebConfig) -> Router {
         .route("/incidents/export.xlsx", get(pages::incidents::export))
         .route("/incidents/contacts", get(pages::incidents::contacts))
         .route("/incidents/plan.docx", get(pages::incidents::plan_docx))
+        .route("/incidents/plan.pdf", get(pages::incidents::plan_pdf))
         .route("/incidents/{id}", get(pages::incidents::show_incident))
         .route(
             "/incidents/{id}/actions/{action}",
             post(pages::incidents::act),
+        )
+        .route(
+            "/incidents/{id}/external",
+            post(pages::incidents::record_external).layer(DefaultBodyLimit::max(UPLOAD_LIMIT)),
         )
         .route(
             "/incidents/{id}/entries",
@@ -258,6 +263,10 @@ pub fn router(app: App, config: WebConfig) -> Router {
         .route(
             "/incidents/{id}/report.docx",
             get(pages::incidents::report_docx),
+        )
+        .route(
+            "/incidents/{id}/report.pdf",
+            get(pages::incidents::report_pdf),
         )
         .route("/incidents/{id}/files/{file}", get(pages::incidents::file))
         .route(

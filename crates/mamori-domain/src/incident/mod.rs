@@ -49,6 +49,7 @@ pub mod field {
     pub const EXTERNAL: &str = "外部への報告";
     pub const CONTENT: &str = "報告の内容";
     pub const SENT_ON: &str = "報告日";
+    pub const SENT_FILE: &str = "報告の控え";
     pub const ACTION: &str = "措置";
     pub const PERMITTED_BY: &str = "許可した人";
     pub const TEXT: &str = "内容";

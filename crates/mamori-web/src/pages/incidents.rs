@@ -485,6 +485,8 @@ struct StageLine {
     due: String,
     sent: String,
     content: String,
+    /// (file id, name) of the copy of what was sent.
+    file: Option<(String, String)>,
     overdue: bool,
     due_soon: bool,
 }
@@ -509,6 +511,11 @@ fn stage_lines(i: &Incident, today: NaiveDate) -> Vec<StageLine> {
                     .as_ref()
                     .map(|x| x.content.clone())
                     .unwrap_or_default(),
+                file: s
+                    .sent
+                    .as_ref()
+                    .and_then(|x| x.file.as_ref())
+                    .map(|f| (f.id.to_string(), f.name.clone())),
                 overdue: i.status.is_open() && s.is_overdue(today),
                 due_soon: i.status.is_open() && s.sent.is_none() && s.due >= today && s.due <= soon,
             })
@@ -926,8 +933,8 @@ fn person_field(field: &str, raw: &str, what: &str) -> Result<Option<PersonId>, 
     }
 }
 
-/// A change posted from the incident's page: `action` is `acknowledge`, `triage`, `external`,
-/// `member`, `measures`, `approve` or `close`.
+/// A change posted from the incident's page: `action` is `acknowledge`, `triage`, `member`,
+/// `measures`, `approve` or `close`.
 pub async fn act(
     State(state): State<AppState>,
     Meta(meta): Meta,
@@ -982,26 +989,6 @@ pub async fn act(
             typed_triage = Some(t);
             (result, "triage-form")
         }
-        "external" => {
-            let (key, stage) = form.get("report").split_once(':').unwrap_or(("", ""));
-            (
-                incidents
-                    .record_external(
-                        user,
-                        RecordExternal {
-                            id,
-                            seen,
-                            key: key.to_owned(),
-                            stage: stage.to_owned(),
-                            sent_on: form.get("sent_on").to_owned(),
-                            content: form.get("content").to_owned(),
-                        },
-                        &meta,
-                    )
-                    .await,
-                "external-form",
-            )
-        }
         "member" => {
             let result = async {
                 let person = person_field(field::MEMBER, form.get("person"), "対応者")?
@@ -1050,13 +1037,65 @@ pub async fn act(
         ),
         _ => return Err(AppError::NotFound("操作".to_owned()).into()),
     };
+    after_change(&state, user, id, result, (&action, form_id), typed_triage).await
+}
+
+/// After a change: back to the incident with the done-message of `done`, or the incident with
+/// the refusal next to the form `form` (and the triage as typed).
+async fn after_change(
+    state: &AppState,
+    user: &CurrentUser,
+    id: IncidentId,
+    result: Result<Incident, AppError>,
+    (done, form): (&str, &str),
+    typed_triage: Option<TriageForm>,
+) -> Result<Response, PageError> {
     match result {
-        Ok(i) => Ok(Redirect::to(&format!("/incidents/{}?done={action}", i.id)).into_response()),
+        Ok(i) => Ok(Redirect::to(&format!("/incidents/{}?done={done}", i.id)).into_response()),
         Err(e) => {
-            let problem = refused(e, form_id)?;
-            show(detail_page(&state, user, id, None, problem, typed_triage).await)
+            let problem = refused(e, form)?;
+            show(detail_page(state, user, id, None, problem, typed_triage).await)
         }
     }
+}
+
+/// A stage of a report outside as sent (multipart: the copy of what was sent may come with it).
+pub async fn record_external(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    Path(id): Path<String>,
+    form: VerifiedUpload,
+) -> Result<Response, PageError> {
+    let session = form.session.as_ref().ok_or(AppError::Unauthenticated)?;
+    let user = &session.user;
+    let id = incident_id(&id)?;
+    let (key, stage) = form.get("report").split_once(':').unwrap_or(("", ""));
+    let result = state
+        .app
+        .incidents()
+        .record_external(
+            user,
+            RecordExternal {
+                id,
+                seen: form.get("version").parse().unwrap_or(u32::MAX),
+                key: key.to_owned(),
+                stage: stage.to_owned(),
+                sent_on: form.get("sent_on").to_owned(),
+                content: form.get("content").to_owned(),
+                file: form.file.clone(),
+            },
+            &meta,
+        )
+        .await;
+    after_change(
+        &state,
+        user,
+        id,
+        result,
+        ("external", "external-form"),
+        None,
+    )
+    .await
 }
 
 /// An entry of the timeline (multipart: an evidence file may come with it).
@@ -1101,13 +1140,7 @@ pub async fn add_entry(
             .await
     }
     .await;
-    match result {
-        Ok(i) => Ok(Redirect::to(&format!("/incidents/{}?done=entry", i.id)).into_response()),
-        Err(e) => {
-            let problem = refused(e, "entry-form")?;
-            show(detail_page(&state, user, id, None, problem, None).await)
-        }
-    }
+    after_change(&state, user, id, result, ("entry", "entry-form"), None).await
 }
 
 /// The 報告書 of one incident, as Word.
@@ -1189,4 +1222,42 @@ pub async fn plan_docx(
 ) -> Result<Response, PageError> {
     let (name, bytes) = state.app.emergency_plan_docx(&session.user).await?;
     Ok(download(bytes, &name, DOCX))
+}
+
+/// A report document typeset as PDF off the async workers (typesetting takes a CPU for a second
+/// or more), as a download named `name`.
+async fn pdf_download(
+    name: String,
+    doc: mamori_io::incident::ReportDoc,
+) -> Result<Response, PageError> {
+    let typeset = tokio::task::spawn_blocking(move || mamori_pdf::incident_pdf(&doc)).await;
+    match typeset {
+        Ok(Ok(bytes)) => Ok(download(bytes, &name, "application/pdf")),
+        Ok(Err(e)) => Err(AppError::Internal(e.to_string()).into()),
+        Err(e) => Err(AppError::Internal(format!("PDF の組版が中断しました: {e}")).into()),
+    }
+}
+
+/// The 報告書 of one incident, as PDF.
+pub async fn report_pdf(
+    State(state): State<AppState>,
+    session: Session,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let id = incident_id(&id)?;
+    let (name, doc) = state
+        .app
+        .incidents()
+        .report_document(&session.user, id)
+        .await?;
+    pdf_download(name, doc).await
+}
+
+/// The 緊急時対応計画 as PDF.
+pub async fn plan_pdf(
+    State(state): State<AppState>,
+    session: Session,
+) -> Result<Response, PageError> {
+    let (name, doc) = state.app.emergency_plan_document(&session.user).await?;
+    pdf_download(name, doc).await
 }

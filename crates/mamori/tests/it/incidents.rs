@@ -227,6 +227,7 @@ async fn a_loss_reported_by_staff_is_told_in_order_triaged_approved_by_the_commi
                     stage: stage.into(),
                     sent_on: t.app.today().to_string(),
                     content: "事案の概要、影響範囲、対応状況を報告した".into(),
+                    file: None,
                 },
                 &meta,
             )

@@ -250,12 +250,14 @@ async fn a_report_from_outside_is_the_csirts_and_a_staff_member_it_does_not_name
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
     let (_, ledger) = t.page(&shokuin, "/incidents").await;
     assert!(!ledger.contains(dto["number"].as_str().unwrap()));
-    let r = shokuin
-        .get(t.url(&format!("/incidents/{id}/report.docx")))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    for file in ["report.docx", "report.pdf"] {
+        let r = shokuin
+            .get(t.url(&format!("/incidents/{id}/{file}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::NOT_FOUND, "{file}");
+    }
 
     // A 職員 cannot take in a report from outside through the API either.
     let r = client
@@ -414,6 +416,42 @@ async fn the_contact_tree_follows_the_assignments_and_the_plan_prints_in_word() 
     ] {
         assert!(xml.contains(expected), "the plan names {expected}");
     }
+
+    // The same plan, and the demo incident's 報告書, as PDF.
+    let plan = pdf_text(&shokuin, &t, "/incidents/plan.pdf").await;
+    assert!(plan.contains("緊急時対応計画") && plan.contains(kacho.name()));
+    let demo = t
+        .app
+        .incidents()
+        .list(&me, IncidentFilter::default())
+        .await
+        .unwrap()
+        .into_iter()
+        .next()
+        .expect("shokuin's report of the demo");
+    let report = pdf_text(&shokuin, &t, &format!("/incidents/{}/report.pdf", demo.id)).await;
+    // (pdftotext puts a space between Latin and Japanese letters: 「USB メモリ」.)
+    assert!(report.contains(&demo.number) && report.contains("メモリ"));
+}
+
+/// A PDF the page offers, downloaded and read back with poppler's pdftotext.
+async fn pdf_text(browser: &reqwest::Client, t: &TestApp, path: &str) -> String {
+    let r = browser.get(t.url(path)).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK, "{path}");
+    assert_eq!(r.headers()["content-type"], "application/pdf");
+    let bytes = r.bytes().await.unwrap();
+    assert!(bytes.starts_with(b"%PDF"));
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("out.pdf");
+    std::fs::write(&file, &bytes).unwrap();
+    let out = std::process::Command::new("pdftotext")
+        .args(["-enc", "UTF-8"])
+        .arg(&file)
+        .arg("-")
+        .output()
+        .expect("pdftotext (poppler-utils) reads the PDF back");
+    assert!(out.status.success());
+    String::from_utf8(out.stdout).unwrap()
 }
 
 /// The 再発防止策 names the clauses it touches; the policy editor goes from each to the clause in
@@ -422,15 +460,7 @@ async fn the_contact_tree_follows_the_assignments_and_the_plan_prints_in_word() 
 async fn the_measures_lead_the_policy_editor_to_the_clause_in_the_draft() {
     let t = TestApp::spawn().await;
     let tokatsu = t.user("tokatsu").await;
-    let demo = t
-        .app
-        .incidents()
-        .list(&tokatsu, IncidentFilter::default())
-        .await
-        .unwrap()
-        .into_iter()
-        .next()
-        .expect("the demo's incident");
+    let demo = demo_incident(&t).await;
     t.app
         .incidents()
         .propose_measures(
@@ -467,4 +497,68 @@ async fn the_measures_lead_the_policy_editor_to_the_clause_in_the_draft() {
     let kacho = t.signed_in("kacho").await;
     let (_, page) = t.page(&kacho, &path).await;
     assert!(page.contains("S-2.(2)⑧(イ)") && !page.contains("下書きで改める"));
+}
+
+/// A stage of a report outside is recorded with the copy of what was sent: the incident lists it
+/// and it downloads as it was given; a stage dated tomorrow is refused with its field and
+/// nothing is kept.
+#[tokio::test]
+async fn a_report_outside_is_recorded_with_its_copy_and_a_future_date_is_refused() {
+    let t = TestApp::spawn().await;
+    let tokatsu = t.user("tokatsu").await;
+    let demo = demo_incident(&t).await;
+    let browser = t.signed_in("tokatsu").await;
+    let path = format!("/incidents/{}", demo.id);
+    let (_, page) = t.page(&browser, &path).await;
+    let form = |sent_on: String, page: &str| {
+        reqwest::multipart::Form::new()
+            .text("_csrf", csrf_of(page))
+            .text("version", version_of(page))
+            .text("report", "ppc:first")
+            .text("sent_on", sent_on)
+            .text("content", "漏えい等報告フォームで速報を提出")
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(b"%PDF-1.4 receipt".to_vec())
+                    .file_name("ppc-receipt.pdf"),
+            )
+    };
+    let tomorrow = (t.app.today() + Duration::days(1)).to_string();
+    let r = browser
+        .post(t.url(&format!("{path}/external")))
+        .multipart(form(tomorrow, &page))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains("x-on-error"));
+    let view = t.app.incidents().incident(&tokatsu, demo.id).await.unwrap();
+    assert_eq!(view.incident.version, demo.version, "nothing recorded");
+
+    let r = browser
+        .post(t.url(&format!("{path}/external")))
+        .multipart(form(t.app.today().to_string(), &page))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, page) = t.page(&browser, &path).await;
+    let at = page.find("ppc-receipt.pdf").expect("the copy is listed");
+    let href_start = page[..at].rfind("href=\"").unwrap() + 6;
+    let href = page[href_start..].split('"').next().unwrap().to_owned();
+    let r = browser.get(t.url(&href)).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.bytes().await.unwrap().as_ref(), b"%PDF-1.4 receipt");
+}
+
+/// The demo's incident (the lost USB memory), as the CSIRT reads it.
+async fn demo_incident(t: &TestApp) -> mamori_domain::incident::Incident {
+    t.app
+        .incidents()
+        .list(&t.user("tokatsu").await, IncidentFilter::default())
+        .await
+        .unwrap()
+        .into_iter()
+        .next()
+        .expect("the demo's incident")
 }
