@@ -606,10 +606,7 @@ fn judgement(i: &Incident) -> Vec<Block> {
 }
 
 fn step_row(n: usize, s: &ChainStep) -> Vec<String> {
-    let role = match &s.unit_name {
-        Some(unit) => format!("{}（{unit}）", s.role_name),
-        None => s.role_name.clone(),
-    };
+    let role = s.label();
     let holders = if s.holders.is_empty() {
         format!(
             "該当者なし{}",

@@ -470,23 +470,19 @@ impl Incidents<'_> {
             .filter(|a| rules.handlers.contains(&a.role) && a.in_service)
             .map(|a| a.person)
             .collect();
-        self.app
-            .notify_in(
-                tx,
-                body,
-                &Notice {
-                    recipients: handlers,
-                    subject: format!("インシデントの報告: {}", incident.number),
-                    text: format!(
-                        "{}の報告を受け付けました。判断をお願いします。\n{}",
-                        incident.channel.label(),
-                        first_line(&incident.summary)
-                    ),
-                    link: Some(link(&incident)),
-                },
-                now,
-            )
-            .await?;
+        self.notify_about(
+            tx,
+            &incident,
+            handlers,
+            format!("インシデントの報告: {}", incident.number),
+            format!(
+                "{}の報告を受け付けました。判断をお願いします。\n{}",
+                incident.channel.label(),
+                first_line(&incident.summary)
+            ),
+            now,
+        )
+        .await?;
         // The chain is new: every step it told was told by this report.
         let told: Vec<usize> = (0..incident.chain.len())
             .filter(|&n| incident.chain[n].told_at.is_some())
@@ -512,6 +508,31 @@ impl Incidents<'_> {
         Ok(())
     }
 
+    /// An お知らせ (in-app and by mail) about `incident` to `recipients`, linking to its page.
+    async fn notify_about(
+        &self,
+        tx: &mut WriteTx,
+        incident: &Incident,
+        recipients: Vec<PersonId>,
+        subject: String,
+        text: String,
+        now: DateTime<Utc>,
+    ) -> Result<(), AppError> {
+        self.app
+            .notify_in(
+                tx,
+                incident.body_id,
+                &Notice {
+                    recipients,
+                    subject,
+                    text,
+                    link: Some(link(incident)),
+                },
+                now,
+            )
+            .await
+    }
+
     /// Tells the holders of the steps at `positions` (in-app and by mail).
     async fn tell(
         &self,
@@ -532,24 +553,20 @@ impl Incidents<'_> {
             } else {
                 ""
             };
-            self.app
-                .notify_in(
-                    tx,
-                    incident.body_id,
-                    &Notice {
-                        recipients: step.holders.iter().map(|h| h.person).collect(),
-                        subject: format!("インシデントの報告（要確認）: {}", incident.number),
-                        text: format!(
-                            "{}としてインシデントの報告を受けてください{escalated}。\n{}\n内容を確認し、「確認した」を押してください（{}時間以内）。",
-                            step.role_name,
-                            first_line(&incident.summary),
-                            step.hours
-                        ),
-                        link: Some(link(incident)),
-                    },
-                    now,
-                )
-                .await?;
+            self.notify_about(
+                tx,
+                incident,
+                step.holders.iter().map(|h| h.person).collect(),
+                format!("インシデントの報告（要確認）: {}", incident.number),
+                format!(
+                    "{}としてインシデントの報告を受けてください{escalated}。\n{}\n内容を確認し、「確認した」を押してください（{}時間以内）。",
+                    step.role_name,
+                    first_line(&incident.summary),
+                    step.hours
+                ),
+                now,
+            )
+            .await?;
         }
         Ok(())
     }
@@ -877,22 +894,18 @@ impl Incidents<'_> {
         self.save_by(&mut tx, &by, &next, command.seen, "incident.add_entry", &[])
             .await?;
         if let Some((label, recipients)) = told_after {
-            self.app
-                .notify_in(
-                    &mut tx,
-                    next.body_id,
-                    &Notice {
-                        recipients,
-                        subject: format!("事後報告: {} {label}", next.number),
-                        text: format!(
-                            "インシデント {} の対応で、被害の拡大を止めるため「{label}」を行いました（事後報告）。",
-                            next.number
-                        ),
-                        link: Some(link(&next)),
-                    },
-                    now,
-                )
-                .await?;
+            self.notify_about(
+                &mut tx,
+                &next,
+                recipients,
+                format!("事後報告: {} {label}", next.number),
+                format!(
+                    "インシデント {} の対応で、被害の拡大を止めるため「{label}」を行いました（事後報告）。",
+                    next.number
+                ),
+                now,
+            )
+            .await?;
         }
         tx.commit().await?;
         Ok(next)
@@ -980,22 +993,18 @@ impl Incidents<'_> {
             .filter(|a| a.role == approver_role && a.in_service)
             .map(|a| a.person)
             .collect();
-        self.app
-            .notify_in(
-                &mut tx,
-                next.body_id,
-                &Notice {
-                    recipients,
-                    subject: format!("再発防止策の承認依頼: {}", next.number),
-                    text: format!(
-                        "インシデント {} の再発防止策が起案されました。審議・承認をお願いします。",
-                        next.number
-                    ),
-                    link: Some(link(&next)),
-                },
-                now,
-            )
-            .await?;
+        self.notify_about(
+            &mut tx,
+            &next,
+            recipients,
+            format!("再発防止策の承認依頼: {}", next.number),
+            format!(
+                "インシデント {} の再発防止策が起案されました。審議・承認をお願いします。",
+                next.number
+            ),
+            now,
+        )
+        .await?;
         tx.commit().await?;
         Ok(next)
     }

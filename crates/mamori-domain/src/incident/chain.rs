@@ -37,6 +37,14 @@ pub struct ChainStep {
 }
 
 impl ChainStep {
+    /// The role as the lists show it: 「情報セキュリティ管理者（市民課）」 for a unit role.
+    pub fn label(&self) -> String {
+        match &self.unit_name {
+            Some(unit) => format!("{}（{unit}）", self.role_name),
+            None => self.role_name.clone(),
+        }
+    }
+
     pub fn held_by(&self, person: PersonId) -> bool {
         self.holders.iter().any(|h| h.person == person)
     }

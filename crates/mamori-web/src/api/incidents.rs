@@ -84,10 +84,7 @@ fn dto(i: &Incident, today: chrono::NaiveDate) -> IncidentDto {
             .iter()
             .map(|s| ChainStepDto {
                 role: s.role.clone(),
-                role_name: match &s.unit_name {
-                    Some(u) => format!("{}（{u}）", s.role_name),
-                    None => s.role_name.clone(),
-                },
+                role_name: s.label(),
                 holders: s.holders.iter().map(|h| h.name.clone()).collect(),
                 told_at: s.told_at.map(|t| t.to_rfc3339()),
                 acknowledged_at: s.acknowledged.as_ref().map(|a| a.at.to_rfc3339()),

@@ -40,41 +40,47 @@ struct IncidentCard {
 }
 
 /// Days ahead a report outside shows on home.
-const REPORTS_AHEAD_DAYS: i64 = 7;
+const REPORTS_AHEAD_DAYS: u32 = 7;
 
 async fn incident_card(state: &AppState, user: &mamori_app::CurrentUser) -> Option<IncidentCard> {
+    use mamori_app::incidents::IncidentFilter;
     use mamori_domain::incident::Status;
     let incidents = state.app.incidents();
     let rules = incidents.rules(user).await.ok()?;
-    let open = incidents
-        .list(
-            user,
-            mamori_app::incidents::IncidentFilter {
-                statuses: vec![Status::Reported, Status::Handling],
-                ..Default::default()
-            },
-        )
-        .await
-        .ok()?;
     let today = state.app.today();
-    let ahead = today + chrono::Duration::days(REPORTS_AHEAD_DAYS);
     let mut card = IncidentCard::default();
-    for i in &open {
-        if let Some(p) = user.account.person_id
-            && !i.awaiting(p).is_empty()
-        {
-            card.to_acknowledge.push((
-                i.id.to_string(),
-                i.number.clone(),
-                i.summary
-                    .lines()
-                    .next()
-                    .unwrap_or_default()
-                    .chars()
-                    .take(40)
-                    .collect(),
-            ));
-        }
+    if let Some(me) = user.account.person_id {
+        let mine = incidents
+            .list(
+                user,
+                IncidentFilter {
+                    statuses: vec![Status::Reported, Status::Handling],
+                    naming: Some(me),
+                    ..Default::default()
+                },
+            )
+            .await
+            .ok()?;
+        card.to_acknowledge = mine
+            .iter()
+            .filter(|i| !i.awaiting(me).is_empty())
+            .map(|i| {
+                (
+                    i.id.to_string(),
+                    i.number.clone(),
+                    i.summary
+                        .lines()
+                        .next()
+                        .unwrap_or_default()
+                        .chars()
+                        .take(40)
+                        .collect(),
+                )
+            })
+            .collect();
+    }
+    let ahead = today + chrono::Duration::days(i64::from(REPORTS_AHEAD_DAYS));
+    for i in incidents.reports_due(user, REPORTS_AHEAD_DAYS).await.ok()? {
         for e in &i.external {
             if let Some((kind, stage)) = e.next_due()
                 && stage.due <= ahead
@@ -92,7 +98,11 @@ async fn incident_card(state: &AppState, user: &mamori_app::CurrentUser) -> Opti
     card.reports_due.sort_by(|a, b| a.3.cmp(&b.3));
     card.any_overdue = card.reports_due.iter().any(|r| r.4);
     if rules.handles(&user.role_keys()) {
-        card.to_triage = Some(open.iter().filter(|i| i.status == Status::Reported).count());
+        let waiting = IncidentFilter {
+            statuses: vec![Status::Reported],
+            ..Default::default()
+        };
+        card.to_triage = Some(incidents.list(user, waiting).await.ok()?.len());
     }
     Some(card)
 }

@@ -53,6 +53,18 @@ pub fn parse_date(field: &str, raw: &str) -> Result<NaiveDate, AppError> {
         })
 }
 
+/// Typesets a PDF off the async workers (typesetting takes a CPU for a second or more); a failed
+/// or interrupted typesetting is an internal error.
+pub async fn typeset_pdf(
+    typeset: impl FnOnce() -> Result<Vec<u8>, mamori_pdf::PdfError> + Send + 'static,
+) -> Result<Vec<u8>, AppError> {
+    match tokio::task::spawn_blocking(typeset).await {
+        Ok(Ok(bytes)) => Ok(bytes),
+        Ok(Err(e)) => Err(AppError::Internal(e.to_string())),
+        Err(e) => Err(AppError::Internal(format!("PDF の組版が中断しました: {e}"))),
+    }
+}
+
 /// Renders a template; a template that fails to render (it cannot, short of a bug) becomes the
 /// 500 page rather than a blank 200.
 pub fn render(status: StatusCode, template: &impl Template) -> Response {

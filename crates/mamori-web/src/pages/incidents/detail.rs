@@ -32,10 +32,7 @@ fn chain_lines(i: &Incident, now: chrono::DateTime<Utc>) -> Vec<ChainLine> {
             };
             ChainLine {
                 n: n + 1,
-                role: match &s.unit_name {
-                    Some(u) => format!("{}（{u}）", s.role_name),
-                    None => s.role_name.clone(),
-                },
+                role: s.label(),
                 holders: s
                     .holders
                     .iter()

@@ -80,18 +80,13 @@ fn japan_midnight(day: NaiveDate) -> chrono::DateTime<Utc> {
         )
 }
 
-/// A report document typeset as PDF off the async workers (typesetting takes a CPU for a second
-/// or more), as a download named `name`.
+/// A report document typeset as PDF, as a download named `name`.
 async fn pdf_download(
     name: String,
     doc: mamori_io::incident::ReportDoc,
 ) -> Result<Response, PageError> {
-    let typeset = tokio::task::spawn_blocking(move || mamori_pdf::incident_pdf(&doc)).await;
-    match typeset {
-        Ok(Ok(bytes)) => Ok(download(bytes, &name, "application/pdf")),
-        Ok(Err(e)) => Err(AppError::Internal(e.to_string()).into()),
-        Err(e) => Err(AppError::Internal(format!("PDF の組版が中断しました: {e}")).into()),
-    }
+    let bytes = crate::pages::typeset_pdf(move || mamori_pdf::incident_pdf(&doc)).await?;
+    Ok(download(bytes, &name, "application/pdf"))
 }
 
 /// The body's categories for a select, `selected` chosen.

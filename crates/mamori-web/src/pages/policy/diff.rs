@@ -253,21 +253,15 @@ pub async fn comparison_pdf(
     Query(q): Query<DiffQuery>,
 ) -> Result<Response, PageError> {
     let (n, table) = comparison(&state, &session.user, &number, &q).await?;
-    let typeset = {
+    let bytes = {
         let table = table.clone();
-        tokio::task::spawn_blocking(move || mamori_pdf::comparison_pdf(&table)).await
+        crate::pages::typeset_pdf(move || mamori_pdf::comparison_pdf(&table)).await?
     };
-    match typeset {
-        Ok(Ok(bytes)) => Ok(comparison_file(
-            n,
-            &table.title,
-            bytes,
-            "application/pdf",
-            "pdf",
-        )),
-        Ok(Err(e)) => Err(PageError::from(AppError::Internal(e.to_string()))),
-        Err(e) => Err(PageError::from(AppError::Internal(format!(
-            "PDF の組版が中断しました: {e}"
-        )))),
-    }
+    Ok(comparison_file(
+        n,
+        &table.title,
+        bytes,
+        "application/pdf",
+        "pdf",
+    ))
 }

@@ -71,18 +71,11 @@ fn as_html(
 }
 
 async fn as_pdf(doc: mamori_io::policy_document::PolicyDocument) -> Result<Response, PageError> {
-    // Typesetting takes a CPU for a second or more: keep it off the async workers.
-    let typeset = {
+    let bytes = {
         let doc = doc.clone();
-        tokio::task::spawn_blocking(move || mamori_pdf::policy_pdf(&doc)).await
+        crate::pages::typeset_pdf(move || mamori_pdf::policy_pdf(&doc)).await?
     };
-    match typeset {
-        Ok(Ok(bytes)) => Ok(download(&doc, bytes, "application/pdf", "pdf")),
-        Ok(Err(e)) => Err(PageError::from(AppError::Internal(e.to_string()))),
-        Err(e) => Err(PageError::from(AppError::Internal(format!(
-            "PDF の組版が中断しました: {e}"
-        )))),
-    }
+    Ok(download(&doc, bytes, "application/pdf", "pdf"))
 }
 
 /// A document file as a download named after the policy and its edition.
