@@ -671,7 +671,10 @@ fn a_unit_step_is_labelled_with_its_unit_and_a_body_step_with_its_role_only() {
     let w = world(false);
     let i = report(&w, Some(w.ka));
     let manager = &i.chain[0];
-    let unit = manager.unit_name.clone().expect("a unit role names its unit");
+    let unit = manager
+        .unit_name
+        .clone()
+        .expect("a unit role names its unit");
     assert_eq!(manager.label(), format!("{}（{unit}）", manager.role_name));
     let last = i.chain.last().unwrap();
     assert!(last.unit_name.is_none());
